@@ -1,0 +1,183 @@
+/**
+ * The one API contract between the daemon and everything that reads it (renderer, CLI, tests).
+ * Import with `import type` only: this file holds types and a few constant lists, no runtime logic.
+ *
+ * Money is always integer nano-USD (1 USD = 1e9 nano-USD). `null` cost means "unpriced" — never $0.
+ */
+
+/** Terminal state of one proxied request. */
+export type RequestState =
+  | 'complete' // response fully received (JSON body, or SSE through message_stop)
+  | 'error_event' // SSE stream ended by an `event: error`
+  | 'truncated' // upstream body ended cleanly but the SSE stream never reached message_stop
+  | 'client_aborted' // the client went away first; upstream request aborted
+  | 'upstream_error' // upstream unreachable / reset (before or after headers)
+  | 'proxy_error'; // CCO itself failed
+
+export const REQUEST_STATES: readonly RequestState[] = [
+  'complete',
+  'error_event',
+  'truncated',
+  'client_aborted',
+  'upstream_error',
+  'proxy_error',
+];
+
+/** The `usage` object exactly as the Anthropic API sends it (snake_case, all fields optional). */
+export interface AnthropicUsage {
+  input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation?: {
+    ephemeral_5m_input_tokens?: number | null;
+    ephemeral_1h_input_tokens?: number | null;
+  } | null;
+  output_tokens?: number | null;
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
+  server_tool_use?: { web_search_requests?: number | null; web_fetch_requests?: number | null } | null;
+  service_tier?: string | null;
+  inference_geo?: string | null;
+  speed?: string | null;
+}
+
+/** Token counts per billing category, as stored. 5m + 1h = all cache writes. */
+export interface TokenCounts {
+  input: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+  output: number;
+}
+
+export type RecordSource = 'proxy' | 'history';
+
+/** One upstream call as stored and served by /api/requests. Never holds a credential or payload. */
+export interface RequestRecord {
+  id: string; // ULID
+  startedAt: number; // epoch ms
+  endedAt: number; // epoch ms
+  method: string;
+  path: string; // path + query as the client sent it
+  status: number | null; // upstream HTTP status (null if never received)
+  state: RequestState;
+  upstreamRequestId: string | null; // `request-id` response header
+  messageId: string | null;
+  modelRequested: string | null; // `model` in the request body
+  model: string | null; // `model` in the response
+  stream: boolean;
+  ttfbMs: number | null;
+  durationMs: number;
+  tokens: TokenCounts;
+  thinkingTokens: number;
+  webSearchRequests: number;
+  serviceTier: string | null;
+  speed: string | null;
+  inferenceGeo: string | null;
+  /** Only calls that can cost money (messages, batches, complete) are billable. */
+  billable: boolean;
+  costNanoUsd: number | null; // null = unpriced (or not billable and not priced: see billable)
+  priceVersion: string | null;
+  unpricedReason: string | null;
+  cacheSavingsNanoUsd: number; // what cache reads saved against full input price
+  sessionId: string | null;
+  agentId: string | null;
+  parentAgentId: string | null;
+  project: string | null;
+  client: string | null; // user-agent family, e.g. "claude-cli/2.1.197"
+  credentialId: string | null; // short hash of the credential, never the credential
+  source: RecordSource;
+  cacheHit: boolean;
+  errorType: string | null;
+  bytesIn: number; // request body bytes from the client
+  bytesOut: number; // response body bytes sent to the client (as on the wire)
+}
+
+/** Cost split per category, recomputed on demand for the detail view. */
+export interface CostBreakdown {
+  input: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+  output: number;
+  webSearch: number;
+}
+
+export interface RequestDetail extends RequestRecord {
+  breakdown: CostBreakdown | null;
+  multipliers: Record<string, number> | null;
+}
+
+export type SummaryRange = 'today' | '7d' | '30d' | 'month' | 'all';
+export const SUMMARY_RANGES: readonly SummaryRange[] = ['today', '7d', '30d', 'month', 'all'];
+
+/** Aggregate over a set of requests. */
+export interface SpendTotals {
+  requests: number;
+  /** Sum over priced requests only. */
+  costNanoUsd: number;
+  /** Billable requests that could not be priced; shown beside every total. */
+  unpricedRequests: number;
+  cacheSavingsNanoUsd: number;
+  tokens: TokenCounts;
+}
+
+export interface SpendGroup extends SpendTotals {
+  key: string; // model id or project path ("(none)" when unknown)
+}
+
+export interface SeriesPoint {
+  t: string; // ISO start of the bucket
+  costNanoUsd: number;
+  requests: number;
+  byModel: Record<string, number>; // nano-USD per model in this bucket
+  byProject: Record<string, number>;
+}
+
+export interface Summary {
+  range: SummaryRange | 'custom';
+  tz: string;
+  from: string; // ISO, inclusive
+  to: string; // ISO, exclusive
+  bucket: 'hour' | 'day';
+  totals: SpendTotals;
+  byModel: SpendGroup[];
+  byProject: SpendGroup[];
+  series: SeriesPoint[];
+}
+
+export interface RequestQuery {
+  model?: string;
+  project?: string;
+  session?: string;
+  state?: RequestState;
+  from?: number; // epoch ms inclusive
+  to?: number; // epoch ms exclusive
+  cursor?: string;
+  limit?: number; // default 50, max 500
+}
+
+export interface RequestPage {
+  items: RequestRecord[];
+  nextCursor: string | null;
+}
+
+export interface HealthResponse {
+  status: 'ok';
+  uptime: number;
+  version: string;
+}
+
+export interface ReadyResponse {
+  ready: true;
+  timestamp: string;
+}
+
+/** Messages on WS /api/live (server → client). */
+export type LiveMessage =
+  | { type: 'hello'; version: string; serverTime: string }
+  | { type: 'request'; record: RequestRecord };
+
+/** Error body for the daemon's own API (not the proxy, which uses the Anthropic envelope). */
+export interface ApiError {
+  error: { type: string; message: string };
+}
