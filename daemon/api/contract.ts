@@ -142,6 +142,8 @@ export interface Summary {
   totals: SpendTotals;
   byModel: SpendGroup[];
   byProject: SpendGroup[];
+  /** Optional: spend per Claude Code session (top sessions in the range). Shown when present. */
+  bySession?: SpendGroup[];
   series: SeriesPoint[];
 }
 
@@ -180,4 +182,11 @@ export type LiveMessage =
 /** Error body for the daemon's own API (not the proxy, which uses the Anthropic envelope). */
 export interface ApiError {
   error: { type: string; message: string };
+}
+
+/** GET /api/prices: which price table is in use (the renderer shows version and as-of date). */
+export interface PriceTableInfo {
+  version: string;
+  asOf: string; // ISO date of the prices
+  models?: string[]; // model ids the table can price
 }
