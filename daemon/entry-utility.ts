@@ -1,0 +1,183 @@
+/**
+ * Daemon host for Electron's utilityProcess (and, for tests/dev, child_process.fork).
+ *
+ * Channel: `process.parentPort` inside a utility process; `process.send`/`process.on('message')` when
+ * forked by Node; neither when run by hand (then it just runs). Protocol: daemon/ipc-messages.ts —
+ * posts `{type:'ready', port, token}` once listening; `{type:'shutdown'}` → close → `{type:'shutdown-complete'}`
+ * → exit 0. No electron import: parentPort is typed locally.
+ */
+import { parseArgs } from 'node:util';
+import type { DaemonToHost } from './ipc-messages.ts';
+import { parseHostToDaemon } from './ipc-messages.ts';
+
+export interface EntryOptions {
+  host?: string;
+  port?: number;
+  upstreamUrl?: string;
+  dataDir?: string;
+}
+
+/** The part of startDaemon's handle this host uses. `setRecording` is optional (pause/resume). */
+export interface DaemonHandleLike {
+  port: number;
+  url: string;
+  token: string;
+  close(): Promise<void>;
+  setRecording?: (enabled: boolean) => void;
+}
+
+export interface HostChannel {
+  readonly kind: 'parentPort' | 'ipc' | 'none';
+  /** Resolves once the message has left this process (best effort for parentPort). */
+  post(msg: DaemonToHost): Promise<void>;
+  onMessage(listener: (msg: unknown) => void): void;
+}
+
+interface ParentPortLike {
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown;
+  postMessage(message: unknown): void;
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port: ${value}`);
+  return n;
+}
+
+/** Options from flags (`--port 3000`, `--host`, `--upstream-url`, `--data-dir`), falling back to CCO_* env. */
+export function readEntryOptions(argv: readonly string[], env: NodeJS.ProcessEnv): EntryOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'upstream-url': { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const opts: EntryOptions = {};
+  const host = str(values.host) ?? str(env.CCO_HOST);
+  const port = parsePort(str(values.port) ?? str(env.CCO_PORT));
+  const upstreamUrl = str(values['upstream-url']) ?? str(env.CCO_UPSTREAM_URL);
+  const dataDir = str(values['data-dir']) ?? str(env.CCO_DATA_DIR);
+  if (host !== undefined) opts.host = host;
+  if (port !== undefined) opts.port = port;
+  if (upstreamUrl !== undefined) opts.upstreamUrl = upstreamUrl;
+  if (dataDir !== undefined) opts.dataDir = dataDir;
+  return opts;
+}
+
+/** Picks the channel to the parent: utilityProcess parentPort, else Node IPC, else none. */
+export function detectChannel(proc: NodeJS.Process = process): HostChannel {
+  const parentPort = (proc as unknown as { parentPort?: ParentPortLike }).parentPort;
+  if (parentPort) {
+    return {
+      kind: 'parentPort',
+      post: (msg) => {
+        parentPort.postMessage(msg);
+        return new Promise((resolve) => setTimeout(resolve, 50));
+      },
+      onMessage: (listener) => void parentPort.on('message', (e) => listener(e.data)),
+    };
+  }
+  if (typeof proc.send === 'function') {
+    return {
+      kind: 'ipc',
+      post: (msg) =>
+        new Promise((resolve) => {
+          if (!proc.connected || !proc.send) return resolve();
+          proc.send(msg, undefined, undefined, () => resolve());
+        }),
+      onMessage: (listener) => void proc.on('message', listener),
+    };
+  }
+  return { kind: 'none', post: () => Promise.resolve(), onMessage: () => {} };
+}
+
+export interface RunHostDeps {
+  channel: HostChannel;
+  options: EntryOptions;
+  start: (options: EntryOptions) => Promise<DaemonHandleLike>;
+  exit: (code: number) => void;
+  log?: (line: string) => void;
+  /** Registers OS signal handlers (SIGTERM from utilityProcess.kill, SIGINT from a terminal). */
+  onSignal?: (handler: () => void) => void;
+}
+
+/** Runs the daemon under a parent channel. Resolves once started (or failed). */
+export async function runHost(deps: RunHostDeps): Promise<void> {
+  const log = deps.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  let handle: DaemonHandleLike | null = null;
+  let starting: Promise<DaemonHandleLike> | null = null;
+  let closing = false;
+
+  const shutdown = async (): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    try {
+      const h = handle ?? (starting ? await starting.catch(() => null) : null);
+      await h?.close();
+    } catch (err) {
+      log(`cco-daemon: close failed: ${(err as Error).message}`);
+    }
+    await deps.channel.post({ type: 'shutdown-complete' });
+    deps.exit(0);
+  };
+
+  deps.channel.onMessage((raw) => {
+    const msg = parseHostToDaemon(raw);
+    if (!msg) return;
+    if (msg.type === 'shutdown') void shutdown();
+    else if (msg.type === 'set-recording') {
+      const supported = typeof handle?.setRecording === 'function';
+      if (supported) handle?.setRecording?.(msg.enabled);
+      void deps.channel.post({ type: 'recording', enabled: msg.enabled, supported });
+    }
+  });
+  deps.onSignal?.(() => void shutdown());
+
+  try {
+    starting = deps.start(deps.options);
+    handle = await starting;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log(`cco-daemon: failed to start: ${message}`);
+    await deps.channel.post({ type: 'startup-error', message });
+    deps.exit(1);
+    return;
+  }
+  if (closing) return;
+  log(`cco-daemon: listening on ${handle.url}`);
+  await deps.channel.post({ type: 'ready', port: handle.port, token: handle.token, url: handle.url, pid: process.pid });
+}
+
+async function main(): Promise<void> {
+  const { startDaemon } = await import('./index.ts');
+  await runHost({
+    channel: detectChannel(),
+    options: readEntryOptions(process.argv.slice(2), process.env),
+    start: (options) => startDaemon(options),
+    exit: (code) => process.exit(code),
+    onSignal: (handler) => {
+      process.once('SIGTERM', handler);
+      process.once('SIGINT', handler);
+    },
+  });
+}
+
+/** Run when loaded as a utility process, as the script Node was started with, or when told to. */
+const isMain =
+  (process as unknown as { parentPort?: unknown }).parentPort !== undefined ||
+  /entry-utility\.(ts|js|cjs|mjs)$/.test(process.argv[1] ?? '') ||
+  process.env.CCO_DAEMON_ENTRY === '1';
+
+if (isMain) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`cco-daemon: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
