@@ -1,0 +1,122 @@
+/**
+ * The daemon's own HTTP surface (express 5): health, the JSON API and the dashboard's static files.
+ * Everything except /health and /ready needs the token and passes the Host/Origin checks (DESIGN.md §5).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ApiError, HealthResponse, ReadyResponse, RequestDetail } from './contract.ts';
+import { checkRequest, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
+import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
+import type { Store } from '../store/index.ts';
+import type { Pricer } from '../pricing/index.ts';
+import type { Logger } from '../log.ts';
+import { detailOf } from './detail.ts';
+
+export interface ApiDeps {
+  policy: TrustPolicy;
+  store: Store;
+  pricer: Pricer;
+  version: string;
+  startedAt: number;
+  /** Built renderer (index.html + assets); may be missing in a source checkout that was not built. */
+  staticDir: string;
+  log: Logger;
+}
+
+function apiError(res: Response, status: number, type: string, message: string) {
+  res.status(status).json({ error: { type, message } } satisfies ApiError);
+}
+
+export function createApiApp(deps: ApiDeps): express.Express {
+  const { policy, store, pricer } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.get('/health', (_req, res) => {
+    const body: HealthResponse = { status: 'ok', uptime: Math.round((Date.now() - deps.startedAt) / 1000), version: deps.version };
+    res.json(body);
+  });
+  app.get('/ready', (_req, res) => {
+    res.json({ ready: true, timestamp: new Date().toISOString() } satisfies ReadyResponse);
+  });
+
+  // Opening the dashboard as /?token=… trades the token for an HttpOnly cookie and drops it from the URL.
+  app.use((req, res, next) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (req.method !== 'GET' || token === undefined || req.path.startsWith('/api/')) return next();
+    if (!tokenMatches(policy, token)) return apiError(res, 401, 'authentication_error', 'Invalid CCO token in the dashboard URL');
+    const verdict = checkRequest(policy, { ...req.headers, authorization: `Bearer ${token}` });
+    if (!verdict.ok) return apiError(res, verdict.status, 'permission_error', verdict.message);
+    res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/' });
+    const rest = new URLSearchParams(req.query as Record<string, string>);
+    rest.delete('token');
+    const qs = rest.toString();
+    res.redirect(302, req.path + (qs ? `?${qs}` : ''));
+  });
+
+  const guard = (req: Request, res: Response, next: NextFunction) => {
+    const verdict = checkRequest(policy, req.headers);
+    if (!verdict.ok) return apiError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.message);
+    next();
+  };
+
+  const api = express.Router();
+  api.use(guard);
+  api.get('/summary', async (req, res) => {
+    const q = summaryQuery.safeParse(req.query);
+    if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
+    res.json(await store.summary(q.data));
+  });
+  api.get('/requests', async (req, res) => {
+    const q = requestsQuery.safeParse(req.query);
+    if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
+    res.json(await store.listRequests(q.data));
+  });
+  api.get('/requests/:id', async (req, res) => {
+    const record = await store.getRequest(req.params.id!);
+    if (!record) return apiError(res, 404, 'not_found_error', `No request with id ${req.params.id}`);
+    res.json(detailOf(record, pricer) satisfies RequestDetail);
+  });
+  api.get('/prices', (_req, res) => {
+    res.json(pricer.table());
+  });
+  api.use((_req, res) => apiError(res, 404, 'not_found_error', 'Unknown API route'));
+  app.use('/api', api);
+
+  // Dashboard: the built single-page app. Its routes are served index.html; everything else was proxied
+  // before reaching this app (see server.ts).
+  app.use(guardDashboard(policy), express.static(deps.staticDir, { index: false, maxAge: '1h' }));
+  app.get(/.*/, guardDashboard(policy), (_req, res) => {
+    const index = path.join(deps.staticDir, 'index.html');
+    if (!fs.existsSync(index)) {
+      res.status(503).type('text/plain').send('The dashboard is not built. Run `npm run build:renderer`, then reload.\n');
+      return;
+    }
+    res.setHeader('cache-control', 'no-store');
+    res.sendFile(index);
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    deps.log.error('API request failed', { error: err instanceof Error ? err.message : String(err) });
+    if (!res.headersSent) apiError(res, 500, 'api_error', 'Internal error in the CCO daemon');
+  });
+  return app;
+}
+
+function guardDashboard(policy: TrustPolicy) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const verdict = checkRequest(policy, req.headers);
+    if (verdict.ok) return next();
+    res
+      .status(verdict.status)
+      .type('text/plain')
+      .send(
+        verdict.status === 401
+          ? 'CCO dashboard: open the URL with ?token=… that the daemon printed at start (or run `cco dashboard`).\n'
+          : `${verdict.message}\n`,
+      );
+  };
+}

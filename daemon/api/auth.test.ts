@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { checkRequest, loopbackHosts, originAllowed, presentedToken, readCookie, type TrustPolicy } from './auth.ts';
+
+const policy: TrustPolicy = { token: 'tok-123', hosts: loopbackHosts(3000, '127.0.0.1'), origins: new Set(['app://cco']) };
+
+describe('auth', () => {
+  it.each([
+    ['bearer ok', { host: '127.0.0.1:3000', authorization: 'Bearer tok-123' }, undefined, { ok: true }],
+    ['cookie ok', { host: 'localhost:3000', cookie: 'a=b; cco_token=tok-123' }, undefined, { ok: true }],
+    ['query token ok', { host: '[::1]:3000' }, 'tok-123', { ok: true }],
+    ['no token', { host: '127.0.0.1:3000' }, undefined, { ok: false, status: 401 }],
+    ['wrong token', { host: '127.0.0.1:3000', authorization: 'Bearer tok-124' }, undefined, { ok: false, status: 401 }],
+    ['rebinding host', { host: 'evil.example:3000', authorization: 'Bearer tok-123' }, undefined, { ok: false, status: 403 }],
+    ['other port', { host: '127.0.0.1:3001', authorization: 'Bearer tok-123' }, undefined, { ok: false, status: 403 }],
+    ['no host', { authorization: 'Bearer tok-123' }, undefined, { ok: false, status: 403 }],
+    ['foreign origin', { host: '127.0.0.1:3000', origin: 'http://evil.example', cookie: 'cco_token=tok-123' }, undefined, { ok: false, status: 403 }],
+    ['own origin', { host: '127.0.0.1:3000', origin: 'http://127.0.0.1:3000', cookie: 'cco_token=tok-123' }, undefined, { ok: true }],
+    ['app origin', { host: '127.0.0.1:3000', origin: 'app://cco', authorization: 'Bearer tok-123' }, undefined, { ok: true }],
+  ])('%s', (_name, headers, query, expected) => {
+    expect(checkRequest(policy, headers, query)).toMatchObject(expected);
+  });
+
+  it('treats lookalike origins as foreign', () => {
+    expect(originAllowed(policy, 'http://127.0.0.1:3000.evil.example')).toBe(false);
+    expect(originAllowed(policy, 'https://127.0.0.1:3000')).toBe(false);
+    expect(originAllowed(policy, 'null')).toBe(false);
+  });
+
+  it('parses cookies and prefers the bearer header', () => {
+    expect(readCookie('x=1; cco_token=a%20b', 'cco_token')).toBe('a b');
+    expect(presentedToken({ authorization: 'Bearer h', cookie: 'cco_token=c' }, 'q')).toBe('h');
+  });
+});

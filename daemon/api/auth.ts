@@ -1,0 +1,75 @@
+/**
+ * Trust checks for the daemon's own surface (API, live feed, dashboard), as pure functions.
+ * DESIGN.md §5: a token (bearer header, or a cookie set by opening `/?token=…`), a Host allow-list against
+ * DNS rebinding, and an Origin allow-list against other web pages.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export const TOKEN_COOKIE = 'cco_token';
+
+export interface TrustPolicy {
+  token: string;
+  /** `host:port` values the daemon answers to. */
+  hosts: ReadonlySet<string>;
+  /** Full origins allowed besides the daemon's own (e.g. the Electron app's). */
+  origins: ReadonlySet<string>;
+}
+
+export function loopbackHosts(port: number, bindHost: string): Set<string> {
+  const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  if (bindHost && bindHost !== '0.0.0.0' && bindHost !== '::') {
+    hosts.add(`${bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost}:${port}`);
+  }
+  return hosts;
+}
+
+export function hostAllowed(policy: TrustPolicy, host: string | undefined): boolean {
+  return host !== undefined && policy.hosts.has(host.toLowerCase());
+}
+
+/** No Origin (non-browser clients, same-origin GETs) is fine; otherwise it must be ours. */
+export function originAllowed(policy: TrustPolicy, origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  if (policy.origins.has(origin)) return true;
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' && policy.hosts.has(url.host);
+  } catch {
+    return false;
+  }
+}
+
+export function tokenMatches(policy: TrustPolicy, candidate: string | undefined): boolean {
+  if (!candidate) return false;
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(policy.token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** The token a request presents: `Authorization: Bearer`, else the cookie, else (live feed only) `?token=`. */
+export function presentedToken(headers: IncomingHttpHeaders, queryToken?: string | null): string | undefined {
+  const auth = headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  return readCookie(headers.cookie, TOKEN_COOKIE) ?? queryToken ?? undefined;
+}
+
+export type Verdict = { ok: true } | { ok: false; status: 401 | 403; message: string };
+
+export function checkRequest(policy: TrustPolicy, headers: IncomingHttpHeaders, queryToken?: string | null): Verdict {
+  if (!hostAllowed(policy, headers.host)) return { ok: false, status: 403, message: `Host ${headers.host ?? '(none)'} is not allowed` };
+  if (!originAllowed(policy, headers.origin)) return { ok: false, status: 403, message: `Origin ${headers.origin} is not allowed` };
+  if (!tokenMatches(policy, presentedToken(headers, queryToken))) {
+    return { ok: false, status: 401, message: 'Missing or invalid CCO token: open the dashboard URL the daemon printed, or send Authorization: Bearer <token>' };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,65 @@
+/**
+ * WS /api/live: pushes each finished record to every connected client. Slow consumers are dropped rather
+ * than buffered without bound; clients reconnect and re-read state over HTTP.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { LiveMessage, RequestRecord } from './contract.ts';
+import { checkRequest, type TrustPolicy } from './auth.ts';
+
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
+export interface LiveFeed {
+  /** Handles an HTTP upgrade for /api/live; returns false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  publish(record: RequestRecord): void;
+  clients(): number;
+  close(): void;
+}
+
+export function createLiveFeed(policy: TrustPolicy, version: string): LiveFeed {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) ws.ping();
+  }, 30_000);
+  heartbeat.unref();
+
+  const send = (ws: WebSocket, msg: string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED) {
+      ws.terminate();
+      return;
+    }
+    ws.send(msg);
+  };
+
+  return {
+    handleUpgrade(req, socket, head) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/api/live') return false;
+      const verdict = checkRequest(policy, req.headers, url.searchParams.get('token'));
+      if (!verdict.ok) {
+        const reason = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
+        socket.end(`HTTP/1.1 ${verdict.status} ${reason}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${verdict.message}\n`);
+        return true;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const hello: LiveMessage = { type: 'hello', version, serverTime: new Date().toISOString() };
+        send(ws, JSON.stringify(hello));
+      });
+      return true;
+    },
+    publish(record) {
+      if (wss.clients.size === 0) return;
+      const msg = JSON.stringify({ type: 'request', record } satisfies LiveMessage);
+      for (const ws of wss.clients) send(ws, msg);
+    },
+    clients: () => wss.clients.size,
+    close() {
+      clearInterval(heartbeat);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}

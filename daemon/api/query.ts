@@ -1,0 +1,44 @@
+/** Validation of the API's query strings (zod), with plain messages for 400 answers. */
+import { z } from 'zod';
+import { REQUEST_STATES, type RequestQuery, type RequestState, type SummaryRange } from './contract.ts';
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const epochMs = z.coerce.number().int().nonnegative();
+
+export const summaryQuery = z
+  .object({
+    range: z.enum(['today', '7d', '30d', 'month', 'all', 'custom'] satisfies (SummaryRange | 'custom')[]).default('today'),
+    tz: z.string().default('UTC').refine(validTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' }),
+    from: epochMs.optional(),
+    to: epochMs.optional(),
+  })
+  .refine((q) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to), {
+    message: 'range=custom needs from < to (epoch milliseconds)',
+  });
+
+export const requestsQuery = z.object({
+  model: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  session: z.string().min(1).optional(),
+  state: z.enum(REQUEST_STATES as [RequestState, ...RequestState[]]).optional(),
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  cursor: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+}) satisfies z.ZodType<RequestQuery, unknown>;
+
+/** First issue of a zod error as "field: message". */
+export function describeZodError(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid query';
+  const field = issue.path.join('.') || 'query';
+  return `${field}: ${issue.message}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * One HTTP server, two surfaces: the daemon's own routes (API, live feed, dashboard) and the transparent
+ * proxy for everything else (`/v1/*` and any unknown path, so new Anthropic endpoints just work).
+ */
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LiveFeed } from './live.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The daemon's own API roots. Other /api/* paths are Anthropic's (older Claude Code builds POST
+ * /api/event_logging/batch to the base URL), so they are forwarded like any unknown path.
+ */
+const OWN_API = ['/api/summary', '/api/requests', '/api/prices', '/api/export', '/api/live', '/api/limits', '/api/status'];
+
+function ownApiPath(path: string): boolean {
+  return OWN_API.some((root) => path === root || path.startsWith(root + '/') || path.startsWith(root + '.'));
+}
+
+/** Paths served by the daemon itself; all others are forwarded upstream. */
+export function isOwnRoute(method: string, url: string, accept: string | undefined): boolean {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path.startsWith('/v1/')) return false;
+  if (ownApiPath(path) || path === '/health' || path === '/ready') return true;
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  if (path === '/' || path === '/index.html' || path === '/popover' || path === '/favicon.ico' || path.startsWith('/assets/')) return true;
+  // Browser navigations to the dashboard's own routes (deep links) accept HTML; API clients do not.
+  return method === 'GET' && accept !== undefined && accept.includes('text/html');
+}
+
+export function createDaemonServer(opts: { api: Handler; proxy: Handler; live: LiveFeed }): http.Server {
+  const server = http.createServer(
+    {
+      noDelay: true,
+      keepAlive: true,
+      // Claude Code keeps connections open between turns; be more patient than Node's 5 s default.
+      keepAliveTimeout: 65_000,
+      // Bounds only the upload of a request; responses (streams) have no total timeout.
+      requestTimeout: 15 * 60_000,
+    },
+    (req, res) => {
+      const method = req.method ?? 'GET';
+      const url = req.url ?? '/';
+      // Claude Code probes the base URL with HEAD / at start; answer locally.
+      if (method === 'HEAD' && (url === '/' || url.startsWith('/?'))) {
+        res.writeHead(200, { 'content-length': '0' });
+        res.end();
+        return;
+      }
+      if (isOwnRoute(method, url, req.headers.accept)) opts.api(req, res);
+      else opts.proxy(req, res);
+    },
+  );
+  server.on('upgrade', (req, socket, head) => {
+    if (!opts.live.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  return server;
+}

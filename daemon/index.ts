@@ -1,0 +1,188 @@
+/**
+ * startDaemon(options): the one entry to the CCO daemon, used by the plain-Node host (entry-node.ts), the
+ * Electron utility process (entry-utility.ts), `--daemon` and the tests.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { createApiApp } from './api/app.ts';
+import { loopbackHosts, type TrustPolicy } from './api/auth.ts';
+import { createLiveFeed } from './api/live.ts';
+import { createDaemonServer } from './api/server.ts';
+import { platformDirs } from './config/paths.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createPricer, type Pricer } from './pricing/index.ts';
+import { createProxyHandler, createUpstreamAgent } from './proxy/forward.ts';
+import { buildRecord } from './proxy/record.ts';
+import { openStore, type Store } from './store/index.ts';
+import { VERSION } from './version.ts';
+
+export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export interface DaemonOptions {
+  host?: string;
+  port?: number;
+  upstreamUrl?: string;
+  dataDir?: string;
+  /** Key added as x-api-key when a client sends no credential. Default: ANTHROPIC_API_KEY. */
+  apiKey?: string;
+  /** Fixed dashboard token (tests); by default one is created once per data dir and kept in `<data>/token`. */
+  token?: string;
+  /** Built dashboard; default daemon/public beside this module. */
+  staticDir?: string;
+  retentionDays?: number;
+  /** Upstream socket idle timeout in ms (no total timeout). */
+  idleTimeoutMs?: number;
+  /** Extra allowed browser origins for the API (the Electron app's `app://` origin is always allowed). */
+  allowedOrigins?: string[];
+  pricer?: Pricer;
+  log?: Logger;
+}
+
+export interface RunningDaemon {
+  host: string;
+  port: number;
+  /** Base URL to put in ANTHROPIC_BASE_URL. */
+  url: string;
+  /** Dashboard URL carrying the token (trade it for a cookie on first open). */
+  dashboardUrl: string;
+  token: string;
+  dataDir: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** A start-up failure with a one-line message meant for the user. */
+export class DaemonStartError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'DaemonStartError';
+  }
+}
+
+function ensurePrivateDir(dir: string) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** The dashboard token: stable per data dir so bookmarked dashboard URLs keep working; file mode 0600. */
+function loadOrCreateToken(dataDir: string): string {
+  const file = path.join(dataDir, 'token');
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // first start
+  }
+  const token = randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+function defaultStaticDir(): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+}
+
+function listen(server: ReturnType<typeof createDaemonServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') {
+        reject(new DaemonStartError(`Port ${port} on ${host} is already in use (another CCO daemon or another program). Stop it, or choose another port with --port or CCO_PORT.`, 'EADDRINUSE'));
+      } else if (err.code === 'EACCES') {
+        reject(new DaemonStartError(`Not allowed to listen on ${host}:${port}. Choose a port above 1024 with --port or CCO_PORT.`, 'EACCES'));
+      } else if (err.code === 'EADDRNOTAVAIL') {
+        reject(new DaemonStartError(`Cannot listen on ${host}: no such local address.`, 'EADDRNOTAVAIL'));
+      } else reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
+  const log = options.log ?? createLogger();
+  const host = options.host ?? DEFAULT_HOST;
+  const requestedPort = options.port ?? DEFAULT_PORT;
+  let upstream: URL;
+  try {
+    upstream = new URL(options.upstreamUrl ?? DEFAULT_UPSTREAM);
+    if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new DaemonStartError(`Invalid upstream URL ${JSON.stringify(options.upstreamUrl)}: use http(s)://host[:port]`, 'EUPSTREAM');
+  }
+  const dataDir = path.resolve(options.dataDir ?? platformDirs().dataDir);
+  ensurePrivateDir(dataDir);
+  const token = options.token ?? loadOrCreateToken(dataDir);
+  const pricer = options.pricer ?? createPricer();
+  const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
+  const startedAt = Date.now();
+
+  const store = await openStore({
+    dataDir,
+    retentionDays: options.retentionDays,
+    log: (level, msg) => log[level](msg),
+  });
+
+  const hosts = new Set<string>();
+  const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
+  const live = createLiveFeed(policy, VERSION);
+  const agent = createUpstreamAgent(upstream);
+  const proxy = createProxyHandler({
+    upstream,
+    agent,
+    apiKey: () => apiKey || undefined,
+    idleTimeoutMs: options.idleTimeoutMs,
+    log,
+    onFinished(finished) {
+      const record = buildRecord(finished, pricer);
+      store.add(record);
+      live.publish(record);
+    },
+  });
+  const app = createApiApp({ policy, store, pricer, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log });
+  const server = createDaemonServer({ api: app, proxy, live });
+
+  let port: number;
+  try {
+    port = await listen(server, requestedPort, host);
+  } catch (err) {
+    live.close();
+    agent.destroy();
+    await store.close();
+    throw err;
+  }
+  for (const h of loopbackHosts(port, host)) hosts.add(h);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      live.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // In-flight streams get a moment to finish, then are cut (and recorded as aborted).
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      agent.destroy();
+      await store.close();
+    })();
+    return closing;
+  };
+
+  log.info('daemon started', { url, upstream: upstream.origin, dataDir, version: VERSION });
+  return { host, port, url, dashboardUrl: `${url}/?token=${encodeURIComponent(token)}`, token, dataDir, store, close };
+}

@@ -1,0 +1,209 @@
+/**
+ * The forwarding path: client request → upstream → client, byte for byte.
+ *
+ * Only this module touches the sockets of a proxied call. It streams the request body to the upstream as it
+ * arrives (keeping a bounded copy for attribution), writes each upstream chunk to the client as soon as it
+ * arrives (honouring back-pressure in both directions, so memory tracks chunk size, not body size), and hands
+ * the same chunks to the observer. Accounting happens once, in `onFinished`, which never throws into here.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestState } from '../api/contract.ts';
+import type { Logger } from '../log.ts';
+import { attributeRequest, type Attribution } from './attribution.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { createObserver, decideState, type Observation, type Observer } from './observer.ts';
+
+/** Request bodies larger than this are forwarded but not kept for attribution (the API caps at 32 MB). */
+const MAX_BODY_COPY = 32 * 1024 * 1024;
+
+export interface FinishedRequest {
+  startedAt: number;
+  endedAt: number;
+  method: string;
+  path: string;
+  status: number | null;
+  ttfbMs: number | null;
+  state: RequestState;
+  /** Transport-level failure text (proxy side), when there was one. */
+  failure: string | null;
+  upstreamRequestId: string | null;
+  attribution: Attribution;
+  observation: Observation | null;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface ProxyOptions {
+  upstream: URL;
+  /** Keep-alive pool to the upstream. */
+  agent: http.Agent;
+  /** Credential to add when the client sends none (read per request so a credential store can change it). */
+  apiKey?: () => string | undefined;
+  /** Upstream socket idle timeout; there is no total timeout. Default 10 minutes. */
+  idleTimeoutMs?: number;
+  /** Called exactly once per request, synchronously, before the client sees the end of a completed response. */
+  onFinished(finished: FinishedRequest): void;
+  log: Logger;
+}
+
+export function createUpstreamAgent(upstream: URL): http.Agent {
+  const options = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  return upstream.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+}
+
+/** Anthropic error envelope for failures CCO itself produces. */
+export function anthropicError(type: string, message: string): string {
+  return JSON.stringify({ type: 'error', error: { type, message } });
+}
+
+export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { upstream, agent, log } = opts;
+  const transport = upstream.protocol === 'https:' ? https : http;
+  const basePath = upstream.pathname.replace(/\/+$/, '');
+  const port = upstream.port ? Number(upstream.port) : upstream.protocol === 'https:' ? 443 : 80;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60_000;
+
+  return function proxy(req, res) {
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    let bodyCopy: Buffer[] | null = [];
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let status: number | null = null;
+    let ttfbMs: number | null = null;
+    let upstreamRequestId: string | null = null;
+    let observer: Observer | null = null;
+    let attribution: Attribution | null = null;
+    let finished = false;
+
+    const attribute = (): Attribution => {
+      if (!attribution) {
+        attribution = attributeRequest(method, path, req.headers, bodyCopy ? Buffer.concat(bodyCopy) : Buffer.alloc(0));
+        bodyCopy = null;
+      }
+      return attribution;
+    };
+
+    const finish = (state: RequestState, observation: Observation | null, failure: string | null) => {
+      if (finished) return;
+      finished = true;
+      try {
+        opts.onFinished({
+          startedAt,
+          endedAt: Date.now(),
+          method,
+          path,
+          status,
+          ttfbMs,
+          state,
+          failure,
+          upstreamRequestId,
+          attribution: attribute(),
+          observation,
+          bytesIn,
+          bytesOut,
+        });
+      } catch (err) {
+        log.error('recording a finished request failed', { error: String(err) });
+      }
+    };
+
+    // A browser page must not be able to spend the configured key: only inject for non-browser callers.
+    const apiKey = req.headers.origin === undefined ? opts.apiKey?.() : undefined;
+    const upReq = transport.request({
+      agent,
+      host: upstream.hostname,
+      port,
+      method,
+      path: basePath + path,
+      headers: upstreamRequestHeaders(req.rawHeaders, { upstreamHost: upstream.host, apiKey }),
+      setHost: false,
+    });
+    upReq.setNoDelay(true);
+    upReq.setTimeout(idleTimeoutMs, () => {
+      upReq.destroy(new Error(`no data from upstream for ${Math.round(idleTimeoutMs / 1000)} s`));
+    });
+
+    // Client → upstream body, with back-pressure and a bounded copy for attribution.
+    req.on('data', (chunk: Buffer) => {
+      bytesIn += chunk.length;
+      if (bodyCopy) {
+        if (bytesIn <= MAX_BODY_COPY) bodyCopy.push(chunk);
+        else bodyCopy = null;
+      }
+      if (!upReq.write(chunk)) req.pause();
+    });
+    upReq.on('drain', () => req.resume());
+    req.on('end', () => {
+      upReq.end();
+      attribute();
+    });
+
+    // The client went away before the response completed: stop the upstream call (it may be burning quota).
+    res.on('close', () => {
+      if (res.writableFinished || finished) return;
+      upReq.destroy();
+      finish('client_aborted', observer?.end() ?? null, null);
+    });
+
+    upReq.on('response', (up) => {
+      status = up.statusCode ?? 502;
+      ttfbMs = Math.round(performance.now() - t0);
+      const rid = up.headers['request-id'];
+      upstreamRequestId = typeof rid === 'string' ? rid : null;
+      observer = createObserver({
+        status,
+        contentType: up.headers['content-type'],
+        contentEncoding: up.headers['content-encoding'],
+      });
+      const obs = observer;
+      res.writeHead(status, up.statusMessage, clientResponseHeaders(up.rawHeaders));
+      res.flushHeaders();
+
+      up.on('data', (chunk: Buffer) => {
+        bytesOut += chunk.length;
+        if (!res.write(chunk)) up.pause();
+        obs.write(chunk);
+      });
+      res.on('drain', () => up.resume());
+      up.on('end', () => {
+        if (finished) return;
+        const observation = obs.end();
+        finish(decideState({ observation, upstreamEnded: true, clientAborted: false, upstreamErrored: false }), observation, null);
+        res.end();
+      });
+      // Upstream reset after headers: cut the client too (a clean end would disguise the failure).
+      up.on('error', (err) => upstreamCut(err));
+      up.on('close', () => {
+        if (!up.complete) upstreamCut(new Error('upstream closed the connection mid-response'));
+      });
+      function upstreamCut(err: Error) {
+        if (finished) return;
+        finish('upstream_error', obs.end(), err.message);
+        res.destroy();
+      }
+    });
+
+    upReq.on('error', (err: NodeJS.ErrnoException) => {
+      if (finished) return;
+      if (res.headersSent) {
+        finish('upstream_error', observer?.end() ?? null, err.message);
+        res.destroy();
+        return;
+      }
+      if (res.destroyed) {
+        finish('client_aborted', null, null);
+        return;
+      }
+      const reason = err.code ? `${err.code}${err.message && !err.message.includes(err.code) ? ` (${err.message})` : ''}` : err.message;
+      const body = anthropicError('api_error', `CCO could not reach ${upstream.origin}: ${reason}`);
+      finish('upstream_error', null, reason);
+      res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-should-retry': 'true' });
+      res.end(body);
+    });
+  };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { clientResponseHeaders, hasCredential, rawHeader, upstreamRequestHeaders } from './headers.ts';
+
+describe('headers', () => {
+  it('keeps order, casing and duplicates; drops hop-by-hop and host; rewrites Host first', () => {
+    const raw = [
+      'Host', '127.0.0.1:3000',
+      'X-Api-Key', 'sk-ant-1',
+      'Connection', 'keep-alive, X-Private',
+      'X-Private', 'secret-hop',
+      'anthropic-beta', 'a,b',
+      'anthropic-beta', 'c',
+      'Transfer-Encoding', 'chunked',
+      'Keep-Alive', 'timeout=5',
+      'TE', 'trailers',
+      'X-Claude-Code-Session-Id', 'abc',
+    ];
+    expect(upstreamRequestHeaders(raw, { upstreamHost: 'api.anthropic.com' })).toEqual([
+      'Host', 'api.anthropic.com',
+      'X-Api-Key', 'sk-ant-1',
+      'anthropic-beta', 'a,b',
+      'anthropic-beta', 'c',
+      'X-Claude-Code-Session-Id', 'abc',
+    ]);
+  });
+
+  it('adds the configured key only when the client sent no credential', () => {
+    const withKey = upstreamRequestHeaders(['Authorization', 'Bearer x'], { upstreamHost: 'u', apiKey: 'sk-ant-cfg' });
+    expect(withKey).toEqual(['Host', 'u', 'Authorization', 'Bearer x']);
+    const without = upstreamRequestHeaders(['anthropic-version', '2023-06-01'], { upstreamHost: 'u', apiKey: 'sk-ant-cfg' });
+    expect(without).toEqual(['Host', 'u', 'anthropic-version', '2023-06-01', 'x-api-key', 'sk-ant-cfg']);
+    expect(hasCredential(['X-API-KEY', 'k'])).toBe(true);
+  });
+
+  it('passes response headers through except framing ones', () => {
+    const raw = ['request-id', 'req_1', 'Content-Encoding', 'gzip', 'Transfer-Encoding', 'chunked', 'Connection', 'keep-alive', 'set-cookie', 'a=1', 'set-cookie', 'b=2'];
+    expect(clientResponseHeaders(raw)).toEqual(['request-id', 'req_1', 'Content-Encoding', 'gzip', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
+    expect(rawHeader(raw, 'content-encoding')).toBe('gzip');
+    expect(rawHeader(raw, 'x-none')).toBeUndefined();
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Header handling for the forwarding path. Works on Node's `rawHeaders` arrays ([name, value, name, value…])
+ * so order, casing and duplicates reach the upstream exactly as the client sent them.
+ */
+
+/** RFC 9110 §7.6.1 connection-specific headers, plus `host` (rewritten for the upstream). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Names listed in `Connection:` are hop-by-hop too. */
+function connectionListed(raw: readonly string[]): Set<string> {
+  const listed = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection') {
+      for (const token of raw[i + 1]!.split(',')) {
+        const name = token.trim().toLowerCase();
+        if (name) listed.add(name);
+      }
+    }
+  }
+  return listed;
+}
+
+function filterRaw(raw: readonly string[], alsoDrop: ReadonlySet<string>): string[] {
+  const listed = connectionListed(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || listed.has(lower) || alsoDrop.has(lower)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
+}
+
+const DROP_FOR_UPSTREAM = new Set(['host']);
+const DROP_NONE = new Set<string>();
+
+export interface UpstreamHeaderOptions {
+  /** `host[:port]` of the upstream, sent as the one rewritten header. */
+  upstreamHost: string;
+  /** Credential to add as `x-api-key` when the client sent neither `x-api-key` nor `authorization`. */
+  apiKey?: string | undefined;
+}
+
+/** Client request headers → upstream request headers (raw array). */
+export function upstreamRequestHeaders(raw: readonly string[], opts: UpstreamHeaderOptions): string[] {
+  const out = filterRaw(raw, DROP_FOR_UPSTREAM);
+  out.unshift('Host', opts.upstreamHost);
+  if (opts.apiKey && !hasCredential(raw)) out.push('x-api-key', opts.apiKey);
+  return out;
+}
+
+/** Upstream response headers → client response headers (raw array). */
+export function clientResponseHeaders(raw: readonly string[]): string[] {
+  return filterRaw(raw, DROP_NONE);
+}
+
+export function hasCredential(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (lower === 'x-api-key' || lower === 'authorization') return true;
+  }
+  return false;
+}
+
+/** First value of a header in a raw array (case-insensitive), or undefined. */
+export function rawHeader(raw: readonly string[], name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === want) return raw[i + 1];
+  }
+  return undefined;
+}

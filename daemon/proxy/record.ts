@@ -1,0 +1,75 @@
+/**
+ * Finished request (transport facts + attribution + observation) → the stored RequestRecord, priced.
+ * Pure: no I/O, no clock except the ULID.
+ */
+import { ulid } from 'ulid';
+import type { AnthropicUsage, RequestRecord, TokenCounts } from '../api/contract.ts';
+import type { Pricer } from '../pricing/index.ts';
+import type { FinishedRequest } from './forward.ts';
+
+const ZERO_TOKENS: TokenCounts = { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 };
+
+export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = ulid(f.startedAt)): RequestRecord {
+  const obs = f.observation;
+  const usage: AnthropicUsage | null = obs?.usage ?? null;
+  const model = obs?.model ?? null;
+  // A call is billed when the API reported usage for a billable endpoint; an error before any usage costs $0.
+  const billable = f.attribution.billable && usage !== null;
+
+  let tokens = ZERO_TOKENS;
+  let costNanoUsd: number | null = 0;
+  let priceVersion: string | null = null;
+  let unpricedReason: string | null = null;
+  let cacheSavingsNanoUsd = 0;
+  if (billable) {
+    const result = pricer.cost(usage, model ?? f.attribution.modelRequested, f.startedAt, { context1m: f.attribution.context1m });
+    tokens = result.tokens;
+    priceVersion = result.priceVersion;
+    if (result.priced) {
+      costNanoUsd = result.nanoUsd;
+      cacheSavingsNanoUsd = result.cacheSavingsNanoUsd;
+    } else {
+      costNanoUsd = null;
+      unpricedReason = result.reason;
+    }
+  }
+
+  return {
+    id,
+    startedAt: f.startedAt,
+    endedAt: f.endedAt,
+    method: f.method,
+    path: f.path,
+    status: f.status,
+    state: f.state,
+    upstreamRequestId: f.upstreamRequestId,
+    messageId: obs?.messageId ?? null,
+    modelRequested: f.attribution.modelRequested,
+    model,
+    stream: f.attribution.stream,
+    ttfbMs: f.ttfbMs,
+    durationMs: Math.max(0, f.endedAt - f.startedAt),
+    tokens,
+    thinkingTokens: usage?.output_tokens_details?.thinking_tokens ?? 0,
+    webSearchRequests: usage?.server_tool_use?.web_search_requests ?? 0,
+    serviceTier: usage?.service_tier ?? null,
+    speed: usage?.speed ?? null,
+    inferenceGeo: usage?.inference_geo ?? null,
+    billable,
+    costNanoUsd,
+    priceVersion,
+    unpricedReason,
+    cacheSavingsNanoUsd,
+    sessionId: f.attribution.sessionId,
+    agentId: f.attribution.agentId,
+    parentAgentId: f.attribution.parentAgentId,
+    project: f.attribution.project,
+    client: f.attribution.client,
+    credentialId: f.attribution.credentialId,
+    source: 'proxy',
+    cacheHit: false,
+    errorType: obs?.errorType ?? (f.state === 'upstream_error' ? 'upstream_unreachable' : null),
+    bytesIn: f.bytesIn,
+    bytesOut: f.bytesOut,
+  };
+}
