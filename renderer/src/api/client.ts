@@ -1,0 +1,142 @@
+/**
+ * The one HTTP client for the daemon API, used by the popover, the dashboard and the tests.
+ * Types come from daemon/api/contract.ts (type-only). Bearer token when the bridge gives one, else the
+ * same-origin cookie.
+ */
+import type {
+  HealthResponse,
+  PriceTableInfo,
+  RequestDetail,
+  RequestPage,
+  RequestQuery,
+  Summary,
+  SummaryRange,
+} from '../../../daemon/api/contract.ts';
+import type { DaemonInfo } from '../bridge.ts';
+
+export type RangeQuery = { range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string };
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly #token: string;
+  readonly #fetch: FetchLike;
+
+  constructor(info: DaemonInfo, fetchImpl: FetchLike = (i, init) => fetch(i, init)) {
+    this.baseUrl = info.baseUrl.replace(/\/+$/, '');
+    this.#token = info.token;
+    this.#fetch = fetchImpl;
+  }
+
+  /** Bearer token for WS URLs; empty when the cookie authenticates. */
+  get hasToken(): boolean {
+    return this.#token !== '';
+  }
+
+  url(path: string, params?: Record<string, string | number | undefined>): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(params ?? {})) {
+      if (v !== undefined && v !== '') qs.set(k, String(v));
+    }
+    const q = qs.toString();
+    return `${this.baseUrl}${path}${q ? `?${q}` : ''}`;
+  }
+
+  async #get(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const res = await this.#fetch(this.url(path, params), {
+      headers,
+      credentials: this.#token ? 'omit' : 'same-origin',
+      signal,
+    });
+    return res;
+  }
+
+  async #json<T>(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T> {
+    const res = await this.#get(path, params, signal);
+    if (!res.ok) {
+      let message = `${res.status} ${res.statusText}`;
+      try {
+        const body = (await res.json()) as { error?: { message?: string } };
+        if (body.error?.message) message = body.error.message;
+      } catch {
+        /* not JSON */
+      }
+      throw new ApiError(res.status, message);
+    }
+    return (await res.json()) as T;
+  }
+
+  summary(q: RangeQuery, signal?: AbortSignal): Promise<Summary> {
+    const tz = q.tz ?? localTimeZone();
+    const params = q.range === 'custom' ? { range: 'custom', from: q.from, to: q.to, tz } : { range: q.range, tz };
+    return this.#json<Summary>('/api/summary', params, signal);
+  }
+
+  requests(q: RequestQuery = {}, signal?: AbortSignal): Promise<RequestPage> {
+    return this.#json<RequestPage>('/api/requests', { ...q }, signal);
+  }
+
+  request(id: string, signal?: AbortSignal): Promise<RequestDetail> {
+    return this.#json<RequestDetail>(`/api/requests/${encodeURIComponent(id)}`, undefined, signal);
+  }
+
+  prices(signal?: AbortSignal): Promise<PriceTableInfo> {
+    return this.#json<PriceTableInfo>('/api/prices', undefined, signal);
+  }
+
+  health(signal?: AbortSignal): Promise<HealthResponse> {
+    return this.#json<HealthResponse>('/health', undefined, signal);
+  }
+
+  /** Export buttons are shown only when the daemon offers the export endpoints. */
+  async exportAvailable(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const res = await this.#get('/api/export.json', { limit: 1 }, signal);
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Download URL for an export; with a bearer token the caller must fetch it (see `exportBlob`). */
+  exportUrl(format: 'csv' | 'json', q: RequestQuery = {}): string {
+    return this.url(`/api/export.${format}`, { ...q });
+  }
+
+  async exportBlob(format: 'csv' | 'json', q: RequestQuery = {}): Promise<Blob> {
+    const res = await this.#get(`/api/export.${format}`, { ...q });
+    if (!res.ok) throw new ApiError(res.status, `export failed: ${res.status}`);
+    return res.blob();
+  }
+
+  /** WebSocket URL of the live feed; the token goes in the query only when no cookie is in play. */
+  liveUrl(): string {
+    const u = new URL(`${this.baseUrl}/api/live`);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.#token) u.searchParams.set('token', this.#token);
+    return u.toString();
+  }
+
+  /** Port the daemon listens on, for the "point Claude Code here" line. */
+  get port(): string {
+    const u = new URL(this.baseUrl);
+    return u.port || (u.protocol === 'https:' ? '443' : '80');
+  }
+}

@@ -1,0 +1,69 @@
+/** Spend groups (by model / project / session) with tokens per billing category. */
+import type { SpendGroup } from '../../../daemon/api/contract.ts';
+import { formatCount, formatTokens, shortProject } from '../format.ts';
+import { Money, UnpricedCount } from './Money.tsx';
+
+export interface BreakdownProps {
+  title: string;
+  groups: SpendGroup[];
+  kind: 'model' | 'project' | 'session';
+  /** Clicking a row filters the requests table. */
+  onSelect?: (key: string) => void;
+}
+
+export function Breakdown({ title, groups, kind, onSelect }: BreakdownProps) {
+  const label = (k: string) => (kind === 'project' ? shortProject(k) : kind === 'session' ? k.slice(0, 8) : k);
+  return (
+    <section className="panel breakdown" aria-label={title}>
+      <h3>{title}</h3>
+      {groups.length === 0 ? (
+        <p className="muted">Nothing in this range.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{kind}</th>
+                <th scope="col" className="num">Cost</th>
+                <th scope="col" className="num">Req.</th>
+                <th scope="col" className="num">Input</th>
+                <th scope="col" className="num" title="Cache write, 5 minutes">Write 5m</th>
+                <th scope="col" className="num" title="Cache write, 1 hour">Write 1h</th>
+                <th scope="col" className="num">Cache read</th>
+                <th scope="col" className="num">Output</th>
+                <th scope="col" className="num">Saved</th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.map((g) => (
+                <tr key={g.key}>
+                  <th scope="row" title={g.key}>
+                    {onSelect ? (
+                      <button type="button" className="link" onClick={() => onSelect(g.key)}>
+                        {label(g.key)}
+                      </button>
+                    ) : (
+                      label(g.key)
+                    )}
+                  </th>
+                  <td className="num">
+                    <Money nano={g.costNanoUsd} /> <UnpricedCount count={g.unpricedRequests} />
+                  </td>
+                  <td className="num">{formatCount(g.requests)}</td>
+                  <td className="num">{formatTokens(g.tokens.input)}</td>
+                  <td className="num">{formatTokens(g.tokens.cacheWrite5m)}</td>
+                  <td className="num">{formatTokens(g.tokens.cacheWrite1h)}</td>
+                  <td className="num">{formatTokens(g.tokens.cacheRead)}</td>
+                  <td className="num">{formatTokens(g.tokens.output)}</td>
+                  <td className="num">
+                    <Money nano={g.cacheSavingsNanoUsd} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * Spend over time, stacked by model or project (recharts). Sets the `cco:chart-rendered` performance mark
+ * once the first chart with data is in the DOM (read by scripts/bench-renderer.ts).
+ */
+import { useEffect, useMemo, useRef } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
+import type { Summary } from '../../../daemon/api/contract.ts';
+import { formatBucket, formatUsd, shortModel, shortProject } from '../format.ts';
+import { colorAt } from './palette.ts';
+
+export type StackBy = 'model' | 'project';
+const MAX_STACKS = 7;
+
+export interface ChartRow {
+  label: string;
+  [series: string]: number | string;
+}
+
+/** Turn summary series into recharts rows (USD numbers), keeping the top keys and folding the rest into "other". */
+export function chartRows(s: Summary, by: StackBy): { rows: ChartRow[]; keys: string[] } {
+  const groups = by === 'model' ? s.byModel : s.byProject;
+  const top = groups.slice(0, MAX_STACKS).map((g) => g.key);
+  const topSet = new Set(top);
+  let other = false;
+  const rows = s.series.map((p) => {
+    const row: ChartRow = { label: formatBucket(p.t, s.bucket, undefined, s.tz) };
+    const src = by === 'model' ? p.byModel : p.byProject;
+    for (const k of top) row[k] = 0;
+    for (const [k, v] of Object.entries(src)) {
+      const key = topSet.has(k) ? k : 'other';
+      if (key === 'other') other = true;
+      row[key] = ((row[key] as number | undefined) ?? 0) + v / 1e9;
+    }
+    return row;
+  });
+  return { rows, keys: other ? [...top, 'other'] : top };
+}
+
+export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by: StackBy; height?: number }) {
+  const { rows, keys } = useMemo(() => chartRows(summary, by), [summary, by]);
+  const ref = useRef<HTMLDivElement>(null);
+  const name = (k: string) => (by === 'model' ? shortModel(k) : shortProject(k));
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || performance.getEntriesByName('cco:chart-rendered').length > 0) return;
+    const done = () => {
+      if (el.querySelector('svg.recharts-surface')) {
+        performance.mark('cco:chart-rendered');
+        return true;
+      }
+      return false;
+    };
+    if (done()) return;
+    const mo = new MutationObserver(() => {
+      if (done()) mo.disconnect();
+    });
+    mo.observe(el, { childList: true, subtree: true });
+    return () => mo.disconnect();
+  }, [rows]);
+
+  return (
+    <div ref={ref} className="chart" role="img" aria-label={`Spend over time by ${by}, ${summary.bucket}ly`} data-testid="spend-chart">
+      <BarChart responsive style={{ width: '100%', height }} data={rows} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="var(--grid)" />
+        <XAxis dataKey="label" tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--grid)" minTickGap={16} />
+        <YAxis
+          tick={{ fill: 'var(--muted)', fontSize: 11 }}
+          stroke="var(--grid)"
+          width={56}
+          tickFormatter={(v: number) => formatUsd(Math.round(v * 1e9))}
+        />
+        <Tooltip
+          formatter={(v, n) => [formatUsd(Math.round(Number(v) * 1e9)), name(String(n))]}
+          contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }}
+          cursor={{ fill: 'var(--hover)' }}
+        />
+        <Legend formatter={(v: string) => name(v)} wrapperStyle={{ fontSize: 12 }} />
+        {keys.map((k, i) => (
+          <Bar key={k} dataKey={k} stackId="spend" fill={colorAt(i)} isAnimationActive={false} name={k} />
+        ))}
+      </BarChart>
+    </div>
+  );
+}

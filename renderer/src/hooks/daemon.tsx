@@ -1,0 +1,95 @@
+/**
+ * DaemonProvider: resolves the daemon address through the bridge, builds the one ApiClient, and runs
+ * the one live connection for the window. Views read data through the hooks in ./data.ts.
+ */
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { RequestRecord } from '../../../daemon/api/contract.ts';
+import { ApiClient } from '../api/client.ts';
+import { LiveConnection, type LiveState } from '../api/live.ts';
+import type { CcoBridge } from '../bridge.ts';
+
+type RecordListener = (r: RequestRecord) => void;
+
+export interface DaemonContextValue {
+  bridge: CcoBridge;
+  client: ApiClient | null;
+  error: string | null;
+  live: LiveState;
+  /** Incremented on every live (re)connect: data hooks refetch when it changes. */
+  epoch: number;
+  /** Daemon version from the live feed's hello frame. */
+  version: string | null;
+  onRecord(listener: RecordListener): () => void;
+}
+
+const DaemonContext = createContext<DaemonContextValue | null>(null);
+
+export function useDaemon(): DaemonContextValue {
+  const v = useContext(DaemonContext);
+  if (!v) throw new Error('useDaemon outside DaemonProvider');
+  return v;
+}
+
+export function DaemonProvider({ bridge, children }: { bridge: CcoBridge; children: ReactNode }) {
+  const [client, setClient] = useState<ApiClient | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [live, setLive] = useState<LiveState>('connecting');
+  const [epoch, setEpoch] = useState(0);
+  const [version, setVersion] = useState<string | null>(null);
+  const listeners = useRef(new Set<RecordListener>());
+  const [restarts, setRestarts] = useState(0);
+
+  useEffect(() => bridge.daemon.onRestarted?.(() => setRestarts((n) => n + 1)), [bridge]);
+
+  useEffect(() => {
+    let cancelled = false;
+    bridge.daemon
+      .info()
+      .then((info) => {
+        if (!cancelled) {
+          setClient(new ApiClient(info));
+          setError(null);
+        }
+      })
+      .catch((e: unknown) => {
+        if (!cancelled) setError(e instanceof Error ? e.message : String(e));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [bridge, restarts]);
+
+  useEffect(() => {
+    if (!client) return;
+    const conn = new LiveConnection({
+      url: () => client.liveUrl(),
+      onMessage: (msg) => {
+        if (msg.type === 'hello') setVersion(msg.version);
+        else for (const l of listeners.current) l(msg.record);
+      },
+      onState: (s) => setLive(s),
+      onOpen: (reconnected) => {
+        if (reconnected) setEpoch((n) => n + 1);
+      },
+    });
+    conn.start();
+    return () => conn.stop();
+  }, [client]);
+
+  const value = useMemo<DaemonContextValue>(
+    () => ({
+      bridge,
+      client,
+      error,
+      live,
+      epoch,
+      version,
+      onRecord: (l) => {
+        listeners.current.add(l);
+        return () => listeners.current.delete(l);
+      },
+    }),
+    [bridge, client, error, live, epoch, version],
+  );
+  return <DaemonContext.Provider value={value}>{children}</DaemonContext.Provider>;
+}

@@ -1,0 +1,141 @@
+/**
+ * Data hooks over the ApiClient + live feed. Fetch on mount, on input change and after a live reconnect;
+ * live records are folded in at once and confirmed by one debounced refetch. No polling.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../../daemon/api/contract.ts';
+import type { RangeQuery } from '../api/client.ts';
+import { applyRecord } from '../api/merge.ts';
+import { useDaemon } from './daemon.tsx';
+
+export interface Loadable<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+}
+
+const REFETCH_AFTER_LIVE_MS = 750;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function useSummary(q: RangeQuery): Loadable<Summary> {
+  const { client, epoch, onRecord } = useDaemon();
+  const [state, setState] = useState<Loadable<Summary>>({ data: null, error: null, loading: true });
+  const [refetch, setRefetch] = useState(0);
+  const key = JSON.stringify(q);
+
+  useEffect(() => {
+    if (!client) return;
+    const ac = new AbortController();
+    setState((s) => ({ ...s, loading: true }));
+    client
+      .summary(JSON.parse(key) as RangeQuery, ac.signal)
+      .then((data) => setState({ data, error: null, loading: false }))
+      .catch((e: unknown) => {
+        if (!ac.signal.aborted) setState((s) => ({ ...s, error: message(e), loading: false }));
+      });
+    return () => ac.abort();
+  }, [client, key, epoch, refetch]);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = onRecord((r) => {
+      setState((s) => (s.data ? { ...s, data: applyRecord(s.data, r) } : s));
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => setRefetch((n) => n + 1), REFETCH_AFTER_LIVE_MS);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [onRecord]);
+
+  return state;
+}
+
+function matches(q: RequestQuery, r: RequestRecord): boolean {
+  if (q.model && r.model !== q.model && r.modelRequested !== q.model) return false;
+  if (q.project && r.project !== q.project) return false;
+  if (q.session && r.sessionId !== q.session) return false;
+  if (q.state && r.state !== q.state) return false;
+  if (q.from !== undefined && r.startedAt < q.from) return false;
+  if (q.to !== undefined && r.startedAt >= q.to) return false;
+  return true;
+}
+
+export interface RequestsState extends Loadable<RequestRecord[]> {
+  nextCursor: string | null;
+  loadMore(): void;
+}
+
+/** Newest-first request list with cursor paging; live records matching the filter are prepended. */
+export function useRequests(q: RequestQuery): RequestsState {
+  const { client, epoch, onRecord } = useDaemon();
+  const [items, setItems] = useState<RequestRecord[] | null>(null);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const key = JSON.stringify(q);
+  const pageAbort = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    if (!client) return;
+    const ac = new AbortController();
+    pageAbort.current?.abort();
+    setLoading(true);
+    client
+      .requests(JSON.parse(key) as RequestQuery, ac.signal)
+      .then((page: RequestPage) => {
+        setItems(page.items);
+        setNextCursor(page.nextCursor);
+        setError(null);
+        setLoading(false);
+      })
+      .catch((e: unknown) => {
+        if (!ac.signal.aborted) {
+          setError(message(e));
+          setLoading(false);
+        }
+      });
+    return () => ac.abort();
+  }, [client, key, epoch]);
+
+  useEffect(() => {
+    const query = JSON.parse(key) as RequestQuery;
+    return onRecord((r) => {
+      if (!matches(query, r)) return;
+      setItems((prev) => {
+        if (!prev) return prev;
+        const rest = prev.filter((x) => x.id !== r.id);
+        return [r, ...rest];
+      });
+    });
+  }, [onRecord, key]);
+
+  const loadMore = () => {
+    if (!client || !nextCursor) return;
+    const ac = new AbortController();
+    pageAbort.current = ac;
+    setLoading(true);
+    client
+      .requests({ ...(JSON.parse(key) as RequestQuery), cursor: nextCursor }, ac.signal)
+      .then((page) => {
+        setItems((prev) => {
+          const seen = new Set((prev ?? []).map((x) => x.id));
+          return [...(prev ?? []), ...page.items.filter((x) => !seen.has(x.id))];
+        });
+        setNextCursor(page.nextCursor);
+        setLoading(false);
+      })
+      .catch((e: unknown) => {
+        if (!ac.signal.aborted) {
+          setError(message(e));
+          setLoading(false);
+        }
+      });
+  };
+
+  return { data: items, error, loading, nextCursor, loadMore };
+}
