@@ -156,11 +156,14 @@ export async function runHost(deps: RunHostDeps): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { startDaemon } = await import('./index.ts');
   await runHost({
     channel: detectChannel(),
     options: readEntryOptions(process.argv.slice(2), process.env),
-    start: (options) => startDaemon(options),
+    // Imported lazily so a load failure is reported over the channel as a startup error.
+    start: async (options) => {
+      const { startDaemon } = await import('./index.ts');
+      return startDaemon({ ...options, ...(process.env.CCO_STATIC_DIR ? { staticDir: process.env.CCO_STATIC_DIR } : {}) });
+    },
     exit: (code) => process.exit(code),
     onSignal: (handler) => {
       process.once('SIGTERM', handler);

@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { DaemonToHost } from './ipc-messages.ts';
+import type { DaemonHandleLike, HostChannel } from './entry-utility.ts';
+import { readEntryOptions, runHost } from './entry-utility.ts';
+
+function fakeChannel() {
+  const posted: DaemonToHost[] = [];
+  let listener: ((m: unknown) => void) | null = null;
+  const channel: HostChannel = {
+    kind: 'ipc',
+    post: async (m) => void posted.push(m),
+    onMessage: (l) => void (listener = l),
+  };
+  return { channel, posted, deliver: (m: unknown) => listener?.(m) };
+}
+
+/** A real (tiny) server standing in for startDaemon. */
+async function startHttp(): Promise<DaemonHandleLike & { closed: () => boolean }> {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  let closed = false;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    token: 't0k',
+    close: () => new Promise<void>((r) => server.close(() => ((closed = true), r()))),
+    closed: () => closed,
+  };
+}
+
+describe('entry-utility', () => {
+  it('reads flags before CCO_* environment variables', () => {
+    expect(readEntryOptions(['--port', '4000', '--data-dir=/tmp/x'], { CCO_PORT: '5000', CCO_HOST: '127.0.0.2', CCO_UPSTREAM_URL: 'http://u' }))
+      .toEqual({ port: 4000, dataDir: '/tmp/x', host: '127.0.0.2', upstreamUrl: 'http://u' });
+    expect(readEntryOptions([], {})).toEqual({});
+    expect(() => readEntryOptions(['--port', 'abc'], {})).toThrow(/invalid port/);
+  });
+
+  it('posts ready with port and token, then shuts down on request', async () => {
+    const { channel, posted, deliver } = fakeChannel();
+    let handle: Awaited<ReturnType<typeof startHttp>> | null = null;
+    const exits: number[] = [];
+    await runHost({ channel, options: {}, start: async () => (handle = await startHttp()), exit: (c) => exits.push(c), log: () => {} });
+    expect(posted[0]).toMatchObject({ type: 'ready', port: handle!.port, token: 't0k', pid: process.pid });
+    const res = await fetch(`http://127.0.0.1:${handle!.port}/`);
+    expect(await res.text()).toBe('ok');
+    deliver({ type: 'bogus' });
+    deliver({ type: 'shutdown' });
+    deliver({ type: 'shutdown' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(handle!.closed()).toBe(true);
+    expect(posted.map((m) => m.type)).toEqual(['ready', 'shutdown-complete']);
+    expect(exits).toEqual([0]);
+  });
+
+  it('reports a start failure and exits 1', async () => {
+    const { channel, posted } = fakeChannel();
+    const exits: number[] = [];
+    await runHost({ channel, options: {}, start: async () => { throw new Error('Port 3000 is already in use'); }, exit: (c) => exits.push(c), log: () => {} });
+    expect(posted).toEqual([{ type: 'startup-error', message: 'Port 3000 is already in use' }]);
+    expect(exits).toEqual([1]);
+  });
+
+  it('answers set-recording, saying whether the daemon supports it', async () => {
+    const { channel, posted, deliver } = fakeChannel();
+    const calls: boolean[] = [];
+    await runHost({
+      channel, options: {}, exit: () => {}, log: () => {},
+      start: async () => ({ ...(await startHttp()), setRecording: (on: boolean) => void calls.push(on) }),
+    });
+    deliver({ type: 'set-recording', enabled: false });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([false]);
+    expect(posted.at(-1)).toEqual({ type: 'recording', enabled: false, supported: true });
+    deliver({ type: 'shutdown' });
+  });
+});

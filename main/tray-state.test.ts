@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { TrayModel } from './tray-state.ts';
+import { formatUsd, trayIconFile, trayIconVariant, trayMenu, trayTitle, trayTooltip } from './tray-state.ts';
+
+const base: TrayModel = {
+  daemon: 'ready', lastError: null, todayNanoUsd: 1_234_000_000, monthNanoUsd: 45_670_000_000,
+  unpricedToday: 0, recording: true, launchAtLogin: false,
+};
+
+describe('tray-state', () => {
+  it.each([
+    [0, '$0.00'],
+    [4_200_000, '$0.00'],
+    [5_000_000, '$0.01'],
+    [12_310_000_000, '$12.31'],
+    [1_234_000_000_000, '$1.2k'],
+    [34_400_000_000_000, '$34k'],
+  ])('formatUsd(%d) = %s', (nano, text) => {
+    expect(formatUsd(nano)).toBe(text);
+  });
+
+  it('macOS title shows today, marks unpriced, and shows the error state', () => {
+    expect(trayTitle(base)).toBe('$1.23');
+    expect(trayTitle({ ...base, unpricedToday: 2 })).toBe('$1.23+');
+    expect(trayTitle({ ...base, daemon: 'failed' })).toBe('!');
+    expect(trayTitle({ ...base, daemon: 'starting' })).toBe('');
+    expect(trayTitle({ ...base, todayNanoUsd: null })).toBe('');
+  });
+
+  it('tooltip carries today, month and daemon state', () => {
+    expect(trayTooltip(base)).toBe('CCO — today $1.23, this month $45.67\nDaemon: running');
+    const failed = trayTooltip({ ...base, daemon: 'failed', lastError: 'daemon exited with code 1 (3 crashes in 5 minutes)', todayNanoUsd: null });
+    expect(failed).toContain('today —');
+    expect(failed).toContain('stopped after repeated crashes');
+    expect(failed.length).toBeLessThanOrEqual(127);
+    expect(trayTooltip({ ...base, unpricedToday: 1 })).toContain('1 unpriced request today');
+    expect(trayTooltip({ ...base, recording: false })).toContain('recording paused');
+  });
+
+  it('icon variant and file per platform', () => {
+    expect(trayIconVariant(base)).toBe('normal');
+    expect(trayIconVariant({ ...base, recording: false })).toBe('paused');
+    expect(trayIconVariant({ ...base, daemon: 'failed' })).toBe('error');
+    expect(trayIconVariant({ ...base, daemon: 'backoff' })).toBe('error');
+    expect(trayIconFile('normal', 'darwin')).toBe('trayTemplate.png');
+    expect(trayIconFile('error', 'darwin')).toBe('trayErrorTemplate.png');
+    expect(trayIconFile('paused', 'win32')).toBe('tray-paused.ico');
+    expect(trayIconFile('error', 'linux')).toBe('tray-error.png');
+    expect(trayIconFile('normal', 'linux')).toBe('tray.png');
+  });
+
+  it('menu: Linux starts with "Open CCO"; others do not', () => {
+    const linux = trayMenu(base, 'linux');
+    expect(linux[0]).toMatchObject({ id: 'open-popover', label: 'Open CCO' });
+    expect(trayMenu(base, 'darwin').some((i) => i.type !== 'separator' && i.id === 'open-popover')).toBe(false);
+    const labels = trayMenu(base, 'win32').map((i) => (i.type === 'separator' ? '-' : i.label));
+    expect(labels).toEqual(['Open dashboard', 'Pause recording', '-', 'Restart daemon', 'Check for updates…', 'Launch at login', '-', 'Quit CCO']);
+  });
+
+  it('menu reflects state: resume label, checkbox, disabled items while not ready', () => {
+    const paused = trayMenu({ ...base, recording: false, launchAtLogin: true }, 'darwin');
+    expect(paused.find((i) => i.type !== 'separator' && i.id === 'toggle-recording')).toMatchObject({ label: 'Resume recording' });
+    expect(paused.find((i) => i.type === 'checkbox')).toMatchObject({ checked: true });
+    const failed = trayMenu({ ...base, daemon: 'failed' }, 'darwin');
+    expect(failed.find((i) => i.type !== 'separator' && i.id === 'open-dashboard')).toMatchObject({ enabled: false });
+    expect(failed.find((i) => i.type !== 'separator' && i.id === 'restart-daemon')).toMatchObject({ enabled: true, label: 'Restart daemon (stopped after crashes)' });
+  });
+});

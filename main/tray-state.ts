@@ -1,0 +1,118 @@
+/**
+ * Pure tray model → title, tooltip, icon file and menu. The adapter (tray.ts) only applies these.
+ * macOS shows today's spend as the title; Windows/Linux carry it in the tooltip; the error state shows in
+ * the icon and the tooltip on every platform.
+ */
+import type { SupervisorState } from './supervisor.ts';
+
+export interface TrayModel {
+  daemon: SupervisorState;
+  lastError: string | null;
+  /** null = not known yet (daemon not ready / summary not loaded). */
+  todayNanoUsd: number | null;
+  monthNanoUsd: number | null;
+  /** Billable requests today that could not be priced (shown as a "+" marker, never as $0). */
+  unpricedToday: number;
+  recording: boolean;
+  launchAtLogin: boolean;
+}
+
+export type TrayAction =
+  | 'open-popover'
+  | 'open-dashboard'
+  | 'toggle-recording'
+  | 'restart-daemon'
+  | 'check-updates'
+  | 'toggle-launch-at-login'
+  | 'quit';
+
+export type TrayMenuItem =
+  | { type: 'separator' }
+  | { type: 'normal'; id: TrayAction; label: string; enabled: boolean }
+  | { type: 'checkbox'; id: TrayAction; label: string; checked: boolean; enabled: boolean };
+
+export type TrayIconVariant = 'normal' | 'paused' | 'error';
+
+/** $0.42, $12.31, $1.2k, $34k — short enough for a menu bar. */
+export function formatUsd(nanoUsd: number): string {
+  const usd = nanoUsd / 1e9;
+  if (usd >= 10_000) return `$${Math.round(usd / 1000)}k`;
+  if (usd >= 1000) return `$${(usd / 1000).toFixed(1)}k`;
+  return `$${usd.toFixed(2)}`;
+}
+
+export function daemonLabel(m: Pick<TrayModel, 'daemon' | 'lastError' | 'recording'>): string {
+  switch (m.daemon) {
+    case 'ready':
+      return m.recording ? 'running' : 'running, recording paused';
+    case 'starting':
+      return 'starting…';
+    case 'backoff':
+      return 'restarting after a crash…';
+    case 'failed':
+      return `stopped after repeated crashes${m.lastError ? ` (${m.lastError})` : ''}`;
+    case 'stopping':
+      return 'stopping…';
+    case 'stopped':
+      return 'stopped';
+  }
+}
+
+export function trayIconVariant(m: TrayModel): TrayIconVariant {
+  if (m.daemon === 'failed' || m.daemon === 'backoff') return 'error';
+  if (!m.recording) return 'paused';
+  return 'normal';
+}
+
+/** File name in assets/ for a variant. macOS template names end in `Template` (the @2x sibling is found by Electron). */
+export function trayIconFile(variant: TrayIconVariant, platform: NodeJS.Platform): string {
+  const suffix = variant === 'normal' ? '' : `-${variant}`;
+  if (platform === 'darwin') return `tray${variant === 'normal' ? '' : variant[0]!.toUpperCase() + variant.slice(1)}Template.png`;
+  if (platform === 'win32') return `tray${suffix}.ico`;
+  return `tray${suffix}.png`;
+}
+
+function spend(nano: number | null, unpriced: number): string {
+  if (nano === null) return '—';
+  return formatUsd(nano) + (unpriced > 0 ? '+' : '');
+}
+
+/** macOS menu-bar title: today's spend when known, "!" in the error state, else nothing. */
+export function trayTitle(m: TrayModel): string {
+  if (m.daemon === 'failed') return '!';
+  if (m.daemon !== 'ready' || m.todayNanoUsd === null) return '';
+  return spend(m.todayNanoUsd, m.unpricedToday);
+}
+
+export function trayTooltip(m: TrayModel): string {
+  const lines = [
+    `CCO — today ${spend(m.todayNanoUsd, m.unpricedToday)}, this month ${spend(m.monthNanoUsd, 0)}`,
+    `Daemon: ${daemonLabel(m)}`,
+  ];
+  if (m.unpricedToday > 0) lines.push(`${m.unpricedToday} unpriced request${m.unpricedToday === 1 ? '' : 's'} today`);
+  // Windows truncates tooltips at 127 characters.
+  return lines.join('\n').slice(0, 127);
+}
+
+export function trayMenu(m: TrayModel, platform: NodeJS.Platform): TrayMenuItem[] {
+  const ready = m.daemon === 'ready';
+  const items: TrayMenuItem[] = [];
+  // On Linux a click on the icon is unreliable, so the menu is the way in.
+  if (platform === 'linux') items.push({ type: 'normal', id: 'open-popover', label: 'Open CCO', enabled: true });
+  items.push(
+    { type: 'normal', id: 'open-dashboard', label: 'Open dashboard', enabled: ready },
+    { type: 'normal', id: 'toggle-recording', label: m.recording ? 'Pause recording' : 'Resume recording', enabled: ready },
+    { type: 'separator' },
+    {
+      type: 'normal',
+      id: 'restart-daemon',
+      label: m.daemon === 'failed' ? 'Restart daemon (stopped after crashes)' : 'Restart daemon',
+      enabled: m.daemon !== 'stopping',
+    },
+    { type: 'normal', id: 'check-updates', label: 'Check for updates…', enabled: true },
+    { type: 'checkbox', id: 'toggle-launch-at-login', label: 'Launch at login', checked: m.launchAtLogin, enabled: true },
+    { type: 'separator' },
+    { type: 'normal', id: 'quit', label: 'Quit CCO', enabled: true },
+  );
+  return items;
+}
