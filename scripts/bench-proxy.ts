@@ -1,0 +1,108 @@
+/**
+ * npm run bench:proxy — CCO against a bare node:http pipe proxy and a direct connection, in one run, on the
+ * fake upstream. Prints rps and p50/p99 latency per target, CCO's ratios to the bare proxy, and CCO's RSS
+ * growth between 1,000 and 10,000 streamed requests.
+ *
+ * Targets (issue #3): rps ≥ 85 % of the bare proxy's; added p50 ≤ 1.2× the bare proxy's added p50;
+ * RSS after 10,000 streamed requests within 20 MB of its value after 1,000.
+ * BENCH_SECONDS (default 5) sets the duration of each measurement.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+
+function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve({ child, url: m[1]!.startsWith('http') ? m[1]! : `http://127.0.0.1:${m[1]}` });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench', 'anthropic-version': '2023-06-01' };
+const body = (stream: boolean) =>
+  JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 200, stream, messages: [{ role: 'user', content: 'Benchmark request: tell me about proxies.' }] });
+
+async function measure(url: string, stream: boolean, connections: number, duration = seconds, amount?: number) {
+  const result = await autocannon({
+    url: url + '/v1/messages?beta=true',
+    method: 'POST',
+    headers,
+    body: body(stream),
+    connections,
+    ...(amount ? { amount } : { duration }),
+  });
+  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+}
+
+async function main() {
+  const fake = await spawnFakeUpstream({ seed: 1, pingIntervalMs: 60_000 });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-'));
+  const bare = await start(['scripts/bare-proxy.ts', fake.url], /"port":(\d+)/);
+  const cco = await start(['daemon/entry-node.ts', '--port', '0', '--upstream', fake.url, '--data-dir', dataDir], /listening on (http:\/\/\S+)/);
+  const targets = { direct: fake.url, bare: bare.url, cco: cco.url };
+  try {
+    console.log(`bench:proxy — ${seconds}s per cell, node ${process.version}, ${os.cpus().length} cores\n`);
+    for (const t of Object.values(targets)) await measure(t, true, 8, 1); // warm-up
+    const rows: string[] = [];
+    const verdicts: string[] = [];
+    for (const stream of [false, true]) {
+      for (const connections of [16, 32]) {
+        const r: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+        for (const [name, url] of Object.entries(targets)) r[name] = await measure(url, stream, connections);
+        const kind = stream ? 'SSE ' : 'JSON';
+        for (const name of Object.keys(targets)) {
+          const x = r[name]!;
+          rows.push(`${kind} c=${connections}  ${name.padEnd(6)}  ${x.rps.toFixed(0).padStart(6)} rps  p50 ${String(x.p50).padStart(4)} ms  p99 ${String(x.p99).padStart(4)} ms`);
+        }
+        const rpsRatio = r.cco!.rps / r.bare!.rps;
+        const addedBare = Math.max(r.bare!.p50 - r.direct!.p50, 1);
+        const addedCco = Math.max(r.cco!.p50 - r.direct!.p50, 0);
+        const p50Ratio = addedCco / addedBare;
+        verdicts.push(
+          `${kind} c=${connections}: CCO rps = ${(rpsRatio * 100).toFixed(1)} % of bare (target ≥ 85 %) ${rpsRatio >= 0.85 ? 'OK' : 'MISS'}; ` +
+            `added p50 ${addedCco} ms vs bare ${addedBare} ms = ${p50Ratio.toFixed(2)}× (target ≤ 1.2×) ${p50Ratio <= 1.2 ? 'OK' : 'MISS'}`,
+        );
+      }
+    }
+    console.log(rows.join('\n') + '\n');
+    console.log(verdicts.join('\n') + '\n');
+
+    // Memory: RSS after 1,000 and after 10,000 streamed requests through CCO.
+    await measure(cco.url, true, 16, undefined, 1000);
+    const rss1k = rssMb(cco.child.pid!);
+    await measure(cco.url, true, 16, undefined, 9000);
+    const rss10k = rssMb(cco.child.pid!);
+    const growth = rss10k - rss1k;
+    console.log(`CCO RSS after 1,000 streamed requests: ${rss1k.toFixed(1)} MB; after 10,000: ${rss10k.toFixed(1)} MB; growth ${growth.toFixed(1)} MB (target ≤ 20 MB) ${growth <= 20 ? 'OK' : 'MISS'}`);
+  } finally {
+    cco.child.kill('SIGTERM');
+    bare.child.kill('SIGTERM');
+    await fake.close();
+    await new Promise((r) => cco.child.once('exit', r));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
