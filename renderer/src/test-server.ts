@@ -1,0 +1,105 @@
+/**
+ * A real HTTP + WebSocket server speaking the daemon API contract, for component tests (tests only).
+ * Serves whatever state the test puts in it, records requests, checks the bearer token, pushes live frames.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { LiveMessage, RequestRecord, Summary } from '../../daemon/api/contract.ts';
+import { makeSummary } from './test-fixtures.ts';
+
+export interface TestApiState {
+  summaries: Partial<Record<string, Summary>>; // by range
+  records: RequestRecord[]; // newest first
+  pageSize?: number;
+  exportEnabled?: boolean;
+}
+
+export interface TestApi {
+  baseUrl: string;
+  token: string;
+  state: TestApiState;
+  seen: { path: string; query: URLSearchParams; auth: string | undefined }[];
+  push(record: RequestRecord): void;
+  dropLive(): void;
+  liveClients(): number;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(state: TestApiState, token = 'test-token'): Promise<TestApi> {
+  const seen: TestApi['seen'] = [];
+  const sockets = new Set<WebSocket>();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    seen.push({ path: url.pathname, query: url.searchParams, auth: req.headers.authorization });
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'authorization, accept');
+    if (req.method === 'OPTIONS') return void res.end();
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: { type: 'authentication_error', message: 'no token' } }));
+    }
+    const json = (body: unknown, status = 200) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/api/summary') {
+      return json(state.summaries[url.searchParams.get('range') ?? ''] ?? makeSummary({ range: 'all' }));
+    }
+    if (url.pathname === '/api/requests') {
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const start = Number(url.searchParams.get('cursor') ?? 0);
+      const model = url.searchParams.get('model');
+      const rows = state.records.filter((r) => !model || r.model === model);
+      const items = rows.slice(start, start + Math.min(limit, state.pageSize ?? limit));
+      const end = start + items.length;
+      return json({ items, nextCursor: end < rows.length ? String(end) : null });
+    }
+    const m = /^\/api\/requests\/(.+)$/.exec(url.pathname);
+    if (m) {
+      const r = state.records.find((x) => x.id === decodeURIComponent(m[1]!));
+      if (!r) return json({ error: { type: 'not_found_error', message: 'nope' } }, 404);
+      return json({
+        ...r,
+        breakdown: { input: 300_000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 750_000, webSearch: 0 },
+        multipliers: null,
+      });
+    }
+    if (url.pathname === '/api/prices') return json({ version: '2026-11-22.1', asOf: '2026-11-22' });
+    if (url.pathname === '/api/export.json' && state.exportEnabled) return json([]);
+    return json({ error: { type: 'not_found_error', message: 'unknown' } }, 404);
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/api/live' || url.searchParams.get('token') !== token) return void socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.send(JSON.stringify({ type: 'hello', version: '9.9.9', serverTime: new Date().toISOString() } satisfies LiveMessage));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    token,
+    state,
+    seen,
+    push(record) {
+      state.records.unshift(record);
+      for (const ws of sockets) ws.send(JSON.stringify({ type: 'request', record } satisfies LiveMessage));
+    },
+    dropLive() {
+      for (const ws of sockets) ws.terminate();
+    },
+    liveClients: () => sockets.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
