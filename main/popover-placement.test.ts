@@ -44,7 +44,7 @@ describe('placePopover', () => {
     ['linux', null, display({ x: 0, y: 0, width: 1920, height: 1040 }), { x: 1532, y: 512 }, 'linux bottom panel → bottom right'],
     ['linux', null, display({ x: 70, y: 0, width: 1850, height: 1080 }), { x: 78, y: 8 }, 'linux left dock → top left'],
     ['linux', { x: 30, y: 1050, width: 24, height: 24 }, display({ x: 0, y: 0, width: 1920, height: 1040 }), { x: 8, y: 512 }, 'linux tray bottom left → that corner'],
-  ] as const)('%s %#', (platform, tray, d, expected) => {
+  ] as Array<[NodeJS.Platform, Rect | null, DisplayLike, { x: number; y: number }, string]>)('%s %#: %s', (platform, tray, d, expected) => {
     expect(placePopover({ platform, tray, size: SIZE, display: d })).toEqual(expected);
   });
 

@@ -9,7 +9,8 @@ import http, { type ClientRequest, type IncomingMessage, type RequestOptions } f
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { HttpExecutor, configureRequestOptions, configureRequestUrl, type DownloadOptions } from 'builder-util-runtime';
-import electronUpdater, { type AppAdapter } from 'electron-updater';
+import electronUpdater from 'electron-updater';
+import type { AppAdapter } from 'electron-updater/out/AppAdapter.js';
 
 const { NsisUpdater } = electronUpdater;
 

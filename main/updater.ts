@@ -105,6 +105,7 @@ export class UpdateService {
   #startTimer: ReturnType<typeof setTimeout> | null = null;
   #checking: Promise<UpdateStatus> | null = null;
   #downloading: Promise<UpdateStatus> | null = null;
+  #pendingVersion: string | null = null;
 
   constructor(opts: UpdateServiceOptions) {
     this.#updater = opts.updater;
@@ -225,8 +226,6 @@ export class UpdateService {
       return false;
     }
   }
-
-  #pendingVersion: string | null = null;
 
   #applyChannel(): void {
     const current = this.#updater.currentVersion.version;
