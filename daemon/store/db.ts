@@ -1,0 +1,78 @@
+/**
+ * sql.js database lifecycle inside the worker: load the wasm, open the snapshot (or create a database),
+ * migrate, and write snapshots atomically (temp file → fsync → rename → fsync dir).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Database, SqlJsConfig, SqlJsStatic } from 'sql.js';
+import { getMeta, migrate, setMeta } from './migrations.ts';
+import { fsyncDir } from './segments.ts';
+
+const require = createRequire(import.meta.url);
+
+export const SNAPSHOT_FILE = 'cco.sqlite';
+
+export async function loadSqlJs(): Promise<SqlJsStatic> {
+  const init = require('sql.js') as (config?: SqlJsConfig) => Promise<SqlJsStatic>;
+  const wasmBinary = fs.readFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'));
+  return init({ wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer });
+}
+
+export interface OpenedDatabase {
+  db: Database;
+  journalSeq: number;
+  schemaFrom: number;
+  schemaTo: number;
+}
+
+/**
+ * Opens `<dataDir>/cco.sqlite`. A snapshot that is not a readable SQLite database is moved aside
+ * (`cco.sqlite.corrupt-<ms>`) and a fresh database is started, so the daemon still comes up; the journal
+ * is then replayed from the start. A database from a newer schema is an error (never downgraded).
+ */
+export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'info' | 'warn' | 'error', msg: string) => void): OpenedDatabase {
+  const file = path.join(dataDir, SNAPSHOT_FILE);
+  fs.rmSync(`${file}.tmp`, { force: true }); // a snapshot cut short by a crash
+  let db: Database | null = null;
+  if (fs.existsSync(file)) {
+    try {
+      db = new SQL.Database(fs.readFileSync(file));
+      db.exec('SELECT count(*) FROM sqlite_master'); // sql.js validates lazily; force it
+    } catch (err) {
+      db?.close();
+      db = null;
+      const aside = `${file}.corrupt-${Date.now()}`;
+      fs.renameSync(file, aside);
+      log('error', `store: snapshot unreadable (${(err as Error).message}); moved to ${aside}, starting empty`);
+    }
+  }
+  db ??= new SQL.Database();
+  try {
+    const { from, to } = migrate(db);
+    if (from !== to) log('info', `store: schema migrated ${from} → ${to}`);
+    return { db, journalSeq: Number(getMeta(db, 'journal_seq') ?? '0'), schemaFrom: from, schemaTo: to };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Writes the whole database to cco.sqlite, recording `upToSeq` as the journal position it includes. */
+export function writeSnapshot(db: Database, dataDir: string, upToSeq: number): number {
+  setMeta(db, 'journal_seq', String(upToSeq));
+  const bytes = db.export();
+  const file = path.join(dataDir, SNAPSHOT_FILE);
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(dataDir);
+  return bytes.length;
+}

@@ -1,0 +1,232 @@
+/**
+ * The durable store. The proxy thread calls `add()` (one synchronous journal write + one postMessage);
+ * everything else is asynchronous and answered by the store worker, which owns the sql.js database.
+ *
+ * Files in `dataDir` (dir 0700, files 0600): `cco.sqlite` (snapshot) and `journal/journal-<seq>.ndjson`.
+ * A snapshot rotates the journal to seq + 1, asks the worker to export with `journal_seq = seq` (every
+ * record of segments ≤ seq was already posted: postMessage is ordered), then deletes segments ≤ seq.
+ * Startup loads the snapshot, replays segments > journal_seq (INSERT OR IGNORE → exactly once), then
+ * snapshots so the journal stays short.
+ */
+import fs from 'node:fs';
+import type { RequestPage, RequestQuery, RequestRecord, Summary, SummaryRange } from '../api/contract.ts';
+import { Journal } from './journal.ts';
+import type { LogLevel } from './messages.ts';
+import type { RepriceUpdate } from './queries.ts';
+import { journalBytes, listSegments } from './segments.ts';
+import { WorkerClient } from './worker-client.ts';
+import type { WorkerLocation } from './worker-url.ts';
+
+export { workerUrl, type WorkerLocation } from './worker-url.ts';
+export type { RepriceUpdate } from './queries.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface StoreOptions {
+  dataDir: string;
+  retentionDays?: number; // default 90
+  snapshotIntervalMs?: number; // default 5 min
+  fsyncIntervalMs?: number; // default 200
+  /** Retention check period; default 1 h. */
+  retentionIntervalMs?: number;
+  log?: (level: LogLevel, msg: string) => void;
+  /** Where the worker code is; default `workerUrl()` (sources under tsx, or `store-worker.js` beside a build). */
+  workerLocation?: WorkerLocation;
+}
+
+export interface StoreStats {
+  requests: number;
+  journalBytes: number;
+  lastSnapshotAt: number | null;
+  droppedWrites: number;
+}
+
+export interface Store {
+  /** Synchronous and cheap; never throws. Durable in the page cache on return, fsynced within fsyncIntervalMs. */
+  add(record: RequestRecord): void;
+  /** Resolves once every record add()ed so far is fsynced AND applied in the worker. */
+  flush(): Promise<void>;
+  summary(q: { range: SummaryRange | 'custom'; tz: string; from?: number; to?: number; now?: number }): Promise<Summary>;
+  listRequests(q: RequestQuery): Promise<RequestPage>;
+  getRequest(id: string): Promise<RequestRecord | null>;
+  scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }>;
+  applyReprice(updates: RepriceUpdate[]): Promise<void>;
+  stats(): Promise<StoreStats>;
+  snapshot(): Promise<void>;
+  /** Deletes detail rows older than retentionDays before `now` (rollups stay); returns rows deleted. */
+  pruneOld(now?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+function defaultLog(level: LogLevel, msg: string): void {
+  process.stderr.write(`[store] ${level}: ${msg}\n`);
+}
+
+class DurableStore implements Store {
+  private changes = 0;
+  private dropped = 0;
+  private lastSnapshotAt: number | null = null;
+  private snapshotChain: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly opts: Required<Omit<StoreOptions, 'workerLocation'>>,
+    private readonly journal: Journal,
+    private readonly worker: WorkerClient,
+  ) {}
+
+  start(): void {
+    const snap = setInterval(() => {
+      if (this.changes > 0) this.snapshot().catch(() => undefined); // logged in doSnapshot
+    }, this.opts.snapshotIntervalMs);
+    const prune = setInterval(() => {
+      this.pruneOld().catch((err: Error) => this.opts.log('error', `store: retention failed: ${err.message}`));
+    }, this.opts.retentionIntervalMs);
+    snap.unref();
+    prune.unref();
+    this.timers.push(snap, prune);
+  }
+
+  add(record: RequestRecord): void {
+    if (this.closing) {
+      this.dropped++;
+      this.opts.log('error', `store: add after close, record ${String(record?.id)} dropped`);
+      return;
+    }
+    try {
+      this.journal.append(JSON.stringify(record));
+    } catch (err) {
+      // Still handed to the worker below: it reaches the next snapshot unless the process dies first.
+      this.dropped++;
+      this.opts.log('error', `store: journal write failed for ${String(record?.id)}: ${(err as Error).message}`);
+    }
+    try {
+      this.worker.add(record);
+      this.changes++;
+    } catch (err) {
+      this.dropped++;
+      this.opts.log('error', `store: record ${String(record?.id)} not posted: ${(err as Error).message}`);
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.journal.sync();
+    await this.worker.call('flush', {});
+  }
+
+  summary(q: { range: SummaryRange | 'custom'; tz: string; from?: number; to?: number; now?: number }): Promise<Summary> {
+    return this.worker.call('summary', { query: q });
+  }
+
+  listRequests(q: RequestQuery): Promise<RequestPage> {
+    return this.worker.call('list', { query: q });
+  }
+
+  getRequest(id: string): Promise<RequestRecord | null> {
+    return this.worker.call('get', { requestId: id });
+  }
+
+  scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }> {
+    return this.worker.call('scanReprice', { query: q });
+  }
+
+  async applyReprice(updates: RepriceUpdate[]): Promise<void> {
+    // Not journaled: repricing is recomputable. Marked as a change so the next snapshot persists it.
+    const n = await this.worker.call('applyReprice', { updates });
+    if (n > 0) this.changes++;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const { requests } = await this.worker.call('stats', {});
+    return { requests, journalBytes: journalBytes(this.opts.dataDir), lastSnapshotAt: this.lastSnapshotAt, droppedWrites: this.dropped };
+  }
+
+  snapshot(): Promise<void> {
+    const run = this.snapshotChain.then(() => this.doSnapshot());
+    this.snapshotChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doSnapshot(): Promise<void> {
+    const changesBefore = this.changes;
+    const { oldSeq, retired } = this.journal.rotate();
+    try {
+      const res = await this.worker.call('snapshot', { upToSeq: oldSeq });
+      await retired;
+      this.journal.deleteUpTo(oldSeq);
+      this.lastSnapshotAt = res.at;
+      this.changes -= changesBefore;
+    } catch (err) {
+      this.opts.log('error', `store: snapshot failed: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  async pruneOld(now = Date.now()): Promise<number> {
+    const n = await this.worker.call('retention', { cutoff: now - this.opts.retentionDays * DAY_MS });
+    if (n > 0) {
+      this.changes++;
+      this.opts.log('info', `store: retention removed ${n} request rows older than ${this.opts.retentionDays} days`);
+    }
+    return n;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    let first: unknown = null;
+    const attempt = async (what: string, f: () => Promise<unknown>): Promise<void> => {
+      try {
+        await f();
+      } catch (err) {
+        first ??= err;
+        this.opts.log('error', `store: close: ${what} failed: ${(err as Error).message}`);
+      }
+    };
+    await attempt('flush', () => this.flush());
+    if (this.worker.alive) await attempt('final snapshot', () => this.snapshot());
+    await attempt('journal close', () => this.journal.close());
+    if (this.worker.alive) await attempt('worker close', () => this.worker.call('close', {}));
+    await this.worker.terminate();
+    if (first) throw first;
+  }
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const opts = {
+    dataDir: options.dataDir,
+    retentionDays: options.retentionDays ?? 90,
+    snapshotIntervalMs: options.snapshotIntervalMs ?? 5 * 60_000,
+    fsyncIntervalMs: options.fsyncIntervalMs ?? 200,
+    retentionIntervalMs: options.retentionIntervalMs ?? 60 * 60_000,
+    log: options.log ?? defaultLog,
+  };
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(opts.dataDir, 0o700);
+  const worker = new WorkerClient(opts.log, options.workerLocation);
+  let journal: Journal | null = null;
+  try {
+    const init = await worker.call('init', { dataDir: opts.dataDir });
+    if (init.skippedLines > 0) opts.log('warn', `store: ${init.skippedLines} journal line(s) skipped during replay`);
+    if (init.insertedOnReplay > 0) opts.log('info', `store: replayed ${init.insertedOnReplay} record(s) from the journal`);
+    const seq = Math.max(init.journalSeq, ...listSegments(opts.dataDir)) + 1;
+    journal = Journal.open(opts.dataDir, seq, opts.fsyncIntervalMs, (err) =>
+      opts.log('error', `store: journal fsync failed: ${err.message}`),
+    );
+    const store = new DurableStore(opts, journal, worker);
+    await store.pruneOld();
+    await store.snapshot(); // folds the replayed journal into cco.sqlite and deletes it
+    store.start();
+    return store;
+  } catch (err) {
+    await journal?.close().catch(() => undefined);
+    await worker.terminate();
+    throw err;
+  }
+}

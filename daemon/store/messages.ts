@@ -1,0 +1,54 @@
+/**
+ * Messages between the main thread and the store worker. Unions keyed on `type`; inbound (to the worker)
+ * and outbound (from the worker) kept apart. Calls carry a numeric `id` echoed in the reply.
+ */
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
+import type { RepriceUpdate } from './queries.ts';
+import type { SummaryQuery } from './summary.ts';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface InitResult {
+  /** Highest journal segment already contained in the loaded snapshot (0 if none). */
+  journalSeq: number;
+  schemaFrom: number;
+  schemaTo: number;
+  replayedLines: number;
+  insertedOnReplay: number;
+  skippedLines: number;
+  requests: number;
+}
+
+/** Every call: its arguments and its result. */
+export interface WorkerCalls {
+  init: { args: { dataDir: string }; result: InitResult };
+  flush: { args: Record<string, never>; result: null };
+  summary: { args: { query: SummaryQuery }; result: Summary };
+  list: { args: { query: RequestQuery }; result: RequestPage };
+  get: { args: { requestId: string }; result: RequestRecord | null };
+  scanReprice: {
+    args: { query: { since?: number; cursor?: string; limit: number } };
+    result: { rows: RequestRecord[]; nextCursor: string | null };
+  };
+  applyReprice: { args: { updates: RepriceUpdate[] }; result: number };
+  stats: { args: Record<string, never>; result: { requests: number } };
+  /** Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains. */
+  snapshot: { args: { upToSeq: number }; result: { bytes: number; at: number } };
+  retention: { args: { cutoff: number }; result: number };
+  close: { args: Record<string, never>; result: null };
+}
+
+export type CallType = keyof WorkerCalls;
+
+export type CallMessage = {
+  [K in CallType]: { type: K; id: number } & WorkerCalls[K]['args'];
+}[CallType];
+
+/** Main → worker. `add` is fire-and-forget (durability comes from the journal, ordering from postMessage). */
+export type WorkerInbound = { type: 'add'; record: RequestRecord } | CallMessage;
+
+/** Worker → main. */
+export type WorkerOutbound =
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string; name: string }
+  | { type: 'log'; level: LogLevel; msg: string };

@@ -1,0 +1,128 @@
+/**
+ * Schema and migrations. `meta.schema_version` holds the number of migrations applied; each migration
+ * runs in its own transaction together with the version bump, so a crash mid-migration leaves the
+ * previous version intact (and the snapshot on disk is only replaced after a successful open anyway).
+ *
+ * Design choice (measured, see scripts/bench-store.ts): repeated strings (model, project, session, client)
+ * are stored as plain TEXT rather than interned in lookup tables. 250 k rows (90 days of a heavy user)
+ * measure well under the 250 MB RSS target with plain TEXT, and plain columns keep every query, filter
+ * and repricing update a single-table statement.
+ */
+import type { Database } from 'sql.js';
+
+export type Migration = (db: Database) => void;
+
+const TOKEN_COLUMNS = `
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0`;
+
+/** Ordered: index i migrates from version i to version i + 1. Never edit a released entry; append. */
+export const MIGRATIONS: readonly Migration[] = [
+  // 0 → 1: requests, rollups, indexes.
+  (db) => {
+    db.run(`CREATE TABLE requests (
+      id TEXT PRIMARY KEY NOT NULL,
+      started_at INTEGER NOT NULL,
+      ended_at INTEGER NOT NULL,
+      method TEXT NOT NULL,
+      path TEXT NOT NULL,
+      status INTEGER,
+      state TEXT NOT NULL,
+      upstream_request_id TEXT,
+      message_id TEXT,
+      model_requested TEXT,
+      model TEXT,
+      stream INTEGER NOT NULL,
+      ttfb_ms INTEGER,
+      duration_ms INTEGER NOT NULL,
+      ${TOKEN_COLUMNS},
+      thinking_tokens INTEGER NOT NULL DEFAULT 0,
+      web_search_requests INTEGER NOT NULL DEFAULT 0,
+      service_tier TEXT,
+      speed TEXT,
+      inference_geo TEXT,
+      billable INTEGER NOT NULL,
+      cost_nano_usd INTEGER,
+      price_version TEXT,
+      unpriced_reason TEXT,
+      cache_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+      session_id TEXT,
+      agent_id TEXT,
+      parent_agent_id TEXT,
+      project TEXT,
+      client TEXT,
+      credential_id TEXT,
+      source TEXT NOT NULL,
+      cache_hit INTEGER NOT NULL,
+      error_type TEXT,
+      bytes_in INTEGER NOT NULL DEFAULT 0,
+      bytes_out INTEGER NOT NULL DEFAULT 0
+    )`);
+    db.run('CREATE INDEX requests_started ON requests (started_at, id)');
+    db.run('CREATE INDEX requests_model ON requests (model, started_at)');
+    db.run('CREATE INDEX requests_project ON requests (project, started_at)');
+    db.run('CREATE INDEX requests_session ON requests (session_id, started_at)');
+    db.run('CREATE INDEX requests_state ON requests (state, started_at)');
+    // model/project are '' when unknown so the primary key (and UPSERT) works; shown as "(none)".
+    db.run(`CREATE TABLE rollups (
+      hour_start_ms INTEGER NOT NULL,
+      model TEXT NOT NULL,
+      project TEXT NOT NULL,
+      requests INTEGER NOT NULL DEFAULT 0,
+      cost_nano_usd INTEGER NOT NULL DEFAULT 0,
+      unpriced_requests INTEGER NOT NULL DEFAULT 0,
+      cache_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+      ${TOKEN_COLUMNS},
+      PRIMARY KEY (hour_start_ms, model, project)
+    ) WITHOUT ROWID`);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function getMeta(db: Database, key: string): string | null {
+  const rows = db.exec('SELECT value FROM meta WHERE key = ?', [key]);
+  const v = rows[0]?.values[0]?.[0];
+  return v === undefined || v === null ? null : String(v);
+}
+
+export function setMeta(db: Database, key: string, value: string): void {
+  db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [
+    key,
+    value,
+  ]);
+}
+
+/**
+ * Brings `db` to the latest schema (or to `target`, for tests). Returns the versions before and after.
+ * Throws if the database comes from a newer CCO (a downgrade must not silently corrupt it).
+ */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  target = migrations.length,
+): { from: number; to: number } {
+  db.run('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)');
+  const from = Number(getMeta(db, 'schema_version') ?? '0');
+  if (!Number.isInteger(from) || from < 0) throw new Error(`invalid schema_version in database: ${from}`);
+  if (from > migrations.length) {
+    throw new Error(`database schema version ${from} is newer than this CCO supports (${migrations.length})`);
+  }
+  for (let v = from; v < target; v++) {
+    const step = migrations[v];
+    if (!step) break;
+    db.run('BEGIN');
+    try {
+      step(db);
+      setMeta(db, 'schema_version', String(v + 1));
+      db.run('COMMIT');
+    } catch (err) {
+      db.run('ROLLBACK');
+      throw new Error(`migration ${v} → ${v + 1} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return { from, to: Math.max(from, Math.min(target, migrations.length)) };
+}

@@ -1,0 +1,185 @@
+/**
+ * Read and maintenance queries on `requests`: list (keyset paging), get, reprice scan/apply, retention.
+ */
+import type { Database, ParamsObject, SqlValue } from 'sql.js';
+import type { RequestPage, RequestQuery, RequestRecord } from '../api/contract.ts';
+import { rowToRecord, rollupKey, type RowWriter } from './rows.ts';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 500;
+/** Summary groups use this key for unknown model/project; filtering by it matches NULL. */
+export const NONE_KEY = '(none)';
+
+interface Cursor {
+  t: number;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.t, c.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(s: string): Cursor {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string') {
+      return { t: v[0], id: v[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new RangeError('invalid cursor');
+}
+
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
+}
+
+function all(db: Database, sql: string, params: SqlValue[]): ParamsObject[] {
+  const stmt = db.prepare(sql);
+  try {
+    stmt.bind(params);
+    const out: ParamsObject[] = [];
+    while (stmt.step()) out.push(stmt.getAsObject());
+    return out;
+  } finally {
+    stmt.free();
+  }
+}
+
+/** Newest first; the cursor is the last item's (startedAt, id), so later inserts never shift a page. */
+export function listRequests(db: Database, q: RequestQuery): RequestPage {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (q.model !== undefined) {
+    if (q.model === NONE_KEY) where.push('model IS NULL AND model_requested IS NULL');
+    else {
+      // Same rule as the rollups: the response's model, else the requested one.
+      where.push('(model = ? OR (model IS NULL AND model_requested = ?))');
+      params.push(q.model, q.model);
+    }
+  }
+  if (q.project !== undefined) {
+    if (q.project === NONE_KEY) where.push('project IS NULL');
+    else {
+      where.push('project = ?');
+      params.push(q.project);
+    }
+  }
+  if (q.session !== undefined) {
+    where.push('session_id = ?');
+    params.push(q.session);
+  }
+  if (q.state !== undefined) {
+    where.push('state = ?');
+    params.push(q.state);
+  }
+  if (q.from !== undefined) {
+    where.push('started_at >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    where.push('started_at < ?');
+    params.push(q.to);
+  }
+  if (q.cursor !== undefined && q.cursor !== '') {
+    const c = decodeCursor(q.cursor);
+    where.push('(started_at < ? OR (started_at = ? AND id < ?))');
+    params.push(c.t, c.t, c.id);
+  }
+  const limit = clampLimit(q.limit);
+  const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at DESC, id DESC LIMIT ?`;
+  const rows = all(db, sql, [...params, limit + 1]).map(rowToRecord);
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
+}
+
+export function getRequest(db: Database, id: string): RequestRecord | null {
+  const row = all(db, 'SELECT * FROM requests WHERE id = ?', [id])[0];
+  return row ? rowToRecord(row) : null;
+}
+
+/** Oldest first from `since`, keyset-paged on (started_at, id). */
+export function scanForReprice(
+  db: Database,
+  q: { since?: number; cursor?: string; limit: number },
+): { rows: RequestRecord[]; nextCursor: string | null } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (q.since !== undefined) {
+    where.push('started_at >= ?');
+    params.push(q.since);
+  }
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    where.push('(started_at > ? OR (started_at = ? AND id > ?))');
+    params.push(c.t, c.t, c.id);
+  }
+  const limit = Math.max(1, Math.min(5000, Math.floor(q.limit)));
+  const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at ASC, id ASC LIMIT ?`;
+  const rows = all(db, sql, [...params, limit + 1]).map(rowToRecord);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
+}
+
+export interface RepriceUpdate {
+  id: string;
+  costNanoUsd: number | null;
+  priceVersion: string;
+  cacheSavingsNanoUsd: number;
+  unpricedReason: string | null;
+}
+
+/** Updates rows and moves the cost/unpriced/savings differences into their rollup cells; one transaction. */
+export function applyReprice(db: Database, writer: RowWriter, updates: readonly RepriceUpdate[]): number {
+  let changed = 0;
+  db.run('BEGIN');
+  try {
+    for (const u of updates) {
+      const old = getRequest(db, u.id);
+      if (!old) continue; // deleted by retention meanwhile: its rollup contribution stays as it was
+      db.run(
+        `UPDATE requests SET cost_nano_usd = ?, price_version = ?, cache_savings_nano_usd = ?, unpriced_reason = ?
+         WHERE id = ?`,
+        [u.costNanoUsd, u.priceVersion, u.cacheSavingsNanoUsd, u.unpricedReason, u.id],
+      );
+      const wasUnpriced = old.billable && old.costNanoUsd === null ? 1 : 0;
+      const isUnpriced = old.billable && u.costNanoUsd === null ? 1 : 0;
+      writer.applyDelta({
+        key: rollupKey(old),
+        requests: 0,
+        cost: (u.costNanoUsd ?? 0) - (old.costNanoUsd ?? 0),
+        unpriced: isUnpriced - wasUnpriced,
+        savings: u.cacheSavingsNanoUsd - old.cacheSavingsNanoUsd,
+        tokens: [0, 0, 0, 0, 0],
+      });
+      changed++;
+    }
+    db.run('COMMIT');
+  } catch (err) {
+    db.run('ROLLBACK');
+    throw err;
+  }
+  return changed;
+}
+
+/** Deletes detail rows that started before `cutoff`; rollups are kept. Returns the number deleted. */
+export function deleteOlderThan(db: Database, cutoff: number): number {
+  db.run('DELETE FROM requests WHERE started_at < ?', [cutoff]);
+  return db.getRowsModified();
+}
+
+export function countRequests(db: Database): number {
+  return Number(db.exec('SELECT COUNT(*) FROM requests')[0]?.values[0]?.[0] ?? 0);
+}
+
+/** Earliest rollup hour, or null when there is no data. */
+export function earliestRollupHour(db: Database): number | null {
+  const v = db.exec('SELECT MIN(hour_start_ms) FROM rollups')[0]?.values[0]?.[0];
+  return v === null || v === undefined ? null : Number(v);
+}

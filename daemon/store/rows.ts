@@ -1,0 +1,200 @@
+/**
+ * RequestRecord ⇄ `requests` row, and the insert that keeps `rollups` in step (same transaction).
+ */
+import type { Database, ParamsObject, SqlValue, Statement } from 'sql.js';
+import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
+
+export const HOUR_MS = 3_600_000;
+
+/** Columns in table order; record → row binds in this order. */
+export const REQUEST_COLUMNS = [
+  'id', 'started_at', 'ended_at', 'method', 'path', 'status', 'state', 'upstream_request_id', 'message_id',
+  'model_requested', 'model', 'stream', 'ttfb_ms', 'duration_ms', 'input_tokens', 'cache_write_5m_tokens',
+  'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens', 'thinking_tokens', 'web_search_requests',
+  'service_tier', 'speed', 'inference_geo', 'billable', 'cost_nano_usd', 'price_version', 'unpriced_reason',
+  'cache_savings_nano_usd', 'session_id', 'agent_id', 'parent_agent_id', 'project', 'client', 'credential_id',
+  'source', 'cache_hit', 'error_type', 'bytes_in', 'bytes_out',
+] as const;
+
+const b = (v: boolean): number => (v ? 1 : 0);
+
+export function recordToParams(r: RequestRecord): SqlValue[] {
+  return [
+    r.id, r.startedAt, r.endedAt, r.method, r.path, r.status, r.state, r.upstreamRequestId, r.messageId,
+    r.modelRequested, r.model, b(r.stream), r.ttfbMs, r.durationMs, r.tokens.input, r.tokens.cacheWrite5m,
+    r.tokens.cacheWrite1h, r.tokens.cacheRead, r.tokens.output, r.thinkingTokens, r.webSearchRequests,
+    r.serviceTier, r.speed, r.inferenceGeo, b(r.billable), r.costNanoUsd, r.priceVersion, r.unpricedReason,
+    r.cacheSavingsNanoUsd, r.sessionId, r.agentId, r.parentAgentId, r.project, r.client, r.credentialId,
+    r.source, b(r.cacheHit), r.errorType, r.bytesIn, r.bytesOut,
+  ];
+}
+
+const str = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: SqlValue | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+const int = (v: SqlValue | undefined): number => Number(v ?? 0);
+
+export function rowToRecord(o: ParamsObject): RequestRecord {
+  return {
+    id: String(o.id),
+    startedAt: int(o.started_at),
+    endedAt: int(o.ended_at),
+    method: String(o.method),
+    path: String(o.path),
+    status: num(o.status),
+    state: String(o.state) as RequestState,
+    upstreamRequestId: str(o.upstream_request_id),
+    messageId: str(o.message_id),
+    modelRequested: str(o.model_requested),
+    model: str(o.model),
+    stream: int(o.stream) === 1,
+    ttfbMs: num(o.ttfb_ms),
+    durationMs: int(o.duration_ms),
+    tokens: {
+      input: int(o.input_tokens),
+      cacheWrite5m: int(o.cache_write_5m_tokens),
+      cacheWrite1h: int(o.cache_write_1h_tokens),
+      cacheRead: int(o.cache_read_tokens),
+      output: int(o.output_tokens),
+    },
+    thinkingTokens: int(o.thinking_tokens),
+    webSearchRequests: int(o.web_search_requests),
+    serviceTier: str(o.service_tier),
+    speed: str(o.speed),
+    inferenceGeo: str(o.inference_geo),
+    billable: int(o.billable) === 1,
+    costNanoUsd: num(o.cost_nano_usd),
+    priceVersion: str(o.price_version),
+    unpricedReason: str(o.unpriced_reason),
+    cacheSavingsNanoUsd: int(o.cache_savings_nano_usd),
+    sessionId: str(o.session_id),
+    agentId: str(o.agent_id),
+    parentAgentId: str(o.parent_agent_id),
+    project: str(o.project),
+    client: str(o.client),
+    credentialId: str(o.credential_id),
+    source: String(o.source) as RecordSource,
+    cacheHit: int(o.cache_hit) === 1,
+    errorType: str(o.error_type),
+    bytesIn: int(o.bytes_in),
+    bytesOut: int(o.bytes_out),
+  };
+}
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isStrOrNull = (x: unknown): boolean => x === null || typeof x === 'string';
+const isNumOrNull = (x: unknown): boolean => x === null || isNum(x);
+
+/** Structural check for journal lines: enough that inserting cannot violate a NOT NULL or mis-bind. */
+export function isRequestRecord(x: unknown): x is RequestRecord {
+  if (!isObj(x) || !isObj(x.tokens)) return false;
+  const t = x.tokens;
+  return (
+    typeof x.id === 'string' && x.id.length > 0 &&
+    isNum(x.startedAt) && isNum(x.endedAt) && typeof x.method === 'string' && typeof x.path === 'string' &&
+    isNumOrNull(x.status) && typeof x.state === 'string' && typeof x.stream === 'boolean' &&
+    isNumOrNull(x.ttfbMs) && isNum(x.durationMs) &&
+    isNum(t.input) && isNum(t.cacheWrite5m) && isNum(t.cacheWrite1h) && isNum(t.cacheRead) && isNum(t.output) &&
+    isNum(x.thinkingTokens) && isNum(x.webSearchRequests) && typeof x.billable === 'boolean' &&
+    isNumOrNull(x.costNanoUsd) && isNum(x.cacheSavingsNanoUsd) && typeof x.source === 'string' &&
+    typeof x.cacheHit === 'boolean' && isNum(x.bytesIn) && isNum(x.bytesOut) &&
+    ['upstreamRequestId', 'messageId', 'modelRequested', 'model', 'serviceTier', 'speed', 'inferenceGeo',
+      'priceVersion', 'unpricedReason', 'sessionId', 'agentId', 'parentAgentId', 'project', 'client',
+      'credentialId', 'errorType'].every((k) => isStrOrNull(x[k] ?? null))
+  );
+}
+
+/** Rollup key parts: '' stands for unknown. The model is the response's, else the requested one. */
+export function rollupKey(r: { startedAt: number; model: string | null; modelRequested: string | null; project: string | null }): [number, string, string] {
+  return [Math.floor(r.startedAt / HOUR_MS) * HOUR_MS, r.model ?? r.modelRequested ?? '', r.project ?? ''];
+}
+
+const ROLLUP_UPSERT = `INSERT INTO rollups (hour_start_ms, model, project, requests, cost_nano_usd, unpriced_requests,
+    cache_savings_nano_usd, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (hour_start_ms, model, project) DO UPDATE SET
+    requests = requests + excluded.requests,
+    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
+    unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+    cache_savings_nano_usd = cache_savings_nano_usd + excluded.cache_savings_nano_usd,
+    input_tokens = input_tokens + excluded.input_tokens,
+    cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
+    cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+    cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+    output_tokens = output_tokens + excluded.output_tokens`;
+
+/** Deltas to add to one rollup cell. */
+export interface RollupDelta {
+  key: [number, string, string];
+  requests: number;
+  cost: number;
+  unpriced: number;
+  savings: number;
+  tokens: [number, number, number, number, number];
+}
+
+export function recordDelta(r: RequestRecord): RollupDelta {
+  return {
+    key: rollupKey(r),
+    requests: 1,
+    cost: r.costNanoUsd ?? 0,
+    unpriced: r.billable && r.costNanoUsd === null ? 1 : 0,
+    savings: r.cacheSavingsNanoUsd,
+    tokens: [r.tokens.input, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, r.tokens.cacheRead, r.tokens.output],
+  };
+}
+
+/** Prepared statements for the write path; create once per database, `free()` on close. */
+export class RowWriter {
+  private readonly insertStmt: Statement;
+  private readonly rollupStmt: Statement;
+
+  constructor(private readonly db: Database) {
+    this.insertStmt = db.prepare(
+      `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    this.rollupStmt = db.prepare(ROLLUP_UPSERT);
+  }
+
+  /**
+   * Inserts records not yet stored (by id) in one transaction; returns how many were new. A record that
+   * SQLite rejects is reported through `onError` and skipped; the rest of the batch still commits.
+   */
+  insertMany(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void): number {
+    if (records.length === 0) return 0;
+    let inserted = 0;
+    this.db.run('BEGIN');
+    try {
+      for (const r of records) {
+        let rowAdded = false;
+        try {
+          this.insertStmt.run(recordToParams(r));
+          if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
+          rowAdded = true;
+          this.applyDelta(recordDelta(r));
+          inserted++;
+        } catch (err) {
+          // A failed statement is rolled back on its own; the transaction stays open. If the insert
+          // succeeded but the rollup failed, undo the row so the two never disagree.
+          if (rowAdded) this.db.run('DELETE FROM requests WHERE id = ?', [r.id]);
+          onError(r, err as Error);
+        }
+      }
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    return inserted;
+  }
+
+  /** Adds a delta to a rollup cell (caller owns the transaction). */
+  applyDelta(d: RollupDelta): void {
+    this.rollupStmt.run([...d.key, d.requests, d.cost, d.unpriced, d.savings, ...d.tokens]);
+  }
+
+  free(): void {
+    this.insertStmt.free();
+    this.rollupStmt.free();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The store worker: owns the sql.js database. Records arrive as `add` messages and are inserted in
+ * batches (up to 20 ms or 500 records per transaction). Calls run one at a time, in arrival order, each
+ * after the pending batch is applied — so a reply reflects every record posted before the call.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { Database } from 'sql.js';
+import type { RequestRecord } from '../api/contract.ts';
+import { openDatabase, loadSqlJs, writeSnapshot } from './db.ts';
+import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
+import { applyReprice, countRequests, deleteOlderThan, getRequest, listRequests, scanForReprice } from './queries.ts';
+import { readSegment } from './replay.ts';
+import { RowWriter } from './rows.ts';
+import { listSegments, segmentPath } from './segments.ts';
+import { buildSummary } from './summary.ts';
+
+const BATCH_MS = 20;
+const BATCH_MAX = 500;
+
+const port = parentPort;
+if (!port) throw new Error('store-worker must run in a worker thread');
+
+const post = (m: WorkerOutbound): void => port.postMessage(m);
+const log = (level: LogLevel, msg: string): void => post({ type: 'log', level, msg });
+
+interface Open {
+  db: Database;
+  writer: RowWriter;
+  dataDir: string;
+}
+let open: Open | null = null;
+const pending: RequestRecord[] = [];
+let batchTimer: NodeJS.Timeout | null = null;
+
+function insert(records: RequestRecord[]): number {
+  if (!open) return 0;
+  return open.writer.insertMany(records, (r, err) => log('error', `store: record ${r.id} not stored: ${err.message}`));
+}
+
+function applyPending(): void {
+  if (batchTimer) {
+    clearTimeout(batchTimer);
+    batchTimer = null;
+  }
+  if (!open || pending.length === 0) return;
+  const batch = pending.splice(0);
+  try {
+    insert(batch);
+  } catch (err) {
+    log('error', `store: batch of ${batch.length} not applied: ${(err as Error).message}`);
+  }
+}
+
+function need(): Open {
+  if (!open) throw new Error('store not open');
+  applyPending();
+  return open;
+}
+
+async function init(dataDir: string): Promise<InitResult> {
+  const SQL = await loadSqlJs();
+  const opened = openDatabase(SQL, dataDir, log);
+  open = { db: opened.db, writer: new RowWriter(opened.db), dataDir };
+  const res: InitResult = {
+    journalSeq: opened.journalSeq,
+    schemaFrom: opened.schemaFrom,
+    schemaTo: opened.schemaTo,
+    replayedLines: 0,
+    insertedOnReplay: 0,
+    skippedLines: 0,
+    requests: 0,
+  };
+  let batch: RequestRecord[] = [];
+  for (const seq of listSegments(dataDir).filter((s) => s > opened.journalSeq)) {
+    const r = await readSegment(segmentPath(dataDir, seq), (rec) => {
+      batch.push(rec);
+      if (batch.length >= BATCH_MAX) {
+        res.insertedOnReplay += insert(batch);
+        batch = [];
+      }
+    }, (msg) => log('warn', `store: ${msg}`));
+    res.replayedLines += r.lines;
+    res.skippedLines += r.skipped;
+  }
+  res.insertedOnReplay += insert(batch);
+  res.requests = countRequests(open.db);
+  return res;
+}
+
+type Handlers = { [K in keyof WorkerCalls]: (m: Extract<CallMessage, { type: K }>) => WorkerCalls[K]['result'] | Promise<WorkerCalls[K]['result']> };
+
+const handlers: Handlers = {
+  init: (m) => init(m.dataDir),
+  flush: () => (need(), null),
+  summary: (m) => buildSummary(need().db, m.query),
+  list: (m) => listRequests(need().db, m.query),
+  get: (m) => getRequest(need().db, m.requestId),
+  scanReprice: (m) => scanForReprice(need().db, m.query),
+  applyReprice: (m) => {
+    const o = need();
+    return applyReprice(o.db, o.writer, m.updates);
+  },
+  stats: () => ({ requests: countRequests(need().db) }),
+  snapshot: (m) => {
+    const o = need();
+    const bytes = writeSnapshot(o.db, o.dataDir, m.upToSeq);
+    return { bytes, at: Date.now() };
+  },
+  retention: (m) => deleteOlderThan(need().db, m.cutoff),
+  close: () => {
+    if (open) {
+      applyPending();
+      open.writer.free();
+      open.db.close();
+      open = null;
+    }
+    return null;
+  },
+};
+
+let chain: Promise<void> = Promise.resolve();
+
+function call(m: CallMessage): void {
+  chain = chain.then(async () => {
+    try {
+      const handler = handlers[m.type] as (msg: CallMessage) => unknown;
+      post({ type: 'reply', id: m.id, ok: true, result: await handler(m) });
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      post({ type: 'reply', id: m.id, ok: false, error: e.message, name: e.name });
+    }
+  });
+}
+
+port.on('message', (m: WorkerInbound) => {
+  if (m.type === 'add') {
+    pending.push(m.record);
+    if (pending.length >= BATCH_MAX) applyPending();
+    else batchTimer ??= setTimeout(applyPending, BATCH_MS);
+    return;
+  }
+  call(m);
+});
