@@ -27,6 +27,10 @@ export interface UpdateStatus {
   lastCheckAt: number | null;
 }
 
+export type UpdaterEvent = 'checking-for-update' | 'update-available' | 'update-not-available' | 'download-progress' | 'update-downloaded' | 'error';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- event payloads differ per event, as in EventEmitter
+type Listener = (...args: any[]) => void;
+
 /** The part of electron-updater's AppUpdater this service uses (`autoUpdater` satisfies it). */
 export interface UpdaterLike {
   autoDownload: boolean;
@@ -37,8 +41,8 @@ export interface UpdaterLike {
   checkForUpdates(): Promise<unknown>;
   downloadUpdate(): Promise<unknown>;
   quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
-  on(event: 'checking-for-update' | 'update-available' | 'update-not-available' | 'download-progress' | 'update-downloaded' | 'error', listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: UpdaterEvent, listener: Listener): unknown;
+  removeListener(event: UpdaterEvent, listener: Listener): unknown;
 }
 
 export interface UpdateServiceOptions {
@@ -100,7 +104,7 @@ export class UpdateService {
   #state: UpdateState = { kind: 'idle' };
   #lastCheckAt: number | null = null;
   #listeners = new Set<(status: UpdateStatus) => void>();
-  #subscriptions: Array<[string, (...args: never[]) => void]> = [];
+  #subscriptions: Array<[UpdaterEvent, Listener]> = [];
   #timer: ReturnType<typeof setInterval> | null = null;
   #startTimer: ReturnType<typeof setTimeout> | null = null;
   #checking: Promise<UpdateStatus> | null = null;
@@ -234,7 +238,7 @@ export class UpdateService {
   }
 
   #subscribe(): void {
-    const on = (event: Parameters<UpdaterLike['on']>[0], fn: (...args: never[]) => void): void => {
+    const on = (event: UpdaterEvent, fn: Listener): void => {
       this.#updater.on(event, fn);
       this.#subscriptions.push([event, fn]);
     };
