@@ -90,20 +90,13 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     onLedger: new Set(),
     active: new Set(),
   };
-  let clockOffset = 0;
-  const advanceClock = (ms: number): number => {
-    clockOffset += ms;
-    return state.cache.advance(ms);
-  };
+  const advanceClock = (ms: number): number => state.cache.advance(ms);
   const reset = (): void => {
     state.requests.length = 0;
     state.ledger.length = 0;
     state.script.clear();
     state.retries.clear();
-    state.cache.clear();
-    state.cache.advance(-0);
     state.cache = new PromptCache(opts.minCacheTokens ?? 1024, startClock);
-    clockOffset = 0;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
