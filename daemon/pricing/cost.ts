@@ -105,8 +105,26 @@ function norm(v: string | null | undefined): string {
   return (v ?? '').trim().toLowerCase();
 }
 
+type Resolve = CompiledTable['index']['resolve'];
+
+/** Memoises model resolution (ids repeat); bounded so arbitrary ids cannot grow it without limit. */
+function memoResolve(resolve: Resolve, max = 1024): Resolve {
+  const cache = new Map<string, ReturnType<Resolve>>();
+  return (raw) => {
+    if (typeof raw !== 'string') return resolve(raw);
+    let hit = cache.get(raw);
+    if (hit === undefined && !cache.has(raw)) {
+      hit = resolve(raw);
+      if (cache.size >= max) cache.clear();
+      cache.set(raw, hit);
+    }
+    return hit ?? null;
+  };
+}
+
 function priceRequest(
   compiled: CompiledTable,
+  resolve: Resolve,
   usage: AnthropicUsage,
   model: string | null,
   at: number | Date,
@@ -118,7 +136,7 @@ function priceRequest(
     priced: false, reason, priceVersion: version, modelKey, tokens,
   });
   if (model === null || model.trim() === '') return unpriced('no model id');
-  const resolved = compiled.index.resolve(model);
+  const resolved = resolve(model);
   if (!resolved) return unpriced(`unknown model "${model}"`);
   const entry = resolved.entry;
   const un = (reason: string): CostResult => unpriced(reason, entry.key);
@@ -197,11 +215,12 @@ function priceRequest(
 export function createPricer(overrides?: PriceOverrides | null, base: PriceTable = PRICE_TABLE): Pricer {
   const { table, warnings } = overrides ? applyOverrides(base, overrides) : { table: base, warnings: [] };
   const compiled = compileTable(table);
+  const resolve = memoResolve(compiled.index.resolve);
   return {
     version: compiled.version,
     asOf: compiled.asOf,
     warnings,
-    cost: (usage, model, at, opts = {}) => priceRequest(compiled, usage, model, at, opts),
+    cost: (usage, model, at, opts = {}) => priceRequest(compiled, resolve, usage, model, at, opts),
     table: (now = Date.now()) => buildTableView(compiled, toMs(now), overrides ?? null, warnings),
   };
 }
