@@ -1,0 +1,133 @@
+/**
+ * The config.toml schema as one table: every key with its section, kind, default, allowed values and the
+ * environment variable that overrides it. Validation, `cco config get/set`, the environment layer and the
+ * documentation all read this table, so a key exists in exactly one place.
+ */
+
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
+
+export interface CcoConfig {
+  server: { host: string; port: number; auto_browser: boolean; upstream_url: string };
+  cache: { size: number; ttl: number };
+  /** Directory of the record store (snapshot + journal); "" = the platform data dir. */
+  database: { path: string };
+  /** Log file; "" = `<data>/logs/cco.log`. */
+  logging: { level: LogLevelName; file: string };
+  updates: { auto_check: boolean; channel: 'stable' | 'beta' };
+  telemetry: { enabled: boolean; endpoint: string; interval_seconds: number };
+  rate_limit: { enabled: boolean; requests_per_minute: number; max_connections: number };
+  /** Load `<config>/pricing.json` price overrides. */
+  pricing: { overrides: boolean };
+}
+
+export type Section = keyof CcoConfig;
+export type Value = string | number | boolean;
+
+export interface FieldSpec {
+  section: Section;
+  key: string;
+  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path';
+  default: Value;
+  /** enum values */
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Environment variable that overrides the file. */
+  env?: string;
+  help: string;
+}
+
+export const FIELDS: readonly FieldSpec[] = [
+  { section: 'server', key: 'host', kind: 'string', default: '127.0.0.1', env: 'CCO_HOST', help: 'address to listen on' },
+  { section: 'server', key: 'port', kind: 'int', default: 3000, min: 0, max: 65535, env: 'CCO_PORT', help: 'port to listen on (0 = any free port)' },
+  { section: 'server', key: 'auto_browser', kind: 'bool', default: true, help: 'open the dashboard when `cco run` starts' },
+  { section: 'server', key: 'upstream_url', kind: 'url', default: 'https://api.anthropic.com', env: 'CCO_UPSTREAM_URL', help: 'Anthropic API base URL' },
+  { section: 'cache', key: 'size', kind: 'int', default: 1073741824, min: 0, max: Number.MAX_SAFE_INTEGER, env: 'CCO_CACHE_SIZE', help: 'cache size in bytes' },
+  { section: 'cache', key: 'ttl', kind: 'int', default: 3600, min: 0, max: 31_536_000, env: 'CCO_CACHE_TTL', help: 'cache TTL in seconds' },
+  { section: 'database', key: 'path', kind: 'path', default: '', env: 'CCO_DATABASE_URL', help: 'directory of the record store ("" = data dir)' },
+  { section: 'logging', key: 'level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], env: 'CCO_LOG_LEVEL', help: 'log level' },
+  { section: 'logging', key: 'file', kind: 'path', default: '', help: 'log file ("" = <data>/logs/cco.log)' },
+  { section: 'updates', key: 'auto_check', kind: 'bool', default: true, help: 'check for updates at start' },
+  { section: 'updates', key: 'channel', kind: 'enum', default: 'stable', values: ['stable', 'beta'], help: 'update channel' },
+  { section: 'telemetry', key: 'enabled', kind: 'bool', default: false, help: 'send anonymous counters (off by default)' },
+  { section: 'telemetry', key: 'endpoint', kind: 'url', default: 'https://telemetry.cco.invalid/v1/counters', help: 'where counters are sent' },
+  { section: 'telemetry', key: 'interval_seconds', kind: 'int', default: 3600, min: 10, max: 604_800, help: 'seconds between reports' },
+  { section: 'rate_limit', key: 'enabled', kind: 'bool', default: true, help: 'limit the API, dashboard and live feed per IP' },
+  { section: 'rate_limit', key: 'requests_per_minute', kind: 'int', default: 100, min: 1, max: 1_000_000, help: 'requests per minute per IP' },
+  { section: 'rate_limit', key: 'max_connections', kind: 'int', default: 10, min: 1, max: 10_000, help: 'concurrent connections per IP' },
+  { section: 'pricing', key: 'overrides', kind: 'bool', default: true, help: 'apply <config>/pricing.json price overrides' },
+];
+
+export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing'];
+
+export function fieldFor(dotted: string): FieldSpec | undefined {
+  return FIELDS.find((f) => `${f.section}.${f.key}` === dotted);
+}
+
+export function allowedText(f: FieldSpec): string {
+  switch (f.kind) {
+    case 'int':
+      return `an integer from ${f.min} to ${f.max}`;
+    case 'bool':
+      return 'true or false';
+    case 'enum':
+      return `one of ${f.values!.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'url':
+      return 'an http(s) URL';
+    case 'path':
+      return 'a path (~ allowed) or ""';
+    default:
+      return 'a non-empty string';
+  }
+}
+
+/** Checks a typed value (from TOML); returns the value or an error text. */
+export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value } | { ok: false } {
+  switch (f.kind) {
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) && v >= f.min! && v <= f.max! ? { ok: true, value: v } : { ok: false };
+    case 'bool':
+      return typeof v === 'boolean' ? { ok: true, value: v } : { ok: false };
+    case 'enum':
+      return typeof v === 'string' && f.values!.includes(v) ? { ok: true, value: v } : { ok: false };
+    case 'url': {
+      if (typeof v !== 'string') return { ok: false };
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:' ? { ok: true, value: v } : { ok: false };
+      } catch {
+        return { ok: false };
+      }
+    }
+    case 'path':
+      return typeof v === 'string' ? { ok: true, value: v } : { ok: false };
+    default:
+      return typeof v === 'string' && v.trim() !== '' ? { ok: true, value: v } : { ok: false };
+  }
+}
+
+/** Parses text from the environment or the command line into the field's type (undefined = invalid). */
+export function parseText(f: FieldSpec, text: string): Value | undefined {
+  let v: unknown = text;
+  if (f.kind === 'int') v = /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  else if (f.kind === 'bool') {
+    const t = text.trim().toLowerCase();
+    v = ['true', '1', 'yes', 'on'].includes(t) ? true : ['false', '0', 'no', 'off'].includes(t) ? false : undefined;
+  }
+  const r = checkValue(f, v);
+  return r.ok ? r.value : undefined;
+}
+
+export function defaultConfig(): CcoConfig {
+  const out: Record<string, Record<string, Value>> = {};
+  for (const f of FIELDS) (out[f.section] ??= {})[f.key] = f.default;
+  return out as unknown as CcoConfig;
+}
+
+export function getValue(config: CcoConfig, f: FieldSpec): Value {
+  return (config[f.section] as Record<string, Value>)[f.key]!;
+}
+
+export function setValue(config: CcoConfig, f: FieldSpec, v: Value): void {
+  (config[f.section] as Record<string, Value>)[f.key] = v;
+}
