@@ -53,3 +53,12 @@ describe('other formats', () => {
     expect(shortProject('C:\\work\\app')).toBe('app');
   });
 });
+
+describe('time formats', () => {
+  it('formats clock and short date-times in the given zone', async () => {
+    const { formatClock, formatShortDateTime } = await import('./format.ts');
+    const t = Date.parse('2026-11-22T21:47:38Z');
+    expect(formatClock(t, 'en-GB', 'UTC')).toBe('21:47');
+    expect(formatShortDateTime(t, 'en-GB', 'UTC')).toBe('22 Nov, 21:47:38');
+  });
+});

@@ -115,3 +115,13 @@ export function shortProject(project: string | null): string {
   const parts = project.split(/[\\/]/).filter(Boolean);
   return parts[parts.length - 1] ?? project;
 }
+
+/** Hour and minute only, for the popover's tight list. */
+export function formatClock(ms: number, locale?: string, timeZone?: string): string {
+  return dtf(locale, { hour: '2-digit', minute: '2-digit', timeZone }).format(ms);
+}
+
+/** "Nov 22, 09:47 PM": tables that span days. */
+export function formatShortDateTime(ms: number, locale?: string, timeZone?: string): string {
+  return dtf(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone }).format(ms);
+}

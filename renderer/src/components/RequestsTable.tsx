@@ -4,7 +4,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { RequestQuery, RequestRecord, RequestState } from '../../../daemon/api/contract.ts';
-import { formatDuration, formatTime, formatTokens, shortModel, shortProject } from '../format.ts';
+import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
 import { Money } from './Money.tsx';
@@ -141,7 +141,7 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
               <tr key={r.id} className={isUnpriced(r) ? 'row-unpriced' : undefined} data-request-id={r.id}>
                 <td>
                   <button type="button" className="link" onClick={() => onOpen(r.id)} aria-label={`Open request ${r.id}`}>
-                    {formatTime(r.startedAt)}
+                    {formatShortDateTime(r.startedAt)}
                   </button>
                 </td>
                 <td title={r.model ?? r.modelRequested ?? ''}>{shortModel(r.model ?? r.modelRequested)}</td>

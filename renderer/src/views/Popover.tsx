@@ -11,7 +11,7 @@ import { Money, UnpricedCount } from '../components/Money.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
 import { colorAt } from '../components/palette.ts';
 import { totalTokens } from '../components/RequestsTable.tsx';
-import { formatTime, formatTokens, shortModel, shortProject } from '../format.ts';
+import { formatClock, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
@@ -108,7 +108,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
                     onClick={() => open(r.id)}
                     title="Open in dashboard"
                   >
-                    <span className="time">{formatTime(r.startedAt)}</span>
+                    <span className="time">{formatClock(r.startedAt)}</span>
                     <span className="model">{shortModel(r.model ?? r.modelRequested)}</span>
                     <span className="tok">{formatTokens(totalTokens(r))}</span>
                     <span className="cost">
