@@ -105,7 +105,8 @@ describe('overrides', () => {
     expect(f.priced && f.nanoUsd).toBe(15_000_000); // 1000×5×1000×3
     const view = pricer.table(NOV);
     expect(view.overrides?.file).toBe(join(dir, 'pricing.json'));
-    expect(view.models.some((m) => m.key === 'acme-coder-1' && m.family === 'other')).toBe(true);
+    expect(view.entries.some((m) => m.key === 'acme-coder-1' && m.family === 'other')).toBe(true);
+    expect(view.models).toContain('acme-coder-1-20261101');
   });
 
   it('parsePriceOverrides hashes the exact bytes', () => {

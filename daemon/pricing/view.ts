@@ -2,6 +2,7 @@
  * The read-only view of the active price table served by GET /api/prices, so the UI can say
  * "priced with table vX as of DATE". Plain JSON; prices as exact USD-per-MTok decimal strings.
  */
+import type { PriceTableInfo } from '../api/contract.ts';
 import { nanoToUsd } from './decimal.ts';
 import { pricesAt, PRICE_FIELDS, type CompiledTable } from './compile.ts';
 import type { FastRule, ModelFamily, PriceChange, PriceSetUsd, TierRule } from './prices.ts';
@@ -34,8 +35,14 @@ export interface PriceTableView {
   webSearchPer1000: string;
   multipliers: { batch: string; usGeo: string };
   overrides: { file: string; hash: string; warnings: string[] } | null;
-  models: PriceModelView[];
+  /** Every model id and alias the table prices (PriceTableInfo.models). */
+  models: string[];
+  entries: PriceModelView[];
 }
+
+/** Compile-time check: the view is a valid contract PriceTableInfo. */
+type Assignable<T extends U, U> = T;
+export type _ViewIsPriceTableInfo = Assignable<PriceTableView, PriceTableInfo>;
 
 export function buildTableView(
   compiled: CompiledTable,
@@ -54,7 +61,8 @@ export function buildTableView(
     webSearchPer1000: compiled.source.webSearchPer1000,
     multipliers: { batch: '0.5', usGeo: '1.1' },
     overrides: overrides ? { file: overrides.file, hash: overrides.hash, warnings: [...warnings] } : null,
-    models: compiled.entries.map((e) => {
+    models: [...new Set(compiled.entries.flatMap((e) => [e.key, ...e.ids, ...e.aliases]))],
+    entries: compiled.entries.map((e) => {
       const now = pricesAt(e, atMs);
       const current = {} as PriceSetUsd;
       for (const f of PRICE_FIELDS) current[f] = nanoToUsd(now[f]);
