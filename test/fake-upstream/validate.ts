@@ -30,6 +30,17 @@ function one(h: string | string[] | undefined): string | undefined {
   return Array.isArray(h) ? h.join(', ') : h;
 }
 
+/**
+ * `2023-06-01` is the documented version; SDK 1.12 sends `2026-10-21`, so any single ISO date from
+ * 2023-01-01 on is accepted. Anything else (e.g. a duplicated header joined by ", ") is not.
+ */
+export function isValidVersion(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v) && v >= '2023-01-01';
+}
+
 /** Steps 1–3: credentials, anthropic-version, anthropic-beta allow-list. */
 export function validateHeaders(headers: IncomingHttpHeaders, allowedBetas: ReadonlySet<string>): AuthInfo | ApiErr {
   const betas = (one(headers['anthropic-beta']) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -54,7 +65,7 @@ export function validateHeaders(headers: IncomingHttpHeaders, allowedBetas: Read
 
   const version = one(headers['anthropic-version']);
   if (version === undefined) return invalid('anthropic-version: header is required');
-  if (version !== '2023-06-01') return invalid(`anthropic-version: "${version}" is not a valid version`);
+  if (!isValidVersion(version)) return invalid(`anthropic-version: "${version}" is not a valid version`);
 
   const unknown = betas.filter((b) => !allowedBetas.has(b));
   if (unknown.length > 0) {
