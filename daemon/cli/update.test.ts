@@ -1,0 +1,185 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateError, isUpdate, runUpdate, type RunUpdateOptions } from './update.ts';
+import { DAEMON_ASSET, SUMS_ASSET, findLatestDaemonRelease, parseSha256Sums } from './update-feed.ts';
+
+const daemonSource = (version: string): string =>
+  `'use strict';\nif (process.argv[2] === 'version') { process.stdout.write('cco ${version}\\n'); process.exit(0); }\nprocess.exit(2);\n`;
+const BROKEN = `'use strict';\nthrow new Error('this build is broken');\n`;
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+interface FakeRelease {
+  tag: string;
+  prerelease?: boolean;
+  draft?: boolean;
+  body?: string; // cco-daemon.cjs
+  sums?: string; // SHA256SUMS override
+}
+
+/** A local stand-in for the GitHub releases API and its asset downloads. */
+async function startGithub(releases: FakeRelease[]): Promise<{ apiBase: string; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    hits.push(url.pathname);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (url.pathname === '/repos/cco-app/cco/releases') {
+      const list = releases.map((r) => ({
+        tag_name: r.tag,
+        draft: r.draft ?? false,
+        prerelease: r.prerelease ?? false,
+        assets: [DAEMON_ASSET, SUMS_ASSET].map((name) => ({ name, browser_download_url: `${base}/dl/${r.tag}/${name}` })),
+      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
+      return;
+    }
+    const m = /^\/dl\/([^/]+)\/(.+)$/.exec(url.pathname);
+    const rel = m && releases.find((r) => r.tag === m[1]);
+    if (rel && m) {
+      const body = rel.body ?? daemonSource(rel.tag.slice(1));
+      if (m[2] === DAEMON_ASSET) return void res.writeHead(200).end(body);
+      if (m[2] === SUMS_ASSET) return void res.writeHead(200).end(rel.sums ?? `${sha256(body)}  ${DAEMON_ASSET}\n${'0'.repeat(64)}  CCO-Setup.exe\n`);
+    }
+    res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    apiBase: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('cco update', () => {
+  let dir: string;
+  let target: string;
+  let gh: Awaited<ReturnType<typeof startGithub>> | null = null;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cco-update-'));
+    target = join(dir, 'cco-daemon.cjs');
+    writeFileSync(target, daemonSource('2026.1121.0'));
+    chmodSync(target, 0o755);
+  });
+  afterEach(async () => {
+    await gh?.close();
+    gh = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const opts = (extra: Partial<RunUpdateOptions> = {}): RunUpdateOptions => ({
+    currentVersion: '2026.1121.0',
+    targetPath: target,
+    channel: 'stable',
+    feed: { apiBase: gh!.apiBase },
+    ...extra,
+  });
+  const run = (file: string): string => execFileSync(process.execPath, [file, 'version'], { encoding: 'utf8' }).trim();
+
+  it('--check reports the newest stable release and changes nothing', async () => {
+    gh = await startGithub([{ tag: 'v2026.1122.2-beta.1', prerelease: true }, { tag: 'v2026.1122.1' }, { tag: 'v2026.1121.0' }]);
+    const result = await runUpdate(opts({ checkOnly: true }));
+    expect(result).toEqual({ status: 'available', current: '2026.1121.0', latest: '2026.1122.1', tag: 'v2026.1122.1' });
+    expect(run(target)).toBe('cco 2026.1121.0');
+    expect(gh.hits.filter((p) => p.endsWith(DAEMON_ASSET))).toEqual([]);
+  });
+
+  it('beta sees prereleases; drafts are never offered', async () => {
+    gh = await startGithub([{ tag: 'v2026.1123.0', draft: true }, { tag: 'v2026.1122.2-beta.1', prerelease: true }, { tag: 'v2026.1122.1' }]);
+    expect(await runUpdate(opts({ checkOnly: true, channel: 'beta' }))).toMatchObject({ status: 'available', latest: '2026.1122.2-beta.1' });
+    expect(await runUpdate(opts({ checkOnly: true }))).toMatchObject({ status: 'available', latest: '2026.1122.1' });
+  });
+
+  it('says up to date at the same version', async () => {
+    gh = await startGithub([{ tag: 'v2026.1121.0' }]);
+    expect(await runUpdate(opts())).toEqual({ status: 'up-to-date', current: '2026.1121.0', latest: '2026.1121.0' });
+  });
+
+  it('installs nothing without --yes or a confirmation', async () => {
+    gh = await startGithub([{ tag: 'v2026.1122.1' }]);
+    expect((await runUpdate(opts())).status).toBe('declined');
+    const questions: string[] = [];
+    const result = await runUpdate(opts({ confirm: async (q) => (questions.push(q), false) }));
+    expect(result.status).toBe('declined');
+    expect(questions).toEqual(['Update cco 2026.1121.0 → 2026.1122.1?']);
+    expect(run(target)).toBe('cco 2026.1121.0');
+  });
+
+  it('downloads, verifies, swaps and keeps a backup', async () => {
+    gh = await startGithub([{ tag: 'v2026.1122.1' }]);
+    const lines: string[] = [];
+    const result = await runUpdate(opts({ yes: true, log: (l) => lines.push(l) }));
+    expect(result).toEqual({ status: 'updated', from: '2026.1121.0', to: '2026.1122.1', backupPath: `${target}.bak` });
+    expect(run(target)).toBe('cco 2026.1122.1');
+    expect(run(`${target}.bak`)).toBe('cco 2026.1121.0');
+    expect(statSync(target).mode & 0o777).toBe(0o755);
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak']);
+    expect(lines.join('\n')).toContain('checksum verified');
+  });
+
+  it('rejects a bad checksum and leaves the installed file untouched', async () => {
+    gh = await startGithub([{ tag: 'v2026.1122.1', sums: `${'ab'.repeat(32)}  ${DAEMON_ASSET}\n` }]);
+    const before = readFileSync(target, 'utf8');
+    const err = await runUpdate(opts({ yes: true })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpdateError);
+    expect((err as UpdateError).code).toBe('checksum');
+    expect(readFileSync(target, 'utf8')).toBe(before);
+    expect(readdirSync(dir)).toEqual(['cco-daemon.cjs']);
+  });
+
+  it('rolls back when the new file does not start', async () => {
+    gh = await startGithub([{ tag: 'v2026.1122.1', body: BROKEN }]);
+    const result = await runUpdate(opts({ yes: true }));
+    expect(result).toMatchObject({ status: 'rolled-back', from: '2026.1121.0', to: '2026.1122.1' });
+    expect(result.status === 'rolled-back' && result.reason).toMatch(/this build is broken/);
+    expect(run(target)).toBe('cco 2026.1121.0');
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak']);
+  });
+
+  it('rolls back when the new file starts but reports another version', async () => {
+    gh = await startGithub([{ tag: 'v2026.1122.1', body: daemonSource('2026.1120.0') }]);
+    expect(await runUpdate(opts({ yes: true }))).toMatchObject({ status: 'rolled-back' });
+    expect(run(target)).toBe('cco 2026.1121.0');
+  });
+
+  it('reports an unreadable feed as a feed error', async () => {
+    gh = await startGithub([]);
+    const err = await runUpdate(opts({ feed: { apiBase: gh.apiBase, repo: 'nobody/nothing' } })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'UpdateError', code: 'feed' });
+    expect((err as Error).message).toContain('HTTP 404');
+  });
+
+  it('skips releases without the daemon assets and finds none', async () => {
+    gh = await startGithub([]);
+    expect(await findLatestDaemonRelease({ channel: 'beta', apiBase: gh.apiBase })).toBeNull();
+  });
+});
+
+describe('update rules', () => {
+  it('isUpdate: newer wins; a beta build may go back to the newest stable on the stable channel', () => {
+    expect(isUpdate('2026.1121.0', '2026.1122.0', 'stable')).toBe(true);
+    expect(isUpdate('2026.1122.0', '2026.1122.0', 'stable')).toBe(false);
+    expect(isUpdate('2026.1122.0', '2026.1121.0', 'stable')).toBe(false);
+    expect(isUpdate('2026.1122.1-beta.1', '2026.1122.0', 'stable')).toBe(true);
+    expect(isUpdate('2026.1122.1-beta.1', '2026.1122.0', 'beta')).toBe(false);
+    expect(isUpdate('2026.1122.1-beta.1', '2026.1122.1', 'beta')).toBe(true);
+  });
+
+  it('parses sha256sum output in text and binary mode', () => {
+    const a = 'a'.repeat(64);
+    const b = 'B'.repeat(64);
+    const sums = parseSha256Sums(`${a}  cco-daemon.cjs\r\n${b} *CCO Setup.exe\nnot a line\n`);
+    expect(sums.get('cco-daemon.cjs')).toBe(a);
+    expect(sums.get('CCO Setup.exe')).toBe('b'.repeat(64));
+    expect(sums.size).toBe(2);
+  });
+});
