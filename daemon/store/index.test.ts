@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type Store, type StoreOptions } from './index.ts';
+import { listSegments, segmentPath } from './segments.ts';
+import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
+
+const DAY = 86_400_000;
+const opened: Store[] = [];
+
+async function open(opts: Partial<StoreOptions> & { dataDir: string }): Promise<Store> {
+  const s = await openStore({ log: () => undefined, retentionDays: 36_500, ...opts });
+  opened.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.allSettled(opened.splice(0).map((s) => s.close()));
+});
+
+const mode = (p: string): number => fs.statSync(p).mode & 0o777;
+
+describe('store', () => {
+  it('adds, flushes and reads back records', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const s = await open({ dataDir });
+    const a = makeRecord({ costNanoUsd: 5_000_000_000_123, startedAt: Date.UTC(2026, 0, 1, 10) });
+    const b = makeRecord({ costNanoUsd: null, unpricedReason: 'unknown model', model: 'claude-new', sessionId: null });
+    s.add(a);
+    s.add(b);
+    await s.flush();
+    expect(await s.getRequest(a.id)).toEqual(a);
+    expect(await s.getRequest(b.id)).toEqual(b);
+    expect(await s.getRequest('nope')).toBeNull();
+    const st = await s.stats();
+    expect(st.requests).toBe(2);
+    expect(st.droppedWrites).toBe(0);
+    expect(st.journalBytes).toBeGreaterThan(0);
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(path.join(dataDir, 'journal'))).toBe(0o700);
+    for (const seq of listSegments(dataDir)) expect(mode(segmentPath(dataDir, seq))).toBe(0o600);
+    expect(mode(path.join(dataDir, 'cco.sqlite'))).toBe(0o600);
+  });
+
+  it('survives close and reopen through the snapshot, journal folded away', async () => {
+    const dataDir = tempDir();
+    const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });
+    const recs = Array.from({ length: 1200 }, (_, i) => makeRecord({ startedAt: Date.UTC(2026, 0, 1) + i * 1000 }));
+    for (const r of recs) s.add(r);
+    await s.close();
+    await s.close(); // idempotent
+    const segs = listSegments(dataDir);
+    expect(segs.length).toBe(1);
+    expect(fs.statSync(segmentPath(dataDir, segs[0] ?? 0)).size).toBe(0);
+    const s2 = await open({ dataDir });
+    expect((await s2.stats()).requests).toBe(1200);
+    expect(await s2.getRequest(recs[777]?.id ?? '')).toEqual(recs[777]);
+  });
+
+  it('replays an unsnapshotted journal exactly once (records also in the snapshot are not doubled)', async () => {
+    const dataDir = tempDir();
+    const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });
+    const inSnapshot = makeRecord({ startedAt: Date.UTC(2026, 0, 2, 9) });
+    s.add(inSnapshot);
+    await s.close();
+    // Simulate a crash after more adds: lines in segments newer than the snapshot, one record repeated.
+    const later = Array.from({ length: 30 }, (_, i) => makeRecord({ startedAt: Date.UTC(2026, 0, 2, 10) + i }));
+    const seq = Math.max(...listSegments(dataDir));
+    const lines = [inSnapshot, ...later].map((r) => JSON.stringify(r));
+    fs.appendFileSync(segmentPath(dataDir, seq), lines.slice(0, 10).join('\n') + '\n');
+    fs.writeFileSync(segmentPath(dataDir, seq + 1), lines.slice(10).join('\n') + '\n' + lines[5] + '\n');
+    const { log, lines: logged } = memoryLog();
+    const s2 = await open({ dataDir, log });
+    expect((await s2.stats()).requests).toBe(31);
+    for (const r of later) expect(await s2.getRequest(r.id)).toEqual(r);
+    const sum = await s2.summary({ range: 'all', tz: 'UTC', now: Date.UTC(2026, 0, 3) });
+    expect(sum.totals.requests).toBe(31);
+    expect(sum.totals.costNanoUsd).toBe(31 * 1_000_000);
+    expect(logged.some((l) => l.msg.includes('replayed 30 record'))).toBe(true);
+    // Folded into a fresh snapshot: only the new empty segment remains.
+    expect(listSegments(dataDir)).toEqual([seq + 3]);
+  });
+
+  it('skips a torn last line and an invalid middle line with warnings', async () => {
+    const dataDir = tempDir();
+    fs.mkdirSync(path.join(dataDir, 'journal'), { recursive: true });
+    const [a, b, c] = [makeRecord(), makeRecord(), makeRecord()];
+    const full = JSON.stringify(c);
+    fs.writeFileSync(
+      segmentPath(dataDir, 1),
+      `${JSON.stringify(a)}\n{"id":"broken"\n${JSON.stringify(b)}\n${full.slice(0, full.length / 2)}`,
+    );
+    const { log, lines } = memoryLog();
+    const s = await open({ dataDir, log });
+    expect((await s.stats()).requests).toBe(2);
+    expect(await s.getRequest(a.id)).toEqual(a);
+    expect(await s.getRequest(b.id)).toEqual(b);
+    expect(await s.getRequest(c.id)).toBeNull();
+    const warns = lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+    expect(warns.some((m) => m.includes('torn last line 4'))).toBe(true);
+    expect(warns.some((m) => m.includes('invalid line 2'))).toBe(true);
+  });
+
+  it('retention deletes old detail rows but summaries keep them', async () => {
+    const dataDir = tempDir();
+    const now = Date.now();
+    const s = await openStore({ dataDir, retentionDays: 30, log: () => undefined });
+    const old = makeRecord({ startedAt: now - 40 * DAY, costNanoUsd: 7 });
+    const fresh = makeRecord({ startedAt: now - 1 * DAY, costNanoUsd: 11 });
+    s.add(old);
+    s.add(fresh);
+    await s.flush();
+    expect((await s.stats()).requests).toBe(2);
+    await s.close();
+    const s2 = await open({ dataDir, retentionDays: 30 }); // retention runs on open
+    expect(await s2.getRequest(old.id)).toBeNull();
+    expect(await s2.getRequest(fresh.id)).toEqual(fresh);
+    const sum = await s2.summary({ range: 'all', tz: 'UTC', now });
+    expect(sum.totals.requests).toBe(2);
+    expect(sum.totals.costNanoUsd).toBe(18);
+    // And on demand:
+    expect(await s2.pruneOld(now + 30 * DAY)).toBe(1);
+    expect((await s2.stats()).requests).toBe(0);
+  });
+
+  it('reprices rows and moves the difference into the rollups', async () => {
+    const s = await open({ dataDir: tempDir() });
+    const t = Date.UTC(2026, 0, 5, 8);
+    const priced = makeRecord({ startedAt: t, costNanoUsd: 100, cacheSavingsNanoUsd: 10 });
+    const unpriced = makeRecord({ startedAt: t, costNanoUsd: null, priceVersion: null, unpricedReason: 'unknown model', cacheSavingsNanoUsd: 0 });
+    const notBillable = makeRecord({ startedAt: t, costNanoUsd: null, billable: false, cacheSavingsNanoUsd: 0 });
+    for (const r of [priced, unpriced, notBillable]) s.add(r);
+    await s.flush();
+    const q = { range: 'custom' as const, tz: 'UTC', from: t, to: t + DAY };
+    let sum = await s.summary(q);
+    expect(sum.totals).toMatchObject({ requests: 3, costNanoUsd: 100, unpricedRequests: 1, cacheSavingsNanoUsd: 10 });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s.scanForReprice({ since: t, limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.rows.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.sort()).toEqual([priced.id, unpriced.id, notBillable.id].sort());
+
+    await s.applyReprice([
+      { id: priced.id, costNanoUsd: 150, priceVersion: 'v2', cacheSavingsNanoUsd: 15, unpricedReason: null },
+      { id: unpriced.id, costNanoUsd: 40, priceVersion: 'v2', cacheSavingsNanoUsd: 0, unpricedReason: null },
+      { id: 'missing', costNanoUsd: 1, priceVersion: 'v2', cacheSavingsNanoUsd: 0, unpricedReason: null },
+    ]);
+    sum = await s.summary(q);
+    expect(sum.totals).toMatchObject({ requests: 3, costNanoUsd: 190, unpricedRequests: 0, cacheSavingsNanoUsd: 15 });
+    expect(await s.getRequest(unpriced.id)).toMatchObject({ costNanoUsd: 40, priceVersion: 'v2', unpricedReason: null });
+    await s.applyReprice([{ id: priced.id, costNanoUsd: null, priceVersion: 'v3', cacheSavingsNanoUsd: 0, unpricedReason: 'gone' }]);
+    sum = await s.summary(q);
+    expect(sum.totals).toMatchObject({ costNanoUsd: 40, unpricedRequests: 1, cacheSavingsNanoUsd: 0 });
+  });
+
+  it('moves an unreadable snapshot aside and still opens', async () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'cco.sqlite'), 'this is not a database, just some bytes '.repeat(200));
+    const { log, lines } = memoryLog();
+    const s = await open({ dataDir, log });
+    s.add(makeRecord());
+    await s.flush();
+    expect((await s.stats()).requests).toBe(1);
+    expect(fs.readdirSync(dataDir).some((n) => n.startsWith('cco.sqlite.corrupt-'))).toBe(true);
+    expect(lines.some((l) => l.level === 'error' && l.msg.includes('snapshot unreadable'))).toBe(true);
+  });
+
+  it('add after close never throws', async () => {
+    const s = await openStore({ dataDir: tempDir(), log: () => undefined });
+    await s.close();
+    expect(() => s.add(makeRecord())).not.toThrow();
+  });
+
+  it('snapshots periodically and deletes folded segments', async () => {
+    const dataDir = tempDir();
+    const s = await open({ dataDir, snapshotIntervalMs: 50 });
+    const first = (await s.stats()).lastSnapshotAt;
+    s.add(makeRecord());
+    await new Promise((r) => setTimeout(r, 300));
+    const st = await s.stats();
+    expect(st.lastSnapshotAt).toBeGreaterThan(first ?? 0);
+    expect(st.journalBytes).toBe(0);
+    expect(listSegments(dataDir).length).toBe(1);
+  });
+});
