@@ -1,0 +1,164 @@
+/**
+ * Renderer benchmark (npm run bench:renderer): 100,000 stored requests in a real daemon, then the time
+ * from navigation start to the dashboard's first chart (`cco:chart-rendered` mark) and to the popover's
+ * first data render (`cco:popover-rendered`) in Chromium. Targets: < 500 ms and < 200 ms.
+ *
+ * Options: --requests N (default 100000), --runs N (default 5), --keep (leave the temp dirs).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ulid } from 'ulid';
+import type { RequestRecord, Summary } from '../daemon/api/contract.ts';
+import { startDaemon } from '../daemon/index.ts';
+import { silentLogger } from '../daemon/log.ts';
+import { buildRenderer } from '../e2e/helpers/build.ts';
+import { launchChromium } from '../e2e/helpers/chromium.ts';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '100000' },
+    runs: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.requests);
+const RUNS = Number(values.runs);
+
+const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-opus-4-6', 'claude-sonnet-4-6'];
+const PROJECTS = Array.from({ length: 12 }, (_, i) => `/home/dev/code/project-${i}`);
+
+/** Deterministic pseudo-random stream (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function record(i: number, now: number, rand: () => number): RequestRecord {
+  const startedAt = now - Math.floor(rand() * 30 * 86_400_000);
+  const model = MODELS[i % MODELS.length]!;
+  const input = 10 + Math.floor(rand() * 400);
+  const cacheRead = Math.floor(rand() * 80_000);
+  const cacheWrite5m = Math.floor(rand() * 6_000);
+  const output = 50 + Math.floor(rand() * 2_000);
+  const priced = i % 97 !== 0;
+  return {
+    id: ulid(startedAt),
+    startedAt,
+    endedAt: startedAt + 4_000,
+    method: 'POST',
+    path: '/v1/messages?beta=true',
+    status: 200,
+    state: 'complete',
+    upstreamRequestId: `req_bench_${i}`,
+    messageId: `msg_bench_${i}`,
+    modelRequested: model,
+    model,
+    stream: true,
+    ttfbMs: 400,
+    durationMs: 4_000,
+    tokens: { input, cacheWrite5m, cacheWrite1h: 0, cacheRead, output },
+    thinkingTokens: 0,
+    webSearchRequests: 0,
+    serviceTier: 'standard',
+    speed: null,
+    inferenceGeo: null,
+    billable: true,
+    costNanoUsd: priced ? input * 3000 + cacheWrite5m * 3750 + cacheRead * 300 + output * 15000 : null,
+    priceVersion: priced ? 'bench' : null,
+    unpricedReason: priced ? null : 'bench: unknown model',
+    cacheSavingsNanoUsd: cacheRead * 2700,
+    sessionId: `session-${Math.floor(i / 200)}`,
+    agentId: null,
+    parentAgentId: null,
+    project: PROJECTS[Math.floor(rand() * PROJECTS.length)]!,
+    client: 'claude-cli/2.1.197',
+    credentialId: 'bench',
+    source: 'proxy',
+    cacheHit: cacheRead > 0,
+    errorType: null,
+    bytesIn: 20_000,
+    bytesOut: 8_000,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-renderer-'));
+  const staticDir = await buildRenderer(path.join(tmp, 'public'));
+  const daemon = await startDaemon({
+    host: '127.0.0.1',
+    port: 0,
+    upstreamUrl: 'http://127.0.0.1:9', // nothing is proxied in this benchmark
+    dataDir: path.join(tmp, 'data'),
+    staticDir,
+    log: silentLogger,
+    apiKey: '',
+  });
+  try {
+    const t0 = performance.now();
+    const rand = rng(42);
+    const now = Date.now();
+    for (let i = 0; i < N; i += 5000) {
+      for (let j = i; j < Math.min(N, i + 5000); j++) daemon.store.add(record(j, now, rand));
+      await daemon.store.flush();
+    }
+    const stats = await daemon.store.stats();
+    console.log(`seeded ${stats.requests.toLocaleString('en-US')} requests in ${Math.round(performance.now() - t0)} ms (dropped ${stats.droppedWrites})`);
+    const auth = { authorization: `Bearer ${daemon.token}` };
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const s = (await (await fetch(`${daemon.url}/api/summary?range=7d&tz=${tz}`, { headers: auth })).json()) as Summary;
+    console.log(`7-day summary: ${s.totals.requests.toLocaleString('en-US')} requests, ${s.series.length} buckets`);
+
+    const browser = await launchChromium();
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const login = await ctx.newPage();
+    await login.goto(`${daemon.url}/?token=${encodeURIComponent(daemon.token)}`);
+    await login.close();
+
+    const measure = async (route: string, mark: string, viewport: { width: number; height: number }) => {
+      const page = await ctx.newPage();
+      await page.setViewportSize(viewport);
+      await page.goto(`${daemon.url}${route}`);
+      const h = await page.waitForFunction((m) => performance.getEntriesByName(m)[0]?.startTime ?? false, mark, { timeout: 30_000 });
+      const ms = (await h.jsonValue()) as number;
+      await page.close();
+      return ms;
+    };
+    const dash: number[] = [];
+    const pop: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      dash.push(await measure('/', 'cco:chart-rendered', { width: 1280, height: 900 }));
+      pop.push(await measure('/popover', 'cco:popover-rendered', { width: 380, height: 520 }));
+    }
+    await browser.close();
+
+    const line = (name: string, xs: number[], target: number) => {
+      const m = median(xs);
+      console.log(
+        `${name.padEnd(28)} median ${m.toFixed(0).padStart(4)} ms  (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})  target < ${target} ms  ${m < target ? 'OK' : 'OVER'}`,
+      );
+      return m < target;
+    };
+    console.log(`\n${N.toLocaleString('en-US')} stored requests, Chromium headless, time from navigation start:`);
+    const ok1 = line('dashboard first chart', dash, 500);
+    const ok2 = line('popover first render', pop, 200);
+    process.exitCode = ok1 && ok2 ? 0 : 1;
+  } finally {
+    await daemon.close();
+    if (!values.keep) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
