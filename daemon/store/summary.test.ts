@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../api/contract.ts';
+import { openStore, type Store } from './index.ts';
+import { makeRecord, tempDir } from './test-fixtures.ts';
+
+const Z = (s: string): number => Date.parse(s);
+const NY = 'America/New_York';
+// 2026-03-10 11:30 in New York (EDT since 2026-03-08).
+const NOW = Z('2026-03-10T15:30:00Z');
+
+describe('summary', () => {
+  let store: Store;
+  const rec = (at: string, over: Partial<RequestRecord>): RequestRecord =>
+    makeRecord({ startedAt: Z(at), cacheSavingsNanoUsd: 0, ...over });
+  const records = {
+    r1: rec('2026-03-10T14:10:00Z', { model: 'A', project: '/p1', costNanoUsd: 100 }), // today 10:10
+    r2: rec('2026-03-10T04:30:00Z', { model: 'B', project: '/p2', costNanoUsd: 50 }), // today 00:30
+    r3: rec('2026-03-10T03:30:00Z', { model: 'A', project: '/p1', costNanoUsd: null }), // Mar 9 23:30, unpriced
+    r4: rec('2026-03-04T06:00:00Z', { model: 'A', project: null, costNanoUsd: 1000 }), // Mar 4 01:00 EST
+    r5: rec('2026-03-04T04:30:00Z', { model: null, modelRequested: 'C', project: '/p1', costNanoUsd: 3 }), // Mar 3 23:30
+    r6: rec('2026-02-20T12:00:00Z', { model: 'A', project: '/p1', costNanoUsd: 20 }),
+    r7: rec('2025-12-01T12:00:00Z', { model: null, modelRequested: null, project: '/p1', costNanoUsd: 9 }),
+    // Kolkata: 18:10Z is 23:40 IST, counted in the next day by the midpoint rule; 17:50Z is not.
+    k1: rec('2026-03-09T18:10:00Z', { model: 'K', project: '/k', costNanoUsd: 1 }),
+    k2: rec('2026-03-09T17:50:00Z', { model: 'K', project: '/k', costNanoUsd: 2 }),
+  };
+
+  beforeAll(async () => {
+    store = await openStore({ dataDir: tempDir(), retentionDays: 36_500, log: () => undefined });
+    for (const r of Object.values(records)) store.add(r);
+    await store.flush();
+  });
+  afterAll(() => store.close());
+
+  const withoutK = (s: { key: string }[]): { key: string }[] => s.filter((g) => g.key !== 'K' && g.key !== '/k');
+
+  it('today: local midnight to now, hour buckets', async () => {
+    const s = await store.summary({ range: 'today', tz: NY, now: NOW });
+    expect(s.from).toBe('2026-03-10T04:00:00.000Z');
+    expect(s.to).toBe('2026-03-10T15:30:00.000Z');
+    expect(s.bucket).toBe('hour');
+    expect(s.totals).toEqual({
+      requests: 2,
+      costNanoUsd: 150,
+      unpricedRequests: 0,
+      cacheSavingsNanoUsd: 0,
+      tokens: { input: 20, cacheWrite5m: 40, cacheWrite1h: 60, cacheRead: 80, output: 100 },
+    });
+    expect(s.byModel.map((g) => [g.key, g.costNanoUsd])).toEqual([['A', 100], ['B', 50]]);
+    expect(s.series.length).toBe(12);
+    expect(s.series[0]).toEqual({ t: '2026-03-10T04:00:00.000Z', costNanoUsd: 50, requests: 1, byModel: { B: 50 }, byProject: { '/p2': 50 } });
+    expect(s.series[10]).toMatchObject({ t: '2026-03-10T14:00:00.000Z', costNanoUsd: 100, byModel: { A: 100 } });
+  });
+
+  it('7d: rolling from local midnight six days ago, day buckets across the DST change', async () => {
+    const s = await store.summary({ range: '7d', tz: NY, now: NOW });
+    expect(s.from).toBe('2026-03-04T05:00:00.000Z');
+    expect(s.bucket).toBe('day');
+    // r1–r4 plus both Kolkata records (Mar 9 afternoon in New York).
+    expect(s.totals).toMatchObject({ requests: 6, costNanoUsd: 1153, unpricedRequests: 1 });
+    expect(s.series.map((p) => p.t)).toEqual([
+      '2026-03-04T05:00:00.000Z', '2026-03-05T05:00:00.000Z', '2026-03-06T05:00:00.000Z', '2026-03-07T05:00:00.000Z',
+      '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z', '2026-03-10T04:00:00.000Z',
+    ]);
+    expect(s.series.map((p) => p.requests)).toEqual([1, 0, 0, 0, 0, 3, 2]);
+    expect(s.series.map((p) => p.costNanoUsd)).toEqual([1000, 0, 0, 0, 0, 3, 150]);
+    expect(s.byProject.map((g) => [g.key, g.costNanoUsd, g.requests])).toEqual([
+      ['(none)', 1000, 1], ['/p1', 100, 2], ['/p2', 50, 1], ['/k', 3, 2],
+    ]);
+    expect(s.byModel.find((g) => g.key === 'A')).toMatchObject({ requests: 3, unpricedRequests: 1, costNanoUsd: 1100 });
+  });
+
+  it('30d, month and all', async () => {
+    const d30 = await store.summary({ range: '30d', tz: NY, now: NOW });
+    expect(d30.from).toBe('2026-02-09T05:00:00.000Z');
+    expect(d30.series.length).toBe(30);
+    expect(d30.totals.costNanoUsd).toBe(1173 + 3); // r1..r6 + Kolkata's 1 + 2
+    expect(withoutK(d30.byModel).map((g) => g.key)).toEqual(['A', 'B', 'C']);
+
+    const month = await store.summary({ range: 'month', tz: NY, now: NOW });
+    expect(month.from).toBe('2026-03-01T05:00:00.000Z');
+    expect(month.series.length).toBe(10);
+    expect(month.totals.costNanoUsd).toBe(1153 + 3);
+
+    const all = await store.summary({ range: 'all', tz: NY, now: NOW });
+    expect(all.from).toBe('2025-12-01T05:00:00.000Z');
+    expect(all.totals.requests).toBe(9);
+    expect(all.totals.costNanoUsd).toBe(1182 + 3);
+    expect(all.byModel.find((g) => g.key === '(none)')).toMatchObject({ requests: 1, costNanoUsd: 9 });
+    const seriesSum = all.series.reduce((a, p) => a + p.costNanoUsd, 0);
+    expect(seriesSum).toBe(all.totals.costNanoUsd);
+    expect(all.series[0]?.requests).toBe(1);
+  });
+
+  it('half-hour zones attribute each UTC hour by its midpoint', async () => {
+    const s = await store.summary({ range: 'today', tz: 'Asia/Kolkata', now: Z('2026-03-10T12:00:00Z') });
+    expect(s.from).toBe('2026-03-09T18:30:00.000Z');
+    expect(s.byModel.find((g) => g.key === 'K')).toMatchObject({ requests: 1, costNanoUsd: 1 });
+    expect(s.series[0]).toMatchObject({ t: '2026-03-09T18:30:00.000Z', byModel: { K: 1 } });
+  });
+
+  it('custom ranges pick hour buckets up to 48 h, days beyond', async () => {
+    const short = await store.summary({ range: 'custom', tz: 'UTC', from: Z('2026-03-10T00:00:00Z'), to: Z('2026-03-11T00:00:00Z') });
+    expect(short.bucket).toBe('hour');
+    expect(short.series.length).toBe(24);
+    expect(short.totals.requests).toBe(3);
+    const long = await store.summary({ range: 'custom', tz: 'UTC', from: Z('2026-03-01T00:00:00Z'), to: Z('2026-03-11T00:00:00Z') });
+    expect(long.bucket).toBe('day');
+    expect(long.series.length).toBe(10);
+  });
+
+  it('rejects unknown zones and incomplete custom ranges with RangeError', async () => {
+    await expect(store.summary({ range: 'today', tz: 'Mars/Olympus' })).rejects.toBeInstanceOf(RangeError);
+    await expect(store.summary({ range: 'custom', tz: 'UTC', from: 5 })).rejects.toThrow(/from < to/);
+  });
+});
