@@ -16,6 +16,15 @@ export function modelObject(m: ModelInfo): Json {
   return { type: 'model', id: m.id, display_name: m.displayName, created_at: m.createdAt, max_input_tokens: m.maxInputTokens, max_tokens: m.maxTokens };
 }
 
+/** A scripted status for a non-billable route (only entries whose match.path names it). */
+export function scriptedFailure(state: ServerState, ex: Exchange): boolean {
+  const sc = state.script.take(ex.path, null, false);
+  const failure = sc ? scenarioStatus(state, sc, null, '') : null;
+  if (!failure) return false;
+  sendError(state, ex, failure.err.status, failure.err.type, failure.err.message, failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter });
+  return true;
+}
+
 /** GET /v1/models?limit&before_id&after_id (newest first, limit 1–1000, default 20). */
 export function listModels(state: ServerState, ex: Exchange, query: URLSearchParams): void {
   const limitRaw = query.get('limit');

@@ -18,7 +18,7 @@ import { baseHeaders, flat } from './headers.ts';
 import { failBillable, handleMessages } from './messages.ts';
 import { sendError } from './respond.ts';
 import { IdSource, makeRng, uuid } from './rng.ts';
-import { complete, countTokens, getModel, listModels } from './routes.ts';
+import { complete, countTokens, getModel, listModels, scriptedFailure } from './routes.ts';
 import { RetryCounter, ScriptQueue } from './scenario.ts';
 import type { FakeUpstreamOptions, LedgerEntry, RecordedRequest, Scenario } from './types.ts';
 import { isApiErr, MAX_BODY_BYTES, parseBody, validateHeaders } from './validate.ts';
@@ -142,6 +142,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     }
     ex.auth = authed.kind;
     if (method === 'GET') {
+      if (scriptedFailure(state, ex)) return;
       if (modelMatch) return getModel(state, ex, decodeURIComponent(modelMatch[1]!));
       return listModels(state, ex, new URLSearchParams(url.slice(path.length + 1)));
     }

@@ -1,5 +1,6 @@
 /** Helpers shared by the fake upstream's own tests (raw HTTP without any decoding). */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 export const API_KEY = 'sk-ant-test';
@@ -24,9 +25,9 @@ export interface RawResponse {
 }
 
 /** POST/GET with node:http so nothing is decoded or normalised on the way. */
-export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string> | [string, string][]; body?: string | Buffer } = {}): Promise<RawResponse> {
+export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const headers = Array.isArray(opts.headers) ? opts.headers.flat() : opts.headers;
+    const headers = opts.headers;
     const req = request(url, { method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'), headers }, (res) => {
       const chunks: Buffer[] = [];
       let done = false;
@@ -73,4 +74,22 @@ export function parseSse(text: string): SseEvent[] {
 
 export function messagesBody(extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: 'Hello there' }], ...extra });
+}
+
+/**
+ * Send a request with exactly these header lines (casing, order, duplicates) over a plain socket
+ * (`Connection: close` is appended) and return the raw response text.
+ */
+export function socketRequest(url: string, method: string, path: string, headers: [string, string][], body: Buffer): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(port), hostname, () => {
+      const head = [`${method} ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, ...headers.map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
+      sock.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+    });
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    sock.on('error', reject);
+  });
 }
