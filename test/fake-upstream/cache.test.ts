@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { startFakeUpstream, type FakeUpstream } from './server.ts';
 import { PromptCache } from './cache.ts';
 import { countTextTokens, MESSAGE_OVERHEAD, renderPrompt, TOOLS_OVERHEAD } from './tokens.ts';
@@ -107,11 +107,11 @@ describe('prompt caching through the server (1h / 5m split)', () => {
     const bad = body('q');
     bad.system = [{ type: 'text', text: LONG_SYSTEM, cache_control: { type: 'ephemeral', ttl: '5m' } }];
     (bad.messages[0]!.content as Anthropic.TextBlockParam[])[0]!.cache_control = { type: 'ephemeral', ttl: '1h' };
-    const e1 = await client.messages.create(bad).catch((e: unknown) => e as Anthropic.APIError);
+    const e1 = await client.messages.create(bad).catch((e: unknown) => e as APIError);
     expect(e1.status).toBe(400);
     const many = body('q');
     many.messages = [{ role: 'user', content: Array.from({ length: 5 }, (_, i) => ({ type: 'text' as const, text: `b${i}`, cache_control: { type: 'ephemeral' as const } })) }];
-    const e2 = await client.messages.create(many).catch((e: unknown) => e as Anthropic.APIError);
+    const e2 = await client.messages.create(many).catch((e: unknown) => e as APIError);
     expect(e2.apiMessage).toBe('A maximum of 4 blocks with cache_control may be provided. Found 6.');
   });
 });

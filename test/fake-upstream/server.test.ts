@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
 import { startFakeUpstream, type FakeUpstream } from './server.ts';
 import { MODELS } from './catalog.ts';
@@ -98,7 +98,7 @@ describe('headers, routes and recording', () => {
     expect(all).toEqual(MODELS.map((m) => m.id));
     const one = await client.models.retrieve('claude-opus-5-5');
     expect(one).toMatchObject({ type: 'model', id: 'claude-opus-5-5', display_name: 'Claude Opus 5.5', max_input_tokens: 1_000_000 });
-    expect(await client.models.retrieve('claude-nope').catch((e: unknown) => (e as Anthropic.APIError).status)).toBe(404);
+    expect(await client.models.retrieve('claude-nope').catch((e: unknown) => (e as APIError).status)).toBe(404);
     expect(up.ledger()).toHaveLength(0); // none of these is billable
   });
 
