@@ -107,11 +107,12 @@ describe('prompt caching through the server (1h / 5m split)', () => {
     const bad = body('q');
     bad.system = [{ type: 'text', text: LONG_SYSTEM, cache_control: { type: 'ephemeral', ttl: '5m' } }];
     (bad.messages[0]!.content as Anthropic.TextBlockParam[])[0]!.cache_control = { type: 'ephemeral', ttl: '1h' };
-    const e1 = await client.messages.create(bad).catch((e: unknown) => e as APIError);
-    expect(e1.status).toBe(400);
+    const e1 = await client.messages.create(bad).then(() => null, (e: unknown) => e as APIError);
+    expect(e1?.status).toBe(400);
+    expect(e1?.apiMessage).toMatch(/1h.*5m/);
     const many = body('q');
     many.messages = [{ role: 'user', content: Array.from({ length: 5 }, (_, i) => ({ type: 'text' as const, text: `b${i}`, cache_control: { type: 'ephemeral' as const } })) }];
-    const e2 = await client.messages.create(many).catch((e: unknown) => e as APIError);
-    expect(e2.apiMessage).toBe('A maximum of 4 blocks with cache_control may be provided. Found 6.');
+    const e2 = await client.messages.create(many).then(() => null, (e: unknown) => e as APIError);
+    expect(e2?.apiMessage).toBe('A maximum of 4 blocks with cache_control may be provided. Found 6.');
   });
 });
