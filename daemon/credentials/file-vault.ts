@@ -57,7 +57,7 @@ export function createFileVault(dataFile: string, keyFile: string): FileVault {
       return v;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: {} };
-      throw new Error(`${dataFile}: unreadable credential store (${(err as Error).message})`);
+      throw new Error(`${dataFile}: unreadable credential store (${(err as Error).message})`, { cause: err });
     }
   };
   return {
