@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from 'sql.js';
+import { loadSqlJs } from './db.ts';
+import { migrate } from './migrations.ts';
+import { getRequest } from './queries.ts';
+import { HOUR_MS, isRequestRecord, recordDelta, RowWriter, rollupKey } from './rows.ts';
+import { makeRecord } from './test-fixtures.ts';
+
+describe('rows', () => {
+  let db: Database;
+  let writer: RowWriter;
+  beforeAll(async () => {
+    const SQL = await loadSqlJs();
+    db = new SQL.Database();
+    migrate(db);
+    writer = new RowWriter(db);
+  });
+
+  it('round-trips every field, including nulls, booleans and large integers', () => {
+    const r = makeRecord({
+      status: null, ttfbMs: null, costNanoUsd: 9_007_199_254_740_991, startedAt: 1_900_000_000_000,
+      stream: false, cacheHit: false, billable: false, agentId: 'agent-1', parentAgentId: 'agent-0', source: 'history',
+    });
+    expect(writer.insertMany([r], () => undefined)).toBe(1);
+    expect(getRequest(db, r.id)).toEqual(r);
+  });
+
+  it('inserts each id once and counts it once in the rollups', () => {
+    const r = makeRecord({ startedAt: Date.UTC(2026, 4, 1, 7, 59), costNanoUsd: 5 });
+    const errors: string[] = [];
+    expect(writer.insertMany([r, r], (_r, e) => errors.push(e.message))).toBe(1);
+    expect(writer.insertMany([r], () => undefined)).toBe(0);
+    const cell = db.exec('SELECT requests, cost_nano_usd FROM rollups WHERE hour_start_ms = ?', [Date.UTC(2026, 4, 1, 7)]);
+    expect(cell[0]?.values).toEqual([[1, 5]]);
+    expect(errors).toEqual([]);
+  });
+
+  it('computes rollup keys and deltas', () => {
+    const t = Date.UTC(2026, 0, 1, 13, 45);
+    expect(rollupKey({ startedAt: t, model: null, modelRequested: 'm-req', project: null })).toEqual([t - 45 * 60_000, 'm-req', '']);
+    expect(rollupKey({ startedAt: t, model: 'm', modelRequested: 'x', project: '/p' })[0] % HOUR_MS).toBe(0);
+    expect(recordDelta(makeRecord({ costNanoUsd: null, billable: true })).unpriced).toBe(1);
+    expect(recordDelta(makeRecord({ costNanoUsd: null, billable: false })).unpriced).toBe(0);
+  });
+
+  it('recognises records and rejects malformed ones', () => {
+    const r = makeRecord();
+    expect(isRequestRecord(r)).toBe(true);
+    expect(isRequestRecord({ ...r, id: '' })).toBe(false);
+    expect(isRequestRecord({ ...r, tokens: { ...r.tokens, output: '5' } })).toBe(false);
+    expect(isRequestRecord({ ...r, project: 42 })).toBe(false);
+    expect(isRequestRecord({ ...r, startedAt: Number.NaN })).toBe(false);
+    expect(isRequestRecord(null)).toBe(false);
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { startWorker, workerUrl } from './worker-url.ts';
+
+describe('workerUrl', () => {
+  it('points at the TypeScript worker (with tsx) from sources and at a sibling JS file from a build', () => {
+    const ts = workerUrl(new URL('./some-module.ts', import.meta.url).href);
+    expect(ts.url.href).toBe(new URL('./store-worker.ts', import.meta.url).href);
+    const here = workerUrl('file:///app/dist/cco-daemon.cjs');
+    expect(here).toEqual({ url: new URL('file:///app/dist/store-worker.cjs'), tsxApi: null });
+    expect(workerUrl('file:///app/out/index.js').url.href).toBe('file:///app/out/store-worker.js');
+  });
+
+  it('resolves tsx for sources and the worker boots under it', async () => {
+    const loc = workerUrl();
+    expect(loc.url.pathname.endsWith('/store-worker.ts')).toBe(true);
+    expect(loc.tsxApi).toMatch(/^file:.*tsx.*\.mjs$/);
+    const w = startWorker(loc);
+    const reply = await new Promise<unknown>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.postMessage({ type: 'stats', id: 7 });
+    });
+    expect(reply).toEqual({ type: 'reply', id: 7, ok: false, error: 'store not open', name: 'Error' });
+    await w.terminate();
+  });
+});
