@@ -106,6 +106,7 @@ export class ScriptQueue {
       }
       const rest = { ...one };
       delete rest.retryThenOk;
+      delete rest.retryStatus;
       this.queue.push(rest);
     }
   }

@@ -46,6 +46,7 @@ export class WireWriter {
   private carry: Buffer[] = [];
   private coalesceTarget: number;
   private closed = false;
+  private ended = false;
   /** Uncompressed body bytes handed to the socket so far. */
   plainBytes = 0;
 
@@ -62,12 +63,13 @@ export class WireWriter {
     } else this.gz = null;
   }
 
+  /** True once the body was ended or cut, or the client went away. */
   get gone(): boolean {
-    return this.closed || this.res.destroyed;
+    return this.closed || this.ended || this.res.destroyed;
   }
 
   private socketWrite(chunk: Buffer): Promise<void> {
-    if (this.gone) return Promise.resolve();
+    if (this.closed || this.res.destroyed || this.res.writableEnded) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => resolve();
       this.res.once('close', done);
@@ -132,6 +134,7 @@ export class WireWriter {
   async end(): Promise<void> {
     await this.flush();
     if (this.gone) return;
+    this.ended = true;
     if (this.gz) {
       const gz = this.gz;
       await new Promise<void>((resolve) => {
@@ -147,6 +150,7 @@ export class WireWriter {
   async cut(): Promise<void> {
     await this.flush();
     await this.last;
+    this.ended = true;
     this.gz?.destroy();
     this.res.destroy();
   }

@@ -124,7 +124,7 @@ export async function streamPlan(state: ServerState, ex: Exchange, plan: Plan, s
     if (!(await gap())) return finish('client_aborted');
     await emit('message_stop', { type: 'message_stop' });
     await writer.end();
-    finish(writer.gone && !res.writableFinished ? 'client_aborted' : 'complete');
+    finish(res.writableFinished ? 'complete' : 'client_aborted');
   } catch {
     finish(writer.gone ? 'client_aborted' : 'cut');
   }
