@@ -98,5 +98,7 @@ describe('version CLI', () => {
     expect(run('--date', '2026-11-22')).toBe('2026.1122.1');
     expect(run('--date', '2026-11-22', '--beta', '--tag')).toBe('v2026.1122.1-beta.2');
     expect(run('--date', '2026-11-23')).toBe('2026.1123.0');
+    expect(run('--check', '2026.1122.1-beta.2')).toBe('2026.1122.1-beta.2');
+    expect(() => run('--check', '2026.01.05')).toThrow(/not a date version/);
   });
 });

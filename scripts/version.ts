@@ -8,6 +8,7 @@
  *
  * CLI: `tsx scripts/version.ts [--beta] [--date YYYY-MM-DD] [--tag]` prints the next version, reading the
  * existing tags from `git tag --list 'v*'`. `--tag` prints it with the `v` prefix.
+ * `tsx scripts/version.ts --check <version>` exits 1 unless <version> is a valid date version.
  */
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -107,6 +108,13 @@ function gitTags(): string[] {
 }
 
 function main(argv: string[]): void {
+  const checkArg = argv.indexOf('--check');
+  if (checkArg >= 0) {
+    const text = argv[checkArg + 1] ?? '';
+    if (!parseDateVersion(text) || !semver.valid(text)) throw new Error(`"${text}" is not a date version (YYYY.MDD.N or YYYY.MDD.N-beta.K)`);
+    process.stdout.write(`${text}\n`);
+    return;
+  }
   const dateArg = argv.indexOf('--date');
   const now = dateArg >= 0 ? new Date(`${argv[dateArg + 1] ?? ''}T12:00:00Z`) : new Date();
   if (Number.isNaN(now.getTime())) throw new Error('--date expects YYYY-MM-DD');
