@@ -10,7 +10,7 @@ class FakeWindow implements PopoverWindow {
   position: [number, number] | null = null;
   urls: string[] = [];
   listeners = new Map<string, () => void>();
-  webContents = { id: nextId++ };
+  webContents = { id: nextId++, send: () => {}, isDestroyed: () => this.destroyed };
   async loadURL(url: string) { this.urls.push(url); }
   show() { this.visible = true; }
   hide() { this.visible = false; }

@@ -11,7 +11,7 @@ export type PopoverWindow = Pick<
   'loadURL' | 'show' | 'hide' | 'focus' | 'isVisible' | 'isDestroyed' | 'destroy' | 'setPosition' | 'getSize' | 'setVisibleOnAllWorkspaces' | 'setAlwaysOnTop'
 > & {
   on(event: 'blur' | 'closed', listener: () => void): unknown;
-  webContents: Pick<BrowserWindow['webContents'], 'id'>;
+  webContents: Pick<BrowserWindow['webContents'], 'id' | 'send' | 'isDestroyed'>;
 };
 
 export const POPOVER_SIZE = { width: 380, height: 520 };

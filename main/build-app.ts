@@ -1,0 +1,49 @@
+/**
+ * Builds the Electron app into out/ with esbuild: main (ESM), the daemon utility-process entry (ESM),
+ * and the sandboxed preload (one CommonJS file). Copies the built renderer (daemon/public, from
+ * `npm run build:renderer`) to out/renderer, which app:// and the daemon's dashboard both serve.
+ * Run: `tsx main/build-app.ts` (npm run build:electron).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildApp(opts: { root?: string; outDir?: string } = {}): Promise<string[]> {
+  const base = opts.root ?? root;
+  const out = opts.outDir ?? path.join(base, 'out');
+  const version = (JSON.parse(fs.readFileSync(path.join(base, 'package.json'), 'utf8')) as { version: string }).version;
+  const common: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    external: ['electron'],
+    define: { __CCO_VERSION__: JSON.stringify(version) },
+  };
+  await Promise.all([
+    build({ ...common, entryPoints: [path.join(base, 'main', 'index.ts')], outfile: path.join(out, 'main', 'index.js'), format: 'esm', target: 'node22', packages: 'external' }),
+    build({ ...common, entryPoints: [path.join(base, 'daemon', 'entry-utility.ts')], outfile: path.join(out, 'daemon', 'entry-utility.js'), format: 'esm', target: 'node22', packages: 'external' }),
+    build({ ...common, entryPoints: [path.join(base, 'preload', 'index.ts')], outfile: path.join(out, 'preload', 'index.cjs'), format: 'cjs', target: 'chrome140' }),
+  ]);
+  const renderer = path.join(base, 'daemon', 'public');
+  if (fs.existsSync(path.join(renderer, 'index.html'))) {
+    fs.rmSync(path.join(out, 'renderer'), { recursive: true, force: true });
+    fs.cpSync(renderer, path.join(out, 'renderer'), { recursive: true });
+  } else {
+    console.warn('build-app: daemon/public/index.html missing — run `npm run build:renderer` first');
+  }
+  return [path.join(out, 'main', 'index.js'), path.join(out, 'daemon', 'entry-utility.js'), path.join(out, 'preload', 'index.cjs')];
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  buildApp().then(
+    (files) => console.log(`built ${files.map((f) => path.relative(root, f)).join(', ')}`),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,233 @@
+/**
+ * Electron main: composition only. Each piece is a small tested module; this file wires Electron objects
+ * into them. Modes: normal (tray + popover + supervised daemon) and `--daemon` (headless server).
+ */
+import { BrowserWindow, Menu, Notification, Tray, app, ipcMain, nativeImage, protocol, screen, session, shell, utilityProcess } from 'electron';
+import electronUpdater from 'electron-updater';
+import { readEntryOptions } from '../daemon/entry-utility.ts';
+import { APP_HOST, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol.ts';
+import { applyHeadlessSwitches, isDaemonMode, runHeadlessDaemon } from './daemon-mode.ts';
+import { EVENTS } from './ipc-contract.ts';
+import { registerIpc, sendEvent } from './ipc.ts';
+import { createLoginItem, isLoginLaunch } from './login-item.ts';
+import { createNotifier } from './notifications.ts';
+import { appPaths } from './paths.ts';
+import { Popover, popoverWindowOptions } from './popover.ts';
+import { denyAllPermissions, guardAllWebContents, secureWebPreferences } from './security.ts';
+import { createSettingsStore } from './settings.ts';
+import { SpendFeed, type SpendFigures } from './spend-feed.ts';
+import { utilityProcessSpawner } from './spawners.ts';
+import { DaemonSupervisor, type SupervisorSnapshot } from './supervisor.ts';
+import type { TrayAction, TrayModel } from './tray-state.ts';
+import { TrayController } from './tray.ts';
+import { UpdateService } from './updater.ts';
+
+const log = (line: string) => console.log(line);
+const platform = process.platform;
+const paths = appPaths({ appPath: app.getAppPath(), isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, env: process.env });
+if (paths.userDataOverride) app.setPath('userData', paths.userDataOverride);
+
+if (isDaemonMode(process.argv)) {
+  applyHeadlessSwitches(app.commandLine, platform);
+  app.dock?.hide();
+  app.on('window-all-closed', () => {});
+  void app.whenReady().then(() =>
+    runHeadlessDaemon({
+      options: readEntryOptions(process.argv.slice(1).filter((a) => a !== '--daemon'), process.env),
+      start: async (options) => (await import('../daemon/index.ts')).startDaemon({ ...options, staticDir: paths.rendererDir }),
+      log,
+      onSignal: (handler) => {
+        process.once('SIGINT', () => handler('SIGINT'));
+        process.once('SIGTERM', () => handler('SIGTERM'));
+      },
+      exit: (code) => app.exit(code),
+    }),
+  );
+} else {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  ]);
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+  } else {
+    void app.whenReady().then(startApp);
+  }
+}
+
+function startApp(): void {
+  app.dock?.hide();
+  const settings = createSettingsStore(app.getPath('userData'));
+  const trusted = new Set<number>();
+  denyAllPermissions(session.defaultSession);
+  guardAllWebContents(app, shell, [APP_ORIGIN], log);
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.rendererDir));
+
+  const notifier = createNotifier({
+    show: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body, silent: true }).show();
+    },
+  });
+  const loginItem = createLoginItem({
+    platform, app, env: process.env, execPath: process.execPath, args: app.isPackaged ? [] : [app.getAppPath()],
+  });
+  if (loginItem.isEnabled() !== settings.get().launchAtLogin) loginItem.setEnabled(settings.get().launchAtLogin);
+
+  const supervisor = new DaemonSupervisor({
+    spawn: utilityProcessSpawner(utilityProcess, {
+      entry: paths.daemonEntry,
+      env: { ...process.env, CCO_STATIC_DIR: paths.rendererDir },
+      onOutput: (_stream, line) => log(`[daemon] ${line}`),
+    }),
+    log,
+  });
+  supervisor.setRecording(settings.get().recording);
+  app.on('child-process-gone', (_e, d) => {
+    if (d.type === 'Utility' && d.name === 'cco-daemon') log(`daemon process gone: ${d.reason} (exit ${d.exitCode})`);
+  });
+
+  const updates = app.isPackaged ? new UpdateService({ updater: electronUpdater.autoUpdater, log }) : null;
+  updates?.onStatus((s) => {
+    if (s.state.kind === 'available') notifier.notify({ key: 'update-available', title: 'CCO update available', body: `Version ${s.state.version} is ready to download.` });
+    if (s.state.kind === 'downloaded') notifier.notify({ key: 'update-downloaded', title: 'CCO update ready', body: 'Restart CCO to install it.' });
+  });
+
+  let spend: SpendFigures | null = null;
+  let feed: SpendFeed | null = null;
+  let lastReadyPid: number | null = null;
+  const model = (s: SupervisorSnapshot = supervisor.snapshot): TrayModel => ({
+    daemon: s.state,
+    lastError: s.lastError,
+    todayNanoUsd: s.state === 'ready' ? (spend?.todayNanoUsd ?? null) : null,
+    monthNanoUsd: s.state === 'ready' ? (spend?.monthNanoUsd ?? null) : null,
+    unpricedToday: spend?.unpricedToday ?? 0,
+    recording: settings.get().recording,
+    launchAtLogin: settings.get().launchAtLogin,
+  });
+
+  const popover = new Popover({
+    platform,
+    url: `${APP_ORIGIN}/index.html#/popover`,
+    createWindow: () => new BrowserWindow(popoverWindowOptions(platform, secureWebPreferences(paths.preload))),
+    screen,
+    onCreated: (w) => trusted.add(w.webContents.id),
+    onDestroyed: (id) => trusted.delete(id),
+  });
+
+  let dashboard: BrowserWindow | null = null;
+  const openDashboard = (requestId?: string) => {
+    const url = `${APP_ORIGIN}/index.html${requestId ? `#/requests/${encodeURIComponent(requestId)}` : '#/'}`;
+    if (!dashboard || dashboard.isDestroyed()) {
+      dashboard = new BrowserWindow({ width: 1200, height: 800, show: false, title: 'CCO', webPreferences: secureWebPreferences(paths.preload) });
+      const id = dashboard.webContents.id;
+      trusted.add(id);
+      dashboard.on('closed', () => trusted.delete(id));
+      dashboard.once('ready-to-show', () => dashboard?.show());
+    } else {
+      dashboard.show();
+      dashboard.focus();
+    }
+    void dashboard.loadURL(url);
+    popover.hide();
+  };
+
+  const tray = new TrayController({
+    platform,
+    assetsDir: paths.assetsDir,
+    createTray: (image) => new Tray(image),
+    loadImage: (file) => nativeImage.createFromPath(file),
+    buildMenu: (template) => Menu.buildFromTemplate(template),
+    onClick: (bounds) => popover.toggle(bounds),
+    onAction: (action: TrayAction) => {
+      switch (action) {
+        case 'open-popover': return popover.show(tray.bounds());
+        case 'open-dashboard': return openDashboard();
+        case 'toggle-recording': {
+          const recording = !settings.get().recording;
+          settings.update({ recording });
+          supervisor.setRecording(recording);
+          return tray.update(model());
+        }
+        case 'restart-daemon': return void supervisor.restart();
+        case 'check-updates': return void updates?.check();
+        case 'toggle-launch-at-login': {
+          const on = !settings.get().launchAtLogin;
+          loginItem.setEnabled(on);
+          settings.update({ launchAtLogin: on });
+          return tray.update(model());
+        }
+        case 'quit': return app.quit();
+      }
+    },
+  });
+
+  supervisor.onChange((s) => {
+    tray.update(model(s));
+    if (s.state === 'ready' && s.url && s.token && s.pid !== lastReadyPid) {
+      const restarted = lastReadyPid !== null;
+      lastReadyPid = s.pid;
+      feed?.stop();
+      feed = new SpendFeed({ baseUrl: s.url, token: s.token, log, onUpdate: (f) => ((spend = f), tray.update(model())) });
+      feed.start();
+      if (restarted) sendEvent([popover.window?.webContents, dashboard?.webContents].filter((w) => w !== undefined), EVENTS.daemonRestarted);
+    } else if (s.state !== 'ready' && feed) {
+      feed.stop();
+      feed = null;
+    }
+    if (s.state === 'failed') {
+      notifier.notify({ key: 'daemon-crash-loop', title: 'CCO daemon stopped', body: `${s.lastError ?? 'It crashed repeatedly.'} Use "Restart daemon" in the tray menu.` });
+    }
+  });
+
+  registerIpc({
+    ipcMain,
+    trustedIds: () => trusted,
+    log,
+    handlers: {
+      'cco:daemon:info': () => {
+        const s = supervisor.snapshot;
+        if (s.state !== 'ready' || !s.url || !s.token) throw new Error(`daemon not ready (${s.state})`);
+        return { baseUrl: s.url, token: s.token };
+      },
+      'cco:app:open-dashboard': (requestId?: string) => openDashboard(requestId),
+      'cco:app:hide-popover': () => popover.hide(),
+      'cco:app:quit': () => app.quit(),
+    },
+  });
+
+  tray.start(model());
+  supervisor.start();
+  updates?.start();
+  app.on('second-instance', () => popover.show(tray.bounds()));
+  app.on('window-all-closed', () => {}); // a tray app keeps running without windows
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    updates?.stop();
+    feed?.stop();
+    popover.destroy();
+    void supervisor.stop().finally(() => {
+      tray.stop();
+      app.quit();
+    });
+  });
+
+  if (process.env.CCO_E2E === '1') {
+    // Test-only hook for Playwright (the OS tray cannot be clicked): never set in production.
+    (globalThis as Record<string, unknown>).__cco = {
+      showPopover: () => popover.show(tray.bounds()),
+      daemon: () => supervisor.snapshot,
+      tray: () => model(),
+      rendererOrigin: `${APP_SCHEME}://${APP_HOST}`,
+    };
+  } else if (!isLoginLaunch(process.argv, platform, app)) {
+    const off = supervisor.onChange((s) => {
+      if (s.state === 'ready') {
+        off();
+        popover.show(tray.bounds());
+      }
+    });
+  }
+}
