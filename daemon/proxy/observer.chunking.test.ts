@@ -1,0 +1,101 @@
+/**
+ * Chunk-boundary robustness: every recorded stream (plain and its gzip copy) is cut into chunks at random
+ * 10,000 times; each cutting must give exactly the observation of expected.json. The PRNG is seeded per run;
+ * a failure names the seed and the cut offsets so it can be replayed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createObserver, type Observation } from './observer.ts';
+
+const dir = join(import.meta.dirname, 'testdata');
+const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Omit<Observation, 'kind'>>;
+
+const BASE_SEED = 20261122;
+const RUNS = 10_000;
+
+/** mulberry32 */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function observe(body: Buffer, cuts: number[], contentEncoding: string | undefined): Observation {
+  const obs = createObserver({ status: 200, contentType: 'text/event-stream; charset=utf-8', contentEncoding });
+  let at = 0;
+  for (const cut of [...cuts, body.length]) {
+    obs.write(body.subarray(at, cut));
+    at = cut;
+  }
+  return obs.end();
+}
+
+/**
+ * Offsets worth cutting at. Plain text: right after a CR or LF, or inside/after a UTF-8 multi-byte
+ * sequence. Gzip: around the end of each Z_SYNC_FLUSH marker (00 00 ff ff), where one event's data ends.
+ */
+function hotSpots(body: Buffer, gzip: boolean): number[] {
+  const spots: number[] = [];
+  if (gzip) {
+    for (let i = body.indexOf('0000ffff', 0, 'hex'); i !== -1; i = body.indexOf('0000ffff', i + 1, 'hex')) {
+      for (let d = -2; d <= 6; d++) if (i + d > 0 && i + d < body.length) spots.push(i + d);
+    }
+  } else {
+    for (let i = 1; i < body.length; i++) {
+      const b = body[i - 1]!;
+      if (b === 13 || b === 10 || b >= 0x80) spots.push(i);
+    }
+  }
+  return spots;
+}
+
+function randomCuts(body: Buffer, spots: number[], rand: () => number): number[] {
+  const len = body.length;
+  const cuts = new Set<number>();
+  const mode = rand();
+  const n = 1 + Math.floor(rand() * 40);
+  if (mode < 0.5) {
+    for (let i = 0; i < n; i++) cuts.add(1 + Math.floor(rand() * (len - 1)));
+  } else if (mode < 0.75) {
+    for (let i = 0; i < n; i++) cuts.add(spots[Math.floor(rand() * spots.length)]!);
+  } else {
+    // a run of 1–3 byte chunks somewhere in the body
+    for (let at = 1 + Math.floor(rand() * (len - 1)), i = 0; i < n && at < len; i++, at += 1 + Math.floor(rand() * 3)) cuts.add(at);
+  }
+  return [...cuts].sort((x, y) => x - y);
+}
+
+function checkChunkings(label: string, body: Buffer, encoding: string | undefined, want: Observation): void {
+  const everyByte = Array.from({ length: body.length - 1 }, (_, i) => i + 1);
+  expect(observe(body, everyByte, encoding), `${label}: one byte per chunk`).toEqual(want);
+  const spots = hotSpots(body, encoding === 'gzip');
+  expect(spots.length).toBeGreaterThan(5);
+  for (let i = 0; i < RUNS; i++) {
+    const seed = BASE_SEED + i;
+    const cuts = randomCuts(body, spots, prng(seed));
+    const got = observe(body, cuts, encoding);
+    try {
+      expect(got).toEqual(want);
+    } catch (err) {
+      throw new Error(`${label}: chunking with seed ${seed} differs; cuts ${JSON.stringify(cuts)}\n${String(err)}`, { cause: err });
+    }
+  }
+}
+
+describe(`observer: ${RUNS} random chunkings per recorded stream`, () => {
+  for (const name of Object.keys(expected)) {
+    const want: Observation = { kind: 'sse', ...expected[name]! };
+    it(`${name}.sse`, () => {
+      checkChunkings(`${name}.sse`, readFileSync(join(dir, `${name}.sse`)), undefined, want);
+    });
+    it(`${name}.sse.gz`, { timeout: 120_000 }, () => {
+      checkChunkings(`${name}.sse.gz`, readFileSync(join(dir, `${name}.sse.gz`)), 'gzip', want);
+    });
+  }
+});
