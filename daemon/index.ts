@@ -18,6 +18,9 @@ import { createProxyHandler, createUpstreamAgent } from './proxy/forward.ts';
 import { buildRecord } from './proxy/record.ts';
 import { openStore, type Store } from './store/index.ts';
 import { VERSION } from './version.ts';
+import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
+import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
+import type { RequestRecord } from './api/contract.ts';
 
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_PORT = 3000;
@@ -41,6 +44,12 @@ export interface DaemonOptions {
   allowedOrigins?: string[];
   pricer?: Pricer;
   log?: Logger;
+  /** Per-IP limits on the API, dashboard and live feed (never the proxy); false = off. Default 100/min, 10 connections. */
+  rateLimit?: RateLimitOptions | false;
+  /** Directory for the PID file `cco-<port>.pid`; false = none. Default `<dataDir>/pids`. */
+  pidDir?: string | false;
+  /** Called with every finished record (e.g. telemetry counters); must be cheap and must not throw. */
+  onRecord?: (record: RequestRecord) => void;
 }
 
 export interface RunningDaemon {
@@ -137,7 +146,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
 
   const hosts = new Set<string>();
   const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
-  const live = createLiveFeed(policy, VERSION);
+  const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
+  const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
   const agent = createUpstreamAgent(upstream);
   const proxy = createProxyHandler({
     upstream,
@@ -149,9 +159,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       const record = buildRecord(finished, pricer);
       store.add(record);
       live.publish(record);
+      options.onRecord?.(record);
     },
   });
-  const app = createApiApp({ policy, store, pricer, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log });
+  const app = createApiApp({ policy, store, pricer, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware });
   const server = createDaemonServer({ api: app, proxy, live });
 
   let port: number;
@@ -166,6 +177,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   for (const h of loopbackHosts(port, host)) hosts.add(h);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
+  const pidFile =
+    options.pidDir === false
+      ? null
+      : writePidFile(options.pidDir ?? pidDirOf(dataDir), { pid: process.pid, port, started_at: new Date(startedAt).toISOString(), version: VERSION, url, data_dir: dataDir });
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -179,6 +194,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       });
       agent.destroy();
       await store.close();
+      if (pidFile) removePidFile(pidFile, process.pid);
     })();
     return closing;
   };

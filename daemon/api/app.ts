@@ -22,6 +22,8 @@ export interface ApiDeps {
   /** Built renderer (index.html + assets); may be missing in a source checkout that was not built. */
   staticDir: string;
   log: Logger;
+  /** Per-IP rate limit for everything this app serves (the proxy never reaches it). */
+  rateLimit?: (req: Request, res: Response, next: NextFunction) => void;
 }
 
 function apiError(res: Response, status: number, type: string, message: string) {
@@ -34,6 +36,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (deps.rateLimit) app.use(deps.rateLimit);
 
   app.get('/health', (_req, res) => {
     const body: HealthResponse = { status: 'ok', uptime: Math.round((Date.now() - deps.startedAt) / 1000), version: deps.version };

@@ -18,7 +18,11 @@ export interface LiveFeed {
   close(): void;
 }
 
-export function createLiveFeed(policy: TrustPolicy, version: string): LiveFeed {
+export function createLiveFeed(
+  policy: TrustPolicy,
+  version: string,
+  opts?: { /** Rate limit: false = refused (it answered the socket). */ admit?: (req: IncomingMessage, socket: Duplex) => boolean },
+): LiveFeed {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) ws.ping();
@@ -38,6 +42,7 @@ export function createLiveFeed(policy: TrustPolicy, version: string): LiveFeed {
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/api/live') return false;
+      if (opts?.admit && !opts.admit(req, socket)) return true;
       const verdict = checkRequest(policy, req.headers, url.searchParams.get('token'));
       if (!verdict.ok) {
         const reason = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
