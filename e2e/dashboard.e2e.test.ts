@@ -57,9 +57,9 @@ describe('dashboard and popover in Chromium', () => {
 
   it('show the same totals as the API', async () => {
     // a few priced requests on three models, streaming and not, and one the price table cannot price
-    await stack.send('claude-sonnet-4-5');
-    await stack.send('claude-haiku-4-5', { stream: true });
-    await stack.send('claude-opus-4-1', { text: 'A longer question about caching and costs' });
+    await stack.send('claude-sonnet-4-6');
+    await stack.send('claude-haiku-5-5', { stream: true });
+    await stack.send('claude-opus-4-6', { text: 'A longer question about caching and costs' });
     await stack.send('claude-test-unpriced-1');
     await stack.daemon.store.flush();
     const week = await stack.api<Summary>('/api/summary?range=7d&tz=UTC');
@@ -89,7 +89,7 @@ describe('dashboard and popover in Chromium', () => {
     await pop.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
     const before = await stack.api<Summary>('/api/summary?range=7d&tz=UTC');
 
-    await stack.send('claude-sonnet-4-5', { stream: true, text: 'live update please' });
+    await stack.send('claude-sonnet-4-6', { stream: true, text: 'live update please' });
     const sentAt = Date.now();
     const popSeen = pop.waitForFunction(() => document.querySelectorAll('[data-testid="recent-list"] li').length === 5, undefined, {
       timeout: 5000,

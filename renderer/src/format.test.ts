@@ -8,6 +8,7 @@ describe('formatUsd', () => {
     expect(formatUsd(usd(0.0042), 'en-US')).toBe('$0.0042');
     expect(formatUsd(usd(0.004215), 'en-US')).toBe('$0.0042');
     expect(formatUsd(usd(0.00012), 'en-US')).toBe('$0.00012');
+    expect(formatUsd(usd(0.002), 'en-US')).toBe('$0.0020');
   });
   it('shows two decimals for ordinary amounts', () => {
     expect(formatUsd(usd(12.31), 'en-US')).toBe('$12.31');

@@ -33,7 +33,7 @@ export function formatUsd(nano: number, locale?: string): string {
     return nf(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(0);
   }
   if (abs < 0.01) {
-    return nf(locale, { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 }).format(usd);
+    return nf(locale, { style: 'currency', currency: 'USD', minimumSignificantDigits: 2, maximumSignificantDigits: 2 }).format(usd);
   }
   if (abs < 1000) {
     return nf(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(usd);

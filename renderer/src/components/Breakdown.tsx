@@ -1,7 +1,7 @@
 /** Spend groups (by model / project / session) with tokens per billing category. */
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { formatCount, formatTokens, shortProject } from '../format.ts';
-import { Money, UnpricedCount } from './Money.tsx';
+import { groupCost, Money, UnpricedCount } from './Money.tsx';
 
 export interface BreakdownProps {
   title: string;
@@ -47,7 +47,8 @@ export function Breakdown({ title, groups, kind, onSelect }: BreakdownProps) {
                     )}
                   </th>
                   <td className="num">
-                    <Money nano={g.costNanoUsd} /> <UnpricedCount count={g.unpricedRequests} />
+                    <Money nano={groupCost(g)} />{' '}
+                    {groupCost(g) !== null && <UnpricedCount count={g.unpricedRequests} />}
                   </td>
                   <td className="num">{formatCount(g.requests)}</td>
                   <td className="num">{formatTokens(g.tokens.input)}</td>

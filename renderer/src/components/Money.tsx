@@ -25,3 +25,8 @@ export function UnpricedCount({ count }: { count: number }) {
     </span>
   );
 }
+
+/** A group's cost: "unpriced" when none of its requests could be priced, else the priced sum. */
+export function groupCost(g: { costNanoUsd: number; requests: number; unpricedRequests: number }): number | null {
+  return g.requests > 0 && g.unpricedRequests === g.requests ? null : g.costNanoUsd;
+}

@@ -7,7 +7,7 @@ import { useEffect, type ReactNode } from 'react';
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { LiveStatus } from '../components/LiveStatus.tsx';
-import { Money, UnpricedCount } from '../components/Money.tsx';
+import { groupCost, Money, UnpricedCount } from '../components/Money.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
 import { colorAt } from '../components/palette.ts';
 import { totalTokens } from '../components/RequestsTable.tsx';
@@ -34,7 +34,7 @@ function MiniGroups({ title, groups, label }: { title: string; groups: SpendGrou
             <span className="bar" aria-hidden="true">
               <span style={{ width: `${(100 * g.costNanoUsd) / max}%`, background: colorAt(i) }} />
             </span>
-            <Money nano={g.costNanoUsd} />
+            <Money nano={groupCost(g)} />
           </li>
         ))}
       </ul>
