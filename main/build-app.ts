@@ -1,6 +1,6 @@
 /**
  * Builds the Electron app into out/ with esbuild: main (ESM), the daemon utility-process entry (ESM),
- * and the sandboxed preload (one CommonJS file). Copies the built renderer (daemon/public, from
+ * the store worker beside each, and the sandboxed preload (one CommonJS file). Copies the built renderer (daemon/public, from
  * `npm run build:renderer`) to out/renderer, which app:// and the daemon's dashboard both serve.
  * Run: `tsx main/build-app.ts` (npm run build:electron).
  */
@@ -27,6 +27,11 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
     build({ ...common, entryPoints: [path.join(base, 'main', 'index.ts')], outfile: path.join(out, 'main', 'index.js'), format: 'esm', target: 'node22', packages: 'external' }),
     build({ ...common, entryPoints: [path.join(base, 'daemon', 'entry-utility.ts')], outfile: path.join(out, 'daemon', 'entry-utility.js'), format: 'esm', target: 'node22', packages: 'external' }),
     build({ ...common, entryPoints: [path.join(base, 'preload', 'index.ts')], outfile: path.join(out, 'preload', 'index.cjs'), format: 'cjs', target: 'chrome140' }),
+    // The store's worker thread is loaded from `store-worker.js` beside the bundle that opens the store
+    // (daemon/store/worker-url.ts): the utility-process entry, and main for `--daemon`.
+    ...['daemon', 'main'].map((dir) =>
+      build({ ...common, entryPoints: [path.join(base, 'daemon', 'store', 'store-worker.ts')], outfile: path.join(out, dir, 'store-worker.js'), format: 'esm', target: 'node22', packages: 'external' }),
+    ),
   ]);
   const renderer = path.join(base, 'daemon', 'public');
   if (fs.existsSync(path.join(renderer, 'index.html'))) {

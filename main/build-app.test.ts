@@ -1,0 +1,73 @@
+/**
+ * Builds the app with esbuild into a temp dir and checks the bundles: the preload is one CommonJS file that
+ * needs nothing but electron; main keeps electron external; the bundled daemon entry runs under plain Node
+ * and completes the ready/shutdown handshake with the real supervisor.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './build-app.ts';
+import { nodeForkSpawner } from './spawners.ts';
+import { DaemonSupervisor } from './supervisor.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('build-app', () => {
+  let out: string;
+  let files: string[];
+  beforeAll(async () => {
+    // Inside the repo so bare imports (express, ws, …) resolve from node_modules as they do in the app.
+    out = fs.mkdtempSync(path.join(ROOT, 'out', '.test-'));
+    files = await buildApp({ outDir: out });
+  }, 60_000);
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('preload is a single CommonJS file whose only require is electron', () => {
+    const preload = fs.readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');
+    const requires = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+    expect(new Set(requires)).toEqual(new Set(['electron']));
+    expect(preload).toContain('exposeInMainWorld("cco"');
+    expect(preload).not.toMatch(/^import /m);
+  });
+
+  it('main is ESM with electron left external', () => {
+    const main = fs.readFileSync(path.join(out, 'main', 'index.js'), 'utf8');
+    expect(main).toMatch(/from "electron"/);
+    expect(files).toHaveLength(3);
+  });
+
+  it('the bundled daemon entry reaches ready under the supervisor and shuts down', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-build-'));
+    try {
+      const lines: string[] = [];
+      const sup = new DaemonSupervisor({
+        spawn: nodeForkSpawner({
+          entry: path.join(out, 'daemon', 'entry-utility.js'),
+          env: { ...process.env, CCO_PORT: '0', CCO_DATA_DIR: dataDir, CCO_UPSTREAM_URL: 'http://127.0.0.1:9', HOME: dataDir },
+          onOutput: (_s, l) => lines.push(l),
+        }),
+      });
+      const ready = new Promise<void>((resolve, reject) => {
+        const off = sup.onChange((s) => {
+          if (s.state === 'ready') {
+            off();
+            resolve();
+          } else if (s.state === 'backoff' || s.state === 'failed') {
+            off();
+            reject(new Error(`${s.lastError}\n${lines.join('\n')}`));
+          }
+        });
+      });
+      sup.start();
+      await ready;
+      const health = (await (await fetch(`${sup.snapshot.url}/health`)).json()) as { version: string };
+      expect(health.version).toBe((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+      await sup.stop();
+      expect(sup.snapshot.state).toBe('stopped');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
