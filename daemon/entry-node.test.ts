@@ -16,6 +16,9 @@ import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 
 const ENTRY = fileURLToPath(new URL('./entry-node.ts', import.meta.url));
 type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
+
+// Never read the developer's own config (pricing.json) or write to the real home.
+process.env.CCO_CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
 let fake: Fake;
 const dirs: string[] = [];
 

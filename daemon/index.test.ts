@@ -9,13 +9,16 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LiveMessage, RequestPage, RequestRecord, Summary } from './api/contract.ts';
+import type { LiveMessage, RequestDetail, RequestPage, RequestRecord, Summary } from './api/contract.ts';
 import { DaemonStartError, startDaemon, type RunningDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 import type { LedgerEntry, RecordedRequest } from '../test/fake-upstream/types.ts';
 
 type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
+
+// Never read the developer's own config (pricing.json) or write to the real home.
+process.env.CCO_CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
 
 let fake: Fake;
 let daemon: RunningDaemon;
@@ -188,6 +191,48 @@ describe('forwarding through the daemon with the official SDK', () => {
   });
 });
 
+describe('pricing end to end', () => {
+  it('stores the exact cost of the ledger usage (Sonnet 4.6: $3 in, $3.75 5m, $6 1h, $0.30 read, $15 out per MTok)', async () => {
+    const system = [
+      { type: 'text' as const, text: longSystem, cache_control: { type: 'ephemeral' as const, ttl: '1h' as const } },
+      { type: 'text' as const, text: 'Context block. '.repeat(500), cache_control: { type: 'ephemeral' as const } },
+    ];
+    const params = { model: 'claude-sonnet-4-6', max_tokens: 128, system, messages: [{ role: 'user' as const, content: 'price me' }] };
+    await client().messages.stream(params).finalMessage(); // writes both cache entries
+    await client().messages.create({ ...params, messages: [{ role: 'user', content: 'price me again' }] }); // reads them
+    const ledger = await fake.ledger();
+    const records = await recordsFor(ledger.map((e) => e.requestId));
+    expect(ledger[0]!.usage!.cache_creation!.ephemeral_1h_input_tokens).toBeGreaterThan(0);
+    expect(ledger[0]!.usage!.cache_creation!.ephemeral_5m_input_tokens).toBeGreaterThan(0);
+    expect(ledger[1]!.usage!.cache_read_input_tokens).toBeGreaterThan(0);
+    for (const [i, entry] of ledger.entries()) {
+      const u = entry.usage!;
+      const w1h = u.cache_creation!.ephemeral_1h_input_tokens;
+      const w5m = u.cache_creation_input_tokens - w1h;
+      // nano-USD per token = USD per MTok × 1000
+      const expected = u.input_tokens * 3000 + w5m * 3750 + w1h * 6000 + u.cache_read_input_tokens * 300 + u.output_tokens * 15000;
+      expect(records[i]!.costNanoUsd, `request ${i}`).toBe(expected);
+      expect(records[i]!.cacheSavingsNanoUsd).toBe(u.cache_read_input_tokens * (3000 - 300));
+    }
+    const detail = await api<RequestDetail>(`/api/requests/${records[0]!.id}`);
+    expect(detail.breakdown).not.toBeNull();
+    const b = detail.breakdown!;
+    expect(b.input + b.cacheWrite5m + b.cacheWrite1h + b.cacheRead + b.output + b.webSearch).toBe(records[0]!.costNanoUsd);
+  });
+
+  it('stores a model the table does not know as unpriced (NULL cost), counted apart in the summary', async () => {
+    const before = await api<Summary>('/api/summary?range=today&tz=UTC');
+    await client().messages.create({ model: 'claude-test-unknown-1', max_tokens: 16, messages: [{ role: 'user', content: 'who am I' }] });
+    const entry = await lastLedger(fake);
+    const [record] = await recordsFor([entry.requestId]);
+    expect(record!.costNanoUsd).toBeNull();
+    expect(record!.unpricedReason).toBeTruthy();
+    const after = await api<Summary>('/api/summary?range=today&tz=UTC');
+    expect(after.totals.unpricedRequests).toBe(before.totals.unpricedRequests + 1);
+    expect(after.totals.costNanoUsd).toBe(before.totals.costNanoUsd);
+  });
+});
+
 describe('terminal states match the upstream ledger', () => {
   async function streamOutcome(scenario: string) {
     const stream = client().messages.stream(
@@ -290,7 +335,12 @@ describe('edges of the proxy', () => {
     try {
       const err = await new Anthropic({ apiKey: API_KEY, baseURL: d.url, maxRetries: 0 })
         .messages.create({ model: 'claude-sonnet-4-6', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })
-        .catch((e: unknown) => e as InstanceType<typeof Anthropic.APIError>);
+        .then(
+          () => null,
+          (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+        );
+      expect(err).not.toBeNull();
+      if (!err) return;
       expect(err.status).toBe(502);
       expect(err.error).toEqual({ type: 'error', error: { type: 'api_error', message: expect.stringMatching(new RegExp(`^CCO could not reach http://127.0.0.1:${closed}: ECONNREFUSED`)) } });
       await d.store.flush();

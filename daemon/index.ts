@@ -13,7 +13,7 @@ import { createLiveFeed } from './api/live.ts';
 import { createDaemonServer } from './api/server.ts';
 import { platformDirs } from './config/paths.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createPricer, type Pricer } from './pricing/index.ts';
+import { createPricer, loadPriceOverrides, type Pricer } from './pricing/index.ts';
 import { createProxyHandler, createUpstreamAgent } from './proxy/forward.ts';
 import { buildRecord } from './proxy/record.ts';
 import { openStore, type Store } from './store/index.ts';
@@ -31,6 +31,8 @@ export interface DaemonOptions {
   port?: number;
   upstreamUrl?: string;
   dataDir?: string;
+  /** Where config.toml and pricing.json live; default: platform config dir. */
+  configDir?: string;
   /** Key added as x-api-key when a client sends no credential. Default: ANTHROPIC_API_KEY. */
   apiKey?: string;
   /** Fixed dashboard token (tests); by default one is created once per data dir and kept in `<data>/token`. */
@@ -94,6 +96,19 @@ function loadOrCreateToken(dataDir: string): string {
   return token;
 }
 
+/** The built-in price table plus the user's pricing.json, if any; a malformed file stops the start. */
+function loadPricer(configDir: string, log: Logger): Pricer {
+  let loaded;
+  try {
+    loaded = loadPriceOverrides(configDir);
+  } catch (err) {
+    throw new DaemonStartError((err as Error).message, 'EPRICING');
+  }
+  const pricer = createPricer(loaded?.overrides ?? null);
+  for (const warning of pricer.warnings) log.warn(warning);
+  return pricer;
+}
+
 function defaultStaticDir(): string {
   return path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 }
@@ -134,7 +149,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const dataDir = path.resolve(options.dataDir ?? platformDirs().dataDir);
   ensurePrivateDir(dataDir);
   const token = options.token ?? loadOrCreateToken(dataDir);
-  const pricer = options.pricer ?? createPricer();
+  const pricer = options.pricer ?? loadPricer(options.configDir ?? platformDirs().configDir, log);
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   const startedAt = Date.now();
 
