@@ -92,7 +92,7 @@ test.describe('Electron app', () => {
 
   test('navigation away from app:// and window.open are blocked', async () => {
     const page = app.windows()[0]!;
-    await page.evaluate(() => window.open('https://example.com/'));
+    await page.evaluate(() => window.open('http://example.com/')); // denied (and, being http, not handed to the OS browser)
     await page.evaluate(() => void (location.href = 'https://example.com/'));
     await page.waitForTimeout(500);
     expect(app.windows()).toHaveLength(1);

@@ -6,6 +6,7 @@ import { BrowserWindow, Menu, Notification, Tray, app, ipcMain, nativeImage, pro
 import electronUpdater from 'electron-updater';
 import { readEntryOptions } from '../daemon/entry-utility.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol.ts';
+import { installDaemonCors } from './daemon-cors.ts';
 import { applyHeadlessSwitches, isDaemonMode, runHeadlessDaemon } from './daemon-mode.ts';
 import { EVENTS } from './ipc-contract.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
@@ -61,6 +62,10 @@ function startApp(): void {
   denyAllPermissions(session.defaultSession);
   guardAllWebContents(app, shell, [APP_ORIGIN], log);
   protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.rendererDir));
+  installDaemonCors(session.defaultSession, () => {
+    const url = supervisor.snapshot.url;
+    return { daemonOrigin: url ? new URL(url).origin : null, appOrigin: APP_ORIGIN };
+  });
 
   const notifier = createNotifier({
     show: (title, body) => {
