@@ -20,7 +20,7 @@ describe('migrations', () => {
     const db = new SQL.Database();
     expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(getMeta(db, 'schema_version')).toBe(String(SCHEMA_VERSION));
-    expect(tables(db)).toEqual(['meta', 'requests', 'rollups']);
+    expect(tables(db)).toEqual(['meta', 'requests', 'rollups', 'strings']);
     expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION }); // idempotent
     db.close();
   });

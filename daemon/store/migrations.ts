@@ -3,10 +3,11 @@
  * runs in its own transaction together with the version bump, so a crash mid-migration leaves the
  * previous version intact (and the snapshot on disk is only replaced after a successful open anyway).
  *
- * Design choice (measured, see scripts/bench-store.ts): repeated strings (model, project, session, client)
- * are stored as plain TEXT rather than interned in lookup tables. 250 k rows (90 days of a heavy user)
- * measure well under the 250 MB RSS target with plain TEXT, and plain columns keep every query, filter
- * and repricing update a single-table statement.
+ * Design choice (measured, see scripts/bench-store.ts and interner.ts): every repeated string column of
+ * `requests` (method, path, state, models, tier, speed, geo, price version, reasons, session, agents,
+ * project, client, credential id, source, error type) holds an INTEGER id into `strings`; only the
+ * per-request unique strings (id, upstream_request_id, message_id) are TEXT. `rollups` keeps TEXT keys
+ * (it is small: hours × models × projects).
  */
 import type { Database } from 'sql.js';
 
@@ -21,43 +22,45 @@ const TOKEN_COLUMNS = `
 
 /** Ordered: index i migrates from version i to version i + 1. Never edit a released entry; append. */
 export const MIGRATIONS: readonly Migration[] = [
-  // 0 → 1: requests, rollups, indexes.
+  // 0 → 1: strings, requests, rollups, indexes.
   (db) => {
+    db.run('CREATE TABLE strings (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE)');
+    // S = string id (see interner.ts).
     db.run(`CREATE TABLE requests (
       id TEXT PRIMARY KEY NOT NULL,
       started_at INTEGER NOT NULL,
       ended_at INTEGER NOT NULL,
-      method TEXT NOT NULL,
-      path TEXT NOT NULL,
+      method INTEGER NOT NULL, -- S
+      path INTEGER NOT NULL, -- S
       status INTEGER,
-      state TEXT NOT NULL,
+      state INTEGER NOT NULL, -- S
       upstream_request_id TEXT,
       message_id TEXT,
-      model_requested TEXT,
-      model TEXT,
+      model_requested INTEGER, -- S
+      model INTEGER, -- S
       stream INTEGER NOT NULL,
       ttfb_ms INTEGER,
       duration_ms INTEGER NOT NULL,
       ${TOKEN_COLUMNS},
       thinking_tokens INTEGER NOT NULL DEFAULT 0,
       web_search_requests INTEGER NOT NULL DEFAULT 0,
-      service_tier TEXT,
-      speed TEXT,
-      inference_geo TEXT,
+      service_tier INTEGER, -- S
+      speed INTEGER, -- S
+      inference_geo INTEGER, -- S
       billable INTEGER NOT NULL,
       cost_nano_usd INTEGER,
-      price_version TEXT,
-      unpriced_reason TEXT,
+      price_version INTEGER, -- S
+      unpriced_reason INTEGER, -- S
       cache_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
-      session_id TEXT,
-      agent_id TEXT,
-      parent_agent_id TEXT,
-      project TEXT,
-      client TEXT,
-      credential_id TEXT,
-      source TEXT NOT NULL,
+      session_id INTEGER, -- S
+      agent_id INTEGER, -- S
+      parent_agent_id INTEGER, -- S
+      project INTEGER, -- S
+      client INTEGER, -- S
+      credential_id INTEGER, -- S
+      source INTEGER NOT NULL, -- S
       cache_hit INTEGER NOT NULL,
-      error_type TEXT,
+      error_type INTEGER, -- S
       bytes_in INTEGER NOT NULL DEFAULT 0,
       bytes_out INTEGER NOT NULL DEFAULT 0
     )`);

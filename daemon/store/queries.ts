@@ -3,6 +3,7 @@
  */
 import type { Database, ParamsObject, SqlValue } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord } from '../api/contract.ts';
+import type { Interner } from './interner.ts';
 import { rowToRecord, rollupKey, type RowWriter } from './rows.ts';
 
 export const DEFAULT_LIMIT = 50;
@@ -49,7 +50,7 @@ function all(db: Database, sql: string, params: SqlValue[]): ParamsObject[] {
 }
 
 /** Newest first; the cursor is the last item's (startedAt, id), so later inserts never shift a page. */
-export function listRequests(db: Database, q: RequestQuery): RequestPage {
+export function listRequests(db: Database, s: Interner, q: RequestQuery): RequestPage {
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (q.model !== undefined) {
@@ -57,23 +58,23 @@ export function listRequests(db: Database, q: RequestQuery): RequestPage {
     else {
       // Same rule as the rollups: the response's model, else the requested one.
       where.push('(model = ? OR (model IS NULL AND model_requested = ?))');
-      params.push(q.model, q.model);
+      params.push(s.lookup(q.model), s.lookup(q.model));
     }
   }
   if (q.project !== undefined) {
     if (q.project === NONE_KEY) where.push('project IS NULL');
     else {
       where.push('project = ?');
-      params.push(q.project);
+      params.push(s.lookup(q.project));
     }
   }
   if (q.session !== undefined) {
     where.push('session_id = ?');
-    params.push(q.session);
+    params.push(s.lookup(q.session));
   }
   if (q.state !== undefined) {
     where.push('state = ?');
-    params.push(q.state);
+    params.push(s.lookup(q.state));
   }
   if (q.from !== undefined) {
     where.push('started_at >= ?');
@@ -91,20 +92,21 @@ export function listRequests(db: Database, q: RequestQuery): RequestPage {
   const limit = clampLimit(q.limit);
   const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at DESC, id DESC LIMIT ?`;
-  const rows = all(db, sql, [...params, limit + 1]).map(rowToRecord);
+  const rows = all(db, sql, [...params, limit + 1]).map((o) => rowToRecord(o, s));
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
 }
 
-export function getRequest(db: Database, id: string): RequestRecord | null {
+export function getRequest(db: Database, s: Interner, id: string): RequestRecord | null {
   const row = all(db, 'SELECT * FROM requests WHERE id = ?', [id])[0];
-  return row ? rowToRecord(row) : null;
+  return row ? rowToRecord(row, s) : null;
 }
 
 /** Oldest first from `since`, keyset-paged on (started_at, id). */
 export function scanForReprice(
   db: Database,
+  s: Interner,
   q: { since?: number; cursor?: string; limit: number },
 ): { rows: RequestRecord[]; nextCursor: string | null } {
   const where: string[] = [];
@@ -121,7 +123,7 @@ export function scanForReprice(
   const limit = Math.max(1, Math.min(5000, Math.floor(q.limit)));
   const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at ASC, id ASC LIMIT ?`;
-  const rows = all(db, sql, [...params, limit + 1]).map(rowToRecord);
+  const rows = all(db, sql, [...params, limit + 1]).map((o) => rowToRecord(o, s));
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
@@ -141,12 +143,12 @@ export function applyReprice(db: Database, writer: RowWriter, updates: readonly 
   db.run('BEGIN');
   try {
     for (const u of updates) {
-      const old = getRequest(db, u.id);
+      const old = getRequest(db, writer.strings, u.id);
       if (!old) continue; // deleted by retention meanwhile: its rollup contribution stays as it was
       db.run(
         `UPDATE requests SET cost_nano_usd = ?, price_version = ?, cache_savings_nano_usd = ?, unpriced_reason = ?
          WHERE id = ?`,
-        [u.costNanoUsd, u.priceVersion, u.cacheSavingsNanoUsd, u.unpricedReason, u.id],
+        [u.costNanoUsd, writer.strings.intern(u.priceVersion), u.cacheSavingsNanoUsd, writer.strings.intern(u.unpricedReason), u.id],
       );
       const wasUnpriced = old.billable && old.costNanoUsd === null ? 1 : 0;
       const isUnpriced = old.billable && u.costNanoUsd === null ? 1 : 0;
@@ -163,6 +165,7 @@ export function applyReprice(db: Database, writer: RowWriter, updates: readonly 
     db.run('COMMIT');
   } catch (err) {
     db.run('ROLLBACK');
+    writer.strings.reload();
     throw err;
   }
   return changed;

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from 'sql.js';
 import { loadSqlJs } from './db.ts';
 import { migrate } from './migrations.ts';
+import { Interner } from './interner.ts';
 import { getRequest } from './queries.ts';
 import { HOUR_MS, isRequestRecord, recordDelta, RowWriter, rollupKey } from './rows.ts';
 import { makeRecord } from './test-fixtures.ts';
@@ -13,7 +14,7 @@ describe('rows', () => {
     const SQL = await loadSqlJs();
     db = new SQL.Database();
     migrate(db);
-    writer = new RowWriter(db);
+    writer = new RowWriter(db, new Interner(db));
   });
 
   it('round-trips every field, including nulls, booleans and large integers', () => {
@@ -22,7 +23,7 @@ describe('rows', () => {
       stream: false, cacheHit: false, billable: false, agentId: 'agent-1', parentAgentId: 'agent-0', source: 'history',
     });
     expect(writer.insertMany([r], () => undefined)).toBe(1);
-    expect(getRequest(db, r.id)).toEqual(r);
+    expect(getRequest(db, writer.strings, r.id)).toEqual(r);
   });
 
   it('inserts each id once and counts it once in the rollups', () => {
@@ -41,6 +42,23 @@ describe('rows', () => {
     expect(rollupKey({ startedAt: t, model: 'm', modelRequested: 'x', project: '/p' })[0] % HOUR_MS).toBe(0);
     expect(recordDelta(makeRecord({ costNanoUsd: null, billable: true })).unpriced).toBe(1);
     expect(recordDelta(makeRecord({ costNanoUsd: null, billable: false })).unpriced).toBe(0);
+  });
+
+  it('stores repeated strings once and restores them after a rolled-back batch', () => {
+    const before = writer.strings.size;
+    const a = makeRecord({ project: '/a/new/project', sessionId: 'sess-new' });
+    const b = makeRecord({ project: '/a/new/project', sessionId: 'sess-new' });
+    writer.insertMany([a, b], () => undefined);
+    expect(writer.strings.size).toBe(before + 2);
+    expect(db.exec("SELECT COUNT(*) FROM strings WHERE value = '/a/new/project'")[0]?.values).toEqual([[1]]);
+    // After a rolled-back transaction, reload() drops entries the rollback removed from the table.
+    db.run('BEGIN');
+    const phantom = writer.strings.intern('/phantom');
+    expect(writer.strings.text(phantom)).toBe('/phantom');
+    db.run('ROLLBACK');
+    writer.strings.reload();
+    expect(writer.strings.lookup('/phantom')).toBe(-1);
+    expect(new Interner(db).text(writer.strings.lookup('/a/new/project'))).toBe('/a/new/project');
   });
 
   it('recognises records and rejects malformed ones', () => {

@@ -3,6 +3,7 @@
  */
 import type { Database, ParamsObject, SqlValue, Statement } from 'sql.js';
 import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
+import type { Interner } from './interner.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -18,14 +19,16 @@ export const REQUEST_COLUMNS = [
 
 const b = (v: boolean): number => (v ? 1 : 0);
 
-export function recordToParams(r: RequestRecord): SqlValue[] {
+/** Row values in REQUEST_COLUMNS order; repeated strings become ids (new ones are added to `strings`). */
+export function recordToParams(r: RequestRecord, s: Interner): SqlValue[] {
+  const i = (v: string | null): number | null => s.intern(v);
   return [
-    r.id, r.startedAt, r.endedAt, r.method, r.path, r.status, r.state, r.upstreamRequestId, r.messageId,
-    r.modelRequested, r.model, b(r.stream), r.ttfbMs, r.durationMs, r.tokens.input, r.tokens.cacheWrite5m,
+    r.id, r.startedAt, r.endedAt, i(r.method), i(r.path), r.status, i(r.state), r.upstreamRequestId, r.messageId,
+    i(r.modelRequested), i(r.model), b(r.stream), r.ttfbMs, r.durationMs, r.tokens.input, r.tokens.cacheWrite5m,
     r.tokens.cacheWrite1h, r.tokens.cacheRead, r.tokens.output, r.thinkingTokens, r.webSearchRequests,
-    r.serviceTier, r.speed, r.inferenceGeo, b(r.billable), r.costNanoUsd, r.priceVersion, r.unpricedReason,
-    r.cacheSavingsNanoUsd, r.sessionId, r.agentId, r.parentAgentId, r.project, r.client, r.credentialId,
-    r.source, b(r.cacheHit), r.errorType, r.bytesIn, r.bytesOut,
+    i(r.serviceTier), i(r.speed), i(r.inferenceGeo), b(r.billable), r.costNanoUsd, i(r.priceVersion),
+    i(r.unpricedReason), r.cacheSavingsNanoUsd, i(r.sessionId), i(r.agentId), i(r.parentAgentId), i(r.project),
+    i(r.client), i(r.credentialId), i(r.source), b(r.cacheHit), i(r.errorType), r.bytesIn, r.bytesOut,
   ];
 }
 
@@ -33,19 +36,21 @@ const str = (v: SqlValue | undefined): string | null => (v === null || v === und
 const num = (v: SqlValue | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 const int = (v: SqlValue | undefined): number => Number(v ?? 0);
 
-export function rowToRecord(o: ParamsObject): RequestRecord {
+export function rowToRecord(o: ParamsObject, s: Interner): RequestRecord {
+  const t = (v: SqlValue | undefined): string | null => s.text(num(v));
+  const tt = (v: SqlValue | undefined): string => t(v) ?? '';
   return {
     id: String(o.id),
     startedAt: int(o.started_at),
     endedAt: int(o.ended_at),
-    method: String(o.method),
-    path: String(o.path),
+    method: tt(o.method),
+    path: tt(o.path),
     status: num(o.status),
-    state: String(o.state) as RequestState,
+    state: tt(o.state) as RequestState,
     upstreamRequestId: str(o.upstream_request_id),
     messageId: str(o.message_id),
-    modelRequested: str(o.model_requested),
-    model: str(o.model),
+    modelRequested: t(o.model_requested),
+    model: t(o.model),
     stream: int(o.stream) === 1,
     ttfbMs: num(o.ttfb_ms),
     durationMs: int(o.duration_ms),
@@ -58,23 +63,23 @@ export function rowToRecord(o: ParamsObject): RequestRecord {
     },
     thinkingTokens: int(o.thinking_tokens),
     webSearchRequests: int(o.web_search_requests),
-    serviceTier: str(o.service_tier),
-    speed: str(o.speed),
-    inferenceGeo: str(o.inference_geo),
+    serviceTier: t(o.service_tier),
+    speed: t(o.speed),
+    inferenceGeo: t(o.inference_geo),
     billable: int(o.billable) === 1,
     costNanoUsd: num(o.cost_nano_usd),
-    priceVersion: str(o.price_version),
-    unpricedReason: str(o.unpriced_reason),
+    priceVersion: t(o.price_version),
+    unpricedReason: t(o.unpriced_reason),
     cacheSavingsNanoUsd: int(o.cache_savings_nano_usd),
-    sessionId: str(o.session_id),
-    agentId: str(o.agent_id),
-    parentAgentId: str(o.parent_agent_id),
-    project: str(o.project),
-    client: str(o.client),
-    credentialId: str(o.credential_id),
-    source: String(o.source) as RecordSource,
+    sessionId: t(o.session_id),
+    agentId: t(o.agent_id),
+    parentAgentId: t(o.parent_agent_id),
+    project: t(o.project),
+    client: t(o.client),
+    credentialId: t(o.credential_id),
+    source: tt(o.source) as RecordSource,
     cacheHit: int(o.cache_hit) === 1,
-    errorType: str(o.error_type),
+    errorType: t(o.error_type),
     bytesIn: int(o.bytes_in),
     bytesOut: int(o.bytes_out),
   };
@@ -149,7 +154,10 @@ export class RowWriter {
   private readonly insertStmt: Statement;
   private readonly rollupStmt: Statement;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    readonly strings: Interner,
+  ) {
     this.insertStmt = db.prepare(
       `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -168,7 +176,7 @@ export class RowWriter {
       for (const r of records) {
         let rowAdded = false;
         try {
-          this.insertStmt.run(recordToParams(r));
+          this.insertStmt.run(recordToParams(r, this.strings));
           if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
           rowAdded = true;
           this.applyDelta(recordDelta(r));
@@ -183,6 +191,7 @@ export class RowWriter {
       this.db.run('COMMIT');
     } catch (err) {
       this.db.run('ROLLBACK');
+      this.strings.reload(); // drop dictionary entries the rollback removed
       throw err;
     }
     return inserted;

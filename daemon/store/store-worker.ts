@@ -10,6 +10,7 @@ import { openDatabase, loadSqlJs, writeSnapshot } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { applyReprice, countRequests, deleteOlderThan, getRequest, listRequests, scanForReprice } from './queries.ts';
 import { readSegment } from './replay.ts';
+import { Interner } from './interner.ts';
 import { RowWriter } from './rows.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
@@ -60,7 +61,7 @@ function need(): Open {
 async function init(dataDir: string): Promise<InitResult> {
   const SQL = await loadSqlJs();
   const opened = openDatabase(SQL, dataDir, log);
-  open = { db: opened.db, writer: new RowWriter(opened.db), dataDir };
+  open = { db: opened.db, writer: new RowWriter(opened.db, new Interner(opened.db)), dataDir };
   const res: InitResult = {
     journalSeq: opened.journalSeq,
     schemaFrom: opened.schemaFrom,
@@ -93,9 +94,18 @@ const handlers: Handlers = {
   init: (m) => init(m.dataDir),
   flush: () => (need(), null),
   summary: (m) => buildSummary(need().db, m.query),
-  list: (m) => listRequests(need().db, m.query),
-  get: (m) => getRequest(need().db, m.requestId),
-  scanReprice: (m) => scanForReprice(need().db, m.query),
+  list: (m) => {
+    const o = need();
+    return listRequests(o.db, o.writer.strings, m.query);
+  },
+  get: (m) => {
+    const o = need();
+    return getRequest(o.db, o.writer.strings, m.requestId);
+  },
+  scanReprice: (m) => {
+    const o = need();
+    return scanForReprice(o.db, o.writer.strings, m.query);
+  },
   applyReprice: (m) => {
     const o = need();
     return applyReprice(o.db, o.writer, m.updates);
@@ -111,6 +121,7 @@ const handlers: Handlers = {
     if (open) {
       applyPending();
       open.writer.free();
+      open.writer.strings.free();
       open.db.close();
       open = null;
     }

@@ -1,0 +1,133 @@
+/**
+ * Store benchmark (not a test): `npx tsx scripts/bench-store.ts [rows=100000]`.
+ * Inserts `rows` realistic records spread over 90 days through the public Store API and prints:
+ * add() cost on the calling thread, time until flushed, summary and list latencies, snapshot time and
+ * size, reopen time, and process RSS (the worker thread shares the process, so RSS includes sql.js).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ulid } from 'ulid';
+import type { RequestRecord, SummaryRange } from '../daemon/api/contract.ts';
+import { openStore, type Store } from '../daemon/store/index.ts';
+
+const rows = Number(process.argv[2] ?? 100_000);
+const DAY = 86_400_000;
+const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-20250514'];
+const projects = Array.from({ length: 20 }, (_, i) => `/Users/someone/code/project-number-${i}`);
+
+const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MB`;
+const rss = (): string => mb(process.memoryUsage().rss);
+
+function record(i: number, now: number): RequestRecord {
+  const startedAt = now - Math.floor(((rows - i) / rows) * 89 * DAY);
+  const model = models[i % models.length] ?? null;
+  return {
+    id: ulid(startedAt),
+    startedAt,
+    endedAt: startedAt + 4000,
+    method: 'POST',
+    path: '/v1/messages?beta=true',
+    status: 200,
+    state: i % 50 === 0 ? 'client_aborted' : 'complete',
+    upstreamRequestId: `req_011CV${ulid()}`,
+    messageId: `msg_01${ulid()}`,
+    modelRequested: model,
+    model,
+    stream: true,
+    ttfbMs: 800,
+    durationMs: 4000,
+    tokens: { input: 12, cacheWrite5m: 2400, cacheWrite1h: 0, cacheRead: 48_000, output: 650 },
+    thinkingTokens: 120,
+    webSearchRequests: 0,
+    serviceTier: 'standard',
+    speed: null,
+    inferenceGeo: null,
+    billable: true,
+    costNanoUsd: 30_000_000 + i,
+    priceVersion: '2026-01-15',
+    unpricedReason: null,
+    cacheSavingsNanoUsd: 120_000_000,
+    sessionId: `0b9f${Math.floor(i / 60).toString(16).padStart(8, '0')}-1c2d-4e5f-8a9b-0c1d2e3f4a5b`,
+    agentId: null,
+    parentAgentId: null,
+    project: projects[Math.floor(i / 200) % projects.length] ?? null,
+    client: 'claude-cli/2.1.197',
+    credentialId: 'k_3f9a2c',
+    source: 'proxy',
+    cacheHit: true,
+    errorType: null,
+    bytesIn: 180_000,
+    bytesOut: 9_000,
+  };
+}
+
+async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const v = await f();
+  return [v, performance.now() - t];
+}
+
+async function median(n: number, f: () => Promise<unknown>): Promise<string> {
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) ts.push((await time(f))[1]);
+  ts.sort((a, b) => a - b);
+  return `${(ts[Math.floor(n / 2)] ?? 0).toFixed(1)} ms`;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-store-'));
+  const now = Date.now();
+  console.log(`rows=${rows} dataDir=${dataDir} rss at start ${rss()}`);
+  let [store, ms] = await time(() => openStore({ dataDir, retentionDays: 90, log: () => undefined }));
+  console.log(`open (empty): ${ms.toFixed(0)} ms`);
+
+  const t0 = performance.now();
+  let maxAdd = 0;
+  let inAdd = 0;
+  for (let i = 0; i < rows; i++) {
+    const r = record(i, now);
+    const a = performance.now();
+    store.add(r);
+    const d = performance.now() - a;
+    inAdd += d;
+    maxAdd = Math.max(maxAdd, d);
+    if (i % 5000 === 4999) await new Promise((res) => setImmediate(res)); // let fsync/worker run
+  }
+  const addMs = performance.now() - t0;
+  await store.flush();
+  const flushedMs = performance.now() - t0;
+  console.log(`add(): ${((inAdd * 1000) / rows).toFixed(1)} µs/record on the caller (max ${maxAdd.toFixed(2)} ms); loop incl. building records ${addMs.toFixed(0)} ms`);
+  console.log(`all flushed+applied after ${flushedMs.toFixed(0)} ms → ${Math.round(rows / (flushedMs / 1000))} records/s; rss ${rss()}`);
+
+  // Burst: pre-built records added back to back → the worker's insert throughput.
+  const burst = Array.from({ length: 20_000 }, (_, i) => ({ ...record(i, now), id: ulid() }));
+  const b0 = performance.now();
+  for (const r of burst) store.add(r);
+  await store.flush();
+  const burstMs = performance.now() - b0;
+  console.log(`burst of ${burst.length}: stored in ${burstMs.toFixed(0)} ms → ${Math.round(burst.length / (burstMs / 1000))} records/s`);
+
+  for (const range of ['today', '7d', '30d', 'month', 'all'] as SummaryRange[]) {
+    console.log(`summary ${range}: ${await median(9, () => store.summary({ range, tz: 'Europe/Berlin' }))}`);
+  }
+  console.log(`listRequests (50, no filter): ${await median(9, () => store.listRequests({}))}`);
+  console.log(`listRequests (50, project filter): ${await median(9, () => store.listRequests({ project: projects[3] ?? '' }))}`);
+  console.log(`listRequests (50, session filter): ${await median(9, () => store.listRequests({ session: record(rows / 2, now).sessionId ?? '' }))}`);
+
+  [, ms] = await time(() => store.snapshot());
+  const size = fs.statSync(path.join(dataDir, 'cco.sqlite')).size;
+  console.log(`snapshot: ${ms.toFixed(0)} ms, cco.sqlite ${mb(size)}; rss ${rss()} (export holds a full copy)`);
+  await new Promise((res) => setTimeout(res, 5000));
+  await store.summary({ range: 'today', tz: 'UTC' });
+  console.log(`rss 5 s after the snapshot: ${rss()}`);
+  await store.close();
+
+  [store, ms] = await time(() => openStore({ dataDir, retentionDays: 90, log: () => undefined }));
+  const st = await (store as Store).stats();
+  console.log(`reopen: ${ms.toFixed(0)} ms (${st.requests} rows, incl. its snapshot); rss ${rss()}`);
+  await store.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+await main();
