@@ -91,7 +91,7 @@ export function createFileLogger(opts: FileLoggerOptions): FileLogger {
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (closed || ORDER[level] < min) return;
     const secrets = opts.secrets?.() ?? [];
-    const record = { time: new Date().toISOString(), level, msg: redactText(msg, secrets), ...(fields ? (redactFields(fields, secrets) as LogFields) : {}) };
+    const record = { time: new Date().toISOString(), level, pid: process.pid, msg: redactText(msg, secrets), ...(fields ? (redactFields(fields, secrets) as LogFields) : {}) };
     const line = JSON.stringify(record) + '\n';
     opts.echo?.(line);
     queue.push(line);

@@ -1,0 +1,98 @@
+/**
+ * The `cco` command: dispatches to one module per command, each imported only when used (so `cco
+ * statusline` never loads express or sql.js). Errors are one line: `cco: <message>` — exit 2 for usage,
+ * 1 for failures. The standalone bundle is built from this file.
+ */
+import { ConfigError } from '../config/options.ts';
+import { CliError, processIo, UsageError, type Io } from './common.ts';
+
+export const USAGE = `Usage: cco <command> [options]
+
+Daemon
+  run [--port N] [--host H] [--upstream URL] [--no-browser]   run the daemon in the foreground
+  status [--json]                      running daemons (pid, port, uptime, version, dashboard)
+  shutdown [--port N | --all]          stop gracefully (forced after 10 s)
+  health [--port N]                    the daemon's /health answer
+  logs [-f] [-n N] [--port N]          show (and follow) the daemon log
+  dashboard [--port N]                 open the dashboard in the browser (honours NO_BROWSER)
+  tui [--port N]                       live spend in the terminal (q quits)
+  statusline                           one line for Claude Code's status line (reads its JSON on stdin)
+
+Setup
+  env [--shell SHELL]                  print the line that points Claude Code at CCO
+  setup claude [--undo]                add ANTHROPIC_BASE_URL to Claude Code's settings.json (backup first)
+  config show | get KEY | set KEY VALUE | path
+  credentials store [NAME] [KEY] | list | delete [NAME]
+  install-service | uninstall-service  start the daemon at login (systemd user unit / launchd agent)
+  update [--check] [--yes] [--channel stable|beta]
+  version
+`;
+
+type Command = (argv: string[], io: Io) => number | Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.ts')).runCommand,
+  status: async () => (await import('./ops.ts')).statusCommand,
+  shutdown: async () => (await import('./ops.ts')).shutdownCommand,
+  stop: async () => (await import('./ops.ts')).shutdownCommand,
+  health: async () => (await import('./ops.ts')).healthCommand,
+  dashboard: async () => (await import('./ops.ts')).dashboardCommand,
+  version: async () => (await import('./ops.ts')).versionCommand,
+  logs: async () => (await import('./logs.ts')).logsCommand,
+  config: async () => (await import('./config-cmd.ts')).configCommand,
+  credentials: async () => (await import('./credentials-cmd.ts')).credentialsCommand,
+  env: async () => (await import('./claude.ts')).envCommand,
+  setup: async () => (await import('./claude.ts')).setupCommand,
+  statusline: async () => (await import('./statusline.ts')).statuslineCommand,
+  tui: async () => (await import('./tui.ts')).tuiCommand,
+  update: async () => (await import('./maintenance.ts')).updateCommand,
+  'install-service': async () => (await import('./maintenance.ts')).installServiceCommand,
+  'uninstall-service': async () => (await import('./maintenance.ts')).uninstallServiceCommand,
+};
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v' || name === '-V') return (await COMMANDS.version!())(rest, io);
+  const load = COMMANDS[name];
+  if (!load) {
+    io.err(`cco: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`cco ${name}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.err(`cco: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      io.err(`cco: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+/** Runs as a program (the bin launcher and the bundle call this). */
+export function runMain(argv = process.argv.slice(2)): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+      // Commands that leave handles open (the daemon, -f, tui) have finished their work here.
+      if (argv[0] !== 'run') setImmediate(() => process.exit(code));
+      else process.exit(code);
+    },
+    (err) => {
+      process.stderr.write(`cco: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * `cco statusline`: one line for Claude Code's status line (settings.json `statusLine: {type: "command",
+ * command: "cco statusline"}`). Reads Claude Code's JSON on stdin (`session_id`, …) and prints today's
+ * spend and this session's. Budget: well under 100 ms inside the process — tiny imports (no express, no
+ * sql.js, no config parser), a 60 ms cap on the daemon calls, and a 5 s per-session cache file so a busy
+ * status line costs the daemon at most a few requests a minute. Prints a neutral line when the daemon
+ * is down or slow; never fails.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { RequestPage, Summary } from '../api/contract.ts';
+import { findDaemon, formatUsd, type Io } from './common.ts';
+
+export const NEUTRAL = 'CCO: not running';
+const CACHE_TTL_MS = 5000;
+const FETCH_BUDGET_MS = 80;
+
+export interface StatusInput {
+  session_id?: string;
+  model?: { display_name?: string; id?: string };
+}
+
+/** Reads stdin JSON when piped (Claude Code closes it after writing); gives up after `ms`. */
+export function readStdinJson(stream: NodeJS.ReadStream, ms: number): Promise<StatusInput> {
+  if (stream.isTTY) return Promise.resolve({});
+  return new Promise((resolve) => {
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', done);
+      stream.pause();
+      try {
+        const v = JSON.parse(text) as unknown;
+        resolve(typeof v === 'object' && v !== null ? (v as StatusInput) : {});
+      } catch {
+        resolve({});
+      }
+    };
+    const onData = (d: Buffer | string) => (text += String(d));
+    const timer = setTimeout(done, ms);
+    stream.on('data', onData);
+    stream.once('end', done);
+    stream.once('error', done);
+  });
+}
+
+export function renderStatus(today: Summary, sessionNano: number | null, sessionMore: boolean): string {
+  const parts = [`CCO ${formatUsd(today.totals.costNanoUsd)} today`];
+  if (sessionNano !== null) parts.push(`${formatUsd(sessionNano)}${sessionMore ? '+' : ''} session`);
+  if (today.totals.unpricedRequests) parts.push(`${today.totals.unpricedRequests} unpriced`);
+  return parts.join(' · ');
+}
+
+/** GET JSON with node:http (fetch's first call loads undici, which alone costs tens of ms). */
+function getJson<T>(base: string, p: string, token: string, deadline: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(new URL(p, base), { headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(Math.max(1, deadline - Date.now()), () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function compute(url: string, token: string, session: string | undefined): Promise<string> {
+  const deadline = Date.now() + FETCH_BUDGET_MS;
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const [today, page] = await Promise.all([
+    getJson<Summary>(url, `/api/summary?range=today&tz=${encodeURIComponent(tz)}`, token, deadline),
+    session ? getJson<RequestPage>(url, `/api/requests?session=${encodeURIComponent(session)}&limit=500`, token, deadline) : Promise.resolve(null),
+  ]);
+  const sessionNano = page ? page.items.reduce((s, r) => s + (r.costNanoUsd ?? 0), 0) : null;
+  return renderStatus(today, sessionNano, Boolean(page?.nextCursor));
+}
+
+interface CacheEntry {
+  at: number;
+  session: string;
+  text: string;
+}
+
+export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.ReadStream = process.stdin): Promise<number> {
+  const input = await readStdinJson(stdin, 30);
+  const session = typeof input.session_id === 'string' ? input.session_id : undefined;
+  const port = io.env.CCO_PORT && /^\d+$/.test(io.env.CCO_PORT) ? Number(io.env.CCO_PORT) : undefined;
+  let entry;
+  try {
+    entry = findDaemon(io.env, port) ?? (port !== undefined ? findDaemon(io.env) : null);
+  } catch {
+    entry = null;
+  }
+  if (!entry) {
+    io.out(NEUTRAL + '\n');
+    return 0;
+  }
+  const dataDir = entry.record.data_dir ?? '';
+  const cacheFile = path.join(dataDir, 'cache', `statusline-${entry.record.port}.json`);
+  try {
+    const c = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as CacheEntry;
+    if (c.session === (session ?? '') && Date.now() - c.at < CACHE_TTL_MS && Date.now() >= c.at) {
+      io.out(c.text + '\n');
+      return 0;
+    }
+  } catch {
+    // no cache yet
+  }
+  let text: string;
+  try {
+    const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+    text = await compute(entry.record.url, token, session);
+  } catch {
+    io.out('CCO: …\n');
+    return 0;
+  }
+  io.out(text + '\n');
+  try {
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(cacheFile, JSON.stringify({ at: Date.now(), session: session ?? '', text } satisfies CacheEntry));
+  } catch {
+    // cache is best effort
+  }
+  return 0;
+}
