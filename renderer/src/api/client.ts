@@ -31,10 +31,17 @@ export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+function summaryParams(q: RangeQuery): Record<string, string | number> {
+  const tz = q.tz ?? localTimeZone();
+  return q.range === 'custom' ? { range: 'custom', from: q.from, to: q.to, tz } : { range: q.range, tz };
+}
+
 export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string;
   readonly #fetch: FetchLike;
+  /** Responses requested before the UI mounted (see prime*), handed out once to the first matching GET. */
+  readonly #primed = new Map<string, Promise<unknown>>();
 
   constructor(info: DaemonInfo, fetchImpl: FetchLike = (i, init) => fetch(i, init)) {
     this.baseUrl = info.baseUrl.replace(/\/+$/, '');
@@ -68,6 +75,16 @@ export class ApiClient {
   }
 
   async #json<T>(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T> {
+    const key = this.url(path, params);
+    const primed = this.#primed.get(key);
+    if (primed) {
+      this.#primed.delete(key);
+      return primed as Promise<T>;
+    }
+    return this.#fetchJson<T>(path, params, signal);
+  }
+
+  async #fetchJson<T>(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T> {
     const res = await this.#get(path, params, signal);
     if (!res.ok) {
       let message = `${res.status} ${res.statusText}`;
@@ -82,10 +99,30 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
+  #prime(path: string, params?: Record<string, string | number | undefined>, ttlMs = 5000): void {
+    const key = this.url(path, params);
+    if (this.#primed.has(key)) return;
+    const p = this.#fetchJson<unknown>(path, params);
+    p.catch(() => {}); // a consumer sees the rejection; an unconsumed one must not be "unhandled"
+    this.#primed.set(key, p);
+    const t = setTimeout(() => {
+      if (this.#primed.get(key) === p) this.#primed.delete(key);
+    }, ttlMs);
+    (t as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Start the first requests of a view before React mounts, so network and first render overlap.
+   * The first matching `summary()` / `requests()` / `prices()` call within a few seconds gets the response.
+   */
+  prime(what: { summaries?: RangeQuery[]; requests?: RequestQuery[]; prices?: boolean }): void {
+    for (const q of what.summaries ?? []) this.#prime('/api/summary', summaryParams(q));
+    for (const q of what.requests ?? []) this.#prime('/api/requests', { ...q });
+    if (what.prices) this.#prime('/api/prices');
+  }
+
   summary(q: RangeQuery, signal?: AbortSignal): Promise<Summary> {
-    const tz = q.tz ?? localTimeZone();
-    const params = q.range === 'custom' ? { range: 'custom', from: q.from, to: q.to, tz } : { range: q.range, tz };
-    return this.#json<Summary>('/api/summary', params, signal);
+    return this.#json<Summary>('/api/summary', summaryParams(q), signal);
   }
 
   requests(q: RequestQuery = {}, signal?: AbortSignal): Promise<RequestPage> {

@@ -30,7 +30,14 @@ export function useDaemon(): DaemonContextValue {
   return v;
 }
 
-export function DaemonProvider({ bridge, children }: { bridge: CcoBridge; children: ReactNode }) {
+export interface DaemonProviderProps {
+  bridge: CcoBridge;
+  /** A client already being built (and primed) before React mounted; used for the first connection. */
+  initialClient?: Promise<ApiClient>;
+  children: ReactNode;
+}
+
+export function DaemonProvider({ bridge, initialClient, children }: DaemonProviderProps) {
   const [client, setClient] = useState<ApiClient | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<LiveState>('connecting');
@@ -43,11 +50,11 @@ export function DaemonProvider({ bridge, children }: { bridge: CcoBridge; childr
 
   useEffect(() => {
     let cancelled = false;
-    bridge.daemon
-      .info()
-      .then((info) => {
+    const next = restarts === 0 && initialClient ? initialClient : bridge.daemon.info().then((info) => new ApiClient(info));
+    next
+      .then((c) => {
         if (!cancelled) {
-          setClient(new ApiClient(info));
+          setClient(c);
           setError(null);
         }
       })
@@ -57,7 +64,7 @@ export function DaemonProvider({ bridge, children }: { bridge: CcoBridge; childr
     return () => {
       cancelled = true;
     };
-  }, [bridge, restarts]);
+  }, [bridge, restarts, initialClient]);
 
   useEffect(() => {
     if (!client) return;

@@ -71,7 +71,7 @@ export interface RequestsState extends Loadable<RequestRecord[]> {
 }
 
 /** Newest-first request list with cursor paging; live records matching the filter are prepended. */
-export function useRequests(q: RequestQuery): RequestsState {
+export function useRequests(q: RequestQuery, enabled = true): RequestsState {
   const { client, epoch, onRecord } = useDaemon();
   const [items, setItems] = useState<RequestRecord[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -81,7 +81,7 @@ export function useRequests(q: RequestQuery): RequestsState {
   const pageAbort = useRef<AbortController | null>(null);
 
   useEffect(() => {
-    if (!client) return;
+    if (!client || !enabled) return;
     const ac = new AbortController();
     pageAbort.current?.abort();
     setLoading(true);
@@ -100,7 +100,7 @@ export function useRequests(q: RequestQuery): RequestsState {
         }
       });
     return () => ac.abort();
-  }, [client, key, epoch]);
+  }, [client, key, epoch, enabled]);
 
   useEffect(() => {
     const query = JSON.parse(key) as RequestQuery;

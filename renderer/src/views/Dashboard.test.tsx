@@ -44,13 +44,13 @@ describe('Dashboard', () => {
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
 
-    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('12'));
+    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('12'), { timeout: 5000 });
     // 1+2+3+4+6+…+12 mUSD = 78 − 5 = 73 mUSD
     expect(screen.getByTestId('range-total').textContent).toBe('$0.07');
     expect(screen.getByTestId('range-total').querySelector('.money')?.getAttribute('title')).toBe('$0.073');
     expect(screen.getByTestId('range-savings').textContent).toBe('$0.03');
     expect(screen.getAllByText('+1 unpriced').length).toBeGreaterThan(0);
-    expect(screen.getByRole('region', { name: 'By model' })).toBeTruthy();
+    expect(await screen.findByRole('region', { name: 'By model' })).toBeTruthy();
 
     const table = screen.getByTestId('requests-table');
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 5));
@@ -71,8 +71,9 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const table = await screen.findByTestId('requests-table');
+    const table = await screen.findByTestId('requests-table', undefined, { timeout: 5000 });
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(7));
+    await screen.findByRole('option', { name: 'opus-4-1' });
     fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'claude-opus-4-1-20250805' } });
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 2));
     expect(api.seen.some((s) => s.query.get('model') === 'claude-opus-4-1-20250805')).toBe(true);
@@ -83,7 +84,7 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const open = await screen.findAllByRole('button', { name: /Open request/ });
+    const open = await screen.findAllByRole('button', { name: /Open request/ }, { timeout: 5000 });
     fireEvent.click(open[0]!);
     const dialog = await screen.findByRole('dialog');
     await waitFor(() => expect(within(dialog).getByText('2026-01-01')).toBeTruthy());
@@ -99,13 +100,13 @@ describe('Dashboard', () => {
     const off = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(off);
     render(<App bridge={bridgeFor(off)} view="dashboard" />);
-    await screen.findByTestId('requests-table');
+    await screen.findByTestId('requests-table', undefined, { timeout: 5000 });
     await waitFor(() => expect(off.seen.some((s) => s.path === '/api/export.json')).toBe(true));
     expect(screen.queryByRole('button', { name: 'Export CSV' })).toBeNull();
     cleanup();
     const on = await startTestApi({ summaries: { '7d': summary }, records, exportEnabled: true });
     apis.push(on);
     render(<App bridge={bridgeFor(on)} view="dashboard" />);
-    expect(await screen.findByRole('button', { name: 'Export CSV' })).toBeTruthy();
+    expect(await screen.findByRole('button', { name: 'Export CSV' }, { timeout: 5000 })).toBeTruthy();
   });
 });

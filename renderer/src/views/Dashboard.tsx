@@ -2,7 +2,7 @@
  * Full dashboard: range picker, totals with cache savings and unpriced count, spend over time stacked by
  * model or project, breakdowns, the requests table, request detail (hash route #/requests/<id>), export.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useState } from 'react';
 import type { PriceTableInfo, RequestQuery } from '../../../daemon/api/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { Breakdown } from '../components/Breakdown.tsx';
@@ -19,12 +19,12 @@ import { requestDetailHash } from '../bridge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
 import { useHashRoute } from '../hooks/route.ts';
+import { DASHBOARD_ANY, DASHBOARD_DEFAULT_RANGE } from './queries.ts';
 
-const ANY = { limit: 1 } as const;
 
 export function Dashboard() {
   const { client, live, version, error } = useDaemon();
-  const [range, setRange] = useState<RangeQuery>({ range: '7d' });
+  const [range, setRange] = useState<RangeQuery>(DASHBOARD_DEFAULT_RANGE);
   const [by, setBy] = useState<StackBy>('model');
   const [filter, setFilter] = useState<RequestQuery>({});
   const [prices, setPrices] = useState<PriceTableInfo | null>(null);
@@ -35,8 +35,9 @@ export function Dashboard() {
       ? { from: Date.parse(summary.data.from), to: Date.parse(summary.data.to) }
       : { from: Date.parse(summary.data.from) }
     : null;
-  const requests = useRequests({ ...filter, ...(span ?? {}), limit: 50 });
-  const any = useRequests(ANY);
+  // The table waits for the summary (its time span), so the first chart does not share the store with it.
+  const requests = useRequests({ ...filter, ...(span ?? {}), limit: 50 }, span !== null);
+  const any = useRequests(DASHBOARD_ANY);
   const [hash, setHash] = useHashRoute();
   const detailId = /^#\/requests\/(.+)$/.exec(hash)?.[1];
 
@@ -51,6 +52,8 @@ export function Dashboard() {
   const closeDetail = useCallback(() => setHash(''), [setHash]);
 
   const s = summary.data;
+  // Breakdowns render after the chart and totals (a deferred, interruptible render).
+  const ds = useDeferredValue(s);
   const t = s?.totals;
   const empty = any.data !== null && any.data.length === 0;
 
@@ -126,12 +129,12 @@ export function Dashboard() {
         {s ? <SpendChart summary={s} by={by} /> : <div className="chart placeholder" />}
       </section>
 
-      {s && (
+      {ds && (
         <div className="breakdowns">
-          <Breakdown title="By model" kind="model" groups={s.byModel} onSelect={(k) => setFilter((f) => ({ ...f, model: k }))} />
-          <Breakdown title="By project" kind="project" groups={s.byProject} onSelect={(k) => setFilter((f) => ({ ...f, project: k }))} />
-          {s.bySession && (
-            <Breakdown title="By session" kind="session" groups={s.bySession} onSelect={(k) => setFilter((f) => ({ ...f, session: k }))} />
+          <Breakdown title="By model" kind="model" groups={ds.byModel} onSelect={(k) => setFilter((f) => ({ ...f, model: k }))} />
+          <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={(k) => setFilter((f) => ({ ...f, project: k }))} />
+          {ds.bySession && (
+            <Breakdown title="By session" kind="session" groups={ds.bySession} onSelect={(k) => setFilter((f) => ({ ...f, session: k }))} />
           )}
         </div>
       )}
@@ -140,8 +143,8 @@ export function Dashboard() {
         state={requests}
         filter={filter}
         onFilter={setFilter}
-        models={s?.byModel.map((g) => g.key) ?? []}
-        projects={s?.byProject.map((g) => g.key) ?? []}
+        models={ds?.byModel.map((g) => g.key) ?? []}
+        projects={ds?.byProject.map((g) => g.key) ?? []}
         onOpen={openDetail}
       />
 

@@ -33,7 +33,7 @@ describe('Popover', () => {
     const opened: (string | undefined)[] = [];
     render(<App bridge={bridgeFor(api, opened)} view="popover" />);
 
-    await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$0.0042'));
+    await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$0.0042'), { timeout: 5000 });
     await waitFor(() => expect(screen.getByTestId('month-total').textContent).toBe('$12.31'));
     expect(screen.getAllByText('+1 unpriced').length).toBeGreaterThan(0);
     const list = await screen.findByTestId('recent-list');
@@ -52,8 +52,8 @@ describe('Popover', () => {
     const api = await startTestApi({ summaries: { today, month: today }, records: [makeRecord({ startedAt: now - 5000 })] });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="popover" />);
-    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'));
-    expect(screen.getByTestId('today-total').textContent).toBe('$0.00');
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$0.00'));
 
     api.push(makeRecord({ startedAt: now, costNanoUsd: 2_500_000_000 }));
     await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$2.50'), { timeout: 1000 });
@@ -69,6 +69,8 @@ describe('Popover', () => {
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="popover" />);
     const port = new URL(api.baseUrl).port;
-    await waitFor(() => expect(screen.getByTestId('setup-line').textContent).toBe(`export ANTHROPIC_BASE_URL=http://127.0.0.1:${port}`));
+    await waitFor(() => expect(screen.getByTestId('setup-line').textContent).toBe(`export ANTHROPIC_BASE_URL=http://127.0.0.1:${port}`), {
+      timeout: 5000,
+    });
   });
 });

@@ -3,12 +3,12 @@
  * the last 10 requests, daemon status, and a slot for plan-limit gauges (later issue).
  * Sets the `cco:popover-rendered` performance mark once the first data is on screen.
  */
-import { useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { LiveStatus } from '../components/LiveStatus.tsx';
 import { groupCost, Money, UnpricedCount } from '../components/Money.tsx';
-import { Sparkline } from '../components/Sparkline.tsx';
+import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY } from './queries.ts';
 import { colorAt } from '../components/palette.ts';
 import { totalTokens } from '../components/RequestsTable.tsx';
 import { formatClock, formatTokens, shortModel, shortProject } from '../format.ts';
@@ -16,9 +16,7 @@ import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
 
-const TODAY = { range: 'today' } as const;
-const MONTH = { range: 'month' } as const;
-const RECENT = { limit: 10 } as const;
+const Sparkline = lazy(() => import('../components/Sparkline.tsx').then((m) => ({ default: m.Sparkline })));
 
 function MiniGroups({ title, groups, label }: { title: string; groups: SpendGroup[]; label: (k: string) => string }) {
   const top = groups.slice(0, 4);
@@ -44,9 +42,9 @@ function MiniGroups({ title, groups, label }: { title: string; groups: SpendGrou
 
 export function Popover({ limits }: { limits?: ReactNode }) {
   const { client, live, version, error, bridge } = useDaemon();
-  const today = useSummary(TODAY);
-  const month = useSummary(MONTH);
-  const recent = useRequests(RECENT);
+  const today = useSummary(POPOVER_TODAY);
+  const month = useSummary(POPOVER_MONTH);
+  const recent = useRequests(POPOVER_RECENT);
   const ready = today.data !== null && recent.data !== null;
 
   useEffect(() => {
@@ -89,7 +87,9 @@ export function Popover({ limits }: { limits?: ReactNode }) {
         <EmptyState port={client.port} compact />
       ) : (
         <>
-          {today.data && <Sparkline series={today.data.series} tz={today.data.tz} />}
+          <Suspense fallback={<div className="sparkline" aria-hidden="true" />}>
+            {today.data && <Sparkline series={today.data.series} tz={today.data.tz} />}
+          </Suspense>
           <div className="limits-slot" data-slot="plan-limits">
             {limits}
           </div>

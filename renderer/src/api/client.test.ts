@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiClient, ApiError } from './client.ts';
+import { startTestApi, type TestApi } from '../test-server.ts';
+import { makeRecord, makeSummary } from '../test-fixtures.ts';
+
+describe('ApiClient', () => {
+  const apis: TestApi[] = [];
+  afterEach(async () => {
+    for (const a of apis.splice(0)) await a.close();
+  });
+
+  it('sends the bearer token, builds query strings and the live URL', async () => {
+    const api = await startTestApi({ summaries: { today: makeSummary() }, records: [makeRecord()] });
+    apis.push(api);
+    const c = new ApiClient({ baseUrl: api.baseUrl + '/', token: api.token });
+    const s = await c.summary({ range: 'today', tz: 'Europe/Paris' });
+    expect(s.range).toBe('today');
+    const page = await c.requests({ model: 'x', limit: 5, project: undefined });
+    expect(page.items).toEqual([]);
+    const [first, second] = api.seen;
+    expect(first?.auth).toBe(`Bearer ${api.token}`);
+    expect(first?.query.get('tz')).toBe('Europe/Paris');
+    expect(second?.query.toString()).toBe('model=x&limit=5');
+    expect(c.liveUrl()).toBe(`${api.baseUrl.replace('http:', 'ws:')}/api/live?token=${api.token}`);
+    expect(c.port).toBe(new URL(api.baseUrl).port);
+  });
+
+  it('turns API errors into ApiError with the daemon message', async () => {
+    const api = await startTestApi({ summaries: {}, records: [] });
+    apis.push(api);
+    const bad = new ApiClient({ baseUrl: api.baseUrl, token: 'wrong' });
+    await expect(bad.summary({ range: 'today' })).rejects.toMatchObject({ status: 401, message: 'no token' });
+    const good = new ApiClient({ baseUrl: api.baseUrl, token: api.token });
+    await expect(good.request('missing')).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('hands a primed response to the first matching call only', async () => {
+    const api = await startTestApi({ summaries: { today: makeSummary() }, records: [] });
+    apis.push(api);
+    const c = new ApiClient({ baseUrl: api.baseUrl, token: api.token });
+    c.prime({ summaries: [{ range: 'today', tz: 'UTC' }], requests: [{ limit: 10 }] });
+    for (let i = 0; i < 100 && api.seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(api.seen.map((s) => s.path).sort()).toEqual(['/api/requests', '/api/summary']);
+    await c.summary({ range: 'today', tz: 'UTC' });
+    await c.requests({ limit: 10 });
+    expect(api.seen).toHaveLength(2); // served from the primed responses
+    await c.summary({ range: 'today', tz: 'UTC' });
+    expect(api.seen).toHaveLength(3); // later calls go to the daemon
+  });
+
+  it('reports export as unavailable when the daemon has no export endpoint', async () => {
+    const api = await startTestApi({ summaries: {}, records: [] });
+    apis.push(api);
+    expect(await new ApiClient({ baseUrl: api.baseUrl, token: api.token }).exportAvailable()).toBe(false);
+    api.state.exportEnabled = true;
+    expect(await new ApiClient({ baseUrl: api.baseUrl, token: api.token }).exportAvailable()).toBe(true);
+  });
+});
