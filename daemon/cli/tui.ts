@@ -46,7 +46,7 @@ export function renderTui(s: TuiState, width = 80, height = 24): string {
   lines.push(`${BOLD}By model (month)${RESET}`);
   const models = s.month?.byModel.slice(0, 6) ?? [];
   if (!models.length) lines.push(`${DIM}  no requests yet${RESET}`);
-  for (const m of models) lines.push(`  ${pad(m.key, w - 24)} ${formatUsd(m.costNanoUsd).padStart(10)} ${String(m.requests).padStart(7)} req`);
+  for (const m of models) lines.push(`  ${pad(m.key, w - 26)} ${formatUsd(m.costNanoUsd).padStart(10)} ${String(m.requests).padStart(7)} req`);
   lines.push('');
   lines.push(`${BOLD}Last requests${RESET}`);
   const room = Math.max(1, height - lines.length - 1);

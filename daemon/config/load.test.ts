@@ -94,3 +94,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env, file: path.join(env.HOME!, 'missing.toml') })).toThrow(/missing\.toml: cannot read the config file \(ENOENT\)/);
   });
 });
+
+describe('README sample', () => {
+  it('the config.toml shown in README.md is valid and equals the defaults', () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('```toml', readme.indexOf('## Command line'));
+    const sample = readme.slice(start + 7, readme.indexOf('```', start + 7));
+    const { file } = home();
+    write(file, sample);
+    expect(loadConfig({ env: { HOME: path.dirname(file) }, file }).config).toEqual(defaultConfig());
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord, Summary } from '../api/contract.ts';
+import { renderTui, stripAnsi, type TuiState } from './tui.ts';
+
+const tokens = { input: 1000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 500, output: 200 };
+const totals = (cost: number, requests: number, unpriced = 0) => ({ requests, costNanoUsd: cost, unpricedRequests: unpriced, cacheSavingsNanoUsd: 0, tokens });
+const summary = (cost: number, requests: number, byModel: Summary['byModel'] = [], unpriced = 0): Summary =>
+  ({ range: 'today', tz: 'UTC', from: '', to: '', bucket: 'hour', totals: totals(cost, requests, unpriced), byModel, byProject: [], series: [] }) as Summary;
+const record = (over: Partial<RequestRecord>): RequestRecord =>
+  ({ id: 'r1', startedAt: Date.UTC(2026, 0, 1, 12, 0, 0), model: 'claude-sonnet-4-5', modelRequested: null, path: '/v1/messages', tokens, costNanoUsd: 12_345_678, billable: true, state: 'complete', ...over }) as RequestRecord;
+
+describe('renderTui', () => {
+  it('shows totals, models and recent requests', () => {
+    const s: TuiState = {
+      url: 'http://127.0.0.1:3000',
+      today: summary(1_500_000_000, 3),
+      month: summary(42_000_000_000, 90, [{ key: 'claude-opus-4-1', ...totals(40_000_000_000, 10) }], 2),
+      recent: [record({}), record({ id: 'r2', costNanoUsd: null, state: 'client_aborted', model: null, modelRequested: 'mystery-model' })],
+      connection: 'live',
+      error: null,
+    };
+    const text = stripAnsi(renderTui(s, 100, 30));
+    expect(text).toContain('CCO http://127.0.0.1:3000  [live]  q quits');
+    expect(text).toMatch(/Today\s+\$1\.50\s+3 req/);
+    expect(text).toMatch(/This month\s+\$42\.00\s+90 req\s+2 unpriced/);
+    expect(text).toMatch(/claude-opus-4-1\s+\$40\.00\s+10 req/);
+    expect(text).toMatch(/claude-sonnet-4-5\s+1500 in\s+200 out\s+\$0\.01/);
+    expect(text).toMatch(/mystery-model .* unpriced client_aborted/);
+  });
+  it('fits the terminal and shows the empty and error states', () => {
+    const s: TuiState = { url: 'http://x', today: null, month: null, recent: Array.from({ length: 40 }, (_, i) => record({ id: String(i) })), connection: 'reconnecting', error: 'boom' };
+    const lines = stripAnsi(renderTui(s, 60, 15)).split('\n');
+    expect(lines.length).toBeLessThanOrEqual(15);
+    expect(lines.every((l) => l.length <= 60)).toBe(true);
+    expect(lines[0]).toContain('[reconnecting]');
+    expect(lines[1]).toBe('! boom');
+    const empty = stripAnsi(renderTui({ ...s, recent: [], error: null }, 80, 24));
+    expect(empty).toContain('no requests yet');
+    expect(empty).toContain('none yet: point Claude Code at http://x');
+  });
+});
