@@ -17,6 +17,8 @@ import { createObserver, decideState, type Observation, type Observer } from './
 
 /** Request bodies larger than this are forwarded but not kept for attribution (the API caps at 32 MB). */
 const MAX_BODY_COPY = 32 * 1024 * 1024;
+/** A pooled socket that fails this soon after reuse was stale (closed by the upstream while idle). */
+const STALE_SOCKET_WINDOW_MS = 500;
 
 export interface FinishedRequest {
   startedAt: number;
@@ -82,6 +84,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
 
     const attribute = (): Attribution => {
       if (!attribution) {
+        // Called once the upstream answers or the exchange ends; by then the request body is complete.
         attribution = attributeRequest(method, path, req.headers, bodyCopy ? Buffer.concat(bodyCopy) : Buffer.alloc(0));
         bodyCopy = null;
       }
@@ -114,21 +117,27 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
 
     // A browser page must not be able to spend the configured key: only inject for non-browser callers.
     const apiKey = req.headers.origin === undefined ? opts.apiKey?.() : undefined;
-    const upReq = transport.request({
-      agent,
-      host: upstream.hostname,
-      port,
-      method,
-      path: basePath + path,
-      headers: upstreamRequestHeaders(req.rawHeaders, { upstreamHost: upstream.host, apiKey }),
-      setHost: false,
-    });
-    upReq.setNoDelay(true);
-    upReq.setTimeout(idleTimeoutMs, () => {
-      upReq.destroy(new Error(`no data from upstream for ${Math.round(idleTimeoutMs / 1000)} s`));
-    });
+    const headers = upstreamRequestHeaders(req.rawHeaders, { upstreamHost: upstream.host, apiKey });
+    let requestEnded = false;
+    let retried = false;
+    let openedAt = 0;
 
-    // Client → upstream body, with back-pressure and a bounded copy for attribution.
+    const open = () => {
+      openedAt = performance.now();
+      const r = transport.request({ agent, host: upstream.hostname, port, method, path: basePath + path, headers, setHost: false });
+      r.setNoDelay(true);
+      r.setTimeout(idleTimeoutMs, () => {
+        r.destroy(new Error(`no data from upstream for ${Math.round(idleTimeoutMs / 1000)} s`));
+      });
+      r.on('drain', () => req.resume());
+      r.on('response', (up) => onResponse(up));
+      r.on('error', (err) => onUpstreamError(r, err));
+      return r;
+    };
+    let upReq = open();
+
+    // Client → upstream body, with back-pressure. The copy serves attribution and a replay on a stale
+    // keep-alive socket; it is dropped once the upstream answers (or when it exceeds the cap).
     req.on('data', (chunk: Buffer) => {
       bytesIn += chunk.length;
       if (bodyCopy) {
@@ -137,10 +146,9 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       }
       if (!upReq.write(chunk)) req.pause();
     });
-    upReq.on('drain', () => req.resume());
     req.on('end', () => {
+      requestEnded = true;
       upReq.end();
-      attribute();
     });
 
     // The client went away before the response completed: stop the upstream call (it may be burning quota).
@@ -150,7 +158,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       finish('client_aborted', observer?.end() ?? null, null);
     });
 
-    upReq.on('response', (up) => {
+    function onResponse(up: IncomingMessage) {
+      attribute(); // also drops the body copy
       status = up.statusCode ?? 502;
       ttfbMs = Math.round(performance.now() - t0);
       const rid = up.headers['request-id'];
@@ -162,9 +171,15 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       });
       const obs = observer;
       res.writeHead(status, up.statusMessage, clientResponseHeaders(up.rawHeaders));
-      res.flushHeaders();
+      // Headers normally leave with the first body chunk (one write, not two); if the upstream sent its head
+      // alone and the body is not already waiting in this I/O turn, send the head on its own right away.
+      let bodyStarted = false;
+      setImmediate(() => {
+        if (!bodyStarted && !res.headersSent && !res.destroyed) res.flushHeaders();
+      });
 
       up.on('data', (chunk: Buffer) => {
+        bodyStarted = true;
         bytesOut += chunk.length;
         if (!res.write(chunk)) up.pause();
         obs.write(chunk);
@@ -186,10 +201,21 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         finish('upstream_error', obs.end(), err.message);
         res.destroy();
       }
-    });
+    }
 
-    upReq.on('error', (err: NodeJS.ErrnoException) => {
-      if (finished) return;
+    function onUpstreamError(failed: http.ClientRequest, err: NodeJS.ErrnoException) {
+      if (finished || failed !== upReq) return;
+      // The pool handed us a keep-alive connection the upstream had just closed (it fails at once, with no
+      // response byte): send the request once more on a fresh connection (Node's documented `reusedSocket`
+      // pattern). A reset that comes later may follow real work upstream, so it is never replayed.
+      const stale = failed.reusedSocket && performance.now() - openedAt < STALE_SOCKET_WINDOW_MS && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (stale && !retried && !res.headersSent && bodyCopy) {
+        retried = true;
+        upReq = open();
+        for (const chunk of bodyCopy) upReq.write(chunk);
+        if (requestEnded) upReq.end();
+        return;
+      }
       if (res.headersSent) {
         finish('upstream_error', observer?.end() ?? null, err.message);
         res.destroy();
@@ -204,6 +230,6 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       finish('upstream_error', null, reason);
       res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-should-retry': 'true' });
       res.end(body);
-    });
+    }
   };
 }

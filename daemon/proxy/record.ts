@@ -2,14 +2,14 @@
  * Finished request (transport facts + attribution + observation) → the stored RequestRecord, priced.
  * Pure: no I/O, no clock except the ULID.
  */
-import { ulid } from 'ulid';
+import { newRecordId } from './ids.ts';
 import type { AnthropicUsage, RequestRecord, TokenCounts } from '../api/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { FinishedRequest } from './forward.ts';
 
 const ZERO_TOKENS: TokenCounts = { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 };
 
-export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = ulid(f.startedAt)): RequestRecord {
+export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = newRecordId(f.startedAt)): RequestRecord {
   const obs = f.observation;
   const usage: AnthropicUsage | null = obs?.usage ?? null;
   const model = obs?.model ?? null;

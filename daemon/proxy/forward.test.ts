@@ -1,0 +1,119 @@
+/**
+ * Forwarding edge cases that need a hand-made upstream: exact response bytes, and a keep-alive socket the
+ * upstream closed while it sat in the pool.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log.ts';
+import { createProxyHandler, createUpstreamAgent, type FinishedRequest } from './forward.ts';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  while (closers.length) closers.pop()!();
+});
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  closers.push(() => server.close());
+  return (server.address() as AddressInfo).port;
+}
+
+async function proxyTo(upstreamPort: number) {
+  const finished: FinishedRequest[] = [];
+  const upstream = new URL(`http://127.0.0.1:${upstreamPort}`);
+  const agent = createUpstreamAgent(upstream);
+  closers.push(() => agent.destroy());
+  const handler = createProxyHandler({ upstream, agent, log: silentLogger, onFinished: (f) => finished.push(f) });
+  const server = http.createServer(handler);
+  const port = await listen(server);
+  closers.push(() => server.closeAllConnections());
+  return { port, finished };
+}
+
+function rawExchange(port: number, request: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}
+
+describe('forward', () => {
+  it('passes gzip SSE bytes through unchanged while observing the decoded usage', async () => {
+    const events = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-6","usage":{"input_tokens":10,"output_tokens":1}}   }\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ];
+    const gzip = zlib.createGzip();
+    const wire: Buffer[] = [];
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(200, ['Content-Type', 'text/event-stream; charset=utf-8', 'Content-Encoding', 'gzip', 'request-id', 'req_1', 'X-Odd-Case', 'Kept']);
+      gzip.on('data', (d: Buffer) => {
+        wire.push(d);
+        res.write(d);
+      });
+      gzip.on('end', () => res.end());
+      for (const e of events) gzip.write(e, () => gzip.flush(zlib.constants.Z_SYNC_FLUSH));
+      setTimeout(() => gzip.end(), 50);
+    });
+    const { port, finished } = await proxyTo(await listen(upstream));
+    const raw = await rawExchange(port, 'POST /v1/messages?beta=true HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+    const text = raw.toString('latin1');
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toContain('\r\nContent-Encoding: gzip\r\n');
+    expect(text).toContain('\r\nX-Odd-Case: Kept\r\n');
+    // De-chunk the client's body and compare with the upstream's compressed bytes.
+    const bodyStart = raw.indexOf('\r\n\r\n') + 4;
+    const body: Buffer[] = [];
+    let at = bodyStart;
+    for (;;) {
+      const lineEnd = raw.indexOf('\r\n', at);
+      const size = parseInt(raw.subarray(at, lineEnd).toString(), 16);
+      if (size === 0) break;
+      body.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+    expect(Buffer.concat(body).equals(Buffer.concat(wire))).toBe(true);
+    expect(finished).toHaveLength(1);
+    expect(finished[0]!.state).toBe('complete');
+    expect(finished[0]!.observation!.usage).toMatchObject({ input_tokens: 10, output_tokens: 42 });
+  });
+
+  it('replays a request once when the pooled keep-alive socket was closed by the upstream', async () => {
+    let connections = 0;
+    const seen: string[] = [];
+    const upstream = net.createServer((socket) => {
+      const n = ++connections;
+      let requestsOnSocket = 0;
+      socket.on('data', (d) => {
+        seen.push(`conn${n}:${d.toString().split('\r\n')[0]}`);
+        requestsOnSocket++;
+        // First connection: answer one request with keep-alive, then die silently on the next one.
+        if (n === 1 && requestsOnSocket === 2) return socket.destroy();
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}');
+      });
+    });
+    const { port, finished } = await proxyTo(await listen(upstream));
+    const agent = new http.Agent({ keepAlive: false });
+    const get = (p: string) =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .request({ port, path: p, method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          })
+          .on('error', reject)
+          .end('{"a":1}');
+      });
+    expect(await get('/v1/one')).toBe(200);
+    expect(await get('/v1/two')).toBe(200);
+    expect(seen).toEqual(['conn1:POST /v1/one HTTP/1.1', 'conn1:POST /v1/two HTTP/1.1', 'conn2:POST /v1/two HTTP/1.1']);
+    expect(finished.map((f) => f.state)).toEqual(['complete', 'complete']);
+  });
+});
