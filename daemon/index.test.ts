@@ -420,3 +420,37 @@ describe('API and live feed', () => {
     expect(code).toBe(401);
   });
 });
+
+describe('desktop integration', () => {
+  it('pauses and resumes recording while still forwarding', async () => {
+    const before = (await daemon.store.stats()).requests;
+    daemon.setRecording(false);
+    try {
+      const msg = await client().messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'not recorded' }] });
+      expect(msg.type).toBe('message');
+      await daemon.store.flush();
+      expect((await daemon.store.stats()).requests).toBe(before);
+    } finally {
+      daemon.setRecording(true);
+    }
+    await client().messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'recorded' }] });
+    await daemon.store.flush();
+    expect((await daemon.store.stats()).requests).toBe(before + 1);
+  });
+
+  it('grants CORS to the Electron app origin (preflight without token) and to no other origin', async () => {
+    const preflight = await fetch(daemon.url + '/api/summary', {
+      method: 'OPTIONS',
+      headers: { origin: 'app://cco', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('app://cco');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const get = await fetch(daemon.url + '/api/summary', { headers: { origin: 'app://cco', authorization: `Bearer ${daemon.token}` } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('access-control-allow-origin')).toBe('app://cco');
+    const evil = await fetch(daemon.url + '/api/summary', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    expect(evil.status).toBe(403);
+  });
+});

@@ -64,6 +64,9 @@ export interface RunningDaemon {
   token: string;
   dataDir: string;
   store: Store;
+  /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
+  setRecording(enabled: boolean): void;
+  readonly recording: boolean;
   close(): Promise<void>;
 }
 
@@ -162,6 +165,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const hosts = new Set<string>();
   const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
+  let recording = true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
   const agent = createUpstreamAgent(upstream);
   const proxy = createProxyHandler({
@@ -171,6 +175,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     idleTimeoutMs: options.idleTimeoutMs,
     log,
     onFinished(finished) {
+      if (!recording) return;
       const record = buildRecord(finished, pricer);
       store.add(record);
       live.publish(record);
@@ -215,5 +220,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   };
 
   log.info('daemon started', { url, upstream: upstream.origin, dataDir, version: VERSION });
-  return { host, port, url, dashboardUrl: `${url}/?token=${encodeURIComponent(token)}`, token, dataDir, store, close };
+  return {
+    host,
+    port,
+    url,
+    dashboardUrl: `${url}/?token=${encodeURIComponent(token)}`,
+    token,
+    dataDir,
+    store,
+    close,
+    setRecording(enabled: boolean) {
+      if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');
+      recording = enabled;
+    },
+    get recording() {
+      return recording;
+    },
+  };
 }

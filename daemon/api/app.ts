@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiError, HealthResponse, ReadyResponse, RequestDetail } from './contract.ts';
-import { checkRequest, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
+import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
@@ -58,6 +58,21 @@ export function createApiApp(deps: ApiDeps): express.Express {
     rest.delete('token');
     const qs = rest.toString();
     res.redirect(302, req.path + (qs ? `?${qs}` : ''));
+  });
+
+  // The Electron popover (app://cco) reads the API cross-origin with a bearer token: grant exactly the
+  // allowed non-HTTP origins, and answer their preflight without a token (a preflight never carries one).
+  app.use(['/api', '/health', '/ready'], (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || !policy.origins.has(origin)) return next();
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'Origin');
+    if (req.method !== 'OPTIONS') return next();
+    if (!hostAllowed(policy, req.headers.host)) return apiError(res, 403, 'permission_error', `Host ${req.headers.host} is not allowed`);
+    res.setHeader('access-control-allow-headers', 'authorization, content-type');
+    res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, OPTIONS');
+    res.setHeader('access-control-max-age', '600');
+    res.status(204).end();
   });
 
   const guard = (req: Request, res: Response, next: NextFunction) => {
