@@ -108,21 +108,24 @@ export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.R
   }
   const dataDir = entry.record.data_dir ?? '';
   const cacheFile = path.join(dataDir, 'cache', `statusline-${entry.record.port}.json`);
+  let cached: CacheEntry | null = null;
   try {
     const c = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as CacheEntry;
-    if (c.session === (session ?? '') && Date.now() - c.at < CACHE_TTL_MS && Date.now() >= c.at) {
-      io.out(c.text + '\n');
-      return 0;
-    }
+    if (c.session === (session ?? '')) cached = c;
   } catch {
     // no cache yet
+  }
+  if (cached && Date.now() - cached.at < CACHE_TTL_MS && Date.now() >= cached.at) {
+    io.out(cached.text + '\n');
+    return 0;
   }
   let text: string;
   try {
     const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
     text = await compute(entry.record.url, token, session);
   } catch {
-    io.out('CCO: …\n');
+    // Slow or failing daemon: the last known line (up to 10 minutes old) beats an empty one.
+    io.out(cached && Date.now() - cached.at < 600_000 ? `${cached.text} (stale)\n` : 'CCO: …\n');
     return 0;
   }
   io.out(text + '\n');
