@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedEncodingError, createDecoder, parseContentEncoding } from './decode.ts';
 
 const text = Buffer.from('event: ping\ndata: {"type": "ping", "note": "héllo 🌍"}\n\n'.repeat(200));
 
-function run(encoding: string | undefined, body: Buffer, step: number, options = {}): Buffer {
+function run(encoding: string | undefined, body: Buffer, step: number, options: { batchBytes?: number; maxBufferedBytes?: number; maxOutputBytes?: number } = { batchBytes: 1 }): Buffer {
   const out: Uint8Array[] = [];
   const d = createDecoder(encoding, (b) => out.push(Buffer.from(b)), options);
   for (let i = 0; i < body.length; i += step) d.push(body.subarray(i, i + step));
@@ -25,16 +27,40 @@ describe('createDecoder', () => {
     for (const step of [1, 3, 64, 1 << 20]) {
       it(`${encoding} (${body.length} bytes) in ${step}-byte chunks decodes exactly`, () => {
         expect(run(encoding, body, step).equals(text)).toBe(true);
+        expect(run(encoding, body, step, { batchBytes: 100 }).equals(text)).toBe(true);
       });
     }
   }
 
-  it('decodes gzip chunk by chunk, not only at end()', () => {
+  it('decodes gzip chunk by chunk when not batching', () => {
     let seen = 0;
-    const d = createDecoder('gzip', (b) => (seen += b.byteLength));
+    const d = createDecoder('gzip', (b) => (seen += b.byteLength), { batchBytes: 1 });
     const gz = zlib.gzipSync(text);
     d.push(gz.subarray(0, gz.length - 8)); // everything but the trailer
     expect(seen).toBe(text.length);
+  });
+
+  it('gathers small compressed chunks into batches, and end() inflates the rest', () => {
+    // The API's shape: one gzip stream, a sync flush after each event.
+    const body = readFileSync(join(import.meta.dirname, 'testdata', 'docs-example.sse.gz'));
+    const plainLength = readFileSync(join(import.meta.dirname, 'testdata', 'docs-example.sse')).length;
+    let seen = 0;
+    const d = createDecoder('gzip', (b) => (seen += b.byteLength), { batchBytes: 150 });
+    d.push(body.subarray(0, 100));
+    expect(seen).toBe(0); // 100 < 150: held
+    d.push(body.subarray(100, 250));
+    expect(seen).toBeGreaterThan(0); // 250 ≥ 150: inflated
+    d.push(body.subarray(250, body.length - 1));
+    d.push(body.subarray(body.length - 1));
+    d.end();
+    expect(seen).toBe(plainLength);
+    // default batch (16 KiB): this small body waits for end()
+    seen = 0;
+    const e = createDecoder('gzip', (b) => (seen += b.byteLength));
+    e.push(body);
+    expect(seen).toBe(0);
+    e.end();
+    expect(seen).toBe(plainLength);
   });
 
   it('delivers what a cut stream holds without an error (gzip and br)', () => {

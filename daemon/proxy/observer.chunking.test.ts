@@ -1,7 +1,7 @@
 /**
  * Chunk-boundary robustness: every recorded stream (plain and its gzip copy) is cut into chunks at random
  * 10,000 times; each cutting must give exactly the observation of expected.json. The PRNG is seeded per run;
- * a failure names the seed and the cut offsets so it can be replayed.
+ * a failure names the seed, the cut offsets and the inflate batch size so it can be replayed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,8 +26,8 @@ function prng(seed: number): () => number {
   };
 }
 
-function observe(body: Buffer, cuts: number[], contentEncoding: string | undefined): Observation {
-  const obs = createObserver({ status: 200, contentType: 'text/event-stream; charset=utf-8', contentEncoding });
+function observe(body: Buffer, cuts: number[], contentEncoding: string | undefined, decodeBatchBytes?: number): Observation {
+  const obs = createObserver({ status: 200, contentType: 'text/event-stream; charset=utf-8', contentEncoding }, { decodeBatchBytes });
   let at = 0;
   for (const cut of [...cuts, body.length]) {
     obs.write(body.subarray(at, cut));
@@ -73,17 +73,21 @@ function randomCuts(body: Buffer, spots: number[], rand: () => number): number[]
 
 function checkChunkings(label: string, body: Buffer, encoding: string | undefined, want: Observation): void {
   const everyByte = Array.from({ length: body.length - 1 }, (_, i) => i + 1);
-  expect(observe(body, everyByte, encoding), `${label}: one byte per chunk`).toEqual(want);
+  expect(observe(body, everyByte, encoding, 1), `${label}: one byte per chunk`).toEqual(want);
+  expect(observe(body, everyByte, encoding), `${label}: one byte per chunk, default batching`).toEqual(want);
   const spots = hotSpots(body, encoding === 'gzip');
   expect(spots.length).toBeGreaterThan(5);
   for (let i = 0; i < RUNS; i++) {
     const seed = BASE_SEED + i;
-    const cuts = randomCuts(body, spots, prng(seed));
-    const got = observe(body, cuts, encoding);
+    const rand = prng(seed);
+    const cuts = randomCuts(body, spots, rand);
+    // gzip: mostly unbatched (every chunk boundary reaches the inflater), some with small batches
+    const batch = rand() < 0.8 ? 1 : 1 + Math.floor(rand() * 200);
+    const got = observe(body, cuts, encoding, batch);
     try {
       expect(got).toEqual(want);
     } catch (err) {
-      throw new Error(`${label}: chunking with seed ${seed} differs; cuts ${JSON.stringify(cuts)}\n${String(err)}`, { cause: err });
+      throw new Error(`${label}: chunking with seed ${seed} differs; batch ${batch}, cuts ${JSON.stringify(cuts)}\n${String(err)}`, { cause: err });
     }
   }
 }

@@ -9,8 +9,8 @@ const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as
 const names = Object.keys(expected);
 const SSE_CT = 'text/event-stream; charset=utf-8';
 
-function observe(body: Buffer, chunks: number[], contentEncoding?: string, contentType = SSE_CT): Observation {
-  const obs = createObserver({ status: 200, contentType, contentEncoding });
+function observe(body: Buffer, chunks: number[], contentEncoding?: string, contentType = SSE_CT, decodeBatchBytes?: number): Observation {
+  const obs = createObserver({ status: 200, contentType, contentEncoding }, { decodeBatchBytes });
   let at = 0;
   for (const cut of [...chunks, body.length]) {
     obs.write(body.subarray(at, cut));
@@ -38,6 +38,7 @@ describe('createObserver on the recorded streams', () => {
         ['br', zlib.brotliCompressSync(plain)],
       ] as const) {
         const everyByte = Array.from({ length: body.length - 1 }, (_, i) => i + 1);
+        expect(observe(body, everyByte, enc, SSE_CT, 1)).toEqual(want);
         expect(observe(body, everyByte, enc)).toEqual(want);
         expect(observe(body, [Math.floor(body.length / 2)], enc)).toEqual(want);
       }
@@ -88,7 +89,7 @@ describe('createObserver', () => {
     const corrupt = Buffer.concat([gz.subarray(0, 300), Buffer.from('garbage that is not deflate data at all'.repeat(4))]);
     const o = observe(corrupt, [50, 150, 310]);
     expect(o.parseError).toBeNull(); // not declared gzip: parsed as text (garbage lines are ignored)
-    const g = observe(corrupt, [50, 150, 310], 'gzip');
+    const g = observe(corrupt, [50, 150, 310], 'gzip', SSE_CT, 1);
     expect(g.parseError).not.toBeNull();
     expect(g).toMatchObject({ messageId: 'msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY', usage: { input_tokens: 25, output_tokens: 1 } });
     expect(observe(gz, [], 'compress').parseError).toBe('unsupported content-encoding: compress');

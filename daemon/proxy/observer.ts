@@ -64,7 +64,12 @@ const EMPTY: Omit<Observation, 'kind'> = {
   stopReason: null,
 };
 
-export function createObserver(input: ObserverInput): Observer {
+export interface ObserverOptions {
+  /** Compressed bytes gathered per inflate call (see decode.ts). Tests lower it to cover every boundary. */
+  decodeBatchBytes?: number;
+}
+
+export function createObserver(input: ObserverInput, options: ObserverOptions = {}): Observer {
   const kind = contentKind(input.contentType);
   if (kind === 'other') {
     const result: Observation = { kind, ...EMPTY };
@@ -104,7 +109,7 @@ export function createObserver(input: ObserverInput): Observer {
   };
 
   try {
-    decoder = createDecoder(input.contentEncoding, sink);
+    decoder = createDecoder(input.contentEncoding, sink, { batchBytes: options.decodeBatchBytes });
   } catch (err) {
     fail(err);
   }
