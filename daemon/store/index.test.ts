@@ -57,6 +57,20 @@ describe('store', () => {
     expect(await s2.getRequest(recs[777]?.id ?? '')).toEqual(recs[777]);
   });
 
+  it('reopening with nothing new does not rewrite the snapshot', async () => {
+    const dataDir = tempDir();
+    const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });
+    s.add(makeRecord());
+    await s.close();
+    const file = path.join(dataDir, 'cco.sqlite');
+    const before = fs.statSync(file);
+    const s2 = await open({ dataDir });
+    expect(fs.statSync(file).mtimeMs).toBe(before.mtimeMs);
+    expect((await s2.stats()).lastSnapshotAt).toBe(Math.round(before.mtimeMs));
+    expect((await s2.stats()).requests).toBe(1);
+    expect(listSegments(dataDir).length).toBe(1);
+  });
+
   it('replays an unsnapshotted journal exactly once (records also in the snapshot are not doubled)', async () => {
     const dataDir = tempDir();
     const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });

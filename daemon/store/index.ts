@@ -9,7 +9,9 @@
  * snapshots so the journal stays short.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { RequestPage, RequestQuery, RequestRecord, Summary, SummaryRange } from '../api/contract.ts';
+import { SNAPSHOT_FILE } from './db.ts';
 import { Journal } from './journal.ts';
 import type { LogLevel } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
@@ -86,6 +88,11 @@ class DurableStore implements Store {
     snap.unref();
     prune.unref();
     this.timers.push(snap, prune);
+  }
+
+  /** Records when the snapshot on disk was written (used when open() finds nothing to fold in). */
+  noteSnapshot(at: number): void {
+    this.lastSnapshotAt = Math.round(at);
   }
 
   add(record: RequestRecord): void {
@@ -220,8 +227,16 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       opts.log('error', `store: journal fsync failed: ${err.message}`),
     );
     const store = new DurableStore(opts, journal, worker);
-    await store.pruneOld();
-    await store.snapshot(); // folds the replayed journal into cco.sqlite and deletes it
+    const pruned = await store.pruneOld();
+    const snapshotFile = path.join(opts.dataDir, SNAPSHOT_FILE);
+    if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || !fs.existsSync(snapshotFile)) {
+      await store.snapshot(); // folds the replayed journal into cco.sqlite and deletes it
+    } else {
+      // Nothing new since the last snapshot (the segments held only records it already contains, or
+      // nothing): skip the export — it costs a full copy of the database in memory — and drop the segments.
+      journal.deleteUpTo(seq - 1);
+      store.noteSnapshot(fs.statSync(snapshotFile).mtimeMs);
+    }
     store.start();
     return store;
   } catch (err) {
