@@ -19,6 +19,7 @@ type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
 
 // Never read the developer's own config (pricing.json) or write to the real home.
 process.env.CCO_CONFIG_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-home-'));
 let fake: Fake;
 const dirs: string[] = [];
 
@@ -37,7 +38,7 @@ interface Proc {
 
 function runDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
-    env: { ...process.env, ANTHROPIC_API_KEY: '', ...env },
+    env: { ...process.env, ANTHROPIC_API_KEY: '', NO_BROWSER: '1', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -91,7 +92,7 @@ describe('daemon process', () => {
   it('rejects a bad flag with a plain message and exit code 2', async () => {
     const p = runDaemon(['--port', 'eighty']);
     expect(await p.exited).toBe(2);
-    expect(p.stderr()).toMatch(/^cco: --port: "eighty" is not a port number/);
+    expect(p.stderr()).toMatch(/--port.*"eighty"/);
   });
 
   it('loses no completed response when killed with SIGKILL during load', async () => {

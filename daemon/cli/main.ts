@@ -3,7 +3,7 @@
  * statusline` never loads express or sql.js). Errors are one line: `cco: <message>` — exit 2 for usage,
  * 1 for failures. The standalone bundle is built from this file.
  */
-import { ConfigError } from '../config/options.ts';
+import { ConfigError } from '../config/errors.ts';
 import { CliError, processIo, UsageError, type Io } from './common.ts';
 
 export const USAGE = `Usage: cco <command> [options]

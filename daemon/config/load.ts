@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { ConfigError } from './options.ts';
+import { ConfigError } from './errors.ts';
 import { platformDirs, type PlatformDirs } from './paths.ts';
 import { allowedText, checkValue, defaultConfig, FIELDS, fieldFor, parseText, SECTIONS, setValue, type CcoConfig, type Value } from './schema.ts';
 
