@@ -100,4 +100,14 @@ describe('.github/workflows', () => {
     expect(secretsIn('windows')).toEqual(['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_TENANT_ID']);
     for (const job of ['prepare', 'linux', 'daemon', 'publish']) expect(secretsIn(job), job).toEqual([]);
   });
+
+  it('every secret and pinned action is documented in docs/releasing.md', () => {
+    const docs = readFileSync(resolve(import.meta.dirname, '../docs/releasing.md'), 'utf8');
+    const texts = ['ci.yml', 'release.yml'].map((f) => readFileSync(resolve(dir, f), 'utf8')).join('\n');
+    const secrets = new Set([...texts.matchAll(/secrets\.(\w+)/g)].map((m) => m[1]!));
+    expect(secrets.size).toBeGreaterThan(0);
+    for (const name of secrets) expect(docs, name).toContain(`\`${name}\``);
+    const shas = new Set([...texts.matchAll(/uses: [\w./-]+@([0-9a-f]{40})/g)].map((m) => m[1]!));
+    for (const sha of shas) expect(docs, sha).toContain(sha);
+  });
 });
