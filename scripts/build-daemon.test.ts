@@ -1,0 +1,126 @@
+/**
+ * The standalone bundle, built for real and run from a directory with no node_modules anywhere above it:
+ * the CLI answers, the daemon proxies a request to a local fake upstream, the store worker (the bundle
+ * started as its own worker thread, sql.js with inline wasm) records it, and the record survives a restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDaemon } from './build-daemon.ts';
+
+const VERSION = '2026.1122.7';
+
+function hasNodeModulesAbove(dir: string): boolean {
+  for (let d = dir; ; d = join(d, '..')) {
+    if (existsSync(join(d, 'node_modules'))) return true;
+    if (join(d, '..') === d) return false;
+  }
+}
+
+function runToEnd(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...args], { env, cwd: join(file, '..') });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('npm run build:daemon', () => {
+  let dir: string;
+  let bundle: string;
+  let upstream: http.Server;
+  let upstreamUrl: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cco-bundle-'));
+    const built = await buildDaemon({ outfile: join(dir, 'build', 'cco-daemon.cjs'), version: VERSION });
+    expect(built.bytes).toBeGreaterThan(500_000);
+    mkdirSync(join(dir, 'alone'));
+    bundle = join(dir, 'alone', 'cco-daemon.cjs');
+    copyFileSync(built.outfile, bundle);
+    upstream = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_bundle' });
+        res.end(JSON.stringify({ id: 'msg_bundle', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 3 } }));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    upstream.closeAllConnections();
+    await new Promise((r) => upstream.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const env = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: join(dir, 'home'), NO_BROWSER: '1', XDG_CONFIG_HOME: join(dir, 'home', '.config') });
+
+  it('is one file that runs without node_modules and reports the baked-in version', async () => {
+    expect(hasNodeModulesAbove(join(dir, 'alone'))).toBe(false);
+    expect(readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const r = await runToEnd(bundle, ['version'], env());
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(VERSION);
+  });
+
+  it('runs the daemon: proxies, records through its own store worker, keeps the record across a restart', async () => {
+    const data = join(dir, 'data');
+    const start = async (): Promise<{ child: ChildProcess; port: number }> => {
+      const child = spawn(process.execPath, [bundle, 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], { env: env(), cwd: join(dir, 'alone') });
+      children.push(child);
+      let out = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        const onData = (d: Buffer): void => {
+          out += d.toString();
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.on('exit', (code) => reject(new Error(`daemon exited ${code}: ${out}`)));
+      });
+      return { child, port };
+    };
+    const stop = (child: ChildProcess): Promise<number | null> => new Promise((r) => {
+      child.on('exit', (code) => r(code));
+      child.kill('SIGTERM');
+    });
+
+    const first = await start();
+    const base = `http://127.0.0.1:${first.port}`;
+    const proxied = await fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-test-bundle', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(proxied.status).toBe(200);
+    expect(((await proxied.json()) as { id: string }).id).toBe('msg_bundle');
+
+    const token = readFileSync(join(data, 'token'), 'utf8').trim();
+    const list = async (b: string): Promise<Array<{ messageId: string; tokens: { input: number; output: number } }>> => {
+      const res = await fetch(`${b}/api/requests`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: Array<{ messageId: string; tokens: { input: number; output: number } }> }).items;
+    };
+    await expect.poll(async () => (await list(base)).length, { timeout: 5000 }).toBe(1);
+    expect((await list(base))[0]).toMatchObject({ messageId: 'msg_bundle', tokens: { input: 12, output: 3 } });
+    expect(await stop(first.child)).toBe(0);
+    expect(existsSync(join(data, 'cco.sqlite'))).toBe(true);
+
+    const second = await start();
+    const items = await list(`http://127.0.0.1:${second.port}`);
+    expect(items.map((i) => i.messageId)).toEqual(['msg_bundle']);
+    expect(await stop(second.child)).toBe(0);
+  }, 60_000);
+});
