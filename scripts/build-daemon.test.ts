@@ -4,7 +4,7 @@
  * started as its own worker thread, sql.js with inline wasm) records it, and the record survives a restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,8 +41,14 @@ describe('npm run build:daemon', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cco-bundle-'));
-    const built = await buildDaemon({ outfile: join(dir, 'build', 'cco-daemon.cjs'), version: VERSION });
+    const dashboardDir = join(dir, 'dashboard');
+    mkdirSync(join(dashboardDir, 'assets'), { recursive: true });
+    writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>CCO fixture dashboard</title>');
+    writeFileSync(join(dashboardDir, 'assets', 'app-1.js'), 'console.log("fixture asset");');
+    const built = await buildDaemon({ outfile: join(dir, 'build', 'cco-daemon.cjs'), version: VERSION, dashboardDir });
     expect(built.bytes).toBeGreaterThan(500_000);
+    expect(built.dashboardFiles).toBe(2);
+    expect(built.warnings).toEqual([]);
     mkdirSync(join(dir, 'alone'));
     bundle = join(dir, 'alone', 'cco-daemon.cjs');
     copyFileSync(built.outfile, bundle);
@@ -115,8 +121,17 @@ describe('npm run build:daemon', () => {
     };
     await expect.poll(async () => (await list(base)).length, { timeout: 5000 }).toBe(1);
     expect((await list(base))[0]).toMatchObject({ messageId: 'msg_bundle', tokens: { input: 12, output: 3 } });
+
+    // the embedded dashboard is served (and guarded by the token like the unbundled one)
+    const auth = { authorization: `Bearer ${token}` };
+    expect(await (await fetch(`${base}/`, { headers: auth })).text()).toContain('CCO fixture dashboard');
+    expect(await (await fetch(`${base}/assets/app-1.js`, { headers: auth })).text()).toBe('console.log("fixture asset");');
+    expect((await fetch(`${base}/assets/app-1.js`)).status).not.toBe(200);
+    const unpacked = () => readdirSync(tmpdir()).filter((n) => n.startsWith('cco-dashboard-')).length;
+    const before = unpacked();
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(join(data, 'cco.sqlite'))).toBe(true);
+    expect(unpacked()).toBe(before - 1); // its unpacked dashboard was removed at exit
 
     const second = await start();
     const items = await list(`http://127.0.0.1:${second.port}`);

@@ -9,10 +9,12 @@
  *   that does this (same exports: workerUrl(), startWorker(), WorkerLocation);
  * - sql.js: `loadSqlJs()` in `daemon/store/db.ts` reads `sql-wasm.wasm` from node_modules; in the bundle it
  *   uses `sql.js/dist/sql-wasm-inline.js` (the wasm embedded in the JS).
+ * - the dashboard: `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
+ *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
  * `import.meta.url` becomes this file's URL; the version is baked in as __CCO_VERSION__.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -48,11 +50,55 @@ const LOAD_SQLJS_INLINE = `export async function loadSqlJs(): Promise<SqlJsStati
 }
 `;
 
+const STATIC_DIR_FN = /function defaultStaticDir\(\): string \{[\s\S]*?\n\}\n/;
+const STATIC_DIR_EMBEDDED = `function defaultStaticDir(): string {
+  const names = Object.keys(__ccoDashboard);
+  if (names.length === 0) return __ccoPath.join(__ccoPath.dirname(__filename), 'public');
+  const dir = __ccoFs.mkdtempSync(__ccoPath.join(__ccoOs.tmpdir(), 'cco-dashboard-'));
+  for (const name of names) {
+    const file = __ccoPath.join(dir, ...name.split('/'));
+    __ccoFs.mkdirSync(__ccoPath.dirname(file), { recursive: true });
+    __ccoFs.writeFileSync(file, Buffer.from(__ccoDashboard[name]!, 'base64'));
+  }
+  process.once('exit', () => __ccoFs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+`;
+const STATIC_DIR_IMPORTS = `import * as __ccoFs from 'node:fs';
+import * as __ccoOs from 'node:os';
+import * as __ccoPath from 'node:path';
+import { files as __ccoDashboard } from 'cco-embedded-dashboard';
+`;
+
+/** Every file under `dir` as relative path (with /) → base64. */
+export function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(dir)) return out;
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out[relative(dir, full).split(sep).join('/')] = readFileSync(full).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
 /** Swaps the two source-tree-only pieces for their single-file versions; fails the build if they moved. */
-export function bundleOverrides(): Plugin {
+export function bundleOverrides(dashboard: Record<string, string>): Plugin {
   return {
     name: 'cco-bundle-overrides',
     setup(b) {
+      b.onResolve({ filter: /^cco-embedded-dashboard$/ }, () => ({ path: 'dashboard', namespace: 'cco-embed' }));
+      b.onLoad({ filter: /.*/, namespace: 'cco-embed' }, () => ({ contents: `export const files = ${JSON.stringify(dashboard)};`, loader: 'js' }));
+      b.onLoad({ filter: /[\\/]daemon[\\/]index\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!STATIC_DIR_FN.test(source)) {
+          return { errors: [{ text: 'daemon/index.ts: defaultStaticDir() not found; update scripts/build-daemon.ts (embedded dashboard)' }] };
+        }
+        return { contents: STATIC_DIR_IMPORTS + source.replace(STATIC_DIR_FN, STATIC_DIR_EMBEDDED), loader: 'ts' };
+      });
       b.onLoad({ filter: /[\\/]daemon[\\/]store[\\/]worker-url\.ts$/ }, () => ({ contents: WORKER_URL_FOR_BUNDLE, loader: 'ts' }));
       b.onLoad({ filter: /[\\/]daemon[\\/]store[\\/]db\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
@@ -69,12 +115,16 @@ export interface BuildDaemonOptions {
   outfile?: string;
   version?: string;
   minify?: boolean;
+  /** The built dashboard to embed; default daemon/public (npm run build:renderer). */
+  dashboardDir?: string;
 }
 
-export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outfile: string; bytes: number; warnings: string[] }> {
+export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outfile: string; bytes: number; warnings: string[]; dashboardFiles: number }> {
   const outfile = resolve(opts.outfile ?? resolve(root, 'dist', 'cco-daemon.cjs'));
   const version = opts.version ?? (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
   mkdirSync(dirname(outfile), { recursive: true });
+  const dashboard = readTree(opts.dashboardDir ?? resolve(root, 'daemon', 'public'));
+  const warnings = dashboard['index.html'] ? [] : ['no built dashboard (daemon/public/index.html): run `npm run build:renderer` first; the bundle will answer 503 at /'];
   const result = await build({
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
     outfile,
@@ -93,17 +143,17 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
     },
     // optional native speed-ups of ws; it falls back to JS without them
     external: ['bufferutil', 'utf-8-validate'],
-    plugins: [bundleOverrides()],
+    plugins: [bundleOverrides(dashboard)],
   });
   chmodSync(outfile, 0o755);
-  return { outfile, bytes: statSync(outfile).size, warnings: result.warnings.map((w) => w.text) };
+  return { outfile, bytes: statSync(outfile).size, warnings: [...warnings, ...result.warnings.map((w) => w.text)], dashboardFiles: Object.keys(dashboard).length };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   buildDaemon({ outfile: process.argv[2] }).then(
-    ({ outfile, bytes, warnings }) => {
+    ({ outfile, bytes, warnings, dashboardFiles }) => {
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(`${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MB)\n`);
+      process.stdout.write(`${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MB, dashboard: ${dashboardFiles} files)\n`);
     },
     (err: Error) => {
       process.stderr.write(`build:daemon failed: ${err.message}\n`);
