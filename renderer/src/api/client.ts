@@ -25,6 +25,12 @@ export class ApiError extends Error {
   }
 }
 
+export interface PrimeSpec {
+  summaries?: RangeQuery[];
+  requests?: RequestQuery[];
+  prices?: boolean;
+}
+
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export function localTimeZone(): string {
@@ -115,10 +121,12 @@ export class ApiClient {
    * Start the first requests of a view before React mounts, so network and first render overlap.
    * The first matching `summary()` / `requests()` / `prices()` call within a few seconds gets the response.
    */
-  prime(what: { summaries?: RangeQuery[]; requests?: RequestQuery[]; prices?: boolean }): void {
-    for (const q of what.summaries ?? []) this.#prime('/api/summary', summaryParams(q));
-    for (const q of what.requests ?? []) this.#prime('/api/requests', { ...q });
-    if (what.prices) this.#prime('/api/prices');
+  prime(specs: PrimeSpec | PrimeSpec[]): void {
+    for (const what of Array.isArray(specs) ? specs : [specs]) {
+      for (const q of what.summaries ?? []) this.#prime('/api/summary', summaryParams(q));
+      for (const q of what.requests ?? []) this.#prime('/api/requests', { ...q });
+      if (what.prices) this.#prime('/api/prices');
+    }
   }
 
   summary(q: RangeQuery, signal?: AbortSignal): Promise<Summary> {

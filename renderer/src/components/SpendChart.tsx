@@ -2,7 +2,7 @@
  * Spend over time, stacked by model or project (recharts). Sets the `cco:chart-rendered` performance mark
  * once the first chart with data is in the DOM (read by scripts/bench-renderer.ts).
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../../daemon/api/contract.ts';
 import { formatBucket, formatUsd, shortModel, shortProject } from '../format.ts';
@@ -41,6 +41,18 @@ export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by
   const ref = useRef<HTMLDivElement>(null);
   const name = (k: string) => (by === 'model' ? shortModel(k) : shortProject(k));
 
+  // Measure the width before paint so the first commit already draws the chart (no resize round trip).
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
   useEffect(() => {
     const el = ref.current;
     if (!el || performance.getEntriesByName('cco:chart-rendered').length > 0) return;
@@ -60,8 +72,9 @@ export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by
   }, [rows]);
 
   return (
-    <div ref={ref} className="chart" role="img" aria-label={`Spend over time by ${by}, ${summary.bucket}ly`} data-testid="spend-chart">
-      <BarChart responsive style={{ width: '100%', height }} data={rows} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
+    <div ref={ref} className="chart" style={{ height }} role="img" aria-label={`Spend over time by ${by}, ${summary.bucket}ly`} data-testid="spend-chart">
+      {width > 0 && (
+      <BarChart width={width} height={height} data={rows} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="var(--grid)" />
         <XAxis dataKey="label" tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--grid)" minTickGap={16} />
         <YAxis
@@ -80,6 +93,7 @@ export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by
           <Bar key={k} dataKey={k} stackId="spend" fill={colorAt(i)} isAnimationActive={false} name={k} />
         ))}
       </BarChart>
+      )}
     </div>
   );
 }

@@ -42,6 +42,13 @@ export function Dashboard() {
   const detailId = /^#\/requests\/(.+)$/.exec(hash)?.[1];
 
   useEffect(() => {
+    performance.mark('cco:dashboard-mounted');
+  }, []);
+  useEffect(() => {
+    if (s && performance.getEntriesByName('cco:summary-shown').length === 0) performance.mark('cco:summary-shown');
+  });
+
+  useEffect(() => {
     if (!client) return;
     const ac = new AbortController();
     client.prices(ac.signal).then(setPrices, () => setPrices(null));
