@@ -19,6 +19,7 @@ describe('build-app', () => {
   let files: string[];
   beforeAll(async () => {
     // Inside the repo so bare imports (express, ws, …) resolve from node_modules as they do in the app.
+    fs.mkdirSync(path.join(ROOT, 'out'), { recursive: true }); // absent in a clean checkout
     out = fs.mkdtempSync(path.join(ROOT, 'out', '.test-'));
     files = await buildApp({ outDir: out });
   }, 60_000);
