@@ -94,5 +94,8 @@ describe('electron-builder.yml', () => {
     const publish = load().publish as Record<string, unknown>;
     expect(publish).toMatchObject({ provider: 'github', releaseType: 'draft', vPrefixedTagName: true });
     expect(`${String(publish.owner)}/${String(publish.repo)}`).toBe(DEFAULT_RELEASE_REPO);
+    // the install scripts default to the same repository
+    expect(readFileSync(resolve(root, 'install.sh'), 'utf8')).toContain(`REPO="\${CCO_REPO:-${DEFAULT_RELEASE_REPO}}"`);
+    expect(readFileSync(resolve(root, 'install.ps1'), 'utf8')).toContain(`else { '${DEFAULT_RELEASE_REPO}' }`);
   });
 });
