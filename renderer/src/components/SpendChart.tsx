@@ -80,7 +80,7 @@ export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by
         <YAxis
           tick={{ fill: 'var(--muted)', fontSize: 11 }}
           stroke="var(--grid)"
-          width={56}
+          width={72}
           tickFormatter={(v: number) => formatUsd(Math.round(v * 1e9))}
         />
         <Tooltip
