@@ -101,15 +101,23 @@ class DurableStore implements Store {
       this.opts.log('error', `store: add after close, record ${String(record?.id)} dropped`);
       return;
     }
+    let line: string;
     try {
-      this.journal.append(JSON.stringify(record));
+      line = JSON.stringify(record);
+    } catch (err) {
+      this.dropped++;
+      this.opts.log('error', `store: record ${String(record?.id)} cannot be serialised: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      this.journal.append(line);
     } catch (err) {
       // Still handed to the worker below: it reaches the next snapshot unless the process dies first.
       this.dropped++;
       this.opts.log('error', `store: journal write failed for ${String(record?.id)}: ${(err as Error).message}`);
     }
     try {
-      this.worker.add(record);
+      this.worker.addLine(line);
       this.changes++;
     } catch (err) {
       this.dropped++;

@@ -44,8 +44,12 @@ export type CallMessage = {
   [K in CallType]: { type: K; id: number } & WorkerCalls[K]['args'];
 }[CallType];
 
-/** Main → worker. `add` is fire-and-forget (durability comes from the journal, ordering from postMessage). */
-export type WorkerInbound = { type: 'add'; record: RequestRecord } | CallMessage;
+/**
+ * Main → worker. `add-lines` is fire-and-forget (durability comes from the journal, ordering from
+ * postMessage): the journal's own JSON lines, batched per event-loop turn — cloning a few strings is much
+ * cheaper on the proxy thread than cloning one record object per request.
+ */
+export type WorkerInbound = { type: 'add-lines'; lines: string[] } | CallMessage;
 
 /** Worker → main. */
 export type WorkerOutbound =

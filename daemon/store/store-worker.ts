@@ -144,8 +144,8 @@ function call(m: CallMessage): void {
 }
 
 port.on('message', (m: WorkerInbound) => {
-  if (m.type === 'add') {
-    pending.push(m.record);
+  if (m.type === 'add-lines') {
+    for (const line of m.lines) pending.push(JSON.parse(line) as RequestRecord);
     if (pending.length >= BATCH_MAX) applyPending();
     else batchTimer ??= setTimeout(applyPending, BATCH_MS);
     return;

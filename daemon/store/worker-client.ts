@@ -3,7 +3,6 @@
  * matches replies by id, forwards the worker's log lines, and fails pending calls if the worker dies.
  */
 import type { Worker } from 'node:worker_threads';
-import type { RequestRecord } from '../api/contract.ts';
 import type { CallMessage, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
 
@@ -54,15 +53,33 @@ export class WorkerClient {
     return this.dead === null;
   }
 
-  /** Posts a record; ordered with respect to every other message. */
-  add(record: RequestRecord): void {
+  private lines: string[] = [];
+  private batchScheduled = false;
+
+  /**
+   * Queues a record (as its JSON line) for the worker; the queue is posted once per event-loop turn, and
+   * always before any call, so records stay ordered with respect to every other message.
+   */
+  addLine(line: string): void {
     if (this.dead) return;
-    const m: WorkerInbound = { type: 'add', record };
+    this.lines.push(line);
+    if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      setImmediate(() => this.postLines());
+    }
+  }
+
+  private postLines(): void {
+    this.batchScheduled = false;
+    if (this.lines.length === 0 || this.dead) return;
+    const m: WorkerInbound = { type: 'add-lines', lines: this.lines };
+    this.lines = [];
     this.worker.postMessage(m);
   }
 
   call<K extends keyof WorkerCalls>(type: K, args: WorkerCalls[K]['args']): Promise<WorkerCalls[K]['result']> {
     if (this.dead) return Promise.reject(this.dead);
+    this.postLines();
     const id = this.nextId++;
     const m = { ...args, type, id } as CallMessage;
     return new Promise((resolve, reject) => {
