@@ -19,3 +19,6 @@ function primed(client: ApiClient): ApiClient {
 export const initialClient: Promise<ApiClient> = window.cco
   ? bridge.daemon.info().then((info) => primed(new ApiClient(info)))
   : Promise.resolve(primed(new ApiClient({ baseUrl: window.location.origin, token: '' })));
+
+// Fetch the dashboard's code now too (App imports it lazily; the module is shared).
+if (view === 'dashboard') void import('./views/Dashboard.tsx');
