@@ -7,7 +7,7 @@
  * RSS after 10,000 streamed requests within 20 MB of its value after 1,000.
  * BENCH_SECONDS (default 5) sets the duration of each measurement.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +18,12 @@ import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 
-function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ANTHROPIC_API_KEY: '' } });
+function start(args: string[], ready: RegExp, tsx = true): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ANTHROPIC_API_KEY: '', NO_BROWSER: '1', CCO_CONFIG_DIR: path.join(os.tmpdir(), 'cco-bench-config') },
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -60,7 +64,9 @@ async function main() {
   const fake = await spawnFakeUpstream({ seed: 1, pingIntervalMs: 60_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-'));
   const bare = await start(['scripts/bare-proxy.ts', fake.url], /"port":(\d+)/);
-  const cco = await start(['daemon/entry-node.ts', '--port', '0', '--upstream', fake.url, '--data-dir', dataDir], /listening on (http:\/\/\S+)/);
+  // CCO as shipped: the standalone bundle (no tsx loader in the measured process).
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-daemon.ts'], { cwd: root, stdio: 'ignore' });
+  let cco = await start(['dist/cco-daemon.cjs', 'run', '--no-browser', '--port', '0', '--upstream', fake.url, '--data-dir', dataDir], /listening on (http:\/\/\S+)/, false);
   const targets = { direct: fake.url, bare: bare.url, cco: cco.url };
   try {
     console.log(`bench:proxy — ${seconds}s per cell, node ${process.version}, ${os.cpus().length} cores\n`);
@@ -90,17 +96,28 @@ async function main() {
     console.log(verdicts.join('\n') + '\n');
 
     // Memory: RSS after 1,000 and after 10,000 streamed requests through CCO.
-    await measure(cco.url, true, 16, undefined, 1000);
-    const rss1k = rssMb(cco.child.pid!);
-    await measure(cco.url, true, 16, undefined, 9000);
-    const rss10k = rssMb(cco.child.pid!);
+    // (a fresh daemon, so the first 1,000 are its first requests; RSS read after 1 s of quiet)
+    const settle = () => new Promise((r) => setTimeout(r, 1000));
+    const stopped = new Promise((r) => cco.child.once('exit', r));
+    cco.child.kill('SIGTERM');
+    await stopped;
+    const freshDir = path.join(dataDir, 'fresh');
+    const fresh = await start(['dist/cco-daemon.cjs', 'run', '--no-browser', '--port', '0', '--upstream', fake.url, '--data-dir', freshDir], /listening on (http:\/\/\S+)/, false);
+    cco = fresh;
+    await measure(fresh.url, true, 16, undefined, 1000);
+    await settle();
+    const rss1k = rssMb(fresh.child.pid!);
+    await measure(fresh.url, true, 16, undefined, 9000);
+    await settle();
+    const rss10k = rssMb(fresh.child.pid!);
     const growth = rss10k - rss1k;
     console.log(`CCO RSS after 1,000 streamed requests: ${rss1k.toFixed(1)} MB; after 10,000: ${rss10k.toFixed(1)} MB; growth ${growth.toFixed(1)} MB (target ≤ 20 MB) ${growth <= 20 ? 'OK' : 'MISS'}`);
   } finally {
+    const exited = cco.child.exitCode === null ? new Promise((r) => cco.child.once('exit', r)) : Promise.resolve();
     cco.child.kill('SIGTERM');
     bare.child.kill('SIGTERM');
     await fake.close();
-    await new Promise((r) => cco.child.once('exit', r));
+    await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
