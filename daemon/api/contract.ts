@@ -144,6 +144,8 @@ export interface Summary {
   byProject: SpendGroup[];
   /** Optional: spend per Claude Code session (top sessions in the range). Shown when present. */
   bySession?: SpendGroup[];
+  /** Set when the summary was narrowed to one session (`?session=`); every figure is that session's. */
+  session?: string;
   series: SeriesPoint[];
 }
 

@@ -10,17 +10,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RequestPage, RequestQuery, RequestRecord, Summary, SummaryRange } from '../api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
 import { SNAPSHOT_FILE } from './db.ts';
 import { Journal } from './journal.ts';
 import type { LogLevel } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
+import type { SummaryQuery } from './summary.ts';
 import { journalBytes, listSegments } from './segments.ts';
 import { WorkerClient } from './worker-client.ts';
 import type { WorkerLocation } from './worker-url.ts';
 
 export { workerUrl, type WorkerLocation } from './worker-url.ts';
 export type { RepriceUpdate } from './queries.ts';
+export type { SummaryQuery } from './summary.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -48,7 +50,7 @@ export interface Store {
   add(record: RequestRecord): void;
   /** Resolves once every record add()ed so far is fsynced AND applied in the worker. */
   flush(): Promise<void>;
-  summary(q: { range: SummaryRange | 'custom'; tz: string; from?: number; to?: number; now?: number }): Promise<Summary>;
+  summary(q: SummaryQuery): Promise<Summary>;
   listRequests(q: RequestQuery): Promise<RequestPage>;
   getRequest(id: string): Promise<RequestRecord | null>;
   scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }>;
@@ -130,7 +132,7 @@ class DurableStore implements Store {
     await this.worker.call('flush', {});
   }
 
-  summary(q: { range: SummaryRange | 'custom'; tz: string; from?: number; to?: number; now?: number }): Promise<Summary> {
+  summary(q: SummaryQuery): Promise<Summary> {
     return this.worker.call('summary', { query: q });
   }
 

@@ -5,6 +5,8 @@ import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from './db.ts';
 import { openStore } from './index.ts';
 import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.ts';
+import { Interner } from './interner.ts';
+import { RowWriter } from './rows.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 const tables = (db: { exec: (s: string) => { values: unknown[][] }[] }): unknown[] =>
@@ -20,7 +22,7 @@ describe('migrations', () => {
     const db = new SQL.Database();
     expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(getMeta(db, 'schema_version')).toBe(String(SCHEMA_VERSION));
-    expect(tables(db)).toEqual(['meta', 'requests', 'rollups', 'strings']);
+    expect(tables(db)).toEqual(['meta', 'requests', 'rollups', 'session_rollups', 'strings']);
     expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION }); // idempotent
     db.close();
   });
@@ -58,6 +60,38 @@ describe('migrations', () => {
     migrate(db);
     db.run("UPDATE meta SET value = '999' WHERE key = 'schema_version'");
     expect(() => migrate(db)).toThrow(/newer than this CCO supports/);
+    db.close();
+  });
+
+  it('1 → 2 backfills session_rollups from the stored requests exactly as inserts maintain them', () => {
+    const db = new SQL.Database();
+    migrate(db);
+    const writer = new RowWriter(db, new Interner(db));
+    const t = Date.UTC(2026, 4, 1, 7, 10);
+    const records = [
+      makeRecord({ startedAt: t, sessionId: 's1', model: 'm1', costNanoUsd: 10 }),
+      makeRecord({ startedAt: t + 60_000, sessionId: 's1', model: 'm1', costNanoUsd: null }),
+      makeRecord({ startedAt: t + 120_000, sessionId: 's1', model: null, modelRequested: 'm-req', costNanoUsd: 3 }),
+      makeRecord({ startedAt: t + 3_600_000, sessionId: null, project: null, costNanoUsd: 5, billable: false }),
+      makeRecord({ startedAt: t + 7_200_000, sessionId: 's2', costNanoUsd: null, billable: false }),
+    ];
+    writer.insertMany(records, (_r, e) => {
+      throw e;
+    });
+    writer.free();
+    const cells = (): unknown[][] => db.exec('SELECT * FROM session_rollups ORDER BY 1, 2, 3, 4')[0]?.values ?? [];
+    const maintained = cells();
+    expect(maintained).toHaveLength(4);
+    const h7 = Date.UTC(2026, 4, 1, 7);
+    expect(maintained.slice(0, 2)).toEqual([
+      [h7, 's1', 'm-req', '/home/u/proj', 1, 3, 0, 100, 10, 20, 30, 40, 50],
+      [h7, 's1', 'm1', '/home/u/proj', 2, 10, 1, 200, 20, 40, 60, 80, 100],
+    ]);
+    expect(maintained[2]?.slice(0, 7)).toEqual([h7 + 3_600_000, '', 'claude-sonnet-4-5', '', 1, 5, 0]);
+    db.run('DROP TABLE session_rollups');
+    db.run("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    expect(migrate(db)).toEqual({ from: 1, to: SCHEMA_VERSION });
+    expect(cells()).toEqual(maintained);
     db.close();
   });
 

@@ -82,6 +82,36 @@ export const MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (hour_start_ms, model, project)
     ) WITHOUT ROWID`);
   },
+  // 1 → 2: per-session rollups (hour × session × model × project), so per-session summaries and the
+  // session filter of /api/summary never scan `requests`. Backfilled from the detail rows still kept
+  // (hours already past retention have no detail left: their sessions cannot be recovered).
+  (db) => {
+    db.run(`CREATE TABLE session_rollups (
+      hour_start_ms INTEGER NOT NULL,
+      session TEXT NOT NULL,
+      model TEXT NOT NULL,
+      project TEXT NOT NULL,
+      requests INTEGER NOT NULL DEFAULT 0,
+      cost_nano_usd INTEGER NOT NULL DEFAULT 0,
+      unpriced_requests INTEGER NOT NULL DEFAULT 0,
+      cache_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+      ${TOKEN_COLUMNS},
+      PRIMARY KEY (hour_start_ms, session, model, project)
+    ) WITHOUT ROWID`);
+    db.run('CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms)');
+    db.run(`INSERT INTO session_rollups
+      SELECT (r.started_at / ${3_600_000}) * ${3_600_000}, COALESCE(s.value, ''), COALESCE(m.value, mr.value, ''),
+        COALESCE(p.value, ''), COUNT(*), SUM(COALESCE(r.cost_nano_usd, 0)),
+        SUM(CASE WHEN r.billable = 1 AND r.cost_nano_usd IS NULL THEN 1 ELSE 0 END), SUM(r.cache_savings_nano_usd),
+        SUM(r.input_tokens), SUM(r.cache_write_5m_tokens), SUM(r.cache_write_1h_tokens), SUM(r.cache_read_tokens),
+        SUM(r.output_tokens)
+      FROM requests r
+        LEFT JOIN strings s ON s.id = r.session_id
+        LEFT JOIN strings m ON m.id = r.model
+        LEFT JOIN strings mr ON mr.id = r.model_requested
+        LEFT JOIN strings p ON p.id = r.project
+      GROUP BY 1, 2, 3, 4`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,7 +4,7 @@
 import type { Database, ParamsObject, SqlValue } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord } from '../api/contract.ts';
 import type { Interner } from './interner.ts';
-import { rowToRecord, rollupKey, type RowWriter } from './rows.ts';
+import { rowToRecord, rollupKey, sessionKey, type RowWriter } from './rows.ts';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -154,6 +154,7 @@ export function applyReprice(db: Database, writer: RowWriter, updates: readonly 
       const isUnpriced = old.billable && u.costNanoUsd === null ? 1 : 0;
       writer.applyDelta({
         key: rollupKey(old),
+        session: sessionKey(old),
         requests: 0,
         cost: (u.costNanoUsd ?? 0) - (old.costNanoUsd ?? 0),
         unpriced: isUnpriced - wasUnpriced,

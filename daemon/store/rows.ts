@@ -114,23 +114,30 @@ export function rollupKey(r: { startedAt: number; model: string | null; modelReq
   return [Math.floor(r.startedAt / HOUR_MS) * HOUR_MS, r.model ?? r.modelRequested ?? '', r.project ?? ''];
 }
 
-const ROLLUP_UPSERT = `INSERT INTO rollups (hour_start_ms, model, project, requests, cost_nano_usd, unpriced_requests,
-    cache_savings_nano_usd, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (hour_start_ms, model, project) DO UPDATE SET
-    requests = requests + excluded.requests,
-    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
-    unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-    cache_savings_nano_usd = cache_savings_nano_usd + excluded.cache_savings_nano_usd,
-    input_tokens = input_tokens + excluded.input_tokens,
-    cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
-    cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-    cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-    output_tokens = output_tokens + excluded.output_tokens`;
+const ROLLUP_COUNTERS = [
+  'requests', 'cost_nano_usd', 'unpriced_requests', 'cache_savings_nano_usd', 'input_tokens', 'cache_write_5m_tokens',
+  'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens',
+] as const;
 
-/** Deltas to add to one rollup cell. */
+/** UPSERT adding the counters of one delta into the cell keyed by `keys` (rollups and session_rollups). */
+function rollupUpsert(table: string, keys: readonly string[]): string {
+  const cols = [...keys, ...ROLLUP_COUNTERS];
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
+    ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${ROLLUP_COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+}
+
+const ROLLUP_UPSERT = rollupUpsert('rollups', ['hour_start_ms', 'model', 'project']);
+const SESSION_ROLLUP_UPSERT = rollupUpsert('session_rollups', ['hour_start_ms', 'session', 'model', 'project']);
+
+/** Session part of the session rollup key: '' stands for unknown. */
+export function sessionKey(r: { sessionId: string | null }): string {
+  return r.sessionId ?? '';
+}
+
+/** Deltas to add to one rollup cell (and to its session rollup cell). */
 export interface RollupDelta {
   key: [number, string, string];
+  session: string;
   requests: number;
   cost: number;
   unpriced: number;
@@ -141,6 +148,7 @@ export interface RollupDelta {
 export function recordDelta(r: RequestRecord): RollupDelta {
   return {
     key: rollupKey(r),
+    session: sessionKey(r),
     requests: 1,
     cost: r.costNanoUsd ?? 0,
     unpriced: r.billable && r.costNanoUsd === null ? 1 : 0,
@@ -153,6 +161,7 @@ export function recordDelta(r: RequestRecord): RollupDelta {
 export class RowWriter {
   private readonly insertStmt: Statement;
   private readonly rollupStmt: Statement;
+  private readonly sessionRollupStmt: Statement;
 
   constructor(
     private readonly db: Database,
@@ -162,6 +171,7 @@ export class RowWriter {
       `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
     );
     this.rollupStmt = db.prepare(ROLLUP_UPSERT);
+    this.sessionRollupStmt = db.prepare(SESSION_ROLLUP_UPSERT);
   }
 
   /**
@@ -197,13 +207,17 @@ export class RowWriter {
     return inserted;
   }
 
-  /** Adds a delta to a rollup cell (caller owns the transaction). */
+  /** Adds a delta to a rollup cell and to its session rollup cell (caller owns the transaction). */
   applyDelta(d: RollupDelta): void {
-    this.rollupStmt.run([...d.key, d.requests, d.cost, d.unpriced, d.savings, ...d.tokens]);
+    const counters = [d.requests, d.cost, d.unpriced, d.savings, ...d.tokens];
+    this.rollupStmt.run([...d.key, ...counters]);
+    const [hour, model, project] = d.key;
+    this.sessionRollupStmt.run([hour, d.session, model, project, ...counters]);
   }
 
   free(): void {
     this.insertStmt.free();
     this.rollupStmt.free();
+    this.sessionRollupStmt.free();
   }
 }

@@ -114,3 +114,70 @@ describe('summary', () => {
     await expect(store.summary({ range: 'custom', tz: 'UTC', from: 5 })).rejects.toThrow(/from < to/);
   });
 });
+
+describe('summary per session (session_rollups)', () => {
+  let store: Store;
+  const NOW2 = Z('2026-05-20T18:00:00Z');
+  const rec = (at: string, over: Partial<RequestRecord>): RequestRecord =>
+    makeRecord({ startedAt: Z(at), cacheSavingsNanoUsd: 7, ...over });
+  const records = [
+    rec('2026-05-20T09:10:00Z', { sessionId: 's-a', model: 'A', project: '/p1', costNanoUsd: 100 }),
+    rec('2026-05-20T09:40:00Z', { sessionId: 's-a', model: 'B', project: '/p1', costNanoUsd: 30 }),
+    rec('2026-05-20T11:00:00Z', { sessionId: 's-a', model: 'A', project: '/p2', costNanoUsd: null }), // unpriced
+    rec('2026-05-20T10:00:00Z', { sessionId: 's-b', model: 'A', project: '/p1', costNanoUsd: 500 }),
+    rec('2026-05-20T10:05:00Z', { sessionId: null, model: 'A', project: '/p1', costNanoUsd: 1 }),
+    rec('2026-05-18T10:00:00Z', { sessionId: 's-old', model: 'A', project: '/p1', costNanoUsd: 9 }),
+    rec('2026-05-19T23:30:00Z', { sessionId: 's-a', model: 'A', project: '/p1', costNanoUsd: 4 }), // yesterday in UTC
+  ];
+
+  beforeAll(async () => {
+    store = await openStore({ dataDir: tempDir(), retentionDays: 36_500, log: () => undefined });
+    for (const r of records) store.add(r);
+    await store.flush();
+  });
+  afterAll(() => store.close());
+
+  it('bySession lists the sessions of the range, costliest first, with every counter', async () => {
+    const s = await store.summary({ range: 'today', tz: 'UTC', now: NOW2 });
+    expect(s.bySession?.map((g) => [g.key, g.costNanoUsd, g.requests, g.unpricedRequests])).toEqual([
+      ['s-b', 500, 1, 0], ['s-a', 130, 3, 1], ['(none)', 1, 1, 0],
+    ]);
+    expect(s.bySession?.[1]).toMatchObject({ cacheSavingsNanoUsd: 21, tokens: { input: 30, cacheWrite5m: 60, cacheWrite1h: 90, cacheRead: 120, output: 150 } });
+    const sum = (s.bySession ?? []).reduce((a, g) => a + g.costNanoUsd, 0);
+    expect(sum).toBe(s.totals.costNanoUsd);
+    const week = await store.summary({ range: '7d', tz: 'UTC', now: NOW2 });
+    expect(week.bySession?.map((g) => g.key)).toEqual(['s-b', 's-a', 's-old', '(none)']);
+    expect(week.bySession?.find((g) => g.key === 's-a')?.costNanoUsd).toBe(134);
+  });
+
+  it('session narrows totals, groups and series to one session', async () => {
+    const s = await store.summary({ range: 'today', tz: 'UTC', now: NOW2, session: 's-a' });
+    expect(s.session).toBe('s-a');
+    expect(s.totals).toMatchObject({ requests: 3, costNanoUsd: 130, unpricedRequests: 1, cacheSavingsNanoUsd: 21 });
+    expect(s.byModel.map((g) => [g.key, g.costNanoUsd])).toEqual([['A', 100], ['B', 30]]);
+    expect(s.byProject.map((g) => [g.key, g.requests])).toEqual([['/p1', 2], ['/p2', 1]]);
+    expect(s.bySession?.map((g) => g.key)).toEqual(['s-a']);
+    expect(s.series[9]).toMatchObject({ costNanoUsd: 130, requests: 2, byModel: { A: 100, B: 30 } });
+    expect(s.series.reduce((a, p) => a + p.requests, 0)).toBe(3);
+  });
+
+  it('range all with a session starts at that session’s first day; unknown sessions are empty', async () => {
+    const all = await store.summary({ range: 'all', tz: 'UTC', now: NOW2, session: 's-a' });
+    expect(all.from).toBe('2026-05-19T00:00:00.000Z');
+    expect(all.totals).toMatchObject({ requests: 4, costNanoUsd: 134 });
+    const none = await store.summary({ range: 'all', tz: 'UTC', now: NOW2, session: '(none)' });
+    expect(none.totals).toMatchObject({ requests: 1, costNanoUsd: 1 });
+    const unknown = await store.summary({ range: 'all', tz: 'UTC', now: NOW2, session: 'nope' });
+    expect(unknown.totals.requests).toBe(0);
+    expect(unknown.bySession).toEqual([]);
+  });
+
+  it('repricing moves cost and unpriced counts in the session cells too', async () => {
+    const target = records[2]!;
+    await store.applyReprice([{ id: target.id, costNanoUsd: 70, priceVersion: 'v2', cacheSavingsNanoUsd: 7, unpricedReason: null }]);
+    const s = await store.summary({ range: 'today', tz: 'UTC', now: NOW2, session: 's-a' });
+    expect(s.totals).toMatchObject({ requests: 3, costNanoUsd: 200, unpricedRequests: 0 });
+    const whole = await store.summary({ range: 'today', tz: 'UTC', now: NOW2 });
+    expect(whole.bySession?.find((g) => g.key === 's-a')?.costNanoUsd).toBe(200);
+  });
+});

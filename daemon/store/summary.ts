@@ -7,6 +7,10 @@
  * Asia/Kolkata (+5:30) or Asia/Kathmandu (+5:45) an hour straddling local midnight is counted wholly in
  * one day (the approximation DESIGN.md allows).
  *
+ * Per-session figures come from `session_rollups` (hour × session × model × project, same counters):
+ * `bySession` lists the top sessions of the range, and `session` narrows the whole summary (totals, groups,
+ * series) to one session; with `range: 'all'` the range then starts at that session's first day.
+ *
  * Ranges (in the caller's IANA zone): today = local midnight → now (hour buckets); 7d / 30d = local
  * midnight 6 / 29 days ago → now; month = local first of the month → now; all = local midnight of the
  * first day with data → now; custom = [from, to) (hour buckets up to 48 h, day buckets beyond).
@@ -31,7 +35,12 @@ export interface SummaryQuery {
   from?: number;
   to?: number;
   now?: number;
+  /** Narrow everything to one Claude Code session ("(none)" = requests without a session). */
+  session?: string;
 }
+
+/** At most this many sessions in `bySession` (the costliest of the range). */
+export const TOP_SESSIONS = 50;
 
 const HALF_HOUR = HOUR_MS / 2;
 
@@ -81,7 +90,7 @@ export function resolveRange(
     case 'month':
       return { from: startOfMonthContaining(now, q.tz), to: now, bucket: 'day' };
     case 'all': {
-      const first = earliestRollupHour(db);
+      const first = q.session === undefined ? earliestRollupHour(db) : earliestSessionHour(db, sessionParam(q.session));
       const from = startOfDayContaining(first === null ? now : Math.min(first + HALF_HOUR, now), q.tz);
       return { from, to: now, bucket: 'day' };
     }
@@ -97,13 +106,39 @@ export function resolveRange(
   }
 }
 
-function readCells(db: Database, from: number, to: number): Cell[] {
-  const stmt = db.prepare(`SELECT hour_start_ms, model, project, requests, cost_nano_usd, unpriced_requests,
-      cache_savings_nano_usd, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens
-    FROM rollups WHERE hour_start_ms >= ? AND hour_start_ms < ?`);
+/** Stored session key for a query value: "(none)" means requests without a session (''). */
+function sessionParam(session: string): string {
+  return session === NONE_KEY ? '' : session;
+}
+
+function earliestSessionHour(db: Database, session: string): number | null {
+  const v = db.exec('SELECT MIN(hour_start_ms) FROM session_rollups WHERE session = ?', [session])[0]?.values[0]?.[0];
+  return v === null || v === undefined ? null : Number(v);
+}
+
+const COUNTER_COLUMNS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens,
+  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens`;
+
+function totalsAt(n: (i: number) => number, i: number): SpendTotals {
+  return {
+    requests: n(i),
+    costNanoUsd: n(i + 1),
+    unpricedRequests: n(i + 2),
+    cacheSavingsNanoUsd: n(i + 3),
+    tokens: { input: n(i + 4), cacheWrite5m: n(i + 5), cacheWrite1h: n(i + 6), cacheRead: n(i + 7), output: n(i + 8) },
+  };
+}
+
+function readCells(db: Database, from: number, to: number, session: string | undefined): Cell[] {
+  const stmt =
+    session === undefined
+      ? db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
+          FROM rollups WHERE hour_start_ms >= ? AND hour_start_ms < ?`)
+      : db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
+          FROM session_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? AND session = ?`);
   const cells: Cell[] = [];
   try {
-    stmt.bind([from - HALF_HOUR, to]);
+    stmt.bind(session === undefined ? [from - HALF_HOUR, to] : [from - HALF_HOUR, to, sessionParam(session)]);
     while (stmt.step()) {
       const v = stmt.get().map((x) => (typeof x === 'number' ? x : String(x ?? '')));
       const n = (i: number): number => Number(v[i] ?? 0);
@@ -111,19 +146,33 @@ function readCells(db: Database, from: number, to: number): Cell[] {
         hour: n(0),
         model: String(v[1]) || NONE_KEY,
         project: String(v[2]) || NONE_KEY,
-        totals: {
-          requests: n(3),
-          costNanoUsd: n(4),
-          unpricedRequests: n(5),
-          cacheSavingsNanoUsd: n(6),
-          tokens: { input: n(7), cacheWrite5m: n(8), cacheWrite1h: n(9), cacheRead: n(10), output: n(11) },
-        },
+        totals: totalsAt(n, 3),
       });
     }
   } finally {
     stmt.free();
   }
   return cells;
+}
+
+/** The costliest sessions of [from, to) (same hour rule as the cells), '' shown as "(none)". */
+function readSessions(db: Database, from: number, to: number, session: string | undefined, limit: number): SpendGroup[] {
+  const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(${c.trim()})`).join(', ');
+  const stmt = db.prepare(`SELECT session, ${sums} FROM session_rollups
+    WHERE hour_start_ms >= ? AND hour_start_ms < ?${session === undefined ? '' : ' AND session = ?'}
+    GROUP BY session ORDER BY SUM(cost_nano_usd) DESC, SUM(requests) DESC, session ASC LIMIT ?`);
+  const groups: SpendGroup[] = [];
+  try {
+    stmt.bind(session === undefined ? [from - HALF_HOUR, to, limit] : [from - HALF_HOUR, to, sessionParam(session), limit]);
+    while (stmt.step()) {
+      const v = stmt.get();
+      const n = (i: number): number => Number(v[i] ?? 0);
+      groups.push({ key: String(v[0] ?? '') || NONE_KEY, ...totalsAt(n, 1) });
+    }
+  } finally {
+    stmt.free();
+  }
+  return groups;
 }
 
 /** Bucket start instants covering [from, to), and a function mapping an instant to its bucket index. */
@@ -157,7 +206,7 @@ function sortGroups(m: Map<string, SpendTotals>): SpendGroup[] {
 
 export function buildSummary(db: Database, q: SummaryQuery): Summary {
   const { from, to, bucket } = resolveRange(db, q);
-  const cells = readCells(db, from, to);
+  const cells = readCells(db, from, to, q.session);
   const { starts, indexOf } = buckets(from, to, bucket, q.tz);
   const series: SeriesPoint[] = starts.map((t) => ({
     t: new Date(t).toISOString(),
@@ -198,6 +247,8 @@ export function buildSummary(db: Database, q: SummaryQuery): Summary {
     totals,
     byModel: sortGroups(byModel),
     byProject: sortGroups(byProject),
+    bySession: readSessions(db, from, to, q.session, TOP_SESSIONS),
+    ...(q.session === undefined ? {} : { session: q.session }),
     series,
   };
 }
