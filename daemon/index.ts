@@ -14,6 +14,7 @@ import { createDaemonServer } from './api/server.ts';
 import { platformDirs } from './config/paths.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPricer, loadPriceOverrides, type Pricer } from './pricing/index.ts';
+import { repriceStored } from './pricing/reprice-stored.ts';
 import { createProxyHandler, createUpstreamAgent } from './proxy/forward.ts';
 import { buildRecord } from './proxy/record.ts';
 import { openStore, type Store } from './store/index.ts';
@@ -152,7 +153,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const dataDir = path.resolve(options.dataDir ?? platformDirs().dataDir);
   ensurePrivateDir(dataDir);
   const token = options.token ?? loadOrCreateToken(dataDir);
-  const pricer = options.pricer ?? loadPricer(options.configDir ?? platformDirs().configDir, log);
+  const configDir = options.configDir ?? platformDirs().configDir;
+  let pricer = options.pricer ?? loadPricer(configDir, log);
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   const startedAt = Date.now();
 
@@ -182,7 +184,20 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       options.onRecord?.(record);
     },
   });
-  const app = createApiApp({ policy, store, pricer, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware });
+  // Serialised so two reprice runs never interleave their page writes.
+  let repricing: Promise<unknown> = Promise.resolve();
+  const repriceAll = (since: number | undefined) => {
+    const run = repricing.then(async () => {
+      const next = options.pricer ?? loadPricer(configDir, log);
+      const report = await repriceStored(store, next, { since });
+      pricer = next;
+      log.info('repriced stored requests', { ...report });
+      return report;
+    });
+    repricing = run.catch(() => undefined);
+    return run;
+  };
+  const app = createApiApp({ policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware });
   const server = createDaemonServer({ api: app, proxy, live });
 
   let port: number;

@@ -16,7 +16,10 @@ import { detailOf } from './detail.ts';
 export interface ApiDeps {
   policy: TrustPolicy;
   store: Store;
-  pricer: Pricer;
+  /** The active pricer (it changes when `POST /api/reprice` reloads pricing.json). */
+  pricer: () => Pricer;
+  /** Reload the price table + overrides, reprice stored rows, make the new table active. */
+  reprice?: (since: number | undefined) => Promise<unknown>;
   version: string;
   startedAt: number;
   /** Built renderer (index.html + assets); may be missing in a source checkout that was not built. */
@@ -31,7 +34,7 @@ function apiError(res: Response, status: number, type: string, message: string) 
 }
 
 export function createApiApp(deps: ApiDeps): express.Express {
-  const { policy, store, pricer } = deps;
+  const { policy, store } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -96,10 +99,22 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/requests/:id', async (req, res) => {
     const record = await store.getRequest(req.params.id!);
     if (!record) return apiError(res, 404, 'not_found_error', `No request with id ${req.params.id}`);
-    res.json(detailOf(record, pricer) satisfies RequestDetail);
+    res.json(detailOf(record, deps.pricer()) satisfies RequestDetail);
   });
   api.get('/prices', (_req, res) => {
-    res.json(pricer.table());
+    res.json(deps.pricer().table());
+  });
+  api.post('/reprice', async (req, res) => {
+    const since = req.query.since === undefined ? undefined : Number(req.query.since);
+    if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) {
+      return apiError(res, 400, 'invalid_request_error', 'since: epoch milliseconds expected');
+    }
+    if (!deps.reprice) return apiError(res, 501, 'api_error', 'Repricing is not available in this daemon');
+    try {
+      res.json(await deps.reprice(since));
+    } catch (err) {
+      apiError(res, 400, 'invalid_request_error', (err as Error).message);
+    }
   });
   api.use((_req, res) => apiError(res, 404, 'not_found_error', 'Unknown API route'));
   app.use('/api', api);

@@ -24,6 +24,7 @@ Setup
   config show | get KEY | set KEY VALUE | path
   credentials store [NAME] [KEY] | list | delete [NAME]
   install-service | uninstall-service  start the daemon at login (systemd user unit / launchd agent)
+  reprice [--since DATE]               recompute stored costs after a price change (rows changed, delta)
   update [--check] [--yes] [--channel stable|beta]
   version
 `;
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   setup: async () => (await import('./claude.ts')).setupCommand,
   statusline: async () => (await import('./statusline.ts')).statuslineCommand,
   tui: async () => (await import('./tui.ts')).tuiCommand,
+  reprice: async () => (await import('./reprice.ts')).repriceCommand,
   update: async () => (await import('./maintenance.ts')).updateCommand,
   'install-service': async () => (await import('./maintenance.ts')).installServiceCommand,
   'uninstall-service': async () => (await import('./maintenance.ts')).uninstallServiceCommand,
