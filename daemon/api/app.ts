@@ -12,6 +12,7 @@ import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { Logger } from '../log.ts';
 import { detailOf } from './detail.ts';
+import { exportHandler } from './export.ts';
 
 export interface ApiDeps {
   policy: TrustPolicy;
@@ -96,6 +97,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
     res.json(await store.listRequests(q.data));
   });
+  api.get('/export.csv', exportHandler(store, 'csv', deps.log));
+  api.get('/export.json', exportHandler(store, 'json', deps.log));
   api.get('/requests/:id', async (req, res) => {
     const record = await store.getRequest(req.params.id!);
     if (!record) return apiError(res, 404, 'not_found_error', `No request with id ${req.params.id}`);

@@ -19,6 +19,8 @@ export const summaryQuery = z
     tz: z.string().default('UTC').refine(validTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' }),
     from: epochMs.optional(),
     to: epochMs.optional(),
+    /** Narrow the summary to one Claude Code session ("(none)" = requests without one). */
+    session: z.string().min(1).optional(),
   })
   .refine((q) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to), {
     message: 'range=custom needs from < to (epoch milliseconds)',
@@ -34,6 +36,28 @@ export const requestsQuery = z.object({
   cursor: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 }) satisfies z.ZodType<RequestQuery, unknown>;
+
+/**
+ * GET /api/export.{csv,json}: the filters of /api/requests (no cursor), optionally a summary `range` in `tz`
+ * (intersected with from/to), and `limit` = at most that many rows (default: all of them).
+ */
+export const exportQuery = z
+  .object({
+    model: z.string().min(1).optional(),
+    project: z.string().min(1).optional(),
+    session: z.string().min(1).optional(),
+    state: z.enum(REQUEST_STATES as [RequestState, ...RequestState[]]).optional(),
+    from: epochMs.optional(),
+    to: epochMs.optional(),
+    range: z.enum(['today', '7d', '30d', 'month', 'all', 'custom'] satisfies (SummaryRange | 'custom')[]).optional(),
+    tz: z.string().default('UTC').refine(validTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' }),
+    limit: z.coerce.number().int().min(1).optional(),
+  })
+  .refine((q) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to), {
+    message: 'range=custom needs from < to (epoch milliseconds)',
+  });
+
+export type ExportQuery = z.infer<typeof exportQuery>;
 
 /** First issue of a zod error as "field: message". */
 export function describeZodError(err: z.ZodError): string {
