@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import type { RequestPage, Summary } from '../api/contract.ts';
+import type { Summary } from '../api/contract.ts';
 import { findDaemon, formatUsd, type Io } from './common.ts';
 
 export const NEUTRAL = 'CCO: not running';
@@ -46,9 +46,9 @@ export function readStdinJson(stream: NodeJS.ReadStream, ms: number): Promise<St
   });
 }
 
-export function renderStatus(today: Summary, sessionNano: number | null, sessionMore: boolean): string {
+export function renderStatus(today: Summary, sessionNano: number | null): string {
   const parts = [`CCO ${formatUsd(today.totals.costNanoUsd)} today`];
-  if (sessionNano !== null) parts.push(`${formatUsd(sessionNano)}${sessionMore ? '+' : ''} session`);
+  if (sessionNano !== null) parts.push(`${formatUsd(sessionNano)} session`);
   if (today.totals.unpricedRequests) parts.push(`${today.totals.unpricedRequests} unpriced`);
   return parts.join(' · ');
 }
@@ -78,12 +78,18 @@ function getJson<T>(base: string, p: string, token: string, deadline: number): P
 async function compute(url: string, token: string, session: string | undefined): Promise<string> {
   const deadline = Date.now() + FETCH_BUDGET_MS;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const [today, page] = await Promise.all([
-    getJson<Summary>(url, `/api/summary?range=today&tz=${encodeURIComponent(tz)}`, token, deadline),
-    session ? getJson<RequestPage>(url, `/api/requests?session=${encodeURIComponent(session)}&limit=500`, token, deadline) : Promise.resolve(null),
+  const q = `tz=${encodeURIComponent(tz)}`;
+  // This session's spend, exactly: the daemon's per-session rollups over all time (one small query).
+  const [today, mine] = await Promise.all([
+    getJson<Summary>(url, `/api/summary?range=today&${q}`, token, deadline),
+    session
+      ? getJson<Summary>(url, `/api/summary?range=all&${q}&session=${encodeURIComponent(session)}`, token, deadline)
+      : Promise.resolve(null),
   ]);
-  const sessionNano = page ? page.items.reduce((s, r) => s + (r.costNanoUsd ?? 0), 0) : null;
-  return renderStatus(today, sessionNano, Boolean(page?.nextCursor));
+  // A daemon too old for ?session= answers the unfiltered summary without echoing `session`: show no figure
+  // rather than everyone's spend as this session's.
+  const sessionNano = mine && mine.session === session ? mine.totals.costNanoUsd : null;
+  return renderStatus(today, sessionNano);
 }
 
 interface CacheEntry {
