@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import type { RequestRecord, SummaryRange } from '../daemon/api/contract.ts';
+import { collectGarbage } from '../daemon/store/gc.ts';
 import { openStore, type Store } from '../daemon/store/index.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
@@ -18,6 +19,12 @@ const projects = Array.from({ length: 20 }, (_, i) => `/Users/someone/code/proje
 
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const rss = (): string => mb(process.memoryUsage().rss);
+/** RSS, and where it is: this (main) thread's V8 heap and ArrayBuffers, the store worker's. */
+async function memory(store: Store): Promise<string> {
+  const m = process.memoryUsage();
+  const w = (await store.stats()).worker;
+  return `rss ${mb(m.rss)} (main heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, buffers ${mb(m.arrayBuffers)}; worker heap ${mb(w.heapUsed)}/${mb(w.heapTotal)}, buffers ${mb(w.arrayBuffers)})`;
+}
 
 function record(i: number, now: number): RequestRecord {
   const startedAt = now - Math.floor(((rows - i) / rows) * 89 * DAY);
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
   await store.flush();
   const flushedMs = performance.now() - t0;
   console.log(`add(): ${((inAdd * 1000) / rows).toFixed(1)} µs/record on the caller (max ${maxAdd.toFixed(2)} ms); loop incl. building records ${addMs.toFixed(0)} ms`);
-  console.log(`all flushed+applied after ${flushedMs.toFixed(0)} ms → ${Math.round(rows / (flushedMs / 1000))} records/s; rss ${rss()}`);
+  console.log(`all flushed+applied after ${flushedMs.toFixed(0)} ms → ${Math.round(rows / (flushedMs / 1000))} records/s; ${await memory(store)}`);
 
   // Burst: pre-built records added back to back → the worker's insert throughput.
   const burst = Array.from({ length: 20_000 }, (_, i) => ({ ...record(i, now), id: ulid() }));
@@ -115,12 +122,23 @@ async function main(): Promise<void> {
   console.log(`listRequests (50, project filter): ${await median(9, () => store.listRequests({ project: projects[3] ?? '' }))}`);
   console.log(`listRequests (50, session filter): ${await median(9, () => store.listRequests({ session: record(rows / 2, now).sessionId ?? '' }))}`);
 
+  collectGarbage(); // this script's own garbage (built records, the burst array): not the store's
+  console.log(`before the snapshot (bench garbage collected): ${await memory(store)}`);
+  // RSS around the first snapshot: before, peak while it runs (sampled every 10 ms), right after, and
+  // after 5 s of quiet (what stays).
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   [, ms] = await time(() => store.snapshot());
+  clearInterval(sampler);
+  const after = process.memoryUsage().rss;
+  peak = Math.max(peak, after);
   const size = fs.statSync(path.join(dataDir, 'cco.sqlite')).size;
-  console.log(`snapshot: ${ms.toFixed(0)} ms, cco.sqlite ${mb(size)}; rss ${rss()} (export holds a full copy)`);
+  console.log(`snapshot: ${ms.toFixed(0)} ms, cco.sqlite ${mb(size)}`);
+  console.log(`rss before the first snapshot ${mb(before)}, peak during ${mb(peak)}, right after ${mb(after)}`);
   await new Promise((res) => setTimeout(res, 5000));
   await store.summary({ range: 'today', tz: 'UTC' });
-  console.log(`rss 5 s after the snapshot: ${rss()}`);
+  console.log(`5 s after the snapshot: ${await memory(store)}`);
   await store.close();
 
   [store, ms] = await time(() => openStore({ dataDir, retentionDays: 90, log: () => undefined }));

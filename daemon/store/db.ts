@@ -58,21 +58,34 @@ export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'in
   }
 }
 
-/** Writes the whole database to cco.sqlite, recording `upToSeq` as the journal position it includes. */
+/** Bytes per write() call when writing a snapshot. */
+const SLICE = 4 * 1024 * 1024;
+
+/**
+ * Writes the whole database to cco.sqlite, recording `upToSeq` as the journal position it includes.
+ *
+ * sql.js 1.16 keeps the database in an Emscripten MEMFS file, but exports neither `FS` nor the heap, and
+ * its minified build mangles MEMFS' property names, so that file cannot be read in place; nor is
+ * `sqlite_dbpage` compiled in (no page-wise reads). `export()` (an online backup into one exact-size
+ * buffer, refused while a write transaction is open) is therefore the one consistent copy available. The
+ * copy is written out in slices and dropped here; the caller should then collect garbage (`gc.ts`) so
+ * its memory is returned at once instead of whenever the idle worker next allocates.
+ */
 export function writeSnapshot(db: Database, dataDir: string, upToSeq: number): number {
   setMeta(db, 'journal_seq', String(upToSeq));
-  const bytes = db.export();
   const file = path.join(dataDir, SNAPSHOT_FILE);
   const tmp = `${file}.tmp`;
+  const bytes = db.export();
+  const size = bytes.length;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    while (off < size) off += fs.writeSync(fd, bytes, off, Math.min(SLICE, size - off));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
   fsyncDir(dataDir);
-  return bytes.length;
+  return size;
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
 import { SNAPSHOT_FILE } from './db.ts';
 import { Journal } from './journal.ts';
-import type { LogLevel } from './messages.ts';
+import type { IsolateMemory, LogLevel } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
 import { journalBytes, listSegments } from './segments.ts';
@@ -43,6 +43,8 @@ export interface StoreStats {
   journalBytes: number;
   lastSnapshotAt: number | null;
   droppedWrites: number;
+  /** The store worker thread's heap and ArrayBuffer bytes (the database file lives in an ArrayBuffer). */
+  worker: IsolateMemory;
 }
 
 export interface Store {
@@ -155,8 +157,14 @@ class DurableStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const { requests } = await this.worker.call('stats', {});
-    return { requests, journalBytes: journalBytes(this.opts.dataDir), lastSnapshotAt: this.lastSnapshotAt, droppedWrites: this.dropped };
+    const { requests, memory } = await this.worker.call('stats', {});
+    return {
+      requests,
+      journalBytes: journalBytes(this.opts.dataDir),
+      lastSnapshotAt: this.lastSnapshotAt,
+      droppedWrites: this.dropped,
+      worker: memory,
+    };
   }
 
   snapshot(): Promise<void> {

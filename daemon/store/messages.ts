@@ -19,6 +19,14 @@ export interface InitResult {
   requests: number;
 }
 
+/** The worker thread's own V8 heap and off-heap (ArrayBuffer, incl. sql.js' MEMFS file) bytes. */
+export interface IsolateMemory {
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 /** Every call: its arguments and its result. */
 export interface WorkerCalls {
   init: { args: { dataDir: string }; result: InitResult };
@@ -31,7 +39,7 @@ export interface WorkerCalls {
     result: { rows: RequestRecord[]; nextCursor: string | null };
   };
   applyReprice: { args: { updates: RepriceUpdate[] }; result: number };
-  stats: { args: Record<string, never>; result: { requests: number } };
+  stats: { args: Record<string, never>; result: { requests: number; memory: IsolateMemory } };
   /** Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains. */
   snapshot: { args: { upToSeq: number }; result: { bytes: number; at: number } };
   retention: { args: { cutoff: number }; result: number };

@@ -14,6 +14,7 @@ import { Interner } from './interner.ts';
 import { RowWriter } from './rows.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
+import { BufferWatch } from './gc.ts';
 
 const BATCH_MS = 20;
 const BATCH_MAX = 500;
@@ -32,6 +33,7 @@ interface Open {
 let open: Open | null = null;
 const pending: RequestRecord[] = [];
 let batchTimer: NodeJS.Timeout | null = null;
+const buffers = new BufferWatch();
 
 function insert(records: RequestRecord[]): number {
   if (!open) return 0;
@@ -50,6 +52,7 @@ function applyPending(): void {
   } catch (err) {
     log('error', `store: batch of ${batch.length} not applied: ${(err as Error).message}`);
   }
+  buffers.check(); // the database file may have moved to a larger buffer
 }
 
 function need(): Open {
@@ -85,6 +88,7 @@ async function init(dataDir: string): Promise<InitResult> {
   }
   res.insertedOnReplay += insert(batch);
   res.requests = countRequests(open.db);
+  buffers.collect(); // the snapshot file's bytes (copied into MEMFS) and replay garbage
   return res;
 }
 
@@ -110,10 +114,15 @@ const handlers: Handlers = {
     const o = need();
     return applyReprice(o.db, o.writer, m.updates);
   },
-  stats: () => ({ requests: countRequests(need().db) }),
+  stats: () => {
+    const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    return { requests: countRequests(need().db), memory: { heapTotal, heapUsed, external, arrayBuffers } };
+  },
   snapshot: (m) => {
     const o = need();
+    buffers.collect(); // no outgrown buffers beside the export copy
     const bytes = writeSnapshot(o.db, o.dataDir, m.upToSeq);
+    buffers.collect(); // returns the export copy now, not whenever this idle thread next allocates
     return { bytes, at: Date.now() };
   },
   retention: (m) => deleteOlderThan(need().db, m.cutoff),
