@@ -37,12 +37,23 @@ export function clampLimit(limit: number | undefined): number {
   return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
 }
 
+/**
+ * Rows as objects. Column names are read once per statement: sql.js's getAsObject() asks SQLite for every
+ * column name of every row, which made it ~8× slower than get() (measured: 100 k rows, 1.27 s vs 0.16 s).
+ */
 function all(db: Database, sql: string, params: SqlValue[]): ParamsObject[] {
   const stmt = db.prepare(sql);
   try {
     stmt.bind(params);
     const out: ParamsObject[] = [];
-    while (stmt.step()) out.push(stmt.getAsObject());
+    let names: string[] | null = null;
+    while (stmt.step()) {
+      names ??= stmt.getColumnNames();
+      const values = stmt.get();
+      const o: ParamsObject = {};
+      for (let i = 0; i < names.length; i++) o[names[i]!] = values[i] ?? null;
+      out.push(o);
+    }
     return out;
   } finally {
     stmt.free();
@@ -86,7 +97,10 @@ export function listRequests(db: Database, s: Interner, q: RequestQuery): Reques
   }
   if (q.cursor !== undefined && q.cursor !== '') {
     const c = decodeCursor(q.cursor);
-    where.push('(started_at < ? OR (started_at = ? AND id < ?))');
+    // Same rows as `(started_at < t OR (started_at = t AND id < i))`, but written so SQLite seeks the
+    // (started_at, id) index: the OR form scanned from the newest row on every page (measured at 250 k
+    // rows: 0.8 ms for the first page, 18 ms for the last).
+    where.push('started_at <= ? AND (started_at < ? OR id < ?)');
     params.push(c.t, c.t, c.id);
   }
   const limit = clampLimit(q.limit);
@@ -117,7 +131,7 @@ export function scanForReprice(
   }
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    where.push('(started_at > ? OR (started_at = ? AND id > ?))');
+    where.push('started_at >= ? AND (started_at > ? OR id > ?)'); // index-seekable form, see listRequests
     params.push(c.t, c.t, c.id);
   }
   const limit = Math.max(1, Math.min(5000, Math.floor(q.limit)));
