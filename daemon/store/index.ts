@@ -43,6 +43,8 @@ export interface StoreStats {
   journalBytes: number;
   lastSnapshotAt: number | null;
   droppedWrites: number;
+  /** Times the store worker died and was started again (it re-reads snapshot + journal). */
+  workerRestarts: number;
   /** The store worker thread's heap and ArrayBuffer bytes (the database file lives in an ArrayBuffer). */
   worker: IsolateMemory;
 }
@@ -92,6 +94,11 @@ class DurableStore implements Store {
     snap.unref();
     prune.unref();
     this.timers.push(snap, prune);
+  }
+
+  /** Test hook: kills the store worker thread (see crashStoreWorkerForTest). */
+  crashWorkerForTest(how: 'exit' | 'throw'): void {
+    this.worker.crashForTest(how);
   }
 
   /** Records when the snapshot on disk was written (used when open() finds nothing to fold in). */
@@ -163,6 +170,7 @@ class DurableStore implements Store {
       journalBytes: journalBytes(this.opts.dataDir),
       lastSnapshotAt: this.lastSnapshotAt,
       droppedWrites: this.dropped,
+      workerRestarts: this.worker.restarts,
       worker: memory,
     };
   }
@@ -234,10 +242,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   };
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(opts.dataDir, 0o700);
-  const worker = new WorkerClient(opts.log, options.workerLocation);
+  const worker = new WorkerClient({ log: opts.log, ...(options.workerLocation ? { location: options.workerLocation } : {}) });
   let journal: Journal | null = null;
   try {
-    const init = await worker.call('init', { dataDir: opts.dataDir });
+    const init = await worker.start(opts.dataDir);
     if (init.skippedLines > 0) opts.log('warn', `store: ${init.skippedLines} journal line(s) skipped during replay`);
     if (init.insertedOnReplay > 0) opts.log('info', `store: replayed ${init.insertedOnReplay} record(s) from the journal`);
     const seq = Math.max(init.journalSeq, ...listSegments(opts.dataDir)) + 1;
@@ -262,4 +270,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await worker.terminate();
     throw err;
   }
+}
+
+/**
+ * Test hook: makes the store worker thread die abruptly, as a crash would. The store restarts it (snapshot +
+ * journal replay); calls wait for the new worker. Throws for stores not made by openStore.
+ */
+export function crashStoreWorkerForTest(store: Store, how: 'exit' | 'throw' = 'exit'): void {
+  if (!(store instanceof DurableStore)) throw new TypeError('not a store from openStore()');
+  store.crashWorkerForTest(how);
 }

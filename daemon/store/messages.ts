@@ -57,7 +57,11 @@ export type CallMessage = {
  * postMessage): the journal's own JSON lines, batched per event-loop turn — cloning a few strings is much
  * cheaper on the proxy thread than cloning one record object per request.
  */
-export type WorkerInbound = { type: 'add-lines'; lines: string[] } | CallMessage;
+export type WorkerInbound =
+  | { type: 'add-lines'; lines: string[] }
+  /** Test hook: the worker dies at once (`process.exit(3)` or an uncaught error); see WorkerClient.crashForTest. */
+  | { type: 'test-crash'; how: 'exit' | 'throw' }
+  | CallMessage;
 
 /** Worker → main. */
 export type WorkerOutbound =

@@ -159,5 +159,12 @@ port.on('message', (m: WorkerInbound) => {
     else batchTimer ??= setTimeout(applyPending, BATCH_MS);
     return;
   }
+  if (m.type === 'test-crash') {
+    if (m.how === 'exit') process.exit(3);
+    setImmediate(() => {
+      throw new Error('store worker: crash requested by a test');
+    });
+    return;
+  }
   call(m);
 });

@@ -1,15 +1,38 @@
 /**
- * Main-thread side of the worker RPC: starts the worker, sends fire-and-forget `add`s and typed calls,
- * matches replies by id, forwards the worker's log lines, and fails pending calls if the worker dies.
+ * Main-thread side of the worker RPC: starts the worker, sends fire-and-forget record lines and typed calls,
+ * matches replies by id, forwards the worker's log lines — and restarts the worker if it dies.
+ *
+ * Restart: the new worker is initialised like the first (snapshot + every journal segment after it; the
+ * journal holds every record add()ed, and INSERT OR IGNORE keeps each exactly once), with exponential
+ * backoff. Calls wait while the worker is down and are re-sent to the new one once it is ready; a call that
+ * was in flight when two workers died is failed instead (it may be what kills them). Record lines queued
+ * meanwhile are posted to the new worker too (the replay may have read their segment before they arrived).
  */
 import type { Worker } from 'node:worker_threads';
-import type { CallMessage, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
+import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
 
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+  msg: CallMessage;
+  /** Workers this call was posted to. */
+  sends: number;
 }
+
+export interface WorkerClientOptions {
+  log: (level: LogLevel, msg: string) => void;
+  location?: WorkerLocation;
+  /** First restart delay; doubles per consecutive crash. Default 250 ms. */
+  restartBaseMs?: number;
+  /** Restart delay cap. Default 10 s. */
+  restartMaxMs?: number;
+  /** A worker up this long resets the backoff. Default 60 s. */
+  stableMs?: number;
+}
+
+/** Sends of one call to workers that then died, after which the call is failed rather than re-sent. */
+const MAX_SENDS = 2;
 
 function errorFrom(message: string, name: string): Error {
   const e = name === 'RangeError' ? new RangeError(message) : new Error(message);
@@ -17,79 +40,190 @@ function errorFrom(message: string, name: string): Error {
   return e;
 }
 
+type State = 'starting' | 'ready' | 'down' | 'closed';
+
 export class WorkerClient {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
+  private state: State = 'down';
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private dead: Error | null = null;
-
-  constructor(log: (level: LogLevel, msg: string) => void, location: WorkerLocation = workerUrl()) {
-    this.worker = startWorker(location);
-    this.worker.on('message', (m: WorkerOutbound) => {
-      if (m.type === 'log') {
-        log(m.level, m.msg);
-        return;
-      }
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(errorFrom(m.error, m.name));
-    });
-    this.worker.on('error', (err) => {
-      log('error', `store: worker failed: ${err.message}`);
-      this.fail(err);
-    });
-    this.worker.on('exit', (code) => this.fail(new Error(`store worker exited (code ${code})`)));
-  }
-
-  private fail(err: Error): void {
-    this.dead ??= err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-  }
-
-  get alive(): boolean {
-    return this.dead === null;
-  }
-
+  private closedError: Error | null = null;
+  private dataDir: string | null = null;
+  private initId = 0;
+  private firstInit: Pending | null = null;
+  private crashes = 0;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
   private lines: string[] = [];
   private batchScheduled = false;
+  private readonly location: WorkerLocation;
+  private readonly log: (level: LogLevel, msg: string) => void;
+  /** Workers started after the first; for tests and stats. */
+  restarts = 0;
+
+  constructor(private readonly opts: WorkerClientOptions) {
+    this.log = opts.log;
+    this.location = opts.location ?? workerUrl();
+  }
+
+  /** Starts the first worker and initialises it on `dataDir`; rejects (and closes) if that fails. */
+  start(dataDir: string): Promise<InitResult> {
+    if (this.dataDir !== null) return Promise.reject(new Error('store worker already started'));
+    this.dataDir = dataDir;
+    return new Promise<InitResult>((resolve, reject) => {
+      this.firstInit = { resolve: resolve as (v: unknown) => void, reject, msg: { type: 'init', id: 0, dataDir }, sends: 0 };
+      this.spawn();
+    });
+  }
+
+  private spawn(): void {
+    const dataDir = this.dataDir;
+    if (dataDir === null || this.state === 'closed') return;
+    const w = startWorker(this.location);
+    this.worker = w;
+    this.state = 'starting';
+    this.startedAt = Date.now();
+    w.on('message', (m: WorkerOutbound) => this.onMessage(w, m));
+    w.on('error', (err) => this.log('error', `store: worker failed: ${err.message}`));
+    w.on('exit', (code) => this.onExit(w, code));
+    this.initId = this.nextId++;
+    const init: WorkerInbound = { type: 'init', id: this.initId, dataDir };
+    w.postMessage(init);
+  }
+
+  private onMessage(w: Worker, m: WorkerOutbound): void {
+    if (m.type === 'log') {
+      this.log(m.level, m.msg);
+      return;
+    }
+    if (w !== this.worker) return;
+    if (m.id === this.initId) {
+      this.onInit(w, m);
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(errorFrom(m.error, m.name));
+  }
+
+  private onInit(w: Worker, m: Extract<WorkerOutbound, { type: 'reply' }>): void {
+    const first = this.firstInit;
+    this.firstInit = null;
+    if (!m.ok) {
+      const err = errorFrom(m.error, m.name);
+      if (first) {
+        first.reject(err);
+        void this.terminate();
+      } else {
+        this.log('error', `store: restarted worker failed to open the store: ${err.message}`);
+        void w.terminate(); // its exit schedules the next attempt
+      }
+      return;
+    }
+    this.state = 'ready';
+    const res = m.result as InitResult;
+    if (first) first.resolve(res);
+    else this.log('warn', `store: worker restarted (#${this.restarts}); ${res.requests} rows, ${res.insertedOnReplay} replayed from the journal`);
+    this.postLines();
+    for (const p of this.pending.values()) this.send(p);
+  }
+
+  private onExit(w: Worker, code: number): void {
+    if (w !== this.worker) return;
+    this.worker = null;
+    if (this.state === 'closed') return;
+    const err = new Error(`store worker exited (code ${code})`);
+    if (this.firstInit) {
+      const first = this.firstInit;
+      this.firstInit = null;
+      first.reject(err);
+      void this.terminate();
+      return;
+    }
+    this.state = 'down';
+    for (const [id, p] of this.pending) {
+      if (p.sends >= MAX_SENDS) {
+        this.pending.delete(id);
+        p.reject(new Error(`${err.message} while answering this ${p.msg.type} call, ${p.sends} times`));
+      }
+    }
+    if (Date.now() - this.startedAt >= (this.opts.stableMs ?? 60_000)) this.crashes = 0;
+    const delay = Math.min(this.opts.restartMaxMs ?? 10_000, (this.opts.restartBaseMs ?? 250) * 2 ** this.crashes);
+    this.crashes++;
+    this.log('error', `${err.message}; restarting it in ${delay} ms (${this.pending.size} call(s) waiting)`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.restarts++;
+      this.spawn();
+    }, delay);
+  }
+
+  /** False once closed (or the first start failed); a crashed worker being restarted still counts as alive. */
+  get alive(): boolean {
+    return this.state !== 'closed';
+  }
 
   /**
    * Queues a record (as its JSON line) for the worker; the queue is posted once per event-loop turn, and
-   * always before any call, so records stay ordered with respect to every other message.
+   * always before any call, so records stay ordered with respect to every other message. While the worker
+   * is down the queue waits for the next one.
    */
   addLine(line: string): void {
-    if (this.dead) return;
+    if (this.state === 'closed') return;
     this.lines.push(line);
     if (!this.batchScheduled) {
       this.batchScheduled = true;
-      setImmediate(() => this.postLines());
+      setImmediate(() => {
+        this.batchScheduled = false;
+        this.postLines();
+      });
     }
   }
 
   private postLines(): void {
-    this.batchScheduled = false;
-    if (this.lines.length === 0 || this.dead) return;
+    if (this.lines.length === 0 || this.state !== 'ready' || !this.worker) return;
     const m: WorkerInbound = { type: 'add-lines', lines: this.lines };
     this.lines = [];
     this.worker.postMessage(m);
   }
 
-  call<K extends keyof WorkerCalls>(type: K, args: WorkerCalls[K]['args']): Promise<WorkerCalls[K]['result']> {
-    if (this.dead) return Promise.reject(this.dead);
+  private send(p: Pending): void {
+    if (this.state !== 'ready' || !this.worker) return;
     this.postLines();
+    p.sends++;
+    this.worker.postMessage(p.msg);
+  }
+
+  call<K extends keyof WorkerCalls>(type: K, args: WorkerCalls[K]['args']): Promise<WorkerCalls[K]['result']> {
+    if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
-    const m = { ...args, type, id } as CallMessage;
+    const msg = { ...args, type, id } as CallMessage;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage(m);
+      const p: Pending = { resolve: resolve as (v: unknown) => void, reject, msg, sends: 0 };
+      this.pending.set(id, p);
+      this.send(p);
     });
   }
 
+  /** Test hook: makes the worker thread die abruptly ('exit': process.exit in the worker; 'throw': an uncaught error). */
+  crashForTest(how: 'exit' | 'throw'): void {
+    const m: WorkerInbound = { type: 'test-crash', how };
+    this.worker?.postMessage(m);
+  }
+
   async terminate(): Promise<void> {
-    this.fail(new Error('store closed'));
-    await this.worker.terminate();
+    if (this.state === 'closed' && !this.worker) return;
+    this.state = 'closed';
+    this.closedError ??= new Error('store closed');
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.lines = [];
+    for (const p of this.pending.values()) p.reject(this.closedError);
+    this.pending.clear();
+    const w = this.worker;
+    this.worker = null;
+    await w?.terminate();
   }
 }
