@@ -2,14 +2,14 @@
  * `npm run build:daemon` → dist/cco-daemon.cjs: the whole `cco` program (same CLI) in one CommonJS file that
  * runs with plain `node` (≥ 20) and no node_modules.
  *
- * Two things differ from running the sources, both handled here with esbuild plugins:
+ What differs from running the sources:
  * - the store worker: the bundle starts ITSELF as the worker thread
  *   (`new Worker(<this file>, { workerData: { role: 'cco-store-worker' } })`); the entry below sees that role
- *   and loads the store worker instead of the CLI. `daemon/store/worker-url.ts` is swapped for a version
- *   that does this (same exports: workerUrl(), startWorker(), WorkerLocation);
- * - sql.js: `loadSqlJs()` in `daemon/store/db.ts` reads `sql-wasm.wasm` from node_modules; in the bundle it
- *   uses `sql.js/dist/sql-wasm-inline.js` (the wasm embedded in the JS).
- * - the dashboard: `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
+ *   and loads the store worker instead of the CLI. `workerUrl()` (daemon/store/worker-url.ts) does this when
+ *   `__CCO_STORE_WORKER_ROLE__` is defined (esbuild `define`);
+ * - sql.js: with `__CCO_SQL_WASM__ = 'inline'` the store loads `sql.js/dist/sql-wasm-inline.js` (the wasm
+ *   embedded in the JS) instead of `sql-wasm.wasm` from node_modules (daemon/store/db.ts, `defaultSqlWasm()`);
+ * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
  *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
  * `import.meta.url` becomes this file's URL; the version is baked in as __CCO_VERSION__.
  */
@@ -28,25 +28,6 @@ if (!isMainThread && workerData && workerData.role === ${JSON.stringify(STORE_WO
   import('./daemon/store/store-worker.ts');
 } else {
   import('./daemon/cli/main.ts').then((m) => m.runMain(process.argv.slice(2)));
-}
-`;
-
-const WORKER_URL_FOR_BUNDLE = `
-import { Worker } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
-export interface WorkerLocation { url: URL; tsxApi: string | null }
-export function workerUrl(): WorkerLocation {
-  return { url: pathToFileURL(__filename), tsxApi: null };
-}
-export function startWorker(loc: WorkerLocation): Worker {
-  return new Worker(loc.url, { workerData: { role: ${JSON.stringify(STORE_WORKER_ROLE)} } });
-}
-`;
-
-const LOAD_SQLJS = /export async function loadSqlJs\(\)[^{]*\{[\s\S]*?\n\}\n/;
-const LOAD_SQLJS_INLINE = `export async function loadSqlJs(): Promise<SqlJsStatic> {
-  const init = (await import('sql.js/dist/sql-wasm-inline.js')).default as unknown as (config?: SqlJsConfig) => Promise<SqlJsStatic>;
-  return init();
 }
 `;
 
@@ -85,7 +66,7 @@ export function readTree(dir: string): Record<string, string> {
   return out;
 }
 
-/** Swaps the two source-tree-only pieces for their single-file versions; fails the build if they moved. */
+/** Embeds the dashboard (daemon/index.ts' defaultStaticDir() unpacks it); fails the build if that function moved. */
 export function bundleOverrides(dashboard: Record<string, string>): Plugin {
   return {
     name: 'cco-bundle-overrides',
@@ -98,14 +79,6 @@ export function bundleOverrides(dashboard: Record<string, string>): Plugin {
           return { errors: [{ text: 'daemon/index.ts: defaultStaticDir() not found; update scripts/build-daemon.ts (embedded dashboard)' }] };
         }
         return { contents: STATIC_DIR_IMPORTS + source.replace(STATIC_DIR_FN, STATIC_DIR_EMBEDDED), loader: 'ts' };
-      });
-      b.onLoad({ filter: /[\\/]daemon[\\/]store[\\/]worker-url\.ts$/ }, () => ({ contents: WORKER_URL_FOR_BUNDLE, loader: 'ts' }));
-      b.onLoad({ filter: /[\\/]daemon[\\/]store[\\/]db\.ts$/ }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (!LOAD_SQLJS.test(source)) {
-          return { errors: [{ text: 'daemon/store/db.ts: loadSqlJs() not found; update scripts/build-daemon.ts (sql.js inline wasm)' }] };
-        }
-        return { contents: source.replace(LOAD_SQLJS, LOAD_SQLJS_INLINE), loader: 'ts' };
       });
     },
   };
@@ -139,6 +112,8 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
     define: {
       'import.meta.url': '__cco_import_meta_url',
       __CCO_VERSION__: JSON.stringify(version),
+      __CCO_STORE_WORKER_ROLE__: JSON.stringify(STORE_WORKER_ROLE),
+      __CCO_SQL_WASM__: JSON.stringify('inline'),
       'process.env.NODE_ENV': '"production"',
     },
     // optional native speed-ups of ws; it falls back to JS without them

@@ -13,9 +13,27 @@ const require = createRequire(import.meta.url);
 
 export const SNAPSHOT_FILE = 'cco.sqlite';
 
-export async function loadSqlJs(): Promise<SqlJsStatic> {
-  const init = require('sql.js') as (config?: SqlJsConfig) => Promise<SqlJsStatic>;
-  const wasmBinary = fs.readFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'));
+type InitSqlJs = (config?: SqlJsConfig) => Promise<SqlJsStatic>;
+
+/**
+ * Where sql.js' WebAssembly comes from: `'file'` = `sql-wasm.wasm` from node_modules (sources, npm
+ * installs); `'inline'` = `sql-wasm-inline.js`, the same build with the wasm embedded in the JavaScript
+ * (a one-file bundle, no node_modules); `{ path }` = a `sql-wasm.wasm` of the installed sql.js version.
+ */
+export type SqlWasm = 'file' | 'inline' | { path: string };
+
+/** Baked in by a one-file build (esbuild `define`, see scripts/build-daemon.ts): `'inline'`. */
+declare const __CCO_SQL_WASM__: string | undefined;
+
+export function defaultSqlWasm(): SqlWasm {
+  return typeof __CCO_SQL_WASM__ === 'string' && __CCO_SQL_WASM__ === 'inline' ? 'inline' : 'file';
+}
+
+export async function loadSqlJs(wasm: SqlWasm = defaultSqlWasm()): Promise<SqlJsStatic> {
+  // Literal import() specifiers, so a bundler can embed whichever is used.
+  if (wasm === 'inline') return ((await import('sql.js/dist/sql-wasm-inline.js')).default as InitSqlJs)();
+  const init = (await import('sql.js')).default as InitSqlJs;
+  const wasmBinary = fs.readFileSync(wasm === 'file' ? require.resolve('sql.js/dist/sql-wasm.wasm') : wasm.path);
   return init({ wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer });
 }
 

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
-import { SNAPSHOT_FILE } from './db.ts';
+import { SNAPSHOT_FILE, type SqlWasm } from './db.ts';
 import { Journal } from './journal.ts';
 import type { IsolateMemory, LogLevel } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
@@ -21,6 +21,7 @@ import { WorkerClient } from './worker-client.ts';
 import type { WorkerLocation } from './worker-url.ts';
 
 export { workerUrl, type WorkerLocation } from './worker-url.ts';
+export { defaultSqlWasm, type SqlWasm } from './db.ts';
 export type { RepriceUpdate } from './queries.ts';
 export type { SummaryQuery } from './summary.ts';
 
@@ -36,6 +37,8 @@ export interface StoreOptions {
   log?: (level: LogLevel, msg: string) => void;
   /** Where the worker code is; default `workerUrl()` (sources under tsx, or `store-worker.js` beside a build). */
   workerLocation?: WorkerLocation;
+  /** Where sql.js' wasm comes from; default `defaultSqlWasm()` (node_modules, or inline in a one-file build). */
+  sqlWasm?: SqlWasm;
 }
 
 export interface StoreStats {
@@ -79,7 +82,7 @@ class DurableStore implements Store {
   private closing: Promise<void> | null = null;
 
   constructor(
-    private readonly opts: Required<Omit<StoreOptions, 'workerLocation'>>,
+    private readonly opts: Required<Omit<StoreOptions, 'workerLocation' | 'sqlWasm'>>,
     private readonly journal: Journal,
     private readonly worker: WorkerClient,
   ) {}
@@ -245,7 +248,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const worker = new WorkerClient({ log: opts.log, ...(options.workerLocation ? { location: options.workerLocation } : {}) });
   let journal: Journal | null = null;
   try {
-    const init = await worker.start(opts.dataDir);
+    const init = await worker.start({ dataDir: opts.dataDir, ...(options.sqlWasm ? { sqlWasm: options.sqlWasm } : {}) });
     if (init.skippedLines > 0) opts.log('warn', `store: ${init.skippedLines} journal line(s) skipped during replay`);
     if (init.insertedOnReplay > 0) opts.log('info', `store: replayed ${init.insertedOnReplay} record(s) from the journal`);
     const seq = Math.max(init.journalSeq, ...listSegments(opts.dataDir)) + 1;

@@ -3,6 +3,7 @@
  * and outbound (from the worker) kept apart. Calls carry a numeric `id` echoed in the reply.
  */
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
+import type { SqlWasm } from './db.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
 
@@ -29,7 +30,7 @@ export interface IsolateMemory {
 
 /** Every call: its arguments and its result. */
 export interface WorkerCalls {
-  init: { args: { dataDir: string }; result: InitResult };
+  init: { args: { dataDir: string; sqlWasm?: SqlWasm }; result: InitResult };
   flush: { args: Record<string, never>; result: null };
   summary: { args: { query: SummaryQuery }; result: Summary };
   list: { args: { query: RequestQuery }; result: RequestPage };

@@ -98,7 +98,7 @@ describe('WorkerClient restart backoff', () => {
     const { log, lines } = memoryLog();
     const client = new WorkerClient({ log, restartBaseMs: 40, restartMaxMs: 100 });
     try {
-      await client.start(dataDir);
+      await client.start({ dataDir });
       for (let i = 0; i < 4; i++) {
         client.crashForTest('exit');
         // Waits for the restarted worker: the call is queued while the worker is down.
@@ -117,7 +117,7 @@ describe('WorkerClient restart backoff', () => {
 
   it('a failing first start rejects and closes', async () => {
     const client = new WorkerClient({ log: () => undefined });
-    await expect(client.start('\0not a dir')).rejects.toThrow();
+    await expect(client.start({ dataDir: '\0not a dir' })).rejects.toThrow();
     expect(client.alive).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import type { RequestRecord } from '../api/contract.ts';
-import { openDatabase, loadSqlJs, writeSnapshot } from './db.ts';
+import { openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { applyReprice, countRequests, deleteOlderThan, getRequest, listRequests, scanForReprice } from './queries.ts';
 import { readSegment } from './replay.ts';
@@ -61,8 +61,8 @@ function need(): Open {
   return open;
 }
 
-async function init(dataDir: string): Promise<InitResult> {
-  const SQL = await loadSqlJs();
+async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
+  const SQL = await loadSqlJs(sqlWasm);
   const opened = openDatabase(SQL, dataDir, log);
   open = { db: opened.db, writer: new RowWriter(opened.db, new Interner(opened.db)), dataDir };
   const res: InitResult = {
@@ -95,7 +95,7 @@ async function init(dataDir: string): Promise<InitResult> {
 type Handlers = { [K in keyof WorkerCalls]: (m: Extract<CallMessage, { type: K }>) => WorkerCalls[K]['result'] | Promise<WorkerCalls[K]['result']> };
 
 const handlers: Handlers = {
-  init: (m) => init(m.dataDir),
+  init: (m) => init(m.dataDir, m.sqlWasm),
   flush: () => (need(), null),
   summary: (m) => buildSummary(need().db, m.query),
   list: (m) => {

@@ -48,7 +48,7 @@ export class WorkerClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closedError: Error | null = null;
-  private dataDir: string | null = null;
+  private initArgs: WorkerCalls['init']['args'] | null = null;
   private initId = 0;
   private firstInit: Pending | null = null;
   private crashes = 0;
@@ -66,19 +66,19 @@ export class WorkerClient {
     this.location = opts.location ?? workerUrl();
   }
 
-  /** Starts the first worker and initialises it on `dataDir`; rejects (and closes) if that fails. */
-  start(dataDir: string): Promise<InitResult> {
-    if (this.dataDir !== null) return Promise.reject(new Error('store worker already started'));
-    this.dataDir = dataDir;
+  /** Starts the first worker and initialises it (`init` call); rejects (and closes) if that fails. */
+  start(args: WorkerCalls['init']['args']): Promise<InitResult> {
+    if (this.initArgs !== null) return Promise.reject(new Error('store worker already started'));
+    this.initArgs = args;
     return new Promise<InitResult>((resolve, reject) => {
-      this.firstInit = { resolve: resolve as (v: unknown) => void, reject, msg: { type: 'init', id: 0, dataDir }, sends: 0 };
+      this.firstInit = { resolve: resolve as (v: unknown) => void, reject, msg: { ...args, type: 'init', id: 0 }, sends: 0 };
       this.spawn();
     });
   }
 
   private spawn(): void {
-    const dataDir = this.dataDir;
-    if (dataDir === null || this.state === 'closed') return;
+    const args = this.initArgs;
+    if (args === null || this.state === 'closed') return;
     const w = startWorker(this.location);
     this.worker = w;
     this.state = 'starting';
@@ -87,7 +87,7 @@ export class WorkerClient {
     w.on('error', (err) => this.log('error', `store: worker failed: ${err.message}`));
     w.on('exit', (code) => this.onExit(w, code));
     this.initId = this.nextId++;
-    const init: WorkerInbound = { type: 'init', id: this.initId, dataDir };
+    const init: WorkerInbound = { ...args, type: 'init', id: this.initId };
     w.postMessage(init);
   }
 

@@ -1,5 +1,21 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startWorker, workerUrl } from './worker-url.ts';
+import { tempDir } from './test-fixtures.ts';
+import { startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
+
+async function firstMessage(loc: WorkerLocation): Promise<unknown> {
+  const w = startWorker(loc);
+  try {
+    return await new Promise<unknown>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  } finally {
+    await w.terminate();
+  }
+}
 
 describe('workerUrl', () => {
   it('points at the TypeScript worker (with tsx) from sources and at a sibling JS file from a build', () => {
@@ -22,5 +38,17 @@ describe('workerUrl', () => {
     });
     expect(reply).toEqual({ type: 'reply', id: 7, ok: false, error: 'store not open', name: 'Error' });
     await w.terminate();
+  });
+
+  it('passes workerData through, for built JavaScript and for TypeScript under tsx', async () => {
+    const dir = tempDir();
+    const echo = "import { parentPort, workerData } from 'node:worker_threads';\nparentPort?.postMessage(workerData);\n";
+    fs.writeFileSync(path.join(dir, 'echo.mjs'), echo);
+    fs.writeFileSync(path.join(dir, 'echo.mts'), echo.replace('workerData);', 'workerData as unknown);'));
+    const data = { role: 'cco-store-worker', n: 3 };
+    expect(await firstMessage({ url: pathToFileURL(path.join(dir, 'echo.mjs')), tsxApi: null, workerData: data })).toEqual(data);
+    const { tsxApi } = workerUrl();
+    expect(await firstMessage({ url: pathToFileURL(path.join(dir, 'echo.mts')), tsxApi, workerData: data })).toEqual(data);
+    expect(await firstMessage({ url: pathToFileURL(path.join(dir, 'echo.mjs')), tsxApi: null })).toBeUndefined();
   });
 });

@@ -20,9 +20,20 @@ export interface WorkerLocation {
   url: URL;
   /** file: URL of tsx's ESM register API when `url` is TypeScript; null for built JavaScript. */
   tsxApi: string | null;
+  /** Given to the worker as `workerData` (e.g. the role a one-file bundle checks to start as the store worker). */
+  workerData?: unknown;
 }
 
+/**
+ * Baked in by a one-file build (esbuild `define`, see scripts/build-daemon.ts): the bundle is its own store
+ * worker, started with `workerData: { role: <this value> }`; its entry checks the role.
+ */
+declare const __CCO_STORE_WORKER_ROLE__: string | undefined;
+
 export function workerUrl(base: string = import.meta.url): WorkerLocation {
+  if (typeof __CCO_STORE_WORKER_ROLE__ === 'string') {
+    return { url: new URL(base), tsxApi: null, workerData: { role: __CCO_STORE_WORKER_ROLE__ } };
+  }
   const ext = /\.(ts|js|mjs|cjs)$/.exec(new URL(base).pathname)?.[1] ?? 'js';
   const url = new URL(`./store-worker.${ext}`, base);
   if (ext !== 'ts') return { url, tsxApi: null };
@@ -33,9 +44,10 @@ export function workerUrl(base: string = import.meta.url): WorkerLocation {
 }
 
 export function startWorker(loc: WorkerLocation): Worker {
-  if (!loc.tsxApi) return new Worker(loc.url);
+  const data = loc.workerData === undefined ? {} : { workerData: loc.workerData };
+  if (!loc.tsxApi) return new Worker(loc.url, data);
   const code = `import(${JSON.stringify(loc.tsxApi)})
   .then((tsx) => { tsx.register(); return import(${JSON.stringify(loc.url.href)}); })
   .catch((err) => { setImmediate(() => { throw err; }); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, ...data });
 }
