@@ -44,33 +44,18 @@ export const TOP_SESSIONS = 50;
 
 const HALF_HOUR = HOUR_MS / 2;
 
-interface Cell {
-  hour: number;
-  model: string;
-  project: string;
-  totals: SpendTotals;
-}
+/** Counter order of every SpendTotals read from SQL (COUNTER_COLUMNS below). */
+const COUNTERS = 9;
 
-function emptyTotals(): SpendTotals {
+/** Counters in COUNTER_COLUMNS order → SpendTotals. */
+function totalsOf(a: ArrayLike<number>, at = 0): SpendTotals {
   return {
-    requests: 0,
-    costNanoUsd: 0,
-    unpricedRequests: 0,
-    cacheSavingsNanoUsd: 0,
-    tokens: { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 },
+    requests: a[at]!,
+    costNanoUsd: a[at + 1]!,
+    unpricedRequests: a[at + 2]!,
+    cacheSavingsNanoUsd: a[at + 3]!,
+    tokens: { input: a[at + 4]!, cacheWrite5m: a[at + 5]!, cacheWrite1h: a[at + 6]!, cacheRead: a[at + 7]!, output: a[at + 8]! },
   };
-}
-
-function addInto(a: SpendTotals, b: SpendTotals): void {
-  a.requests += b.requests;
-  a.costNanoUsd += b.costNanoUsd;
-  a.unpricedRequests += b.unpricedRequests;
-  a.cacheSavingsNanoUsd += b.cacheSavingsNanoUsd;
-  a.tokens.input += b.tokens.input;
-  a.tokens.cacheWrite5m += b.tokens.cacheWrite5m;
-  a.tokens.cacheWrite1h += b.tokens.cacheWrite1h;
-  a.tokens.cacheRead += b.tokens.cacheRead;
-  a.tokens.output += b.tokens.output;
 }
 
 /** The [from, to) window and bucket size for a query. Throws RangeError on bad input. */
@@ -119,55 +104,86 @@ function earliestSessionHour(db: Database, session: string): number | null {
 const COUNTER_COLUMNS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens,
   cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens`;
 
-function totalsAt(n: (i: number) => number, i: number): SpendTotals {
-  return {
-    requests: n(i),
-    costNanoUsd: n(i + 1),
-    unpricedRequests: n(i + 2),
-    cacheSavingsNanoUsd: n(i + 3),
-    tokens: { input: n(i + 4), cacheWrite5m: n(i + 5), cacheWrite1h: n(i + 6), cacheRead: n(i + 7), output: n(i + 8) },
-  };
-}
-
-function readCells(db: Database, from: number, to: number, session: string | undefined): Cell[] {
+/**
+ * Folds the rollup cells of [from, to) (one row per hour × model × project) into totals, per-model and
+ * per-project counters and the series, in one pass over the rows in primary-key (hour) order. Counters
+ * are summed into flat number arrays (no object per row); the bucket of an hour is looked up once per hour.
+ * With 100 k requests spread over a month this reads ~28 k cells in ~20 ms, where summing per group in
+ * SQL (one GROUP BY per grouping) took twice as long and building an object per cell four times as long.
+ */
+function foldCells(
+  db: Database,
+  from: number,
+  to: number,
+  session: string | undefined,
+  bucketOf: (hourMidpoint: number) => number,
+  series: SeriesPoint[],
+): { byModel: Map<string, number[]>; byProject: Map<string, number[]> } {
   const stmt =
     session === undefined
       ? db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
-          FROM rollups WHERE hour_start_ms >= ? AND hour_start_ms < ?`)
+          FROM rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? ORDER BY hour_start_ms`)
       : db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
-          FROM session_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? AND session = ?`);
-  const cells: Cell[] = [];
+          FROM session_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? AND session = ? ORDER BY hour_start_ms`);
+  const byModel = new Map<string, number[]>();
+  const byProject = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, key: string, v: readonly unknown[]): void => {
+    let acc = m.get(key);
+    if (!acc) m.set(key, (acc = new Array<number>(COUNTERS).fill(0)));
+    for (let i = 0; i < COUNTERS; i++) acc[i]! += Number(v[3 + i] ?? 0);
+  };
+  let lastHour = Number.NaN;
+  let point: SeriesPoint | undefined;
   try {
     stmt.bind(session === undefined ? [from - HALF_HOUR, to] : [from - HALF_HOUR, to, sessionParam(session)]);
     while (stmt.step()) {
-      const v = stmt.get().map((x) => (typeof x === 'number' ? x : String(x ?? '')));
-      const n = (i: number): number => Number(v[i] ?? 0);
-      cells.push({
-        hour: n(0),
-        model: String(v[1]) || NONE_KEY,
-        project: String(v[2]) || NONE_KEY,
-        totals: totalsAt(n, 3),
-      });
+      const v = stmt.get();
+      const hour = Number(v[0]);
+      const model = String(v[1] ?? '') || NONE_KEY;
+      const project = String(v[2] ?? '') || NONE_KEY;
+      add(byModel, model, v);
+      add(byProject, project, v);
+      if (hour !== lastHour) {
+        lastHour = hour;
+        point = series[Math.max(0, Math.min(series.length - 1, bucketOf(hour + HALF_HOUR)))];
+      }
+      if (!point) continue;
+      const requests = Number(v[3] ?? 0);
+      const cost = Number(v[4] ?? 0);
+      point.requests += requests;
+      point.costNanoUsd += cost;
+      point.byModel[model] = (point.byModel[model] ?? 0) + cost;
+      point.byProject[project] = (point.byProject[project] ?? 0) + cost;
     }
   } finally {
     stmt.free();
   }
-  return cells;
+  return { byModel, byProject };
 }
 
-/** The costliest sessions of [from, to) (same hour rule as the cells), '' shown as "(none)". */
+/**
+ * The costliest sessions of [from, to) (same hour rule as the cells), '' shown as "(none)". Ranks on
+ * cost and requests only, then sums every counter for the top `limit` through the (session, hour) index:
+ * with one session_rollups row per request (sessions spread over the month) that is ~30% cheaper than
+ * summing all nine counters for every session.
+ */
 function readSessions(db: Database, from: number, to: number, session: string | undefined, limit: number): SpendGroup[] {
-  const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(${c.trim()})`).join(', ');
-  const stmt = db.prepare(`SELECT session, ${sums} FROM session_rollups
-    WHERE hour_start_ms >= ? AND hour_start_ms < ?${session === undefined ? '' : ' AND session = ?'}
-    GROUP BY session ORDER BY SUM(cost_nano_usd) DESC, SUM(requests) DESC, session ASC LIMIT ?`);
+  const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(s.${c.trim()})`).join(', ');
+  const one = session === undefined ? '' : ' AND session = ?3';
+  const stmt = db.prepare(`WITH top AS (
+      SELECT session, SUM(cost_nano_usd) AS cost, SUM(requests) AS n FROM session_rollups
+      WHERE hour_start_ms >= ?1 AND hour_start_ms < ?2${one}
+      GROUP BY session ORDER BY cost DESC, n DESC, session ASC LIMIT ?4)
+    SELECT top.session, ${sums} FROM top
+      JOIN session_rollups s ON s.session = top.session AND s.hour_start_ms >= ?1 AND s.hour_start_ms < ?2
+    GROUP BY top.session ORDER BY MAX(top.cost) DESC, MAX(top.n) DESC, top.session ASC`);
   const groups: SpendGroup[] = [];
   try {
-    stmt.bind(session === undefined ? [from - HALF_HOUR, to, limit] : [from - HALF_HOUR, to, sessionParam(session), limit]);
+    stmt.bind(session === undefined ? [from - HALF_HOUR, to, null, limit] : [from - HALF_HOUR, to, sessionParam(session), limit]);
     while (stmt.step()) {
       const v = stmt.get();
-      const n = (i: number): number => Number(v[i] ?? 0);
-      groups.push({ key: String(v[0] ?? '') || NONE_KEY, ...totalsAt(n, 1) });
+      const n = v.slice(1).map((x) => Number(x ?? 0));
+      groups.push({ key: String(v[0] ?? '') || NONE_KEY, ...totalsOf(n) });
     }
   } finally {
     stmt.free();
@@ -175,7 +191,10 @@ function readSessions(db: Database, from: number, to: number, session: string | 
   return groups;
 }
 
-/** Bucket start instants covering [from, to), and a function mapping an instant to its bucket index. */
+/**
+ * Bucket start instants covering [from, to), and a function mapping an instant to its bucket index
+ * (arithmetic for hours, a binary search over the local midnights for days: no time-zone lookup per row).
+ */
 function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): {
   starts: number[];
   indexOf: (t: number) => number;
@@ -185,28 +204,34 @@ function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): 
     for (let t = from; t < to; t += HOUR_MS) starts.push(t);
     return { starts, indexOf: (t) => Math.floor((t - from) / HOUR_MS) };
   }
-  const index = new Map<string, number>();
-  const key = (d: { year: number; month: number; day: number }): string => `${d.year}-${d.month}-${d.day}`;
   let d = localDate(from, tz);
   for (let t = startOfLocalDay(d, tz); t < to; d = addDays(d, 1), t = startOfLocalDay(d, tz)) {
-    index.set(key(d), starts.length);
     starts.push(Math.max(t, from));
   }
   return {
     starts,
-    indexOf: (t) => index.get(key(localDate(t, tz))) ?? (t < from ? 0 : starts.length - 1),
+    // the last start at or before t (0 before the range)
+    indexOf: (t) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= t) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
   };
 }
 
-function sortGroups(m: Map<string, SpendTotals>): SpendGroup[] {
+function sortGroups(m: Map<string, number[]>): SpendGroup[] {
   return [...m.entries()]
-    .map(([key, t]) => ({ key, ...t }))
+    .map(([key, a]) => ({ key, ...totalsOf(a) }))
     .sort((a, b) => b.costNanoUsd - a.costNanoUsd || b.requests - a.requests || a.key.localeCompare(b.key));
 }
 
 export function buildSummary(db: Database, q: SummaryQuery): Summary {
   const { from, to, bucket } = resolveRange(db, q);
-  const cells = readCells(db, from, to, q.session);
   const { starts, indexOf } = buckets(from, to, bucket, q.tz);
   const series: SeriesPoint[] = starts.map((t) => ({
     t: new Date(t).toISOString(),
@@ -215,29 +240,11 @@ export function buildSummary(db: Database, q: SummaryQuery): Summary {
     byModel: {},
     byProject: {},
   }));
-  const totals = emptyTotals();
-  const byModel = new Map<string, SpendTotals>();
-  const byProject = new Map<string, SpendTotals>();
-  const dayIndexCache = new Map<number, number>();
-  for (const c of cells) {
-    addInto(totals, c.totals);
-    for (const [map, key] of [[byModel, c.model], [byProject, c.project]] as const) {
-      let g = map.get(key);
-      if (!g) map.set(key, (g = emptyTotals()));
-      addInto(g, c.totals);
-    }
-    let i = dayIndexCache.get(c.hour);
-    if (i === undefined) {
-      i = Math.max(0, Math.min(series.length - 1, indexOf(c.hour + HALF_HOUR)));
-      dayIndexCache.set(c.hour, i);
-    }
-    const p = series[i];
-    if (!p) continue;
-    p.costNanoUsd += c.totals.costNanoUsd;
-    p.requests += c.totals.requests;
-    p.byModel[c.model] = (p.byModel[c.model] ?? 0) + c.totals.costNanoUsd;
-    p.byProject[c.project] = (p.byProject[c.project] ?? 0) + c.totals.costNanoUsd;
-  }
+  const { byModel, byProject } = foldCells(db, from, to, q.session, indexOf, series);
+  // every cell has exactly one model key: the totals are the sum of the per-model counters
+  const sum = new Array<number>(COUNTERS).fill(0);
+  for (const a of byModel.values()) for (let i = 0; i < COUNTERS; i++) sum[i]! += a[i]!;
+  const totals = totalsOf(sum);
   return {
     range: q.range,
     tz: q.tz,

@@ -62,4 +62,40 @@ describe('tz', () => {
     expect(isValidTimeZone('Europe/Berlin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
   });
+
+  it('cached offsets agree with Intl at every instant, across transitions and odd offsets', () => {
+    const direct = (t: number, tz: string): number => {
+      const f = new Intl.DateTimeFormat('en-US', {
+        timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      });
+      const p = Object.fromEntries(f.formatToParts(new Date(t)).filter((x) => x.type !== 'literal').map((x) => [x.type, Number(x.value)]));
+      return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(t / 1000) * 1000;
+    };
+    // Lord Howe moves by 30 minutes, Kathmandu is +5:45, Paris and New York have DST, Amsterdam 1900 had
+    // a seconds offset (+0:19:32).
+    const zones = ['Australia/Lord_Howe', 'Asia/Kathmandu', 'Europe/Paris', 'America/New_York', 'Europe/Amsterdam'];
+    const windows = [Date.UTC(2026, 2, 7), Date.UTC(2026, 3, 4), Date.UTC(2026, 9, 24), Date.UTC(1900, 0, 1)];
+    let checked = 0;
+    for (const tz of zones) {
+      for (const w of windows) {
+        // every 7 min 13.5 s for 3 days: hits each transition hour at several points
+        for (let t = w; t < w + 3 * 86_400_000; t += 433_500) {
+          expect(tzOffsetMs(t, tz), `${tz} ${iso(t)}`).toBe(direct(t, tz));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10_000);
+  });
+
+  it('local dates agree with Intl on both sides of a midnight transition', () => {
+    const tz = 'America/Santiago';
+    const start = startOfLocalDay({ year: 2026, month: 9, day: 6 }, tz);
+    for (let t = start - 2 * 3_600_000; t < start + 2 * 3_600_000; t += 60_000) {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date(t));
+      const get = (k: string): number => Number(parts.find((p) => p.type === k)?.value);
+      expect(localDate(t, tz)).toEqual({ year: get('year'), month: get('month'), day: get('day') });
+    }
+  });
 });
+

@@ -46,7 +46,7 @@ interface WallClock extends LocalDate {
   second: number;
 }
 
-function wallClock(t: number, tz: string): WallClock {
+function wallClockIntl(t: number, tz: string): WallClock {
   const out: Record<string, number> = {};
   for (const p of formatter(tz).formatToParts(new Date(t))) {
     if (p.type !== 'literal') out[p.type] = Number(p.value);
@@ -61,11 +61,51 @@ function wallClock(t: number, tz: string): WallClock {
   };
 }
 
-/** Offset of `tz` from UTC at instant `t`, in ms (e.g. +3_600_000 for CET in winter). */
-export function tzOffsetMs(t: number, tz: string): number {
-  const w = wallClock(t, tz);
+function offsetIntl(t: number, tz: string): number {
+  const w = wallClockIntl(t, tz);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(t / 1000) * 1000;
+}
+
+const HOUR = 3_600_000;
+/** Per zone: UTC hour start → the zone's offset during that whole hour (hours holding a transition are not cached). */
+const hourOffsets = new Map<string, Map<number, number>>();
+const MAX_CACHED_HOURS = 100_000; // ~11 years of hours per zone, a few MB at most
+
+/**
+ * Offset of `tz` at `t`. Intl is slow (~3 µs a call), so the offset is cached per UTC hour: an hour whose
+ * first and last second have the same offset has it throughout (zones change offset at most once an hour).
+ */
+function offsetAt(t: number, tz: string): number {
+  const hour = Math.floor(t / HOUR) * HOUR;
+  let cache = hourOffsets.get(tz);
+  const hit = cache?.get(hour);
+  if (hit !== undefined) return hit;
+  const first = offsetIntl(hour, tz);
+  const last = offsetIntl(hour + HOUR - 1000, tz);
+  if (first !== last) return offsetIntl(t, tz);
+  if (!cache) hourOffsets.set(tz, (cache = new Map()));
+  if (cache.size >= MAX_CACHED_HOURS) cache.clear();
+  cache.set(hour, first);
+  return first;
+}
+
+function wallClock(t: number, tz: string): WallClock {
+  // the wall clock is UTC shifted by the offset, at whole-second precision (as Intl shows it)
+  const u = new Date(Math.floor(t / 1000) * 1000 + offsetAt(t, tz));
+  return {
+    year: u.getUTCFullYear(),
+    month: u.getUTCMonth() + 1,
+    day: u.getUTCDate(),
+    hour: u.getUTCHours(),
+    minute: u.getUTCMinutes(),
+    second: u.getUTCSeconds(),
+  };
+}
+
+/** Offset of `tz` from UTC at instant `t`, in ms (e.g. +3_600_000 for CET in winter). */
+export function tzOffsetMs(t: number, tz: string): number {
+  return offsetAt(t, tz);
 }
 
 /** The local calendar date of instant `t` in `tz`. */
