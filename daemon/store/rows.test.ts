@@ -61,6 +61,25 @@ describe('rows', () => {
     expect(new Interner(db).text(writer.strings.lookup('/a/new/project'))).toBe('/a/new/project');
   });
 
+  it('merges a batch into one rollup cell per (hour, model, project, session) with the same totals', () => {
+    const hour = Date.UTC(2026, 5, 2, 9);
+    const batch = [
+      makeRecord({ startedAt: hour + 1_000, model: 'm-batch', project: '/p1', sessionId: 's1', costNanoUsd: 10 }),
+      makeRecord({ startedAt: hour + 2_000, model: 'm-batch', project: '/p1', sessionId: 's1', costNanoUsd: 20 }),
+      makeRecord({ startedAt: hour + 3_000, model: 'm-batch', project: '/p1', sessionId: 's2', costNanoUsd: null, billable: true }),
+      makeRecord({ startedAt: hour + HOUR_MS, model: 'm-batch', project: '/p1', sessionId: 's1', costNanoUsd: 5 }),
+    ];
+    expect(writer.insertMany(batch, () => undefined)).toBe(4);
+    const rollups = db.exec("SELECT hour_start_ms, requests, cost_nano_usd, unpriced_requests, output_tokens FROM rollups WHERE model = 'm-batch' ORDER BY hour_start_ms")[0]?.values;
+    const out = (rs: typeof batch) => rs.reduce((n, r) => n + r.tokens.output, 0);
+    expect(rollups).toEqual([
+      [hour, 3, 30, 1, out(batch.slice(0, 3))],
+      [hour + HOUR_MS, 1, 5, 0, out(batch.slice(3))],
+    ]);
+    const sessions = db.exec("SELECT COUNT(*), SUM(requests), SUM(cost_nano_usd) FROM session_rollups WHERE model = 'm-batch'")[0]?.values;
+    expect(sessions).toEqual([[3, 4, 35]]);
+  });
+
   it('recognises records and rejects malformed ones', () => {
     const r = makeRecord();
     expect(isRequestRecord(r)).toBe(true);

@@ -157,6 +157,21 @@ export function recordDelta(r: RequestRecord): RollupDelta {
   };
 }
 
+/** Adds `d` into the batch's cell for the same (hour, model, project, session). */
+export function mergeDelta(cells: Map<string, RollupDelta>, d: RollupDelta): void {
+  const id = `${d.key[0]}\u0000${d.key[1]}\u0000${d.key[2]}\u0000${d.session}`;
+  const cell = cells.get(id);
+  if (!cell) {
+    cells.set(id, { ...d, tokens: [...d.tokens] });
+    return;
+  }
+  cell.requests += d.requests;
+  cell.cost += d.cost;
+  cell.unpriced += d.unpriced;
+  cell.savings += d.savings;
+  for (let i = 0; i < 5; i++) cell.tokens[i]! += d.tokens[i]!;
+}
+
 /** Prepared statements for the write path; create once per database, `free()` on close. */
 export class RowWriter {
   private readonly insertStmt: Statement;
@@ -181,23 +196,23 @@ export class RowWriter {
   insertMany(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void): number {
     if (records.length === 0) return 0;
     let inserted = 0;
+    // Rollup deltas of the batch, merged per cell: a busy batch touches few cells, so this turns one
+    // upsert pair per record into one per cell (the same totals, in the same transaction).
+    const cells = new Map<string, RollupDelta>();
     this.db.run('BEGIN');
     try {
       for (const r of records) {
-        let rowAdded = false;
         try {
           this.insertStmt.run(recordToParams(r, this.strings));
           if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
-          rowAdded = true;
-          this.applyDelta(recordDelta(r));
+          mergeDelta(cells, recordDelta(r));
           inserted++;
         } catch (err) {
-          // A failed statement is rolled back on its own; the transaction stays open. If the insert
-          // succeeded but the rollup failed, undo the row so the two never disagree.
-          if (rowAdded) this.db.run('DELETE FROM requests WHERE id = ?', [r.id]);
-          onError(r, err as Error);
+          onError(r, err as Error); // a failed statement is rolled back on its own; the transaction stays open
         }
       }
+      // A rollup failure fails the whole batch (rows and rollups never disagree); it stays in the journal.
+      for (const d of cells.values()) this.applyDelta(d);
       this.db.run('COMMIT');
     } catch (err) {
       this.db.run('ROLLBACK');
