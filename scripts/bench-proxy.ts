@@ -5,7 +5,8 @@
  *
  * Targets (issue #3): rps ≥ 85 % of the bare proxy's; added p50 ≤ 1.2× the bare proxy's added p50;
  * RSS after 10,000 streamed requests within 20 MB of its value after 1,000.
- * BENCH_SECONDS (default 5) sets the duration of each measurement.
+ * Each cell is measured in BENCH_ROUNDS (default 5) rounds of BENCH_SECONDS (default 2) per target, in
+ * rotating order; the medians are reported (latency resolution: autocannon's 1 ms).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +17,13 @@ import autocannon from 'autocannon';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
 
 function start(args: string[], ready: RegExp, tsx = true): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], {
@@ -69,14 +76,26 @@ async function main() {
   let cco = await start(['dist/cco-daemon.cjs', 'run', '--no-browser', '--port', '0', '--upstream', fake.url, '--data-dir', dataDir], /listening on (http:\/\/\S+)/, false);
   const targets = { direct: fake.url, bare: bare.url, cco: cco.url };
   try {
-    console.log(`bench:proxy — ${seconds}s per cell, node ${process.version}, ${os.cpus().length} cores\n`);
+    console.log(`bench:proxy — medians of ${rounds} rounds × ${seconds} s per target and cell, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}\n`);
     for (const t of Object.values(targets)) await measure(t, true, 8, 1); // warm-up
     const rows: string[] = [];
     const verdicts: string[] = [];
     for (const stream of [false, true]) {
       for (const connections of [16, 32]) {
+        // Rounds with the targets in rotating order; the median per target damps drift on a shared machine.
+        const runs: Record<string, Awaited<ReturnType<typeof measure>>[]> = { direct: [], bare: [], cco: [] };
+        const names = Object.keys(targets) as (keyof typeof targets)[];
+        for (let round = 0; round < rounds; round++) {
+          for (let i = 0; i < names.length; i++) {
+            const name = names[(i + round) % names.length]!;
+            runs[name]!.push(await measure(targets[name], stream, connections));
+          }
+        }
         const r: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-        for (const [name, url] of Object.entries(targets)) r[name] = await measure(url, stream, connections);
+        for (const name of names) {
+          const xs = runs[name]!;
+          r[name] = { rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), total: xs.reduce((n, x) => n + x.total, 0), failed: xs.reduce((n, x) => n + x.failed, 0) };
+        }
         const kind = stream ? 'SSE ' : 'JSON';
         for (const name of Object.keys(targets)) {
           const x = r[name]!;

@@ -48,8 +48,19 @@ export class BufferWatch {
 
   constructor(private readonly minGrowth = 16 * 1024 * 1024) {}
 
-  /** Collects if ArrayBuffer bytes grew by at least max(minGrowth, ¼ of the level after the last collection). */
-  check(): boolean {
+  private lastCheck = 0;
+
+  /**
+   * Collects if ArrayBuffer bytes grew by at least max(minGrowth, ¼ of the level after the last collection).
+   * Looks at most once a second: `process.memoryUsage()` costs tens of µs (it reads /proc), too much per batch.
+   */
+  check(now = Date.now()): boolean {
+    if (now - this.lastCheck < 1000) return false;
+    this.lastCheck = now;
+    return this.checkNow();
+  }
+
+  private checkNow(): boolean {
     const now = process.memoryUsage().arrayBuffers;
     if (now - this.base < Math.max(this.minGrowth, this.base / 4)) return false;
     this.collect();

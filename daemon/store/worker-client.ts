@@ -42,6 +42,9 @@ function errorFrom(message: string, name: string): Error {
 
 type State = 'starting' | 'ready' | 'down' | 'closed';
 
+/** How long records wait to be posted to the worker together. */
+const POST_BATCH_MS = 10;
+
 export class WorkerClient {
   private worker: Worker | null = null;
   private state: State = 'down';
@@ -166,8 +169,9 @@ export class WorkerClient {
   }
 
   /**
-   * Queues a record (as its JSON line) for the worker; the queue is posted once per event-loop turn, and
-   * always before any call, so records stay ordered with respect to every other message. While the worker
+   * Queues a record (as its JSON line) for the worker; the queue is posted every POST_BATCH_MS (one
+   * postMessage per batch, not per record; the journal already holds the record and the live feed does not
+   * wait for the worker), and always before any call, so records stay ordered with respect to every other message. While the worker
    * is down the queue waits for the next one.
    */
   addLine(line: string): void {
@@ -175,10 +179,10 @@ export class WorkerClient {
     this.lines.push(line);
     if (!this.batchScheduled) {
       this.batchScheduled = true;
-      setImmediate(() => {
+      setTimeout(() => {
         this.batchScheduled = false;
         this.postLines();
-      });
+      }, POST_BATCH_MS);
     }
   }
 
