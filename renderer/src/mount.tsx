@@ -2,7 +2,6 @@ import { bridge, initialClient, view } from './boot.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
-import './styles.css';
 
 document.documentElement.dataset.view = view;
 document.title = view === 'popover' ? 'CCO' : 'CCO — Claude Code spend';

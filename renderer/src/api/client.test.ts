@@ -48,6 +48,28 @@ describe('ApiClient', () => {
     expect(api.seen).toHaveLength(3); // later calls go to the daemon
   });
 
+  it('shows an arrived primed response synchronously until a call takes it', async () => {
+    const today = makeSummary();
+    const api = await startTestApi({ summaries: { today }, records: [makeRecord()] });
+    apis.push(api);
+    const c = new ApiClient({ baseUrl: api.baseUrl, token: api.token });
+    expect(c.peekSummary({ range: 'today', tz: 'UTC' })).toBeUndefined(); // nothing primed
+    c.prime({ summaries: [{ range: 'today', tz: 'UTC' }], requests: [{ limit: 10 }] });
+    expect(c.peekSummary({ range: 'today', tz: 'UTC' })).toBeUndefined(); // primed, not arrived yet
+    const arrived = () => c.peekSummary({ range: 'today', tz: 'UTC' }) !== undefined && c.peekRequests({ limit: 10 }) !== undefined;
+    for (let i = 0; i < 200 && !arrived(); i++) await new Promise((r) => setTimeout(r, 10));
+    const s = c.peekSummary({ range: 'today', tz: 'UTC' });
+    expect(s?.range).toBe(today.range);
+    expect(c.peekSummary({ range: 'today', tz: 'UTC' })).toBe(s); // pure: same object again
+    expect(c.peekSummary({ range: 'today', tz: 'Europe/Paris' })).toBeUndefined(); // another zone is another request
+    expect(c.peekRequests({ limit: 10 })?.items).toHaveLength(1);
+    expect(await c.summary({ range: 'today', tz: 'UTC' })).toBe(s); // the call gets that very object …
+    expect(c.peekSummary({ range: 'today', tz: 'UTC' })).toBeUndefined(); // … and takes it
+    expect(api.seen).toHaveLength(2);
+    await c.summary({ range: 'today', tz: 'UTC' });
+    expect(api.seen).toHaveLength(3); // later calls go to the daemon
+  });
+
   it('reports export as unavailable when the daemon has no export endpoint', async () => {
     const api = await startTestApi({ summaries: {}, records: [] });
     apis.push(api);

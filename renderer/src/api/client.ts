@@ -13,6 +13,7 @@ import type {
   SummaryRange,
 } from '../../../daemon/api/contract.ts';
 import type { DaemonInfo } from '../bridge.ts';
+import { localTimeZone } from './timezone.ts';
 
 export type RangeQuery = { range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string };
 
@@ -33,9 +34,7 @@ export interface PrimeSpec {
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
-export function localTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
+export { localTimeZone } from './timezone.ts';
 
 function summaryParams(q: RangeQuery): Record<string, string | number> {
   const tz = q.tz ?? localTimeZone();
@@ -48,6 +47,8 @@ export class ApiClient {
   readonly #fetch: FetchLike;
   /** Responses requested before the UI mounted (see prime*), handed out once to the first matching GET. */
   readonly #primed = new Map<string, Promise<unknown>>();
+  /** Primed responses that already arrived, so a view can render them in its very first pass (peek*). */
+  readonly #settled = new Map<string, unknown>();
 
   constructor(info: DaemonInfo, fetchImpl: FetchLike = (i, init) => fetch(i, init)) {
     this.baseUrl = info.baseUrl.replace(/\/+$/, '');
@@ -85,6 +86,7 @@ export class ApiClient {
     const primed = this.#primed.get(key);
     if (primed) {
       this.#primed.delete(key);
+      this.#settled.delete(key);
       return primed as Promise<T>;
     }
     return this.#fetchJson<T>(path, params, signal);
@@ -109,10 +111,18 @@ export class ApiClient {
     const key = this.url(path, params);
     if (this.#primed.has(key)) return;
     const p = this.#fetchJson<unknown>(path, params);
-    p.catch(() => {}); // a consumer sees the rejection; an unconsumed one must not be "unhandled"
+    p.then(
+      (value) => {
+        if (this.#primed.get(key) === p) this.#settled.set(key, value);
+      },
+      () => {}, // a consumer sees the rejection; an unconsumed one must not be "unhandled"
+    );
     this.#primed.set(key, p);
     const t = setTimeout(() => {
-      if (this.#primed.get(key) === p) this.#primed.delete(key);
+      if (this.#primed.get(key) === p) {
+        this.#primed.delete(key);
+        this.#settled.delete(key);
+      }
     }, ttlMs);
     (t as { unref?: () => void }).unref?.();
   }
@@ -127,6 +137,24 @@ export class ApiClient {
       for (const q of what.requests ?? []) this.#prime('/api/requests', { ...q });
       if (what.prices) this.#prime('/api/prices');
     }
+  }
+
+  /**
+   * A primed response that has already arrived, else undefined. Pure (React may call a state initializer
+   * twice): it stays primed, and the first matching call still gets it, resolved to the same object.
+   */
+  #peek<T>(path: string, params?: Record<string, string | number | undefined>): T | undefined {
+    return this.#settled.get(this.url(path, params)) as T | undefined;
+  }
+
+  /** The primed summary for `q` if it has arrived: lets a view's first render show it without a round trip. */
+  peekSummary(q: RangeQuery): Summary | undefined {
+    return this.#peek<Summary>('/api/summary', summaryParams(q));
+  }
+
+  /** The primed request page for `q` if it has arrived (see peekSummary). */
+  peekRequests(q: RequestQuery = {}): RequestPage | undefined {
+    return this.#peek<RequestPage>('/api/requests', { ...q });
   }
 
   summary(q: RangeQuery, signal?: AbortSignal): Promise<Summary> {

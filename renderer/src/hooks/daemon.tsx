@@ -32,13 +32,16 @@ export function useDaemon(): DaemonContextValue {
 
 export interface DaemonProviderProps {
   bridge: CcoBridge;
-  /** A client already being built (and primed) before React mounted; used for the first connection. */
-  initialClient?: Promise<ApiClient>;
+  /**
+   * A client already built (and primed) before React mounted, used for the first connection. Given as a
+   * client (not a promise) it is there in the first render, so views can show primed data at once.
+   */
+  initialClient?: Promise<ApiClient> | ApiClient;
   children: ReactNode;
 }
 
 export function DaemonProvider({ bridge, initialClient, children }: DaemonProviderProps) {
-  const [client, setClient] = useState<ApiClient | null>(null);
+  const [client, setClient] = useState<ApiClient | null>(() => (initialClient instanceof ApiClient ? initialClient : null));
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<LiveState>('connecting');
   const [epoch, setEpoch] = useState(0);
@@ -49,8 +52,10 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
   useEffect(() => bridge.daemon.onRestarted?.(() => setRestarts((n) => n + 1)), [bridge]);
 
   useEffect(() => {
+    if (restarts === 0 && initialClient instanceof ApiClient) return; // in state from the first render
     let cancelled = false;
-    const next = restarts === 0 && initialClient ? initialClient : bridge.daemon.info().then((info) => new ApiClient(info));
+    const next: Promise<ApiClient> =
+      restarts === 0 && initialClient instanceof Promise ? initialClient : bridge.daemon.info().then((info) => new ApiClient(info));
     next
       .then((c) => {
         if (!cancelled) {

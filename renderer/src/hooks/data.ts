@@ -22,17 +22,24 @@ function message(e: unknown): string {
 
 export function useSummary(q: RangeQuery): Loadable<Summary> {
   const { client, epoch, onRecord } = useDaemon();
-  const [state, setState] = useState<Loadable<Summary>>({ data: null, error: null, loading: true });
+  // A primed response that already arrived is shown by the first render; the fetch below then resolves to
+  // that same object and changes nothing (no second render).
+  const [state, setState] = useState<Loadable<Summary>>(() => {
+    const data = client?.peekSummary(q) ?? null;
+    return { data, error: null, loading: data === null };
+  });
   const [refetch, setRefetch] = useState(0);
   const key = JSON.stringify(q);
 
   useEffect(() => {
     if (!client) return;
     const ac = new AbortController();
-    setState((s) => ({ ...s, loading: true }));
+    const query = JSON.parse(key) as RangeQuery;
+    const shown = client.peekSummary(query); // on screen already (first render), when it is what arrives
+    setState((s) => (s.loading || (shown !== undefined && s.data === shown) ? s : { ...s, loading: true }));
     client
-      .summary(JSON.parse(key) as RangeQuery, ac.signal)
-      .then((data) => setState({ data, error: null, loading: false }))
+      .summary(query, ac.signal)
+      .then((data) => setState((s) => (s.data === data && s.error === null && !s.loading ? s : { data, error: null, loading: false })))
       .catch((e: unknown) => {
         if (!ac.signal.aborted) setState((s) => ({ ...s, error: message(e), loading: false }));
       });
@@ -73,10 +80,12 @@ export interface RequestsState extends Loadable<RequestRecord[]> {
 /** Newest-first request list with cursor paging; live records matching the filter are prepended. */
 export function useRequests(q: RequestQuery, enabled = true): RequestsState {
   const { client, epoch, onRecord } = useDaemon();
-  const [items, setItems] = useState<RequestRecord[] | null>(null);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  // As useSummary: a primed page that already arrived is the first render's state.
+  const [first] = useState(() => (enabled ? client?.peekRequests(q) : undefined) ?? null);
+  const [items, setItems] = useState<RequestRecord[] | null>(first?.items ?? null);
+  const [nextCursor, setNextCursor] = useState<string | null>(first?.nextCursor ?? null);
   const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+  const [loading, setLoading] = useState(first === null);
   const key = JSON.stringify(q);
   const pageAbort = useRef<AbortController | null>(null);
 
@@ -84,9 +93,11 @@ export function useRequests(q: RequestQuery, enabled = true): RequestsState {
     if (!client || !enabled) return;
     const ac = new AbortController();
     pageAbort.current?.abort();
-    setLoading(true);
+    const query = JSON.parse(key) as RequestQuery;
+    // the first render's page arriving again changes no state (no second render)
+    if (first === null || client.peekRequests(query) !== first) setLoading(true);
     client
-      .requests(JSON.parse(key) as RequestQuery, ac.signal)
+      .requests(query, ac.signal)
       .then((page: RequestPage) => {
         setItems(page.items);
         setNextCursor(page.nextCursor);
@@ -100,7 +111,7 @@ export function useRequests(q: RequestQuery, enabled = true): RequestsState {
         }
       });
     return () => ac.abort();
-  }, [client, key, epoch, enabled]);
+  }, [client, key, epoch, enabled, first]);
 
   useEffect(() => {
     const query = JSON.parse(key) as RequestQuery;

@@ -5,6 +5,8 @@ import type { CcoBridge } from '../bridge.ts';
 import { startTestApi, type TestApi } from '../test-server.ts';
 import { makeRecord, makeSummary } from '../test-fixtures.ts';
 import { applyRecord } from '../api/merge.ts';
+import { ApiClient } from '../api/client.ts';
+import { primeFor } from './queries.ts';
 
 function bridgeFor(api: TestApi, opened: (string | undefined)[] = []): CcoBridge {
   return {
@@ -73,4 +75,27 @@ describe('Popover', () => {
       timeout: 5000,
     });
   });
+
+  it('renders primed data that already arrived in its first render, without asking again', async () => {
+    const now = Date.now();
+    const today = makeSummary({ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString(), totals: { ...makeSummary().totals, costNanoUsd: 7_000_000_000 } });
+    const api = await startTestApi({ summaries: { today, month: today }, records: [makeRecord({ startedAt: now - 5000 })] });
+    apis.push(api);
+    const client = new ApiClient({ baseUrl: api.baseUrl, token: api.token });
+    client.prime(primeFor('popover'));
+    for (let i = 0; i < 300 && !(client.peekSummary({ range: 'today' }) && client.peekRequests({ limit: 10 })); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const asked = api.seen.filter((x) => x.path.startsWith('/api/')).length;
+    expect(asked).toBe(3); // today, recent, month
+    render(<App bridge={bridgeFor(api)} view="popover" initialClient={client} />);
+    // no waitFor: the very first commit has the numbers and the list
+    expect(screen.getByTestId('today-total').textContent).toBe('$7.00');
+    expect(within(screen.getByTestId('recent-list')).getAllByRole('button')).toHaveLength(1);
+    expect(performance.getEntriesByName('cco:popover-rendered').length).toBeGreaterThan(0);
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(api.seen.filter((x) => x.path.startsWith('/api/')).length).toBe(asked); // the primed answers were used
+  });
 });
+

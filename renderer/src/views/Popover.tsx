@@ -3,20 +3,19 @@
  * the last 10 requests, daemon status, and a slot for plan-limit gauges (later issue).
  * Sets the `cco:popover-rendered` performance mark once the first data is on screen.
  */
-import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { LiveStatus } from '../components/LiveStatus.tsx';
 import { groupCost, Money, UnpricedCount } from '../components/Money.tsx';
 import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY } from './queries.ts';
 import { colorAt } from '../components/palette.ts';
+import { Sparkline } from '../components/Sparkline.tsx';
 import { totalTokens } from '../components/RequestsTable.tsx';
 import { formatClock, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
-
-const Sparkline = lazy(() => import('../components/Sparkline.tsx').then((m) => ({ default: m.Sparkline })));
 
 function MiniGroups({ title, groups, label }: { title: string; groups: SpendGroup[]; label: (k: string) => string }) {
   const top = groups.slice(0, 4);
@@ -87,9 +86,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
         <EmptyState port={client.port} compact />
       ) : (
         <>
-          <Suspense fallback={<div className="sparkline" aria-hidden="true" />}>
-            {today.data && <Sparkline series={today.data.series} tz={today.data.tz} />}
-          </Suspense>
+          {today.data ? <Sparkline series={today.data.series} tz={today.data.tz} /> : <div className="sparkline" aria-hidden="true" />}
           <div className="limits-slot" data-slot="plan-limits">
             {limits}
           </div>
