@@ -1,4 +1,5 @@
 /** Spend groups (by model / project / session) with tokens per billing category. */
+import { memo } from 'react';
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { formatCount, formatTokens, shortProject } from '../format.ts';
 import { groupCost, Money, UnpricedCount } from './Money.tsx';
@@ -11,7 +12,8 @@ export interface BreakdownProps {
   onSelect?: (key: string) => void;
 }
 
-export function Breakdown({ title, groups, kind, onSelect }: BreakdownProps) {
+/** Memoised (with stable onSelect) so the dashboard's other updates do not rebuild the tables. */
+export const Breakdown = memo(function Breakdown({ title, groups, kind, onSelect }: BreakdownProps) {
   const label = (k: string) => (kind === 'project' ? shortProject(k) : kind === 'session' ? k.slice(0, 8) : k);
   return (
     <section className="panel breakdown" aria-label={title}>
@@ -67,4 +69,4 @@ export function Breakdown({ title, groups, kind, onSelect }: BreakdownProps) {
       )}
     </section>
   );
-}
+});

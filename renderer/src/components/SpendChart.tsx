@@ -6,7 +6,7 @@
  * moves the plot area, which re-runs every chart selector and re-renders the chart (≈60 ms of the
  * ≈140 ms the first chart took with 100 k stored requests).
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../../daemon/api/contract.ts';
 import { formatBucket, formatUsd, shortModel, shortProject } from '../format.ts';
@@ -40,7 +40,11 @@ export function chartRows(s: Summary, by: StackBy): { rows: ChartRow[]; keys: st
   return { rows, keys: other ? [...top, 'other'] : top };
 }
 
-export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by: StackBy; height?: number }) {
+/**
+ * Memoised: the dashboard re-renders for many reasons (prices, live state, the table's pages) and every
+ * recharts render runs all its selectors; the chart only changes with its summary and grouping.
+ */
+export const SpendChart = memo(function SpendChart({ summary, by, height = 260 }: { summary: Summary; by: StackBy; height?: number }) {
   const { rows, keys } = useMemo(() => chartRows(summary, by), [summary, by]);
   const ref = useRef<HTMLDivElement>(null);
   const name = (k: string) => (by === 'model' ? shortModel(k) : shortProject(k));
@@ -109,4 +113,4 @@ export function SpendChart({ summary, by, height = 260 }: { summary: Summary; by
     </ul>
     </>
   );
-}
+});

@@ -56,11 +56,15 @@ export function Dashboard() {
   }, [client]);
 
   const openDetail = useCallback((id: string) => setHash(requestDetailHash(id)), [setHash]);
+  const byModel = useCallback((k: string) => setFilter((f) => ({ ...f, model: k })), []);
+  const byProject = useCallback((k: string) => setFilter((f) => ({ ...f, project: k })), []);
+  const bySession = useCallback((k: string) => setFilter((f) => ({ ...f, session: k })), []);
   const closeDetail = useCallback(() => setHash(''), [setHash]);
 
   const s = summary.data;
-  // Breakdowns render after the chart and totals (a deferred, interruptible render).
-  const ds = useDeferredValue(s);
+  // Breakdowns render after the chart and totals (a deferred, interruptible render), also when the first
+  // render already has the summary (primed): they start from null.
+  const ds = useDeferredValue(s, null);
   const t = s?.totals;
   const empty = any.data !== null && any.data.length === 0;
 
@@ -138,11 +142,9 @@ export function Dashboard() {
 
       {ds && (
         <div className="breakdowns">
-          <Breakdown title="By model" kind="model" groups={ds.byModel} onSelect={(k) => setFilter((f) => ({ ...f, model: k }))} />
-          <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={(k) => setFilter((f) => ({ ...f, project: k }))} />
-          {ds.bySession && (
-            <Breakdown title="By session" kind="session" groups={ds.bySession} onSelect={(k) => setFilter((f) => ({ ...f, session: k }))} />
-          )}
+          <Breakdown title="By model" kind="model" groups={ds.byModel} onSelect={byModel} />
+          <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={byProject} />
+          {ds.bySession && <Breakdown title="By session" kind="session" groups={ds.bySession} onSelect={bySession} />}
         </div>
       )}
 
