@@ -414,6 +414,17 @@ describe('API and live feed', () => {
     expect(after.totals.tokens.output - before.totals.tokens.output).toBe(msg.usage.output_tokens);
   });
 
+  it('skips the per-session list on request (sessions=0), and validates the flag', async () => {
+    await client().messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 's' }] }, { headers: { 'x-claude-code-session-id': 'sess-flag' } });
+    await daemon.store.flush();
+    const full = await api<Summary>('/api/summary?range=today&tz=UTC');
+    expect(full.bySession?.some((s) => s.key === 'sess-flag')).toBe(true);
+    const lean = await api<Summary>('/api/summary?range=today&tz=UTC&sessions=0');
+    expect(lean.bySession).toEqual([]);
+    expect(lean.totals).toEqual(full.totals);
+    expect((await fetch(daemon.url + '/api/summary?sessions=maybe', { headers: { authorization: `Bearer ${daemon.token}` } })).status).toBe(400);
+  });
+
   it('refuses the live feed without a token', async () => {
     const ws = new WebSocket(daemon.url.replace('http', 'ws') + '/api/live');
     const code = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));

@@ -21,6 +21,11 @@ export const summaryQuery = z
     to: epochMs.optional(),
     /** Narrow the summary to one Claude Code session ("(none)" = requests without one). */
     session: z.string().min(1).optional(),
+    /** `sessions=0` skips the per-session list (the popover shows none). */
+    sessions: z
+      .enum(['0', '1'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === '1')),
   })
   .refine((q) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to), {
     message: 'range=custom needs from < to (epoch milliseconds)',

@@ -37,6 +37,8 @@ export interface SummaryQuery {
   now?: number;
   /** Narrow everything to one Claude Code session ("(none)" = requests without a session). */
   session?: string;
+  /** Compute `bySession` (default true); views that show no sessions skip its cost. */
+  sessions?: boolean;
 }
 
 /** At most this many sessions in `bySession` (the costliest of the range). */
@@ -254,7 +256,7 @@ export function buildSummary(db: Database, q: SummaryQuery): Summary {
     totals,
     byModel: sortGroups(byModel),
     byProject: sortGroups(byProject),
-    bySession: readSessions(db, from, to, q.session, TOP_SESSIONS),
+    bySession: q.sessions === false ? [] : readSessions(db, from, to, q.session, TOP_SESSIONS),
     ...(q.session === undefined ? {} : { session: q.session }),
     series,
   };

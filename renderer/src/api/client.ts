@@ -15,7 +15,8 @@ import type {
 import type { DaemonInfo } from '../bridge.ts';
 import { localTimeZone } from './timezone.ts';
 
-export type RangeQuery = { range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string };
+/** `sessions: false` asks the daemon to skip the per-session list (views that show none). */
+export type RangeQuery = ({ range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string }) & { sessions?: boolean };
 
 export class ApiError extends Error {
   readonly status: number;
@@ -38,7 +39,9 @@ export { localTimeZone } from './timezone.ts';
 
 function summaryParams(q: RangeQuery): Record<string, string | number> {
   const tz = q.tz ?? localTimeZone();
-  return q.range === 'custom' ? { range: 'custom', from: q.from, to: q.to, tz } : { range: q.range, tz };
+  const base: Record<string, string | number> = q.range === 'custom' ? { range: 'custom', from: q.from, to: q.to, tz } : { range: q.range, tz };
+  if (q.sessions === false) base.sessions = '0';
+  return base;
 }
 
 export class ApiClient {

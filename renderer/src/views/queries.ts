@@ -2,8 +2,9 @@
 import type { RequestQuery } from '../../../daemon/api/contract.ts';
 import type { PrimeSpec, RangeQuery } from '../api/client.ts';
 
-export const POPOVER_TODAY: RangeQuery = { range: 'today' };
-export const POPOVER_MONTH: RangeQuery = { range: 'month' };
+// The popover shows no per-session list: the daemon can skip computing it.
+export const POPOVER_TODAY: RangeQuery = { range: 'today', sessions: false };
+export const POPOVER_MONTH: RangeQuery = { range: 'month', sessions: false };
 export const POPOVER_RECENT: RequestQuery = { limit: 10 };
 
 export const DASHBOARD_DEFAULT_RANGE: RangeQuery = { range: '7d' };
