@@ -10,7 +10,7 @@ const SparklineChart = lazy(() => import('./SparklineChart.tsx'));
 
 export function Sparkline({ series, tz, height = 56 }: { series: SeriesPoint[]; tz: string; height?: number }) {
   return (
-    <div className="sparkline" role="img" aria-label="Spend per hour, today" data-testid="sparkline" style={{ height }}>
+    <div className="sparkline" role="img" aria-label="Spend per hour, last 24 hours" data-testid="sparkline" style={{ height }}>
       <Suspense fallback={null}>
         <SparklineChart series={series} tz={tz} height={height} />
       </Suspense>

@@ -96,8 +96,8 @@ describe('Popover', () => {
     await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
     await new Promise((r) => setTimeout(r, 100));
     await waitFor(() => expect(screen.getByTestId('month-total').textContent).toBe('$7.00'));
-    // the primed answers were used: one more request, this month's
-    expect(api.seen.filter((x) => x.path.startsWith('/api/')).map((x) => x.query.get('range') ?? x.path).sort()).toEqual(['/api/requests', 'month', 'today']);
+    // the primed answers were used: two more requests, this month's and the sparkline's last 24 hours
+    expect(api.seen.filter((x) => x.path.startsWith('/api/')).map((x) => x.query.get('range') ?? x.path).sort()).toEqual(['/api/requests', 'custom', 'month', 'today']);
   });
 });
 

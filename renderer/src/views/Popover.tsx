@@ -3,12 +3,12 @@
  * the last 10 requests, daemon status, and a slot for plan-limit gauges (later issue).
  * Sets the `cco:popover-rendered` performance mark once the first data is on screen.
  */
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useMemo, type ReactNode } from 'react';
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { LiveStatus } from '../components/LiveStatus.tsx';
 import { groupCost, Money, UnpricedCount } from '../components/Money.tsx';
-import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY } from './queries.ts';
+import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY, popoverLast24h } from './queries.ts';
 import { colorAt } from '../components/palette.ts';
 import { Sparkline } from '../components/Sparkline.tsx';
 import { totalTokens } from '../components/RequestsTable.tsx';
@@ -44,6 +44,8 @@ export function Popover({ limits }: { limits?: ReactNode }) {
   const today = useSummary(POPOVER_TODAY);
   const month = useSummary(POPOVER_MONTH);
   const recent = useRequests(POPOVER_RECENT);
+  const hour = Math.floor(Date.now() / 3_600_000);
+  const last24h = useSummary(useMemo(() => popoverLast24h(hour * 3_600_000), [hour]));
   const ready = today.data !== null && recent.data !== null;
 
   useEffect(() => {
@@ -86,7 +88,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
         <EmptyState port={client.port} compact />
       ) : (
         <>
-          {today.data ? <Sparkline series={today.data.series} tz={today.data.tz} /> : <div className="sparkline" aria-hidden="true" />}
+          {last24h.data ? <Sparkline series={last24h.data.series} tz={last24h.data.tz} /> : <div className="sparkline" aria-hidden="true" />}
           <div className="limits-slot" data-slot="plan-limits">
             {limits}
           </div>

@@ -7,6 +7,16 @@ export const POPOVER_TODAY: RangeQuery = { range: 'today', sessions: false };
 export const POPOVER_MONTH: RangeQuery = { range: 'month', sessions: false };
 export const POPOVER_RECENT: RequestQuery = { limit: 10 };
 
+const HOUR_MS = 3_600_000;
+/**
+ * The sparkline's window: the last 24 hours by hour, ending with the current hour. Aligned to the hour so
+ * the query (and its cache key) stays the same for an hour and live updates refetch the same window.
+ */
+export function popoverLast24h(now: number = Date.now()): RangeQuery {
+  const end = (Math.floor(now / HOUR_MS) + 1) * HOUR_MS;
+  return { range: 'custom', from: end - 24 * HOUR_MS, to: end, sessions: false };
+}
+
 export const DASHBOARD_DEFAULT_RANGE: RangeQuery = { range: '7d' };
 /** One row is enough to know whether anything was ever recorded (empty state). */
 export const DASHBOARD_ANY: RequestQuery = { limit: 1 };
