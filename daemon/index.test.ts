@@ -99,6 +99,9 @@ describe('forwarding through the daemon with the official SDK', () => {
 
     expect(viaCco.content).toEqual(direct.content);
     expect(viaCco.usage).toEqual(direct.usage);
+    // The SDK accepts gzip, so the stream came back compressed: CCO passed the gzip bytes on and read a copy.
+    const [seen] = await fake.requests();
+    expect(seen!.rawHeaders.find(([k]) => k.toLowerCase() === 'accept-encoding')?.[1]).toMatch(/gzip/);
     expect(entry.status).toBe('complete');
     expect(entry.usage).toEqual(directLedger.usage);
     const [record] = await recordsFor([entry.requestId]);
