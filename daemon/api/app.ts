@@ -95,7 +95,13 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/requests', async (req, res) => {
     const q = requestsQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
-    res.json(await store.listRequests(q.data));
+    try {
+      res.json(await store.listRequests(q.data));
+    } catch (err) {
+      // a bad cursor, or one from another sort/order
+      if (err instanceof RangeError) return apiError(res, 400, 'invalid_request_error', `cursor: ${err.message}`);
+      throw err;
+    }
   });
   api.get('/export.csv', exportHandler(store, 'csv', deps.log));
   api.get('/export.json', exportHandler(store, 'json', deps.log));

@@ -158,7 +158,15 @@ export interface RequestQuery {
   to?: number; // epoch ms exclusive
   cursor?: string;
   limit?: number; // default 50, max 500
+  /** Server-side order of /api/requests (default time desc). Unpriced rows come last for `cost` either way. */
+  sort?: RequestSort;
+  order?: SortOrder;
 }
+
+/** `tokens` = input + cache writes (5m + 1h) + cache read + output. */
+export const REQUEST_SORTS = ['time', 'cost', 'tokens', 'duration'] as const;
+export type RequestSort = (typeof REQUEST_SORTS)[number];
+export type SortOrder = 'asc' | 'desc';
 
 export interface RequestPage {
   items: RequestRecord[];

@@ -1,6 +1,6 @@
 /** Validation of the API's query strings (zod), with plain messages for 400 answers. */
 import { z } from 'zod';
-import { REQUEST_STATES, type RequestQuery, type RequestState, type SummaryRange } from './contract.ts';
+import { REQUEST_SORTS, REQUEST_STATES, type RequestQuery, type RequestState, type SummaryRange } from './contract.ts';
 
 function validTimeZone(tz: string): boolean {
   try {
@@ -40,6 +40,9 @@ export const requestsQuery = z.object({
   to: epochMs.optional(),
   cursor: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** Server-side order (default time desc); a cursor only continues the sort and order it came from. */
+  sort: z.enum(REQUEST_SORTS).default('time'),
+  order: z.enum(['desc', 'asc']).default('desc'),
 }) satisfies z.ZodType<RequestQuery, unknown>;
 
 /**

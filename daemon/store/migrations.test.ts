@@ -6,6 +6,7 @@ import { loadSqlJs } from './db.ts';
 import { openStore } from './index.ts';
 import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.ts';
 import { Interner } from './interner.ts';
+import { listRequests } from './queries.ts';
 import { RowWriter } from './rows.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
@@ -92,6 +93,39 @@ describe('migrations', () => {
     db.run("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     expect(migrate(db)).toEqual({ from: 1, to: SCHEMA_VERSION });
     expect(cells()).toEqual(maintained);
+    db.close();
+  });
+
+  it('2 → 3 indexes the sorts of /api/requests: every sort and order reads an index, none sorts the table', () => {
+    const db = new SQL.Database();
+    migrate(db, MIGRATIONS, 2);
+    const writer = new RowWriter(db, new Interner(db));
+    const records = [0, 1, 2].map((i) => makeRecord({ startedAt: Date.UTC(2026, 4, 1) + i, costNanoUsd: i === 1 ? null : i }));
+    writer.insertMany(records, (_r, e) => {
+      throw e;
+    });
+    expect(migrate(db)).toEqual({ from: 2, to: SCHEMA_VERSION });
+    const indexes = (db.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'requests_%'")[0]?.values ?? []).flat();
+    expect(indexes).toEqual(expect.arrayContaining(['requests_cost', 'requests_tokens', 'requests_duration']));
+    // Capture the SQL listRequests runs (prepare is what it calls), then ask SQLite for each plan.
+    const seen: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = (sql: string, params?: never) => (seen.push(sql), prepare(sql, params));
+    for (const sort of ['time', 'cost', 'tokens', 'duration'] as const) {
+      for (const order of ['desc', 'asc'] as const) {
+        const first = listRequests(db, writer.strings, { sort, order, limit: 1 });
+        expect(first.items).toHaveLength(1);
+        listRequests(db, writer.strings, { sort, order, limit: 1, cursor: first.nextCursor! });
+      }
+    }
+    db.prepare = prepare;
+    expect(seen.length).toBeGreaterThanOrEqual(16);
+    for (const sql of seen) {
+      const plan = (db.exec(`EXPLAIN QUERY PLAN ${sql}`, sql.split('?').slice(1).map(() => 0))[0]?.values ?? []).map((r) => String(r[3]));
+      expect(plan.join('; '), sql).toMatch(/USING INDEX requests_(started|cost|tokens|duration)/);
+      expect(plan.join('; '), sql).not.toMatch(/TEMP B-TREE|SCAN requests$/);
+    }
+    writer.free();
     db.close();
   });
 

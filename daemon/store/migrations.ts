@@ -20,6 +20,12 @@ const TOKEN_COLUMNS = `
   cache_read_tokens INTEGER NOT NULL DEFAULT 0,
   output_tokens INTEGER NOT NULL DEFAULT 0`;
 
+/**
+ * Total tokens of a row (the `tokens` sort of /api/requests). Queries must use this exact expression for
+ * SQLite to read the index built on it (migration 2 → 3).
+ */
+export const TOTAL_TOKENS_SQL = '(input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens + output_tokens)';
+
 /** Ordered: index i migrates from version i to version i + 1. Never edit a released entry; append. */
 export const MIGRATIONS: readonly Migration[] = [
   // 0 → 1: strings, requests, rollups, indexes.
@@ -111,6 +117,13 @@ export const MIGRATIONS: readonly Migration[] = [
         LEFT JOIN strings mr ON mr.id = r.model_requested
         LEFT JOIN strings p ON p.id = r.project
       GROUP BY 1, 2, 3, 4`);
+  },
+  // 2 → 3: indexes for the server-side sorts of /api/requests (cost, total tokens, duration), each with id
+  // as the tie-breaker so keyset pages seek instead of sorting every row.
+  (db) => {
+    db.run('CREATE INDEX IF NOT EXISTS requests_cost ON requests (cost_nano_usd, id)');
+    db.run(`CREATE INDEX IF NOT EXISTS requests_tokens ON requests (${TOTAL_TOKENS_SQL}, id)`);
+    db.run('CREATE INDEX IF NOT EXISTS requests_duration ON requests (duration_ms, id)');
   },
 ];
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestQuery, RequestRecord } from '../api/contract.ts';
+import { REQUEST_SORTS, type RequestQuery, type RequestRecord, type RequestSort, type SortOrder } from '../api/contract.ts';
 import { openStore, type Store } from './index.ts';
-import { clampLimit, decodeCursor, encodeCursor } from './queries.ts';
+import { clampLimit, decodeCursor, decodeListCursor, encodeCursor, encodeListCursor, sortValue } from './queries.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 const BASE = Date.UTC(2026, 2, 1);
@@ -73,5 +73,119 @@ describe('listRequests', () => {
     expect((await store.listRequests({})).items.length).toBe(50);
     await expect(store.listRequests({ cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(RangeError);
     expect(decodeCursor(encodeCursor({ t: 123, id: 'X' }))).toEqual({ t: 123, id: 'X' });
+  });
+});
+
+/** Expected order of a sort: by value (unpriced last for cost in both orders), ties by id, same direction. */
+function compareFor(sort: RequestSort, order: SortOrder): (a: RequestRecord, b: RequestRecord) => number {
+  const m = order === 'desc' ? -1 : 1;
+  return (a, b) => {
+    const x = sortValue(a, sort);
+    const y = sortValue(b, sort);
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? 1 : -1;
+    } else if (x !== y) return (x - y) * m;
+    return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * m;
+  };
+}
+
+describe('listRequests sorts (time, cost, tokens, duration × desc, asc)', () => {
+  let store: Store;
+  const records: RequestRecord[] = [];
+  let rnd = 7;
+  const next = (n: number): number => {
+    rnd = (rnd * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return rnd % n;
+  };
+  /** Few distinct values, so every sort has long runs of ties that only the id can order. */
+  const varied = (startedAt: number): RequestRecord =>
+    makeRecord({
+      startedAt,
+      costNanoUsd: next(5) === 0 ? null : next(6) * 1000,
+      durationMs: next(8) * 250,
+      tokens: { input: next(3), cacheWrite5m: next(2) * 100, cacheWrite1h: 0, cacheRead: next(3) * 1000, output: next(4) },
+      model: next(2) ? 'claude-opus-4-1' : 'claude-haiku-4-5',
+    });
+
+  beforeAll(async () => {
+    store = await openStore({ dataDir: tempDir(), retentionDays: 36_500, log: () => undefined });
+    for (let i = 0; i < 180; i++) {
+      const r = varied(BASE + Math.floor(i / 4) * 60_000);
+      records.push(r);
+      store.add(r);
+    }
+    await store.flush();
+  });
+  afterAll(() => store.close());
+
+  for (const sort of REQUEST_SORTS) {
+    for (const order of ['desc', 'asc'] as const) {
+      it(`${sort} ${order}: pages are complete, in order, without duplicates while new rows arrive`, async () => {
+        const out: RequestRecord[] = [];
+        let cursor: string | null = null;
+        let t = BASE + 100 * 86_400_000;
+        let pages = 0;
+        do {
+          const page = await store.listRequests({ sort, order, limit: 7, ...(cursor ? { cursor } : {}) });
+          expect(page.items.length).toBeLessThanOrEqual(7);
+          out.push(...page.items);
+          cursor = page.nextCursor;
+          pages++;
+          // rows arriving between pages land before or after the cursor; either way nothing shifts
+          const extra = varied((t += 1000));
+          store.add(extra);
+          await store.flush();
+        } while (cursor);
+        const ids = out.map((r) => r.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        const byId = new Set(ids);
+        expect(records.filter((r) => !byId.has(r.id))).toEqual([]);
+        expect(ids).toEqual([...out].sort(compareFor(sort, order)).map((r) => r.id));
+        expect(pages).toBeGreaterThanOrEqual(Math.ceil(records.length / 7));
+        if (sort === 'cost') {
+          const firstNull = out.findIndex((r) => r.costNanoUsd === null);
+          expect(firstNull).toBeGreaterThan(0);
+          expect(out.slice(firstNull).every((r) => r.costNanoUsd === null)).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('sorts within filters and seeks past a page boundary that falls among the unpriced rows', async () => {
+    const to = BASE + 86_400_000;
+    const opus = records.filter((r) => r.model === 'claude-opus-4-1');
+    for (const order of ['desc', 'asc'] as const) {
+      const out: RequestRecord[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({
+          sort: 'cost', order, model: 'claude-opus-4-1', to, limit: 3, ...(cursor ? { cursor } : {}),
+        });
+        out.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(out.map((r) => r.id)).toEqual([...opus].sort(compareFor('cost', order)).map((r) => r.id));
+    }
+    // the page that ends on an unpriced row hands out a cursor with a null value
+    const nulls = records.filter((r) => r.costNanoUsd === null).length;
+    const priced = records.length - nulls;
+    const page = await store.listRequests({ sort: 'cost', to, limit: priced + 1 });
+    expect(decodeListCursor(page.nextCursor!, 'cost', 'desc').v).toBeNull();
+    const rest = await store.listRequests({ sort: 'cost', to, limit: 500, cursor: page.nextCursor! });
+    expect(rest.items.length).toBe(nulls - 1);
+  });
+
+  it('rejects a cursor from another sort or order, and the old (time, id) form, with a plain message', async () => {
+    const page = await store.listRequests({ sort: 'cost', order: 'asc', limit: 2 });
+    await expect(store.listRequests({ sort: 'tokens', order: 'asc', cursor: page.nextCursor! })).rejects.toThrow(
+      /cursor belongs to sort=cost&order=asc, not sort=tokens&order=asc/,
+    );
+    await expect(store.listRequests({ sort: 'cost', cursor: page.nextCursor! })).rejects.toBeInstanceOf(RangeError);
+    await expect(store.listRequests({ cursor: encodeCursor({ t: BASE, id: 'X' }) })).rejects.toThrow(/invalid cursor/);
+    await expect(store.listRequests({ sort: 'time', cursor: encodeListCursor({ sort: 'time', order: 'desc', v: null, id: 'X' }) })).rejects.toThrow(
+      /invalid cursor/,
+    );
+    const time = await store.listRequests({ limit: 1 });
+    expect(decodeListCursor(time.nextCursor!, 'time', 'desc')).toEqual({ sort: 'time', order: 'desc', v: time.items[0]!.startedAt, id: time.items[0]!.id });
   });
 });
