@@ -15,6 +15,7 @@ import { startDaemon } from '../daemon/index.ts';
 import { silentLogger } from '../daemon/log.ts';
 import { buildRenderer } from '../e2e/helpers/build.ts';
 import { launchChromium } from '../e2e/helpers/chromium.ts';
+import { makeRng } from '../test/fake-upstream/rng.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,17 +30,6 @@ const RUNS = Number(values.runs);
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-opus-4-6', 'claude-sonnet-4-6'];
 const PROJECTS = Array.from({ length: 12 }, (_, i) => `/home/dev/code/project-${i}`);
 
-/** Deterministic pseudo-random stream (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function record(i: number, now: number, rand: () => number): RequestRecord {
   const startedAt = now - Math.floor(rand() * 30 * 86_400_000);
@@ -109,7 +99,7 @@ async function main() {
   });
   try {
     const t0 = performance.now();
-    const rand = rng(42);
+    const rand = makeRng(42);
     const now = Date.now();
     for (let i = 0; i < N; i += 5000) {
       for (let j = i; j < Math.min(N, i + 5000); j++) daemon.store.add(record(j, now, rand));

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createObserver, type Observation } from './observer.ts';
+import { makeRng } from '../../test/fake-upstream/rng.ts';
 
 const dir = join(import.meta.dirname, 'testdata');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Omit<Observation, 'kind'>>;
@@ -14,17 +15,6 @@ const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as
 const BASE_SEED = 20261122;
 const RUNS = 10_000;
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function observe(body: Buffer, cuts: number[], contentEncoding: string | undefined, decodeBatchBytes?: number): Observation {
   const obs = createObserver({ status: 200, contentType: 'text/event-stream; charset=utf-8', contentEncoding }, { decodeBatchBytes });
@@ -79,7 +69,7 @@ function checkChunkings(label: string, body: Buffer, encoding: string | undefine
   expect(spots.length).toBeGreaterThan(5);
   for (let i = 0; i < RUNS; i++) {
     const seed = BASE_SEED + i;
-    const rand = prng(seed);
+    const rand = makeRng(seed);
     const cuts = randomCuts(body, spots, rand);
     // gzip: mostly unbatched (every chunk boundary reaches the inflater), some with small batches
     const batch = rand() < 0.8 ? 1 : 1 + Math.floor(rand() * 200);
