@@ -4,7 +4,6 @@
 import type { Database, ParamsObject, SqlValue } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord, RequestSort, SortOrder } from '../api/contract.ts';
 import type { Interner } from './interner.ts';
-import { TOTAL_TOKENS_SQL } from './migrations.ts';
 import { rowToRecord, rollupKey, sessionKey, type RowWriter } from './rows.ts';
 
 export const DEFAULT_LIMIT = 50;
@@ -65,7 +64,7 @@ function all(db: Database, sql: string, params: SqlValue[]): ParamsObject[] {
 const SORT_SQL: Record<RequestSort, string> = {
   time: 'started_at',
   cost: 'cost_nano_usd',
-  tokens: TOTAL_TOKENS_SQL,
+  tokens: 'total_tokens', // generated column (migration 2 → 3)
   duration: 'duration_ms',
 };
 
@@ -189,10 +188,10 @@ export function listRequests(db: Database, s: Interner, q: RequestQuery): Reques
     const extra = nullable ? [`${key} IS NOT NULL`] : [];
     const extraParams: SqlValue[] = [];
     if (cursor) {
-      // Same rows as `key < v OR (key = v AND id < i)`, written so SQLite seeks the (key, id) index: the OR
-      // form scanned from the first row on every page (time sort at 250 k rows: 0.8 ms first page, 18 ms last).
-      extra.push(`${key} ${lt}= ? AND (${key} ${lt} ? OR id ${lt} ?)`);
-      extraParams.push(cursor.v, cursor.v, cursor.id);
+      // A row-value comparison: SQLite seeks the (key, id) index with it. `key <= v AND (key < v OR id < i)`
+      // also seeks, but then walks every row tied on `key` before the cursor (20 ms a page at 250 k equal keys).
+      extra.push(`(${key}, id) ${lt} (?, ?)`);
+      extraParams.push(cursor.v, cursor.id);
     }
     rows = read(extra, extraParams, limit + 1);
   }
