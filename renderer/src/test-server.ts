@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord, Summary } from '../../daemon/api/contract.ts';
+import type { LiveMessage, RequestRecord, RequestSort, SortOrder, Summary } from '../../daemon/api/contract.ts';
+import { compareRecords } from './hooks/data.ts';
 import { makeSummary } from './test-fixtures.ts';
 
 export interface TestApiState {
@@ -50,7 +51,11 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
       const limit = Number(url.searchParams.get('limit') ?? 50);
       const start = Number(url.searchParams.get('cursor') ?? 0);
       const model = url.searchParams.get('model');
-      const rows = state.records.filter((r) => !model || r.model === model);
+      const sort = url.searchParams.get('sort') as RequestSort | null;
+      const order = url.searchParams.get('order') as SortOrder | null;
+      const filtered = state.records.filter((r) => !model || r.model === model);
+      // records are newest first; a sort/order is served in the daemon's order for it
+      const rows = sort || order ? filtered.slice().sort(compareRecords(sort ?? 'time', order ?? 'desc')) : filtered;
       const items = rows.slice(start, start + Math.min(limit, state.pageSize ?? limit));
       const end = start + items.length;
       return json({ items, nextCursor: end < rows.length ? String(end) : null });

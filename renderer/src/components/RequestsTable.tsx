@@ -1,9 +1,9 @@
 /**
- * Requests table: filters (model, project, session, state), column sorting over the loaded rows, and
- * cursor paging ("Load more") over the API. Unpriced requests are marked in the cost column.
+ * Requests table: filters (model, project, session, state), server-side sorting (time, tokens, cost, duration:
+ * a header click asks the daemon for the first page in that order) and cursor paging ("Load more") over the
+ * API in the same order. Unpriced requests are marked in the cost column.
  */
-import { useMemo, useState } from 'react';
-import type { RequestQuery, RequestRecord, RequestState } from '../../../daemon/api/contract.ts';
+import type { RequestQuery, RequestRecord, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
 import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
@@ -11,30 +11,21 @@ import { Money } from './Money.tsx';
 
 const STATES: RequestState[] = ['complete', 'error_event', 'truncated', 'client_aborted', 'upstream_error', 'proxy_error'];
 
-type SortKey = 'time' | 'model' | 'project' | 'tokens' | 'cost' | 'duration' | 'state';
-const sorters: Record<SortKey, (r: RequestRecord) => number | string> = {
-  time: (r) => r.startedAt,
-  model: (r) => r.model ?? r.modelRequested ?? '',
-  project: (r) => r.project ?? '',
-  tokens: (r) => totalTokens(r),
-  cost: (r) => r.costNanoUsd ?? -1,
-  duration: (r) => r.durationMs,
-  state: (r) => r.state,
-};
-
 export function totalTokens(r: RequestRecord): number {
   const t = r.tokens;
   return t.input + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead + t.output;
 }
 
-export function sortRecords(rows: RequestRecord[], key: SortKey, dir: 'asc' | 'desc'): RequestRecord[] {
-  const f = sorters[key];
-  const m = dir === 'asc' ? 1 : -1;
-  return rows.slice().sort((a, b) => {
-    const x = f(a);
-    const y = f(b);
-    return (x < y ? -1 : x > y ? 1 : 0) * m || (b.startedAt - a.startedAt);
-  });
+/**
+ * The query after a click on `key`'s header: the active column flips its order, another column starts
+ * descending (largest, newest first). The default (time desc) leaves sort/order out of the query.
+ */
+export function nextSort(filter: RequestQuery, key: RequestSort): RequestQuery {
+  const sort = filter.sort ?? 'time';
+  const order = filter.order ?? 'desc';
+  const nextOrder: SortOrder = sort === key && order === 'desc' ? 'asc' : 'desc';
+  const { sort: _s, order: _o, cursor: _c, ...rest } = filter;
+  return key === 'time' && nextOrder === 'desc' ? rest : { ...rest, sort: key, order: nextOrder };
 }
 
 export interface RequestsTableProps {
@@ -47,28 +38,26 @@ export interface RequestsTableProps {
 }
 
 export function RequestsTable({ state, filter, onFilter, models, projects, onOpen }: RequestsTableProps) {
-  const [sort, setSort] = useState<{ key: SortKey; dir: 'asc' | 'desc' }>({ key: 'time', dir: 'desc' });
-  const rows = useMemo(() => sortRecords(state.data ?? [], sort.key, sort.dir), [state.data, sort]);
+  const sort = filter.sort ?? 'time';
+  const order = filter.order ?? 'desc';
+  const rows = state.data ?? [];
   const set = (patch: Partial<RequestQuery>) => {
     const next: RequestQuery = { ...filter, ...patch };
     for (const k of Object.keys(next) as (keyof RequestQuery)[]) if (next[k] === '' || next[k] === undefined) delete next[k];
     onFilter(next);
   };
-  const header = (key: SortKey, label: string, num = false) => {
-    const active = sort.key === key;
+  const header = (key: RequestSort, label: string, num = false) => {
+    const active = sort === key;
     return (
-      <th scope="col" className={num ? 'num' : undefined} aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
-        <button
-          type="button"
-          className="sort"
-          onClick={() => setSort({ key, dir: active && sort.dir === 'desc' ? 'asc' : 'desc' })}
-        >
+      <th scope="col" className={num ? 'num' : undefined} aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" className="sort" onClick={() => onFilter(nextSort(filter, key))}>
           {label}
-          <span aria-hidden="true">{active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+          <span aria-hidden="true">{active ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
         </button>
       </th>
     );
   };
+  const plain = (label: string) => <th scope="col">{label}</th>;
 
   return (
     <section className="panel requests" aria-labelledby="requests-title">
@@ -128,12 +117,12 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
           <thead>
             <tr>
               {header('time', 'Time')}
-              {header('model', 'Model')}
-              {header('project', 'Project')}
+              {plain('Model')}
+              {plain('Project')}
               {header('tokens', 'Tokens', true)}
               {header('cost', 'Cost', true)}
               {header('duration', 'Duration', true)}
-              {header('state', 'State')}
+              {plain('State')}
             </tr>
           </thead>
           <tbody>

@@ -3,7 +3,7 @@
  * live records are folded in at once and confirmed by one debounced refetch. No polling.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../../daemon/api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, RequestSort, SortOrder, Summary } from '../../../daemon/api/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { applyRecord } from '../api/merge.ts';
 import { useDaemon } from './daemon.tsx';
@@ -72,12 +72,59 @@ function matches(q: RequestQuery, r: RequestRecord): boolean {
   return true;
 }
 
+/** A record's value for a server sort of /api/requests (the daemon computes the same; null = unpriced). */
+export function recordSortValue(r: RequestRecord, sort: RequestSort): number | null {
+  switch (sort) {
+    case 'time':
+      return r.startedAt;
+    case 'cost':
+      return r.costNanoUsd;
+    case 'tokens':
+      return r.tokens.input + r.tokens.cacheWrite5m + r.tokens.cacheWrite1h + r.tokens.cacheRead + r.tokens.output;
+    case 'duration':
+      return r.durationMs;
+  }
+}
+
+/** The daemon's order for `sort`/`order` (default time desc): ties by id in the same direction, unpriced last. */
+export function compareRecords(sort: RequestSort = 'time', order: SortOrder = 'desc'): (a: RequestRecord, b: RequestRecord) => number {
+  const m = order === 'desc' ? -1 : 1;
+  return (a, b) => {
+    const x = recordSortValue(a, sort);
+    const y = recordSortValue(b, sort);
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? 1 : -1;
+    } else if (x !== y) return (x - y) * m;
+    return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * m;
+  };
+}
+
+/**
+ * Folds a live record into the loaded rows at its place in the list's order. A record that sorts after the
+ * last loaded row while more pages exist is left out: a later page brings it.
+ */
+export function placeRecord(
+  rows: RequestRecord[],
+  r: RequestRecord,
+  compare: (a: RequestRecord, b: RequestRecord) => number,
+  more: boolean,
+): RequestRecord[] {
+  const rest = rows.filter((x) => x.id !== r.id);
+  const at = rest.findIndex((x) => compare(r, x) < 0);
+  if (at === -1) return more ? rest : [...rest, r];
+  return [...rest.slice(0, at), r, ...rest.slice(at)];
+}
+
 export interface RequestsState extends Loadable<RequestRecord[]> {
   nextCursor: string | null;
   loadMore(): void;
 }
 
-/** Newest-first request list with cursor paging; live records matching the filter are prepended. */
+/**
+ * Request list in the server's order (`q.sort`/`q.order`, default newest first) with cursor paging; a new
+ * query (filter or sort) starts again from the first page. Live records matching the filter are placed
+ * where that order puts them.
+ */
 export function useRequests(q: RequestQuery, enabled = true): RequestsState {
   const { client, epoch, onRecord } = useDaemon();
   // As useSummary: a primed page that already arrived is the first render's state.
@@ -88,6 +135,10 @@ export function useRequests(q: RequestQuery, enabled = true): RequestsState {
   const [loading, setLoading] = useState(first === null);
   const key = JSON.stringify(q);
   const pageAbort = useRef<AbortController | null>(null);
+  const more = useRef(nextCursor !== null); // for the live handler: are there pages not loaded yet?
+  useEffect(() => {
+    more.current = nextCursor !== null;
+  }, [nextCursor]);
 
   useEffect(() => {
     if (!client || !enabled) return;
@@ -115,13 +166,10 @@ export function useRequests(q: RequestQuery, enabled = true): RequestsState {
 
   useEffect(() => {
     const query = JSON.parse(key) as RequestQuery;
+    const compare = compareRecords(query.sort, query.order);
     return onRecord((r) => {
       if (!matches(query, r)) return;
-      setItems((prev) => {
-        if (!prev) return prev;
-        const rest = prev.filter((x) => x.id !== r.id);
-        return [r, ...rest];
-      });
+      setItems((prev) => (prev ? placeRecord(prev, r, compare, more.current) : prev));
     });
   }, [onRecord, key]);
 

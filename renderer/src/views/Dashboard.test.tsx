@@ -59,11 +59,13 @@ describe('Dashboard', () => {
     expect(api.seen.some((s) => s.path === '/api/requests' && s.query.get('cursor') === '5')).toBe(true);
     expect(table.querySelectorAll('.row-unpriced')).toHaveLength(1);
 
+    // sorting asks the API for the first page in that order (unpriced last either way)
     fireEvent.click(within(table).getByRole('button', { name: /Cost/ }));
     const firstCost = () => within(table).getAllByRole('row')[1]!.querySelectorAll('td')[4]!.textContent;
     await waitFor(() => expect(firstCost()).toBe('$0.01'));
     fireEvent.click(within(table).getByRole('button', { name: /Cost/ }));
-    await waitFor(() => expect(firstCost()).toBe('unpriced'));
+    await waitFor(() => expect(firstCost()).toBe('$0.0010'));
+    expect(api.seen.some((s) => s.query.get('sort') === 'cost' && s.query.get('order') === 'asc' && !s.query.has('cursor'))).toBe(true);
   });
 
   it('filters by model through the API', async () => {
