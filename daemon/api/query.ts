@@ -13,10 +13,18 @@ function validTimeZone(tz: string): boolean {
 
 const epochMs = z.coerce.number().int().nonnegative();
 
+const RANGES = ['today', '7d', '30d', 'month', 'all', 'custom'] satisfies (SummaryRange | 'custom')[];
+const timeZone = z.string().default('UTC').refine(validTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' });
+const customNeedsBounds = [
+  (q: { range?: string; from?: number; to?: number }) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to),
+  { message: 'range=custom needs from < to (epoch milliseconds)' },
+] as const;
+
+
 export const summaryQuery = z
   .object({
-    range: z.enum(['today', '7d', '30d', 'month', 'all', 'custom'] satisfies (SummaryRange | 'custom')[]).default('today'),
-    tz: z.string().default('UTC').refine(validTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' }),
+    range: z.enum(RANGES).default('today'),
+    tz: timeZone,
     from: epochMs.optional(),
     to: epochMs.optional(),
     /** Narrow the summary to one Claude Code session ("(none)" = requests without one). */
@@ -27,17 +35,20 @@ export const summaryQuery = z
       .optional()
       .transform((v) => (v === undefined ? undefined : v === '1')),
   })
-  .refine((q) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to), {
-    message: 'range=custom needs from < to (epoch milliseconds)',
-  });
+  .refine(...customNeedsBounds);
 
-export const requestsQuery = z.object({
+/** The filters shared by /api/requests and /api/export.*. */
+const requestFilters = {
   model: z.string().min(1).optional(),
   project: z.string().min(1).optional(),
   session: z.string().min(1).optional(),
   state: z.enum(REQUEST_STATES as [RequestState, ...RequestState[]]).optional(),
   from: epochMs.optional(),
   to: epochMs.optional(),
+};
+
+export const requestsQuery = z.object({
+  ...requestFilters,
   cursor: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** Server-side order (default time desc); a cursor only continues the sort and order it came from. */
@@ -51,19 +62,12 @@ export const requestsQuery = z.object({
  */
 export const exportQuery = z
   .object({
-    model: z.string().min(1).optional(),
-    project: z.string().min(1).optional(),
-    session: z.string().min(1).optional(),
-    state: z.enum(REQUEST_STATES as [RequestState, ...RequestState[]]).optional(),
-    from: epochMs.optional(),
-    to: epochMs.optional(),
-    range: z.enum(['today', '7d', '30d', 'month', 'all', 'custom'] satisfies (SummaryRange | 'custom')[]).optional(),
-    tz: z.string().default('UTC').refine(validTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Paris)' }),
+    ...requestFilters,
+    range: z.enum(RANGES).optional(),
+    tz: timeZone,
     limit: z.coerce.number().int().min(1).optional(),
   })
-  .refine((q) => q.range !== 'custom' || (q.from !== undefined && q.to !== undefined && q.from < q.to), {
-    message: 'range=custom needs from < to (epoch milliseconds)',
-  });
+  .refine(...customNeedsBounds);
 
 export type ExportQuery = z.infer<typeof exportQuery>;
 
