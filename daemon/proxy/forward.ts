@@ -84,7 +84,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
 
     const attribute = (): Attribution => {
       if (!attribution) {
-        // Called once the upstream answers or the exchange ends; by then the request body is complete.
+        // Called once the upstream answers or the exchange ends: normally after the whole request body (an
+        // upstream that answers early, e.g. 413, leaves attribution with the part received so far).
         attribution = attributeRequest(method, path, req.headers, bodyCopy ? Buffer.concat(bodyCopy) : Buffer.alloc(0));
         bodyCopy = null;
       }
