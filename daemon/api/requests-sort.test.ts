@@ -10,7 +10,7 @@ import { REQUEST_SORTS, type ApiError, type RequestPage, type RequestRecord } fr
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
-import { sortValue } from '../store/queries.ts';
+import { sortValue } from './record-values.ts';
 
 let daemon: RunningDaemon;
 const dirs: string[] = [];

@@ -5,6 +5,7 @@ import type { Database, ParamsObject, SqlValue } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord, RequestSort, SortOrder } from '../api/contract.ts';
 import type { Interner } from './interner.ts';
 import { rowToRecord, rollupKey, sessionKey, type RowWriter } from './rows.ts';
+import { sortValue } from '../api/record-values.ts';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -67,20 +68,6 @@ const SORT_SQL: Record<RequestSort, string> = {
   tokens: 'total_tokens', // generated column (migration 2 → 3)
   duration: 'duration_ms',
 };
-
-/** The record's value of a sort key: the same number the SQL expression gives for its row. */
-export function sortValue(r: RequestRecord, sort: RequestSort): number | null {
-  switch (sort) {
-    case 'time':
-      return r.startedAt;
-    case 'cost':
-      return r.costNanoUsd;
-    case 'tokens':
-      return r.tokens.input + r.tokens.cacheWrite5m + r.tokens.cacheWrite1h + r.tokens.cacheRead + r.tokens.output;
-    case 'duration':
-      return r.durationMs;
-  }
-}
 
 /** Where a list page ends: sort, order, the last item's sort value (null = an unpriced row) and id. */
 export interface ListCursor {

@@ -3,18 +3,15 @@
  * a header click asks the daemon for the first page in that order) and cursor paging ("Load more") over the
  * API in the same order. Unpriced requests are marked in the cost column.
  */
-import type { RequestQuery, RequestRecord, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
+import type { RequestQuery, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
 import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
 import { Money } from './Money.tsx';
+import { totalTokens } from '../../../daemon/api/record-values.ts';
 
 const STATES: RequestState[] = ['complete', 'error_event', 'truncated', 'client_aborted', 'upstream_error', 'proxy_error'];
 
-export function totalTokens(r: RequestRecord): number {
-  const t = r.tokens;
-  return t.input + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead + t.output;
-}
 
 /**
  * The query after a click on `key`'s header: the active column flips its order, another column starts

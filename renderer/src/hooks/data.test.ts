@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../../daemon/api/contract.ts';
 import { makeRecord } from '../test-fixtures.ts';
-import { compareRecords, placeRecord, recordSortValue } from './data.ts';
+import { compareRecords, placeRecord } from './data.ts';
+import { sortValue } from '../../../daemon/api/record-values.ts';
 
 const rec = (id: string, over: Partial<RequestRecord>): RequestRecord => makeRecord({ id, ...over });
 
@@ -22,7 +23,7 @@ describe('compareRecords', () => {
   });
 
   it('counts every token category in the tokens sort', () => {
-    expect(recordSortValue(rec('X', { tokens: { input: 1, cacheWrite5m: 2, cacheWrite1h: 4, cacheRead: 8, output: 16 } }), 'tokens')).toBe(31);
+    expect(sortValue(rec('X', { tokens: { input: 1, cacheWrite5m: 2, cacheWrite1h: 4, cacheRead: 8, output: 16 } }), 'tokens')).toBe(31);
   });
 });
 

@@ -7,6 +7,7 @@ import type { RequestPage, RequestQuery, RequestRecord, RequestSort, SortOrder, 
 import type { RangeQuery } from '../api/client.ts';
 import { applyRecord } from '../api/merge.ts';
 import { useDaemon } from './daemon.tsx';
+import { sortValue } from '../../../daemon/api/record-values.ts';
 
 export interface Loadable<T> {
   data: T | null;
@@ -72,26 +73,13 @@ function matches(q: RequestQuery, r: RequestRecord): boolean {
   return true;
 }
 
-/** A record's value for a server sort of /api/requests (the daemon computes the same; null = unpriced). */
-export function recordSortValue(r: RequestRecord, sort: RequestSort): number | null {
-  switch (sort) {
-    case 'time':
-      return r.startedAt;
-    case 'cost':
-      return r.costNanoUsd;
-    case 'tokens':
-      return r.tokens.input + r.tokens.cacheWrite5m + r.tokens.cacheWrite1h + r.tokens.cacheRead + r.tokens.output;
-    case 'duration':
-      return r.durationMs;
-  }
-}
 
 /** The daemon's order for `sort`/`order` (default time desc): ties by id in the same direction, unpriced last. */
 export function compareRecords(sort: RequestSort = 'time', order: SortOrder = 'desc'): (a: RequestRecord, b: RequestRecord) => number {
   const m = order === 'desc' ? -1 : 1;
   return (a, b) => {
-    const x = recordSortValue(a, sort);
-    const y = recordSortValue(b, sort);
+    const x = sortValue(a, sort);
+    const y = sortValue(b, sort);
     if (x === null || y === null) {
       if (x !== y) return x === null ? 1 : -1;
     } else if (x !== y) return (x - y) * m;

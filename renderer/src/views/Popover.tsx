@@ -11,7 +11,7 @@ import { groupCost, Money, UnpricedCount } from '../components/Money.tsx';
 import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY, popoverLast24h } from './queries.ts';
 import { colorAt } from '../components/palette.ts';
 import { Sparkline } from '../components/Sparkline.tsx';
-import { totalTokens } from '../components/RequestsTable.tsx';
+import { totalTokens } from '../../../daemon/api/record-values.ts';
 import { formatClock, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';

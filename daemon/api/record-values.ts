@@ -1,0 +1,26 @@
+/**
+ * Values derived from a RequestRecord that the daemon and the renderer must compute identically (the
+ * store's keyset cursors and the renderer's placement of live records in a sorted list). Pure, no imports
+ * but types, so the renderer can bundle it.
+ */
+import type { RequestRecord, RequestSort } from './contract.ts';
+
+/** All tokens of a request: input + cache writes (5m, 1h) + cache read + output. */
+export function totalTokens(r: Pick<RequestRecord, 'tokens'>): number {
+  const t = r.tokens;
+  return t.input + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead + t.output;
+}
+
+/** A record's value for a sort of /api/requests (null = unpriced); the SQL sort expressions match it. */
+export function sortValue(r: RequestRecord, sort: RequestSort): number | null {
+  switch (sort) {
+    case 'time':
+      return r.startedAt;
+    case 'cost':
+      return r.costNanoUsd;
+    case 'tokens':
+      return totalTokens(r);
+    case 'duration':
+      return r.durationMs;
+  }
+}
