@@ -69,32 +69,29 @@ export class LiveConnection {
 
   stop(): void {
     this.#stopped = true;
+    this.#dropSocket();
+    this.#setState('closed');
+  }
+
+  /** Cancels a pending reconnect and closes the current socket without hearing from it again. */
+  #dropSocket(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const ws = this.#ws;
     this.#ws = null;
-    if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-      try {
-        ws.close();
-      } catch {
-        /* already closed */
-      }
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    try {
+      ws.close();
+    } catch {
+      /* already closed */
     }
-    this.#setState('closed');
   }
 
   /** Drop the current socket and reconnect now (e.g. after the daemon restarted). */
   reconnectNow(): void {
     if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    const ws = this.#ws;
-    this.#ws = null;
-    if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-      ws.close();
-    }
+    this.#dropSocket();
     this.#attempt = 0;
     this.#setState(this.#everOpened ? 'reconnecting' : 'connecting');
     void this.#connect();
