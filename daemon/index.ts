@@ -183,6 +183,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       live.publish(record);
       options.onRecord?.(record);
     },
+    whenRecorded: (done) => store.whenWritten(done),
   });
   // Serialised so two reprice runs never interleave their page writes.
   let repricing: Promise<unknown> = Promise.resolve();

@@ -41,6 +41,24 @@ export function credentialId(credential: string): string {
   return createHash('sha256').update(CREDENTIAL_SALT).update(credential).digest('hex').slice(0, 12);
 }
 
+/**
+ * credentialId, remembered per credential: a client sends the same key with every request, and a hash per
+ * request was a measurable share of the proxy thread's work. Small and cleared when full, so it stays
+ * bounded; it holds credentials only as Map keys, in memory, as the request headers themselves do.
+ */
+const credentialIds = new Map<string, string>();
+const CREDENTIAL_CACHE_SIZE = 64;
+
+function cachedCredentialId(credential: string): string {
+  let id = credentialIds.get(credential);
+  if (id === undefined) {
+    if (credentialIds.size >= CREDENTIAL_CACHE_SIZE) credentialIds.clear();
+    id = credentialId(credential);
+    credentialIds.set(credential, id);
+  }
+  return id;
+}
+
 function credentialOf(headers: IncomingHttpHeaders): string | null {
   const key = header(headers, 'x-api-key');
   if (key) return key;
@@ -174,7 +192,7 @@ export function attributeRequest(method: string, path: string, headers: Incoming
     parentAgentId: header(headers, 'x-claude-code-parent-agent-id'),
     project,
     client: clientFamily(header(headers, 'user-agent')),
-    credentialId: credential ? credentialId(credential) : null,
+    credentialId: credential ? cachedCredentialId(credential) : null,
     modelRequested,
     stream: parsed?.stream === true,
     context1m,

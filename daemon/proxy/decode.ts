@@ -19,6 +19,7 @@
 import zlib from 'node:zlib';
 import { Gunzip, Inflate, Unzlib } from 'fflate';
 
+/** Receives decoded bytes; it may keep them (no decoder reuses an array it has handed over). */
 export type Sink = (bytes: Uint8Array) => void;
 
 export interface Decoder {

@@ -21,12 +21,12 @@ async function listen(server: net.Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function proxyTo(upstreamPort: number) {
+async function proxyTo(upstreamPort: number, whenRecorded?: (done: () => void) => void) {
   const finished: FinishedRequest[] = [];
   const upstream = new URL(`http://127.0.0.1:${upstreamPort}`);
   const agent = createUpstreamAgent(upstream);
   closers.push(() => agent.destroy());
-  const handler = createProxyHandler({ upstream, agent, log: silentLogger, onFinished: (f) => finished.push(f) });
+  const handler = createProxyHandler({ upstream, agent, log: silentLogger, onFinished: (f) => finished.push(f), whenRecorded });
   const server = http.createServer(handler);
   const port = await listen(server);
   closers.push(() => server.closeAllConnections());
@@ -44,6 +44,38 @@ function rawExchange(port: number, request: string): Promise<Buffer> {
 }
 
 describe('forward', () => {
+  it('ends a completed response only once whenRecorded says the record is durable', async () => {
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"msg_1","type":"message","usage":{"input_tokens":1,"output_tokens":2}}');
+    });
+    const upstreamPort = await listen(upstream);
+    let release: (() => void) | null = null;
+    const { port, finished } = await proxyTo(upstreamPort, (done) => (release = done));
+    const events: string[] = [];
+    const got = new Promise<string>((resolve, reject) => {
+      const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/messages' }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => {
+          events.push('client saw the end');
+          resolve(body);
+        });
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    const deadline = Date.now() + 5000;
+    while (!release && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(finished).toHaveLength(1); // recorded…
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events).toEqual([]); // …but the client is still waiting for the end
+    events.push('released');
+    release!();
+    expect(JSON.parse(await got).id).toBe('msg_1');
+    expect(events).toEqual(['released', 'client saw the end']);
+  });
+
   it('passes gzip SSE bytes through unchanged while observing the decoded usage', async () => {
     const events = [
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-6","usage":{"input_tokens":10,"output_tokens":1}}   }\n\n',

@@ -47,6 +47,12 @@ export interface ProxyOptions {
   idleTimeoutMs?: number;
   /** Called exactly once per request, synchronously, before the client sees the end of a completed response. */
   onFinished(finished: FinishedRequest): void;
+  /**
+   * Runs `done` once what onFinished recorded is durable (the store's grouped journal write); a completed
+   * response is ended only then, so a client never sees the end of a response CCO could still lose.
+   * Default: at once.
+   */
+  whenRecorded?(done: () => void): void;
   log: Logger;
 }
 
@@ -66,6 +72,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
   const basePath = upstream.pathname.replace(/\/+$/, '');
   const port = upstream.port ? Number(upstream.port) : upstream.protocol === 'https:' ? 443 : 80;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60_000;
+  const whenRecorded = opts.whenRecorded ?? ((done: () => void) => done());
 
   return function proxy(req, res) {
     const startedAt = Date.now();
@@ -190,7 +197,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         if (finished) return;
         const observation = obs.end();
         finish(decideState({ observation, upstreamEnded: true, clientAborted: false, upstreamErrored: false }), observation, null);
-        res.end();
+        whenRecorded(() => res.end());
       });
       // Upstream reset after headers: cut the client too (a clean end would disguise the failure).
       up.on('error', (err) => upstreamCut(err));

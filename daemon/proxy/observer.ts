@@ -5,7 +5,8 @@
  * Synchronous by design: `write` does all its work before returning (decoding included, see decode.ts), so
  * `end()` can return the final observation at once and it covers every byte written. Cheap on the hot path:
  * SSE is parsed incrementally (memory = the current event), only usage-bearing events are JSON-parsed;
- * JSON bodies are kept as decoded text up to `MAX_JSON_BYTES` (usage sits at the end of the body);
+ * JSON bodies are kept as decoded bytes up to `MAX_JSON_BYTES` and read once at the end (usage sits at
+ * the end of the body);
  * other content types are not looked at. Nothing here throws into the caller: problems end up in
  * `parseError` and the observer stops reading that body.
  */
@@ -34,6 +35,7 @@ export interface Observation {
 }
 
 export interface Observer {
+  /** Observes a chunk; it may be kept until `end()`, so the caller must not reuse its memory. */
   write(chunk: Buffer): void;
   /** Final observation; idempotent (later calls return the same object), later writes are ignored. */
   end(): Observation;
@@ -83,8 +85,9 @@ export function createObserver(input: ObserverInput, options: ObserverOptions = 
   // SSE: decoded bytes → parser → accumulator. JSON: decoded bytes → bounded text.
   const acc = kind === 'sse' ? new StreamUsageAccumulator() : null;
   const parser = acc ? new SseParser((event, data) => acc.onEvent(event, data)) : null;
-  const text = kind === 'json' ? new TextDecoder('utf-8') : null;
-  const jsonParts: string[] = [];
+  // JSON: the decoded chunks as they came (decoders never reuse what they hand to the sink), turned into
+  // text once at the end — cheaper than a streaming TextDecoder per request.
+  const jsonParts: Uint8Array[] = [];
   let jsonBytes = 0;
   let jsonOverflow = false;
 
@@ -100,7 +103,7 @@ export function createObserver(input: ObserverInput, options: ObserverOptions = 
       jsonParts.length = 0;
       return;
     }
-    jsonParts.push(text!.decode(bytes, { stream: true }));
+    jsonParts.push(bytes);
   };
 
   const fail = (err: unknown): void => {
@@ -130,9 +133,9 @@ export function createObserver(input: ObserverInput, options: ObserverOptions = 
     } else if (jsonBytes === 0) {
       read = { ...EMPTY };
     } else {
-      jsonParts.push(text!.decode());
-      read = readJsonResponse(jsonParts.join(''));
+      const body = jsonParts.length === 1 ? jsonParts[0]! : Buffer.concat(jsonParts, jsonBytes);
       jsonParts.length = 0;
+      read = readJsonResponse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     }
     return {
       kind,

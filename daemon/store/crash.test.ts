@@ -38,7 +38,7 @@ function runAndKill(dataDir: string, minIds: number, minMs: number): Promise<str
 }
 
 describe('kill -9', () => {
-  it('every id printed after add() returned is present exactly once after reopening', async () => {
+  it('every id printed once its journal line was written is present exactly once after reopening', async () => {
     const dataDir = tempDir();
     const printed: string[] = [];
     // Two crash rounds: the second replays on top of a store that was itself recovered from a crash.

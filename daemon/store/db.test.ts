@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { defaultSqlWasm, loadSqlJs, type SqlWasm } from './db.ts';
+import { defaultSqlWasm, loadSqlJs, openDatabase, writeSnapshot, type SqlWasm } from './db.ts';
 import { openStore } from './index.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
@@ -36,6 +36,34 @@ describe('loadSqlJs', () => {
       expect(await store.getRequest(r.id)).toEqual(r);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('openDatabase', () => {
+  it('keeps the rollback journal in memory, and rollbacks and snapshots still work', async () => {
+    const SQL = await loadSqlJs('file');
+    const dir = tempDir();
+    const { db } = openDatabase(SQL, dir, () => undefined);
+    try {
+      expect(db.exec('PRAGMA journal_mode')[0]?.values).toEqual([['memory']]);
+      db.run('CREATE TABLE t (x INTEGER)');
+      db.run('INSERT INTO t VALUES (1)');
+      db.run('BEGIN');
+      db.run('INSERT INTO t VALUES (2)');
+      db.run('ROLLBACK');
+      expect(db.exec('SELECT x FROM t')[0]?.values).toEqual([[1]]);
+      writeSnapshot(db, dir, 7);
+      expect(db.exec('PRAGMA journal_mode')[0]?.values).toEqual([['memory']]); // export keeps the connection
+    } finally {
+      db.close();
+    }
+    const reopened = openDatabase(SQL, dir, () => undefined);
+    try {
+      expect(reopened.journalSeq).toBe(7);
+      expect(reopened.db.exec('SELECT x FROM t')[0]?.values).toEqual([[1]]);
+    } finally {
+      reopened.db.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The durable store. The proxy thread calls `add()` (one synchronous journal write + one postMessage);
+ * The durable store. The proxy thread calls `add()` (a journal line queued for this turn's grouped write,
+ * and a line queued for the worker's next batch) and `whenWritten()` before it ends a client's response;
  * everything else is asynchronous and answered by the store worker, which owns the sql.js database.
  *
  * Files in `dataDir` (dir 0700, files 0600): `cco.sqlite` (snapshot) and `journal/journal-<seq>.ndjson`.
@@ -53,8 +54,14 @@ export interface StoreStats {
 }
 
 export interface Store {
-  /** Synchronous and cheap; never throws. Durable in the page cache on return, fsynced within fsyncIntervalMs. */
+  /**
+   * Synchronous and cheap; never throws. The record's journal line is written with the others of this
+   * event-loop turn (one write, see journal.ts), so it is in the page cache when `whenWritten` callbacks
+   * run, and fsynced within fsyncIntervalMs.
+   */
   add(record: RequestRecord): void;
+  /** Runs `done` once every record add()ed so far is written to the journal (at once if none waits). */
+  whenWritten(done: () => void): void;
   /** Resolves once every record add()ed so far is fsynced AND applied in the worker. */
   flush(): Promise<void>;
   summary(q: SummaryQuery): Promise<Summary>;
@@ -124,11 +131,12 @@ class DurableStore implements Store {
       return;
     }
     try {
+      // A failed write is reported (and counted) by the journal; the record still goes to the worker below
+      // and reaches the next snapshot unless the process dies first.
       this.journal.append(line);
     } catch (err) {
-      // Still handed to the worker below: it reaches the next snapshot unless the process dies first.
       this.dropped++;
-      this.opts.log('error', `store: journal write failed for ${String(record?.id)}: ${(err as Error).message}`);
+      this.opts.log('error', `store: journal append failed for ${String(record?.id)}: ${(err as Error).message}`);
     }
     try {
       this.worker.addLine(line);
@@ -137,6 +145,16 @@ class DurableStore implements Store {
       this.dropped++;
       this.opts.log('error', `store: record ${String(record?.id)} not posted: ${(err as Error).message}`);
     }
+  }
+
+  whenWritten(done: () => void): void {
+    this.journal.whenWritten(done);
+  }
+
+  /** Journal write failures (from the grouped write), counted as dropped writes. */
+  noteWriteError(err: Error, lines: number): void {
+    this.dropped += lines;
+    this.opts.log('error', `store: journal write failed for ${lines} record(s): ${err.message}`);
   }
 
   async flush(): Promise<void> {
@@ -252,10 +270,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     if (init.skippedLines > 0) opts.log('warn', `store: ${init.skippedLines} journal line(s) skipped during replay`);
     if (init.insertedOnReplay > 0) opts.log('info', `store: replayed ${init.insertedOnReplay} record(s) from the journal`);
     const seq = Math.max(init.journalSeq, ...listSegments(opts.dataDir)) + 1;
-    journal = Journal.open(opts.dataDir, seq, opts.fsyncIntervalMs, (err) =>
-      opts.log('error', `store: journal fsync failed: ${err.message}`),
+    let store: DurableStore | null = null;
+    journal = Journal.open(
+      opts.dataDir,
+      seq,
+      opts.fsyncIntervalMs,
+      (err) => opts.log('error', `store: journal fsync failed: ${err.message}`),
+      (err, lines) => store?.noteWriteError(err, lines),
     );
-    const store = new DurableStore(opts, journal, worker);
+    store = new DurableStore(opts, journal, worker);
     const pruned = await store.pruneOld();
     const snapshotFile = path.join(opts.dataDir, SNAPSHOT_FILE);
     if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || !fs.existsSync(snapshotFile)) {

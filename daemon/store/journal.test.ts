@@ -5,26 +5,60 @@ import { listSegments, segmentPath } from './segments.ts';
 import { tempDir } from './test-fixtures.ts';
 
 describe('Journal', () => {
-  it('appends lines synchronously (visible before any sync) and syncs in groups', async () => {
+  it('writes the lines of one turn together, then runs whenWritten callbacks, and syncs in groups', async () => {
     const dir = tempDir();
     const j = Journal.open(dir, 3, 50, () => undefined);
+    const seen: string[] = [];
+    j.whenWritten(() => seen.push('nothing queued: at once'));
+    expect(seen).toEqual(['nothing queued: at once']);
     j.append('{"a":1}');
+    j.whenWritten(() => seen.push(fs.readFileSync(segmentPath(dir, 3), 'utf8')));
     j.append('{"a":2}');
-    expect(fs.readFileSync(segmentPath(dir, 3), 'utf8')).toBe('{"a":1}\n{"a":2}\n');
+    j.whenWritten(() => seen.push(fs.readFileSync(segmentPath(dir, 3), 'utf8')));
+    expect(fs.readFileSync(segmentPath(dir, 3), 'utf8')).toBe(''); // queued until the end of this turn
+    expect(seen).toHaveLength(1);
+    await new Promise((r) => setImmediate(r));
+    // Both callbacks ran after the one write that carried both lines.
+    expect(seen.slice(1)).toEqual(['{"a":1}\n{"a":2}\n', '{"a":1}\n{"a":2}\n']);
     expect(j.counters()).toEqual({ appended: 2, synced: 0, bytes: 16 });
     const deadline = Date.now() + 5000; // the grouped fdatasync fires on its own ~50 ms later
     while (j.counters().synced < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(j.counters().synced).toBe(2);
     j.append('x');
-    await j.sync();
+    await j.sync(); // writes what is queued first
     expect(j.counters().synced).toBe(3);
+    await j.close();
+  });
+
+  it('reports a failed write with its line count and still runs the callbacks', async () => {
+    const dir = tempDir();
+    const errors: [string, number][] = [];
+    const j = Journal.open(dir, 1, 1000, () => undefined, (err, lines) => errors.push([(err as NodeJS.ErrnoException).code ?? err.message, lines]));
+    j.append('ok');
+    j.writeQueued();
+    // Make the next write fail: swap the segment's descriptor for one opened read-only.
+    const ro = fs.openSync(segmentPath(dir, 1), 'r');
+    const internals = j as unknown as { fd: number };
+    const writable = internals.fd;
+    internals.fd = ro;
+    let called = false;
+    j.append('lost-1');
+    j.append('lost-2');
+    j.whenWritten(() => (called = true));
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([['EBADF', 2]]);
+    expect(called).toBe(true);
+    expect(j.counters().appended).toBe(1);
+    internals.fd = writable;
+    fs.closeSync(ro);
+    expect(fs.readFileSync(segmentPath(dir, 1), 'utf8')).toBe('ok\n');
     await j.close();
   });
 
   it('rotates to a new segment, retires the old one, deletes up to a seq but never the current one', async () => {
     const dir = tempDir();
     const j = Journal.open(dir, 1, 1000, () => undefined);
-    j.append('one');
+    j.append('one'); // still queued: rotate() writes it to the segment it retires
     const r1 = j.rotate();
     expect(r1.oldSeq).toBe(1);
     expect(j.seq).toBe(2);

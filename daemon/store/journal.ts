@@ -1,7 +1,10 @@
 /**
- * The append-only journal (main thread). `append()` is one synchronous write into the page cache (so a
- * record survives kill -9 of the process as soon as it returns); fdatasync runs asynchronously, grouped:
- * at most `fsyncIntervalMs` after the first unsynced append. Segments rotate on snapshot.
+ * The append-only journal (main thread). Writes are grouped: `append()` queues a line, and every line
+ * queued in one event-loop turn goes to the file in one synchronous write at the end of that turn
+ * (setImmediate), after which the `whenWritten()` callbacks run. Once written, a record is in the page
+ * cache and survives kill -9 of the process; the proxy ends a client's response only in such a callback.
+ * Under load this turns one write(2) per request into one per turn. fdatasync runs asynchronously,
+ * grouped too: at most `fsyncIntervalMs` after the first unsynced write. Segments rotate on snapshot.
  *
  * Sync bookkeeping: every sync job captures (fd, appended-count) when it is queued and jobs run strictly
  * in order, a rotation queueing the old segment's final sync + close. So when a job finishes, every record
@@ -24,21 +27,32 @@ export class Journal {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Lines appended but not yet written, and the callbacks waiting for them. */
+  private queued: string[] = [];
+  private waiting: (() => void)[] = [];
+  private writeScheduled = false;
 
   private constructor(
     private readonly dataDir: string,
     seq: number,
     private readonly fsyncIntervalMs: number,
     private readonly onSyncError: (err: Error) => void,
+    private readonly onWriteError: (err: Error, lines: number) => void,
   ) {
     this.seqNow = seq;
     this.fd = Journal.openSegment(dataDir, seq);
   }
 
   /** Opens (creating) segment `seq` for appending; the journal directory is created 0700. */
-  static open(dataDir: string, seq: number, fsyncIntervalMs: number, onSyncError: (err: Error) => void): Journal {
+  static open(
+    dataDir: string,
+    seq: number,
+    fsyncIntervalMs: number,
+    onSyncError: (err: Error) => void,
+    onWriteError: (err: Error, lines: number) => void = () => undefined,
+  ): Journal {
     fs.mkdirSync(journalDir(dataDir), { recursive: true, mode: 0o700 });
-    return new Journal(dataDir, seq, fsyncIntervalMs, onSyncError);
+    return new Journal(dataDir, seq, fsyncIntervalMs, onSyncError, onWriteError);
   }
 
   private static openSegment(dataDir: string, seq: number): number {
@@ -50,18 +64,56 @@ export class Journal {
     return this.seqNow;
   }
 
-  /** Appends one line (a trailing newline is added). Throws on I/O error (caller counts the failure). */
+  /** Queues one line (a trailing newline is added) for this turn's write. Throws only when closed. */
   append(line: string): void {
     if (this.closed) throw new Error('journal closed');
-    const buf = Buffer.from(`${line}\n`, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
-    this.appended++;
-    this.bytes += buf.length;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.sync().catch(() => undefined); // reported through onSyncError
-    }, this.fsyncIntervalMs);
+    this.queued.push(line);
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(() => this.writeQueued());
+    }
+  }
+
+  /** Runs `done` once every line appended so far is written: at once if none is queued. */
+  whenWritten(done: () => void): void {
+    if (this.queued.length === 0) done();
+    else this.waiting.push(done);
+  }
+
+  /**
+   * Writes the queued lines now (one write), then runs the callbacks waiting for them. A write error is
+   * reported through onWriteError with the number of lines it concerns; the callbacks run anyway (the
+   * records still reach the store worker, and a client must not hang on a full disk).
+   */
+  writeQueued(): void {
+    this.writeScheduled = false;
+    const lines = this.queued;
+    const waiting = this.waiting;
+    if (lines.length === 0 && waiting.length === 0) return;
+    this.queued = [];
+    this.waiting = [];
+    if (lines.length > 0) {
+      try {
+        const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+        let off = 0;
+        while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+        this.appended += lines.length;
+        this.bytes += buf.length;
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          this.sync().catch(() => undefined); // reported through onSyncError
+        }, this.fsyncIntervalMs);
+      } catch (err) {
+        this.onWriteError(err as Error, lines.length);
+      }
+    }
+    for (const done of waiting) {
+      try {
+        done();
+      } catch (err) {
+        this.onWriteError(err as Error, 0);
+      }
+    }
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
@@ -72,6 +124,7 @@ export class Journal {
 
   /** Resolves once every line appended before this call is fdatasync'ed. */
   sync(): Promise<void> {
+    this.writeQueued();
     const fd = this.fd;
     const target = this.appended;
     return this.enqueue(async () => {
@@ -92,6 +145,7 @@ export class Journal {
    */
   rotate(): { oldSeq: number; retired: Promise<void> } {
     if (this.closed) throw new Error('journal closed');
+    this.writeQueued(); // queued lines belong to the segment the snapshot will cover
     const oldSeq = this.seqNow;
     const oldFd = this.fd;
     const target = this.appended;
@@ -125,7 +179,7 @@ export class Journal {
     return n;
   }
 
-  /** Lines appended / lines known durable / bytes appended since open. */
+  /** Lines written / lines known durable / bytes written since open (queued lines not yet counted). */
   counters(): { appended: number; synced: number; bytes: number } {
     return { appended: this.appended, synced: this.synced, bytes: this.bytes };
   }

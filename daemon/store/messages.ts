@@ -55,11 +55,12 @@ export type CallMessage = {
 
 /**
  * Main → worker. `add-lines` is fire-and-forget (durability comes from the journal, ordering from
- * postMessage): the journal's own JSON lines, batched per event-loop turn — cloning a few strings is much
- * cheaper on the proxy thread than cloning one record object per request.
+ * postMessage): the journal's own JSON lines of one batch, joined by newlines (a JSON line has none) —
+ * cloning one string is much cheaper on the proxy thread than cloning a record object, or a string, per
+ * request.
  */
 export type WorkerInbound =
-  | { type: 'add-lines'; lines: string[] }
+  | { type: 'add-lines'; text: string }
   /** Test hook: the worker dies at once (`process.exit(3)` or an uncaught error); see WorkerClient.crashForTest. */
   | { type: 'test-crash'; how: 'exit' | 'throw' }
   | CallMessage;

@@ -154,7 +154,7 @@ function call(m: CallMessage): void {
 
 port.on('message', (m: WorkerInbound) => {
   if (m.type === 'add-lines') {
-    for (const line of m.lines) pending.push(JSON.parse(line) as RequestRecord);
+    for (const line of m.text.split('\n')) pending.push(JSON.parse(line) as RequestRecord);
     if (pending.length >= BATCH_MAX) applyPending();
     else batchTimer ??= setTimeout(applyPending, BATCH_MS);
     return;

@@ -1,6 +1,7 @@
 /**
  * Child process for the kill -9 test (crash.test.ts): opens a store in argv[2], prints "ready", then adds
- * records forever, printing each id only after add() has returned. Snapshots run every 25 ms so the kill
+ * records forever, printing each id only once `whenWritten` says its journal line is written (when the
+ * proxy would end the client's response). Snapshots run every 25 ms so the kill
  * also lands during rotations and exports.
  */
 import { openStore } from './index.ts';
@@ -24,7 +25,7 @@ const tick = (): void => {
     store.add(r);
     out += `${r.id}\n`;
   }
-  process.stdout.write(out);
+  store.whenWritten(() => process.stdout.write(out));
   setImmediate(tick);
 };
 tick();

@@ -188,7 +188,7 @@ export class WorkerClient {
 
   private postLines(): void {
     if (this.lines.length === 0 || this.state !== 'ready' || !this.worker) return;
-    const m: WorkerInbound = { type: 'add-lines', lines: this.lines };
+    const m: WorkerInbound = { type: 'add-lines', text: this.lines.join('\n') };
     this.lines = [];
     this.worker.postMessage(m);
   }
