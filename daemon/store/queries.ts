@@ -61,7 +61,10 @@ function all(db: Database, sql: string, params: SqlValue[]): ParamsObject[] {
   }
 }
 
-/** SQL of each sort key; each has an index on (key, id) (migrations 0 and 2). Only `cost` can be NULL. */
+/**
+ * SQL of each sort key. Only `time` has an index on (key, id) (requests_started); the others scan, by choice
+ * (migration 3 → 4 has the numbers). Only `cost` can be NULL.
+ */
 const SORT_SQL: Record<RequestSort, string> = {
   time: 'started_at',
   cost: 'cost_nano_usd',
@@ -149,8 +152,7 @@ function filterWhere(s: Interner, q: RequestQuery): { where: string[]; params: S
 /**
  * One page in `sort`/`order` (default time desc), ties broken by id in the same direction. The cursor is the
  * last item's (sort value, id), so rows added later never shift a page. For `cost`, unpriced (NULL) rows
- * come after all priced ones in both orders: the priced rows are read first, then the NULL ones (each part
- * seeks the (cost_nano_usd, id) index).
+ * come after all priced ones in both orders: the priced rows are read first, then the NULL ones.
  */
 export function listRequests(db: Database, s: Interner, q: RequestQuery): RequestPage {
   const sort = q.sort ?? 'time';
@@ -175,8 +177,8 @@ export function listRequests(db: Database, s: Interner, q: RequestQuery): Reques
     const extra = nullable ? [`${key} IS NOT NULL`] : [];
     const extraParams: SqlValue[] = [];
     if (cursor) {
-      // A row-value comparison: SQLite seeks the (key, id) index with it. `key <= v AND (key < v OR id < i)`
-      // also seeks, but then walks every row tied on `key` before the cursor (20 ms a page at 250 k equal keys).
+      // A row-value comparison: SQLite seeks a (key, id) index with it (requests_started for `time`);
+      // `key <= v AND (key < v OR id < i)` would walk every row tied on `key` before the cursor.
       extra.push(`(${key}, id) ${lt} (?, ?)`);
       extraParams.push(cursor.v, cursor.id);
     }
