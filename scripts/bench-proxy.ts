@@ -4,7 +4,9 @@
  * growth between 1,000 and 10,000 streamed requests.
  *
  * Targets (issue #3): rps ≥ 85 % of the bare proxy's; added p50 ≤ 1.2× the bare proxy's added p50;
- * RSS after 10,000 streamed requests within 20 MB of its value after 1,000.
+ * RSS after 10,000 streamed requests within 20 MB of its value after 1,000. Also printed: each proxy
+ * process's CPU time per request (all its threads), the overhead itself — steadier than rps when the load
+ * generator and the upstream share the machine's cores with the proxy.
  * Each cell is measured in BENCH_ROUNDS (default 5) rounds of BENCH_SECONDS (default 2) per target, in
  * rotating order; the medians are reported (latency resolution: autocannon's 1 ms).
  */
@@ -42,6 +44,15 @@ function start(args: string[], ready: RegExp, tsx = true): Promise<{ child: Chil
   });
 }
 
+/** CPU time (user + system, all threads) the process has used so far, in µs. */
+function cpuMicros(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS);
+}
+/** Linux USER_HZ (100 on every mainstream kernel configuration). */
+const CLOCK_TICKS = 100;
+
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
@@ -51,7 +62,8 @@ const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench
 const body = (stream: boolean) =>
   JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 200, stream, messages: [{ role: 'user', content: 'Benchmark request: tell me about proxies.' }] });
 
-async function measure(url: string, stream: boolean, connections: number, duration = seconds, amount?: number) {
+async function measure(url: string, stream: boolean, connections: number, duration = seconds, amount?: number, pid?: number) {
+  const cpuBefore = pid === undefined ? 0 : cpuMicros(pid);
   const result = await autocannon({
     url: url + '/v1/messages?beta=true',
     method: 'POST',
@@ -64,7 +76,10 @@ async function measure(url: string, stream: boolean, connections: number, durati
   // The bare baseline does not replay on a stale keep-alive socket, so it may show a rare 502; more than
   // 1 % failures means the measurement is void.
   if (failed > result.requests.total * 0.01) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors: ${JSON.stringify(result.statusCodeStats)}`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, failed };
+  // CPU the proxy process spent per request (its threads' user + system time): the overhead itself, far
+  // steadier than rps on a machine whose cores the load generator and the upstream share.
+  const cpu = pid === undefined ? Number.NaN : (cpuMicros(pid) - cpuBefore) / Math.max(1, result.requests.total);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, failed, cpu };
 }
 
 async function main() {
@@ -75,6 +90,7 @@ async function main() {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-daemon.ts'], { cwd: root, stdio: 'ignore' });
   let cco = await start(['dist/cco-daemon.cjs', 'run', '--no-browser', '--port', '0', '--upstream', fake.url, '--data-dir', dataDir], /listening on (http:\/\/\S+)/, false);
   const targets = { direct: fake.url, bare: bare.url, cco: cco.url };
+  const pids: Record<string, number | undefined> = { direct: undefined, bare: bare.child.pid, cco: cco.child.pid };
   try {
     console.log(`bench:proxy — medians of ${rounds} rounds × ${seconds} s per target and cell, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}\n`);
     for (const t of Object.values(targets)) await measure(t, true, 8, 1); // warm-up
@@ -88,18 +104,19 @@ async function main() {
         for (let round = 0; round < rounds; round++) {
           for (let i = 0; i < names.length; i++) {
             const name = names[(i + round) % names.length]!;
-            runs[name]!.push(await measure(targets[name], stream, connections));
+            runs[name]!.push(await measure(targets[name], stream, connections, seconds, undefined, pids[name]));
           }
         }
         const r: Record<string, Awaited<ReturnType<typeof measure>>> = {};
         for (const name of names) {
           const xs = runs[name]!;
-          r[name] = { rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), total: xs.reduce((n, x) => n + x.total, 0), failed: xs.reduce((n, x) => n + x.failed, 0) };
+          r[name] = { rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), total: xs.reduce((n, x) => n + x.total, 0), failed: xs.reduce((n, x) => n + x.failed, 0), cpu: median(xs.map((x) => x.cpu)) };
         }
         const kind = stream ? 'SSE ' : 'JSON';
         for (const name of Object.keys(targets)) {
           const x = r[name]!;
-          rows.push(`${kind} c=${connections}  ${name.padEnd(6)}  ${x.rps.toFixed(0).padStart(6)} rps  p50 ${String(x.p50).padStart(4)} ms  p99 ${String(x.p99).padStart(4)} ms${x.failed ? `  (${x.failed} failed)` : ''}`);
+          const cpu = Number.isNaN(x.cpu) ? '' : `  CPU ${x.cpu.toFixed(0).padStart(4)} µs/request`;
+          rows.push(`${kind} c=${connections}  ${name.padEnd(6)}  ${x.rps.toFixed(0).padStart(6)} rps  p50 ${String(x.p50).padStart(4)} ms  p99 ${String(x.p99).padStart(4)} ms${cpu}${x.failed ? `  (${x.failed} failed)` : ''}`);
         }
         const rpsRatio = r.cco!.rps / r.bare!.rps;
         const addedBare = Math.max(r.bare!.p50 - r.direct!.p50, 1);
@@ -107,7 +124,8 @@ async function main() {
         const p50Ratio = addedCco / addedBare;
         verdicts.push(
           `${kind} c=${connections}: CCO rps = ${(rpsRatio * 100).toFixed(1)} % of bare (target ≥ 85 %) ${rpsRatio >= 0.85 ? 'OK' : 'MISS'}; ` +
-            `added p50 ${addedCco} ms vs bare ${addedBare} ms = ${p50Ratio.toFixed(2)}× (target ≤ 1.2×) ${p50Ratio <= 1.2 ? 'OK' : 'MISS'}`,
+            `added p50 ${addedCco} ms vs bare ${addedBare} ms = ${p50Ratio.toFixed(2)}× (target ≤ 1.2×) ${p50Ratio <= 1.2 ? 'OK' : 'MISS'}; ` +
+            `CPU per request ${(r.cco!.cpu / r.bare!.cpu).toFixed(2)}× bare's (+${(r.cco!.cpu - r.bare!.cpu).toFixed(0)} µs)`,
         );
       }
     }

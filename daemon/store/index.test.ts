@@ -42,6 +42,18 @@ describe('store', () => {
     expect(mode(path.join(dataDir, 'cco.sqlite'))).toBe(0o600);
   });
 
+  it('a query sees a record added in the same turn, and whenWritten runs once its line is on disk', async () => {
+    const dataDir = tempDir();
+    const s = await open({ dataDir });
+    const r = makeRecord({ startedAt: Date.UTC(2026, 0, 1, 10) });
+    s.add(r);
+    let written = '';
+    s.whenWritten(() => (written = fs.readFileSync(segmentPath(dataDir, Math.max(...listSegments(dataDir))), 'utf8')));
+    const got = s.getRequest(r.id); // no flush(), no turn boundary
+    expect(await got).toEqual(r);
+    expect(JSON.parse(written.trim().split('\n').at(-1)!)).toEqual(r);
+  });
+
   it('survives close and reopen through the snapshot, journal folded away', async () => {
     const dataDir = tempDir();
     const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });

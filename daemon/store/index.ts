@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
 import { SNAPSHOT_FILE, type SqlWasm } from './db.ts';
 import { Journal } from './journal.ts';
-import type { IsolateMemory, LogLevel } from './messages.ts';
+import type { IsolateMemory, LogLevel, WorkerCalls } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
 import { journalBytes, listSegments } from './segments.ts';
@@ -130,21 +130,31 @@ class DurableStore implements Store {
       this.opts.log('error', `store: record ${String(record?.id)} cannot be serialised: ${(err as Error).message}`);
       return;
     }
+    // The journal writes the line with the others of this turn and hands the same bytes to the worker
+    // (journalBytes below). A failed write is reported and counted by the journal; the record still reaches
+    // the worker, and the next snapshot unless the process dies first.
     try {
-      // A failed write is reported (and counted) by the journal; the record still goes to the worker below
-      // and reaches the next snapshot unless the process dies first.
       this.journal.append(line);
+      this.changes++;
     } catch (err) {
       this.dropped++;
       this.opts.log('error', `store: journal append failed for ${String(record?.id)}: ${(err as Error).message}`);
     }
+  }
+
+  /** The journal's written bytes, on their way to the worker. */
+  journalBytes(bytes: Uint8Array): void {
     try {
-      this.worker.addLine(line);
-      this.changes++;
+      this.worker.addBytes(bytes);
     } catch (err) {
-      this.dropped++;
-      this.opts.log('error', `store: record ${String(record?.id)} not posted: ${(err as Error).message}`);
+      this.opts.log('error', `store: records not posted to the worker: ${(err as Error).message}`);
     }
+  }
+
+  /** A worker call, after this turn's queued records are written and handed over (so it sees them). */
+  private ask<K extends keyof WorkerCalls>(type: K, args: WorkerCalls[K]['args']): Promise<WorkerCalls[K]['result']> {
+    this.journal.writeQueued();
+    return this.worker.call(type, args);
   }
 
   whenWritten(done: () => void): void {
@@ -159,33 +169,33 @@ class DurableStore implements Store {
 
   async flush(): Promise<void> {
     await this.journal.sync();
-    await this.worker.call('flush', {});
+    await this.ask('flush', {});
   }
 
   summary(q: SummaryQuery): Promise<Summary> {
-    return this.worker.call('summary', { query: q });
+    return this.ask('summary', { query: q });
   }
 
   listRequests(q: RequestQuery): Promise<RequestPage> {
-    return this.worker.call('list', { query: q });
+    return this.ask('list', { query: q });
   }
 
   getRequest(id: string): Promise<RequestRecord | null> {
-    return this.worker.call('get', { requestId: id });
+    return this.ask('get', { requestId: id });
   }
 
   scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }> {
-    return this.worker.call('scanReprice', { query: q });
+    return this.ask('scanReprice', { query: q });
   }
 
   async applyReprice(updates: RepriceUpdate[]): Promise<void> {
     // Not journaled: repricing is recomputable. Marked as a change so the next snapshot persists it.
-    const n = await this.worker.call('applyReprice', { updates });
+    const n = await this.ask('applyReprice', { updates });
     if (n > 0) this.changes++;
   }
 
   async stats(): Promise<StoreStats> {
-    const { requests, memory } = await this.worker.call('stats', {});
+    const { requests, memory } = await this.ask('stats', {});
     return {
       requests,
       journalBytes: journalBytes(this.opts.dataDir),
@@ -206,7 +216,7 @@ class DurableStore implements Store {
     const changesBefore = this.changes;
     const { oldSeq, retired } = this.journal.rotate();
     try {
-      const res = await this.worker.call('snapshot', { upToSeq: oldSeq });
+      const res = await this.ask('snapshot', { upToSeq: oldSeq });
       await retired;
       this.journal.deleteUpTo(oldSeq);
       this.lastSnapshotAt = res.at;
@@ -218,7 +228,7 @@ class DurableStore implements Store {
   }
 
   async pruneOld(now = Date.now()): Promise<number> {
-    const n = await this.worker.call('retention', { cutoff: now - this.opts.retentionDays * DAY_MS });
+    const n = await this.ask('retention', { cutoff: now - this.opts.retentionDays * DAY_MS });
     if (n > 0) {
       this.changes++;
       this.opts.log('info', `store: retention removed ${n} request rows older than ${this.opts.retentionDays} days`);
@@ -277,6 +287,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       opts.fsyncIntervalMs,
       (err) => opts.log('error', `store: journal fsync failed: ${err.message}`),
       (err, lines) => store?.noteWriteError(err, lines),
+      (bytes) => store?.journalBytes(bytes),
     );
     store = new DurableStore(opts, journal, worker);
     const pruned = await store.pruneOld();

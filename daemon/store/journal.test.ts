@@ -30,6 +30,21 @@ describe('Journal', () => {
     await j.close();
   });
 
+  it('hands each grouped write to onBytes: the bytes written, in an ArrayBuffer of their own', async () => {
+    const dir = tempDir();
+    const handed: Uint8Array[] = [];
+    const j = Journal.open(dir, 1, 1000, () => undefined, () => undefined, (b) => handed.push(b));
+    j.append('{"a":"é"}');
+    j.append('{"b":2}');
+    await new Promise((r) => setImmediate(r));
+    j.append('{"c":3}');
+    await j.sync();
+    expect(handed.map((b) => Buffer.from(b).toString('utf8'))).toEqual(['{"a":"é"}\n{"b":2}\n', '{"c":3}\n']);
+    for (const b of handed) expect(b.byteOffset === 0 && b.buffer.byteLength === b.byteLength).toBe(true); // transferable
+    expect(Buffer.concat(handed).equals(fs.readFileSync(segmentPath(dir, 1)))).toBe(true);
+    await j.close();
+  });
+
   it('reports a failed write with its line count and still runs the callbacks', async () => {
     const dir = tempDir();
     const errors: [string, number][] = [];

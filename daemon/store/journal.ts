@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { journalDir, listSegments, segmentPath } from './segments.ts';
 
 const fdatasync = promisify(fs.fdatasync);
+const utf8 = new TextEncoder();
 const close = promisify(fs.close);
 
 export class Journal {
@@ -38,6 +39,7 @@ export class Journal {
     private readonly fsyncIntervalMs: number,
     private readonly onSyncError: (err: Error) => void,
     private readonly onWriteError: (err: Error, lines: number) => void,
+    private readonly onBytes: (bytes: Uint8Array) => void,
   ) {
     this.seqNow = seq;
     this.fd = Journal.openSegment(dataDir, seq);
@@ -50,9 +52,10 @@ export class Journal {
     fsyncIntervalMs: number,
     onSyncError: (err: Error) => void,
     onWriteError: (err: Error, lines: number) => void = () => undefined,
+    onBytes: (bytes: Uint8Array) => void = () => undefined,
   ): Journal {
     fs.mkdirSync(journalDir(dataDir), { recursive: true, mode: 0o700 });
-    return new Journal(dataDir, seq, fsyncIntervalMs, onSyncError, onWriteError);
+    return new Journal(dataDir, seq, fsyncIntervalMs, onSyncError, onWriteError, onBytes);
   }
 
   private static openSegment(dataDir: string, seq: number): number {
@@ -81,9 +84,11 @@ export class Journal {
   }
 
   /**
-   * Writes the queued lines now (one write), then runs the callbacks waiting for them. A write error is
-   * reported through onWriteError with the number of lines it concerns; the callbacks run anyway (the
-   * records still reach the store worker, and a client must not hang on a full disk).
+   * Writes the queued lines now (one write), hands the same bytes to `onBytes` (the store passes them on to
+   * its worker; they are the caller's from then on), then runs the callbacks waiting for them. A write
+   * error is reported through onWriteError with the number of lines it concerns; the bytes are handed on
+   * and the callbacks run anyway (the records still reach the store worker, and a client must not hang on
+   * a full disk).
    */
   writeQueued(): void {
     this.writeScheduled = false;
@@ -93,12 +98,13 @@ export class Journal {
     this.queued = [];
     this.waiting = [];
     if (lines.length > 0) {
+      // An exact-size array with an ArrayBuffer of its own, so the worker can take it without a copy.
+      const buf = utf8.encode(`${lines.join('\n')}\n`);
       try {
-        const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
         let off = 0;
-        while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+        while (off < buf.byteLength) off += fs.writeSync(this.fd, buf, off, buf.byteLength - off);
         this.appended += lines.length;
-        this.bytes += buf.length;
+        this.bytes += buf.byteLength;
         this.timer ??= setTimeout(() => {
           this.timer = null;
           this.sync().catch(() => undefined); // reported through onSyncError
@@ -106,6 +112,7 @@ export class Journal {
       } catch (err) {
         this.onWriteError(err as Error, lines.length);
       }
+      this.onBytes(buf);
     }
     for (const done of waiting) {
       try {

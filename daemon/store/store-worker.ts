@@ -1,6 +1,7 @@
 /**
- * The store worker: owns the sql.js database. Records arrive as `add` messages and are inserted in
- * batches (up to 20 ms or 500 records per transaction). Calls run one at a time, in arrival order, each
+ * The store worker: owns the sql.js database. Records arrive as `add-lines` messages, already batched by
+ * the main thread (one per ~10 ms), and each message is inserted at once in one transaction: parsed
+ * records then die young (holding them longer promoted them to the old generation and cost full GCs). Calls run one at a time, in arrival order, each
  * after the pending batch is applied — so a reply reflects every record posted before the call.
  */
 import { parentPort } from 'node:worker_threads';
@@ -16,7 +17,7 @@ import { listSegments, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
 import { BufferWatch } from './gc.ts';
 
-const BATCH_MS = 20;
+/** Replay inserts this many records per transaction. */
 const BATCH_MAX = 500;
 
 const port = parentPort;
@@ -32,8 +33,8 @@ interface Open {
 }
 let open: Open | null = null;
 const pending: RequestRecord[] = [];
-let batchTimer: NodeJS.Timeout | null = null;
 const buffers = new BufferWatch();
+const utf8 = new TextDecoder();
 
 function insert(records: RequestRecord[]): number {
   if (!open) return 0;
@@ -41,10 +42,6 @@ function insert(records: RequestRecord[]): number {
 }
 
 function applyPending(): void {
-  if (batchTimer) {
-    clearTimeout(batchTimer);
-    batchTimer = null;
-  }
   if (!open || pending.length === 0) return;
   const batch = pending.splice(0);
   try {
@@ -154,9 +151,10 @@ function call(m: CallMessage): void {
 
 port.on('message', (m: WorkerInbound) => {
   if (m.type === 'add-lines') {
-    for (const line of m.text.split('\n')) pending.push(JSON.parse(line) as RequestRecord);
-    if (pending.length >= BATCH_MAX) applyPending();
-    else batchTimer ??= setTimeout(applyPending, BATCH_MS);
+    for (const chunk of m.chunks) {
+      for (const line of utf8.decode(chunk).split('\n')) if (line !== '') pending.push(JSON.parse(line) as RequestRecord);
+    }
+    applyPending();
     return;
   }
   if (m.type === 'test-crash') {

@@ -57,7 +57,7 @@ export class WorkerClient {
   private crashes = 0;
   private startedAt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
-  private lines: string[] = [];
+  private chunks: Uint8Array[] = [];
   private batchScheduled = false;
   private readonly location: WorkerLocation;
   private readonly log: (level: LogLevel, msg: string) => void;
@@ -169,14 +169,15 @@ export class WorkerClient {
   }
 
   /**
-   * Queues a record (as its JSON line) for the worker; the queue is posted every POST_BATCH_MS (one
-   * postMessage per batch, not per record; the journal already holds the record and the live feed does not
-   * wait for the worker), and always before any call, so records stay ordered with respect to every other message. While the worker
+   * Queues journal bytes (whole JSON lines, each ending in a newline, in an ArrayBuffer of their own) for
+   * the worker; the queue is posted every POST_BATCH_MS (one postMessage per batch, the buffers transferred,
+   * not copied; the journal already holds the records and the live feed does not wait for the worker), and
+   * always before any call, so records stay ordered with respect to every other message. While the worker
    * is down the queue waits for the next one.
    */
-  addLine(line: string): void {
-    if (this.state === 'closed') return;
-    this.lines.push(line);
+  addBytes(bytes: Uint8Array): void {
+    if (this.state === 'closed' || bytes.byteLength === 0) return;
+    this.chunks.push(bytes);
     if (!this.batchScheduled) {
       this.batchScheduled = true;
       setTimeout(() => {
@@ -187,10 +188,11 @@ export class WorkerClient {
   }
 
   private postLines(): void {
-    if (this.lines.length === 0 || this.state !== 'ready' || !this.worker) return;
-    const m: WorkerInbound = { type: 'add-lines', text: this.lines.join('\n') };
-    this.lines = [];
-    this.worker.postMessage(m);
+    if (this.chunks.length === 0 || this.state !== 'ready' || !this.worker) return;
+    const chunks = this.chunks;
+    this.chunks = [];
+    const m: WorkerInbound = { type: 'add-lines', chunks };
+    this.worker.postMessage(m, chunks.map((c) => c.buffer as ArrayBuffer));
   }
 
   private send(p: Pending): void {
@@ -223,7 +225,7 @@ export class WorkerClient {
     this.closedError ??= new Error('store closed');
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
-    this.lines = [];
+    this.chunks = [];
     for (const p of this.pending.values()) p.reject(this.closedError);
     this.pending.clear();
     const w = this.worker;
