@@ -91,10 +91,13 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
 
     const attribute = (): Attribution => {
       if (!attribution) {
-        // Called once the upstream answers or the exchange ends: normally after the whole request body (an
-        // upstream that answers early, e.g. 413, leaves attribution with the part received so far).
-        attribution = attributeRequest(method, path, req.headers, bodyCopy ? Buffer.concat(bodyCopy) : Buffer.alloc(0));
-        bodyCopy = null;
+        // Normally runs when the request body has ended, while the upstream works on the answer (so parsing
+        // a large body never delays the response's first byte); an upstream that answers early (e.g. 413)
+        // leaves attribution with the part received so far. The body is kept, as one buffer, until the
+        // upstream answers: a stale keep-alive socket replays it.
+        const body = bodyCopy && bodyCopy.length > 1 ? Buffer.concat(bodyCopy) : (bodyCopy?.[0] ?? Buffer.alloc(0));
+        if (bodyCopy && bodyCopy.length > 1) bodyCopy = [body];
+        attribution = attributeRequest(method, path, req.headers, body);
       }
       return attribution;
     };
@@ -157,6 +160,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     req.on('end', () => {
       requestEnded = true;
       upReq.end();
+      attribute();
     });
 
     // The client went away before the response completed: stop the upstream call (it may be burning quota).
@@ -167,7 +171,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     });
 
     function onResponse(up: IncomingMessage) {
-      attribute(); // also drops the body copy
+      attribute();
+      bodyCopy = null;
       status = up.statusCode ?? 502;
       ttfbMs = Math.round(performance.now() - t0);
       const rid = up.headers['request-id'];
