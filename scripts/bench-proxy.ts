@@ -75,7 +75,9 @@ async function measure(url: string, stream: boolean, connections: number, durati
   const failed = result.non2xx + result.errors;
   // The bare baseline does not replay on a stale keep-alive socket, so it may show a rare 502; more than
   // 1 % failures means the measurement is void.
-  if (failed > result.requests.total * 0.01) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors: ${JSON.stringify(result.statusCodeStats)}`);
+  const detail = `${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts, ${result.resets} resets): ${JSON.stringify(result.statusCodeStats)}`;
+  if (failed > result.requests.total * 0.01) throw new Error(`${url}: ${detail}`);
+  if (failed > 0) console.error(`  (${url}, ${stream ? 'SSE' : 'JSON'} c=${connections}: ${detail})`);
   // CPU the proxy process spent per request (its threads' user + system time): the overhead itself, far
   // steadier than rps on a machine whose cores the load generator and the upstream share.
   const cpu = pid === undefined ? Number.NaN : (cpuMicros(pid) - cpuBefore) / Math.max(1, result.requests.total);
