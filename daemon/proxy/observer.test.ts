@@ -66,6 +66,17 @@ describe('createObserver', () => {
     expect(observe(zlib.brotliCompressSync(err), [3, 9], 'br', 'application/json')).toMatchObject({ kind: 'json', errorType: 'rate_limit_error', usage: null });
   });
 
+  it('reads a plain JSON body cut at every byte (inside multi-byte characters too), with or without a BOM', () => {
+    const msg = JSON.stringify({ id: 'msg_02', type: 'message', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'ünï 🌍 日本' }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 4 } });
+    for (const body of [Buffer.from(msg), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(msg)])]) {
+      for (let cut = 0; cut <= body.length; cut++) {
+        const o = observe(body, [cut], undefined, 'application/json');
+        expect(o.parseError).toBeNull();
+        expect(o).toMatchObject({ kind: 'json', messageId: 'msg_02', usage: { input_tokens: 3, output_tokens: 4 } });
+      }
+    }
+  });
+
   it('stops buffering JSON past the cap and says so', () => {
     const big = Buffer.from(`{"pad":"${'x'.repeat(MAX_JSON_BYTES)}","usage":{"input_tokens":1}}`);
     const o = observe(big, [1000, 2_000_000]);

@@ -135,7 +135,8 @@ export function createObserver(input: ObserverInput, options: ObserverOptions = 
     } else {
       const body = jsonParts.length === 1 ? jsonParts[0]! : Buffer.concat(jsonParts, jsonBytes);
       jsonParts.length = 0;
-      read = readJsonResponse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+      const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+      read = readJsonResponse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a BOM, as TextDecoder would
     }
     return {
       kind,
