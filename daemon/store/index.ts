@@ -1,7 +1,7 @@
 /**
  * The durable store. The proxy thread calls `add()` (a journal line queued for this turn's grouped write,
- * and a line queued for the worker's next batch) and `whenWritten()` before it ends a client's response;
- * everything else is asynchronous and answered by the store worker, which owns the sql.js database.
+ * whose bytes then go on to the worker) and `whenWritten()` before it ends a client's response; everything
+ * else is asynchronous and answered by the store worker, which owns the sql.js database.
  *
  * Files in `dataDir` (dir 0700, files 0600): `cco.sqlite` (snapshot) and `journal/journal-<seq>.ndjson`.
  * A snapshot rotates the journal to seq + 1, asks the worker to export with `journal_seq = seq` (every
@@ -281,14 +281,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     if (init.insertedOnReplay > 0) opts.log('info', `store: replayed ${init.insertedOnReplay} record(s) from the journal`);
     const seq = Math.max(init.journalSeq, ...listSegments(opts.dataDir)) + 1;
     let store: DurableStore | null = null;
-    journal = Journal.open(
-      opts.dataDir,
-      seq,
-      opts.fsyncIntervalMs,
-      (err) => opts.log('error', `store: journal fsync failed: ${err.message}`),
-      (err, lines) => store?.noteWriteError(err, lines),
-      (bytes) => store?.journalBytes(bytes),
-    );
+    journal = Journal.open(opts.dataDir, seq, {
+      fsyncIntervalMs: opts.fsyncIntervalMs,
+      onSyncError: (err) => opts.log('error', `store: journal fsync failed: ${err.message}`),
+      onWriteError: (err, lines) => store?.noteWriteError(err, lines),
+      onBytes: (bytes) => store?.journalBytes(bytes),
+    });
     store = new DurableStore(opts, journal, worker);
     const pruned = await store.pruneOld();
     const snapshotFile = path.join(opts.dataDir, SNAPSHOT_FILE);

@@ -7,7 +7,7 @@ import { tempDir } from './test-fixtures.ts';
 describe('Journal', () => {
   it('writes the lines of one turn together, then runs whenWritten callbacks, and syncs in groups', async () => {
     const dir = tempDir();
-    const j = Journal.open(dir, 3, 50, () => undefined);
+    const j = Journal.open(dir, 3, { fsyncIntervalMs: 50, onSyncError: () => undefined });
     const seen: string[] = [];
     j.whenWritten(() => seen.push('nothing queued: at once'));
     expect(seen).toEqual(['nothing queued: at once']);
@@ -33,7 +33,7 @@ describe('Journal', () => {
   it('hands each grouped write to onBytes: the bytes written, in an ArrayBuffer of their own', async () => {
     const dir = tempDir();
     const handed: Uint8Array[] = [];
-    const j = Journal.open(dir, 1, 1000, () => undefined, () => undefined, (b) => handed.push(b));
+    const j = Journal.open(dir, 1, { fsyncIntervalMs: 1000, onSyncError: () => undefined, onBytes: (b) => handed.push(b) });
     j.append('{"a":"é"}');
     j.append('{"b":2}');
     await new Promise((r) => setImmediate(r));
@@ -48,7 +48,11 @@ describe('Journal', () => {
   it('reports a failed write with its line count and still runs the callbacks', async () => {
     const dir = tempDir();
     const errors: [string, number][] = [];
-    const j = Journal.open(dir, 1, 1000, () => undefined, (err, lines) => errors.push([(err as NodeJS.ErrnoException).code ?? err.message, lines]));
+    const j = Journal.open(dir, 1, {
+      fsyncIntervalMs: 1000,
+      onSyncError: () => undefined,
+      onWriteError: (err, lines) => errors.push([(err as NodeJS.ErrnoException).code ?? err.message, lines]),
+    });
     j.append('ok');
     j.writeQueued();
     // Make the next write fail: swap the segment's descriptor for one opened read-only.
@@ -72,7 +76,7 @@ describe('Journal', () => {
 
   it('rotates to a new segment, retires the old one, deletes up to a seq but never the current one', async () => {
     const dir = tempDir();
-    const j = Journal.open(dir, 1, 1000, () => undefined);
+    const j = Journal.open(dir, 1, { fsyncIntervalMs: 1000, onSyncError: () => undefined });
     j.append('one'); // still queued: rotate() writes it to the segment it retires
     const r1 = j.rotate();
     expect(r1.oldSeq).toBe(1);
@@ -95,7 +99,7 @@ describe('Journal', () => {
 
   it('creates the journal dir 0700 and segments 0600', async () => {
     const dir = tempDir();
-    const j = Journal.open(dir, 1, 1000, () => undefined);
+    const j = Journal.open(dir, 1, { fsyncIntervalMs: 1000, onSyncError: () => undefined });
     expect(fs.statSync(`${dir}/journal`).mode & 0o777).toBe(0o700);
     expect(fs.statSync(segmentPath(dir, 1)).mode & 0o777).toBe(0o600);
     await j.close();

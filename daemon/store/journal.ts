@@ -19,6 +19,16 @@ const fdatasync = promisify(fs.fdatasync);
 const utf8 = new TextEncoder();
 const close = promisify(fs.close);
 
+export interface JournalOptions {
+  /** fdatasync at most this long after the first unsynced write. */
+  fsyncIntervalMs: number;
+  onSyncError(err: Error): void;
+  /** A grouped write failed; `lines` records are not in the journal (0: a whenWritten callback threw). */
+  onWriteError?(err: Error, lines: number): void;
+  /** The bytes of each grouped write (UTF-8 lines, in an ArrayBuffer of their own); the receiver owns them. */
+  onBytes?(bytes: Uint8Array): void;
+}
+
 export class Journal {
   private fd: number;
   private seqNow: number;
@@ -33,29 +43,28 @@ export class Journal {
   private waiting: (() => void)[] = [];
   private writeScheduled = false;
 
+  private readonly fsyncIntervalMs: number;
+  private readonly onSyncError: (err: Error) => void;
+  private readonly onWriteError: (err: Error, lines: number) => void;
+  private readonly onBytes: (bytes: Uint8Array) => void;
+
   private constructor(
     private readonly dataDir: string,
     seq: number,
-    private readonly fsyncIntervalMs: number,
-    private readonly onSyncError: (err: Error) => void,
-    private readonly onWriteError: (err: Error, lines: number) => void,
-    private readonly onBytes: (bytes: Uint8Array) => void,
+    opts: JournalOptions,
   ) {
+    this.fsyncIntervalMs = opts.fsyncIntervalMs;
+    this.onSyncError = opts.onSyncError;
+    this.onWriteError = opts.onWriteError ?? (() => undefined);
+    this.onBytes = opts.onBytes ?? (() => undefined);
     this.seqNow = seq;
     this.fd = Journal.openSegment(dataDir, seq);
   }
 
   /** Opens (creating) segment `seq` for appending; the journal directory is created 0700. */
-  static open(
-    dataDir: string,
-    seq: number,
-    fsyncIntervalMs: number,
-    onSyncError: (err: Error) => void,
-    onWriteError: (err: Error, lines: number) => void = () => undefined,
-    onBytes: (bytes: Uint8Array) => void = () => undefined,
-  ): Journal {
+  static open(dataDir: string, seq: number, opts: JournalOptions): Journal {
     fs.mkdirSync(journalDir(dataDir), { recursive: true, mode: 0o700 });
-    return new Journal(dataDir, seq, fsyncIntervalMs, onSyncError, onWriteError, onBytes);
+    return new Journal(dataDir, seq, opts);
   }
 
   private static openSegment(dataDir: string, seq: number): number {
