@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Journal } from './journal.ts';
+import { Journal, MAX_QUEUED_LINES } from './journal.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { tempDir } from './test-fixtures.ts';
 
@@ -27,6 +27,16 @@ describe('Journal', () => {
     j.append('x');
     await j.sync(); // writes what is queued first
     expect(j.counters().synced).toBe(3);
+    await j.close();
+  });
+
+  it('writes at once when one turn queues MAX_QUEUED_LINES lines', async () => {
+    const dir = tempDir();
+    const j = Journal.open(dir, 1, { fsyncIntervalMs: 1000, onSyncError: () => undefined });
+    for (let i = 0; i < MAX_QUEUED_LINES + 10; i++) j.append(`{"i":${i}}`);
+    expect(fs.readFileSync(segmentPath(dir, 1), 'utf8').split('\n')).toHaveLength(MAX_QUEUED_LINES + 1);
+    await new Promise((r) => setImmediate(r));
+    expect(j.counters().appended).toBe(MAX_QUEUED_LINES + 10);
     await j.close();
   });
 

@@ -15,6 +15,9 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { journalDir, listSegments, segmentPath } from './segments.ts';
 
+/** A turn that queues this many lines writes them at once (bounds memory for bulk callers). */
+export const MAX_QUEUED_LINES = 4096;
+
 const fdatasync = promisify(fs.fdatasync);
 const utf8 = new TextEncoder();
 const close = promisify(fs.close);
@@ -80,6 +83,10 @@ export class Journal {
   append(line: string): void {
     if (this.closed) throw new Error('journal closed');
     this.queued.push(line);
+    if (this.queued.length >= MAX_QUEUED_LINES) {
+      this.writeQueued();
+      return;
+    }
     if (!this.writeScheduled) {
       this.writeScheduled = true;
       setImmediate(() => this.writeQueued());
