@@ -7,8 +7,9 @@
  * RSS after 10,000 streamed requests within 20 MB of its value after 1,000. Also printed: each proxy
  * process's CPU time per request (all its threads), the overhead itself — steadier than rps when the load
  * generator and the upstream share the machine's cores with the proxy.
- * Each cell is measured in BENCH_ROUNDS (default 5) rounds of BENCH_SECONDS (default 2) per target, in
- * rotating order; the medians are reported (latency resolution: autocannon's 1 ms).
+ * After the same warm-up for every target (3 s of JSON and 3 s of SSE), each cell is measured in
+ * BENCH_ROUNDS (default 5) rounds of BENCH_SECONDS (default 2) per target, in rotating order; the medians
+ * are reported (latency resolution: autocannon's 1 ms).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,7 +96,13 @@ async function main() {
   const pids: Record<string, number | undefined> = { direct: undefined, bare: bare.child.pid, cco: cco.child.pid };
   try {
     console.log(`bench:proxy — medians of ${rounds} rounds × ${seconds} s per target and cell, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}\n`);
-    for (const t of Object.values(targets)) await measure(t, true, 8, 1); // warm-up
+    // Warm-up, the same for every target: a few seconds of each kind of request, so each measured cell sees
+    // the process in its steady state (JIT tiers, and V8's young generation, which grows over the first
+    // ~10,000 requests and costs throughput until it has: CCO's rps rose 6.7k → 8.0k over 4 s rounds).
+    for (const t of Object.values(targets)) {
+      await measure(t, false, 16, 3);
+      await measure(t, true, 16, 3);
+    }
     const rows: string[] = [];
     const verdicts: string[] = [];
     for (const stream of [false, true]) {
