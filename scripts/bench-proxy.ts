@@ -45,14 +45,15 @@ function start(args: string[], ready: RegExp, tsx = true): Promise<{ child: Chil
   });
 }
 
+/** Linux USER_HZ (100 on every mainstream kernel configuration). */
+const CLOCK_TICKS = 100;
+
 /** CPU time (user + system, all threads) the process has used so far, in µs. */
 function cpuMicros(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS);
 }
-/** Linux USER_HZ (100 on every mainstream kernel configuration). */
-const CLOCK_TICKS = 100;
 
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -20,9 +20,9 @@ const HOP_BY_HOP = new Set([
 function connectionListed(raw: readonly string[]): Set<string> {
   const listed = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
+    const header = raw[i]!;
     // (the length test spares a lowercase copy of every other header name on the hot path)
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
+    if (header.length === 10 && header.toLowerCase() === 'connection') {
       for (const token of raw[i + 1]!.split(',')) {
         const name = token.trim().toLowerCase();
         if (name) listed.add(name);
