@@ -76,6 +76,42 @@ describe('forward', () => {
     expect(events).toEqual(['released', 'client saw the end']);
   });
 
+  it('holds the last bytes of a Content-Length response until whenRecorded says the record is durable', async () => {
+    const head = '{"id":"msg_2","type":"message",';
+    const tail = '"usage":{"input_tokens":1,"output_tokens":2}}';
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(head.length + tail.length) });
+      res.write(head);
+      setTimeout(() => res.end(tail), 30); // two chunks: the first passes at once, the last is held
+    });
+    let release: (() => void) | null = null;
+    const { port, finished } = await proxyTo(await listen(upstream), (done) => (release = done));
+    let received = '';
+    let ended = false;
+    const got = new Promise<void>((resolve, reject) => {
+      const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/messages' }, (res) => {
+        expect(res.headers['content-length']).toBe(String(head.length + tail.length));
+        res.on('data', (d: Buffer) => (received += d));
+        res.on('end', () => {
+          ended = true;
+          resolve();
+        });
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    const deadline = Date.now() + 5000;
+    while (!release && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(finished).toHaveLength(1);
+    expect(finished[0]!.observation?.usage?.output_tokens).toBe(2); // the held bytes were observed
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toBe(head); // the first chunk went through at once; the one completing the length waits
+    expect(ended).toBe(false);
+    release!();
+    await got;
+    expect(JSON.parse(received).id).toBe('msg_2');
+  });
+
   it('passes gzip SSE bytes through unchanged while observing the decoded usage', async () => {
     const events = [
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-sonnet-4-6","usage":{"input_tokens":10,"output_tokens":1}}   }\n\n',

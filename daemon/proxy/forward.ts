@@ -191,10 +191,17 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         if (!bodyStarted && !res.headersSent && !res.destroyed) res.flushHeaders();
       });
 
+      // With a Content-Length the client knows the response is whole once the last byte arrives, whatever
+      // res.end() does: so the chunk that completes the length is held back and sent only once the record
+      // is durable, as the terminating chunk of a chunked response is (same guarantee, no extra write).
+      const declared = Number(up.headers['content-length'] ?? NaN);
+      const lastAt = Number.isSafeInteger(declared) && declared > 0 ? declared : Infinity;
+      let held: Buffer | undefined;
       up.on('data', (chunk: Buffer) => {
         bodyStarted = true;
         bytesOut += chunk.length;
-        if (!res.write(chunk)) up.pause();
+        if (bytesOut >= lastAt) held = chunk;
+        else if (!res.write(chunk)) up.pause();
         obs.write(chunk);
       });
       res.on('drain', () => up.resume());
@@ -202,7 +209,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         if (finished) return;
         const observation = obs.end();
         finish(decideState({ observation, upstreamEnded: true, clientAborted: false, upstreamErrored: false }), observation, null);
-        whenRecorded(() => res.end());
+        whenRecorded(() => res.end(held));
       });
       // Upstream reset after headers: cut the client too (a clean end would disguise the failure).
       up.on('error', (err) => upstreamCut(err));
