@@ -53,6 +53,8 @@ export interface DaemonOptions {
   pidDir?: string | false;
   /** Called with every finished record (e.g. telemetry counters); must be cheap and must not throw. */
   onRecord?: (record: RequestRecord) => void;
+  /** Start recording (default) or paused; see `setRecording`. */
+  recording?: boolean;
 }
 
 export interface RunningDaemon {
@@ -167,7 +169,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const hosts = new Set<string>();
   const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
-  let recording = true;
+  let recording = options.recording ?? true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
   const agent = createUpstreamAgent(upstream);
   const proxy = createProxyHandler({

@@ -7,6 +7,8 @@
  * RSS after 10,000 streamed requests within 20 MB of its value after 1,000. Also printed: each proxy
  * process's CPU time per request (all its threads), the overhead itself — steadier than rps when the load
  * generator and the upstream share the machine's cores with the proxy.
+ * A fourth target, CCO with recording paused (`cco run --paused`), forwards and observes but books nothing:
+ * the gap between it and CCO is the bookkeeping's share of the overhead.
  * After the same warm-up for every target (3 s of JSON and 3 s of SSE), each cell is measured in
  * BENCH_ROUNDS (default 5) rounds of BENCH_SECONDS (default 2) per target, in rotating order; the medians
  * are reported (latency resolution: autocannon's 1 ms).
@@ -93,8 +95,12 @@ async function main() {
   // CCO as shipped: the standalone bundle (no tsx loader in the measured process).
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-daemon.ts'], { cwd: root, stdio: 'ignore' });
   let cco = await start(['dist/cco-daemon.cjs', 'run', '--no-browser', '--port', '0', '--upstream', fake.url, '--data-dir', dataDir], /listening on (http:\/\/\S+)/, false);
-  const targets = { direct: fake.url, bare: bare.url, cco: cco.url };
-  const pids: Record<string, number | undefined> = { direct: undefined, bare: bare.child.pid, cco: cco.child.pid };
+  // The same bundle with recording paused: forwards and observes (usage read, request attributed) but
+  // books nothing. It splits CCO's overhead into the proxy's own part and the bookkeeping's (record,
+  // price, journal, sql.js insert).
+  const paused = await start(['dist/cco-daemon.cjs', 'run', '--no-browser', '--paused', '--port', '0', '--upstream', fake.url, '--data-dir', path.join(dataDir, 'paused')], /listening on (http:\/\/\S+)/, false);
+  const targets = { direct: fake.url, bare: bare.url, cco: cco.url, paused: paused.url };
+  const pids: Record<string, number | undefined> = { direct: undefined, bare: bare.child.pid, cco: cco.child.pid, paused: paused.child.pid };
   try {
     console.log(`bench:proxy — medians of ${rounds} rounds × ${seconds} s per target and cell, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}\n`);
     // Warm-up, the same for every target: a few seconds of each kind of request, so each measured cell sees
@@ -109,7 +115,7 @@ async function main() {
     for (const stream of [false, true]) {
       for (const connections of [16, 32]) {
         // Rounds with the targets in rotating order; the median per target damps drift on a shared machine.
-        const runs: Record<string, Awaited<ReturnType<typeof measure>>[]> = { direct: [], bare: [], cco: [] };
+        const runs: Record<string, Awaited<ReturnType<typeof measure>>[]> = { direct: [], bare: [], cco: [], paused: [] };
         const names = Object.keys(targets) as (keyof typeof targets)[];
         for (let round = 0; round < rounds; round++) {
           for (let i = 0; i < names.length; i++) {
@@ -135,7 +141,8 @@ async function main() {
         verdicts.push(
           `${kind} c=${connections}: CCO rps = ${(rpsRatio * 100).toFixed(1)} % of bare (target ≥ 85 %) ${rpsRatio >= 0.85 ? 'OK' : 'MISS'}; ` +
             `added p50 ${addedCco} ms vs bare ${addedBare} ms = ${p50Ratio.toFixed(2)}× (target ≤ 1.2×) ${p50Ratio <= 1.2 ? 'OK' : 'MISS'}; ` +
-            `CPU per request ${(r.cco!.cpu / r.bare!.cpu).toFixed(2)}× bare's (+${(r.cco!.cpu - r.bare!.cpu).toFixed(0)} µs)`,
+            `CPU per request ${(r.cco!.cpu / r.bare!.cpu).toFixed(2)}× bare's (+${(r.cco!.cpu - r.bare!.cpu).toFixed(0)} µs)` +
+            ` — recording paused: rps ${((r.paused!.rps / r.bare!.rps) * 100).toFixed(1)} % of bare, +${(r.paused!.cpu - r.bare!.cpu).toFixed(0)} µs`,
         );
       }
     }
@@ -145,6 +152,7 @@ async function main() {
     // Memory: RSS after 1,000 and after 10,000 streamed requests through CCO.
     // (a fresh daemon, so the first 1,000 are its first requests; RSS read after 1 s of quiet)
     const settle = () => new Promise((r) => setTimeout(r, 1000));
+    paused.child.kill('SIGTERM');
     const stopped = new Promise((r) => cco.child.once('exit', r));
     cco.child.kill('SIGTERM');
     await stopped;
@@ -163,6 +171,7 @@ async function main() {
     const exited = cco.child.exitCode === null ? new Promise((r) => cco.child.once('exit', r)) : Promise.resolve();
     cco.child.kill('SIGTERM');
     bare.child.kill('SIGTERM');
+    paused.child.kill('SIGTERM');
     await fake.close();
     await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });

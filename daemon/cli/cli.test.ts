@@ -290,6 +290,29 @@ describe('cco against a running daemon', () => {
     expect(await following).toBe(0);
   });
 
+  it('run --paused forwards requests without storing them, and says so', async () => {
+    const dataDir = fs.mkdtempSync(path.join(home, 'paused-'));
+    const paused = startRun(['--port', '0', '--upstream', fake.url, '--data-dir', dataDir, '--paused']);
+    try {
+      const url2 = await waitFor(() => /listening on (http:\/\/\S+)/.exec(paused.out())?.[1], `paused daemon: ${paused.err()}`);
+      await waitFor(() => paused.out().includes('export ANTHROPIC_BASE_URL'), 'banner');
+      expect(paused.out()).toContain('Recording: PAUSED');
+      const res = await fetch(`${url2}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-test' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { type: string }).type).toBe('message');
+      const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+      const page = (await (await fetch(`${url2}/api/requests`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: unknown[] };
+      expect(page.items).toEqual([]);
+    } finally {
+      paused.child.kill('SIGTERM');
+      await paused.exited;
+    }
+  });
+
   it('shutdown stops the daemon gracefully and removes its PID file', async () => {
     const second = startRun(['--port', '0', '--upstream', fake.url]);
     const url2 = await waitFor(() => /listening on (http:\/\/\S+)/.exec(second.out())?.[1], 'second daemon');

@@ -26,6 +26,8 @@ Runs the CCO daemon in the foreground (Ctrl-C or \`cco shutdown\` stops it).
   --config <file>     config file (default: <config dir>/config.toml)
   --log-level <lvl>   debug | info | warn | error (config logging.level; env CCO_LOG_LEVEL)
   --no-browser        do not open the dashboard (config server.auto_browser; env NO_BROWSER)
+  --paused            start with recording paused: requests are forwarded but not stored (as the tray's
+                      Pause recording; bench:proxy uses it to measure the proxy without its bookkeeping)
   -h, --help          show this help
 `;
 
@@ -61,6 +63,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       config: { type: 'string' },
       'log-level': { type: 'string' },
       'no-browser': { type: 'boolean' },
+      paused: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     RUN_USAGE,
@@ -115,6 +118,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       rateLimit: config.rate_limit.enabled ? { requestsPerMinute: config.rate_limit.requests_per_minute, maxConnections: config.rate_limit.max_connections } : false,
       pidDir,
       onRecord: (r) => telemetry.record(r),
+      recording: !values.paused,
     });
   } catch (err) {
     log.error('daemon failed to start', { error: (err as Error).message });
@@ -133,6 +137,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       `Log: ${log.file}`,
       `Config: ${loaded.file}${loaded.fileExists ? '' : ' (not present; defaults in use)'}`,
       `Anthropic key for clients that send none: ${apiKey ? (env.ANTHROPIC_API_KEY ? 'ANTHROPIC_API_KEY' : 'credential store') : 'none'}`,
+      ...(values.paused ? ['Recording: PAUSED (--paused): requests are forwarded, not stored'] : []),
       '',
       'Point Claude Code (or any Anthropic SDK) at it:',
       `  export ANTHROPIC_BASE_URL=${daemon.url}`,
