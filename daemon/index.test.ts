@@ -411,6 +411,9 @@ describe('API and live feed', () => {
     expect(live, 'live message').toBeDefined();
     expect(Date.now() - doneAt).toBeLessThan(100);
     ws.close();
+    // The feed sends the journal line itself: the very record the store keeps.
+    const { breakdown: _b, multipliers: _m, ...stored } = await api<RequestDetail>(`/api/requests/${(live as { record: RequestRecord }).record.id}`);
+    expect((live as { record: RequestRecord }).record).toEqual(stored);
     await daemon.store.flush();
     const after = await api<Summary>('/api/summary?range=today&tz=UTC');
     expect(after.totals.requests).toBe(before.totals.requests + 1);

@@ -181,8 +181,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     onFinished(finished) {
       if (!recording) return;
       const record = buildRecord(finished, pricer);
-      store.add(record);
-      live.publish(record);
+      live.publish(record, store.add(record));
       options.onRecord?.(record);
     },
     whenRecorded: (done) => store.whenWritten(done),

@@ -57,9 +57,10 @@ export interface Store {
   /**
    * Synchronous and cheap; never throws. The record's journal line is written with the others of this
    * event-loop turn (one write, see journal.ts), so it is in the page cache when `whenWritten` callbacks
-   * run, and fsynced within fsyncIntervalMs.
+   * run, and fsynced within fsyncIntervalMs. Returns the record's JSON (its journal line, for reuse by the
+   * live feed), or null when the record could not be taken (logged and counted as dropped).
    */
-  add(record: RequestRecord): void;
+  add(record: RequestRecord): string | null;
   /** Runs `done` once every record add()ed so far is written to the journal (at once if none waits). */
   whenWritten(done: () => void): void;
   /** Resolves once every record add()ed so far is fsynced AND applied in the worker. */
@@ -116,11 +117,11 @@ class DurableStore implements Store {
     this.lastSnapshotAt = Math.round(at);
   }
 
-  add(record: RequestRecord): void {
+  add(record: RequestRecord): string | null {
     if (this.closing) {
       this.dropped++;
       this.opts.log('error', `store: add after close, record ${String(record?.id)} dropped`);
-      return;
+      return null;
     }
     let line: string;
     try {
@@ -128,7 +129,7 @@ class DurableStore implements Store {
     } catch (err) {
       this.dropped++;
       this.opts.log('error', `store: record ${String(record?.id)} cannot be serialised: ${(err as Error).message}`);
-      return;
+      return null;
     }
     // The journal writes the line with the others of this turn and hands the same bytes to the worker
     // (journalBytes below). A failed write is reported and counted by the journal; the record still reaches
@@ -140,6 +141,7 @@ class DurableStore implements Store {
       this.dropped++;
       this.opts.log('error', `store: journal append failed for ${String(record?.id)}: ${(err as Error).message}`);
     }
+    return line;
   }
 
   /** The journal's written bytes, on their way to the worker. */
