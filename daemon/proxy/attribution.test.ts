@@ -91,6 +91,19 @@ describe('attributeRequest', () => {
     expect(projectInRawBody(Buffer.from('no marker'))).toBeNull();
   });
 
+  it('reads a long conversation (read without building it) the same as a short one', () => {
+    const turn = { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'const s = "quoted";\n// Primary working directory: /not/this\n'.repeat(50) }] };
+    const long = claudeCodeBody('/home/dev/work/my-repo', { messages: Array.from({ length: 40 }, () => turn) });
+    expect(long.length).toBeGreaterThan(64 * 1024);
+    const short = claudeCodeBody('/home/dev/work/my-repo');
+    const headers = { ...json, 'user-agent': 'claude-cli/2.1.197 (external, cli)' };
+    expect(attributeRequest('POST', '/v1/messages', headers, long)).toEqual(attributeRequest('POST', '/v1/messages', headers, short));
+    expect(attributeRequest('POST', '/v1/messages', headers, long)).toMatchObject({ project: '/home/dev/work/my-repo', sessionId: SESSION, modelRequested: 'claude-opus-4-8', stream: true });
+    // A long body that is not a JSON object: nothing parsed; the raw search still finds the first marker.
+    const broken = Buffer.concat([long.subarray(0, long.length - 1), Buffer.from(',')]);
+    expect(attributeRequest('POST', '/v1/messages', headers, broken)).toMatchObject({ modelRequested: null, sessionId: null, stream: false, project: '/not/this' });
+  });
+
   it('uses x-cco-project when the body has no marker', () => {
     const body = Buffer.from(JSON.stringify({ model: 'claude-haiku-4-5', messages: [] }));
     expect(attributeRequest('POST', '/v1/messages', { ...json, 'x-cco-project': '/srv/app' }, body).project).toBe('/srv/app');

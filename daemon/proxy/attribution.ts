@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { topLevelFields } from './json-fields.ts';
 
 export interface Attribution {
   sessionId: string | null;
@@ -21,6 +22,14 @@ export interface Attribution {
 
 /** The API refuses bodies over 32 MB; past that we do not parse. */
 const MAX_PARSE_BYTES = 32 * 1024 * 1024;
+/**
+ * The members of a request body attribution reads. Bodies up to FULL_PARSE_MAX_BYTES are parsed whole
+ * (as fast, for a small body); larger ones — every Claude Code call, which re-sends the conversation — are
+ * read with topLevelFields, which steps over `messages` and `tools` instead of building them (2 MB: ~0.5
+ * instead of ~3.5 ms, and none of the garbage). Both give the same values for a valid body (tested).
+ */
+const BODY_FIELDS: ReadonlySet<string> = new Set(['model', 'stream', 'metadata', 'system']);
+const FULL_PARSE_MAX_BYTES = 4096;
 const PROJECT_MARKER = 'Primary working directory: ';
 /** A path longer than this is not a path we want to store. */
 const MAX_PROJECT_CHARS = 4096;
@@ -163,11 +172,15 @@ export function attributeRequest(method: string, path: string, headers: Incoming
   let parsed: Obj | null = null;
   const contentType = header(headers, 'content-type')?.toLowerCase() ?? '';
   if (contentType.startsWith('application/json') && body.length > 0 && body.length < MAX_PARSE_BYTES) {
-    try {
-      const value: unknown = JSON.parse(body.toString('utf8'));
-      if (isObj(value)) parsed = value;
-    } catch {
-      parsed = null;
+    if (body.length > FULL_PARSE_MAX_BYTES) {
+      parsed = topLevelFields(body, BODY_FIELDS);
+    } else {
+      try {
+        const value: unknown = JSON.parse(body.toString('utf8'));
+        if (isObj(value)) parsed = value;
+      } catch {
+        parsed = null;
+      }
     }
   }
 
