@@ -140,6 +140,7 @@ class DurableStore implements Store {
     } catch (err) {
       this.dropped++;
       this.opts.log('error', `store: journal append failed for ${String(record?.id)}: ${(err as Error).message}`);
+      return null;
     }
     return line;
   }
