@@ -1,6 +1,6 @@
 /**
  * The store worker: owns the sql.js database. Records arrive as `add-lines` messages, already batched by
- * the main thread (one per ~10 ms), and each message is inserted at once in one transaction: parsed
+ * the main thread (one per ~50 ms), and each message is inserted at once in one transaction: parsed
  * records then die young (holding them longer promoted them to the old generation and cost full GCs).
  * Calls run one at a time, in arrival order, each after the pending batch is applied — so a reply
  * reflects every record posted before the call.

@@ -42,8 +42,13 @@ function errorFrom(message: string, name: string): Error {
 
 type State = 'starting' | 'ready' | 'down' | 'closed';
 
-/** How long records wait to be posted to the worker together. */
-const POST_BATCH_MS = 10;
+/**
+ * How long records wait to be posted to the worker together. Each post wakes the idle worker and costs it a
+ * transaction; at ~1,000 streamed requests a second, 50 ms instead of 10 halved the worker's CPU per request
+ * (~40 → ~20 µs). Nothing reads the worker without posting first (every call sends the queue ahead of it),
+ * so the wait is never visible; the live feed does not go through the worker.
+ */
+const POST_BATCH_MS = 50;
 
 export class WorkerClient {
   private worker: Worker | null = null;
