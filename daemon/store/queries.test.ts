@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_SORTS, type RequestQuery, type RequestRecord, type RequestSort, type SortOrder } from '../api/contract.ts';
+import { REQUEST_SORTS, type RequestQuery, type RequestRecord } from '../api/contract.ts';
 import { openStore, type Store } from './index.ts';
 import { clampLimit, decodeCursor, decodeListCursor, encodeCursor, encodeListCursor } from './queries.ts';
-import { sortValue } from '../api/record-values.ts';
+import { compareRecords } from '../api/record-values.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 const BASE = Date.UTC(2026, 2, 1);
@@ -77,19 +77,6 @@ describe('listRequests', () => {
   });
 });
 
-/** Expected order of a sort: by value (unpriced last for cost in both orders), ties by id, same direction. */
-function compareFor(sort: RequestSort, order: SortOrder): (a: RequestRecord, b: RequestRecord) => number {
-  const m = order === 'desc' ? -1 : 1;
-  return (a, b) => {
-    const x = sortValue(a, sort);
-    const y = sortValue(b, sort);
-    if (x === null || y === null) {
-      if (x !== y) return x === null ? 1 : -1;
-    } else if (x !== y) return (x - y) * m;
-    return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * m;
-  };
-}
-
 describe('listRequests sorts (time, cost, tokens, duration × desc, asc)', () => {
   let store: Store;
   const records: RequestRecord[] = [];
@@ -141,7 +128,7 @@ describe('listRequests sorts (time, cost, tokens, duration × desc, asc)', () =>
         expect(new Set(ids).size).toBe(ids.length);
         const byId = new Set(ids);
         expect(records.filter((r) => !byId.has(r.id))).toEqual([]);
-        expect(ids).toEqual([...out].sort(compareFor(sort, order)).map((r) => r.id));
+        expect(ids).toEqual([...out].sort(compareRecords(sort, order)).map((r) => r.id));
         expect(pages).toBeGreaterThanOrEqual(Math.ceil(records.length / 7));
         if (sort === 'cost') {
           const firstNull = out.findIndex((r) => r.costNanoUsd === null);
@@ -165,7 +152,7 @@ describe('listRequests sorts (time, cost, tokens, duration × desc, asc)', () =>
         out.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor);
-      expect(out.map((r) => r.id)).toEqual([...opus].sort(compareFor('cost', order)).map((r) => r.id));
+      expect(out.map((r) => r.id)).toEqual([...opus].sort(compareRecords('cost', order)).map((r) => r.id));
     }
     // the page that ends on an unpriced row hands out a cursor with a null value
     const nulls = records.filter((r) => r.costNanoUsd === null).length;

@@ -3,11 +3,11 @@
  * live records are folded in at once and confirmed by one debounced refetch. No polling.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { RequestPage, RequestQuery, RequestRecord, RequestSort, SortOrder, Summary } from '../../../daemon/api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../../daemon/api/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { applyRecord } from '../api/merge.ts';
 import { useDaemon } from './daemon.tsx';
-import { sortValue } from '../../../daemon/api/record-values.ts';
+import { compareRecords } from '../../../daemon/api/record-values.ts';
 
 export interface Loadable<T> {
   data: T | null;
@@ -73,19 +73,8 @@ function matches(q: RequestQuery, r: RequestRecord): boolean {
   return true;
 }
 
-
-/** The daemon's order for `sort`/`order` (default time desc): ties by id in the same direction, unpriced last. */
-export function compareRecords(sort: RequestSort = 'time', order: SortOrder = 'desc'): (a: RequestRecord, b: RequestRecord) => number {
-  const m = order === 'desc' ? -1 : 1;
-  return (a, b) => {
-    const x = sortValue(a, sort);
-    const y = sortValue(b, sort);
-    if (x === null || y === null) {
-      if (x !== y) return x === null ? 1 : -1;
-    } else if (x !== y) return (x - y) * m;
-    return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * m;
-  };
-}
+/** The daemon's order (daemon/api/record-values.ts), for the renderer's imports. */
+export { compareRecords };
 
 /**
  * Folds a live record into the loaded rows at its place in the list's order. A record that sorts after the
