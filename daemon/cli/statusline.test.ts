@@ -8,13 +8,13 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd, pidDir } from './common.ts';
-import { statuslineCommand } from './statusline.ts';
+import { fetchBudgetMs, statuslineCommand } from './statusline.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-statusline-'));
-const env: NodeJS.ProcessEnv = { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), TZ: 'UTC' };
+const env: NodeJS.ProcessEnv = { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), TZ: 'UTC', CCO_STATUSLINE_BUDGET_MS: '10000' };
 let daemon: RunningDaemon;
 
 async function statusline(session: string): Promise<string> {
@@ -50,6 +50,12 @@ afterAll(async () => {
 });
 
 describe('cco statusline', () => {
+  it('waits 80 ms for the daemon unless CCO_STATUSLINE_BUDGET_MS says otherwise', () => {
+    expect(fetchBudgetMs({})).toBe(80);
+    expect(fetchBudgetMs({ CCO_STATUSLINE_BUDGET_MS: '500' })).toBe(500);
+    expect(fetchBudgetMs({ CCO_STATUSLINE_BUDGET_MS: 'soon' })).toBe(80);
+  });
+
   it("shows this session's exact spend beside today's", async () => {
     const session = formatUsd(600 * 12_345_678); // $7.41
     const today = formatUsd(600 * 12_345_678 + 3_000_000_000);

@@ -16,6 +16,12 @@ export const NEUTRAL = 'CCO: not running';
 const CACHE_TTL_MS = 5000;
 const FETCH_BUDGET_MS = 80;
 
+/** The daemon's time to answer: 80 ms, or `CCO_STATUSLINE_BUDGET_MS` (a slow machine, or a test on a loaded one). */
+export function fetchBudgetMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.CCO_STATUSLINE_BUDGET_MS);
+  return Number.isInteger(v) && v > 0 ? v : FETCH_BUDGET_MS;
+}
+
 export interface StatusInput {
   session_id?: string;
   model?: { display_name?: string; id?: string };
@@ -75,8 +81,8 @@ function getJson<T>(base: string, p: string, token: string, deadline: number): P
   });
 }
 
-async function compute(url: string, token: string, session: string | undefined): Promise<string> {
-  const deadline = Date.now() + FETCH_BUDGET_MS;
+async function compute(url: string, token: string, session: string | undefined, budgetMs: number): Promise<string> {
+  const deadline = Date.now() + budgetMs;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const q = `tz=${encodeURIComponent(tz)}`;
   // This session's spend, exactly: the daemon's per-session rollups over all time (one small query).
@@ -128,7 +134,7 @@ export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.R
   let text: string;
   try {
     const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-    text = await compute(entry.record.url, token, session);
+    text = await compute(entry.record.url, token, session, fetchBudgetMs(io.env));
   } catch {
     // Slow or failing daemon: the last known line (up to 10 minutes old) beats an empty one.
     io.out(cached && Date.now() - cached.at < 600_000 ? `${cached.text} (stale)\n` : 'CCO: …\n');
