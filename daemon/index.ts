@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from './api/app.ts';
-import { loopbackHosts, type TrustPolicy } from './api/auth.ts';
+import { bindsBeyondLoopback, loopbackHosts, type TrustPolicy } from './api/auth.ts';
 import { createLiveFeed } from './api/live.ts';
 import { createDaemonServer } from './api/server.ts';
 import { platformDirs } from './config/paths.ts';
@@ -17,6 +17,8 @@ import { createPricer, loadPriceOverrides, type Pricer } from './pricing/index.t
 import { repriceStored } from './pricing/reprice-stored.ts';
 import { createProxyHandler, createUpstreamAgent } from './proxy/forward.ts';
 import { buildRecord } from './proxy/record.ts';
+import { hasCredential } from './proxy/headers.ts';
+import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
@@ -67,6 +69,8 @@ export interface RunningDaemon {
   token: string;
   dataDir: string;
   store: Store;
+  /** Bound beyond loopback: reachable from other machines, stored key never added (see proxy/stored-key.ts). */
+  exposed: boolean;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -168,6 +172,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
 
   const hosts = new Set<string>();
   const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
+  const exposed = bindsBeyondLoopback(host);
+  const keyContext: StoredKeyContext = { policy, exposed };
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
   let recording = options.recording ?? true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
@@ -175,7 +181,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const proxy = createProxyHandler({
     upstream,
     agent,
-    apiKey: () => apiKey || undefined,
+    storedKey: (req) => {
+      if (!apiKey || hasCredential(req.rawHeaders)) return undefined;
+      const decision = mayInjectStoredKey(req, keyContext);
+      if (decision.inject) return apiKey;
+      log.debug('stored key withheld', { reason: decision.reason, path: req.url });
+      return undefined;
+    },
     idleTimeoutMs: options.idleTimeoutMs,
     log,
     onFinished(finished) {
@@ -237,6 +249,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   };
 
   log.info('daemon started', { url, upstream: upstream.origin, dataDir, version: VERSION });
+  if (exposed) log.warn(exposedWarning(host, port));
   return {
     host,
     port,
@@ -245,6 +258,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     token,
     dataDir,
     store,
+    exposed,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

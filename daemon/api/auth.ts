@@ -24,7 +24,21 @@ export function loopbackHosts(port: number, bindHost: string): Set<string> {
   return hosts;
 }
 
-export function hostAllowed(policy: TrustPolicy, host: string | undefined): boolean {
+/** A peer or bind address on the loopback interface (127.0.0.0/8, ::1, IPv4-mapped 127.x, `localhost`). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.toLowerCase().replace(/^\[|\]$/g, '');
+  if (a === 'localhost' || a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** Listening on this address makes the daemon reachable from other machines (0.0.0.0, ::, a LAN address). */
+export function bindsBeyondLoopback(bindHost: string): boolean {
+  return !isLoopbackAddress(bindHost);
+}
+
+export function hostAllowed(policy: Pick<TrustPolicy, 'hosts'>, host: string | undefined): boolean {
   return host !== undefined && policy.hosts.has(host.toLowerCase());
 }
 

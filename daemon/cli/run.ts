@@ -4,6 +4,7 @@
  * SIGINT/SIGTERM (what `cco shutdown` sends) close it gracefully.
  */
 import path from 'node:path';
+import { exposedWarning } from '../proxy/stored-key.ts';
 import { DaemonStartError, startDaemon, type RunningDaemon } from '../index.ts';
 import { loadConfig, logFilePath } from '../config/load.ts';
 import { openCredentialStore, DEFAULT_CREDENTIAL } from '../credentials/store.ts';
@@ -136,7 +137,8 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       `Data: ${daemon.dataDir}`,
       `Log: ${log.file}`,
       `Config: ${loaded.file}${loaded.fileExists ? '' : ' (not present; defaults in use)'}`,
-      `Anthropic key for clients that send none: ${apiKey ? (env.ANTHROPIC_API_KEY ? 'ANTHROPIC_API_KEY' : 'credential store') : 'none'}`,
+      `Anthropic key for local clients that send none: ${apiKey ? (env.ANTHROPIC_API_KEY ? 'ANTHROPIC_API_KEY' : 'credential store') : 'none'}${apiKey && daemon.exposed ? ' (off: bound beyond loopback)' : ''}`,
+      ...(daemon.exposed ? ['', '!'.repeat(72), exposedWarning(config.server.host, daemon.port), '!'.repeat(72)] : []),
       ...(values.paused ? ['Recording: PAUSED (--paused): requests are forwarded, not stored'] : []),
       '',
       'Point Claude Code (or any Anthropic SDK) at it:',

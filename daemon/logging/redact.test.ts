@@ -12,6 +12,21 @@ describe('redactText', () => {
   ])('%s', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
+  it.each([
+    ['/v1/models?key=sk-ant-api03-abcdefgh12345', `/v1/models?key=${REDACTED}`],
+    ['/v1/messages?beta=true&api_key=plainsecret123', `/v1/messages?beta=true&api_key=${REDACTED}`],
+    ['/v1/x?access_token=abc&limit=5', `/v1/x?access_token=${REDACTED}&limit=5`],
+    ['/v1/x?Refresh-Token=r1&client_secret=s2&password=p3', `/v1/x?Refresh-Token=${REDACTED}&client_secret=${REDACTED}&password=${REDACTED}`],
+    ['/v1/x?x-api-key=k&apikey=k2&auth=a&sig=s', `/v1/x?x-api-key=${REDACTED}&apikey=${REDACTED}&auth=${REDACTED}&sig=${REDACTED}`],
+    ['/v1/x?api%5Fkey=percent-encoded-name', `/v1/x?api%5Fkey=${REDACTED}`],
+    ['/v1/x?anything=sk%2Dant%2Dapi03%2Dencodedvalue', `/v1/x?anything=${REDACTED}`],
+    ['/v1/x?jwt=eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.sig', `/v1/x?jwt=${REDACTED}`],
+    ['/v1/models?limit=20&after_id=claude-x&beta=true', '/v1/models?limit=20&after_id=claude-x&beta=true'],
+    ['/v1/x?key=', '/v1/x?key='],
+    ['/v1/x?monkey=banana&keys=1', '/v1/x?monkey=banana&keys=1'],
+  ])('query credentials: %s', (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
   it('removes registered secrets of any shape', () => {
     expect(redactText('the token is Zx9Q-opaque_value here', ['Zx9Q-opaque_value'])).toBe(`the token is ${REDACTED} here`);
     expect(redactText('short abc stays', ['abc'])).toBe('short abc stays');

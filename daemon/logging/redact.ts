@@ -8,17 +8,45 @@ export const REDACTED = '[redacted]';
 /** Field names whose values are always secret, whatever they look like. */
 const SECRET_KEY = /^(authorization|proxy-authorization|x-api-key|api[-_]?key|apikey|token|access[-_]?token|refresh[-_]?token|secret|password|cookie|set-cookie|credential|credentials)$/i;
 
-/** Credential shapes: Anthropic keys (`sk-ant-…`, incl. OAuth `sk-ant-oat…`), bearer values, `token=` in URLs. */
+/** Credential shapes: Anthropic keys (`sk-ant-…`, incl. OAuth `sk-ant-oat…`), bearer values. */
 const PATTERNS: readonly [RegExp, string][] = [
   [/sk-ant-[A-Za-z0-9_-]{8,}/g, REDACTED],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
-  [/([?&](?:token|key|api_key)=)[^&\s"]+/gi, `$1${REDACTED}`],
 ];
 
+/** URL query parameter names whose values are credentials (matched on the decoded name). */
+const SECRET_QUERY_NAME =
+  /^(?:x[-_]?)?(?:key|api[-_]?key|apikey|token|access[-_]?token|refresh[-_]?token|id[-_]?token|auth[-_]?token|auth|authorization|bearer|secret|client[-_]?secret|password|passwd|pwd|credentials?|session[-_]?(?:id|key|token)|sig|signature|code)$/i;
+/** A `name=value` pair of a URL query (in a path, a URL, or a log message quoting one). */
+const QUERY_PAIR = /([?&])([^=&?#\s"'<>]+)=([^&#\s"'<>]*)/g;
+/** Values that are credentials whatever their parameter is called: Anthropic keys, JWTs. */
+const CREDENTIAL_VALUE = /sk-ant-[A-Za-z0-9_-]{8,}|^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\./;
+
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+function redactQueryPair(whole: string, sep: string, name: string, value: string): string {
+  if (value === '' || value === REDACTED) return whole;
+  if (SECRET_QUERY_NAME.test(decoded(name)) || CREDENTIAL_VALUE.test(decoded(value))) return `${sep}${name}=${REDACTED}`;
+  return whole;
+}
+
+/**
+ * `text` with credentials replaced by `[redacted]`: the given secrets, Anthropic keys, bearer values, and
+ * credential-like query values (`?key=`, `api_key`, `token`, `access_token`…, or any value shaped like a key).
+ * The logger runs every message through this, and the proxy runs every recorded path through it
+ * (proxy/record.ts), so what is never logged is never stored either.
+ */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join(REDACTED);
   for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+  if (out.includes('=')) out = out.replace(QUERY_PAIR, redactQueryPair);
   return out;
 }
 

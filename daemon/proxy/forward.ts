@@ -41,8 +41,11 @@ export interface ProxyOptions {
   upstream: URL;
   /** Keep-alive pool to the upstream. */
   agent: http.Agent;
-  /** Credential to add when the client sends none (read per request so a credential store can change it). */
-  apiKey?: () => string | undefined;
+  /**
+   * The stored credential to add when the client sends none, or undefined when this request may not have it
+   * (see stored-key.ts: only provably local, non-browser callers get it). Read per request.
+   */
+  storedKey?: (req: IncomingMessage) => string | undefined;
   /** Upstream socket idle timeout; there is no total timeout. Default 10 minutes. */
   idleTimeoutMs?: number;
   /** Called exactly once per request, synchronously, before the client sees the end of a completed response. */
@@ -126,8 +129,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       }
     };
 
-    // A browser page must not be able to spend the configured key: only inject for non-browser callers.
-    const apiKey = req.headers.origin === undefined ? opts.apiKey?.() : undefined;
+    // The stored key only for provably local, non-browser callers (decided by opts.storedKey).
+    const apiKey = opts.storedKey?.(req);
     const headers = upstreamRequestHeaders(req.rawHeaders, { upstreamHost: upstream.host, apiKey });
     let requestEnded = false;
     let retried = false;

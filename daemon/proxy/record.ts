@@ -6,6 +6,7 @@ import { newRecordId } from './ids.ts';
 import type { AnthropicUsage, RequestRecord, TokenCounts } from '../api/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { FinishedRequest } from './forward.ts';
+import { redactText } from '../logging/redact.ts';
 
 const ZERO_TOKENS: TokenCounts = { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 };
 
@@ -39,7 +40,8 @@ export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = new
     startedAt: f.startedAt,
     endedAt: f.endedAt,
     method: f.method,
-    path: f.path,
+    // A credential in the query (`?key=sk-ant-…`) is forwarded as sent but never stored: the logger's redaction.
+    path: redactText(f.path),
     status: f.status,
     state: f.state,
     upstreamRequestId: f.upstreamRequestId,
