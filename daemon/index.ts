@@ -49,7 +49,7 @@ export interface DaemonOptions {
   allowedOrigins?: string[];
   pricer?: Pricer;
   log?: Logger;
-  /** Per-IP limits on the API, dashboard and live feed (never the proxy); false = off. Default 100/min, 10 connections. */
+  /** Limits on the API and live feed per client credential (never the proxy, /health, /ready, dashboard files); false = off. Default 6000/min, 64 connections. */
   rateLimit?: RateLimitOptions | false;
   /** Directory for the PID file `cco-<port>.pid`; false = none. Default `<dataDir>/pids`. */
   pidDir?: string | false;

@@ -26,7 +26,10 @@ export interface ApiDeps {
   /** Built renderer (index.html + assets); may be missing in a source checkout that was not built. */
   staticDir: string;
   log: Logger;
-  /** Per-IP rate limit for everything this app serves (the proxy never reaches it). */
+  /**
+   * Rate limit for the JSON API, mounted after the token/Host/Origin guard (so only authenticated requests
+   * count) and keyed per credential; /health, /ready, the dashboard's files and the proxy are never limited.
+   */
   rateLimit?: (req: Request, res: Response, next: NextFunction) => void;
 }
 
@@ -40,10 +43,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  if (deps.rateLimit) app.use(deps.rateLimit);
+  // Uptime from the monotonic clock: a wall-clock step must not make it jump or go negative.
+  const startedMono = performance.now();
 
   app.get('/health', (_req, res) => {
-    const body: HealthResponse = { status: 'ok', uptime: Math.round((Date.now() - deps.startedAt) / 1000), version: deps.version };
+    const body: HealthResponse = { status: 'ok', uptime: Math.round((performance.now() - startedMono) / 1000), version: deps.version };
     res.json(body);
   });
   app.get('/ready', (_req, res) => {
@@ -87,6 +91,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
 
   const api = express.Router();
   api.use(guard);
+  if (deps.rateLimit) api.use(deps.rateLimit);
   api.get('/summary', async (req, res) => {
     const q = summaryQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));

@@ -43,13 +43,14 @@ export function createLiveFeed(
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/api/live') return false;
-      if (opts?.admit && !opts.admit(req, socket)) return true;
       const verdict = checkRequest(policy, req.headers, url.searchParams.get('token'));
       if (!verdict.ok) {
         const reason = verdict.status === 401 ? 'Unauthorized' : 'Forbidden';
         socket.end(`HTTP/1.1 ${verdict.status} ${reason}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${verdict.message}\n`);
         return true;
       }
+      // Rate limit only after the trust checks: a page without the token spends no one's bucket.
+      if (opts?.admit && !opts.admit(req, socket)) return true;
       wss.handleUpgrade(req, socket, head, (ws) => {
         const hello: LiveMessage = { type: 'hello', version, serverTime: new Date().toISOString() };
         send(ws, JSON.stringify(hello));

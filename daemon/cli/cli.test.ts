@@ -252,7 +252,7 @@ describe('cco against a running daemon', () => {
     expect((await cco(['config', 'get', 'server.port'], { CCO_PORT: '4600' })).out).toBe('4600\n');
     const show = await cco(['config', 'show']);
     expect(show.out).toContain('port = 4555  # from file');
-    expect(show.out).toContain('[rate_limit]\nenabled = true\nrequests_per_minute = 100\nmax_connections = 10');
+    expect(show.out).toContain('[rate_limit]\nenabled = true\nrequests_per_minute = 6000\nmax_connections = 64');
     const bad = await cco(['config', 'set', 'server.port', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('server.port: "x" is not allowed; expected an integer from 0 to 65535');

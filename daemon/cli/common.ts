@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { retryAfterMs } from '../api/retry-after.ts';
 import { platformDirs } from '../config/paths.ts';
 import { listDaemons, pidDirOf, type PidEntry } from './pidfile.ts';
 
@@ -79,12 +80,28 @@ export function readToken(entry: PidEntry, env: NodeJS.ProcessEnv): string {
   }
 }
 
+/** The daemon answered 429: ask again after `retryAfterMs` (its Retry-After), not sooner. */
+export class RateLimitedError extends CliError {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
 export async function getJson<T>(url: string, token: string | null, timeoutMs = 3000): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new CliError(`cannot reach ${new URL(url).origin}: ${(err as Error).message}`);
+  }
+  if (res.status === 429) {
+    const wait = retryAfterMs(res.headers.get('retry-after'));
+    await res.body?.cancel();
+    throw new RateLimitedError(`the daemon is busy (429): retrying in ${Math.ceil(wait / 1000)} s`, wait);
   }
   if (!res.ok) throw new CliError(`${new URL(url).pathname} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   return (await res.json()) as T;

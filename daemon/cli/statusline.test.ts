@@ -3,11 +3,14 @@
  * daemon's per-session rollups (GET /api/summary?session=), however many requests the session made.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd, pidDir } from './common.ts';
+import { writePidFile } from './pidfile.ts';
 import { fetchBudgetMs, statuslineCommand } from './statusline.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
@@ -62,5 +65,43 @@ describe('cco statusline', () => {
     expect(await statusline('big')).toBe(`CCO ${today} today · ${session} session · 1 unpriced\n`);
     expect(await statusline('other')).toBe(`CCO ${today} today · $3.00 session · 1 unpriced\n`);
     expect(await statusline('never-seen')).toBe(`CCO ${today} today · $0.00 session · 1 unpriced\n`);
+  });
+});
+
+describe('cco statusline against a busy daemon', () => {
+  it('honours Retry-After: after a 429 no call reaches the daemon until the wait is over', async () => {
+    const busyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-statusline-busy-'));
+    const busyEnv: NodeJS.ProcessEnv = { HOME: busyHome, XDG_DATA_HOME: path.join(busyHome, 'data'), XDG_CONFIG_HOME: path.join(busyHome, 'config'), TZ: 'UTC', CCO_STATUSLINE_BUDGET_MS: '10000' };
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
+      res.end('{"error":{"type":"rate_limit_error","message":"slow down"}}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    const dataDir = path.join(busyHome, 'daemon');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'token'), 'tok\n');
+    writePidFile(pidDir(busyEnv), { pid: process.pid, port, started_at: new Date().toISOString(), version: 'test', url: `http://127.0.0.1:${port}`, data_dir: dataDir });
+    const run = async (session: string) => {
+      const stdin = new PassThrough();
+      let out = '';
+      const done = statuslineCommand([], { out: (t) => void (out += t), err: () => {}, env: busyEnv }, stdin as unknown as NodeJS.ReadStream);
+      stdin.end(JSON.stringify({ session_id: session }));
+      await done;
+      return out;
+    };
+    try {
+      expect(await run('s1')).toBe('CCO: …\n');
+      const first = hits;
+      expect(first).toBeGreaterThan(0);
+      expect(await run('s1')).toBe('CCO: …\n');
+      expect(await run('s2')).toBe('CCO: …\n'); // the wait is the daemon's, for every session
+      expect(hits).toBe(first);
+    } finally {
+      server.close();
+      fs.rmSync(busyHome, { recursive: true, force: true });
+    }
   });
 });

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Summary } from '../api/contract.ts';
-import { findDaemon, formatUsd, type Io } from './common.ts';
+import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../api/retry-after.ts';
+import { findDaemon, formatUsd, RateLimitedError, type Io } from './common.ts';
 
 export const NEUTRAL = 'CCO: not running';
 const CACHE_TTL_MS = 5000;
@@ -67,6 +68,7 @@ function getJson<T>(base: string, p: string, token: string, deadline: number): P
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
       res.on('end', () => {
+        if (res.statusCode === 429) return reject(new RateLimitedError('HTTP 429', retryAfterMs(res.headers['retry-after'])));
         if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
         try {
           resolve(JSON.parse(body) as T);
@@ -76,13 +78,13 @@ function getJson<T>(base: string, p: string, token: string, deadline: number): P
       });
       res.on('error', reject);
     });
-    req.setTimeout(Math.max(1, deadline - Date.now()), () => req.destroy(new Error('timeout')));
+    req.setTimeout(Math.max(1, deadline - performance.now()), () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
 }
 
 async function compute(url: string, token: string, session: string | undefined, budgetMs: number): Promise<string> {
-  const deadline = Date.now() + budgetMs;
+  const deadline = performance.now() + budgetMs;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const q = `tz=${encodeURIComponent(tz)}`;
   // This session's spend, exactly: the daemon's per-session rollups over all time (one small query).
@@ -102,6 +104,8 @@ interface CacheEntry {
   at: number;
   session: string;
   text: string;
+  /** Wall time before which the daemon asked not to be called again (its Retry-After), for every session. */
+  retryAt?: number;
 }
 
 export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.ReadStream = process.stdin): Promise<number> {
@@ -121,9 +125,11 @@ export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.R
   const dataDir = entry.record.data_dir ?? '';
   const cacheFile = path.join(dataDir, 'cache', `statusline-${entry.record.port}.json`);
   let cached: CacheEntry | null = null;
+  let retryAt = 0;
   try {
     const c = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as CacheEntry;
     if (c.session === (session ?? '')) cached = c;
+    retryAt = c.retryAt ?? 0;
   } catch {
     // no cache yet
   }
@@ -131,13 +137,29 @@ export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.R
     io.out(cached.text + '\n');
     return 0;
   }
+  // Slow, failing or busy daemon: the last known line (up to 10 minutes old) beats an empty one.
+  const fallback = () => io.out(cached && Date.now() - cached.at < 600_000 ? `${cached.text} (stale)\n` : 'CCO: …\n');
+  // The daemon said 429 with Retry-After: do not ask again before then (a wall-clock step back cannot
+  // stretch the wait past the longest Retry-After a client accepts).
+  if (Date.now() < retryAt && retryAt - Date.now() <= MAX_RETRY_AFTER_MS) {
+    fallback();
+    return 0;
+  }
   let text: string;
   try {
     const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
     text = await compute(entry.record.url, token, session, fetchBudgetMs(io.env));
-  } catch {
-    // Slow or failing daemon: the last known line (up to 10 minutes old) beats an empty one.
-    io.out(cached && Date.now() - cached.at < 600_000 ? `${cached.text} (stale)\n` : 'CCO: …\n');
+  } catch (err) {
+    fallback();
+    if (err instanceof RateLimitedError) {
+      try {
+        fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+        const keep: CacheEntry = cached ?? { at: 0, session: session ?? '', text: '' };
+        fs.writeFileSync(cacheFile, JSON.stringify({ ...keep, retryAt: Date.now() + err.retryAfterMs } satisfies CacheEntry));
+      } catch {
+        // cache is best effort
+      }
+    }
     return 0;
   }
   io.out(text + '\n');

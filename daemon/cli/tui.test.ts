@@ -1,6 +1,10 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import type { RequestRecord, Summary } from '../api/contract.ts';
-import { renderTui, stripAnsi, type TuiState } from './tui.ts';
+import { renderTui, runTui, stripAnsi, type TuiState } from './tui.ts';
 
 const tokens = { input: 1000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 500, output: 200 };
 const totals = (cost: number, requests: number, unpriced = 0) => ({ requests, costNanoUsd: cost, unpricedRequests: unpriced, cacheSavingsNanoUsd: 0, tokens });
@@ -37,5 +41,44 @@ describe('renderTui', () => {
     const empty = stripAnsi(renderTui({ ...s, recent: [], error: null }, 80, 24));
     expect(empty).toContain('no requests yet');
     expect(empty).toContain('none yet: point Claude Code at http://x');
+  });
+});
+
+describe('runTui against a busy daemon', () => {
+  it('honours Retry-After: after a 429 it waits that long, then loads once', async () => {
+    const seen: { path: string; at: number }[] = [];
+    let busy = 3; // the first load's three reads are refused
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      seen.push({ path: url.pathname, at: performance.now() });
+      if (busy > 0) {
+        busy--;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+        return void res.end('{"error":{"type":"rate_limit_error","message":"slow down"}}');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(url.pathname === '/api/requests' ? { items: [], nextCursor: null } : summary(4_200_000_000, 7)));
+    });
+    const wss = new WebSocketServer({ server, path: '/api/live' });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let screen = '';
+    output.on('data', (d: Buffer) => (screen += d));
+    const run = runTui(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'tok', { input, output });
+    try {
+      const deadline = performance.now() + 10_000;
+      while (!stripAnsi(screen).includes('$4.20') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(stripAnsi(screen)).toContain('retrying in 1 s');
+      expect(stripAnsi(screen)).toContain('$4.20');
+      const reads = seen.filter((s) => s.path.startsWith('/api/'));
+      expect(reads).toHaveLength(6); // three refused, then three after the wait: no retry storm
+      expect(reads[3]!.at - reads[2]!.at).toBeGreaterThanOrEqual(950);
+    } finally {
+      input.end('q');
+      await run;
+      wss.close();
+      server.close();
+    }
   });
 });

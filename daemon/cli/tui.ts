@@ -7,7 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
 import type { LiveMessage, RequestPage, RequestRecord, Summary } from '../api/contract.ts';
-import { formatUsd, getJson, parse, parsePortArg, readToken, requireDaemon, type Io } from './common.ts';
+import { formatUsd, getJson, parse, parsePortArg, RateLimitedError, readToken, requireDaemon, type Io } from './common.ts';
 
 export interface TuiState {
   url: string;
@@ -72,7 +72,10 @@ export async function runTui(url: string, token: string, tio: TuiIo): Promise<vo
   const state: TuiState = { url, today: null, month: null, recent: [], connection: 'connecting', error: null };
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const draw = () => tio.output.write(`\x1b[H\x1b[2J${renderTui(state, tio.output.columns ?? 80, tio.output.rows ?? 24)}\n`);
+  // After a 429, nothing is fetched until the daemon's Retry-After has passed; then one load catches up.
+  let rateWait: NodeJS.Timeout | null = null;
   const load = async () => {
+    if (rateWait) return;
     try {
       const [today, month, page] = await Promise.all([
         getJson<Summary>(`${url}/api/summary?range=today&tz=${encodeURIComponent(tz)}`, token),
@@ -82,6 +85,12 @@ export async function runTui(url: string, token: string, tio: TuiIo): Promise<vo
       Object.assign(state, { today, month, recent: page.items, error: null });
     } catch (err) {
       state.error = (err as Error).message;
+      if (err instanceof RateLimitedError && !stopped) {
+        rateWait = setTimeout(() => {
+          rateWait = null;
+          void load();
+        }, err.retryAfterMs);
+      }
     }
     draw();
   };
@@ -134,6 +143,7 @@ export async function runTui(url: string, token: string, tio: TuiIo): Promise<vo
     tio.output.on?.('resize', draw);
   });
   stopped = true;
+  if (rateWait) clearTimeout(rateWait);
   if (refetch) clearTimeout(refetch);
   if (retry) clearTimeout(retry);
   (ws as WebSocket | null)?.terminate();

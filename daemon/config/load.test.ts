@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     expect(loaded.config).toEqual(defaultConfig());
     expect(loaded.config.server.port).toBe(3000);
     expect(loaded.config.telemetry.enabled).toBe(false);
-    expect(loaded.config.rate_limit).toEqual({ enabled: true, requests_per_minute: 100, max_connections: 10 });
+    expect(loaded.config.rate_limit).toEqual({ enabled: true, requests_per_minute: 6000, max_connections: 64 });
     expect(logFilePath(loaded)).toBe(path.join(env.XDG_DATA_HOME!, 'cco', 'logs', 'cco.log'));
   });
 

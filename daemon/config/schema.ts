@@ -3,6 +3,7 @@
  * environment variable that overrides it. Validation, `cco config get/set`, the environment layer and the
  * documentation all read this table, so a key exists in exactly one place.
  */
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUESTS_PER_MINUTE } from '../ratelimit/limiter.ts';
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
 
@@ -52,9 +53,9 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'telemetry', key: 'enabled', kind: 'bool', default: false, help: 'send anonymous counters (off by default)' },
   { section: 'telemetry', key: 'endpoint', kind: 'url', default: 'https://telemetry.cco.invalid/v1/counters', help: 'where counters are sent' },
   { section: 'telemetry', key: 'interval_seconds', kind: 'int', default: 3600, min: 10, max: 604_800, help: 'seconds between reports' },
-  { section: 'rate_limit', key: 'enabled', kind: 'bool', default: true, help: 'limit the API, dashboard and live feed per IP' },
-  { section: 'rate_limit', key: 'requests_per_minute', kind: 'int', default: 100, min: 1, max: 1_000_000, help: 'requests per minute per IP' },
-  { section: 'rate_limit', key: 'max_connections', kind: 'int', default: 10, min: 1, max: 10_000, help: 'concurrent connections per IP' },
+  { section: 'rate_limit', key: 'enabled', kind: 'bool', default: true, help: 'limit the API and live feed per client credential (never the proxy, /health, /ready or the dashboard files)' },
+  { section: 'rate_limit', key: 'requests_per_minute', kind: 'int', default: DEFAULT_REQUESTS_PER_MINUTE, min: 1, max: 1_000_000, help: 'API requests per minute per client credential' },
+  { section: 'rate_limit', key: 'max_connections', kind: 'int', default: DEFAULT_MAX_CONNECTIONS, min: 1, max: 10_000, help: 'concurrent API requests and live-feed sockets per client credential' },
   { section: 'pricing', key: 'overrides', kind: 'bool', default: true, help: 'apply <config>/pricing.json price overrides' },
 ];
 

@@ -1,19 +1,29 @@
 /**
- * Per-IP limits for the daemon's own surface (API, dashboard, live feed) — never the proxy path, which
- * must not throttle Claude Code. Two limits, from the seed (§11.3):
- *   - at most `maxConnections` requests in flight plus open live-feed sockets per IP (default 10);
- *   - `requestsPerMinute` per IP (default 100), as a token bucket: a burst of that many, then refilled
- *     evenly over the minute.
- * Over a limit the answer is 429 with `Retry-After` (seconds). The client IP is the socket's peer
- * address; forwarded-for headers are not trusted.
+ * Limits for the daemon's own surface (API and live feed) — never the proxy path, which must not throttle
+ * Claude Code, and never /health, /ready or the dashboard's files. It runs only AFTER the token, Host and
+ * Origin checks (api/app.ts, api/live.ts), so a web page without the token cannot spend a bucket that CCO's
+ * own screens use. Two limits per client key:
+ *   - at most `maxConnections` requests in flight plus open live-feed sockets (default 64);
+ *   - `requestsPerMinute` (default 6000), as a token bucket: a burst of that many, then refilled evenly.
+ * The key is the credential presented (bearer token, cookie or `?token=` of the live feed, hashed): each kind
+ * gets its own bucket, so the dashboard (cookie) never waits for the popover, TUI or statusline (bearer).
+ * A peer that is not loopback (a daemon bound beyond loopback) is keyed by its address too.
+ * Over a limit the answer is 429 with `Retry-After` (seconds). Time is monotonic (performance.now()): a
+ * wall-clock step (NTP, DST, a user changing the time) neither refills nor drains a bucket.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isLoopbackAddress, readCookie, TOKEN_COOKIE } from '../api/auth.ts';
+
+/** Defaults: CCO's own screens (dashboard, popover, TUI, statusline, tray) under live traffic stay far below. */
+export const DEFAULT_REQUESTS_PER_MINUTE = 6000;
+export const DEFAULT_MAX_CONNECTIONS = 64;
 
 export interface RateLimitOptions {
   requestsPerMinute?: number;
   maxConnections?: number;
-  /** Clock (ms); tests may pass their own. */
+  /** Monotonic clock (ms); default performance.now(). Tests may pass their own. */
   now?: () => number;
 }
 
@@ -22,13 +32,13 @@ export type Admission = { ok: true; release: () => void } | { ok: false; retryAf
 export interface RateLimiter {
   readonly requestsPerMinute: number;
   readonly maxConnections: number;
-  /** Take one request (and one connection slot) for `ip`; call `release` when it ends. */
-  admit(ip: string): Admission;
-  /** Connect/express middleware. */
+  /** Take one request (and one connection slot) for a client key (see clientKey); call `release` when it ends. */
+  admit(key: string): Admission;
+  /** Connect/express middleware; mount it after the trust checks. */
   middleware(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
-  /** For WS upgrades: admits and holds a slot while the socket is open, or answers 429 and returns false. */
+  /** For WS upgrades (after the trust checks): admits and holds a slot while the socket is open, or answers 429 and returns false. */
   admitUpgrade(req: IncomingMessage, socket: Duplex): boolean;
-  /** Tracked IPs (for tests and /metrics). */
+  /** Tracked keys (for tests and /metrics). */
   size(): number;
 }
 
@@ -43,10 +53,35 @@ export function clientIp(req: IncomingMessage): string {
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
+/**
+ * The bucket a request counts against: the kind and a hash of the credential it presented (the same
+ * precedence as auth.ts's presentedToken), prefixed by the peer address when that is not loopback.
+ */
+export function clientKey(req: IncomingMessage): string {
+  const h = req.headers;
+  let credential = 'none';
+  if (h.authorization?.startsWith('Bearer ')) credential = `bearer:${digest(h.authorization.slice(7).trim())}`;
+  else {
+    const cookie = readCookie(h.cookie, TOKEN_COOKIE);
+    if (cookie !== undefined) credential = `cookie:${digest(cookie)}`;
+    else {
+      const q = (req.url ?? '').indexOf('?');
+      const token = q === -1 ? null : new URLSearchParams(req.url!.slice(q + 1)).get('token');
+      if (token) credential = `query:${digest(token)}`;
+    }
+  }
+  const ip = clientIp(req);
+  return isLoopbackAddress(ip) ? credential : `${ip}|${credential}`;
+}
+
+function digest(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 16);
+}
+
 export function createRateLimiter(opts: RateLimitOptions = {}): RateLimiter {
-  const rpm = opts.requestsPerMinute ?? 100;
-  const maxConn = opts.maxConnections ?? 10;
-  const now = opts.now ?? Date.now;
+  const rpm = opts.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE;
+  const maxConn = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const now = opts.now ?? (() => performance.now());
   const perMs = rpm / 60_000;
   const buckets = new Map<string, Bucket>();
   let lastSweep = now();
@@ -54,14 +89,14 @@ export function createRateLimiter(opts: RateLimitOptions = {}): RateLimiter {
   const sweep = (t: number) => {
     if (t - lastSweep < 60_000) return;
     lastSweep = t;
-    for (const [ip, b] of buckets) if (b.open === 0 && b.tokens + (t - b.at) * perMs >= rpm) buckets.delete(ip);
+    for (const [key, b] of buckets) if (b.open === 0 && b.tokens + (t - b.at) * perMs >= rpm) buckets.delete(key);
   };
 
-  const admit = (ip: string): Admission => {
+  const admit = (key: string): Admission => {
     const t = now();
     sweep(t);
-    let b = buckets.get(ip);
-    if (!b) buckets.set(ip, (b = { tokens: rpm, at: t, open: 0 }));
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = { tokens: rpm, at: t, open: 0 }));
     b.tokens = Math.min(rpm, b.tokens + (t - b.at) * perMs);
     b.at = t;
     if (b.open >= maxConn) return { ok: false, retryAfter: 1, reason: 'connections' };
@@ -82,15 +117,15 @@ export function createRateLimiter(opts: RateLimitOptions = {}): RateLimiter {
 
   const message = (a: Extract<Admission, { ok: false }>) =>
     a.reason === 'rate'
-      ? `Too many requests to the CCO daemon (limit ${rpm} per minute per address); retry in ${a.retryAfter} s`
-      : `Too many concurrent connections to the CCO daemon (limit ${maxConn} per address)`;
+      ? `Too many requests to the CCO daemon (limit ${rpm} per minute per client); retry in ${a.retryAfter} s`
+      : `Too many concurrent connections to the CCO daemon (limit ${maxConn} per client)`;
 
   return {
     requestsPerMinute: rpm,
     maxConnections: maxConn,
     admit,
     middleware(req, res, next) {
-      const a = admit(clientIp(req));
+      const a = admit(clientKey(req));
       if (!a.ok) {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(a.retryAfter) });
         res.end(JSON.stringify({ error: { type: 'rate_limit_error', message: message(a) } }));
@@ -100,7 +135,7 @@ export function createRateLimiter(opts: RateLimitOptions = {}): RateLimiter {
       next();
     },
     admitUpgrade(req, socket) {
-      const a = admit(clientIp(req));
+      const a = admit(clientKey(req));
       if (!a.ok) {
         const body = message(a) + '\n';
         socket.end(`HTTP/1.1 429 Too Many Requests\r\nretry-after: ${a.retryAfter}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);

@@ -14,6 +14,8 @@ export interface TestApiState {
   records: RequestRecord[]; // newest first
   pageSize?: number;
   exportEnabled?: boolean;
+  /** Answer this many API requests with 429 + `Retry-After: 1` first (then serve normally). */
+  rateLimited?: number;
 }
 
 export interface TestApi {
@@ -39,6 +41,11 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
     if (req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(401, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ error: { type: 'authentication_error', message: 'no token' } }));
+    }
+    if (state.rateLimited) {
+      state.rateLimited--;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+      return void res.end(JSON.stringify({ error: { type: 'rate_limit_error', message: 'slow down' } }));
     }
     const json = (body: unknown, status = 200) => {
       res.writeHead(status, { 'content-type': 'application/json' });

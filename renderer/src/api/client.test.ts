@@ -34,6 +34,29 @@ describe('ApiClient', () => {
     await expect(good.request('missing')).rejects.toBeInstanceOf(ApiError);
   });
 
+  it('honours Retry-After on a 429: waits that long, then asks again', async () => {
+    const api = await startTestApi({ summaries: { today: makeSummary() }, records: [], rateLimited: 1 });
+    apis.push(api);
+    const c = new ApiClient({ baseUrl: api.baseUrl, token: api.token });
+    const t0 = performance.now();
+    const s = await c.summary({ range: 'today' });
+    expect(s.range).toBe('today');
+    expect(api.seen.filter((r) => r.path === '/api/summary')).toHaveLength(2);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
+  });
+
+  it('gives up on 429 after a few retries, and an abort ends the wait', async () => {
+    const api = await startTestApi({ summaries: {}, records: [], rateLimited: 99 });
+    apis.push(api);
+    const c = new ApiClient({ baseUrl: api.baseUrl, token: api.token });
+    const ac = new AbortController();
+    const pending = c.summary({ range: 'today' }, ac.signal);
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await expect(pending).rejects.toThrow();
+    expect(api.seen).toHaveLength(1);
+  });
+
   it('hands a primed response to the first matching call only', async () => {
     const api = await startTestApi({ summaries: { today: makeSummary() }, records: [] });
     apis.push(api);

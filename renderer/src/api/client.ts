@@ -14,6 +14,23 @@ import type {
 } from '../../../daemon/api/contract.ts';
 import type { DaemonInfo } from '../bridge.ts';
 import { localTimeZone } from './timezone.ts';
+import { retryAfterMs } from '../../../daemon/api/retry-after.ts';
+
+/** Resolves after `ms`, or rejects with the abort reason when `signal` fires first. */
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** `sessions: false` asks the daemon to skip the per-session list (views that show none). */
 export type RangeQuery = ({ range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string }) & { sessions?: boolean };
@@ -73,15 +90,22 @@ export class ApiClient {
     return `${this.baseUrl}${path}${q ? `?${q}` : ''}`;
   }
 
+  /** A 429 is retried after the daemon's Retry-After, up to this many times, before it reaches the view. */
+  static readonly RATE_LIMIT_RETRIES = 3;
+
   async #get(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    const res = await this.#fetch(this.url(path, params), {
-      headers,
-      credentials: this.#token ? 'omit' : 'same-origin',
-      signal,
-    });
-    return res;
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#fetch(this.url(path, params), {
+        headers,
+        credentials: this.#token ? 'omit' : 'same-origin',
+        signal,
+      });
+      if (res.status !== 429 || attempt >= ApiClient.RATE_LIMIT_RETRIES) return res;
+      await res.body?.cancel();
+      await wait(retryAfterMs(res.headers.get('retry-after')), signal);
+    }
   }
 
   async #json<T>(path: string, params?: Record<string, string | number | undefined>, signal?: AbortSignal): Promise<T> {
