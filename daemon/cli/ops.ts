@@ -64,13 +64,13 @@ function exited(pid: number): boolean {
 }
 
 async function waitForExit(pid: number, ms: number, pidFile?: string): Promise<boolean> {
-  const until = Date.now() + ms;
+  const until = performance.now() + ms;
   let fileGoneAt: number | null = null;
-  while (Date.now() < until) {
+  while (performance.now() < until) {
     if (exited(pid)) return true;
     // The daemon removes its PID file as the last step of a graceful close; give the process a moment.
-    if (pidFile && fileGoneAt === null && !fs.existsSync(pidFile)) fileGoneAt = Date.now();
-    if (fileGoneAt !== null && Date.now() - fileGoneAt > 1000) return true;
+    if (pidFile && fileGoneAt === null && !fs.existsSync(pidFile)) fileGoneAt = performance.now();
+    if (fileGoneAt !== null && performance.now() - fileGoneAt > 1000) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
   return exited(pid);

@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../log.ts';
 import { createProxyHandler, createUpstreamAgent, type FinishedRequest } from './forward.ts';
 
@@ -74,6 +74,35 @@ describe('forward', () => {
     release!();
     expect(JSON.parse(await got).id).toBe('msg_1');
     expect(events).toEqual(['released', 'client saw the end']);
+  });
+
+  it('measures the duration on the monotonic clock: a wall-clock step back mid-call does not make it negative', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date());
+    try {
+      const upstream = http.createServer((_req, res) => {
+        vi.setSystemTime(Date.now() - 3_600_000); // the clock steps back an hour while the upstream works
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"id":"msg_3","type":"message","usage":{"input_tokens":1,"output_tokens":2}}');
+        }, 200);
+      });
+      const { port, finished } = await proxyTo(await listen(upstream));
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/messages' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      expect(status).toBe(200);
+      const f = finished[0]!;
+      expect(f.endedAt - f.startedAt).toBeGreaterThanOrEqual(190);
+      expect(f.endedAt - f.startedAt).toBeLessThan(60_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds the last bytes of a Content-Length response until whenRecorded says the record is durable', async () => {

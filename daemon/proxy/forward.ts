@@ -111,7 +111,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       try {
         opts.onFinished({
           startedAt,
-          endedAt: Date.now(),
+          // the duration from the monotonic clock: a wall-clock step during a call must not change it
+          endedAt: startedAt + Math.round(performance.now() - t0),
           method,
           path,
           status,

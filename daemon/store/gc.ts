@@ -54,7 +54,7 @@ export class BufferWatch {
    * Collects if ArrayBuffer bytes grew by at least max(minGrowth, ¼ of the level after the last collection).
    * Looks at most once a second: `process.memoryUsage()` costs tens of µs (it reads /proc), too much per batch.
    */
-  check(now = Date.now()): boolean {
+  check(now = performance.now()): boolean {
     if (now - this.lastCheck < 1000) return false;
     this.lastCheck = now;
     return this.checkNow();

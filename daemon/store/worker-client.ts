@@ -90,7 +90,7 @@ export class WorkerClient {
     const w = startWorker(this.location);
     this.worker = w;
     this.state = 'starting';
-    this.startedAt = Date.now();
+    this.startedAt = performance.now(); // monotonic: only ever compared as an interval
     w.on('message', (m: WorkerOutbound) => this.onMessage(w, m));
     w.on('error', (err) => this.log('error', `store: worker failed: ${err.message}`));
     w.on('exit', (code) => this.onExit(w, code));
@@ -157,7 +157,7 @@ export class WorkerClient {
         p.reject(new Error(`${err.message} while answering this ${p.msg.type} call, ${p.sends} times`));
       }
     }
-    if (Date.now() - this.startedAt >= (this.opts.stableMs ?? 60_000)) this.crashes = 0;
+    if (performance.now() - this.startedAt >= (this.opts.stableMs ?? 60_000)) this.crashes = 0;
     const delay = Math.min(this.opts.restartMaxMs ?? 10_000, (this.opts.restartBaseMs ?? 250) * 2 ** this.crashes);
     this.crashes++;
     this.log('error', `${err.message}; restarting it in ${delay} ms (${this.pending.size} call(s) waiting)`);

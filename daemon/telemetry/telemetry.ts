@@ -43,7 +43,7 @@ export interface Telemetry {
 }
 
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
-  const startedAt = Date.now();
+  const startedAt = performance.now(); // monotonic: uptime is an interval
   const instance = randomUUID();
   let requests = 0;
   let errors = 0;
@@ -57,7 +57,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     version: opts.version,
     platform: process.platform,
     arch: process.arch,
-    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    uptime_s: Math.round((performance.now() - startedAt) / 1000),
     requests,
     errors,
     cache_hits: cacheHits,
