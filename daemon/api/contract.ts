@@ -14,6 +14,14 @@ export type RequestState =
   | 'upstream_error' // upstream unreachable / reset (before or after headers)
   | 'proxy_error'; // CCO itself failed
 
+/**
+ * `unpricedReason` of a successful (2xx) Messages response whose usage could not be read: a body that does
+ * not decode (invalid gzip), an event stream CCO cannot parse (no blank lines between events), or a message
+ * without `usage`. The call was most likely billed, so it is stored billable with an unknown (NULL) cost and
+ * counted with the unpriced requests in every total, never silently as $0. `cco reprice` leaves it alone.
+ */
+export const UNPRICED_USAGE_UNREADABLE = 'usage_unreadable';
+
 export const REQUEST_STATES: readonly RequestState[] = [
   'complete',
   'error_event',
@@ -77,6 +85,7 @@ export interface RequestRecord {
   billable: boolean;
   costNanoUsd: number | null; // null = unpriced (or not billable and not priced: see billable)
   priceVersion: string | null;
+  /** Why a billable request has no cost: the price table's reason, or UNPRICED_USAGE_UNREADABLE. */
   unpricedReason: string | null;
   cacheSavingsNanoUsd: number; // what cache reads saved against full input price
   sessionId: string | null;

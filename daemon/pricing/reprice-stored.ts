@@ -5,6 +5,7 @@
 import type { Store } from '../store/index.ts';
 import type { Pricer } from './cost.ts';
 import { reprice } from './reprice.ts';
+import { UNPRICED_USAGE_UNREADABLE } from '../api/contract.ts';
 
 export interface RepriceReport {
   priceVersion: string;
@@ -41,8 +42,9 @@ export async function repriceStored(
   let cursor: string | undefined;
   do {
     const page = await store.scanForReprice({ since: opts.since, cursor, limit: opts.pageSize ?? 2000 });
-    // Only billable rows with usage are priced; the rest stay at cost 0.
-    const result = reprice(page.rows.filter((r) => r.billable), pricer);
+    // Only billable rows with usage are priced; the rest stay at cost 0, and a row whose usage could not be
+    // read stays unpriced (its zero token counts are not its usage).
+    const result = reprice(page.rows.filter((r) => r.billable && r.unpricedReason !== UNPRICED_USAGE_UNREADABLE), pricer);
     if (result.changed.length > 0) {
       await store.applyReprice(
         result.changed.map((c) => ({

@@ -1,12 +1,16 @@
 /**
- * buildRecord's privacy rule, through the real daemon: a credential in a proxied query string is forwarded
- * as sent but never reaches the journal, the snapshot or the API.
+ * buildRecord through the real daemon: a credential in a proxied query string is forwarded as sent but never
+ * reaches the journal, the snapshot or the API; a successful response whose usage cannot be read is booked
+ * as billable with an unknown cost, never as a free call.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestPage } from '../api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE, type RequestDetail, type RequestPage, type Summary } from '../api/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';
@@ -73,5 +77,83 @@ describe('a credential in a proxied query string', () => {
     scanDisk();
     await daemon.store.snapshot();
     scanDisk();
+  });
+});
+
+describe('a 200 whose usage cannot be read', () => {
+  const message = (usage: boolean) =>
+    JSON.stringify({ id: 'msg_u', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', ...(usage ? { usage: { input_tokens: 10, output_tokens: 5 } } : {}) });
+  const sseNoBlankLines = [
+    'event: message_start',
+    `data: {"type":"message_start","message":{"id":"msg_s","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[],"usage":{"input_tokens":10,"output_tokens":1}}}`,
+    'event: message_delta',
+    'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":5}}',
+    'event: message_stop',
+    'data: {"type":"message_stop"}',
+    '',
+  ].join('\n');
+  const cases: Record<string, (res: http.ServerResponse) => void> = {
+    '/v1/messages?case=bad-gzip': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'request-id': 'req_badgzip' });
+      res.end(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.from('this is not deflate data at all, just bytes')]));
+    },
+    '/v1/messages?case=sse-no-blank-lines': (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_sse' });
+      res.end(sseNoBlankLines);
+    },
+    '/v1/messages?case=no-usage': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_nousage' });
+      res.end(message(false));
+    },
+    '/v1/messages?case=ok-gzip': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'request-id': 'req_ok' });
+      res.end(zlib.gzipSync(message(true)));
+    },
+    '/v1/messages/count_tokens?case=not-billable': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_count' });
+      res.end('{"input_tokens":10}');
+    },
+  };
+
+  it('is booked billable with an unknown cost (usage_unreadable), counted with the unpriced, never as $0', async () => {
+    const upstream = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => cases[req.url ?? '']!(res));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-unreadable-'));
+    const d = await startDaemon({ port: 0, upstreamUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, dataDir: dir, log: silentLogger, apiKey: '', rateLimit: false, pidDir: false });
+    try {
+      for (const p of Object.keys(cases)) {
+        const res = await fetch(d.url + p, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-test-000000' }, body: '{"model":"claude-sonnet-4-6","max_tokens":8,"messages":[]}' });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer().catch(() => null); // the bad gzip body may not decode on this side either
+      }
+      await d.store.flush();
+      const auth = { authorization: `Bearer ${d.token}` };
+      const page = (await (await fetch(`${d.url}/api/requests?limit=10`, { headers: auth })).json()) as RequestPage;
+      const by = Object.fromEntries(page.items.map((r) => [r.upstreamRequestId, r]));
+      for (const rid of ['req_badgzip', 'req_sse', 'req_nousage']) {
+        expect(by[rid], rid).toMatchObject({ billable: true, costNanoUsd: null, unpricedReason: UNPRICED_USAGE_UNREADABLE });
+      }
+      expect(by.req_ok).toMatchObject({ billable: true, unpricedReason: null });
+      expect(by.req_ok!.costNanoUsd).toBeGreaterThan(0);
+      expect(by.req_count).toMatchObject({ billable: false, costNanoUsd: 0, unpricedReason: null });
+      // every total counts them with the unpriced
+      const summary = (await (await fetch(`${d.url}/api/summary?range=all`, { headers: auth })).json()) as Summary;
+      expect(summary.totals.unpricedRequests).toBe(3);
+      expect(summary.totals.costNanoUsd).toBe(by.req_ok!.costNanoUsd);
+      const detail = (await (await fetch(`${d.url}/api/requests/${by.req_sse!.id}`, { headers: auth })).json()) as RequestDetail;
+      expect(detail.unpricedReason).toBe(UNPRICED_USAGE_UNREADABLE);
+      // and a reprice does not turn them into $0
+      expect((await fetch(`${d.url}/api/reprice`, { method: 'POST', headers: auth })).status).toBe(200);
+      await d.store.flush();
+      const after = (await (await fetch(`${d.url}/api/summary?range=all`, { headers: auth })).json()) as Summary;
+      expect(after.totals.unpricedRequests).toBe(3);
+    } finally {
+      await d.close();
+      upstream.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

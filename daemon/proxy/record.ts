@@ -3,27 +3,55 @@
  * Pure: no I/O, no clock except the ULID.
  */
 import { newRecordId } from './ids.ts';
-import type { AnthropicUsage, RequestRecord, TokenCounts } from '../api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE, type AnthropicUsage, type RequestRecord, type TokenCounts } from '../api/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { FinishedRequest } from './forward.ts';
 import { redactText } from '../logging/redact.ts';
 
 const ZERO_TOKENS: TokenCounts = { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 };
 
+/** Responses that always report usage when they succeed: POST /v1/messages (JSON or SSE). */
+function reportsUsage(method: string, path: string): boolean {
+  if (method.toUpperCase() !== 'POST') return false;
+  let p = path.split(/[?#]/, 1)[0]!;
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  return p === '/v1/messages';
+}
+
+/**
+ * A successful Messages response that ended (whole or truncated) but whose usage CCO could not read: it was
+ * most likely billed, so it must not be booked as a free call.
+ */
+export function usageUnreadable(f: FinishedRequest): boolean {
+  return (
+    f.observation?.usage == null &&
+    f.status !== null &&
+    f.status >= 200 &&
+    f.status < 300 &&
+    (f.state === 'complete' || f.state === 'truncated') &&
+    reportsUsage(f.method, f.path)
+  );
+}
+
 export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = newRecordId(f.startedAt)): RequestRecord {
   const obs = f.observation;
   const usage: AnthropicUsage | null = obs?.usage ?? null;
   const model = obs?.model ?? null;
   // A call is billed when the API reported usage for a billable endpoint; an error before any usage costs $0.
-  const billable = f.attribution.billable && usage !== null;
+  // A success whose usage could not be read is billable with an unknown cost (counted with the unpriced).
+  const unreadable = usageUnreadable(f);
+  const billable = (f.attribution.billable && usage !== null) || unreadable;
 
   let tokens = ZERO_TOKENS;
   let costNanoUsd: number | null = 0;
   let priceVersion: string | null = null;
   let unpricedReason: string | null = null;
   let cacheSavingsNanoUsd = 0;
-  if (billable) {
-    const result = pricer.cost(usage, model ?? f.attribution.modelRequested, f.startedAt, { context1m: f.attribution.context1m });
+  if (unreadable) {
+    costNanoUsd = null;
+    unpricedReason = UNPRICED_USAGE_UNREADABLE;
+  } else if (billable) {
+    const result = pricer.cost(usage!, model ?? f.attribution.modelRequested, f.startedAt, { context1m: f.attribution.context1m });
     tokens = result.tokens;
     priceVersion = result.priceVersion;
     if (result.priced) {

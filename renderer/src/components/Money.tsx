@@ -1,11 +1,18 @@
+import { UNPRICED_USAGE_UNREADABLE } from '../../../daemon/api/contract.ts';
 import { formatCount, formatUsd, formatUsdPrecise } from '../format.ts';
 
-/** A cost; `null` is shown as a visible "unpriced" marker, never as $0. */
-export function Money({ nano, precise = false, className }: { nano: number | null; precise?: boolean; className?: string }) {
+/** What an unpriced reason means, for people. */
+export function unpricedExplanation(reason: string | null | undefined): string {
+  if (reason === UNPRICED_USAGE_UNREADABLE) return 'usage unreadable: the response succeeded but its usage could not be read (bad compression, malformed stream or no usage); the cost is unknown and not in totals';
+  return reason ? `${reason}: not counted in totals` : 'No price known for this model: not counted in totals';
+}
+
+/** A cost; `null` is shown as a visible "unpriced" (or "usage unreadable") marker, never as $0. */
+export function Money({ nano, precise = false, className, reason }: { nano: number | null; precise?: boolean; className?: string; reason?: string | null }) {
   if (nano === null) {
     return (
-      <span className="unpriced-tag" title="No price known for this model: not counted in totals">
-        unpriced
+      <span className="unpriced-tag" title={unpricedExplanation(reason)}>
+        {reason === UNPRICED_USAGE_UNREADABLE ? 'usage unreadable' : 'unpriced'}
       </span>
     );
   }
@@ -20,7 +27,7 @@ export function Money({ nano, precise = false, className }: { nano: number | nul
 export function UnpricedCount({ count }: { count: number }) {
   if (count <= 0) return null;
   return (
-    <span className="unpriced-count" title="Billable requests whose model has no known price; their cost is not in the total">
+    <span className="unpriced-count" title="Billable requests with no known cost (a model without a price, or a response whose usage could not be read); their cost is not in the total">
       +{formatCount(count)} unpriced
     </span>
   );

@@ -7,7 +7,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type MouseEvent } from 'r
 import type { RequestDetail } from '../../../daemon/api/contract.ts';
 import { formatCount, formatDateTime, formatDuration } from '../format.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
-import { Money } from './Money.tsx';
+import { Money, unpricedExplanation } from './Money.tsx';
 
 /** The element to give focus back to: the opener if it is still there, else the table row's button. */
 function returnTarget(opener: HTMLElement | null, id: string): HTMLElement | null {
@@ -109,8 +109,8 @@ export function RequestDetailView({ id, onClose }: { id: string; onClose: () => 
             <dd>{d.model ?? d.modelRequested ?? '(unknown)'}</dd>
             <dt>Cost</dt>
             <dd>
-              <Money nano={d.costNanoUsd} precise />
-              {d.unpricedReason ? <span className="muted"> — {d.unpricedReason}</span> : null}
+              <Money nano={d.costNanoUsd} precise reason={d.unpricedReason} />
+              {d.unpricedReason ? <span className="muted"> — {unpricedExplanation(d.unpricedReason)}</span> : null}
             </dd>
             <dt>Price version</dt>
             <dd>{d.priceVersion ?? '—'}</dd>
