@@ -48,7 +48,7 @@ export class BufferWatch {
 
   constructor(private readonly minGrowth = 16 * 1024 * 1024) {}
 
-  private lastCheck = 0;
+  private lastCheck = -Infinity;
 
   /**
    * Collects if ArrayBuffer bytes grew by at least max(minGrowth, ¼ of the level after the last collection).
