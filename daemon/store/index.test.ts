@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type StoreOptions } from './index.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
+import type { RequestRecord } from '../api/contract.ts';
 
 const DAY = 86_400_000;
 const opened: Store[] = [];
@@ -230,5 +231,54 @@ describe('store', () => {
     const { worker } = await s.stats();
     // The MEMFS file (≤ 1.125 × the database) plus a little; an export copy kept alive would add 1 ×.
     expect(worker.arrayBuffers).toBeLessThan(size * 1.5 + 2 * 1024 * 1024);
+  });
+});
+
+describe('store bulk ingest', () => {
+  it('addBulk stores new records once, updates rollups, skips known ids and invalid records, survives reopen', async () => {
+    const dataDir = tempDir();
+    const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });
+    const t0 = Date.UTC(2025, 9, 1);
+    const recs = Array.from({ length: 2500 }, (_, i) =>
+      makeRecord({ startedAt: t0 + i * 3_600_000, costNanoUsd: 1000 + i, sessionId: `s${i % 7}`, upstreamRequestId: `req_${i}` }),
+    );
+    const live = recs[10]!;
+    s.add(live); // already stored through the proxy path
+    const bad = { ...makeRecord(), tokens: null } as unknown as RequestRecord;
+    const res = await s.addBulk([...recs, recs[3]!, bad]);
+    expect(res).toEqual({ inserted: 2499, skipped: 2, invalid: 1 });
+    expect(await s.addBulk(recs)).toEqual({ inserted: 0, skipped: 2500, invalid: 0 }); // idempotent
+    expect((await s.stats()).requests).toBe(2500);
+    const all = await s.summary({ range: 'custom', tz: 'UTC', from: t0, to: t0 + 2500 * 3_600_000 });
+    expect(all.totals.requests).toBe(2500);
+    expect(all.totals.costNanoUsd).toBe(recs.reduce((a, r) => a + (r.costNanoUsd ?? 0), 0));
+    expect(all.bySession.map((g) => g.requests).reduce((a, b) => a + b, 0)).toBe(2500);
+    await s.close();
+    const s2 = await open({ dataDir });
+    expect((await s2.stats()).requests).toBe(2500);
+    expect(await s2.getRequest(recs[2000]!.id)).toEqual(recs[2000]);
+  });
+
+  it('addBulk records are in the fsynced journal when it resolves (kill -9 after it loses nothing)', async () => {
+    const dataDir = tempDir();
+    const s = await open({ dataDir, snapshotIntervalMs: 3_600_000 });
+    const recs = Array.from({ length: 3000 }, () => makeRecord());
+    await s.addBulk(recs);
+    const lines = listSegments(dataDir).flatMap((seq) => fs.readFileSync(segmentPath(dataDir, seq), 'utf8').split('\n').filter(Boolean));
+    expect(new Set(lines.map((l) => (JSON.parse(l) as RequestRecord).id))).toEqual(new Set(recs.map((r) => r.id)));
+  });
+
+  it('findByUpstreamRequestIds returns the records with those upstream ids, in time order, within a range', async () => {
+    const s = await open({ dataDir: tempDir() });
+    const a = makeRecord({ upstreamRequestId: 'req_a', startedAt: Date.UTC(2026, 0, 2) });
+    const b = makeRecord({ upstreamRequestId: 'req_b', startedAt: Date.UTC(2026, 0, 1) });
+    const c = makeRecord({ upstreamRequestId: null });
+    await s.addBulk([a, b, c, makeRecord({ upstreamRequestId: 'req_other' })]);
+    expect(await s.findByUpstreamRequestIds(['req_a', 'req_b', 'req_none', 'req_a'])).toEqual([b, a]);
+    expect(await s.findByUpstreamRequestIds(['req_a', 'req_b'], { from: Date.UTC(2026, 0, 1, 12) })).toEqual([a]);
+    expect(await s.findByUpstreamRequestIds(['req_a', 'req_b'], { to: Date.UTC(2026, 0, 1, 12) })).toEqual([b]);
+    expect(await s.findByUpstreamRequestIds([])).toEqual([]);
+    const many = Array.from({ length: 1200 }, (_, i) => `req_x${i}`);
+    expect(await s.findByUpstreamRequestIds([...many, 'req_b'])).toEqual([b]);
   });
 });

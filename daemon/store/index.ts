@@ -18,6 +18,7 @@ import type { IsolateMemory, LogLevel, WorkerCalls } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
 import { journalBytes, listSegments } from './segments.ts';
+import { isRequestRecord } from './rows.ts';
 import { WorkerClient } from './worker-client.ts';
 import type { WorkerLocation } from './worker-url.ts';
 
@@ -53,6 +54,18 @@ export interface StoreStats {
   worker: IsolateMemory;
 }
 
+export interface BulkResult {
+  /** Records journaled and stored now. */
+  inserted: number;
+  /** Records already stored (same id), or repeated within the call. */
+  skipped: number;
+  /** Records that are not valid RequestRecords (not stored; see rows.ts isRequestRecord). */
+  invalid: number;
+}
+
+/** addBulk journals this many records per turn, then yields so the proxy keeps serving. */
+export const BULK_CHUNK = 1000;
+
 export interface Store {
   /**
    * Synchronous and cheap; never throws. The record's journal line is written with the others of this
@@ -61,6 +74,21 @@ export interface Store {
    * live feed), or null when the record could not be taken (logged and counted as dropped).
    */
   add(record: RequestRecord): string | null;
+  /**
+   * Bulk ingest (the history import). Skips records already stored (by id, like journal replay) and
+   * records that are not valid; journals the rest exactly like add() (same files, same replay, the proxy
+   * thread yields between chunks of BULK_CHUNK records), and resolves once they are all fsynced in the
+   * journal AND committed in the worker (one transaction per posted batch, rollups and session rollups
+   * in it). Safe to re-run with the same records. Call it with batches of ~1,000–10,000 records;
+   * concurrent calls with overlapping ids are stored once but may both count them as inserted.
+   */
+  addBulk(records: readonly RequestRecord[]): Promise<BulkResult>;
+  /**
+   * Stored records whose `upstreamRequestId` is one of `ids` (the `request-id` header the upstream
+   * answered with; Claude Code transcripts keep it as `requestId`), ordered by (startedAt, id). `from`/`to`
+   * (ms, [from, to) on startedAt) narrow the search.
+   */
+  findByUpstreamRequestIds(ids: readonly string[], range?: { from?: number; to?: number }): Promise<RequestRecord[]>;
   /** Runs `done` once every record add()ed so far is written to the journal (at once if none waits). */
   whenWritten(done: () => void): void;
   /** Resolves once every record add()ed so far is fsynced AND applied in the worker. */
@@ -162,6 +190,35 @@ class DurableStore implements Store {
 
   whenWritten(done: () => void): void {
     this.journal.whenWritten(done);
+  }
+
+  async addBulk(records: readonly RequestRecord[]): Promise<BulkResult> {
+    if (this.closing) throw new Error('store closed');
+    const valid = records.filter((r) => isRequestRecord(r));
+    const stored = new Set(await this.ask('existingIds', { keys: valid.map((r) => ({ id: r.id, startedAt: r.startedAt })) }));
+    let inserted = 0;
+    for (let i = 0; i < valid.length; i += BULK_CHUNK) {
+      if (this.closing) throw new Error('store closed');
+      for (const r of valid.slice(i, i + BULK_CHUNK)) {
+        if (stored.has(r.id)) continue;
+        stored.add(r.id);
+        this.journal.append(JSON.stringify(r));
+        this.changes++;
+        inserted++;
+      }
+      this.journal.writeQueued();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await this.flush();
+    return { inserted, skipped: valid.length - inserted, invalid: records.length - valid.length };
+  }
+
+  findByUpstreamRequestIds(ids: readonly string[], range: { from?: number; to?: number } = {}): Promise<RequestRecord[]> {
+    return this.ask('findByUpstream', {
+      ids: [...ids],
+      ...(range.from !== undefined && { from: range.from }),
+      ...(range.to !== undefined && { to: range.to }),
+    });
   }
 
   /** Journal write failures (from the grouped write), counted as dropped writes. */

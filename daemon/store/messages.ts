@@ -44,6 +44,10 @@ export interface WorkerCalls {
   /** Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains. */
   snapshot: { args: { upToSeq: number }; result: { bytes: number; at: number } };
   retention: { args: { cutoff: number }; result: number };
+  /** Ids among `keys` already stored (startedAt tells a partitioned store where to look). */
+  existingIds: { args: { keys: { id: string; startedAt: number }[] }; result: string[] };
+  /** Stored records whose upstreamRequestId is one of `ids`, optionally only those started in [from, to). */
+  findByUpstream: { args: { ids: string[]; from?: number; to?: number }; result: RequestRecord[] };
   close: { args: Record<string, never>; result: null };
 }
 

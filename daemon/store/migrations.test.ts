@@ -19,6 +19,15 @@ describe('migrations', () => {
     SQL = await loadSqlJs();
   });
 
+  it('4 → 5: lookups by upstream request id seek the partial index', () => {
+    const db = new SQL.Database();
+    migrate(db, MIGRATIONS, 4);
+    migrate(db);
+    const plan = JSON.stringify(db.exec('EXPLAIN QUERY PLAN SELECT * FROM requests WHERE upstream_request_id IN (?, ?)', ['a', 'b']));
+    expect(plan).toContain('requests_upstream');
+    db.close();
+  });
+
   it('migrates an empty (version 0) database to the latest schema', () => {
     const db = new SQL.Database();
     expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION });

@@ -138,6 +138,11 @@ export const MIGRATIONS: readonly Migration[] = [
     db.run('DROP INDEX IF EXISTS requests_tokens');
     db.run('DROP INDEX IF EXISTS requests_duration');
   },
+  // 4 → 5: the history import links transcript entries to proxy records by the upstream request id
+  // (Store.findByUpstreamRequestIds). Partial: rows without one (errors before the upstream answered) cost nothing.
+  (db) => {
+    db.run('CREATE INDEX IF NOT EXISTS requests_upstream ON requests (upstream_request_id) WHERE upstream_request_id IS NOT NULL');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -281,6 +281,43 @@ export function deleteOlderThan(db: Database, cutoff: number): number {
   return db.getRowsModified();
 }
 
+/** SQLite's default limit on bound parameters is 999 (sql.js keeps it); IN lists are cut to this size. */
+const IN_CHUNK = 500;
+
+/** Ids of `ids` that are stored. */
+export function existingIds(db: Database, ids: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i += IN_CHUNK) {
+    const part = ids.slice(i, i + IN_CHUNK);
+    for (const o of all(db, `SELECT id FROM requests WHERE id IN (${part.map(() => '?').join(',')})`, part)) out.push(String(o.id));
+  }
+  return out;
+}
+
+/**
+ * Records whose upstream_request_id is one of `ids` (index requests_upstream), optionally within
+ * [from, to) by started_at; ordered by (started_at, id).
+ */
+export function findByUpstream(db: Database, s: Interner, ids: readonly string[], from?: number, to?: number): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += IN_CHUNK) {
+    const part = unique.slice(i, i + IN_CHUNK);
+    const where = [`upstream_request_id IN (${part.map(() => '?').join(',')})`];
+    const params: SqlValue[] = [...part];
+    if (from !== undefined) {
+      where.push('started_at >= ?');
+      params.push(from);
+    }
+    if (to !== undefined) {
+      where.push('started_at < ?');
+      params.push(to);
+    }
+    for (const o of all(db, `SELECT * FROM requests WHERE ${where.join(' AND ')}`, params)) out.push(rowToRecord(o, s));
+  }
+  return out.sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export function countRequests(db: Database): number {
   return Number(db.exec('SELECT COUNT(*) FROM requests')[0]?.values[0]?.[0] ?? 0);
 }

@@ -10,7 +10,7 @@ import type { Database } from 'sql.js';
 import type { RequestRecord } from '../api/contract.ts';
 import { openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
-import { applyReprice, countRequests, deleteOlderThan, getRequest, listRequests, scanForReprice } from './queries.ts';
+import { applyReprice, countRequests, deleteOlderThan, existingIds, findByUpstream, getRequest, listRequests, scanForReprice } from './queries.ts';
 import { readSegment } from './replay.ts';
 import { Interner } from './interner.ts';
 import { RowWriter } from './rows.ts';
@@ -124,6 +124,11 @@ const handlers: Handlers = {
     return { bytes, at: Date.now() };
   },
   retention: (m) => deleteOlderThan(need().db, m.cutoff),
+  existingIds: (m) => existingIds(need().db, m.keys.map((k) => k.id)),
+  findByUpstream: (m) => {
+    const o = need();
+    return findByUpstream(o.db, o.writer.strings, m.ids, m.from, m.to);
+  },
   close: () => {
     if (open) {
       applyPending();
