@@ -252,7 +252,7 @@ describe('store bulk ingest', () => {
     const all = await s.summary({ range: 'custom', tz: 'UTC', from: t0, to: t0 + 2500 * 3_600_000 });
     expect(all.totals.requests).toBe(2500);
     expect(all.totals.costNanoUsd).toBe(recs.reduce((a, r) => a + (r.costNanoUsd ?? 0), 0));
-    expect(all.bySession.map((g) => g.requests).reduce((a, b) => a + b, 0)).toBe(2500);
+    expect((all.bySession ?? []).map((g) => g.requests).reduce((a, b) => a + b, 0)).toBe(2500);
     await s.close();
     const s2 = await open({ dataDir });
     expect((await s2.stats()).requests).toBe(2500);
