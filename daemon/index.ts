@@ -20,6 +20,7 @@ import { buildRecord } from './proxy/record.ts';
 import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
+import { DatabaseError, openPgStore } from './store-pg/index.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   onRecord?: (record: RequestRecord) => void;
   /** Start recording (default) or paused; see `setRecording`. */
   recording?: boolean;
+  /** PostgreSQL team store (postgres://…); default: the embedded store in dataDir. */
+  databaseUrl?: string;
 }
 
 export interface RunningDaemon {
@@ -164,11 +167,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   const startedAt = Date.now();
 
-  const store = await openStore({
-    dataDir,
-    retentionDays: options.retentionDays,
-    log: (level, msg) => log[level](msg),
-  });
+  const storeLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => log[level](msg);
+  let store: Store;
+  try {
+    store = options.databaseUrl
+      ? await openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog })
+      : await openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog });
+  } catch (err) {
+    if (err instanceof DatabaseError) throw new DaemonStartError(err.message, 'EDATABASE');
+    throw err;
+  }
 
   const hosts = new Set<string>();
   const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };

@@ -116,8 +116,9 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
       __CCO_SQL_WASM__: JSON.stringify('inline'),
       'process.env.NODE_ENV': '"production"',
     },
-    // optional native speed-ups of ws; it falls back to JS without them
-    external: ['bufferutil', 'utf-8-validate'],
+    // optional native speed-ups of ws (it falls back to JS without them) and pg's optional libpq binding
+    // (only loaded through `pg.native`, which CCO never uses)
+    external: ['bufferutil', 'utf-8-validate', 'pg-native'],
     plugins: [bundleOverrides(dashboard)],
   });
   chmodSync(outfile, 0o755);

@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { ApiError, HealthResponse, ReadyResponse, RequestDetail } from './contract.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
+import { isTeamStore } from '../store-pg/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { Logger } from '../log.ts';
@@ -92,6 +93,13 @@ export function createApiApp(deps: ApiDeps): express.Express {
   const api = express.Router();
   api.use(guard);
   if (deps.rateLimit) api.use(deps.rateLimit);
+  // `user` filters need a store that knows users (the PostgreSQL team store); elsewhere they would do nothing.
+  api.use(['/summary', '/requests', '/export.csv', '/export.json'], (req, res, next) => {
+    if (req.query.user !== undefined && !isTeamStore(store)) {
+      return apiError(res, 400, 'invalid_request_error', 'user: per-user figures need the PostgreSQL team store (CCO_DATABASE_URL)');
+    }
+    next();
+  });
   api.get('/summary', async (req, res) => {
     const q = summaryQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));

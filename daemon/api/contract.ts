@@ -99,6 +99,8 @@ export interface RequestRecord {
   errorType: string | null;
   bytesIn: number; // request body bytes from the client
   bytesOut: number; // response body bytes sent to the client (as on the wire)
+  /** Team modes: the user the request belongs to (central gateway: the proxy token's user; federated: `[team] user`). */
+  user?: string | null;
 }
 
 /** Cost split per category, recomputed on demand for the detail view. */
@@ -153,6 +155,8 @@ export interface Summary {
   byProject: SpendGroup[];
   /** Optional: spend per Claude Code session (top sessions in the range). Shown when present. */
   bySession?: SpendGroup[];
+  /** Team store (PostgreSQL) only: spend per user ("(none)" = no user). */
+  byUser?: SpendGroup[];
   /** Set when the summary was narrowed to one session (`?session=`); every figure is that session's. */
   session?: string;
   series: SeriesPoint[];
@@ -163,6 +167,8 @@ export interface RequestQuery {
   project?: string;
   session?: string;
   state?: RequestState;
+  /** Team store (PostgreSQL) only: requests of this user. */
+  user?: string;
   from?: number; // epoch ms inclusive
   to?: number; // epoch ms exclusive
   cursor?: string;

@@ -29,6 +29,8 @@ export const summaryQuery = z
     to: epochMs.optional(),
     /** Narrow the summary to one Claude Code session ("(none)" = requests without one). */
     session: z.string().min(1).optional(),
+    /** Team store (PostgreSQL) only: narrow the summary to one user ("(none)" = requests without one). */
+    user: z.string().min(1).optional(),
     /** `sessions=0` skips the per-session list (the popover shows none). */
     sessions: z
       .enum(['0', '1'])
@@ -43,6 +45,8 @@ const requestFilters = {
   project: z.string().min(1).optional(),
   session: z.string().min(1).optional(),
   state: z.enum(REQUEST_STATES as [RequestState, ...RequestState[]]).optional(),
+  /** Team store (PostgreSQL) only. */
+  user: z.string().min(1).optional(),
   from: epochMs.optional(),
   to: epochMs.optional(),
 };

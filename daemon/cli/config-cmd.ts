@@ -4,7 +4,7 @@
  */
 import { setConfigValue, tomlValue } from '../config/edit.ts';
 import { configFilePath, loadConfig } from '../config/load.ts';
-import { FIELDS, fieldFor, getValue } from '../config/schema.ts';
+import { FIELDS, fieldFor, getValue, redactUrlPassword } from '../config/schema.ts';
 import { UsageError, type Io } from './common.ts';
 
 export const CONFIG_USAGE = `Usage:
@@ -25,6 +25,8 @@ export function configCommand(argv: string[], io: Io): number {
     const json = rest.includes('--json');
     if (rest.some((a) => a !== '--json')) throw new UsageError(CONFIG_USAGE);
     const loaded = loadConfig({ env: io.env });
+    // `show` never prints a database password (`get database.url` does, when asked for it)
+    loaded.config.database.url = redactUrlPassword(loaded.config.database.url);
     if (json) {
       io.out(JSON.stringify({ file: loaded.file, config: loaded.config, sources: loaded.sources }, null, 2) + '\n');
       return 0;

@@ -113,6 +113,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       port: config.server.port,
       upstreamUrl: config.server.upstream_url,
       dataDir: config.database.path || dirs.dataDir,
+      ...(config.database.url ? { databaseUrl: config.database.url } : {}),
       apiKey: apiKey ?? '',
       log,
       pricer: config.pricing.overrides ? undefined : createPricer(),

@@ -55,6 +55,16 @@ describe('loadConfig', () => {
     expect(withFlag.sources['server.port']).toBe('flag');
   });
 
+  it('takes the PostgreSQL team store from [database] url or CCO_DATABASE_URL (the env wins)', () => {
+    const { env, file } = home();
+    expect(loadConfig({ env }).config.database.url).toBe('');
+    write(file, '[database]\nurl = "postgres://cco@db:5432/team"\n');
+    expect(loadConfig({ env }).config.database.url).toBe('postgres://cco@db:5432/team');
+    const withEnv = loadConfig({ env: { ...env, CCO_DATABASE_URL: 'postgresql://x:pw@h/other' } });
+    expect(withEnv.config.database.url).toBe('postgresql://x:pw@h/other');
+    expect(withEnv.config.database.path).toBe('');
+  });
+
   it.each([
     ['[server]\nport = "abc"\n', /config\.toml: \[server\] port = "abc" is not allowed; expected an integer from 0 to 65535/],
     ['[server]\nport = 70000\n', /\[server\] port = 70000 is not allowed/],
@@ -64,6 +74,7 @@ describe('loadConfig', () => {
     ['[server]\nupstream_url = "ftp://x"\n', /upstream_url = "ftp:\/\/x" is not allowed; expected an http\(s\) URL/],
     ['[server\nport = 1\n', /config\.toml: invalid TOML at line 1/],
     ['server = 3\n', /"server" must be a \[server\] table/],
+    ['[database]\nurl = "mysql://x/db"\n', /\[database\] url = "mysql:\/\/x\/db" is not allowed; expected a postgres:\/\/ or postgresql:\/\/ URL, or ""/],
   ])('rejects a bad file %j with one message naming file, key and rule', (text, message) => {
     const { env, file } = home();
     write(file, text);

@@ -11,7 +11,7 @@ export interface CcoConfig {
   server: { host: string; port: number; auto_browser: boolean; upstream_url: string };
   cache: { size: number; ttl: number };
   /** Directory of the record store (snapshot + journal); "" = the platform data dir. */
-  database: { path: string };
+  database: { path: string; url: string };
   /** Log file; "" = `<data>/logs/cco.log`. */
   logging: { level: LogLevelName; file: string };
   updates: { auto_check: boolean; channel: 'stable' | 'beta' };
@@ -27,7 +27,7 @@ export type Value = string | number | boolean;
 export interface FieldSpec {
   section: Section;
   key: string;
-  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path';
+  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl';
   default: Value;
   /** enum values */
   values?: readonly string[];
@@ -45,7 +45,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'server', key: 'upstream_url', kind: 'url', default: 'https://api.anthropic.com', env: 'CCO_UPSTREAM_URL', help: 'Anthropic API base URL' },
   { section: 'cache', key: 'size', kind: 'int', default: 1073741824, min: 0, max: Number.MAX_SAFE_INTEGER, env: 'CCO_CACHE_SIZE', help: 'cache size in bytes' },
   { section: 'cache', key: 'ttl', kind: 'int', default: 3600, min: 0, max: 31_536_000, env: 'CCO_CACHE_TTL', help: 'cache TTL in seconds' },
-  { section: 'database', key: 'path', kind: 'path', default: '', env: 'CCO_DATABASE_URL', help: 'directory of the record store ("" = data dir)' },
+  { section: 'database', key: 'path', kind: 'path', default: '', help: 'directory of the record store ("" = data dir)' },
+  { section: 'database', key: 'url', kind: 'pgurl', default: '', env: 'CCO_DATABASE_URL', help: 'PostgreSQL team store, postgres://user[:password]@host[:port]/db ("" = the embedded store)' },
   { section: 'logging', key: 'level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], env: 'CCO_LOG_LEVEL', help: 'log level' },
   { section: 'logging', key: 'file', kind: 'path', default: '', help: 'log file ("" = <data>/logs/cco.log)' },
   { section: 'updates', key: 'auto_check', kind: 'bool', default: true, help: 'check for updates at start' },
@@ -77,6 +78,8 @@ export function allowedText(f: FieldSpec): string {
       return 'an http(s) URL';
     case 'path':
       return 'a path (~ allowed) or ""';
+    case 'pgurl':
+      return 'a postgres:// or postgresql:// URL, or ""';
     default:
       return 'a non-empty string';
   }
@@ -102,6 +105,8 @@ export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value }
     }
     case 'path':
       return typeof v === 'string' ? { ok: true, value: v } : { ok: false };
+    case 'pgurl':
+      return typeof v === 'string' && (v === '' || /^postgres(ql)?:\/\/./.test(v)) ? { ok: true, value: v } : { ok: false };
     default:
       return typeof v === 'string' && v.trim() !== '' ? { ok: true, value: v } : { ok: false };
   }
@@ -131,4 +136,16 @@ export function getValue(config: CcoConfig, f: FieldSpec): Value {
 
 export function setValue(config: CcoConfig, f: FieldSpec, v: Value): void {
   (config[f.section] as Record<string, Value>)[f.key] = v;
+}
+
+/** A URL with its password (if any) replaced by `***`, for display. */
+export function redactUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
 }

@@ -1,0 +1,252 @@
+/**
+ * RequestRecord ⇄ `requests` row for PostgreSQL, and the idempotent batch insert that keeps `rollups` and
+ * `session_rollups` in step in the same transaction.
+ *
+ * A batch is three statements whatever its size (columns passed as arrays and `unnest`ed, prepared once
+ * per connection as named statements): claim ids + upstream request-ids in `request_keys`, insert the
+ * records that got their claim, add their merged rollup deltas (cells sorted, so concurrent daemons take
+ * row locks in the same order).
+ */
+import type pg from 'pg';
+import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
+import { HOUR_MS } from '../store/rows.ts';
+import { ensurePartitions } from './partitions.ts';
+
+/** [column, SQL array type, value of a record]. */
+type Column = readonly [string, string, (r: RequestRecord, user: string | null) => unknown];
+
+export const COLUMNS: readonly Column[] = [
+  ['id', 'text', (r) => r.id],
+  ['started_at', 'int8', (r) => r.startedAt],
+  ['ended_at', 'int8', (r) => r.endedAt],
+  ['method', 'text', (r) => r.method],
+  ['path', 'text', (r) => r.path],
+  ['status', 'int4', (r) => r.status],
+  ['state', 'text', (r) => r.state],
+  ['upstream_request_id', 'text', (r) => r.upstreamRequestId],
+  ['message_id', 'text', (r) => r.messageId],
+  ['model_requested', 'text', (r) => r.modelRequested],
+  ['model', 'text', (r) => r.model],
+  ['stream', 'bool', (r) => r.stream],
+  ['ttfb_ms', 'int8', (r) => r.ttfbMs],
+  ['duration_ms', 'int8', (r) => r.durationMs],
+  ['input_tokens', 'int8', (r) => r.tokens.input],
+  ['cache_write_5m_tokens', 'int8', (r) => r.tokens.cacheWrite5m],
+  ['cache_write_1h_tokens', 'int8', (r) => r.tokens.cacheWrite1h],
+  ['cache_read_tokens', 'int8', (r) => r.tokens.cacheRead],
+  ['output_tokens', 'int8', (r) => r.tokens.output],
+  ['thinking_tokens', 'int8', (r) => r.thinkingTokens],
+  ['web_search_requests', 'int8', (r) => r.webSearchRequests],
+  ['service_tier', 'text', (r) => r.serviceTier],
+  ['speed', 'text', (r) => r.speed],
+  ['inference_geo', 'text', (r) => r.inferenceGeo],
+  ['billable', 'bool', (r) => r.billable],
+  ['cost_nano_usd', 'int8', (r) => r.costNanoUsd],
+  ['price_version', 'text', (r) => r.priceVersion],
+  ['unpriced_reason', 'text', (r) => r.unpricedReason],
+  ['cache_savings_nano_usd', 'int8', (r) => r.cacheSavingsNanoUsd],
+  ['session_id', 'text', (r) => r.sessionId],
+  ['agent_id', 'text', (r) => r.agentId],
+  ['parent_agent_id', 'text', (r) => r.parentAgentId],
+  ['project', 'text', (r) => r.project],
+  ['client', 'text', (r) => r.client],
+  ['credential_id', 'text', (r) => r.credentialId],
+  ['source', 'text', (r) => r.source],
+  ['cache_hit', 'bool', (r) => r.cacheHit],
+  ['error_type', 'text', (r) => r.errorType],
+  ['bytes_in', 'int8', (r) => r.bytesIn],
+  ['bytes_out', 'int8', (r) => r.bytesOut],
+  ['user_name', 'text', (r, user) => user],
+];
+
+/** SELECT list giving every column of a record (not the generated total_tokens). */
+export const SELECT_COLUMNS = COLUMNS.map((c) => c[0]).join(', ');
+
+/** The record's user: its own, else the store's default (a federated daemon's `[team] user`). */
+export function userOf(r: RequestRecord, fallback: string | null): string | null {
+  return r.user ?? fallback;
+}
+
+type Row = Record<string, unknown>;
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const int = (v: unknown): number => Number(v ?? 0);
+
+export function rowToRecord(o: Row): RequestRecord {
+  const r: RequestRecord = {
+    id: String(o.id),
+    startedAt: int(o.started_at),
+    endedAt: int(o.ended_at),
+    method: String(o.method),
+    path: String(o.path),
+    status: num(o.status),
+    state: String(o.state) as RequestState,
+    upstreamRequestId: str(o.upstream_request_id),
+    messageId: str(o.message_id),
+    modelRequested: str(o.model_requested),
+    model: str(o.model),
+    stream: o.stream === true,
+    ttfbMs: num(o.ttfb_ms),
+    durationMs: int(o.duration_ms),
+    tokens: {
+      input: int(o.input_tokens),
+      cacheWrite5m: int(o.cache_write_5m_tokens),
+      cacheWrite1h: int(o.cache_write_1h_tokens),
+      cacheRead: int(o.cache_read_tokens),
+      output: int(o.output_tokens),
+    },
+    thinkingTokens: int(o.thinking_tokens),
+    webSearchRequests: int(o.web_search_requests),
+    serviceTier: str(o.service_tier),
+    speed: str(o.speed),
+    inferenceGeo: str(o.inference_geo),
+    billable: o.billable === true,
+    costNanoUsd: num(o.cost_nano_usd),
+    priceVersion: str(o.price_version),
+    unpricedReason: str(o.unpriced_reason),
+    cacheSavingsNanoUsd: int(o.cache_savings_nano_usd),
+    sessionId: str(o.session_id),
+    agentId: str(o.agent_id),
+    parentAgentId: str(o.parent_agent_id),
+    project: str(o.project),
+    client: str(o.client),
+    credentialId: str(o.credential_id),
+    source: String(o.source) as RecordSource,
+    cacheHit: o.cache_hit === true,
+    errorType: str(o.error_type),
+    bytesIn: int(o.bytes_in),
+    bytesOut: int(o.bytes_out),
+  };
+  // Only present when known, so records read back equal the ones written (the field is optional).
+  if (o.user_name !== null && o.user_name !== undefined) r.user = String(o.user_name);
+  return r;
+}
+
+const COUNTER_NAMES = [
+  'requests', 'cost_nano_usd', 'unpriced_requests', 'cache_savings_nano_usd', 'input_tokens',
+  'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens',
+] as const;
+export const COUNTER_SQL = COUNTER_NAMES.join(', ');
+
+/** One rollup cell's key and counter deltas (COUNTER_NAMES order). */
+export interface Cell {
+  hour: number;
+  model: string;
+  project: string;
+  user: string;
+  session: string;
+  counters: number[];
+}
+
+/** The rollup contribution of one record ('' = unknown, as in the embedded store). */
+export function recordCell(r: RequestRecord, user: string | null): Cell {
+  return {
+    hour: Math.floor(r.startedAt / HOUR_MS) * HOUR_MS,
+    model: r.model ?? r.modelRequested ?? '',
+    project: r.project ?? '',
+    user: user ?? '',
+    session: r.sessionId ?? '',
+    counters: [
+      1, r.costNanoUsd ?? 0, r.billable && r.costNanoUsd === null ? 1 : 0, r.cacheSavingsNanoUsd,
+      r.tokens.input, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, r.tokens.cacheRead, r.tokens.output,
+    ],
+  };
+}
+
+/** Sums cells by key (with or without the session), sorted by key so lock order is the same everywhere. */
+function merge(cells: readonly Cell[], withSession: boolean): Cell[] {
+  const m = new Map<string, Cell>();
+  for (const c of cells) {
+    const k = `${c.hour}\u0000${withSession ? c.session : ''}\u0000${c.model}\u0000${c.project}\u0000${c.user}`;
+    const acc = m.get(k);
+    if (!acc) m.set(k, { ...c, session: withSession ? c.session : '', counters: [...c.counters] });
+    else for (let i = 0; i < acc.counters.length; i++) acc.counters[i]! += c.counters[i]!;
+  }
+  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+}
+
+const unnestList = (types: readonly string[], from = 1): string => types.map((t, i) => `$${i + from}::${t}[]`).join(', ');
+
+const ROLLUP_KEYS = ['hour_start_ms', 'model', 'project', 'user_name'];
+const SESSION_KEYS = ['hour_start_ms', 'session', 'model', 'project', 'user_name'];
+
+function upsertSql(table: string, keys: readonly string[]): string {
+  const cols = [...keys, ...COUNTER_NAMES];
+  const types = [...keys.map((k) => (k === 'hour_start_ms' ? 'int8' : 'text')), ...COUNTER_NAMES.map(() => 'int8')];
+  return `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnestList(types)})
+    ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${COUNTER_NAMES.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
+}
+
+const ROLLUP_UPSERT = upsertSql('rollups', ROLLUP_KEYS);
+const SESSION_UPSERT = upsertSql('session_rollups', SESSION_KEYS);
+
+/** Adds merged cells into rollups and session_rollups (caller owns the transaction). */
+export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]): Promise<void> {
+  if (cells.length === 0) return;
+  const byCell = merge(cells, false);
+  const cols = (list: Cell[], keys: (c: Cell) => unknown[]): unknown[][] => {
+    const width = keys(list[0]!).length + COUNTER_NAMES.length;
+    const out: unknown[][] = Array.from({ length: width }, () => []);
+    for (const c of list) {
+      const row = [...keys(c), ...c.counters];
+      for (let i = 0; i < width; i++) out[i]!.push(row[i]);
+    }
+    return out;
+  };
+  await client.query({ name: 'cco_rollup_upsert', text: ROLLUP_UPSERT, values: cols(byCell, (c) => [c.hour, c.model, c.project, c.user]) });
+  const bySession = merge(cells, true);
+  await client.query({
+    name: 'cco_session_rollup_upsert',
+    text: SESSION_UPSERT,
+    values: cols(bySession, (c) => [c.hour, c.session, c.model, c.project, c.user]),
+  });
+}
+
+const CLAIM_SQL = `INSERT INTO request_keys (id, upstream_request_id, started_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int8[]) ON CONFLICT DO NOTHING RETURNING id`;
+const INSERT_SQL = `INSERT INTO requests (${SELECT_COLUMNS})
+  SELECT * FROM unnest(${unnestList(COLUMNS.map((c) => c[1]))})`;
+
+/**
+ * Inserts the records not stored yet (by id, and by upstream request-id) with their rollups, in one
+ * transaction; returns the records inserted. Throws (and rolls back) on any error.
+ */
+export async function insertBatch(
+  pool: pg.Pool,
+  records: readonly RequestRecord[],
+  defaultUser: string | null,
+  knownMonths: Set<number>,
+): Promise<RequestRecord[]> {
+  if (records.length === 0) return [];
+  await ensurePartitions(pool, records.map((r) => r.startedAt), knownMonths);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const claimed = await client.query<{ id: string }>({
+      name: 'cco_claim',
+      text: CLAIM_SQL,
+      values: [records.map((r) => r.id), records.map((r) => r.upstreamRequestId), records.map((r) => r.startedAt)],
+    });
+    const ids = new Set(claimed.rows.map((r) => r.id));
+    const fresh: RequestRecord[] = [];
+    for (const r of records) {
+      if (!ids.delete(r.id)) continue; // not claimed, or a repeat within the batch
+      fresh.push(r);
+    }
+    if (fresh.length > 0) {
+      await client.query({
+        name: 'cco_insert',
+        text: INSERT_SQL,
+        values: COLUMNS.map(([, , get]) => fresh.map((r) => get(r, userOf(r, defaultUser)))),
+      });
+      await applyCells(client, fresh.map((r) => recordCell(r, userOf(r, defaultUser))));
+    }
+    await client.query('COMMIT');
+    return fresh;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * PostgreSQL schema and migrations. `cco_schema_version` holds one row per migration applied (version,
+ * when, by which CCO); migrations run in order, each in its own transaction with its version row, under a
+ * transaction-scoped advisory lock so several daemons starting at once migrate once.
+ *
+ * Tables:
+ * - `request_keys` (id PRIMARY KEY, upstream_request_id UNIQUE, started_at): the idempotency ledger. An
+ *   insert first claims the record's id and its upstream `request-id` here (ON CONFLICT DO NOTHING); only
+ *   records that got both are written to `requests` and counted in the rollups, in the same transaction.
+ *   So retries, replays and several daemons shipping the same request never double-count. Kept past
+ *   retention (a late replay of an old record must still be recognised): ~60 bytes a request.
+ * - `requests`: the detail, natively partitioned by month of `started_at` (UTC, epoch ms), one partition
+ *   `requests_pYYYYMM` per month created on first use (partitions.ts); primary key (started_at, id).
+ * - `rollups` (hour × model × project × user) and `session_rollups` (hour × session × model × project ×
+ *   user): the same counters as the embedded store's, with the user as an extra key ('' = none).
+ *
+ * Text keys that are sorted (id, session) use COLLATE "C" so orders match the embedded store's byte order.
+ */
+import type pg from 'pg';
+
+const COUNTERS = `
+  requests bigint NOT NULL DEFAULT 0,
+  cost_nano_usd bigint NOT NULL DEFAULT 0,
+  unpriced_requests bigint NOT NULL DEFAULT 0,
+  cache_savings_nano_usd bigint NOT NULL DEFAULT 0,
+  input_tokens bigint NOT NULL DEFAULT 0,
+  cache_write_5m_tokens bigint NOT NULL DEFAULT 0,
+  cache_write_1h_tokens bigint NOT NULL DEFAULT 0,
+  cache_read_tokens bigint NOT NULL DEFAULT 0,
+  output_tokens bigint NOT NULL DEFAULT 0`;
+
+/** Index i migrates from version i to i + 1. Never edit a released entry; append. */
+export const PG_MIGRATIONS: readonly string[] = [
+  // 0 → 1
+  `CREATE TABLE request_keys (
+     id text COLLATE "C" PRIMARY KEY,
+     upstream_request_id text COLLATE "C" UNIQUE,
+     started_at bigint NOT NULL
+   );
+   CREATE TABLE requests (
+     id text COLLATE "C" NOT NULL,
+     started_at bigint NOT NULL,
+     ended_at bigint NOT NULL,
+     method text NOT NULL,
+     path text NOT NULL,
+     status integer,
+     state text NOT NULL,
+     upstream_request_id text,
+     message_id text,
+     model_requested text,
+     model text,
+     stream boolean NOT NULL,
+     ttfb_ms bigint,
+     duration_ms bigint NOT NULL,
+     input_tokens bigint NOT NULL,
+     cache_write_5m_tokens bigint NOT NULL,
+     cache_write_1h_tokens bigint NOT NULL,
+     cache_read_tokens bigint NOT NULL,
+     output_tokens bigint NOT NULL,
+     thinking_tokens bigint NOT NULL,
+     web_search_requests bigint NOT NULL,
+     service_tier text,
+     speed text,
+     inference_geo text,
+     billable boolean NOT NULL,
+     cost_nano_usd bigint,
+     price_version text,
+     unpriced_reason text,
+     cache_savings_nano_usd bigint NOT NULL,
+     session_id text,
+     agent_id text,
+     parent_agent_id text,
+     project text,
+     client text,
+     credential_id text,
+     source text NOT NULL,
+     cache_hit boolean NOT NULL,
+     error_type text,
+     bytes_in bigint NOT NULL,
+     bytes_out bigint NOT NULL,
+     user_name text,
+     total_tokens bigint GENERATED ALWAYS AS
+       (input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens + output_tokens) STORED,
+     PRIMARY KEY (started_at, id)
+   ) PARTITION BY RANGE (started_at);
+   CREATE INDEX requests_model ON requests (model, started_at);
+   CREATE INDEX requests_project ON requests (project, started_at);
+   CREATE INDEX requests_session ON requests (session_id, started_at);
+   CREATE INDEX requests_state ON requests (state, started_at);
+   CREATE INDEX requests_user ON requests (user_name, started_at);
+   CREATE TABLE rollups (
+     hour_start_ms bigint NOT NULL,
+     model text NOT NULL,
+     project text NOT NULL,
+     user_name text NOT NULL,
+     ${COUNTERS},
+     PRIMARY KEY (hour_start_ms, model, project, user_name)
+   );
+   CREATE TABLE session_rollups (
+     hour_start_ms bigint NOT NULL,
+     session text COLLATE "C" NOT NULL,
+     model text NOT NULL,
+     project text NOT NULL,
+     user_name text NOT NULL,
+     ${COUNTERS},
+     PRIMARY KEY (hour_start_ms, session, model, project, user_name)
+   );
+   CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms);
+   CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);`,
+];
+
+export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
+
+/** Any number: the advisory lock key for migrations and partition creation (hashtext would also do). */
+export const MIGRATION_LOCK = 7_011_019;
+
+/** Brings the database to the latest schema; refuses one from a newer CCO. Returns versions before/after. */
+export async function migratePg(
+  pool: pg.Pool,
+  version: string,
+  migrations: readonly string[] = PG_MIGRATIONS,
+): Promise<{ from: number; to: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS cco_schema_version (
+      version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), cco_version text NOT NULL)`);
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM cco_schema_version');
+    const from = Number(rows[0]?.v ?? 0);
+    if (from > migrations.length) {
+      throw new Error(`database schema version ${from} is newer than this CCO supports (${migrations.length})`);
+    }
+    await client.query('COMMIT');
+    for (let v = from; v < migrations.length; v++) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        const done = await client.query('SELECT 1 FROM cco_schema_version WHERE version = $1', [v + 1]);
+        if (done.rowCount === 0) {
+          await client.query(migrations[v]!);
+          await client.query('INSERT INTO cco_schema_version (version, cco_version) VALUES ($1, $2)', [v + 1, version]);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw new Error(`PostgreSQL migration ${v} → ${v + 1} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return { from, to: Math.max(from, migrations.length) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Summaries on PostgreSQL, from `rollups` / `session_rollups` only, with the embedded store's rules (see
+ * daemon/store/summary.ts: hours attributed by their midpoint, ranges in the caller's IANA zone, top 50
+ * sessions): the database sums the cells of the range over users, the folding into totals, groups and
+ * buckets is the same arithmetic in JS. Adds `byUser` (the team view) and an optional `user` filter.
+ */
+import type pg from 'pg';
+import type { SeriesPoint, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
+import { HOUR_MS } from '../store/rows.ts';
+import { NONE_KEY } from '../store/queries.ts';
+import { TOP_SESSIONS, type SummaryQuery } from '../store/summary.ts';
+import { addDays, isValidTimeZone, localDate, startOfDayContaining, startOfDaysAgo, startOfLocalDay, startOfMonthContaining } from '../store/tz.ts';
+import { COUNTER_SQL } from './rows.ts';
+
+export interface PgSummaryQuery extends SummaryQuery {
+  /** Narrow everything to one user ("(none)" = requests without a user). */
+  user?: string;
+}
+
+const HALF_HOUR = HOUR_MS / 2;
+const COUNTERS = 9;
+const SUMS = COUNTER_SQL.split(', ').map((c) => `SUM(${c})`).join(', ');
+
+function totalsOf(a: ArrayLike<number>): SpendTotals {
+  return {
+    requests: a[0]!,
+    costNanoUsd: a[1]!,
+    unpricedRequests: a[2]!,
+    cacheSavingsNanoUsd: a[3]!,
+    tokens: { input: a[4]!, cacheWrite5m: a[5]!, cacheWrite1h: a[6]!, cacheRead: a[7]!, output: a[8]! },
+  };
+}
+
+const keyParam = (v: string): string => (v === NONE_KEY ? '' : v);
+
+/** WHERE parts and values shared by every summary read: hour window, optional session and user. */
+function scope(q: PgSummaryQuery, from: number, to: number): { where: string; values: unknown[] } {
+  const values: unknown[] = [from - HALF_HOUR, to];
+  const where = ['hour_start_ms >= $1', 'hour_start_ms < $2'];
+  if (q.session !== undefined) {
+    values.push(keyParam(q.session));
+    where.push(`session = $${values.length}`);
+  }
+  if (q.user !== undefined) {
+    values.push(keyParam(q.user));
+    where.push(`user_name = $${values.length}`);
+  }
+  return { where: where.join(' AND '), values };
+}
+
+async function resolveRange(db: pg.Pool, q: PgSummaryQuery): Promise<{ from: number; to: number; bucket: 'hour' | 'day' }> {
+  if (!isValidTimeZone(q.tz)) throw new RangeError(`unknown time zone: ${q.tz}`);
+  const now = q.now ?? Date.now();
+  switch (q.range) {
+    case 'today':
+      return { from: startOfDayContaining(now, q.tz), to: now, bucket: 'hour' };
+    case '7d':
+      return { from: startOfDaysAgo(now, 6, q.tz), to: now, bucket: 'day' };
+    case '30d':
+      return { from: startOfDaysAgo(now, 29, q.tz), to: now, bucket: 'day' };
+    case 'month':
+      return { from: startOfMonthContaining(now, q.tz), to: now, bucket: 'day' };
+    case 'all': {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (q.session !== undefined) where.push(`session = $${values.push(keyParam(q.session))}`);
+      if (q.user !== undefined) where.push(`user_name = $${values.push(keyParam(q.user))}`);
+      const table = q.session === undefined ? 'rollups' : 'session_rollups';
+      const { rows } = await db.query<{ h: number | null }>(
+        `SELECT MIN(hour_start_ms) AS h FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
+        values,
+      );
+      const first = rows[0]?.h ?? null;
+      const from = startOfDayContaining(first === null ? now : Math.min(Number(first) + HALF_HOUR, now), q.tz);
+      return { from, to: now, bucket: 'day' };
+    }
+    case 'custom': {
+      const { from, to } = q;
+      if (from === undefined || to === undefined || !Number.isFinite(from) || !Number.isFinite(to) || from >= to) {
+        throw new RangeError('custom range needs from < to');
+      }
+      return { from, to, bucket: to - from <= 48 * HOUR_MS ? 'hour' : 'day' };
+    }
+    default:
+      throw new RangeError(`unknown range: ${String(q.range)}`);
+  }
+}
+
+function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): { starts: number[]; indexOf: (t: number) => number } {
+  const starts: number[] = [];
+  if (bucket === 'hour') {
+    for (let t = from; t < to; t += HOUR_MS) starts.push(t);
+    return { starts, indexOf: (t) => Math.floor((t - from) / HOUR_MS) };
+  }
+  let d = localDate(from, tz);
+  for (let t = startOfLocalDay(d, tz); t < to; d = addDays(d, 1), t = startOfLocalDay(d, tz)) starts.push(Math.max(t, from));
+  return {
+    starts,
+    indexOf: (t) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= t) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
+  };
+}
+
+function sortGroups(m: Map<string, number[]>): SpendGroup[] {
+  return [...m.entries()]
+    .map(([key, a]) => ({ key, ...totalsOf(a) }))
+    .sort((a, b) => b.costNanoUsd - a.costNanoUsd || b.requests - a.requests || a.key.localeCompare(b.key));
+}
+
+type Values = unknown[];
+
+export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summary> {
+  const { from, to, bucket } = await resolveRange(db, q);
+  const { starts, indexOf } = buckets(from, to, bucket, q.tz);
+  const series: SeriesPoint[] = starts.map((t) => ({ t: new Date(t).toISOString(), costNanoUsd: 0, requests: 0, byModel: {}, byProject: {} }));
+  const s = scope(q, from, to);
+  const table = q.session === undefined ? 'rollups' : 'session_rollups';
+  const cellsQ = db.query({
+    text: `SELECT hour_start_ms, model, project, ${SUMS} FROM ${table} WHERE ${s.where}
+      GROUP BY hour_start_ms, model, project ORDER BY hour_start_ms`,
+    values: s.values,
+    rowMode: 'array',
+  });
+  const usersQ = db.query({
+    text: `SELECT user_name, ${SUMS} FROM ${table} WHERE ${s.where} GROUP BY user_name`,
+    values: s.values,
+    rowMode: 'array',
+  });
+  const sessionsQ = q.sessions === false ? null : readSessions(db, q, from, to);
+  const [cells, users, sessions] = await Promise.all([cellsQ, usersQ, sessionsQ]);
+
+  const byModel = new Map<string, number[]>();
+  const byProject = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, key: string, v: Values, at: number): void => {
+    let acc = m.get(key);
+    if (!acc) m.set(key, (acc = new Array<number>(COUNTERS).fill(0)));
+    for (let i = 0; i < COUNTERS; i++) acc[i]! += Number(v[at + i] ?? 0);
+  };
+  let lastHour = Number.NaN;
+  let point: SeriesPoint | undefined;
+  for (const v of cells.rows as Values[]) {
+    const hour = Number(v[0]);
+    const model = String(v[1] ?? '') || NONE_KEY;
+    const project = String(v[2] ?? '') || NONE_KEY;
+    add(byModel, model, v, 3);
+    add(byProject, project, v, 3);
+    if (hour !== lastHour) {
+      lastHour = hour;
+      point = series[Math.max(0, Math.min(series.length - 1, indexOf(hour + HALF_HOUR)))];
+    }
+    if (!point) continue;
+    const cost = Number(v[4] ?? 0);
+    point.requests += Number(v[3] ?? 0);
+    point.costNanoUsd += cost;
+    point.byModel[model] = (point.byModel[model] ?? 0) + cost;
+    point.byProject[project] = (point.byProject[project] ?? 0) + cost;
+  }
+  const byUser = new Map<string, number[]>();
+  for (const v of users.rows as Values[]) add(byUser, String(v[0] ?? '') || NONE_KEY, v, 1);
+  const sum = new Array<number>(COUNTERS).fill(0);
+  for (const a of byModel.values()) for (let i = 0; i < COUNTERS; i++) sum[i]! += a[i]!;
+  return {
+    range: q.range,
+    tz: q.tz,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    bucket,
+    totals: totalsOf(sum),
+    byModel: sortGroups(byModel),
+    byProject: sortGroups(byProject),
+    bySession: sessions ?? [],
+    byUser: sortGroups(byUser),
+    ...(q.session === undefined ? {} : { session: q.session }),
+    series,
+  };
+}
+
+/** The costliest sessions of the range (ties: requests, then session in byte order), as the embedded store. */
+async function readSessions(db: pg.Pool, q: PgSummaryQuery, from: number, to: number): Promise<SpendGroup[]> {
+  const s = scope(q, from, to);
+  const { rows } = await db.query({
+    text: `SELECT session, ${SUMS}, SUM(cost_nano_usd) AS c, SUM(requests) AS n FROM session_rollups WHERE ${s.where}
+      GROUP BY session ORDER BY c DESC, n DESC, session ASC LIMIT ${TOP_SESSIONS}`,
+    values: s.values,
+    rowMode: 'array',
+  });
+  return (rows as Values[]).map((v) => ({ key: String(v[0] ?? '') || NONE_KEY, ...totalsOf(v.slice(1, 1 + COUNTERS).map(Number)) }));
+}
