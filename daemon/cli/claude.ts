@@ -3,12 +3,16 @@
  * `env.ANTHROPIC_BASE_URL` into Claude Code's settings.json (`~/.claude/settings.json`, or
  * `$CLAUDE_CONFIG_DIR/settings.json`), after copying the file to a timestamped backup. `--undo` puts back
  * the value that was there before (or removes the key) — only if the file still points at CCO.
+ * Setup never points Claude Code at a daemon that does not answer (Claude Code would hang): with none
+ * running it offers `install-service` and writes the setting only once the service answers. It also
+ * offers the `statusLine` entry (`cco statusline`); `--undo` reverses both. `--yes` answers yes for scripts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { CliError, findDaemon, parse, parsePortArg, UsageError, type Io } from './common.ts';
+import type { HealthResponse } from '../api/contract.ts';
+import { CliError, findDaemon, getJson, parse, parsePortArg, UsageError, type Io } from './common.ts';
 
 /** The base URL clients should use: a running daemon's, else the configured host/port. */
 export function baseUrl(io: Io, port?: number): string {
@@ -55,6 +59,8 @@ interface SetupState {
   url: string;
   previous: string | null;
   backup: string | null;
+  /** The statusLine entry before CCO's (null: none); absent when setup did not add one. */
+  statusLine?: unknown;
 }
 
 function stateFile(io: Io): string {
@@ -86,13 +92,66 @@ function writeJson(file: string, value: unknown) {
   fs.renameSync(tmp, file);
 }
 
-export function setupCommand(argv: string[], io: Io): number {
-  const { values, positionals } = parse(argv, { undo: { type: 'boolean' }, port: { type: 'string' } }, 'Usage: cco setup claude [--undo] [--port N]', true);
-  if (positionals.length !== 1 || positionals[0] !== 'claude') throw new UsageError('Usage: cco setup claude [--undo] [--port N]');
+/** Waits until a daemon (the one on `port`, else any) answers /health; null after `timeoutMs`. */
+export async function answeringDaemon(env: NodeJS.ProcessEnv, port: number | undefined, timeoutMs = 0): Promise<string | null> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const d = findDaemon(env, port);
+    if (d) {
+      try {
+        await getJson<HealthResponse>(`${d.record.url}/health`, null, 2000);
+        return d.record.url;
+      } catch {
+        /* not answering (yet) */
+      }
+    }
+    if (Date.now() >= until) return null;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** What setup may ask: y/N questions. Non-interactive runs answer with --yes (or no). */
+export interface SetupDeps {
+  confirm(question: string): Promise<boolean>;
+  /** Installs and starts the login service (`cco install-service`). */
+  installService(io: Io): Promise<void>;
+  /** How long to wait for the freshly started service to answer. */
+  waitMs?: number;
+}
+
+async function ttyConfirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const a = await rl.question(`${question} [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(a.trim());
+}
+
+const defaultDeps: SetupDeps = {
+  confirm: ttyConfirm,
+  async installService(io) {
+    const { installServiceCommand } = await import('./maintenance.ts');
+    await installServiceCommand([], io);
+  },
+};
+
+export const STATUSLINE_ENTRY = { type: 'command', command: 'cco statusline' } as const;
+const SETUP_USAGE = 'Usage: cco setup claude [--undo] [--port N] [--yes] [--statusline | --no-statusline]';
+
+export async function setupCommand(argv: string[], io: Io, deps: SetupDeps = defaultDeps): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { undo: { type: 'boolean' }, port: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, statusline: { type: 'boolean' }, 'no-statusline': { type: 'boolean' } },
+    SETUP_USAGE,
+    true,
+  );
+  if (positionals.length !== 1 || positionals[0] !== 'claude') throw new UsageError(SETUP_USAGE);
   const file = claudeSettingsFile(io.env);
   const settings = readSettings(file);
   const env = (typeof settings.env === 'object' && settings.env !== null ? settings.env : {}) as Record<string, string>;
   const sf = stateFile(io);
+  const ask = (q: string) => (values.yes ? Promise.resolve(true) : deps.confirm(q));
 
   if (values.undo) {
     let state: SetupState | null;
@@ -101,22 +160,51 @@ export function setupCommand(argv: string[], io: Io): number {
     } catch {
       state = null;
     }
-    if (!state || state.settingsFile !== file || env.ANTHROPIC_BASE_URL !== state.url) {
+    const ours = state !== null && state.settingsFile === file;
+    const urlOurs = ours && env.ANTHROPIC_BASE_URL === state!.url;
+    const lineOurs = ours && state!.statusLine !== undefined && JSON.stringify(settings.statusLine) === JSON.stringify(STATUSLINE_ENTRY);
+    if (!urlOurs && !lineOurs) {
       io.out(`Nothing to undo: ${file} does not point Claude Code at CCO (ANTHROPIC_BASE_URL = ${env.ANTHROPIC_BASE_URL ?? 'unset'}).\n`);
       return 0;
     }
-    if (state.previous === null) delete env.ANTHROPIC_BASE_URL;
-    else env.ANTHROPIC_BASE_URL = state.previous;
+    if (urlOurs) {
+      if (state!.previous === null) delete env.ANTHROPIC_BASE_URL;
+      else env.ANTHROPIC_BASE_URL = state!.previous;
+    }
     if (Object.keys(env).length) settings.env = env;
     else delete settings.env;
+    if (lineOurs) {
+      if (state!.statusLine === null) delete settings.statusLine;
+      else settings.statusLine = state!.statusLine;
+    }
     writeJson(file, settings);
     fs.rmSync(sf, { force: true });
-    io.out(`Removed CCO from ${file}${state.previous ? ` (ANTHROPIC_BASE_URL is ${state.previous} again)` : ''}. New Claude Code sessions talk to Anthropic directly.\n`);
+    if (urlOurs) io.out(`Removed CCO from ${file}${state!.previous ? ` (ANTHROPIC_BASE_URL is ${state!.previous} again)` : ''}. New Claude Code sessions talk to Anthropic directly.\n`);
+    if (lineOurs) io.out(`Removed the CCO status line from ${file}.\n`);
     return 0;
   }
 
-  const url = baseUrl(io, parsePortArg(values.port));
-  if (env.ANTHROPIC_BASE_URL === url) {
+  const port = parsePortArg(values.port);
+  // Claude Code pointed at a daemon that is down hangs with no output: never write the setting unless one answers.
+  let url = await answeringDaemon(io.env, port);
+  if (url === null) {
+    io.out('No CCO daemon answers. Claude Code pointed at a stopped daemon cannot reach Anthropic, so CCO must run whenever Claude Code does.\n');
+    if (await ask('Install and start the CCO login service now (`cco install-service`)?')) {
+      try {
+        await deps.installService(io);
+      } catch (err) {
+        io.err(`cco: install-service failed: ${(err as Error).message}\n`);
+      }
+      url = await answeringDaemon(io.env, port, deps.waitMs ?? 15_000);
+    }
+    if (url === null) {
+      io.out(`Nothing changed in ${file}. Start CCO first (\`cco install-service\`, or \`cco run\` in a terminal), then run \`cco setup claude\` again.\n`);
+      return 1;
+    }
+  }
+  const wantLine = values['no-statusline'] ? false : values.statusline ? true : JSON.stringify(settings.statusLine) === JSON.stringify(STATUSLINE_ENTRY) ? false : await ask(`Show CCO's cost line in Claude Code's status line (statusLine: "cco statusline")${settings.statusLine ? ', replacing the current one' : ''}?`);
+  const urlDone = env.ANTHROPIC_BASE_URL === url;
+  if (urlDone && !wantLine) {
     io.out(`${file} already points Claude Code at CCO (${url}).\n`);
     return 0;
   }
@@ -125,11 +213,21 @@ export function setupCommand(argv: string[], io: Io): number {
     backup = `${file}.cco-backup-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     fs.copyFileSync(file, backup);
   }
-  const previous = env.ANTHROPIC_BASE_URL ?? null;
+  let prior: SetupState | null;
+  try {
+    prior = JSON.parse(fs.readFileSync(sf, 'utf8')) as SetupState;
+  } catch {
+    prior = null;
+  }
+  const previous = urlDone && prior ? prior.previous : (env.ANTHROPIC_BASE_URL ?? null);
+  const statusLine = wantLine ? ((settings.statusLine as unknown) ?? null) : prior?.statusLine;
   settings.env = { ...env, ANTHROPIC_BASE_URL: url };
+  if (wantLine) settings.statusLine = { ...STATUSLINE_ENTRY };
   writeJson(file, settings);
   fs.mkdirSync(path.dirname(sf), { recursive: true });
-  fs.writeFileSync(sf, JSON.stringify({ settingsFile: file, url, previous, backup } satisfies SetupState, null, 2) + '\n');
-  io.out(`Claude Code now uses CCO: ANTHROPIC_BASE_URL=${url} in ${file}\n${backup ? `Backup: ${backup}\n` : ''}New Claude Code sessions pick it up; \`cco setup claude --undo\` reverts.\n`);
+  fs.writeFileSync(sf, JSON.stringify({ settingsFile: file, url, previous, backup, statusLine } satisfies SetupState, null, 2) + '\n', { mode: 0o600 });
+  io.out(
+    `Claude Code now uses CCO: ANTHROPIC_BASE_URL=${url} in ${file}\n${wantLine ? 'Status line: cco statusline\n' : ''}${backup ? `Backup: ${backup}\n` : ''}New Claude Code sessions pick it up; \`cco setup claude --undo\` reverts.\n`,
+  );
   return 0;
 }

@@ -289,6 +289,20 @@ describe('cco against a running daemon', () => {
     expect(await following).toBe(0);
   });
 
+  it('config show and logs into a pipe that closes early: exit 0, no stack trace', async () => {
+    // `cco … | head`: a real pipe whose reader is gone before cco writes (head has already exited).
+    const logFile = path.join(env.XDG_DATA_HOME!, 'cco', 'logs', 'cco.log');
+    fs.appendFileSync(logFile, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ time: 'T', level: 'info', pid: 1, msg: `filler ${i}` })).join('\n') + '\n');
+    for (const args of [['config', 'show'], ['logs', '-n', '2000']]) {
+      const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.destroy();
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect({ args, code, err }).toEqual({ args, code: 0, err: '' });
+    }
+  });
+
   it('run --paused forwards requests without storing them, and says so', async () => {
     const dataDir = fs.mkdtempSync(path.join(home, 'paused-'));
     const paused = startRun(['--port', '0', '--upstream', fake.url, '--data-dir', dataDir, '--paused']);

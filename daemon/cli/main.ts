@@ -20,7 +20,9 @@ Daemon
 
 Setup
   env [--shell SHELL]                  print the line that points Claude Code at CCO
-  setup claude [--undo]                add ANTHROPIC_BASE_URL to Claude Code's settings.json (backup first)
+  setup claude [--undo] [--yes]        point Claude Code at a running CCO (offers the login service and the
+                                       status line; never writes the setting while no daemon answers)
+  doctor [--port N] [--json]           check daemon, service, Claude Code settings, token, data folder, disk
   config show | get KEY | set KEY VALUE | path
   credentials store [NAME] [KEY] | list | delete [NAME]
   install-service | uninstall-service  start the daemon at login (systemd user unit / launchd agent)
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   credentials: async () => (await import('./credentials-cmd.ts')).credentialsCommand,
   env: async () => (await import('./claude.ts')).envCommand,
   setup: async () => (await import('./claude.ts')).setupCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
   statusline: async () => (await import('./statusline.ts')).statuslineCommand,
   tui: async () => (await import('./tui.ts')).tuiCommand,
   reprice: async () => (await import('./reprice.ts')).repriceCommand,
@@ -85,6 +88,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
 /** Runs as a program (the bin launcher and the bundle call this). */
 export function runMain(argv = process.argv.slice(2)): void {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   main(argv).then(
     (code) => {
       process.exitCode = code;
@@ -97,4 +102,15 @@ export function runMain(argv = process.argv.slice(2)): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * `cco logs | head`: when the reader goes away, writing fails with EPIPE. That is the reader saying "enough",
+ * not a failure: stop at once with exit 0 and no stack trace.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+    throw err;
+  });
 }
