@@ -107,10 +107,8 @@ export async function getJson<T>(url: string, token: string | null, timeoutMs = 
   return (await res.json()) as T;
 }
 
-export function formatUsd(nano: number): string {
-  const usd = nano / 1e9;
-  return usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 0.01 || usd === 0 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
-}
+/** Money as everywhere else (daemon/api/format.ts): $1,702.47, $0.0042; unpriced never $0.00. */
+export { formatCost, formatUsd } from '../api/format.ts';
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

@@ -1,10 +1,8 @@
 /**
- * Locale-aware formatting of money (integer nano-USD), token counts and times.
- * Money rules: tiny amounts keep two significant digits ($0.0042), normal amounts two decimals ($12.31),
- * thousands and up are compact ($1.2k). `null` cost is "unpriced", never $0.
+ * Renderer formatting: money and numbers come from the shared module (daemon/api/format.ts, also used by
+ * the CLI); times, dates and short names are here.
  */
-
-const NANO_PER_USD = 1e9;
+export { formatCost, formatCount, formatTokens, formatUsd, formatUsdAxis, formatUsdPrecise } from '../../daemon/api/format.ts';
 
 const cache = new Map<string, Intl.NumberFormat>();
 function nf(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
@@ -15,56 +13,6 @@ function nf(locale: string | undefined, options: Intl.NumberFormatOptions): Intl
     cache.set(key, f);
   }
   return f;
-}
-
-/** Compact suffixes read better in lower case beside money ("$1.2k"). Only the Latin "K" is changed. */
-function compactParts(f: Intl.NumberFormat, value: number): string {
-  return f
-    .formatToParts(value)
-    .map((p) => (p.type === 'compact' && p.value === 'K' ? 'k' : p.value))
-    .join('');
-}
-
-/** Format nano-USD for display: $0.0042, $12.31, $1.2k. */
-export function formatUsd(nano: number, locale?: string): string {
-  const usd = nano / NANO_PER_USD;
-  const abs = Math.abs(usd);
-  if (abs === 0) {
-    return nf(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(0);
-  }
-  if (abs < 0.01) {
-    return nf(locale, { style: 'currency', currency: 'USD', minimumSignificantDigits: 2, maximumSignificantDigits: 2 }).format(usd);
-  }
-  if (abs < 1000) {
-    return nf(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(usd);
-  }
-  return compactParts(
-    nf(locale, { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 }),
-    usd,
-  );
-}
-
-/** Full precision for the detail view: up to six decimals ($0.004215). */
-export function formatUsdPrecise(nano: number, locale?: string): string {
-  return nf(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(
-    nano / NANO_PER_USD,
-  );
-}
-
-/** A cost that may be unpriced. */
-export function formatCost(nano: number | null, locale?: string): string {
-  return nano === null ? 'unpriced' : formatUsd(nano, locale);
-}
-
-/** Token counts: 950, 12.3k, 4.5M. */
-export function formatTokens(n: number, locale?: string): string {
-  if (Math.abs(n) < 1000) return nf(locale, { maximumFractionDigits: 0 }).format(n);
-  return compactParts(nf(locale, { notation: 'compact', maximumFractionDigits: 1 }), n);
-}
-
-/** Plain integer with grouping: 12,345. */
-export function formatCount(n: number, locale?: string): string {
-  return nf(locale, { maximumFractionDigits: 0 }).format(n);
 }
 
 /** Milliseconds as "850 ms" / "12.4 s". */

@@ -9,7 +9,7 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Summary } from '../../../daemon/api/contract.ts';
-import { formatBucket, formatUsd, shortModel, shortProject } from '../format.ts';
+import { formatBucket, formatUsd, formatUsdAxis, shortModel, shortProject } from '../format.ts';
 import { colorAt } from './palette.ts';
 
 export type StackBy = 'model' | 'project';
@@ -101,7 +101,7 @@ export const SpendChart = memo(function SpendChart({ summary, by, height = 260 }
           tick={{ fill: 'var(--muted)', fontSize: 11 }}
           stroke="var(--grid)"
           width={72}
-          tickFormatter={(v: number) => formatUsd(Math.round(v * 1e9))}
+          tickFormatter={(v: number) => formatUsdAxis(Math.round(v * 1e9))}
         />
         <Tooltip
           formatter={(v, n) => [formatUsd(Math.round(Number(v) * 1e9)), name(String(n))]}
