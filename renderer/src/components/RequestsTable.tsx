@@ -3,7 +3,8 @@
  * a header click asks the daemon for the first page in that order) and cursor paging ("Load more") over the
  * API in the same order. Unpriced requests are marked in the cost column.
  */
-import type { RequestQuery, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
+import type { RequestQuery, RequestRecord, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
+import { requestOutcome } from '../../../daemon/api/outcome.ts';
 import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
@@ -136,7 +137,7 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
                 <td className="num">{r.billable || r.costNanoUsd !== null ? <Money nano={r.costNanoUsd} reason={r.unpricedReason} /> : <span className="muted">—</span>}</td>
                 <td className="num">{formatDuration(r.durationMs)}</td>
                 <td>
-                  <span className={`state state-${r.state}`}>{r.state.replace('_', ' ')}</span>
+                  <OutcomeBadge record={r} />
                 </td>
               </tr>
             ))}
@@ -160,4 +161,10 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
       </div>
     </section>
   );
+}
+
+/** Red "429 rate limited" for an upstream error, the state otherwise (daemon/api/outcome.ts). */
+export function OutcomeBadge({ record }: { record: Pick<RequestRecord, 'status' | 'state'> }) {
+  const o = requestOutcome(record);
+  return <span className={`state state-${o.kind}`}>{o.label}</span>;
 }
