@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
 import { UNPRICED_USAGE_UNREADABLE } from '../../../daemon/api/contract.ts';
 import { Money, UnpricedCount } from './Money.tsx';
-import { OutcomeBadge } from './RequestsTable.tsx';
 
 afterEach(cleanup);
 
@@ -22,18 +21,5 @@ describe('Money', () => {
     expect(screen.getByText('$1.50')).toBeTruthy();
     expect(screen.getByText('$1,702.47')).toBeTruthy(); // a total is exact, never "$1.7k"
     expect(screen.getByText('+2 unpriced').getAttribute('title')).toMatch(/usage could not be read/);
-  });
-});
-
-describe('OutcomeBadge', () => {
-  it('shows an upstream error in red with its status, not a green complete', () => {
-    render(
-      <>
-        <OutcomeBadge record={{ status: 429, state: 'complete' }} />
-        <OutcomeBadge record={{ status: 200, state: 'complete' }} />
-      </>,
-    );
-    expect(screen.getByText('429 rate limited').className).toBe('state state-error');
-    expect(screen.getByText('complete').className).toBe('state state-complete');
   });
 });

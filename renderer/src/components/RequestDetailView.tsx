@@ -8,6 +8,7 @@ import type { RequestDetail } from '../../../daemon/api/contract.ts';
 import { formatCount, formatDateTime, formatDuration } from '../format.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { Money, unpricedExplanation } from './Money.tsx';
+import { OutcomeBadge } from './OutcomeBadge.tsx';
 
 /** The element to give focus back to: the opener if it is still there, else the table row's button. */
 function returnTarget(opener: HTMLElement | null, id: string): HTMLElement | null {
@@ -102,7 +103,7 @@ export function RequestDetailView({ id, onClose }: { id: string; onClose: () => 
           <dl className="kv">
             <dt>State</dt>
             <dd>
-              <span className={`state state-${d.state}`}>{d.state.replace('_', ' ')}</span>
+              <OutcomeBadge record={d} />
               {d.errorType ? <span className="muted"> ({d.errorType})</span> : null}
             </dd>
             <dt>Model</dt>

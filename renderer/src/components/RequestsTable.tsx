@@ -3,12 +3,12 @@
  * a header click asks the daemon for the first page in that order) and cursor paging ("Load more") over the
  * API in the same order. Unpriced requests are marked in the cost column.
  */
-import type { RequestQuery, RequestRecord, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
-import { requestOutcome } from '../../../daemon/api/outcome.ts';
+import type { RequestQuery, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
 import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
 import { Money } from './Money.tsx';
+import { OutcomeBadge } from './OutcomeBadge.tsx';
 import { totalTokens } from '../../../daemon/api/record-values.ts';
 
 const STATES: RequestState[] = ['complete', 'error_event', 'truncated', 'client_aborted', 'upstream_error', 'proxy_error'];
@@ -161,10 +161,4 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
       </div>
     </section>
   );
-}
-
-/** Red "429 rate limited" for an upstream error, the state otherwise (daemon/api/outcome.ts). */
-export function OutcomeBadge({ record }: { record: Pick<RequestRecord, 'status' | 'state'> }) {
-  const o = requestOutcome(record);
-  return <span className={`state state-${o.kind}`}>{o.label}</span>;
 }
