@@ -94,7 +94,11 @@ const SLICE = 4 * 1024 * 1024;
  */
 export function writeSnapshot(db: Database, dataDir: string, upToSeq: number): number {
   setMeta(db, 'journal_seq', String(upToSeq));
-  const file = path.join(dataDir, SNAPSHOT_FILE);
+  return writeDatabaseFile(db, path.join(dataDir, SNAPSHOT_FILE));
+}
+
+/** Writes `db` to `file` atomically (`<file>.tmp`, fsync, rename, fsync of the directory), mode 0600. */
+export function writeDatabaseFile(db: Database, file: string): number {
   const tmp = `${file}.tmp`;
   const bytes = db.export();
   const size = bytes.length;
@@ -107,6 +111,6 @@ export function writeSnapshot(db: Database, dataDir: string, upToSeq: number): n
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
-  fsyncDir(dataDir);
+  fsyncDir(path.dirname(file));
   return size;
 }

@@ -222,7 +222,8 @@ describe('store', () => {
   it('gives the snapshot copy back: worker ArrayBuffers stay near one database after snapshots', async () => {
     const dataDir = tempDir();
     const s = await open({ dataDir });
-    for (let i = 0; i < 30_000; i++) s.add(makeRecord({ startedAt: Date.UTC(2026, 0, 1) + i * 1000, messageId: `msg_${i}`.padEnd(40, 'x') }));
+    const month = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1); // stays in cco.sqlite
+    for (let i = 0; i < 30_000; i++) s.add(makeRecord({ startedAt: month + i * 10, messageId: `msg_${i}`.padEnd(40, 'x') }));
     await s.flush();
     await s.snapshot();
     await s.snapshot();

@@ -31,7 +31,8 @@ const DAY_MS = 86_400_000;
 
 export interface StoreOptions {
   dataDir: string;
-  retentionDays?: number; // default 90
+  /** Detail rows older than this are deleted (whole month files; see partitioned.ts). Default 396 (13 months). */
+  retentionDays?: number;
   snapshotIntervalMs?: number; // default 5 min
   fsyncIntervalMs?: number; // default 200
   /** Retention check period; default 1 h. */
@@ -45,6 +46,9 @@ export interface StoreOptions {
 
 export interface StoreStats {
   requests: number;
+  /** Sealed month files, and how many of them are open in the worker now. */
+  months: number;
+  openMonths: number;
   journalBytes: number;
   lastSnapshotAt: number | null;
   droppedWrites: number;
@@ -65,6 +69,12 @@ export interface BulkResult {
 
 /** addBulk journals this many records per turn, then yields so the proxy keeps serving. */
 export const BULK_CHUNK = 1000;
+/** addBulk snapshots (which folds past months out of cco.sqlite) once this many such rows wait there. */
+export const FOLD_AT_ROWS = 50_000;
+/** applyReprice snapshots once this many sealed months hold unsealed repricings. */
+const MAX_DIRTY_MONTHS = 2;
+/** Default detail retention: 13 months (rollups are kept forever). */
+export const DEFAULT_RETENTION_DAYS = 396;
 
 export interface Store {
   /**
@@ -210,6 +220,8 @@ class DurableStore implements Store {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await this.flush();
+    // Records of past months wait in cco.sqlite until a snapshot folds them into their month files.
+    if (inserted > 0 && (await this.ask('pressure', {})).unfolded >= FOLD_AT_ROWS) await this.snapshot();
     return { inserted, skipped: valid.length - inserted, invalid: records.length - valid.length };
   }
 
@@ -250,14 +262,18 @@ class DurableStore implements Store {
 
   async applyReprice(updates: RepriceUpdate[]): Promise<void> {
     // Not journaled: repricing is recomputable. Marked as a change so the next snapshot persists it.
-    const n = await this.ask('applyReprice', { updates });
-    if (n > 0) this.changes++;
+    const { changed, dirty } = await this.ask('applyReprice', { updates });
+    if (changed > 0) this.changes++;
+    // Repriced sealed months stay in memory until the next snapshot re-seals them: keep that to ~2.
+    if (dirty >= MAX_DIRTY_MONTHS) await this.snapshot();
   }
 
   async stats(): Promise<StoreStats> {
-    const { requests, memory } = await this.ask('stats', {});
+    const { requests, months, openMonths, memory } = await this.ask('stats', {});
     return {
       requests,
+      months,
+      openMonths,
       journalBytes: journalBytes(this.opts.dataDir),
       lastSnapshotAt: this.lastSnapshotAt,
       droppedWrites: this.dropped,
@@ -325,7 +341,7 @@ class DurableStore implements Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const opts = {
     dataDir: options.dataDir,
-    retentionDays: options.retentionDays ?? 90,
+    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     snapshotIntervalMs: options.snapshotIntervalMs ?? 5 * 60_000,
     fsyncIntervalMs: options.fsyncIntervalMs ?? 200,
     retentionIntervalMs: options.retentionIntervalMs ?? 60 * 60_000,
@@ -350,7 +366,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     store = new DurableStore(opts, journal, worker);
     const pruned = await store.pruneOld();
     const snapshotFile = path.join(opts.dataDir, SNAPSHOT_FILE);
-    if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || !fs.existsSync(snapshotFile)) {
+    if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || init.needsFold || !fs.existsSync(snapshotFile)) {
       await store.snapshot(); // folds the replayed journal into cco.sqlite and deletes it
     } else {
       // Nothing new since the last snapshot (the segments held only records it already contains, or

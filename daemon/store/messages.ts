@@ -18,6 +18,8 @@ export interface InitResult {
   insertedOnReplay: number;
   skippedLines: number;
   requests: number;
+  /** cco.sqlite holds rows of past months or repricings not yet sealed: the startup snapshot folds them. */
+  needsFold: boolean;
 }
 
 /** The worker thread's own V8 heap and off-heap (ArrayBuffer, incl. sql.js' MEMFS file) bytes. */
@@ -39,8 +41,10 @@ export interface WorkerCalls {
     args: { query: { since?: number; cursor?: string; limit: number } };
     result: { rows: RequestRecord[]; nextCursor: string | null };
   };
-  applyReprice: { args: { updates: RepriceUpdate[] }; result: number };
-  stats: { args: Record<string, never>; result: { requests: number; memory: IsolateMemory } };
+  applyReprice: { args: { updates: RepriceUpdate[] }; result: { changed: number; dirty: number } };
+  stats: { args: Record<string, never>; result: { requests: number; months: number; openMonths: number; memory: IsolateMemory } };
+  /** Rows of past months waiting in cco.sqlite, month databases with unsealed repricings. */
+  pressure: { args: Record<string, never>; result: { unfolded: number; dirty: number } };
   /** Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains. */
   snapshot: { args: { upToSeq: number }; result: { bytes: number; at: number } };
   retention: { args: { cutoff: number }; result: number };

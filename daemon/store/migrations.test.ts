@@ -32,7 +32,7 @@ describe('migrations', () => {
     const db = new SQL.Database();
     expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(getMeta(db, 'schema_version')).toBe(String(SCHEMA_VERSION));
-    expect(tables(db)).toEqual(['meta', 'requests', 'rollups', 'session_rollups', 'strings']);
+    expect(tables(db)).toEqual(['meta', 'partitions', 'reprice_log', 'requests', 'rollups', 'session_rollups', 'strings']);
     expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION }); // idempotent
     db.close();
   });
@@ -151,7 +151,7 @@ describe('migrations', () => {
     old.close();
     const messages: string[] = [];
     const store = await openStore({ dataDir, retentionDays: 36_500, log: (_l, m) => messages.push(m) });
-    const r = makeRecord();
+    const r = makeRecord({ startedAt: Date.now() }); // this month: stays in cco.sqlite
     store.add(r);
     await store.close();
     expect(messages).toContain(`store: schema migrated 0 → ${MIGRATIONS.length}`);

@@ -143,6 +143,29 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.run('CREATE INDEX IF NOT EXISTS requests_upstream ON requests (upstream_request_id) WHERE upstream_request_id IS NOT NULL');
   },
+  // 5 → 6: request detail partitioned by UTC month (partitioned.ts). In cco.sqlite (rollups + unsealed
+  // detail), `partitions` describes each sealed month file (row count, size and mtime as last sealed, Bloom
+  // filters of its ids and upstream ids) and `reprice_log` holds repricings of sealed rows until their
+  // month is re-sealed. Month files carry the same schema (these two tables stay empty there). The rows
+  // of past months move out of cco.sqlite at the next snapshot (the v4/v5 → partitioned migration).
+  (db) => {
+    db.run(`CREATE TABLE IF NOT EXISTS partitions (
+      month TEXT PRIMARY KEY NOT NULL,
+      rows INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      mtime_ms INTEGER NOT NULL,
+      ids BLOB NOT NULL,
+      upstream BLOB NOT NULL
+    ) WITHOUT ROWID`);
+    db.run(`CREATE TABLE IF NOT EXISTS reprice_log (
+      id TEXT PRIMARY KEY NOT NULL,
+      month TEXT NOT NULL,
+      cost_nano_usd INTEGER,
+      price_version TEXT NOT NULL,
+      cache_savings_nano_usd INTEGER NOT NULL,
+      unpriced_reason TEXT
+    ) WITHOUT ROWID`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -155,13 +155,44 @@ function filterWhere(s: Interner, q: RequestQuery): { where: string[]; params: S
  * come after all priced ones in both orders: the priced rows are read first, then the NULL ones.
  */
 export function listRequests(db: Database, s: Interner, q: RequestQuery): RequestPage {
+  const plan = listPlan(q);
+  return pageOf(plan, listRows(db, s, q, plan));
+}
+
+/** Sort, order, cursor and limit of a list query (throws RangeError for a bad cursor). */
+export interface ListPlan {
+  sort: RequestSort;
+  order: SortOrder;
+  cursor: ListCursor | null;
+  limit: number;
+}
+
+export function listPlan(q: RequestQuery): ListPlan {
   const sort = q.sort ?? 'time';
   const order = q.order ?? 'desc';
+  const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeListCursor(q.cursor, sort, order) : null;
+  return { sort, order, cursor, limit: clampLimit(q.limit) };
+}
+
+/** The page of the first `limit` of `rows` (in order, up to limit + 1 of them): a cursor iff there are more. */
+export function pageOf(plan: ListPlan, rows: readonly RequestRecord[]): RequestPage {
+  const items = rows.slice(0, plan.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor:
+      rows.length > plan.limit && last
+        ? encodeListCursor({ sort: plan.sort, order: plan.order, v: sortValue(last, plan.sort), id: last.id })
+        : null,
+  };
+}
+
+/** Up to limit + 1 rows after the cursor, in the plan's order: one database's share of a page. */
+export function listRows(db: Database, s: Interner, q: RequestQuery, plan: ListPlan = listPlan(q)): RequestRecord[] {
+  const { sort, order, cursor, limit } = plan;
   const key = SORT_SQL[sort];
   const dir = order === 'desc' ? 'DESC' : 'ASC';
   const lt = order === 'desc' ? '<' : '>';
-  const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeListCursor(q.cursor, sort, order) : null;
-  const limit = clampLimit(q.limit);
   const base = filterWhere(s, q);
 
   const read = (extra: string[], extraParams: SqlValue[], n: number): RequestRecord[] => {
@@ -193,12 +224,7 @@ export function listRequests(db: Database, s: Interner, q: RequestQuery): Reques
     }
     rows = rows.concat(read(extra, extraParams, limit + 1 - rows.length));
   }
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return {
-    items,
-    nextCursor: rows.length > limit && last ? encodeListCursor({ sort, order, v: sortValue(last, sort), id: last.id }) : null,
-  };
+  return rows;
 }
 
 export function getRequest(db: Database, s: Interner, id: string): RequestRecord | null {
@@ -212,6 +238,22 @@ export function scanForReprice(
   s: Interner,
   q: { since?: number; cursor?: string; limit: number },
 ): { rows: RequestRecord[]; nextCursor: string | null } {
+  return scanPageOf(scanLimit(q.limit), scanRows(db, s, q));
+}
+
+export function scanLimit(limit: number): number {
+  return Math.max(1, Math.min(5000, Math.floor(limit)));
+}
+
+/** The first `limit` of `rows` (up to limit + 1, oldest first), a cursor iff there are more. */
+export function scanPageOf(limit: number, rows: readonly RequestRecord[]): { rows: RequestRecord[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
+}
+
+/** Up to limit + 1 rows of a reprice scan from one database. */
+export function scanRows(db: Database, s: Interner, q: { since?: number; cursor?: string; limit: number }): RequestRecord[] {
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (q.since !== undefined) {
@@ -223,13 +265,9 @@ export function scanForReprice(
     where.push('started_at >= ? AND (started_at > ? OR id > ?)'); // index-seekable form, see listRequests
     params.push(c.t, c.t, c.id);
   }
-  const limit = Math.max(1, Math.min(5000, Math.floor(q.limit)));
   const sql = `SELECT * FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at ASC, id ASC LIMIT ?`;
-  const rows = all(db, sql, [...params, limit + 1]).map((o) => rowToRecord(o, s));
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
+  return all(db, sql, [...params, scanLimit(q.limit) + 1]).map((o) => rowToRecord(o, s));
 }
 
 export interface RepriceUpdate {

@@ -181,6 +181,8 @@ export class RowWriter {
   constructor(
     private readonly db: Database,
     readonly strings: Interner,
+    /** false: rows only (a month file; its rollups are counted in cco.sqlite). */
+    private readonly rollups = true,
   ) {
     this.insertStmt = db.prepare(
       `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
@@ -205,7 +207,7 @@ export class RowWriter {
         try {
           this.insertStmt.run(recordToParams(r, this.strings));
           if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
-          mergeDelta(cells, recordDelta(r));
+          if (this.rollups) mergeDelta(cells, recordDelta(r));
           inserted++;
         } catch (err) {
           onError(r, err as Error); // a failed statement is rolled back on its own; the transaction stays open

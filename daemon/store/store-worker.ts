@@ -10,13 +10,16 @@ import type { Database } from 'sql.js';
 import type { RequestRecord } from '../api/contract.ts';
 import { openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
-import { applyReprice, countRequests, deleteOlderThan, existingIds, findByUpstream, getRequest, listRequests, scanForReprice } from './queries.ts';
 import { readSegment } from './replay.ts';
 import { Interner } from './interner.ts';
 import { RowWriter } from './rows.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
 import { BufferWatch } from './gc.ts';
+import { PartitionedStore } from './partitioned.ts';
+import { SNAPSHOT_FILE } from './db.ts';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** Replay inserts this many records per transaction. */
 const BATCH_MAX = 500;
@@ -31,6 +34,7 @@ interface Open {
   db: Database;
   writer: RowWriter;
   dataDir: string;
+  parts: PartitionedStore;
 }
 let open: Open | null = null;
 const pending: RequestRecord[] = [];
@@ -39,8 +43,14 @@ const utf8 = new TextDecoder();
 
 function insert(records: RequestRecord[]): number {
   if (!open) return 0;
-  return open.writer.insertMany(records, (r, err) => log('error', `store: record ${r.id} not stored: ${err.message}`));
+  return open.parts.insert(records, (r, err) => log('error', `store: record ${r.id} not stored: ${err.message}`));
 }
+
+/** Closes idle month databases (checked every IDLE_CHECK_MS); their buffers are returned at once. */
+const IDLE_CHECK_MS = 10_000;
+setInterval(() => {
+  if (open && open.parts.closeIdle() > 0) buffers.collect();
+}, IDLE_CHECK_MS).unref();
 
 function applyPending(): void {
   if (!open || pending.length === 0) return;
@@ -62,7 +72,12 @@ function need(): Open {
 async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   const SQL = await loadSqlJs(sqlWasm);
   const opened = openDatabase(SQL, dataDir, log);
-  open = { db: opened.db, writer: new RowWriter(opened.db, new Interner(opened.db)), dataDir };
+  const writer = new RowWriter(opened.db, new Interner(opened.db));
+  const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect());
+  open = { db: opened.db, writer, dataDir, parts };
+  parts.load();
+  const relogged = parts.replayRepriceLog();
+  if (relogged > 0) log('warn', `store: ${relogged} repricing(s) of sealed months re-applied after an interrupted snapshot`);
   const res: InitResult = {
     journalSeq: opened.journalSeq,
     schemaFrom: opened.schemaFrom,
@@ -71,6 +86,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
     insertedOnReplay: 0,
     skippedLines: 0,
     requests: 0,
+    needsFold: false,
   };
   let batch: RequestRecord[] = [];
   for (const seq of listSegments(dataDir).filter((s) => s > opened.journalSeq)) {
@@ -85,7 +101,8 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
     res.skippedLines += r.skipped;
   }
   res.insertedOnReplay += insert(batch);
-  res.requests = countRequests(open.db);
+  res.requests = parts.count();
+  res.needsFold = parts.needsFold();
   buffers.collect(); // the snapshot file's bytes (copied into MEMFS) and replay garbage
   return res;
 }
@@ -96,42 +113,42 @@ const handlers: Handlers = {
   init: (m) => init(m.dataDir, m.sqlWasm),
   flush: () => (need(), null),
   summary: (m) => buildSummary(need().db, m.query),
-  list: (m) => {
-    const o = need();
-    return listRequests(o.db, o.writer.strings, m.query);
-  },
-  get: (m) => {
-    const o = need();
-    return getRequest(o.db, o.writer.strings, m.requestId);
-  },
-  scanReprice: (m) => {
-    const o = need();
-    return scanForReprice(o.db, o.writer.strings, m.query);
-  },
+  list: (m) => need().parts.list(m.query),
+  get: (m) => need().parts.get(m.requestId),
+  scanReprice: (m) => need().parts.scanForReprice(m.query),
   applyReprice: (m) => {
-    const o = need();
-    return applyReprice(o.db, o.writer, m.updates);
+    const p = need().parts;
+    const changed = p.applyReprice(m.updates);
+    return { changed, dirty: p.pressure().dirty };
   },
   stats: () => {
     const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    return { requests: countRequests(need().db), memory: { heapTotal, heapUsed, external, arrayBuffers } };
+    const p = need().parts;
+    return { requests: p.count(), months: p.months().length, openMonths: p.openMonths().length, memory: { heapTotal, heapUsed, external, arrayBuffers } };
   },
+  pressure: () => need().parts.pressure(),
   snapshot: (m) => {
     const o = need();
     buffers.collect(); // no outgrown buffers beside the export copy
-    const bytes = writeSnapshot(o.db, o.dataDir, m.upToSeq);
-    buffers.collect(); // returns the export copy now, not whenever this idle thread next allocates
+    let bytes = 0;
+    const writeMain = (): void => {
+      bytes = writeSnapshot(o.db, o.dataDir, m.upToSeq);
+      buffers.collect(); // returns the export copy now, not whenever this idle thread next allocates
+    };
+    // cco.sqlite unchanged since it was read or written (e.g. only a schema migration in memory): the
+    // file on disk already holds every row, so the fold may run ahead of a rewrite.
+    if (o.parts.mainDirty || !fs.existsSync(path.join(o.dataDir, SNAPSHOT_FILE))) writeMain();
+    if (o.parts.afterMainWritten(writeMain)) buffers.collect();
+    else if (bytes === 0) writeMain(); // journal_seq must still move on
     return { bytes, at: Date.now() };
   },
-  retention: (m) => deleteOlderThan(need().db, m.cutoff),
-  existingIds: (m) => existingIds(need().db, m.keys.map((k) => k.id)),
-  findByUpstream: (m) => {
-    const o = need();
-    return findByUpstream(o.db, o.writer.strings, m.ids, m.from, m.to);
-  },
+  retention: (m) => need().parts.retention(m.cutoff),
+  existingIds: (m) => need().parts.existingIds(m.keys),
+  findByUpstream: (m) => need().parts.findByUpstream(m.ids, m.from, m.to),
   close: () => {
     if (open) {
       applyPending();
+      open.parts.close();
       open.writer.free();
       open.writer.strings.free();
       open.db.close();

@@ -1,0 +1,105 @@
+/**
+ * Migration of a single-file store (schema v4, as written by the store before partitioning: the same
+ * migrations 0–3 and the same RowWriter) to month files at start, killed with SIGKILL at random points:
+ * the next start finishes it, and nothing is lost or doubled.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../api/contract.ts';
+import { loadSqlJs, SNAPSHOT_FILE } from './db.ts';
+import { openStore } from './index.ts';
+import { Interner } from './interner.ts';
+import { getMeta, migrate, MIGRATIONS, setMeta } from './migrations.ts';
+import { listPartitionFiles, monthOf } from './months.ts';
+import { foldLimit } from './partitioned.ts';
+import { RowWriter } from './rows.ts';
+import { journalDir, segmentPath } from './segments.ts';
+import { buildSummary } from './summary.ts';
+import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
+
+const CHILD = fileURLToPath(new URL('./test-migrate-child.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Starts the child and SIGKILLs it after `ms` (or lets it finish). Returns true if it was killed. */
+function runAndKill(dataDir: string, ms: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, CHILD, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve(true);
+      else if (code === 0) resolve(false);
+      else reject(new Error(`child failed (${code}): ${stderr}`));
+    });
+  });
+}
+
+describe('migration from the single-file store (v4)', () => {
+  it('is finished by the next start after kill -9 at any point, losing and doubling nothing', async () => {
+    const SQL = await loadSqlJs();
+    const dataDir = tempDir('cco-v4-');
+    const now = Date.now();
+    // 8 past months and the current one, 6,000 rows in the v4 file and 300 more only in the journal.
+    const start = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() - 8, 1);
+    const at = (i: number): number => start + Math.floor(((i * 0.6180339887) % 1) * (now - start));
+    const stored = Array.from({ length: 6000 }, (_, i) => makeRecord({ startedAt: at(i), costNanoUsd: 1000 + i, sessionId: `s${i % 13}` }));
+    const journaled = Array.from({ length: 300 }, (_, i) => makeRecord({ startedAt: at(i * 31 + 5), costNanoUsd: 7 }));
+    const v4 = new SQL.Database();
+    migrate(v4, MIGRATIONS, 4);
+    const writer = new RowWriter(v4, new Interner(v4));
+    writer.insertMany(stored, (_r, e) => {
+      throw e;
+    });
+    writer.free();
+    setMeta(v4, 'journal_seq', '3');
+    expect(getMeta(v4, 'schema_version')).toBe('4');
+    fs.mkdirSync(journalDir(dataDir), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, SNAPSHOT_FILE), v4.export());
+    fs.writeFileSync(segmentPath(dataDir, 4), journaled.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    // The reference: the single database with the journal applied, as the old store would have it.
+    const ref = new SQL.Database(v4.export());
+    const refWriter = new RowWriter(ref, new Interner(ref));
+    refWriter.insertMany(journaled, () => undefined);
+    const months = new Set([...stored, ...journaled].map((r) => monthOf(r.startedAt)));
+    expect(months.size).toBe(9);
+
+    let kills = 0;
+    for (const ms of [300, 700, 1100, 1500, 1900, 2400, 3000, 4000]) if (await runAndKill(dataDir, ms)) kills++;
+    expect(kills).toBeGreaterThan(0);
+
+    const { log, lines } = memoryLog();
+    const store = await openStore({ dataDir, retentionDays: 36_500, log });
+    try {
+      const seen = new Map<string, number>();
+      let cursor: string | null = null;
+      do {
+        const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
+        for (const r of page.items) seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+        cursor = page.nextCursor;
+      } while (cursor);
+      const all = [...stored, ...journaled];
+      expect(all.filter((r) => seen.get(r.id) !== 1).map((r) => r.id)).toEqual([]);
+      expect(seen.size).toBe(all.length);
+      expect((await store.stats()).requests).toBe(all.length);
+      for (const r of [stored[0]!, stored[4321]!, journaled[299]!]) expect(await store.getRequest(r.id)).toEqual(r);
+      for (const range of ['all', '30d', 'month', 'today'] as const) {
+        const q = { range, tz: 'America/New_York', now };
+        expect(await store.summary(q)).toEqual(buildSummary(ref, q));
+      }
+      const folded = [...months].filter((m) => Date.parse(`${m}-01T00:00:00Z`) < foldLimit(Date.now()));
+      expect(listPartitionFiles(dataDir)).toEqual(folded.sort()); // the current month stays in cco.sqlite
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const main = new SQL.Database(fs.readFileSync(path.join(dataDir, SNAPSHOT_FILE)));
+    const oldest = Number(main.exec('SELECT MIN(started_at) FROM requests')[0]?.values[0]?.[0]);
+    expect(oldest).toBeGreaterThanOrEqual(foldLimit(Date.now())); // only this month (and the fold grace) left
+  }, 180_000);
+});

@@ -1,0 +1,251 @@
+/**
+ * The partitioned store against the single database it replaces: random records over 14 months, random
+ * queries (every sort and order, filters, ranges, page sizes, paged to the end), gets, reprice scans and
+ * repricings, retention, and a reopen from the files — every answer must be identical.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database, SqlJsStatic } from 'sql.js';
+import type { RequestQuery, RequestRecord, RequestSort, SortOrder } from '../api/contract.ts';
+import { loadSqlJs, openDatabase, writeSnapshot } from './db.ts';
+import { Interner } from './interner.ts';
+import { migrate } from './migrations.ts';
+import { listPartitionFiles, monthsDir } from './months.ts';
+import { LRU_MAX, PartitionedStore } from './partitioned.ts';
+import {
+  applyReprice,
+  deleteOlderThan,
+  existingIds,
+  findByUpstream,
+  getRequest,
+  listRequests,
+  scanForReprice,
+  type RepriceUpdate,
+} from './queries.ts';
+import { RowWriter } from './rows.ts';
+import { buildSummary } from './summary.ts';
+import { makeRecord, tempDir } from './test-fixtures.ts';
+
+let SQL: SqlJsStatic;
+beforeAll(async () => {
+  SQL = await loadSqlJs();
+});
+
+/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const T0 = Date.UTC(2025, 0, 1);
+const NOW = Date.UTC(2026, 1, 20); // Feb 2026: every month before it folds
+const SPAN = NOW - T0;
+
+function randomRecords(r: () => number, n: number, idBase: string): RequestRecord[] {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const times = Array.from({ length: 40 }, () => T0 + Math.floor(r() * SPAN)); // shared instants → ties
+  return Array.from({ length: n }, (_, i) => {
+    const model = pick(['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5', null]);
+    const cost = pick([null, 0, 1000, 2000, Math.floor(r() * 1e6)]);
+    const startedAt = r() < 0.2 ? pick(times) : T0 + Math.floor(r() * SPAN);
+    return makeRecord({
+      id: `${idBase}${String(i).padStart(5, '0')}-${Math.floor(r() * 1e6)}`,
+      startedAt,
+      endedAt: startedAt + 500,
+      model,
+      modelRequested: model ?? pick(['claude-sonnet-4-5', null]),
+      project: pick(['/a', '/b', null]),
+      sessionId: pick(['s1', 's2', 's3', null]),
+      state: pick(['complete', 'error_event', 'truncated'] as const),
+      costNanoUsd: cost,
+      billable: r() < 0.9,
+      durationMs: pick([100, 200, Math.floor(r() * 5000)]),
+      tokens: { input: pick([1, 2, 3]), cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: pick([0, 10]), output: Math.floor(r() * 4) },
+      upstreamRequestId: r() < 0.8 ? `req_${idBase}${i}` : null,
+    });
+  });
+}
+
+interface Single {
+  db: Database;
+  writer: RowWriter;
+}
+
+function single(): Single {
+  const db = new SQL.Database();
+  migrate(db);
+  return { db, writer: new RowWriter(db, new Interner(db)) };
+}
+
+function partitioned(dataDir: string): PartitionedStore {
+  const opened = openDatabase(SQL, dataDir, () => undefined);
+  const ps = new PartitionedStore(SQL, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined);
+  ps.load();
+  ps.replayRepriceLog();
+  return ps;
+}
+
+function snapshot(ps: PartitionedStore, dataDir: string): void {
+  const write = (): void => void writeSnapshot(ps.db, dataDir, 0);
+  write();
+  ps.afterMainWritten(write, NOW);
+}
+
+function randomQuery(r: () => number): RequestQuery {
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const q: RequestQuery = {
+    sort: pick<RequestSort>(['time', 'time', 'cost', 'tokens', 'duration']),
+    order: pick<SortOrder>(['asc', 'desc']),
+    limit: pick([1, 7, 50, 200]),
+  };
+  if (r() < 0.3) q.model = pick(['claude-sonnet-4-5', 'claude-opus-4-1', '(none)', 'nope']);
+  if (r() < 0.2) q.project = pick(['/a', '(none)']);
+  if (r() < 0.2) q.session = pick(['s1', 's3']);
+  if (r() < 0.2) q.state = pick(['complete', 'error_event'] as const);
+  if (r() < 0.4) q.from = T0 + Math.floor(r() * SPAN);
+  if (r() < 0.4) q.to = (q.from ?? T0) + Math.floor(r() * SPAN * 0.5);
+  return q;
+}
+
+/** Pages both to the end (at most `maxPages`), comparing every page. */
+function comparePaging(a: Single, b: PartitionedStore, q: RequestQuery, maxPages = 6): number {
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const want = listRequests(a.db, a.writer.strings, { ...q, ...(cursor && { cursor }) });
+    const got = b.list({ ...q, ...(cursor && { cursor }) });
+    expect(got, `query ${JSON.stringify(q)} page ${pages}`).toEqual(want);
+    cursor = want.nextCursor ?? undefined;
+    pages++;
+  } while (cursor && pages < maxPages);
+  return pages;
+}
+
+function compareScan(a: Single, b: PartitionedStore, since: number | undefined, limit: number): RequestRecord[] {
+  const seen: RequestRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const q = { ...(since !== undefined && { since }), ...(cursor && { cursor }), limit };
+    const want = scanForReprice(a.db, a.writer.strings, q);
+    expect(b.scanForReprice(q)).toEqual(want);
+    seen.push(...want.rows);
+    cursor = want.nextCursor ?? undefined;
+  } while (cursor);
+  return seen;
+}
+
+function insertBoth(a: Single, b: PartitionedStore, recs: RequestRecord[]): void {
+  const nA = a.writer.insertMany(recs, () => undefined);
+  const nB = b.insert(recs, () => undefined);
+  expect(nB).toBe(nA);
+}
+
+function compareSummaries(a: Single, b: PartitionedStore): void {
+  for (const range of ['all', '30d', 'month'] as const) {
+    const q = { range, tz: 'Europe/Paris', now: NOW };
+    expect(buildSummary(b.db, q)).toEqual(buildSummary(a.db, q));
+  }
+}
+
+describe('partitioned store = single database', () => {
+  for (const seed of [1, 2]) {
+    it(`seed ${seed}: lists, gets, scans, reprices, retention and reopen give identical answers`, () => {
+      const r = rng(seed);
+      const dataDir = tempDir('cco-part-');
+      const a = single();
+      let b = partitioned(dataDir);
+      const first = randomRecords(r, 700, `a${seed}-`);
+      insertBoth(a, b, first);
+      snapshot(b, dataDir); // folds every past month into its file
+      expect(listPartitionFiles(dataDir).length).toBeGreaterThan(10);
+      // Late rows for sealed months (bulk import, replay), some of them duplicates of sealed ones.
+      const late = randomRecords(r, 200, `b${seed}-`);
+      insertBoth(a, b, [...late, ...first.filter(() => r() < 0.1)]);
+      expect(b.count()).toBe(first.length + late.length);
+
+      for (let i = 0; i < 16; i++) comparePaging(a, b, randomQuery(r));
+      expect(b.openMonths().length).toBeLessThanOrEqual(LRU_MAX);
+      for (const rec of [...first, ...late].filter(() => r() < 0.05)) expect(b.get(rec.id)).toEqual(getRequest(a.db, a.writer.strings, rec.id));
+      expect(b.get('missing')).toBeNull();
+      const ids = [...first, ...late].map((x) => ({ id: x.id, startedAt: x.startedAt }));
+      expect(new Set(b.existingIds([...ids, { id: 'nope', startedAt: T0 }]))).toEqual(new Set(existingIds(a.db, ids.map((k) => k.id))));
+      const ups = [...first, ...late].filter(() => r() < 0.1).map((x) => x.upstreamRequestId ?? 'none');
+      expect(b.findByUpstream(ups)).toEqual(findByUpstream(a.db, a.writer.strings, ups));
+      expect(b.findByUpstream(ups, T0 + SPAN / 3, T0 + SPAN / 2)).toEqual(findByUpstream(a.db, a.writer.strings, ups, T0 + SPAN / 3, T0 + SPAN / 2));
+
+      // Repricing, in pages, like repriceStored: sealed and unsealed rows.
+      const since = r() < 0.5 ? undefined : T0 + Math.floor(r() * SPAN);
+      const scanned = compareScan(a, b, since, 300);
+      const updates: RepriceUpdate[] = scanned
+        .filter(() => r() < 0.3)
+        .map((x) => ({ id: x.id, costNanoUsd: r() < 0.2 ? null : Math.floor(r() * 1e6), priceVersion: 'v2', cacheSavingsNanoUsd: 7, unpricedReason: null }));
+      for (let i = 0; i < updates.length; i += 200) {
+        const page = updates.slice(i, i + 200);
+        expect(b.applyReprice(page)).toBe(applyReprice(a.db, a.writer, page));
+      }
+      compareSummaries(a, b);
+      for (let i = 0; i < 10; i++) comparePaging(a, b, { ...randomQuery(r), sort: 'cost' });
+
+      // Snapshot (re-seals the repriced months, folds the late rows), then reopen from the files.
+      snapshot(b, dataDir);
+      b.close();
+      b = partitioned(dataDir);
+      expect(b.count()).toBe(first.length + late.length);
+      compareSummaries(a, b);
+      for (let i = 0; i < 10; i++) comparePaging(a, b, randomQuery(r));
+
+      // Retention at an arbitrary instant: whole files go, the month it falls in is hidden below it.
+      const cutoff = T0 + Math.floor(SPAN * (0.2 + r() * 0.3));
+      deleteOlderThan(a.db, cutoff);
+      b.retention(cutoff);
+      expect(listPartitionFiles(dataDir).every((m) => Date.parse(`${m}-01T00:00:00Z`) >= Date.UTC(new Date(cutoff).getUTCFullYear(), new Date(cutoff).getUTCMonth() - 1, 1))).toBe(true);
+      for (let i = 0; i < 10; i++) comparePaging(a, b, randomQuery(r));
+      compareScan(a, b, undefined, 300);
+      for (const rec of first.filter(() => r() < 0.05)) expect(b.get(rec.id)).toEqual(getRequest(a.db, a.writer.strings, rec.id));
+      compareSummaries(a, b);
+      b.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }, 180_000);
+  }
+
+  it('a fold cut short (rows both in cco.sqlite and in their month file) is finished on the next start', () => {
+    const dataDir = tempDir('cco-part-');
+    const a = single();
+    const b = partitioned(dataDir);
+    const recs = randomRecords(rng(9), 600, 'c-');
+    insertBoth(a, b, recs);
+    writeSnapshot(b.db, dataDir, 0); // cco.sqlite with every row
+    const before = fs.readFileSync(path.join(dataDir, 'cco.sqlite'));
+    snapshot(b, dataDir); // folds, rewrites cco.sqlite
+    b.close();
+    fs.writeFileSync(path.join(dataDir, 'cco.sqlite'), before); // as if killed before the second write
+    const c = partitioned(dataDir);
+    expect(c.needsFold(NOW)).toBe(true);
+    snapshot(c, dataDir);
+    expect(c.needsFold(NOW)).toBe(false);
+    expect(c.count()).toBe(recs.length);
+    for (let i = 0; i < 5; i++) comparePaging(a, c, randomQuery(rng(i)));
+    compareSummaries(a, c);
+    c.close();
+    expect(fs.readdirSync(monthsDir(dataDir)).every((f) => f.endsWith('.sqlite'))).toBe(true);
+  });
+
+  it('closes idle months and keeps at most LRU_MAX clean months open', () => {
+    const dataDir = tempDir('cco-part-');
+    const b = partitioned(dataDir);
+    b.insert(randomRecords(rng(4), 300, 'd-'), () => undefined);
+    snapshot(b, dataDir);
+    b.list({ sort: 'cost', limit: 10 }); // reads every month
+    expect(b.openMonths().length).toBe(LRU_MAX);
+    expect(b.closeIdle(Date.now() + 60_000)).toBe(LRU_MAX);
+    expect(b.openMonths()).toEqual([]);
+    b.close();
+  });
+});

@@ -1,0 +1,595 @@
+/**
+ * Request detail partitioned by calendar month (UTC), inside the store worker.
+ *
+ * `cco.sqlite` (the "main" database, always open, journaled and snapshotted as before) holds the rollups,
+ * the session rollups, and the detail rows not yet sealed: the current month, plus rows of past months that
+ * arrived late (month rollover, bulk import, replay) until the next snapshot folds them out. Each past month
+ * lives in `months/YYYY-MM.sqlite` (same schema, rows only), written once (tmp → fsync → rename) and opened
+ * on demand, read-only, by the queries that reach it: an LRU of at most LRU_MAX clean months, closed after
+ * IDLE_MS idle. A month file is rewritten (a new file renamed over it, "re-sealed") only when late rows or
+ * repricings for it are folded in.
+ *
+ * Invariant: a record is counted in the rollups iff its row was new; rows and rollups of the same record
+ * live in cco.sqlite until the snapshot that contains them is on disk, and only then move to their month
+ * file (fold). So the order of a snapshot is: (1) write cco.sqlite; (2) re-seal months with repricings and
+ * clear `reprice_log`; (3) fold past months' rows into their files, delete them from cco.sqlite; (4) if (2)
+ * or (3) did anything, write cco.sqlite again. A crash between (1) and (4) leaves rows both in cco.sqlite
+ * and in a month file, or a `reprice_log` not yet cleared: the next start folds/re-applies again
+ * (INSERT OR IGNORE, idempotent UPDATEs) before serving. A late record is a duplicate iff its id is in
+ * cco.sqlite or (visible) in its month file — the check journal replay and bulk ingest make.
+ *
+ * Retention: whole month files whose month ended before the cutoff are deleted; `meta.detail_floor`
+ * (the highest cutoff applied) hides the rows of the month the cutoff falls in, so every query answers
+ * exactly as a single database that deleted rows before the cutoff.
+ */
+import fs from 'node:fs';
+import type { Database, SqlJsStatic } from 'sql.js';
+import type { RequestPage, RequestQuery, RequestRecord } from '../api/contract.ts';
+import { compareRecords } from '../api/record-values.ts';
+import { Bloom } from './bloom.ts';
+import { writeDatabaseFile } from './db.ts';
+import { Interner } from './interner.ts';
+import { getMeta, migrate, setMeta } from './migrations.ts';
+import { listPartitionFiles, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
+import {
+  applyReprice as applyRepriceOne,
+  countRequests,
+  decodeCursor,
+  deleteOlderThan,
+  existingIds as existingIdsOne,
+  findByUpstream as findByUpstreamOne,
+  getRequest as getRequestOne,
+  listPlan,
+  listRows,
+  pageOf,
+  scanLimit,
+  scanPageOf,
+  scanRows,
+  type RepriceUpdate,
+} from './queries.ts';
+import { recordDelta, RowWriter, type RollupDelta } from './rows.ts';
+
+/** Clean (unmodified) month databases kept open at most. */
+export const LRU_MAX = 2;
+/** A clean month database unused this long is closed. */
+export const IDLE_MS = 60_000;
+/** A month is folded out of cco.sqlite once it ended this long ago (late requests of its last minutes). */
+export const FOLD_GRACE_MS = 3_600_000;
+/** Rows read from cco.sqlite per step of a fold. */
+const FOLD_CHUNK = 5000;
+
+interface PartInfo {
+  rows: number;
+  bytes: number;
+  mtimeMs: number;
+  ids: Bloom;
+  upstream: Bloom;
+}
+
+interface OpenPart {
+  month: MonthKey;
+  db: Database;
+  strings: Interner;
+  lastUsed: number;
+  /** Changed in memory (repricing, fold) and not yet sealed: never evicted. */
+  dirty: boolean;
+}
+
+type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+const byTimeAsc = (a: RequestRecord, b: RequestRecord): number =>
+  a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Merges two sorted lists into the first `n` of their union. */
+function mergeFirst<T>(a: readonly T[], b: readonly T[], cmp: (x: T, y: T) => number, n: number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < n && (i < a.length || j < b.length)) {
+    if (j >= b.length || (i < a.length && cmp(a[i]!, b[j]!) <= 0)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
+}
+
+export class PartitionedStore {
+  private readonly info = new Map<MonthKey, PartInfo>();
+  private readonly open = new Map<MonthKey, OpenPart>();
+  private floor = Number.NEGATIVE_INFINITY;
+  /** cco.sqlite changed since it was loaded or last written (a fold must not run ahead of the file). */
+  mainDirty = false;
+
+  constructor(
+    private readonly SQL: SqlJsStatic,
+    private readonly dataDir: string,
+    readonly db: Database,
+    readonly writer: RowWriter,
+    private readonly log: Log,
+    private readonly onRelease: () => void = () => undefined,
+  ) {
+    const f = getMeta(db, 'detail_floor');
+    if (f !== null) this.floor = Number(f);
+  }
+
+  // ---------------------------------------------------------------- month files
+
+  /** Reads `partitions`, reconciling it with the files present (a crash may have left it behind them). */
+  load(): void {
+    fs.mkdirSync(monthsDir(this.dataDir), { recursive: true, mode: 0o700 });
+    removePartitionTemps(this.dataDir);
+    const rows = this.db.exec('SELECT month, rows, bytes, mtime_ms, ids, upstream FROM partitions')[0]?.values ?? [];
+    const known = new Map<string, PartInfo>();
+    for (const [month, n, bytes, mtime, ids, up] of rows) {
+      known.set(String(month), {
+        rows: Number(n),
+        bytes: Number(bytes),
+        mtimeMs: Number(mtime),
+        ids: Bloom.fromBytes(ids as Uint8Array),
+        upstream: Bloom.fromBytes(up as Uint8Array),
+      });
+    }
+    const files = listPartitionFiles(this.dataDir);
+    for (const month of files) {
+      const st = fs.statSync(partitionPath(this.dataDir, month));
+      const k = known.get(month);
+      if (k && k.bytes === st.size && k.mtimeMs === Math.round(st.mtimeMs)) this.info.set(month, k);
+      else {
+        this.log('info', `store: month ${month} changed since cco.sqlite was written; re-reading its index`);
+        const part = this.openPart(month);
+        this.describe(part, st.size, Math.round(st.mtimeMs));
+      }
+    }
+    for (const month of known.keys()) {
+      if (!files.includes(month)) {
+        this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
+        this.mainDirty = true;
+      }
+    }
+  }
+
+  /** Months with a sealed file, ascending. */
+  months(): MonthKey[] {
+    return [...this.info.keys()].sort();
+  }
+
+  private loadPart(month: MonthKey, create: boolean): OpenPart {
+    const file = partitionPath(this.dataDir, month);
+    let db: Database;
+    if (fs.existsSync(file)) db = new this.SQL.Database(fs.readFileSync(file));
+    else if (create) db = new this.SQL.Database();
+    else throw new Error(`month file ${month} is missing`);
+    try {
+      db.run('PRAGMA journal_mode = MEMORY');
+      migrate(db);
+      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false };
+      setMeta(db, 'month', month);
+      return part;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** The month's database (opened from its file, or created empty with `create`); evicts beyond LRU_MAX. */
+  private openPart(month: MonthKey, create = false): OpenPart {
+    let part = this.open.get(month);
+    if (!part) {
+      part = this.loadPart(month, create);
+      this.open.set(month, part);
+      this.evict(month);
+    }
+    part.lastUsed = Date.now();
+    return part;
+  }
+
+  private evict(keep: MonthKey): void {
+    const clean = [...this.open.values()].filter((p) => !p.dirty && p.month !== keep).sort((a, b) => a.lastUsed - b.lastUsed);
+    let excess = clean.length + 1 - LRU_MAX;
+    for (const p of clean) {
+      if (excess-- <= 0) break;
+      this.closePart(p);
+    }
+  }
+
+  private closePart(p: OpenPart): void {
+    p.strings.free();
+    p.db.close();
+    this.open.delete(p.month);
+    this.onRelease();
+  }
+
+  /** Closes clean months idle for IDLE_MS; returns how many. */
+  closeIdle(now = Date.now()): number {
+    let n = 0;
+    for (const p of [...this.open.values()]) {
+      if (!p.dirty && now - p.lastUsed >= IDLE_MS) {
+        this.closePart(p);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Month databases open now (for stats and tests). */
+  openMonths(): MonthKey[] {
+    return [...this.open.keys()].sort();
+  }
+
+  /** Records the month's row count and Bloom filters in memory and in `partitions`. */
+  private describe(part: OpenPart, bytes: number, mtimeMs: number): void {
+    const n = countRequests(part.db);
+    const ids = Bloom.forCount(n);
+    const upstream = Bloom.forCount(n);
+    const stmt = part.db.prepare('SELECT id, upstream_request_id FROM requests');
+    try {
+      while (stmt.step()) {
+        const [id, up] = stmt.get();
+        ids.add(String(id));
+        if (up !== null && up !== undefined) upstream.add(String(up));
+      }
+    } finally {
+      stmt.free();
+    }
+    this.info.set(part.month, { rows: n, bytes, mtimeMs, ids, upstream });
+    this.db.run(
+      `INSERT INTO partitions (month, rows, bytes, mtime_ms, ids, upstream) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (month) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, mtime_ms = excluded.mtime_ms,
+         ids = excluded.ids, upstream = excluded.upstream`,
+      [part.month, n, bytes, mtimeMs, ids.bits, upstream.bits],
+    );
+    this.mainDirty = true;
+  }
+
+  /** Writes the month's file (a new file renamed over the old one) and records its description. */
+  private seal(part: OpenPart): void {
+    const file = partitionPath(this.dataDir, part.month);
+    const bytes = writeDatabaseFile(part.db, file);
+    part.dirty = false;
+    this.describe(part, bytes, Math.round(fs.statSync(file).mtimeMs));
+  }
+
+  /** Months whose files may hold rows started in [from, to), visible above the floor; ascending. */
+  private monthsIn(from?: number, to?: number): MonthKey[] {
+    const lo = Math.max(from ?? Number.NEGATIVE_INFINITY, this.floor);
+    return this.months().filter((m) => {
+      const r = monthRange(m);
+      return r.end > lo && (to === undefined || r.start < to);
+    });
+  }
+
+  /** `from` raised to the floor, for a query that reads a month file. */
+  private floored(from: number | undefined): number | undefined {
+    if (this.floor === Number.NEGATIVE_INFINITY) return from;
+    return from === undefined ? this.floor : Math.max(from, this.floor);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Inserts records (live, replayed or bulk) into cco.sqlite, rollups in the same transaction, leaving out
+   * those already sealed in their month's file. Returns how many were new.
+   */
+  insert(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void): number {
+    if (records.length === 0) return 0;
+    let fresh: readonly RequestRecord[] = records;
+    if (this.info.size > 0) {
+      const sealed = this.sealedIds(records);
+      if (sealed.size > 0) fresh = records.filter((r) => !sealed.has(r.id));
+    }
+    const n = this.writer.insertMany(fresh, onError);
+    if (n > 0) this.mainDirty = true;
+    return n;
+  }
+
+  /** Ids among `keys` visible in their month's sealed file (Bloom filter first, then the file). */
+  private sealedIds(keys: readonly { id: string; startedAt: number }[]): Set<string> {
+    const byMonth = new Map<MonthKey, string[]>();
+    for (const k of keys) {
+      if (k.startedAt < this.floor) continue;
+      const month = monthOf(k.startedAt);
+      const info = this.info.get(month);
+      if (!info?.ids.has(k.id)) continue;
+      let list = byMonth.get(month);
+      if (!list) byMonth.set(month, (list = []));
+      list.push(k.id);
+    }
+    const out = new Set<string>();
+    for (const [month, ids] of byMonth) {
+      const part = this.openPart(month);
+      const found = existingIdsOne(part.db, ids);
+      if (this.floor === Number.NEGATIVE_INFINITY) for (const id of found) out.add(id);
+      else for (const id of found) if ((getRequestOne(part.db, part.strings, id)?.startedAt ?? -Infinity) >= this.floor) out.add(id);
+    }
+    return out;
+  }
+
+  existingIds(keys: readonly { id: string; startedAt: number }[]): string[] {
+    const found = new Set(existingIdsOne(this.db, keys.map((k) => k.id)));
+    for (const id of this.sealedIds(keys.filter((k) => !found.has(k.id)))) found.add(id);
+    return [...found];
+  }
+
+  /** Reprices rows wherever they are; sealed rows via `reprice_log` (see the header). */
+  applyReprice(updates: readonly RepriceUpdate[]): number {
+    const inMain = new Set(existingIdsOne(this.db, updates.map((u) => u.id)));
+    const mainUpdates = updates.filter((u) => inMain.has(u.id));
+    let changed = applyRepriceOne(this.db, this.writer, mainUpdates);
+    const sealed: { u: RepriceUpdate; part: OpenPart; old: RequestRecord }[] = [];
+    for (const u of updates) {
+      if (inMain.has(u.id)) continue;
+      const found = this.findSealed(u.id);
+      if (!found) continue; // deleted by retention meanwhile: its rollup contribution stays as it was
+      found.part.dirty = true; // pinned: the next months opened must not evict it
+      sealed.push({ u, ...found });
+    }
+    if (changed > 0) this.mainDirty = true;
+    if (sealed.length === 0) return changed;
+    this.db.run('BEGIN');
+    try {
+      for (const { u, part, old } of sealed) {
+        this.db.run(
+          `INSERT INTO reprice_log (id, month, cost_nano_usd, price_version, cache_savings_nano_usd, unpriced_reason)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET cost_nano_usd = excluded.cost_nano_usd,
+             price_version = excluded.price_version, cache_savings_nano_usd = excluded.cache_savings_nano_usd,
+             unpriced_reason = excluded.unpriced_reason`,
+          [u.id, part.month, u.costNanoUsd, u.priceVersion, u.cacheSavingsNanoUsd, u.unpricedReason],
+        );
+        this.writer.applyDelta(repriceDelta(old, u));
+      }
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    this.mainDirty = true;
+    for (const { u, part } of sealed) {
+      updateRow(part, u);
+      changed++;
+    }
+    return changed;
+  }
+
+  /** Applies `reprice_log` to the month databases (after a crash between a snapshot and its re-seal). */
+  replayRepriceLog(): number {
+    const rows = this.db.exec('SELECT id, month, cost_nano_usd, price_version, cache_savings_nano_usd, unpriced_reason FROM reprice_log')[0]?.values ?? [];
+    for (const [id, month, cost, version, savings, reason] of rows) {
+      if (!this.info.has(String(month))) continue; // deleted by retention meanwhile
+      updateRow(this.openPart(String(month)), {
+        id: String(id),
+        costNanoUsd: cost === null ? null : Number(cost),
+        priceVersion: String(version),
+        cacheSavingsNanoUsd: Number(savings),
+        unpricedReason: reason === null ? null : String(reason),
+      });
+    }
+    return rows.length;
+  }
+
+  /** Deletes detail before `cutoff`: rows of cco.sqlite, whole month files, and hides the rest (floor). */
+  retention(cutoff: number): number {
+    let n = deleteOlderThan(this.db, cutoff);
+    if (cutoff > this.floor) {
+      this.floor = cutoff;
+      setMeta(this.db, 'detail_floor', String(cutoff));
+      this.mainDirty = true;
+    }
+    for (const month of this.months()) {
+      if (monthRange(month).end > this.floor) continue;
+      const part = this.open.get(month);
+      if (part) this.closePart(part);
+      fs.rmSync(partitionPath(this.dataDir, month), { force: true });
+      n += this.info.get(month)?.rows ?? 0;
+      this.info.delete(month);
+      this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
+      this.db.run('DELETE FROM reprice_log WHERE month = ?', [month]);
+      this.mainDirty = true;
+    }
+    if (n > 0) this.mainDirty = true;
+    return n;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  list(q: RequestQuery): RequestPage {
+    const plan = listPlan(q);
+    const cmp = compareRecords(plan.sort, plan.order);
+    const n = plan.limit + 1;
+    let merged = listRows(this.db, this.writer.strings, q, plan);
+    let months = this.monthsIn(q.from, q.to);
+    const byTime = plan.sort === 'time';
+    if (byTime && plan.order === 'desc') months = months.reverse();
+    const c = plan.cursor;
+    if (byTime && c && c.v !== null) {
+      const v = c.v;
+      months = months.filter((m) => (plan.order === 'desc' ? monthRange(m).start <= v : monthRange(m).end > v));
+    }
+    const from = this.floored(q.from);
+    const pq: RequestQuery = { ...q, ...(from !== undefined && { from }) };
+    for (const month of months) {
+      if (byTime && merged.length >= n) {
+        // The (limit + 1)-th row so far beats every row of this month and the ones after it: done.
+        const kth = merged[n - 1]!.startedAt;
+        const r = monthRange(month);
+        if (plan.order === 'desc' ? kth >= r.end : kth < r.start) break;
+      }
+      const part = this.openPart(month);
+      merged = mergeFirst(merged, listRows(part.db, part.strings, pq, plan), cmp, n);
+    }
+    return pageOf(plan, merged);
+  }
+
+  get(id: string): RequestRecord | null {
+    return getRequestOne(this.db, this.writer.strings, id) ?? this.findSealed(id)?.old ?? null;
+  }
+
+  /** A visible sealed row by id (newest month first, Bloom filters first). */
+  private findSealed(id: string): { part: OpenPart; old: RequestRecord } | null {
+    for (const month of this.months().reverse()) {
+      if (monthRange(month).end <= this.floor || !this.info.get(month)?.ids.has(id)) continue;
+      const part = this.openPart(month);
+      const r = getRequestOne(part.db, part.strings, id);
+      if (r && r.startedAt >= this.floor) return { part, old: r };
+    }
+    return null;
+  }
+
+  scanForReprice(q: { since?: number; cursor?: string; limit: number }): { rows: RequestRecord[]; nextCursor: string | null } {
+    const limit = scanLimit(q.limit);
+    const n = limit + 1;
+    let merged = scanRows(this.db, this.writer.strings, q);
+    let lo = q.since;
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      lo = lo === undefined ? c.t : Math.max(lo, c.t);
+    }
+    const since = this.floored(q.since);
+    const pq = { ...q, ...(since !== undefined && { since }) };
+    for (const month of this.monthsIn(lo)) {
+      if (merged.length >= n && merged[n - 1]!.startedAt < monthRange(month).start) break;
+      const part = this.openPart(month);
+      merged = mergeFirst(merged, scanRows(part.db, part.strings, pq), byTimeAsc, n);
+    }
+    return scanPageOf(limit, merged);
+  }
+
+  findByUpstream(ids: readonly string[], from?: number, to?: number): RequestRecord[] {
+    const out = findByUpstreamOne(this.db, this.writer.strings, ids, from, to);
+    const lo = this.floored(from);
+    for (const month of this.monthsIn(from, to)) {
+      const info = this.info.get(month);
+      const maybe = ids.filter((id) => info?.upstream.has(id));
+      if (maybe.length === 0) continue;
+      const part = this.openPart(month);
+      out.push(...findByUpstreamOne(part.db, part.strings, maybe, lo, to));
+    }
+    return out.sort(byTimeAsc);
+  }
+
+  count(): number {
+    let n = countRequests(this.db);
+    for (const i of this.info.values()) n += i.rows;
+    return n;
+  }
+
+  /** Rows in cco.sqlite that a fold would move out now, and month databases holding unsealed changes. */
+  pressure(now = Date.now()): { unfolded: number; dirty: number } {
+    const limit = foldLimit(now);
+    const unfolded = Number(this.db.exec('SELECT COUNT(*) FROM requests WHERE started_at < ?', [limit])[0]?.values[0]?.[0] ?? 0);
+    return { unfolded, dirty: [...this.open.values()].filter((p) => p.dirty).length };
+  }
+
+  /** True when the next snapshot has months to fold or repricings to seal. */
+  needsFold(now = Date.now()): boolean {
+    const p = this.pressure(now);
+    const log = Number(this.db.exec('SELECT COUNT(*) FROM reprice_log')[0]?.values[0]?.[0] ?? 0);
+    return p.unfolded > 0 || p.dirty > 0 || log > 0;
+  }
+
+  // ---------------------------------------------------------------- snapshot
+
+  /**
+   * Steps (2)–(4) of a snapshot (see the header), after `writeMain` wrote cco.sqlite once. Returns true
+   * when cco.sqlite was written again.
+   */
+  afterMainWritten(writeMain: () => void, now = Date.now()): boolean {
+    this.mainDirty = false;
+    let changed = false;
+    for (const part of [...this.open.values()]) {
+      if (!part.dirty) continue;
+      this.seal(part);
+      changed = true;
+    }
+    if (Number(this.db.exec('SELECT COUNT(*) FROM reprice_log')[0]?.values[0]?.[0] ?? 0) > 0) {
+      this.db.run('DELETE FROM reprice_log');
+      changed = true;
+    }
+    if (this.fold(now)) changed = true;
+    if (!changed) return false;
+    this.compact();
+    writeMain();
+    this.mainDirty = false;
+    return true;
+  }
+
+  /** Moves the rows of every month that ended FOLD_GRACE_MS ago out of cco.sqlite into its file. */
+  private fold(now: number): boolean {
+    const limit = foldLimit(now);
+    let moved = false;
+    for (;;) {
+      const min = this.db.exec('SELECT MIN(started_at) FROM requests WHERE started_at < ?', [limit])[0]?.values[0]?.[0];
+      if (min === null || min === undefined) break;
+      const month = monthOf(Number(min));
+      const { start, end } = monthRange(month);
+      if (end > this.floor) {
+        const part = this.openPart(month, true);
+        const writer = new RowWriter(part.db, part.strings, false);
+        try {
+          let cursor: string | undefined;
+          do {
+            const page = scanForFold(this, start, end, cursor);
+            const visible = page.rows.filter((r) => r.startedAt >= this.floor);
+            if (visible.length > 0 && writer.insertMany(visible, (r, err) => this.log('error', `store: row ${r.id} not sealed: ${err.message}`)) > 0) {
+              part.dirty = true;
+            }
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+        } finally {
+          writer.free();
+        }
+        if (part.dirty || !this.info.has(month)) this.seal(part);
+      }
+      this.db.run('DELETE FROM requests WHERE started_at >= ? AND started_at < ?', [start, end]);
+      this.log('info', `store: month ${month} sealed in ${partitionPath(this.dataDir, month)}`);
+      moved = true;
+    }
+    return moved;
+  }
+
+  /** Rebuilds cco.sqlite when a fold left much of it free (its memory is the file's size). */
+  private compact(): void {
+    const pages = Number(this.db.exec('PRAGMA page_count')[0]?.values[0]?.[0] ?? 0);
+    const free = Number(this.db.exec('PRAGMA freelist_count')[0]?.values[0]?.[0] ?? 0);
+    if (pages > 0 && free / pages > 0.25) {
+      this.db.run('VACUUM');
+      this.onRelease();
+    }
+  }
+
+  close(): void {
+    for (const p of [...this.open.values()]) this.closePart(p);
+  }
+}
+
+/** Rows started before this instant belong to months that fold now. */
+export function foldLimit(now: number): number {
+  return monthRange(monthOf(now - FOLD_GRACE_MS)).start;
+}
+
+function scanForFold(ps: PartitionedStore, start: number, end: number, cursor: string | undefined): { rows: RequestRecord[]; nextCursor: string | null } {
+  const page = scanPageOf(FOLD_CHUNK, scanRows(ps.db, ps.writer.strings, { since: start, ...(cursor && { cursor }), limit: FOLD_CHUNK }));
+  const rows = page.rows.filter((r) => r.startedAt < end);
+  return { rows, nextCursor: rows.length < page.rows.length ? null : page.nextCursor };
+}
+
+function repriceDelta(old: RequestRecord, u: RepriceUpdate): RollupDelta {
+  const d = recordDelta(old);
+  const wasUnpriced = old.billable && old.costNanoUsd === null ? 1 : 0;
+  const isUnpriced = old.billable && u.costNanoUsd === null ? 1 : 0;
+  return {
+    key: d.key,
+    session: d.session,
+    requests: 0,
+    cost: (u.costNanoUsd ?? 0) - (old.costNanoUsd ?? 0),
+    unpriced: isUnpriced - wasUnpriced,
+    savings: u.cacheSavingsNanoUsd - old.cacheSavingsNanoUsd,
+    tokens: [0, 0, 0, 0, 0],
+  };
+}
+
+function updateRow(part: OpenPart, u: RepriceUpdate): void {
+  part.db.run(
+    'UPDATE requests SET cost_nano_usd = ?, price_version = ?, cache_savings_nano_usd = ?, unpriced_reason = ? WHERE id = ?',
+    [u.costNanoUsd, part.strings.intern(u.priceVersion), u.cacheSavingsNanoUsd, part.strings.intern(u.unpricedReason), u.id],
+  );
+  part.dirty = true;
+}

@@ -1,0 +1,11 @@
+/**
+ * Child process for the migration kill -9 test (migrate-v4.test.ts): opens the store in argv[2] (which
+ * migrates a single-file store at start), prints "ready" and closes.
+ */
+import { openStore } from './index.ts';
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error('usage: test-migrate-child.ts <dataDir>');
+const store = await openStore({ dataDir, retentionDays: 36_500, log: (level, msg) => process.stderr.write(`${level}: ${msg}\n`) });
+process.stdout.write('ready\n');
+await store.close();
