@@ -1,0 +1,224 @@
+/**
+ * `npm run bench:store-scale [rows=1000000]` (not a test): the store at scale, against the release bundle.
+ *
+ * Builds dist/cco-daemon.cjs if missing (`npm run build:daemon`), then prints each figure beside its target
+ * (issue 14): idle RSS of an empty daemon (and its ratio to a bare node:http server measured in the same
+ * run), cold start to /ready, bulk ingest through Store.addBulk (this process, sources; `rows` records over
+ * 12 months, current month included), restart to /ready on that store, steady RSS, /api/summary p50 for
+ * every range, /api/requests first page p50, a page in a month not yet open, a full CSV export's peak RSS,
+ * and the RSS peak during a snapshot (the final one at SIGTERM; the current month holds 1/12 of the rows).
+ * RSS is the daemon process's (main thread + store worker), sampled from /proc every 10 ms (Linux).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ulid } from 'ulid';
+import type { RequestRecord } from '../daemon/api/contract.ts';
+import { openStore } from '../daemon/store/index.ts';
+
+const rows = Number(process.argv[2] ?? 1_000_000);
+const root = path.resolve(import.meta.dirname, '..');
+const bundle = path.join(root, 'dist', 'cco-daemon.cjs');
+const MONTH_MS = 30.4 * 86_400_000;
+const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'];
+const projects = Array.from({ length: 20 }, (_, i) => `/Users/someone/code/project-number-${i}`);
+
+const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
+const row = (figure: string, value: string, target: string): void => console.log(`${figure.padEnd(44)} ${value.padEnd(26)} target ${target}`);
+
+function statusKb(pid: number, field: 'VmRSS' | 'RssAnon' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the RSS of `pid` every 10 ms until stopped; returns the maximum seen. */
+function sampleRss(pid: number): { stop: () => number } {
+  let max = statusKb(pid, 'VmRSS');
+  const t = setInterval(() => (max = Math.max(max, statusKb(pid, 'VmRSS'))), 10);
+  return { stop: () => (clearInterval(t), Math.max(max, statusKb(pid, 'VmRSS'))) };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(port: number, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('daemon exited before /ready');
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/ready`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+}
+
+async function startDaemon(dataDir: string): Promise<{ child: ChildProcess; port: number; readyMs: number; token: string }> {
+  const port = await freePort();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-scale-home-'));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', dataDir, '--no-browser'], {
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), NO_BROWSER: '1', ANTHROPIC_API_KEY: '' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitReady(port, child);
+  const readyMs = performance.now() - t0;
+  return { child, port, readyMs, token: fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim() };
+}
+
+async function stop(child: ChildProcess): Promise<number> {
+  const s = sampleRss(child.pid!);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  return s.stop();
+}
+
+async function p50(n: number, f: () => Promise<unknown>): Promise<number> {
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    ts.push(performance.now() - t);
+  }
+  return ts.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+}
+
+function record(i: number, now: number): RequestRecord {
+  const startedAt = now - Math.floor(((rows - i) / rows) * 12 * MONTH_MS);
+  const model = models[i % models.length] ?? null;
+  return {
+    id: ulid(startedAt),
+    startedAt,
+    endedAt: startedAt + 4000,
+    method: 'POST',
+    path: '/v1/messages?beta=true',
+    status: 200,
+    state: i % 50 === 0 ? 'client_aborted' : 'complete',
+    upstreamRequestId: `req_011CV${ulid()}`,
+    messageId: `msg_01${ulid()}`,
+    modelRequested: model,
+    model,
+    stream: true,
+    ttfbMs: 800,
+    durationMs: 4000 + (i % 997),
+    tokens: { input: 12, cacheWrite5m: 2400, cacheWrite1h: 0, cacheRead: 48_000, output: 650 },
+    thinkingTokens: 120,
+    webSearchRequests: 0,
+    serviceTier: 'standard',
+    speed: null,
+    inferenceGeo: null,
+    billable: true,
+    costNanoUsd: 30_000_000 + i,
+    priceVersion: '2026-01-15',
+    unpricedReason: null,
+    cacheSavingsNanoUsd: 120_000_000,
+    sessionId: `0b9f${Math.floor(i / 60).toString(16).padStart(8, '0')}-1c2d-4e5f-8a9b-0c1d2e3f4a5b`,
+    agentId: null,
+    parentAgentId: null,
+    project: projects[Math.floor(i / 200) % projects.length] ?? null,
+    client: 'claude-cli/2.1.197',
+    credentialId: 'k_3f9a2c',
+    source: 'proxy',
+    cacheHit: true,
+    errorType: null,
+    bytesIn: 180_000,
+    bytesOut: 9_000,
+  };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(bundle)) spawnSync('npm', ['run', 'build:daemon'], { cwd: root, stdio: 'inherit' });
+  console.log(`bench:store-scale rows=${rows} node ${process.version} ${os.cpus().length} cpus, load ${os.loadavg()[0]!.toFixed(1)}`);
+
+  // A bare node:http server: the floor any Node daemon pays.
+  const bare = spawn(process.execPath, ['-e', "require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1')"], { stdio: 'ignore' });
+  await sleep(1500);
+  const bareKb = statusKb(bare.pid!, 'VmRSS');
+  bare.kill();
+
+  // Empty store.
+  const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-scale-empty-'));
+  const empty = await startDaemon(emptyDir);
+  await sleep(3000);
+  const idleKb = statusKb(empty.child.pid!, 'VmRSS');
+  const idleAnonKb = statusKb(empty.child.pid!, 'RssAnon');
+  await stop(empty.child);
+  row('idle RSS, empty store', `${mb(idleKb)} (anon ${mb(idleAnonKb)})`, '≤ 70 MB');
+  row('  ratio to a bare node:http server', `${(idleKb / bareKb).toFixed(2)}× (bare ${mb(bareKb)})`, '');
+  row('cold start to /ready, empty store', `${empty.readyMs.toFixed(0)} ms`, '≤ 250 ms');
+
+  // Bulk ingest through the store API.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-scale-'));
+  const now = Date.now();
+  const store = await openStore({ dataDir, log: () => undefined });
+  const t0 = performance.now();
+  const BATCH = 10_000;
+  for (let i = 0; i < rows; i += BATCH) {
+    const batch: RequestRecord[] = [];
+    for (let j = i; j < Math.min(rows, i + BATCH); j++) batch.push(record(j, now));
+    await store.addBulk(batch);
+  }
+  const ingestS = (performance.now() - t0) / 1000;
+  await store.close();
+  row('bulk ingest (addBulk, batches of 10k)', `${Math.round(rows / ingestS).toLocaleString('en')} rec/s`, '≥ 50,000 rec/s');
+
+  // The daemon on that store.
+  const d = await startDaemon(dataDir);
+  row(`restart to /ready with ${rows.toLocaleString('en')} rows`, `${d.readyMs.toFixed(0)} ms`, '≤ 1 s');
+  await sleep(5000);
+  row(`steady RSS with ${rows.toLocaleString('en')} rows`, mb(statusKb(d.child.pid!, 'VmRSS')), '≤ 150 MB');
+  const get = async (p: string): Promise<unknown> => {
+    const r = await fetch(`http://127.0.0.1:${d.port}${p}`, { headers: { authorization: `Bearer ${d.token}` } });
+    if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  for (const range of ['today', '7d', '30d', 'month', 'all']) {
+    row(`/api/summary p50, ${range}`, `${(await p50(21, () => get(`/api/summary?range=${range}&tz=Europe/Paris`))).toFixed(1)} ms`, '≤ 20 ms');
+  }
+  row('/api/requests first page p50 (current month)', `${(await p50(21, () => get('/api/requests?limit=50'))).toFixed(1)} ms`, '≤ 5 ms');
+  const cold: number[] = [];
+  for (const back of [4, 7, 10]) {
+    const m = new Date(now - back * MONTH_MS);
+    const from = Date.UTC(m.getUTCFullYear(), m.getUTCMonth(), 1);
+    const to = Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1);
+    const t = performance.now();
+    await get(`/api/requests?limit=50&from=${from}&to=${to}`);
+    cold.push(performance.now() - t);
+  }
+  row('/api/requests page in a month not yet open', `${cold.map((x) => x.toFixed(0)).join(' / ')} ms`, '≤ 300 ms');
+
+  const s = sampleRss(d.child.pid!);
+  const t1 = performance.now();
+  const res = await fetch(`http://127.0.0.1:${d.port}/api/export.csv`, { headers: { authorization: `Bearer ${d.token}` } });
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
+  const exportKb = s.stop();
+  row('full CSV export, RSS peak', `${mb(exportKb)} (${(bytes / 1e6).toFixed(0)} MB in ${((performance.now() - t1) / 1000).toFixed(1)} s)`, '≤ 200 MB');
+
+  // A snapshot: the final one at SIGTERM (after a record through the proxy path would also do).
+  await sleep(1000);
+  const peakKb = await stop(d.child);
+  row('RSS peak during a snapshot (final, at SIGTERM)', mb(peakKb), '≤ 220 MB');
+  const files = fs.readdirSync(path.join(dataDir, 'months'));
+  console.log(`data: cco.sqlite ${(fs.statSync(path.join(dataDir, 'cco.sqlite')).size / 1e6).toFixed(1)} MB, ${files.length} month files`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(emptyDir, { recursive: true, force: true });
+}
+
+await main();
