@@ -46,9 +46,9 @@ export interface StoreOptions {
 
 export interface StoreStats {
   requests: number;
-  /** Sealed month files, and how many of them are open in the worker now. */
-  months: number;
-  openMonths: number;
+  /** Sealed month files, and how many of them are open in the worker now (the sql.js store only). */
+  months?: number;
+  openMonths?: number;
   journalBytes: number;
   lastSnapshotAt: number | null;
   droppedWrites: number;
