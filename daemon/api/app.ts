@@ -32,6 +32,8 @@ export interface ApiDeps {
    * count) and keyed per credential; /health, /ready, the dashboard's files and the proxy are never limited.
    */
   rateLimit?: (req: Request, res: Response, next: NextFunction) => void;
+  /** GET /metrics (Prometheus text); `open` = served without the token (only ever on a loopback-only daemon). */
+  metrics?: { render(): Promise<string>; contentType: string; open: boolean };
 }
 
 function apiError(res: Response, status: number, type: string, message: string) {
@@ -54,6 +56,23 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.get('/ready', (_req, res) => {
     res.json({ ready: true, timestamp: new Date().toISOString() } satisfies ReadyResponse);
   });
+
+  // Prometheus scrapes with `Authorization: Bearer <token>` (bearer_token in its scrape config). No Host
+  // check here: a bearer token is never sent by a browser on its own, and scrapers use the server's name.
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.get('/metrics', async (req, res) => {
+      if (!metrics.open) {
+        const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (!bearer || !tokenMatches(policy, bearer)) {
+          return apiError(res, 401, 'authentication_error', 'GET /metrics needs Authorization: Bearer <daemon token> (or [metrics] open = true on a loopback-only daemon)');
+        }
+      }
+      res.setHeader('content-type', metrics.contentType);
+      res.setHeader('cache-control', 'no-store');
+      res.send(await metrics.render());
+    });
+  }
 
   // Opening the dashboard as /?token=… trades the token for an HttpOnly cookie and drops it from the URL.
   app.use((req, res, next) => {

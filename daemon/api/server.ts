@@ -23,7 +23,7 @@ export function isOwnRoute(method: string, url: string, accept: string | undefin
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   if (path.startsWith('/v1/')) return false;
-  if (ownApiPath(path) || path === '/health' || path === '/ready') return true;
+  if (ownApiPath(path) || path === '/health' || path === '/ready' || path === '/metrics') return true;
   if (method !== 'GET' && method !== 'HEAD') return false;
   if (path === '/' || path === '/index.html' || path === '/popover' || path === '/favicon.ico' || path.startsWith('/assets/')) return true;
   // Browser navigations to the dashboard's own routes (deep links) accept HTML; API clients do not.

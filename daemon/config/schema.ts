@@ -19,6 +19,8 @@ export interface CcoConfig {
   rate_limit: { enabled: boolean; requests_per_minute: number; max_connections: number };
   /** Load `<config>/pricing.json` price overrides. */
   pricing: { overrides: boolean };
+  /** GET /metrics (Prometheus). */
+  metrics: { open: boolean };
 }
 
 export type Section = keyof CcoConfig;
@@ -58,9 +60,10 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'rate_limit', key: 'requests_per_minute', kind: 'int', default: DEFAULT_REQUESTS_PER_MINUTE, min: 1, max: 1_000_000, help: 'API requests per minute per client credential' },
   { section: 'rate_limit', key: 'max_connections', kind: 'int', default: DEFAULT_MAX_CONNECTIONS, min: 1, max: 10_000, help: 'concurrent API requests and live-feed sockets per client credential' },
   { section: 'pricing', key: 'overrides', kind: 'bool', default: true, help: 'apply <config>/pricing.json price overrides' },
+  { section: 'metrics', key: 'open', kind: 'bool', default: false, help: 'serve /metrics without the token (loopback-only daemons; ignored beyond loopback)' },
 ];
 
-export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing'];
+export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing', 'metrics'];
 
 export function fieldFor(dotted: string): FieldSpec | undefined {
   return FIELDS.find((f) => `${f.section}.${f.key}` === dotted);

@@ -1,0 +1,119 @@
+/**
+ * `GET /metrics`: Prometheus text format through prom-client (the standard Node client). Counters are fed
+ * by every finished record (`observe`), store figures are read at scrape time, and plan-limit utilization
+ * is pushed through a hook (`setLimitUtilization`) by whoever knows the limits.
+ *
+ * Names (all prefixed `cco_`): requests_total{state,status,model}, tokens_total{category,model},
+ * cost_usd_total{model}, unpriced_requests_total{model}, proxy_added_latency_seconds (histogram: from the
+ * client's request to CCO issuing it upstream), upstream_latency_seconds (histogram: upstream time to first
+ * byte), request_duration_seconds (histogram), store_dropped_writes_total, store_queue_depth (PostgreSQL
+ * outbox: records not yet committed), store_journal_bytes, plan_limit_utilization{limit} (0..1), and the
+ * process metrics of prom-client's collectDefaultMetrics (prefix cco_).
+ */
+import client from 'prom-client';
+import type { RequestRecord } from '../api/contract.ts';
+import type { Store } from '../store/index.ts';
+
+export interface Metrics {
+  /** Counts one finished request; `proxyAddedMs` is CCO's own time before the request left for the upstream. */
+  observe(record: RequestRecord, proxyAddedMs?: number | null): void;
+  /** Plan-limit utilization (0..1) of a named limit; null removes it (limit unknown). */
+  setLimitUtilization(limit: string, ratio: number | null): void;
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const UPSTREAM_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+const DURATION_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
+
+const TOKEN_CATEGORIES = [
+  ['input', (r: RequestRecord) => r.tokens.input],
+  ['cache_write_5m', (r: RequestRecord) => r.tokens.cacheWrite5m],
+  ['cache_write_1h', (r: RequestRecord) => r.tokens.cacheWrite1h],
+  ['cache_read', (r: RequestRecord) => r.tokens.cacheRead],
+  ['output', (r: RequestRecord) => r.tokens.output],
+] as const;
+
+export function createMetrics(opts: { store: () => Store | null; defaultMetrics?: boolean }): Metrics {
+  const registry = new client.Registry();
+  if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: registry, prefix: 'cco_' });
+  const reg = [registry];
+  const requests = new client.Counter({ name: 'cco_requests_total', help: 'Proxied requests by final state, upstream HTTP status and model', labelNames: ['state', 'status', 'model'], registers: reg });
+  const tokens = new client.Counter({ name: 'cco_tokens_total', help: 'Tokens by billing category and model', labelNames: ['category', 'model'], registers: reg });
+  const cost = new client.Counter({ name: 'cco_cost_usd_total', help: 'Cost of priced requests in US dollars, by model', labelNames: ['model'], registers: reg });
+  const unpriced = new client.Counter({ name: 'cco_unpriced_requests_total', help: 'Billable requests that could not be priced, by model', labelNames: ['model'], registers: reg });
+  const added = new client.Histogram({ name: 'cco_proxy_added_latency_seconds', help: 'Time CCO spent on a request before issuing it to the upstream', buckets: LATENCY_BUCKETS, registers: reg });
+  const upstream = new client.Histogram({ name: 'cco_upstream_latency_seconds', help: 'Upstream time to first response byte', buckets: UPSTREAM_BUCKETS, registers: reg });
+  const duration = new client.Histogram({ name: 'cco_request_duration_seconds', help: 'Whole request duration as the client saw it', buckets: DURATION_BUCKETS, registers: reg });
+  const limits = new client.Gauge({ name: 'cco_plan_limit_utilization', help: 'Plan-limit utilization (0..1), when known', labelNames: ['limit'], registers: reg });
+
+  // Read at scrape time from the store.
+  type StoreFigures = { dropped: number; queue: number | null; journal: number };
+  let last: StoreFigures | null = null;
+  const readStore = async (): Promise<StoreFigures | null> => {
+    const store = opts.store();
+    if (!store) return null;
+    try {
+      const s = (await store.stats()) as Awaited<ReturnType<Store['stats']>> & { outboxWaiting?: number };
+      last = { dropped: s.droppedWrites, queue: s.outboxWaiting ?? null, journal: s.journalBytes };
+    } catch {
+      // the database is unreachable: keep the last figures (the queue depth is still known locally)
+      const w = (store as { outbox?: { waiting(): number } }).outbox?.waiting();
+      if (last && w !== undefined) last = { ...last, queue: w };
+    }
+    return last;
+  };
+  let pendingRead: Promise<StoreFigures | null> | null = null;
+  const storeFigures = () => (pendingRead ??= readStore().finally(() => setImmediate(() => (pendingRead = null))));
+  new client.Counter({
+    name: 'cco_store_dropped_writes_total',
+    help: 'Records the store could not take (journal write failed, or refused by the database)',
+    registers: reg,
+    async collect() {
+      const f = await storeFigures();
+      this.reset();
+      if (f) this.inc(f.dropped);
+    },
+  });
+  new client.Gauge({
+    name: 'cco_store_queue_depth',
+    help: 'Records waiting in the PostgreSQL outbox (0 with the embedded store: records are applied as they come)',
+    registers: reg,
+    async collect() {
+      const f = await storeFigures();
+      this.set(f?.queue ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'cco_store_journal_bytes',
+    help: 'Bytes of journal (embedded store) or outbox (PostgreSQL store) segments on disk',
+    registers: reg,
+    async collect() {
+      const f = await storeFigures();
+      this.set(f?.journal ?? 0);
+    },
+  });
+
+  return {
+    contentType: registry.contentType,
+    observe(r, proxyAddedMs) {
+      const model = r.model ?? r.modelRequested ?? '(none)';
+      requests.inc({ state: r.state, status: r.status === null ? 'none' : String(r.status), model });
+      for (const [category, get] of TOKEN_CATEGORIES) {
+        const n = get(r);
+        if (n > 0) tokens.inc({ category, model }, n);
+      }
+      if (r.costNanoUsd !== null) cost.inc({ model }, r.costNanoUsd / 1e9);
+      else if (r.billable) unpriced.inc({ model });
+      if (proxyAddedMs !== undefined && proxyAddedMs !== null) added.observe(proxyAddedMs / 1000);
+      if (r.ttfbMs !== null) upstream.observe(r.ttfbMs / 1000);
+      duration.observe(r.durationMs / 1000);
+    },
+    setLimitUtilization(limit, ratio) {
+      if (ratio === null || !Number.isFinite(ratio)) limits.remove({ limit });
+      else limits.set({ limit }, ratio);
+    },
+    render: () => registry.metrics(),
+  };
+}
