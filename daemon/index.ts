@@ -21,6 +21,9 @@ import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
 import { DatabaseError, openPgStore } from './store-pg/index.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { createGateway } from './team/gateway.ts';
+import { createUserDirectory } from './team/users.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
@@ -60,6 +63,8 @@ export interface DaemonOptions {
   recording?: boolean;
   /** PostgreSQL team store (postgres://…); default: the embedded store in dataDir. */
   databaseUrl?: string;
+  /** Serve GET /metrics without the token; honoured only when the daemon listens on loopback only. */
+  metricsOpen?: boolean;
 }
 
 export interface RunningDaemon {
@@ -72,6 +77,8 @@ export interface RunningDaemon {
   token: string;
   dataDir: string;
   store: Store;
+  /** Prometheus metrics (`setLimitUtilization` is the plan-limit hook). */
+  metrics: Metrics;
   /** Bound beyond loopback: reachable from other machines, stored key never added (see proxy/stored-key.ts). */
   exposed: boolean;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
@@ -186,11 +193,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   let recording = options.recording ?? true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
   const agent = createUpstreamAgent(upstream);
+  const metrics = createMetrics({ store: () => store });
+  if (options.metricsOpen && exposed) log.warn('[metrics] open is ignored: the daemon listens beyond loopback, so /metrics needs the token');
+  // Central gateway: beyond loopback every proxied request needs a per-user token (cco users add NAME).
+  const users = createUserDirectory(dataDir, (m) => log.warn(m));
+  if (exposed && users.count() === 0) log.warn('listening beyond loopback with no users: every proxied request is refused until `cco users add NAME`');
+  let gateway: ReturnType<typeof createGateway> | null = null;
   const proxy = createProxyHandler({
     upstream,
     agent,
+    userOf: (req) => gateway?.userOf(req) ?? null,
     storedKey: (req) => {
       if (!apiKey || hasCredential(req.rawHeaders)) return undefined;
+      // A request the central gateway admitted with a valid per-user token may use the stored key (the
+      // seam of stored-key.ts); one without never reaches this point when the daemon is exposed.
+      if (exposed && gateway?.userOf(req)) return apiKey;
       const decision = mayInjectStoredKey(req, keyContext);
       if (decision.inject) return apiKey;
       log.debug('stored key withheld', { reason: decision.reason, path: req.url });
@@ -201,7 +218,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     onFinished(finished) {
       if (!recording) return;
       const record = buildRecord(finished, pricer);
+      if (finished.user !== null) record.user = finished.user;
       live.publish(record, store.add(record));
+      metrics.observe(record, finished.proxyAddedMs);
       options.onRecord?.(record);
     },
     whenRecorded: (done) => store.whenWritten(done),
@@ -219,8 +238,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     repricing = run.catch(() => undefined);
     return run;
   };
-  const app = createApiApp({ policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware });
-  const server = createDaemonServer({ api: app, proxy, live });
+  gateway = createGateway({ proxy, userOfToken: (t) => users.userOf(t), required: exposed });
+  const app = createApiApp({
+    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
+    metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
+  });
+  const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
 
   let port: number;
   try {
@@ -266,6 +289,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     token,
     dataDir,
     store,
+    metrics,
     exposed,
     close,
     setRecording(enabled: boolean) {

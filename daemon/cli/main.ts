@@ -25,6 +25,7 @@ Setup
   doctor [--port N] [--json]           check daemon, service, Claude Code settings, token, data folder, disk
   config show | get KEY | set KEY VALUE | path
   credentials store [NAME] [KEY] | list | delete [NAME]
+  users add NAME | list | remove NAME  per-user proxy tokens for a central gateway (x-cco-token)
   install-service | uninstall-service  start the daemon at login (systemd user unit / launchd agent)
   reprice [--since DATE]               recompute stored costs after a price change (rows changed, delta)
   update [--check] [--yes] [--channel stable|beta]
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logs.ts')).logsCommand,
   config: async () => (await import('./config-cmd.ts')).configCommand,
   credentials: async () => (await import('./credentials-cmd.ts')).credentialsCommand,
+  users: async () => (await import('./users-cmd.ts')).usersCommand,
   env: async () => (await import('./claude.ts')).envCommand,
   setup: async () => (await import('./claude.ts')).setupCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

@@ -114,6 +114,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       upstreamUrl: config.server.upstream_url,
       dataDir: config.database.path || dirs.dataDir,
       ...(config.database.url ? { databaseUrl: config.database.url } : {}),
+      metricsOpen: config.metrics.open,
       apiKey: apiKey ?? '',
       log,
       pricer: config.pricing.overrides ? undefined : createPricer(),

@@ -35,6 +35,10 @@ export interface FinishedRequest {
   observation: Observation | null;
   bytesIn: number;
   bytesOut: number;
+  /** CCO's own time from the client's request to issuing it upstream (null: never issued). */
+  proxyAddedMs: number | null;
+  /** The team user the request belongs to (central gateway: from its proxy token; see ProxyOptions.userOf). */
+  user: string | null;
 }
 
 export interface ProxyOptions {
@@ -57,6 +61,8 @@ export interface ProxyOptions {
    */
   whenRecorded?(done: () => void): void;
   log: Logger;
+  /** The user a request is attributed to (the central gateway's token check), if any. */
+  userOf?: (req: IncomingMessage) => string | null;
 }
 
 export function createUpstreamAgent(upstream: URL): http.Agent {
@@ -124,6 +130,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
           observation,
           bytesIn,
           bytesOut,
+          proxyAddedMs: firstOpenedAt === null ? null : Math.round((firstOpenedAt - t0) * 1000) / 1000,
+          user: opts.userOf?.(req) ?? null,
         });
       } catch (err) {
         log.error('recording a finished request failed', { error: String(err) });
@@ -136,9 +144,11 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     let requestEnded = false;
     let retried = false;
     let openedAt = 0;
+    let firstOpenedAt: number | null = null;
 
     const open = () => {
       openedAt = performance.now();
+      firstOpenedAt ??= openedAt;
       const r = transport.request({ agent, host: upstream.hostname, port, method, path: basePath + path, headers, setHost: false });
       r.setNoDelay(true);
       r.setTimeout(idleTimeoutMs, () => {

@@ -63,7 +63,7 @@ function refersToSelf(ctx: StoredKeyContext, referer: string): boolean {
 export function exposedWarning(bindHost: string, port: number): string {
   return (
     `WARNING: CCO listens on ${bindHost}:${port}, beyond loopback: other machines can reach the proxy. ` +
-    'The stored Anthropic key is NOT added to any request while bound like this; clients must send their own key. ' +
-    'Bind 127.0.0.1 (the default) to use the stored key.'
+    'Central gateway mode: only requests with a valid per-user token (x-cco-token, `cco users add NAME`) are forwarded; ' +
+    'the stored Anthropic key is NOT added to any other request. Bind 127.0.0.1 (the default) for a single machine.'
   );
 }
