@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultRoots, walkTranscripts } from './sources.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-sources-'));
+});
+afterEach(() => {
+  fs.chmodSync(dir, 0o700);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const touch = (p: string, text = '{}\n'): string => {
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+  return p;
+};
+
+describe('defaultRoots', () => {
+  it('every CLAUDE_CONFIG_DIR entry, then ~/.claude and ~/.config/claude, each once', () => {
+    expect(defaultRoots({ CLAUDE_CONFIG_DIR: '/a, /b/,,/a' }, '/home/u')).toEqual([
+      '/a/projects', '/b/projects', '/home/u/.claude/projects', '/home/u/.config/claude/projects',
+    ]);
+    expect(defaultRoots({}, '/home/u')).toEqual(['/home/u/.claude/projects', '/home/u/.config/claude/projects']);
+  });
+});
+
+describe('walkTranscripts', () => {
+  it('finds session and subagent transcripts, only .jsonl, and reports missing roots', async () => {
+    const root = path.join(dir, 'projects');
+    const a = touch(path.join(root, '-home-u-p', 's1.jsonl'));
+    const b = touch(path.join(root, '-home-u-p', 's1', 'subagents', 'agent-1.jsonl'));
+    touch(path.join(root, '-home-u-p', 'notes.txt'));
+    const r = await walkTranscripts([root, path.join(dir, 'nope')]);
+    expect(r.files.map((f) => f.path)).toEqual([a, b].sort());
+    expect(r.files[0]!.size).toBe(3);
+    expect(r.missingRoots).toEqual([path.join(dir, 'nope')]);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('counts a symlink loop and a broken link instead of failing; a folder reached twice is walked once', async () => {
+    const root = path.join(dir, 'projects');
+    const f = touch(path.join(root, 'p', 's.jsonl'));
+    fs.symlinkSync(path.join(root, 'p'), path.join(root, 'p', 'loop'));
+    fs.symlinkSync(path.join(root, 'p'), path.join(root, 'alias'));
+    fs.symlinkSync(path.join(root, 'self.jsonl'), path.join(root, 'self.jsonl'));
+    fs.symlinkSync(path.join(dir, 'gone'), path.join(root, 'dangling.jsonl'));
+    const r = await walkTranscripts([root, root]);
+    expect(r.files.map((x) => x.path)).toEqual([f]);
+    expect(r.problems.map((p) => [path.basename(p.path), p.code]).sort()).toEqual([
+      ['dangling.jsonl', 'ENOENT'], ['loop', 'symlink-loop'], ['self.jsonl', 'ELOOP'],
+    ]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('counts an unreadable folder (EACCES)', async () => {
+    const root = path.join(dir, 'projects');
+    touch(path.join(root, 'locked', 's.jsonl'));
+    fs.chmodSync(path.join(root, 'locked'), 0);
+    const r = await walkTranscripts([root]);
+    fs.chmodSync(path.join(root, 'locked'), 0o700);
+    expect(r.problems).toEqual([{ path: path.join(root, 'locked'), code: 'EACCES' }]);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Where Claude Code keeps transcripts, and the `.jsonl` files under those folders.
+ *
+ * Roots: `<dir>/projects` for every directory in CLAUDE_CONFIG_DIR (comma-separated), `~/.claude/projects`
+ * and `~/.config/claude/projects` (all of them: a machine can have both, and the same folder reached twice is
+ * walked once). The walk follows symlinks, remembers every directory by device + inode so a symlink loop is
+ * seen (and counted) instead of followed forever, and turns every unreadable entry into a counted problem.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TranscriptFile {
+  path: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface WalkProblem {
+  path: string;
+  /** errno code (EACCES, ELOOP, ENOENT…) or 'symlink-loop'. */
+  code: string;
+}
+
+export interface WalkResult {
+  files: TranscriptFile[];
+  problems: WalkProblem[];
+  /** Roots that do not exist (normal: most machines have one of them). */
+  missingRoots: string[];
+}
+
+/** The transcript folders Claude Code uses on this machine (existing or not). */
+export function defaultRoots(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string[] {
+  const roots: string[] = [];
+  for (const dir of (env.CLAUDE_CONFIG_DIR ?? '').split(',')) {
+    const d = dir.trim();
+    if (d) roots.push(path.join(path.resolve(d), 'projects'));
+  }
+  roots.push(path.join(home, '.claude', 'projects'), path.join(home, '.config', 'claude', 'projects'));
+  return [...new Set(roots)];
+}
+
+const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EIO';
+
+/** Every `*.jsonl` file under `roots`, sorted by path. Never throws for a file-system problem. */
+export async function walkTranscripts(roots: readonly string[]): Promise<WalkResult> {
+  const files: TranscriptFile[] = [];
+  const problems: WalkProblem[] = [];
+  const missingRoots: string[] = [];
+  const seenDirs = new Set<string>();
+  const seenFiles = new Set<string>();
+
+  const walkDir = async (dir: string, st: fs.Stats, ancestors: ReadonlySet<string>): Promise<void> => {
+    const id = `${st.dev}:${st.ino}`;
+    if (ancestors.has(id)) {
+      problems.push({ path: dir, code: 'symlink-loop' }); // a symlink back to a folder we are inside
+      return;
+    }
+    if (seenDirs.has(id)) return; // the same folder reached another way: walked once
+    seenDirs.add(id);
+    const inside = new Set(ancestors).add(id);
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      problems.push({ path: dir, code: codeOf(err) });
+      return;
+    }
+    const subdirs: [string, fs.Stats, boolean][] = [];
+    await Promise.all(
+      entries.map(async (e) => {
+        const p = path.join(dir, e.name);
+        const isJsonl = e.name.endsWith('.jsonl');
+        // Plain directories and files need no stat to know what they are; symlinks do.
+        if (!e.isSymbolicLink() && !e.isDirectory() && !(e.isFile() && isJsonl)) return;
+        let s: fs.Stats;
+        try {
+          s = await fs.promises.stat(p);
+        } catch (err) {
+          if (e.isSymbolicLink() || isJsonl) problems.push({ path: p, code: codeOf(err) });
+          return;
+        }
+        if (s.isDirectory()) subdirs.push([p, s, e.isSymbolicLink()]);
+        else if (s.isFile() && isJsonl) {
+          const fid = `${s.dev}:${s.ino}`;
+          if (seenFiles.has(fid)) return; // the same file reached twice (a symlink to it)
+          seenFiles.add(fid);
+          files.push({ path: p, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
+        }
+      }),
+    );
+    // Real folders first, then symlinked ones: a file reached both ways is listed under its real path.
+    subdirs.sort((a, b) => (a[2] !== b[2] ? (a[2] ? 1 : -1) : a[0] < b[0] ? -1 : 1));
+    for (const [p, s] of subdirs) await walkDir(p, s, inside);
+  };
+
+  for (const root of roots) {
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.stat(root);
+    } catch (err) {
+      if (codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR') missingRoots.push(root);
+      else problems.push({ path: root, code: codeOf(err) });
+      continue;
+    }
+    if (st.isDirectory()) await walkDir(root, st, new Set());
+    else if (st.isFile() && root.endsWith('.jsonl')) files.push({ path: root, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+    else missingRoots.push(root);
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, problems, missingRoots };
+}
