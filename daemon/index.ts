@@ -28,6 +28,7 @@ import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
 import type { RequestRecord } from './api/contract.ts';
+import { startHistoryService, type HistoryService, type HistoryServiceOptions } from './history/service.ts';
 
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_PORT = 3000;
@@ -65,6 +66,11 @@ export interface DaemonOptions {
   databaseUrl?: string;
   /** Serve GET /metrics without the token; honoured only when the daemon listens on loopback only. */
   metricsOpen?: boolean;
+  /**
+   * Claude Code history: import the transcripts on the first start (in the background) and follow new lines.
+   * Off unless given (tests must not read the machine's real ~/.claude); `cco run` and the app turn it on.
+   */
+  history?: Pick<HistoryServiceOptions, 'roots' | 'followIntervalMs' | 'firstImport' | 'settleMs'>;
 }
 
 export interface RunningDaemon {
@@ -81,6 +87,8 @@ export interface RunningDaemon {
   metrics: Metrics;
   /** Bound beyond loopback: reachable from other machines, stored key never added (see proxy/stored-key.ts). */
   exposed: boolean;
+  /** The history import (null when `history` was not given). */
+  history: HistoryService | null;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -244,6 +252,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
   });
   const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
+  const history = options.history
+    ? startHistoryService({
+        ...options.history,
+        dataDir,
+        sink: store,
+        pricer: () => pricer,
+        publish: (status) => live.broadcast({ type: 'import', status }),
+        log: (level, msg, fields) => log[level](msg, fields),
+      })
+    : null;
+  const app = createApiApp({
+    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log,
+    rateLimit: limiter?.middleware, ...(history && { history }),
+  });
+  const server = createDaemonServer({ api: app, proxy, live });
 
   let port: number;
   try {
@@ -251,6 +274,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   } catch (err) {
     live.close();
     agent.destroy();
+    await history?.close();
     await store.close();
     throw err;
   }
@@ -273,6 +297,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       agent.destroy();
+      await history?.close();
       await store.close();
       if (pidFile) removePidFile(pidFile, process.pid);
     })();
@@ -291,6 +316,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     store,
     metrics,
     exposed,
+    history,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

@@ -14,6 +14,8 @@ import type { Pricer } from '../pricing/index.ts';
 import type { Logger } from '../log.ts';
 import { detailOf } from './detail.ts';
 import { exportHandler } from './export.ts';
+import { historyRoutes } from './history-routes.ts';
+import type { HistoryService } from '../history/service.ts';
 
 export interface ApiDeps {
   policy: TrustPolicy;
@@ -34,6 +36,8 @@ export interface ApiDeps {
   rateLimit?: (req: Request, res: Response, next: NextFunction) => void;
   /** GET /metrics (Prometheus text); `open` = served without the token (only ever on a loopback-only daemon). */
   metrics?: { render(): Promise<string>; contentType: string; open: boolean };
+  /** Claude Code history import + reconciliation (/api/import, /api/reconcile); absent = those routes answer 404. */
+  history?: HistoryService;
 }
 
 function apiError(res: Response, status: number, type: string, message: string) {
@@ -157,6 +161,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
       apiError(res, 400, 'invalid_request_error', (err as Error).message);
     }
   });
+  if (deps.history) api.use(historyRoutes(store, deps.history));
   api.use((_req, res) => apiError(res, 404, 'not_found_error', 'Unknown API route'));
   app.use('/api', api);
 

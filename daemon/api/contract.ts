@@ -202,7 +202,8 @@ export interface ReadyResponse {
 /** Messages on WS /api/live (server → client). */
 export type LiveMessage =
   | { type: 'hello'; version: string; serverTime: string }
-  | { type: 'request'; record: RequestRecord };
+  | { type: 'request'; record: RequestRecord }
+  | { type: 'import'; status: ImportStatus };
 
 /** Error body for the daemon's own API (not the proxy, which uses the Anthropic envelope). */
 export interface ApiError {
@@ -214,4 +215,110 @@ export interface PriceTableInfo {
   version: string;
   asOf: string; // ISO date of the prices
   models?: string[]; // model ids the table can price
+}
+
+// ─── Claude Code history import and reconciliation (daemon/history) ───────────────────────────────────────
+
+/** Progress of a history import (CLI bar, live feed, dashboard). */
+export interface ImportProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  startedAt: number; // epoch ms
+  /** Requests stored so far in this run. */
+  imported: number;
+}
+
+/** Outcome of one import run (`cco import --json`, POST /api/import). Bad input is counted here, never fatal. */
+export interface ImportReport {
+  roots: string[];
+  /** Roots that do not exist (most machines have only some of them). */
+  missingRoots: string[];
+  files: number;
+  /** Files with nothing new since the last run. */
+  filesUnchanged: number;
+  /** Files read from the start again (truncated or replaced). */
+  filesRestarted: number;
+  bytesRead: number;
+  /** Distinct responses (message id + request id) in the bytes read. */
+  responses: number;
+  /** Stored as new `source: 'history'` records. */
+  imported: number;
+  /** Already stored (an earlier run, or a copy of earlier lines in a resumed session). */
+  alreadyStored: number;
+  /** The same request as a proxy record (transcript `requestId` = proxy `upstreamRequestId`): linked, not stored twice. */
+  linked: number;
+  /** Responses before `since`. */
+  beforeSince: number;
+  /** Imported without a price (unknown model…). */
+  unpriced: number;
+  syntheticLines: number;
+  malformedLines: number;
+  oversizedLines: number;
+  /** Unreadable files or folders and symlink loops: path + errno code (EACCES, ELOOP…) or 'symlink-loop'. */
+  problems: { path: string; code: string }[];
+  durationMs: number;
+}
+
+/** GET /api/import: the daemon's history import (first-start import, then following new lines). */
+export interface ImportStatus {
+  running: boolean;
+  progress: ImportProgress | null;
+  /** The last finished run (null before the first). */
+  last: ImportReport | null;
+  /** The first-start import: requests it stored (the dashboard's "imported N requests" notice); null until it ran. */
+  firstImport: { imported: number; finishedAt: number } | null;
+  following: boolean;
+}
+
+/** Which side saw a request: the proxy, a Claude Code transcript, or both (linked by request id). */
+export type SeenBy = 'proxy' | 'history' | 'both';
+
+export interface ReconcileCell {
+  requests: number;
+  /** Priced cost, nano-USD (the proxy's figure for `both`). */
+  costNanoUsd: number;
+}
+
+/** Per group: what both sides saw, what only one side saw, and for matched pairs proxy − transcript tokens. */
+export interface ReconcileRow {
+  both: ReconcileCell;
+  proxyOnly: ReconcileCell;
+  transcriptOnly: ReconcileCell;
+  /** Σ (proxy − transcript) over matched pairs, per category. */
+  tokenDiff: TokenCounts;
+  /** Matched pairs whose token counts differ in any category. */
+  pairsDiffering: number;
+}
+
+export interface ReconcileDayModel extends ReconcileRow {
+  day: string; // YYYY-MM-DD in tz
+  model: string; // "(none)" when unknown
+}
+
+export interface ReconcileProject extends ReconcileRow {
+  project: string; // "(none)" when unknown
+}
+
+export type ProxyOnlyReason = 'title-or-side-call' | 'subagent' | 'other-client' | 'no-transcript-line';
+
+export interface ReconcileReport {
+  range: SummaryRange | 'custom';
+  tz: string;
+  from: string; // ISO, inclusive
+  to: string; // ISO, exclusive
+  totals: ReconcileRow;
+  /** "Is everything I spend going through CCO?": true when no transcript request bypassed the proxy. */
+  allThroughProxy: boolean;
+  byDayModel: ReconcileDayModel[];
+  byProject: ReconcileProject[];
+  /**
+   * Why the transcripts miss proxy requests: `title-or-side-call` = no project in the request (Claude Code's
+   * title/topic calls carry none), `subagent` = a subagent's request (x-claude-code-agent-id) without a
+   * transcript record, `other-client` = not Claude Code, `no-transcript-line` = the rest.
+   */
+  proxyOnlyReasons: (ReconcileCell & { reason: ProxyOnlyReason })[];
+  /** Traffic that bypassed the proxy: the sessions (top 50 by cost) and projects it came from. */
+  transcriptOnlySessions: (ReconcileCell & { sessionId: string; project: string })[];
 }

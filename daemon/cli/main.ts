@@ -28,6 +28,8 @@ Setup
   users add NAME | list | remove NAME  per-user proxy tokens for a central gateway (x-cco-token)
   install-service | uninstall-service  start the daemon at login (systemd user unit / launchd agent)
   reprice [--since DATE]               recompute stored costs after a price change (rows changed, delta)
+  import [--path DIR]... [--since DATE] [--json]   import Claude Code's history (transcripts)
+  reconcile [--range R] [--tz ZONE] [--json]       proxy records against transcripts
   update [--check] [--yes] [--channel stable|beta]
   version
 `;
@@ -52,6 +54,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   statusline: async () => (await import('./statusline.ts')).statuslineCommand,
   tui: async () => (await import('./tui.ts')).tuiCommand,
   reprice: async () => (await import('./reprice.ts')).repriceCommand,
+  import: async () => (await import('./history.ts')).importCommand,
+  reconcile: async () => (await import('./history.ts')).reconcileCommand,
   update: async () => (await import('./maintenance.ts')).updateCommand,
   'install-service': async () => (await import('./maintenance.ts')).installServiceCommand,
   'uninstall-service': async () => (await import('./maintenance.ts')).uninstallServiceCommand,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { exposedWarning } from '../proxy/stored-key.ts';
+import { defaultRoots } from '../history/sources.ts';
 import { DaemonStartError, startDaemon, type RunningDaemon } from '../index.ts';
 import { loadConfig, logFilePath } from '../config/load.ts';
 import { openCredentialStore, DEFAULT_CREDENTIAL } from '../credentials/store.ts';
@@ -29,6 +30,8 @@ Runs the CCO daemon in the foreground (Ctrl-C or \`cco shutdown\` stops it).
   --no-browser        do not open the dashboard (config server.auto_browser; env NO_BROWSER)
   --paused            start with recording paused: requests are forwarded but not stored (as the tray's
                       Pause recording; bench:proxy uses it to measure the proxy without its bookkeeping)
+  --no-history        do not import Claude Code's transcripts (first-start import and following new lines;
+                      env CCO_HISTORY=off)
   -h, --help          show this help
 `;
 
@@ -65,6 +68,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       'log-level': { type: 'string' },
       'no-browser': { type: 'boolean' },
       paused: { type: 'boolean' },
+      'no-history': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     RUN_USAGE,
@@ -122,6 +126,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       pidDir,
       onRecord: (r) => telemetry.record(r),
       recording: !values.paused,
+      ...(!values['no-history'] && env.CCO_HISTORY !== 'off' && { history: { roots: defaultRoots(env) } }),
     });
   } catch (err) {
     log.error('daemon failed to start', { error: (err as Error).message });

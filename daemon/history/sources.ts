@@ -32,7 +32,7 @@ export interface WalkResult {
 }
 
 /** The transcript folders Claude Code uses on this machine (existing or not). */
-export function defaultRoots(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string[] {
+export function defaultRoots(env: NodeJS.ProcessEnv = process.env, home: string = env.HOME || env.USERPROFILE || os.homedir()): string[] {
   const roots: string[] = [];
   for (const dir of (env.CLAUDE_CONFIG_DIR ?? '').split(',')) {
     const d = dir.trim();

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../api/contract.ts';
+import { createPricer } from '../pricing/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { makeRecord } from '../store/test-fixtures.ts';
+import { HistoryImporter } from './importer.ts';
+import { readLinks } from './state.ts';
+import { writeCorpus, type CorpusTruth, type TruthRequest } from './testkit/corpus.ts';
+
+let dir: string;
+let root: string;
+let store: Store;
+const pricer = createPricer(null);
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-import-'));
+  root = path.join(dir, 'claude', 'projects');
+  store = await openStore({ dataDir: path.join(dir, 'data'), retentionDays: 36_500, log: () => undefined });
+});
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const importer = (over: Partial<ConstructorParameters<typeof HistoryImporter>[0]> = {}): HistoryImporter =>
+  new HistoryImporter({ dataDir: path.join(dir, 'data'), sink: store, pricer: () => pricer, roots: [root], settleMs: 0, ...over });
+
+async function allRecords(): Promise<RequestRecord[]> {
+  const out: RequestRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRequests({ limit: 500, ...(cursor && { cursor }) });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** What the store must hold for these ground-truth requests (tokens after the 5m/1h split, the engine's price). */
+function expected(reqs: readonly TruthRequest[]) {
+  return reqs
+    .map((r) => {
+      const c = pricer.cost(r.usage, r.model, r.at);
+      return { requestId: r.requestId, tokens: c.tokens, cost: c.priced ? c.nanoUsd : null, sessionId: r.sessionId, project: r.project, agentId: r.agentId };
+    })
+    .sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
+}
+const stored = (rs: readonly RequestRecord[]) =>
+  rs
+    .map((r) => ({ requestId: r.upstreamRequestId!, tokens: r.tokens, cost: r.costNanoUsd, sessionId: r.sessionId, project: r.project, agentId: r.agentId }))
+    .sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
+
+describe('HistoryImporter', () => {
+  let truth: CorpusTruth;
+  beforeEach(() => {
+    truth = writeCorpus({ root, seed: 3, projects: 2, sessionsPerProject: 3, requestsPerSession: 8, hugeLineBytes: 200_000 });
+  });
+
+  it('imports every response once with its final usage, and reports what it skipped', async () => {
+    const report = await importer().run();
+    expect(report).toMatchObject({
+      files: truth.files.length, imported: truth.requests.length, linked: 0, malformedLines: truth.malformedLines,
+      syntheticLines: truth.syntheticLines, oversizedLines: 0, problems: [], filesUnchanged: 0,
+    });
+    const rs = await allRecords();
+    expect(rs.every((r) => r.source === 'history')).toBe(true);
+    expect(stored(rs)).toEqual(expected(truth.requests));
+    const sum = await store.summary({ range: 'all', tz: 'UTC' });
+    expect(sum.totals.requests).toBe(truth.totals.requests);
+    expect(sum.totals.tokens).toEqual({
+      input: truth.totals.input, cacheWrite5m: truth.totals.cacheWrite5m, cacheWrite1h: truth.totals.cacheWrite1h,
+      cacheRead: truth.totals.cacheRead, output: truth.totals.output,
+    });
+  });
+
+  it('an unchanged rescan reads nothing; appended lines, truncation and deletion are followed', async () => {
+    const imp = importer();
+    await imp.run();
+    const again = await imp.run();
+    expect(again).toMatchObject({ filesUnchanged: truth.files.length, bytesRead: 0, imported: 0 });
+
+    // Append a new session file's worth of responses to an existing file (a later corpus, other seed).
+    const extraRoot = path.join(dir, 'extra');
+    const extra = writeCorpus({ root: extraRoot, seed: 99, projects: 1, sessionsPerProject: 1, requestsPerSession: 5, malformedPerFile: 0 });
+    const target = truth.files[0]!;
+    const mainExtra = extra.files.find((f) => !f.includes('/subagents/'))!;
+    fs.appendFileSync(target, fs.readFileSync(mainExtra));
+    const appended = await imp.run();
+    const added = extra.requests.filter((r) => r.file === mainExtra);
+    expect(appended).toMatchObject({ imported: added.length, filesUnchanged: truth.files.length - 1 });
+    expect(appended.bytesRead).toBe(fs.statSync(mainExtra).size);
+
+    // Truncate a file to nothing and write other content: read from 0 again, nothing doubled.
+    const victim = truth.files[1]!;
+    const before = (await allRecords()).length;
+    fs.truncateSync(victim, 0);
+    const trunc = await imp.run();
+    expect(trunc.filesRestarted).toBe(1);
+    expect(trunc.imported).toBe(0);
+    fs.copyFileSync(truth.files[2]!, victim); // same inode, now holding another file's (already stored) responses
+    const copy = await imp.run();
+    expect(copy.imported).toBe(0);
+    expect(copy.alreadyStored).toBeGreaterThan(0);
+
+    // Delete a file: what was imported from it stays.
+    fs.rmSync(truth.files[3]!);
+    const del = await imp.run();
+    expect(del.files).toBe(truth.files.length - 1);
+    expect((await allRecords()).length).toBe(before);
+    expect(stored(await allRecords())).toEqual(expected([...truth.requests, ...added]));
+  });
+
+  it('a response the proxy recorded is linked to the proxy record, not stored twice', async () => {
+    const seen = truth.requests.filter((_, i) => i % 3 === 0);
+    for (const r of seen) store.add(makeRecord({ startedAt: r.at - 5000, upstreamRequestId: r.requestId, model: r.model, source: 'proxy' }));
+    await store.flush();
+    const report = await importer().run();
+    expect(report.linked).toBe(seen.length);
+    expect(report.imported).toBe(truth.requests.length - seen.length);
+    const rs = await allRecords();
+    expect(rs.length).toBe(truth.requests.length);
+    const ids = rs.map((r) => r.upstreamRequestId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const links = readLinks(path.join(dir, 'data', 'history'));
+    expect(links.map((l) => l.requestId).sort()).toEqual(seen.map((r) => r.requestId).sort());
+    const one = links.find((l) => l.requestId === seen[0]!.requestId)!;
+    const t = pricer.cost(seen[0]!.usage, seen[0]!.model, seen[0]!.at).tokens;
+    expect(one.tokens).toEqual([t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output]);
+    // A second run finds nothing new and writes no second link.
+    const again = await importer().run();
+    expect(again.linked + again.imported).toBe(0);
+    expect(readLinks(path.join(dir, 'data', 'history')).length).toBe(seen.length);
+  });
+
+  it('--since keeps older responses out and saves no offsets', async () => {
+    const since = [...truth.requests].sort((a, b) => a.at - b.at)[Math.floor(truth.requests.length / 2)]!.at;
+    const report = await importer().run({ since });
+    const newer = truth.requests.filter((r) => r.at >= since);
+    expect(report.imported).toBe(newer.length);
+    // Counted per file: a resumed session's copy of an older response counts again.
+    expect(report.beforeSince).toBeGreaterThanOrEqual(truth.requests.length - newer.length);
+    const full = await importer().run();
+    expect(full.imported).toBe(truth.requests.length - newer.length);
+  });
+});
+
+describe('HistoryImporter on a file still being written', () => {
+  it('holds the last response back until its last repeat is there', async () => {
+    const file = path.join(root, 'p', 's.jsonl');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const line = (out: number): string =>
+      JSON.stringify({
+        type: 'assistant', sessionId: 's', cwd: '/p', timestamp: '2026-11-01T10:00:00.000Z', requestId: 'req_A',
+        message: { id: 'msg_A', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 5, output_tokens: out } },
+      }) + '\n';
+    fs.writeFileSync(file, line(1));
+    let now = Date.now();
+    const imp = importer({ settleMs: 2000, now: () => now });
+    expect((await imp.run()).imported).toBe(0); // written just now: may still grow
+    fs.appendFileSync(file, line(40));
+    now = Date.now() + 5000; // quiet for 5 s
+    expect((await imp.run()).imported).toBe(1);
+    const [r] = await allRecords();
+    expect(r!.tokens.output).toBe(40);
+  });
+});

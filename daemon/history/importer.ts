@@ -1,0 +1,284 @@
+/**
+ * Claude Code history → the store, incrementally.
+ *
+ * One `run()` walks the transcript folders and reads each file from where the last run stopped (state.ts):
+ * same device + inode and a size ≥ the offset → from the offset; a new identity → from 0 (a rotated or
+ * replaced file; a file renamed keeps its identity and its offset); a size below the offset → truncated, from
+ * 0. Files that vanished are forgotten; what was imported from them stays.
+ *
+ * Responses are de-duplicated by message id + request id, keeping the last (most complete) usage: a file's
+ * pending responses live in a small insertion-ordered map until they are old (256 newer ones) or the file
+ * ends. The last response of a file written in the last `settleMs` is held back (its next repeat may still
+ * come) and read again next time.
+ *
+ * Batches (≤ batchSize responses) are checked against the store by request id: a proxy record with that id
+ * is the same request — it wins, and a link with the transcript's figures is written instead of a row; a
+ * history record with that id is already imported (a resumed session repeats earlier lines); the rest go
+ * through `addBulk`. File offsets are saved only after their batch is stored.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImportProgress, ImportReport, RequestRecord } from '../api/contract.ts';
+
+export type { ImportProgress, ImportReport };
+import type { Pricer } from '../pricing/index.ts';
+import { readLines } from './lines.ts';
+import { historyRecord } from './record.ts';
+import { walkTranscripts } from './sources.ts';
+import { HistoryState, type HistoryLink } from './state.ts';
+import { entryKey, parseTranscriptLine, type TranscriptEntry } from './transcript.ts';
+
+/** The part of the store the importer needs (Store from daemon/store satisfies it). */
+export interface HistorySink {
+  addBulk(records: readonly RequestRecord[]): Promise<{ inserted: number; skipped: number; invalid: number }>;
+  findByUpstreamRequestIds(ids: readonly string[], range?: { from?: number; to?: number }): Promise<RequestRecord[]>;
+}
+
+export interface ImporterOptions {
+  dataDir: string;
+  sink: HistorySink;
+  pricer: () => Pricer;
+  /** Folders to read (`projects` folders, or any folder holding `.jsonl` transcripts). */
+  roots: readonly string[];
+  batchSize?: number;
+  /** A file changed more recently than this keeps its last response back for the next run; default 2000. */
+  settleMs?: number;
+  maxLineBytes?: number;
+  now?: () => number;
+  /** Yield between reads (the daemon passes a setImmediate wait so the proxy keeps serving). */
+  between?: () => Promise<void> | void;
+  /** Share one state between importers of the same data dir (the daemon's follow loop and `cco import --path`). */
+  state?: HistoryState;
+}
+
+export interface RunOptions {
+  /** Only responses at or after this time (ms). A run with `since` does not save file offsets. */
+  since?: number;
+  progress?: (p: ImportProgress) => void;
+  /** Stops the run between two reads (what is stored stays stored, and its offsets saved); the run rejects. */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  entry: TranscriptEntry;
+  /** Offset of the response's first line in its file. */
+  firstAt: number;
+}
+
+const PENDING_PER_FILE = 256;
+/** A transcript line is written after the response ended; its request started at most this much earlier. */
+const LOOKBACK_MS = 86_400_000;
+
+export class HistoryImporter {
+  readonly state: HistoryState;
+  private running: Promise<ImportReport> | null = null;
+
+  constructor(private readonly opts: ImporterOptions) {
+    this.state = opts.state ?? new HistoryState(opts.dataDir);
+  }
+
+  /** One incremental pass; concurrent calls share the pass in progress. */
+  run(ro: RunOptions = {}): Promise<ImportReport> {
+    if (this.running) return this.running;
+    const p = this.doRun(ro).finally(() => {
+      this.running = null;
+    });
+    this.running = p;
+    return p;
+  }
+
+  private async doRun(ro: RunOptions): Promise<ImportReport> {
+    const o = this.opts;
+    const now = o.now ?? Date.now;
+    const startedAt = now();
+    const settleMs = o.settleMs ?? 2000;
+    const batchSize = o.batchSize ?? 5000;
+    const saveState = ro.since === undefined;
+    const pricer = o.pricer();
+    const roots = o.roots.map((r) => path.resolve(r));
+    const walk = await walkTranscripts(roots);
+    const report: ImportReport = {
+      roots, missingRoots: walk.missingRoots, files: walk.files.length, filesUnchanged: 0, filesRestarted: 0,
+      bytesRead: 0, responses: 0, imported: 0, alreadyStored: 0, linked: 0, beforeSince: 0, unpriced: 0,
+      syntheticLines: 0, malformedLines: 0, oversizedLines: 0, problems: [...walk.problems], durationMs: 0,
+    };
+    const present = new Set(walk.files.map((f) => `${f.dev}:${f.ino}`));
+    if (saveState) this.state.retain(present, roots);
+
+    // Work list: what to read of each file.
+    const work: { path: string; dev: number; ino: number; size: number; mtimeMs: number; from: number }[] = [];
+    for (const f of walk.files) {
+      const prev = this.state.get(f.dev, f.ino);
+      let from = 0;
+      const truncated = prev !== undefined && f.size < prev.offset;
+      if (prev && !truncated) from = prev.offset;
+      if (truncated) report.filesRestarted++; // read again from 0 (and its offset saved, even when now empty)
+      if (from === f.size && !truncated) {
+        report.filesUnchanged++;
+        if (prev && prev.path !== f.path && saveState) this.state.set({ ...prev, path: f.path });
+        continue;
+      }
+      work.push({ ...f, from });
+    }
+    const progress: ImportProgress = {
+      filesDone: report.files - work.length, filesTotal: report.files, bytesDone: 0,
+      bytesTotal: work.reduce((s, w) => s + (w.size - w.from), 0), startedAt, imported: 0,
+    };
+    ro.progress?.({ ...progress });
+
+    let batch: TranscriptEntry[] = [];
+    /** Offsets to save once the current batch is stored. */
+    let commits: { path: string; dev: number; ino: number; size: number; mtimeMs: number; offset: number }[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length) await this.store(batch, pricer, report);
+      progress.imported = report.imported;
+      batch = [];
+      if (saveState && commits.length) {
+        for (const c of commits) this.state.set(c);
+        this.state.save();
+      }
+      commits = [];
+    };
+
+    for (const w of work) {
+      ro.signal?.throwIfAborted();
+      const pending = new Map<string, Pending>();
+      const emit = (p: Pending): void => {
+        if (ro.since !== undefined && p.entry.at < ro.since) report.beforeSince++;
+        else batch.push(p.entry);
+        report.responses++;
+      };
+      let fh: fs.promises.FileHandle;
+      try {
+        fh = await fs.promises.open(w.path, 'r');
+      } catch (err) {
+        report.problems.push({ path: w.path, code: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+        continue;
+      }
+      let end = w.from;
+      let lineEnd = w.from; // just past the last complete line handed out
+      const doneBefore = progress.bytesDone;
+      try {
+        const res = await readLines(fh, w.from, {
+          line: (bytes, at) => {
+            lineEnd = at + bytes.length + 1;
+            const v = parseTranscriptLine(bytes);
+            if (v.kind === 'entry') {
+              const key = entryKey(v.entry);
+              const prev = pending.get(key);
+              if (prev) {
+                pending.delete(key); // re-insert: a repeat makes the response recent again
+                pending.set(key, { entry: v.entry, firstAt: prev.firstAt });
+              } else {
+                pending.set(key, { entry: v.entry, firstAt: at });
+                if (pending.size > PENDING_PER_FILE) {
+                  const oldest = pending.keys().next().value!;
+                  emit(pending.get(oldest)!);
+                  pending.delete(oldest);
+                }
+              }
+            } else if (v.kind === 'malformed') report.malformedLines++;
+            else if (v.why === 'synthetic') report.syntheticLines++;
+          },
+          oversized: (at, n) => {
+            lineEnd = at + n + 1;
+            report.oversizedLines++;
+          },
+        }, {
+          until: w.size,
+          ...(o.maxLineBytes !== undefined && { maxLineBytes: o.maxLineBytes }),
+          progress: (off) => {
+            progress.bytesDone = doneBefore + (off - w.from);
+          },
+          between: async () => {
+            if (batch.length >= batchSize) {
+              // Save this file's offset only up to what is stored: before every response still pending.
+              let safe = lineEnd;
+              for (const p of pending.values()) safe = Math.min(safe, p.firstAt);
+              commits.push({ path: w.path, dev: w.dev, ino: w.ino, size: w.size, mtimeMs: w.mtimeMs, offset: safe });
+              await flush();
+              ro.progress?.({ ...progress });
+            }
+            await o.between?.();
+            ro.signal?.throwIfAborted();
+          },
+        });
+        end = res.end;
+        report.bytesRead += res.bytesRead;
+        progress.bytesDone = doneBefore + (w.size - w.from);
+      } catch (err) {
+        if (ro.signal?.aborted) {
+          await fh.close().catch(() => undefined);
+          throw err;
+        }
+        report.problems.push({ path: w.path, code: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+      // The last response of a file still being written may get another repeat: keep it for next time.
+      let offset = end;
+      const recent = now() - w.mtimeMs < settleMs;
+      const entries = [...pending.values()];
+      if (recent && entries.length) {
+        const last = entries.pop()!;
+        offset = last.firstAt;
+      }
+      for (const p of entries) emit(p);
+      commits.push({ path: w.path, dev: w.dev, ino: w.ino, size: w.size, mtimeMs: w.mtimeMs, offset });
+      progress.filesDone++;
+      if (batch.length >= batchSize) await flush();
+      ro.progress?.({ ...progress });
+    }
+    await flush();
+    if (saveState && !this.state.existed) this.state.save();
+    report.durationMs = now() - startedAt;
+    ro.progress?.({ ...progress });
+    return report;
+  }
+
+  /** Stores one batch: links for proxy records, nothing for what is stored already, addBulk for the rest. */
+  private async store(entries: TranscriptEntry[], pricer: Pricer, report: ImportReport): Promise<void> {
+    // One entry per response in the batch (a resumed session's copy of a response is the same response).
+    const byKey = new Map<string, TranscriptEntry>();
+    for (const e of entries) byKey.set(entryKey(e), e);
+    const unique = [...byKey.values()];
+    const ids = [...new Set(unique.flatMap((e) => (e.requestId ? [e.requestId] : [])))];
+    const stored = new Map<string, RequestRecord>();
+    if (ids.length) {
+      let from = Infinity;
+      let to = -Infinity;
+      for (const e of unique) {
+        from = Math.min(from, e.at);
+        to = Math.max(to, e.at);
+      }
+      for (let i = 0; i < ids.length; i += 1000) {
+        for (const r of await this.opts.sink.findByUpstreamRequestIds(ids.slice(i, i + 1000), { from: from - LOOKBACK_MS, to: to + 1 })) {
+          // A proxy record wins over a history record with the same id.
+          const had = stored.get(r.upstreamRequestId!);
+          if (!had || (had.source !== 'proxy' && r.source === 'proxy')) stored.set(r.upstreamRequestId!, r);
+        }
+      }
+    }
+    const links: HistoryLink[] = [];
+    const fresh: RequestRecord[] = [];
+    for (const e of unique) {
+      const match = e.requestId ? stored.get(e.requestId) : undefined;
+      if (match?.source === 'proxy') {
+        const t = historyRecord(e, pricer).tokens;
+        links.push({
+          proxyId: match.id, requestId: e.requestId!, at: e.at, model: e.model, sessionId: e.sessionId, project: e.project,
+          agentId: e.agentId, tokens: [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output],
+        });
+      } else if (match) report.alreadyStored++;
+      else fresh.push(historyRecord(e, pricer));
+    }
+    this.state.appendLinks(links);
+    report.linked += links.length;
+    if (fresh.length) {
+      const res = await this.opts.sink.addBulk(fresh);
+      report.imported += res.inserted;
+      report.alreadyStored += res.skipped;
+      report.unpriced += fresh.filter((r) => r.costNanoUsd === null).length;
+    }
+  }
+}
