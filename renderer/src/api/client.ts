@@ -5,6 +5,8 @@
  */
 import type {
   HealthResponse,
+  ImportStatus,
+  ReconcileReport,
   PriceTableInfo,
   RequestDetail,
   RequestPage,
@@ -198,6 +200,22 @@ export class ApiClient {
 
   prices(signal?: AbortSignal): Promise<PriceTableInfo> {
     return this.#json<PriceTableInfo>('/api/prices', undefined, signal);
+  }
+
+  /** The daemon's history import; null when this daemon has none (404). */
+  async importStatus(signal?: AbortSignal): Promise<ImportStatus | null> {
+    try {
+      return await this.#json<ImportStatus>('/api/import', undefined, signal);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Proxy against transcripts for a range (GET /api/reconcile). */
+  reconcile(q: RangeQuery, signal?: AbortSignal): Promise<ReconcileReport> {
+    const { sessions: _, ...rest } = summaryParams(q);
+    return this.#json<ReconcileReport>('/api/reconcile', rest, signal);
   }
 
   health(signal?: AbortSignal): Promise<HealthResponse> {

@@ -3,7 +3,7 @@
  * the one live connection for the window. Views read data through the hooks in ./data.ts.
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { RequestRecord } from '../../../daemon/api/contract.ts';
+import type { ImportStatus, RequestRecord } from '../../../daemon/api/contract.ts';
 import { ApiClient } from '../api/client.ts';
 import { LiveConnection, type LiveState } from '../api/live.ts';
 import type { CcoBridge } from '../bridge.ts';
@@ -19,6 +19,8 @@ export interface DaemonContextValue {
   epoch: number;
   /** Daemon version from the live feed's hello frame. */
   version: string | null;
+  /** The history import's status (GET /api/import, then live `import` messages); null when the daemon has none. */
+  importStatus: ImportStatus | null;
   onRecord(listener: RecordListener): () => void;
 }
 
@@ -46,6 +48,7 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
   const [live, setLive] = useState<LiveState>('connecting');
   const [epoch, setEpoch] = useState(0);
   const [version, setVersion] = useState<string | null>(null);
+  const [importStatus, setImportStatus] = useState<ImportStatus | null>(null);
   const listeners = useRef(new Set<RecordListener>());
   const [restarts, setRestarts] = useState(0);
 
@@ -77,7 +80,12 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       url: () => client.liveUrl(),
       onMessage: (msg) => {
         if (msg.type === 'hello') setVersion(msg.version);
-        else for (const l of listeners.current) l(msg.record);
+        else if (msg.type === 'request') for (const l of listeners.current) l(msg.record);
+        else if (msg.type === 'import') {
+          setImportStatus(msg.status);
+          // An import that stored requests changes every figure: data hooks refetch.
+          if (!msg.status.running && msg.status.last && msg.status.last.imported > 0) setEpoch((n) => n + 1);
+        }
       },
       onState: (s) => setLive(s),
       onOpen: (reconnected) => {
@@ -85,7 +93,15 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       },
     });
     conn.start();
-    return () => conn.stop();
+    const ac = new AbortController();
+    client.importStatus(ac.signal).then(
+      (st) => setImportStatus((cur) => cur ?? st),
+      () => undefined,
+    );
+    return () => {
+      ac.abort();
+      conn.stop();
+    };
   }, [client]);
 
   const value = useMemo<DaemonContextValue>(
@@ -96,12 +112,13 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       live,
       epoch,
       version,
+      importStatus,
       onRecord: (l) => {
         listeners.current.add(l);
         return () => listeners.current.delete(l);
       },
     }),
-    [bridge, client, error, live, epoch, version],
+    [bridge, client, error, live, epoch, version, importStatus],
   );
   return <DaemonContext.Provider value={value}>{children}</DaemonContext.Provider>;
 }

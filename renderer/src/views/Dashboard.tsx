@@ -14,6 +14,7 @@ import { RequestDetailView } from '../components/RequestDetailView.tsx';
 import { RequestsTable } from '../components/RequestsTable.tsx';
 import { SpendChart, type StackBy } from '../components/SpendChart.tsx';
 import { ExportButtons } from '../components/ExportButtons.tsx';
+import { HistoryPanel } from '../components/HistoryPanel.tsx';
 import { formatCount, formatTokens } from '../format.ts';
 import { requestDetailHash } from '../bridge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
@@ -147,6 +148,8 @@ export function Dashboard() {
           {ds.bySession && <Breakdown title="By session" kind="session" groups={ds.bySession} onSelect={bySession} />}
         </div>
       )}
+
+      <HistoryPanel range={range} />
 
       <RequestsTable
         state={requests}
