@@ -35,6 +35,8 @@ export interface CorpusOptions {
   /** Stop once this many bytes are written (bench); default no limit. */
   targetBytes?: number;
   models?: readonly string[];
+  /** Share of requests with a prompt over 200k tokens (1M-context tier), e.g. 0.02; default 0. */
+  longContextShare?: number;
 }
 
 export interface TruthRequest {
@@ -193,11 +195,12 @@ export function writeCorpus(opts: CorpusOptions): CorpusTruth {
       const webSearch = rnd() < 0.05 ? int(1, 3) : 0;
       const repeats = int(1, 3);
       const input = int(1, 50);
+      const longContext = rnd() < (opts.longContextShare ?? 0) && model.includes('sonnet');
       const respAt = at + int(500, 30_000);
       const usageAt = (k: number): AnthropicUsage => ({
         input_tokens: input,
         cache_creation_input_tokens: cacheWrite,
-        cache_read_input_tokens: (i + 1) * 1_000,
+        cache_read_input_tokens: longContext ? 200_000 + (i + 1) * 1_000 : (i + 1) * 1_000,
         cache_creation: { ephemeral_5m_input_tokens: cacheWrite - oneHour, ephemeral_1h_input_tokens: oneHour },
         output_tokens: k === repeats - 1 ? finalOut : Math.max(1, Math.floor((finalOut * (k + 1)) / (repeats + 1))),
         ...(webSearch && k === repeats - 1 ? { server_tool_use: { web_search_requests: webSearch, web_fetch_requests: 0 } } : {}),

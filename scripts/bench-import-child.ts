@@ -1,0 +1,98 @@
+/**
+ * Child of scripts/bench-import.ts: imports `<root>` and prints one JSON line with its figures.
+ *   mode `store`:   into a real store in `<dataDir>` (what `cco import` does), then an unchanged rescan;
+ *   mode `pipeline`: the same reader, parser, de-duplication and pricing, records summed instead of stored
+ *                    (the import's own cost and memory, apart from the store's);
+ *   mode `idle`:    nothing (the RSS of a tsx process, the baseline).
+ * Peak RSS = VmHWM of this process (all threads, the store worker included).
+ */
+import fs from 'node:fs';
+import type { RequestRecord } from '../daemon/api/contract.ts';
+import { createPricer } from '../daemon/pricing/index.ts';
+import { HistoryImporter, type HistorySink } from '../daemon/history/importer.ts';
+
+const [mode, dataDir, root] = process.argv.slice(2) as [string, string, string];
+const pricer = createPricer(null);
+
+function vmHwmMB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
+}
+
+interface Sums { requests: number; cost: number; input: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number; output: number; webSearch: number; unpriced: number }
+const sums: Sums = { requests: 0, cost: 0, input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0, webSearch: 0, unpriced: 0 };
+/** Cost per category (nano-USD), and what it would be with every cache write priced as a 5m write / without the long-context tier. */
+const cat = { cacheWrite1h: 0, cacheWrite1hAs5m: 0, longContext: 0, longContextAtBase: 0, webSearch: 0 };
+function add(r: RequestRecord): void {
+  sums.requests++;
+  if (r.costNanoUsd === null) sums.unpriced++;
+  else sums.cost += r.costNanoUsd;
+  const t = r.tokens;
+  sums.input += t.input;
+  sums.cacheWrite5m += t.cacheWrite5m;
+  sums.cacheWrite1h += t.cacheWrite1h;
+  sums.cacheRead += t.cacheRead;
+  sums.output += t.output;
+  sums.webSearch += r.webSearchRequests;
+  const usage = {
+    input_tokens: t.input, cache_creation_input_tokens: t.cacheWrite5m + t.cacheWrite1h, cache_read_input_tokens: t.cacheRead, output_tokens: t.output,
+    cache_creation: { ephemeral_5m_input_tokens: t.cacheWrite5m, ephemeral_1h_input_tokens: t.cacheWrite1h },
+    server_tool_use: { web_search_requests: r.webSearchRequests },
+  };
+  const prompt = t.input + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead;
+  const c = pricer.cost(usage, r.model, r.startedAt, { context1m: prompt > 200_000 });
+  if (!c.priced) return;
+  cat.cacheWrite1h += c.breakdown.cacheWrite1h;
+  cat.webSearch += c.breakdown.webSearch;
+  if (t.cacheWrite1h) {
+    const as5m = pricer.cost({ ...usage, cache_creation: { ephemeral_5m_input_tokens: t.cacheWrite5m + t.cacheWrite1h, ephemeral_1h_input_tokens: 0 } }, r.model, r.startedAt, { context1m: prompt > 200_000 });
+    if (as5m.priced) cat.cacheWrite1hAs5m += as5m.breakdown.cacheWrite5m - c.breakdown.cacheWrite5m;
+  }
+  if (prompt > 200_000 && c.tier !== 'base') {
+    const base = pricer.cost(usage, r.model, r.startedAt, { context1m: false });
+    cat.longContext += c.nanoUsd;
+    if (base.priced) cat.longContextAtBase += base.nanoUsd;
+  }
+}
+
+if (mode === 'idle') {
+  await new Promise((r) => setTimeout(r, 500));
+  process.stdout.write(`${JSON.stringify({ rssMB: process.memoryUsage().rss / 1048576, hwmMB: vmHwmMB() })}\n`);
+  process.exit(0);
+}
+
+let sink: HistorySink & { close?: () => Promise<void> };
+if (mode === 'pipeline') {
+  sink = {
+    findByUpstreamRequestIds: async () => [],
+    addBulk: async (records) => {
+      for (const r of records) add(r);
+      return { inserted: records.length, skipped: 0, invalid: 0 };
+    },
+  };
+} else {
+  const { openStore } = await import('../daemon/store/index.ts');
+  const store = await openStore({ dataDir, retentionDays: 36_500, log: () => undefined });
+  sink = {
+    findByUpstreamRequestIds: (ids, range) => store.findByUpstreamRequestIds(ids, range),
+    addBulk: async (records) => {
+      for (const r of records) add(r);
+      return store.addBulk(records);
+    },
+    close: () => store.close(),
+  };
+}
+let peakSampled = 0;
+const sampler = setInterval(() => (peakSampled = Math.max(peakSampled, process.memoryUsage().rss)), 100);
+const imp = new HistoryImporter({ dataDir, sink, pricer: () => pricer, roots: [root], settleMs: 0 });
+const t0 = performance.now();
+const report = await imp.run();
+const ms = performance.now() - t0;
+clearInterval(sampler);
+const hwmImport = vmHwmMB();
+const r0 = performance.now();
+const again = await imp.run();
+const rescanMs = performance.now() - r0;
+await sink.close?.();
+process.stdout.write(`${JSON.stringify({ ms, bytes: report.bytesRead, files: report.files, imported: report.imported, report, hwmMB: hwmImport, peakSampledMB: peakSampled / 1048576, rescanMs, rescanRead: again.bytesRead, sums, cat })}\n`);
+process.exit(0);

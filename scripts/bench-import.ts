@@ -1,0 +1,129 @@
+/**
+ * npm run bench:import [-- MB]: the history import on a generated corpus of MB megabytes (default 1024) of
+ * Claude Code transcripts, against ccusage (`daily --json --offline`, the npm package's native binary) on
+ * the same corpus, in the same run. Prints CCO's MB/s and peak RSS (with the store, and the import pipeline
+ * alone), the unchanged rescan, ccusage's time and RSS, both token totals (must be equal) and the cost
+ * difference explained by category. The corpus is cached in the temp dir (`cco-bench-import-<MB>`).
+ * Not a test: numbers against targets (≥ 2× ccusage's throughput, RSS ≤ 150 MB, rescan < 100 ms).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeCorpus, type TruthTotals } from '../daemon/history/testkit/corpus.ts';
+
+const sizeMB = Number(process.argv[2] ?? 1024);
+const require = createRequire(import.meta.url);
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+const CHILD = fileURLToPath(new URL('./bench-import-child.ts', import.meta.url));
+const MB = 1024 * 1024;
+
+const corpusDir = path.join(os.tmpdir(), `cco-bench-import-${sizeMB}-v1`);
+const root = path.join(corpusDir, 'projects');
+const truthFile = path.join(corpusDir, 'truth.json');
+let truth: { totals: TruthTotals; bytes: number; files: number };
+if (fs.existsSync(truthFile)) {
+  truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as typeof truth;
+  console.log(`corpus: ${corpusDir} (cached) ${(truth.bytes / MB).toFixed(0)} MB, ${truth.files} files, ${truth.totals.requests} requests`);
+} else {
+  fs.rmSync(corpusDir, { recursive: true, force: true });
+  const t0 = performance.now();
+  const t = writeCorpus({
+    root, seed: 2026, projects: 12, sessionsPerProject: 40, requestsPerSession: 60, days: 120, start: Date.UTC(2026, 5, 1),
+    toolResultBytes: 2500, malformedPerFile: 1, keepRequests: false, targetBytes: sizeMB * MB, longContextShare: 0.02,
+  });
+  truth = { totals: t.totals, bytes: t.bytes, files: t.files.length };
+  fs.writeFileSync(truthFile, JSON.stringify(truth));
+  console.log(`corpus: wrote ${corpusDir}: ${(t.bytes / MB).toFixed(0)} MB, ${t.files.length} files, ${t.totals.requests} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Runs a command, timing it and sampling its VmHWM (peak RSS) from /proc until it exits. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; out: string; hwmMB: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let hwm = 0;
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
+      } catch {
+        // exited
+      }
+    }, 20);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`));
+      else resolve({ ms: performance.now() - t0, out, hwmMB: hwm });
+    });
+  });
+}
+
+interface ChildResult {
+  ms: number; bytes: number; files: number; imported: number; hwmMB: number; peakSampledMB: number; rescanMs: number; rescanRead: number;
+  sums: { requests: number; cost: number; input: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number; output: number; webSearch: number; unpriced: number };
+  cat: { cacheWrite1h: number; cacheWrite1hAs5m: number; longContext: number; longContextAtBase: number; webSearch: number };
+  report: { malformedLines: number; syntheticLines: number; problems: unknown[] };
+}
+const child = async (mode: string): Promise<ChildResult> => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `cco-bench-import-data-`));
+  try {
+    const r = await run(process.execPath, ['--import', TSX, CHILD, mode, dataDir, root]);
+    return JSON.parse(r.out.trim().split('\n').pop()!) as ChildResult;
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+const ccusageBin = path.join(path.dirname(require.resolve('@ccusage/ccusage-linux-x64/package.json')), 'bin', 'ccusage');
+const ccHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-ccusage-home-'));
+const ccusage = async () => {
+  const r = await run(ccusageBin, ['daily', '--json', '--offline'], { PATH: process.env.PATH, HOME: ccHome, CLAUDE_CONFIG_DIR: corpusDir, NO_COLOR: '1', TZ: 'UTC' });
+  const j = JSON.parse(r.out) as { totals: { inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number; totalCost: number } };
+  return { ...r, totals: j.totals };
+};
+
+// Warm the page cache for everyone, then alternate: ccusage, CCO pipeline, CCO with the store.
+await run('cat', [truthFile]);
+for (const f of fs.readdirSync(root)) void f;
+const idle = JSON.parse((await run(process.execPath, ['--import', TSX, CHILD, 'idle', '', ''])).out) as { rssMB: number; hwmMB: number };
+const cc = [await ccusage(), await ccusage()];
+const pipeline = await child('pipeline');
+const stored = await child('store');
+const ccBest = cc.reduce((a, b) => (a.ms < b.ms ? a : b));
+fs.rmSync(ccHome, { recursive: true, force: true });
+
+const mbps = (bytes: number, ms: number): string => `${(bytes / MB / (ms / 1000)).toFixed(1)} MB/s`;
+const usd = (nano: number): string => `$${(nano / 1e9).toFixed(2)}`;
+const s = stored.sums;
+const ours = { input: s.input, output: s.output, cacheCreation: s.cacheWrite5m + s.cacheWrite1h, cacheRead: s.cacheRead };
+const theirs = { input: ccBest.totals.inputTokens, output: ccBest.totals.outputTokens, cacheCreation: ccBest.totals.cacheCreationTokens, cacheRead: ccBest.totals.cacheReadTokens };
+const equal = JSON.stringify(ours) === JSON.stringify(theirs);
+const t = truth.totals;
+const truthTokens = { input: t.input, output: t.output, cacheCreation: t.cacheWrite5m + t.cacheWrite1h, cacheRead: t.cacheRead };
+
+console.log(`\nbench:import — ${(truth.bytes / MB).toFixed(0)} MB, ${truth.files} files, ${t.requests} requests (node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
+console.log(`ccusage ${path.basename(path.dirname(path.dirname(ccusageBin)))} daily --json --offline: ${cc.map((c) => (c.ms / 1000).toFixed(2)).join(' / ')} s → best ${mbps(truth.bytes, ccBest.ms)}, peak RSS ${ccBest.hwmMB.toFixed(0)} MB`);
+console.log(`CCO import pipeline (read, parse, de-duplicate, price; no store): ${(pipeline.ms / 1000).toFixed(2)} s → ${mbps(pipeline.bytes, pipeline.ms)}, peak RSS ${pipeline.hwmMB.toFixed(0)} MB (tsx baseline ${idle.hwmMB.toFixed(0)} MB)`);
+console.log(`CCO import into the store (cco import): ${(stored.ms / 1000).toFixed(2)} s → ${mbps(stored.bytes, stored.ms)}, ${stored.imported} stored, peak RSS ${stored.hwmMB.toFixed(0)} MB`);
+console.log(`  throughput vs ccusage: pipeline ${(ccBest.ms / pipeline.ms).toFixed(2)}×, with the store ${(ccBest.ms / stored.ms).toFixed(2)}× (target ≥ 2×)`);
+console.log(`  RSS target ≤ 150 MB: pipeline ${pipeline.hwmMB.toFixed(0)} MB, with the store ${stored.hwmMB.toFixed(0)} MB`);
+console.log(`  unchanged rescan: ${stored.rescanMs.toFixed(1)} ms (${stored.rescanRead} bytes read; target < 100 ms)`);
+console.log(`tokens: CCO ${JSON.stringify(ours)}\n        ccusage ${JSON.stringify(theirs)} → ${equal ? 'EQUAL' : 'DIFFERENT'}; ground truth ${JSON.stringify(truthTokens) === JSON.stringify(ours) ? 'matches CCO' : `differs: ${JSON.stringify(truthTokens)}`}`);
+const ccCost = Math.round(ccBest.totals.totalCost * 1e9);
+const delta = s.cost - ccCost;
+const c = stored.cat;
+const d1h = c.cacheWrite1h - c.cacheWrite1hAs5m;
+const dLong = c.longContext - c.longContextAtBase;
+console.log(`cost: CCO ${usd(s.cost)}, ccusage ${usd(ccCost)}, difference ${usd(delta)}:`);
+console.log(`  1h cache writes at 2× input (CCO) instead of 1.25× (5m rate): ${usd(d1h)}`);
+console.log(`  long-context tier (prompts > 200k tokens) at CCO's tier prices instead of base: ${usd(dLong)}`);
+console.log(`  web search (${s.webSearch} searches at $10 / 1,000): ${usd(c.webSearch)}`);
+console.log(`  rest (price table differences, rounding): ${usd(delta - d1h - dLong - c.webSearch)}`);
+console.log(`bad input: ${stored.report.malformedLines} malformed lines, ${stored.report.syntheticLines} <synthetic> lines, ${stored.report.problems.length} unreadable`);
