@@ -119,11 +119,34 @@ console.log(`tokens: CCO ${JSON.stringify(ours)}\n        ccusage ${JSON.stringi
 const ccCost = Math.round(ccBest.totals.totalCost * 1e9);
 const delta = s.cost - ccCost;
 const c = stored.cat;
-const d1h = c.cacheWrite1h - c.cacheWrite1hAs5m;
-const dLong = c.longContext - c.longContextAtBase;
-console.log(`cost: CCO ${usd(s.cost)}, ccusage ${usd(ccCost)}, difference ${usd(delta)}:`);
-console.log(`  1h cache writes at 2× input (CCO) instead of 1.25× (5m rate): ${usd(d1h)}`);
-console.log(`  long-context tier (prompts > 200k tokens) at CCO's tier prices instead of base: ${usd(dLong)}`);
-console.log(`  web search (${s.webSearch} searches at $10 / 1,000): ${usd(c.webSearch)}`);
-console.log(`  rest (price table differences, rounding): ${usd(delta - d1h - dLong - c.webSearch)}`);
+
+// How ccusage prices each category: one-request probe corpora, its cost against the price table's.
+const { createPricer } = await import('../daemon/pricing/index.ts');
+const pricer = createPricer(null);
+const probe = async (usage: Record<string, unknown>): Promise<{ theirs: number; ours: number }> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-probe-'));
+  try {
+    const at = Date.UTC(2026, 9, 1, 12);
+    const model = 'claude-sonnet-4-5-20250929';
+    fs.mkdirSync(path.join(dir, 'projects', 'p'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'projects', 'p', 's.jsonl'), JSON.stringify({ type: 'assistant', sessionId: 's', cwd: '/p', timestamp: new Date(at).toISOString(), requestId: 'req_1', message: { id: 'msg_1', model, usage } }) + '\n');
+    const r = await run(ccusageBin, ['daily', '--json', '--offline'], { PATH: process.env.PATH, HOME: dir, CLAUDE_CONFIG_DIR: dir, TZ: 'UTC' });
+    const theirs = Math.round((JSON.parse(r.out) as { totals: { totalCost: number } }).totals.totalCost * 1e9);
+    const prompt = Number(usage.input_tokens ?? 0) + Number(usage.cache_read_input_tokens ?? 0) + Number(usage.cache_creation_input_tokens ?? 0);
+    const ours = pricer.cost(usage, model, at, { context1m: prompt > 200_000 });
+    return { theirs, ours: ours.priced ? ours.nanoUsd : NaN };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+const p1h = await probe({ input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 100_000, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 100_000 } });
+const pWeb = await probe({ input_tokens: 0, output_tokens: 0, server_tool_use: { web_search_requests: 100 } });
+const pLong = await probe({ input_tokens: 10, output_tokens: 1000, cache_read_input_tokens: 250_000, cache_creation_input_tokens: 0 });
+const d1h = p1h.ours === p1h.theirs ? 0 : (c.cacheWrite1h - c.cacheWrite1hAs5m) * (1 - p1h.theirs / p1h.ours);
+const dWeb = pWeb.theirs === 0 ? c.webSearch : c.webSearch * (1 - pWeb.theirs / pWeb.ours);
+const dLong = delta - d1h - dWeb;
+console.log(`cost: CCO ${usd(s.cost)}, ccusage ${usd(ccCost)}, difference ${usd(delta)}, by category (each measured on a one-request probe):`);
+console.log(`  1h cache writes (2× input): ${p1h.ours === p1h.theirs ? 'priced alike (ccusage reads the 5m/1h split)' : `ccusage ${usd(p1h.theirs)} vs CCO ${usd(p1h.ours)} per 100k → ${usd(d1h)}`}`);
+console.log(`  web search ($10 / 1,000; ${s.webSearch} searches): ccusage ${pWeb.theirs === 0 ? 'charges nothing' : usd(pWeb.theirs) + ' per 100'} → ${usd(dWeb)}`);
+console.log(`  long-context tier (prompt > 200k: the API re-prices the WHOLE request; probe 250k: CCO ${usd(pLong.ours)}, ccusage ${usd(pLong.theirs)}): CCO's tier adds ${usd(c.longContext - c.longContextAtBase)} over base prices; ccusage's smaller premium leaves ${usd(dLong)} of the difference`);
 console.log(`bad input: ${stored.report.malformedLines} malformed lines, ${stored.report.syntheticLines} <synthetic> lines, ${stored.report.problems.length} unreadable`);

@@ -42,6 +42,8 @@ export function defaultRoots(env: NodeJS.ProcessEnv = process.env, home: string 
   return [...new Set(roots)];
 }
 
+const YIELD_EVERY_MS = 8;
+
 const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EIO';
 
 /** Every `*.jsonl` file under `roots`, sorted by path. Never throws for a file-system problem. */
@@ -51,6 +53,15 @@ export async function walkTranscripts(roots: readonly string[]): Promise<WalkRes
   const missingRoots: string[] = [];
   const seenDirs = new Set<string>();
   const seenFiles = new Set<string>();
+  // Synchronous readdir/stat (several times faster than the thread-pool versions for cached metadata; an
+  // unchanged rescan is all metadata), yielding to the event loop every few milliseconds so the proxy
+  // sharing the thread is never held up longer than that.
+  let slice = performance.now();
+  const breathe = async (): Promise<void> => {
+    if (performance.now() - slice < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    slice = performance.now();
+  };
 
   const walkDir = async (dir: string, st: fs.Stats, ancestors: ReadonlySet<string>): Promise<void> => {
     const id = `${st.dev}:${st.ino}`;
@@ -63,34 +74,33 @@ export async function walkTranscripts(roots: readonly string[]): Promise<WalkRes
     const inside = new Set(ancestors).add(id);
     let entries: fs.Dirent[];
     try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       problems.push({ path: dir, code: codeOf(err) });
       return;
     }
     const subdirs: [string, fs.Stats, boolean][] = [];
-    await Promise.all(
-      entries.map(async (e) => {
-        const p = path.join(dir, e.name);
-        const isJsonl = e.name.endsWith('.jsonl');
-        // Plain directories and files need no stat to know what they are; symlinks do.
-        if (!e.isSymbolicLink() && !e.isDirectory() && !(e.isFile() && isJsonl)) return;
-        let s: fs.Stats;
-        try {
-          s = await fs.promises.stat(p);
-        } catch (err) {
-          if (e.isSymbolicLink() || isJsonl) problems.push({ path: p, code: codeOf(err) });
-          return;
-        }
-        if (s.isDirectory()) subdirs.push([p, s, e.isSymbolicLink()]);
-        else if (s.isFile() && isJsonl) {
-          const fid = `${s.dev}:${s.ino}`;
-          if (seenFiles.has(fid)) return; // the same file reached twice (a symlink to it)
-          seenFiles.add(fid);
-          files.push({ path: p, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
-        }
-      }),
-    );
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      const isJsonl = e.name.endsWith('.jsonl');
+      // Plain directories and files need no stat to know what they are; symlinks do.
+      if (!e.isSymbolicLink() && !e.isDirectory() && !(e.isFile() && isJsonl)) continue;
+      let s: fs.Stats;
+      try {
+        s = fs.statSync(p);
+      } catch (err) {
+        if (e.isSymbolicLink() || isJsonl) problems.push({ path: p, code: codeOf(err) });
+        continue;
+      }
+      if (s.isDirectory()) subdirs.push([p, s, e.isSymbolicLink()]);
+      else if (s.isFile() && isJsonl) {
+        const fid = `${s.dev}:${s.ino}`;
+        if (seenFiles.has(fid)) continue; // the same file reached twice (a symlink to it)
+        seenFiles.add(fid);
+        files.push({ path: p, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
+      }
+    }
+    await breathe();
     // Real folders first, then symlinked ones: a file reached both ways is listed under its real path.
     subdirs.sort((a, b) => (a[2] !== b[2] ? (a[2] ? 1 : -1) : a[0] < b[0] ? -1 : 1));
     for (const [p, s] of subdirs) await walkDir(p, s, inside);
@@ -99,7 +109,7 @@ export async function walkTranscripts(roots: readonly string[]): Promise<WalkRes
   for (const root of roots) {
     let st: fs.Stats;
     try {
-      st = await fs.promises.stat(root);
+      st = fs.statSync(root);
     } catch (err) {
       if (codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR') missingRoots.push(root);
       else problems.push({ path: root, code: codeOf(err) });

@@ -41,7 +41,8 @@ export class HistoryState {
   /** By `dev:ino`. */
   private files = new Map<string, FileState>();
   private linked: Set<string> | null = null;
-  readonly existed: boolean;
+  /** Whether files.json exists (an import ran in this data folder before, or has saved since). */
+  existed: boolean;
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'history');
@@ -86,6 +87,7 @@ export class HistoryState {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
+    this.existed = true;
   }
 
   /** Ids of proxy records already linked. */
