@@ -132,7 +132,9 @@ export function createApiApp(deps: ApiDeps): express.Express {
     const q = requestsQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
     try {
-      res.json(await store.listRequests(q.data));
+      const page = await store.listRequests(q.data);
+      const history = deps.history;
+      res.json(history ? { ...page, items: page.items.map((r) => ({ ...r, seenBy: history.seenBy(r) })) } : page);
     } catch (err) {
       // a bad cursor, or one from another sort/order
       if (err instanceof RangeError) return apiError(res, 400, 'invalid_request_error', `cursor: ${err.message}`);
@@ -144,7 +146,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/requests/:id', async (req, res) => {
     const record = await store.getRequest(req.params.id!);
     if (!record) return apiError(res, 404, 'not_found_error', `No request with id ${req.params.id}`);
-    res.json(detailOf(record, deps.pricer()) satisfies RequestDetail);
+    const detail: RequestDetail = detailOf(record, deps.pricer());
+    res.json(deps.history ? { ...detail, seenBy: deps.history.seenBy(record) } : detail);
   });
   api.get('/prices', (_req, res) => {
     res.json(deps.pricer().table());

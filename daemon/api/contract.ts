@@ -101,6 +101,11 @@ export interface RequestRecord {
   bytesOut: number; // response body bytes sent to the client (as on the wire)
   /** Team modes: the user the request belongs to (central gateway: the proxy token's user; federated: `[team] user`). */
   user?: string | null;
+  /**
+   * Which side saw it, set by /api/requests and /api/requests/:id when the history import runs: 'both' = a
+   * Claude Code transcript also shows this proxy request (linked by request id; counted once).
+   */
+  seenBy?: SeenBy;
 }
 
 /** Cost split per category, recomputed on demand for the detail view. */

@@ -130,6 +130,10 @@ describe('history import in the daemon', () => {
     expect(after.totals.requests).toBe(before.totals.requests); // nothing counted twice
     const records = await allRecords();
     for (const { request_id } of msgs) expect(records.filter((r) => r.upstreamRequestId === request_id)).toHaveLength(1);
+    // The source as the dashboard shows it: both sides for the linked pair, proxy for the third, history for imports.
+    const seen = (rid: string) => records.find((r) => r.upstreamRequestId === rid)!.seenBy;
+    expect(msgs.map((m) => seen(m.request_id!))).toEqual(['both', 'both', 'proxy']);
+    expect(seen('req_late_1')).toBe('history');
 
     const rec = await api<ReconcileReport>('/api/reconcile?range=all&tz=UTC');
     expect(rec.totals.both.requests).toBe(2);

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImportProgress, ImportReport, ImportStatus } from '../api/contract.ts';
+import type { ImportProgress, ImportReport, ImportStatus, RequestRecord, SeenBy } from '../api/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import { HistoryImporter, type HistorySink } from './importer.ts';
 import { defaultRoots } from './sources.ts';
@@ -36,6 +36,8 @@ export interface HistoryService {
   /** One import now (default roots, or `roots` for a one-off `cco import --path`); resolves with its report. */
   importNow(o?: { roots?: readonly string[]; since?: number }): Promise<ImportReport>;
   links(): HistoryLink[];
+  /** Which side saw a record: 'both' when a transcript line is linked to this proxy record. */
+  seenBy(r: RequestRecord): SeenBy;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export function startHistoryService(o: HistoryServiceOptions): HistoryService {
       return queue(imp, r.since, false);
     },
     links: () => readLinks(historyDir),
+    seenBy: (r) => (r.source === 'history' ? 'history' : state.linkedIds().has(r.id) ? 'both' : 'proxy'),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

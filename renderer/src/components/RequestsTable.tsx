@@ -138,6 +138,14 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
                 <td className="num">{formatDuration(r.durationMs)}</td>
                 <td>
                   <OutcomeBadge record={r} />
+                  {(r.seenBy === 'both' || r.source === 'history') && (
+                    <span
+                      className="source-tag muted small"
+                      title={r.seenBy === 'both' ? 'Recorded by the proxy and shown in a Claude Code transcript (counted once)' : 'Imported from a Claude Code transcript (did not go through CCO)'}
+                    >
+                      {r.seenBy === 'both' ? ' · proxy + transcript' : ' · transcript'}
+                    </span>
+                  )}
                 </td>
               </tr>
             ))}
