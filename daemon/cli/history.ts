@@ -2,8 +2,7 @@
  * `cco import` and `cco reconcile` (daemon/history).
  *
  * A running daemon owns its data folder, so when one runs both commands ask it (POST /api/import, whose
- * progress is read from GET /api/import; GET /api/reconcile). With none running they open the store here,
- * under the data folder's lock, as the daemon would.
+ * progress is read from GET /api/import; GET /api/reconcile). With none running they open the store here.
  */
 import type { ImportReport, ImportStatus, ReconcileReport, ReconcileRow } from '../api/contract.ts';
 import { platformDirs } from '../config/paths.ts';
@@ -59,27 +58,18 @@ function loadPricer(configDir: string): Pricer {
   }
 }
 
-/** Opens the data folder's store under its lock for `work`, then closes both. */
-async function withStore<T>(io: Io, owner: string, work: (store: import('../store/index.ts').Store, dataDir: string) => Promise<T>): Promise<T> {
+/**
+ * Opens the data folder's store for `work`, then closes it. (The data folder's lock, h13-data's
+ * data-lock.ts, is taken here as soon as it is on main, as `cco reprice` does.)
+ */
+async function withStore<T>(io: Io, work: (store: import('../store/index.ts').Store, dataDir: string) => Promise<T>): Promise<T> {
   const { dataDir } = platformDirs(io.env);
-  const { acquireDataLock, DataLockError } = await import('../data-lock.ts');
-  let lock;
+  const { openStore } = await import('../store/index.ts');
+  const store = await openStore({ dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
   try {
-    lock = await acquireDataLock(dataDir, { owner });
-  } catch (err) {
-    if (err instanceof DataLockError) throw new CliError(err.message);
-    throw err;
-  }
-  try {
-    const { openStore } = await import('../store/index.ts');
-    const store = await openStore({ dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
-    try {
-      return await work(store, dataDir);
-    } finally {
-      await store.close();
-    }
+    return await work(store, dataDir);
   } finally {
-    lock.release();
+    await store.close();
   }
 }
 
@@ -141,7 +131,7 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
     const { HistoryImporter } = await import('../history/importer.ts');
     const { defaultRoots } = await import('../history/sources.ts');
     const pricer = loadPricer(platformDirs(io.env).configDir);
-    report = await withStore(io, 'cco import', async (store, dataDir) => {
+    report = await withStore(io, async (store, dataDir) => {
       const imp = new HistoryImporter({ dataDir, sink: store, pricer: () => pricer, roots: paths ?? defaultRoots(io.env) });
       return imp.run({ ...(since !== undefined && { since }), progress: (p) => bar.update(p) });
     });
@@ -202,7 +192,7 @@ export async function reconcileCommand(argv: string[], io: Io): Promise<number> 
     const { reconcile } = await import('../history/reconcile.ts');
     const { readLinks } = await import('../history/state.ts');
     const { default: path } = await import('node:path');
-    report = await withStore(io, 'cco reconcile', (store, dataDir) =>
+    report = await withStore(io, (store, dataDir) =>
       reconcile(store, readLinks(path.join(dataDir, 'history')), { range: range as ReconcileReport['range'], tz }),
     );
   }
