@@ -152,7 +152,16 @@ export function ReconcileView({ report }: { report: ReconcileReport }) {
 
 /** The dashboard panel: progress, notice, and the reconciliation of `range` (refetched when data changes). */
 export function HistoryPanel({ range }: { range: RangeQuery }) {
-  const { client, importStatus, epoch } = useDaemon();
+  const { client, importStatus: liveStatus, epoch } = useDaemon();
+  // The status as the panel opened (only the dashboard asks: the popover makes no extra request), then live.
+  const [initial, setInitial] = useState<ImportStatus | null>(null);
+  useEffect(() => {
+    if (!client) return;
+    const ac = new AbortController();
+    client.importStatus(ac.signal).then(setInitial, () => undefined);
+    return () => ac.abort();
+  }, [client]);
+  const importStatus = liveStatus ?? initial;
   const [report, setReport] = useState<ReconcileReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = JSON.stringify(range);

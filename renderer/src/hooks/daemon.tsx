@@ -19,7 +19,7 @@ export interface DaemonContextValue {
   epoch: number;
   /** Daemon version from the live feed's hello frame. */
   version: string | null;
-  /** The history import's status (GET /api/import, then live `import` messages); null when the daemon has none. */
+  /** The history import's status from live `import` messages (null until one arrives; HistoryPanel reads GET /api/import). */
   importStatus: ImportStatus | null;
   onRecord(listener: RecordListener): () => void;
 }
@@ -93,15 +93,7 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       },
     });
     conn.start();
-    const ac = new AbortController();
-    client.importStatus(ac.signal).then(
-      (st) => setImportStatus((cur) => cur ?? st),
-      () => undefined,
-    );
-    return () => {
-      ac.abort();
-      conn.stop();
-    };
+    return () => conn.stop();
   }, [client]);
 
   const value = useMemo<DaemonContextValue>(
