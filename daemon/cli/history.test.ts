@@ -33,6 +33,9 @@ beforeAll(() => {
   const now = Date.now();
   truth = writeCorpus({ root: path.join(home, '.claude', 'projects'), seed: 21, projects: 2, sessionsPerProject: 2, requestsPerSession: 5, start: now - 3 * 86_400_000, days: 2 });
   extra = writeCorpus({ root: path.join(home, 'elsewhere'), seed: 22, projects: 1, sessionsPerProject: 1, requestsPerSession: 4, start: now - 86_400_000, days: 1 });
+  // Written an hour ago (the importer holds back the last response of a file written in the last 2 s).
+  const past = new Date(now - 3_600_000);
+  for (const f of [...truth.files, ...extra.files]) fs.utimesSync(f, past, past);
 });
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
