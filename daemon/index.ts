@@ -247,11 +247,6 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     return run;
   };
   gateway = createGateway({ proxy, userOfToken: (t) => users.userOf(t), required: exposed });
-  const app = createApiApp({
-    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
-    metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
-  });
-  const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
   const history = options.history
     ? startHistoryService({
         ...options.history,
@@ -263,10 +258,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       })
     : null;
   const app = createApiApp({
-    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log,
-    rateLimit: limiter?.middleware, ...(history && { history }),
+    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
+    metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
+    ...(history && { history }),
   });
-  const server = createDaemonServer({ api: app, proxy, live });
+  const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
 
   let port: number;
   try {
