@@ -28,6 +28,7 @@ import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
 import type { RequestRecord } from './api/contract.ts';
+import { createLimitTracker, observeFinished, type LimitTracker } from './limits/index.ts';
 
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_PORT = 3000;
@@ -81,6 +82,8 @@ export interface RunningDaemon {
   metrics: Metrics;
   /** Bound beyond loopback: reachable from other machines, stored key never added (see proxy/stored-key.ts). */
   exposed: boolean;
+  /** Plan-limit state per credential (GET /api/limits). */
+  limits: LimitTracker;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -192,6 +195,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
   let recording = options.recording ?? true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
+  const limits = createLimitTracker({
+    dataDir,
+    warn: (m) => log.warn(m),
+    onChange: (c) => live.broadcast({ type: 'limits', limits: c }),
+  });
   const agent = createUpstreamAgent(upstream);
   const metrics = createMetrics({ store: () => store });
   if (options.metricsOpen && exposed) log.warn('[metrics] open is ignored: the daemon listens beyond loopback, so /metrics needs the token');
@@ -216,9 +224,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     idleTimeoutMs: options.idleTimeoutMs,
     log,
     onFinished(finished) {
-      if (!recording) return;
+      if (!recording) return observeFinished(limits, finished, null);
       const record = buildRecord(finished, pricer);
       if (finished.user !== null) record.user = finished.user;
+      observeFinished(limits, finished, record);
       live.publish(record, store.add(record));
       metrics.observe(record, finished.proxyAddedMs);
       options.onRecord?.(record);
@@ -242,6 +251,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const app = createApiApp({
     policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
     metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
+    limits: () => limits.snapshot(),
   });
   const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
 
@@ -273,6 +283,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       agent.destroy();
+      limits.close();
       await store.close();
       if (pidFile) removePidFile(pidFile, process.pid);
     })();
@@ -291,6 +302,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     store,
     metrics,
     exposed,
+    limits,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, HealthResponse, ReadyResponse, RequestDetail } from './contract.ts';
+import type { ApiError, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail } from './contract.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import { isTeamStore } from '../store-pg/index.ts';
@@ -34,6 +34,10 @@ export interface ApiDeps {
   rateLimit?: (req: Request, res: Response, next: NextFunction) => void;
   /** GET /metrics (Prometheus text); `open` = served without the token (only ever on a loopback-only daemon). */
   metrics?: { render(): Promise<string>; contentType: string; open: boolean };
+  /** Plan-limit state (daemon/limits); GET /api/limits. */
+  limits?: () => LimitsResponse;
+  /** Extra authenticated /api routes (budgets…), mounted after the built-in ones. */
+  extraApi?: (api: express.Router) => void;
 }
 
 function apiError(res: Response, status: number, type: string, message: string) {
@@ -157,6 +161,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
       apiError(res, 400, 'invalid_request_error', (err as Error).message);
     }
   });
+  api.get('/limits', (_req, res) => {
+    if (!deps.limits) return apiError(res, 501, 'api_error', 'Limit tracking is not available in this daemon');
+    res.json(deps.limits() satisfies LimitsResponse);
+  });
+  deps.extraApi?.(api);
   api.use((_req, res) => apiError(res, 404, 'not_found_error', 'Unknown API route'));
   app.use('/api', api);
 

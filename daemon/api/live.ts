@@ -15,6 +15,8 @@ export interface LiveFeed {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** `json`: the record already serialised (the store's journal line), so a record is serialised once. */
   publish(record: RequestRecord, json?: string | null): void;
+  /** Sends any other live message (e.g. `limits`) to every client. */
+  broadcast(msg: LiveMessage): void;
   clients(): number;
   close(): void;
 }
@@ -62,6 +64,11 @@ export function createLiveFeed(
       // The same text JSON.stringify({ type: 'request', record }) gives, without serialising the record again.
       const msg = json ? `{"type":"request","record":${json}}` : JSON.stringify({ type: 'request', record } satisfies LiveMessage);
       for (const ws of wss.clients) send(ws, msg);
+    },
+    broadcast(msg) {
+      if (wss.clients.size === 0) return;
+      const text = JSON.stringify(msg);
+      for (const ws of wss.clients) send(ws, text);
     },
     clients: () => wss.clients.size,
     close() {

@@ -39,6 +39,8 @@ export interface FinishedRequest {
   proxyAddedMs: number | null;
   /** The team user the request belongs to (central gateway: from its proxy token; see ProxyOptions.userOf). */
   user: string | null;
+  /** The upstream's response headers as received (Node rawHeaders), null when none arrived. */
+  responseHeaders: readonly string[] | null;
 }
 
 export interface ProxyOptions {
@@ -94,6 +96,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     let status: number | null = null;
     let ttfbMs: number | null = null;
     let upstreamRequestId: string | null = null;
+    let responseHeaders: readonly string[] | null = null;
     let observer: Observer | null = null;
     let attribution: Attribution | null = null;
     let finished = false;
@@ -132,6 +135,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
           bytesOut,
           proxyAddedMs: firstOpenedAt === null ? null : Math.round((firstOpenedAt - t0) * 1000) / 1000,
           user: opts.userOf?.(req) ?? null,
+          responseHeaders,
         });
       } catch (err) {
         log.error('recording a finished request failed', { error: String(err) });
@@ -191,6 +195,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       ttfbMs = Math.round(performance.now() - t0);
       const rid = up.headers['request-id'];
       upstreamRequestId = typeof rid === 'string' ? rid : null;
+      responseHeaders = up.rawHeaders;
       observer = createObserver({
         status,
         contentType: up.headers['content-type'],

@@ -3,12 +3,13 @@
  * the one live connection for the window. Views read data through the hooks in ./data.ts.
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { RequestRecord } from '../../../daemon/api/contract.ts';
+import type { CredentialLimits, RequestRecord } from '../../../daemon/api/contract.ts';
 import { ApiClient } from '../api/client.ts';
 import { LiveConnection, type LiveState } from '../api/live.ts';
 import type { CcoBridge } from '../bridge.ts';
 
 type RecordListener = (r: RequestRecord) => void;
+type LimitsListener = (c: CredentialLimits) => void;
 
 export interface DaemonContextValue {
   bridge: CcoBridge;
@@ -20,6 +21,8 @@ export interface DaemonContextValue {
   /** Daemon version from the live feed's hello frame. */
   version: string | null;
   onRecord(listener: RecordListener): () => void;
+  /** Live `limits` frames (a credential's limit state changed). */
+  onLimits?(listener: LimitsListener): () => void;
 }
 
 const DaemonContext = createContext<DaemonContextValue | null>(null);
@@ -47,6 +50,7 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
   const [epoch, setEpoch] = useState(0);
   const [version, setVersion] = useState<string | null>(null);
   const listeners = useRef(new Set<RecordListener>());
+  const limitListeners = useRef(new Set<LimitsListener>());
   const [restarts, setRestarts] = useState(0);
 
   useEffect(() => bridge.daemon.onRestarted?.(() => setRestarts((n) => n + 1)), [bridge]);
@@ -77,7 +81,8 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       url: () => client.liveUrl(),
       onMessage: (msg) => {
         if (msg.type === 'hello') setVersion(msg.version);
-        else for (const l of listeners.current) l(msg.record);
+        else if (msg.type === 'request') for (const l of listeners.current) l(msg.record);
+        else if (msg.type === 'limits') for (const l of limitListeners.current) l(msg.limits);
       },
       onState: (s) => setLive(s),
       onOpen: (reconnected) => {
@@ -99,6 +104,10 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       onRecord: (l) => {
         listeners.current.add(l);
         return () => listeners.current.delete(l);
+      },
+      onLimits: (l) => {
+        limitListeners.current.add(l);
+        return () => limitListeners.current.delete(l);
       },
     }),
     [bridge, client, error, live, epoch, version],
