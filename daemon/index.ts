@@ -29,6 +29,7 @@ import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
 import type { RequestRecord } from './api/contract.ts';
 import { createLimitTracker, observeFinished, type LimitTracker } from './limits/index.ts';
+import { createGuards } from './budgets/guards.ts';
 
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_PORT = 3000;
@@ -195,10 +196,18 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
   let recording = options.recording ?? true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
+  const guards = createGuards({
+    configDir,
+    dataDir,
+    log,
+    summary: (from, to, tz) => store.summary({ range: 'custom', from, to, tz, sessions: false }),
+    broadcast: (msg) => live.broadcast(msg),
+  });
   const limits = createLimitTracker({
     dataDir,
     warn: (m) => log.warn(m),
     onChange: (c) => live.broadcast({ type: 'limits', limits: c }),
+    onUnified: guards.onUnified,
   });
   const agent = createUpstreamAgent(upstream);
   const metrics = createMetrics({ store: () => store });
@@ -228,11 +237,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       const record = buildRecord(finished, pricer);
       if (finished.user !== null) record.user = finished.user;
       observeFinished(limits, finished, record);
+      guards.onRecord(record);
       live.publish(record, store.add(record));
       metrics.observe(record, finished.proxyAddedMs);
       options.onRecord?.(record);
     },
     whenRecorded: (done) => store.whenWritten(done),
+    admit: (method, p, headers) => guards.budgets.admit(method, p, headers),
+    admitAttributed: (a) => guards.budgets.admitAttributed(a),
   });
   // Serialised so two reprice runs never interleave their page writes.
   let repricing: Promise<unknown> = Promise.resolve();
@@ -252,6 +264,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
     metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
     limits: () => limits.snapshot(),
+    extraApi: guards.routes,
   });
   const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
 

@@ -204,7 +204,9 @@ export type LiveMessage =
   | { type: 'hello'; version: string; serverTime: string }
   | { type: 'request'; record: RequestRecord }
   /** A credential's limit state changed (throttled); re-read GET /api/limits for the binding window. */
-  | { type: 'limits'; limits: CredentialLimits };
+  | { type: 'limits'; limits: CredentialLimits }
+  /** An alert fired (the Electron shell shows it as a desktop notification). */
+  | { type: 'alert'; alert: CcoAlert };
 
 /** Error body for the daemon's own API (not the proxy, which uses the Anthropic envelope). */
 export interface ApiError {
@@ -305,4 +307,65 @@ export interface LimitsResponse {
   now: number;
   credentials: CredentialLimits[];
   binding: BindingLimit | null;
+}
+
+export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+
+/** One USD cap: global (project null) or for one project path. */
+export interface BudgetRule {
+  period: BudgetPeriod;
+  usd: number;
+  project: string | null;
+  /** Refuse new billable requests once spent (soft caps only notify). */
+  hard: boolean;
+}
+
+export interface BudgetStatus extends BudgetRule {
+  spentNanoUsd: number;
+  /** spent / cap */
+  fraction: number;
+  state: 'ok' | 'warning' | 'exceeded';
+  /** Epoch ms: the current period, in the daemon's time zone. */
+  periodStart: number;
+  periodEnd: number;
+}
+
+/** GET /api/budgets */
+export interface BudgetsResponse {
+  tz: string;
+  budgets: BudgetStatus[];
+  /** Hard caps and session pauses are lifted until this epoch ms (`cco budget override --for 1h`). */
+  overrideUntil: number | null;
+  /** Sessions paused by the runaway guard (their new requests are refused until the override or a restart). */
+  pausedSessions: { sessionId: string; since: number; reason: string }[];
+  /** Whether the spend totals were read from the store yet (false for a moment after start). */
+  ready: boolean;
+}
+
+/** POST /api/budgets body: set (usd > 0) or clear (usd = 0) one budget. */
+export interface BudgetChange {
+  period: BudgetPeriod;
+  usd: number;
+  project?: string | null;
+  hard?: boolean;
+}
+
+export type AlertKind = 'limit-threshold' | 'limit-status' | 'overage' | 'limit-reset' | 'budget' | 'runaway';
+
+/** A notification CCO raised (desktop via the Electron shell, log, optional webhook). */
+export interface CcoAlert {
+  /** Stable per occurrence (e.g. `limit:<cred>:5h:<reset>:80`): the same crossing never fires twice. */
+  key: string;
+  kind: AlertKind;
+  title: string;
+  body: string;
+  at: number;
+}
+
+/** GET /api/alerts */
+export interface AlertsResponse {
+  recent: CcoAlert[];
+  /** Alerts are muted (no desktop, no webhook; still logged) until this epoch ms. */
+  mutedUntil: number | null;
 }

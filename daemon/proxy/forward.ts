@@ -43,6 +43,13 @@ export interface FinishedRequest {
   responseHeaders: readonly string[] | null;
 }
 
+/** A request CCO answers itself instead of forwarding (budget hard cap, paused session). */
+export interface ProxyRefusal {
+  status: number;
+  /** Anthropic error envelope (anthropicError). */
+  body: string;
+}
+
 export interface ProxyOptions {
   upstream: URL;
   /** Keep-alive pool to the upstream. */
@@ -62,6 +69,13 @@ export interface ProxyOptions {
    * Default: at once.
    */
   whenRecorded?(done: () => void): void;
+  /**
+   * Admission (budgets): called when a request arrives, before anything reaches the upstream. A refusal is
+   * answered at once (with `x-should-retry: false`) and not forwarded; 'after-body' waits for the whole body
+   * and asks `admitAttributed` with the request's attribution (project, session) before forwarding.
+   */
+  admit?(method: string, path: string, headers: IncomingMessage['headers']): ProxyRefusal | 'after-body' | null;
+  admitAttributed?(attribution: Attribution): ProxyRefusal | null;
   log: Logger;
   /** The user a request is attributed to (the central gateway's token check), if any. */
   userOf?: (req: IncomingMessage) => string | null;
@@ -142,6 +156,15 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       }
     };
 
+    const refuse = (r: ProxyRefusal) => {
+      finished = true; // answered by CCO itself: nothing reached the upstream, nothing to record
+      req.resume();
+      res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), 'x-should-retry': 'false' });
+      res.end(r.body);
+    };
+    const admission = opts.admit?.(method, path, req.headers) ?? null;
+    if (admission !== null && admission !== 'after-body') return refuse(admission);
+
     // The stored key only for provably local, non-browser callers (decided by opts.storedKey).
     const apiKey = opts.storedKey?.(req);
     const headers = upstreamRequestHeaders(req.rawHeaders, { upstreamHost: upstream.host, apiKey });
@@ -163,7 +186,9 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       r.on('error', (err) => onUpstreamError(r, err));
       return r;
     };
-    let upReq = open();
+    // Normally the upstream call opens at once and the body streams through; when admission needs the
+    // attribution, the body is held (bodyCopy) and the call opens only once it is admitted.
+    let upReq: http.ClientRequest | null = admission === 'after-body' ? null : open();
 
     // Client → upstream body, with back-pressure. The copy serves attribution and a replay on a stale
     // keep-alive socket; it is dropped once the upstream answers (or when it exceeds the cap).
@@ -173,10 +198,17 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         if (bytesIn <= MAX_BODY_COPY) bodyCopy.push(chunk);
         else bodyCopy = null;
       }
-      if (!upReq.write(chunk)) req.pause();
+      if (upReq && !upReq.write(chunk)) req.pause();
     });
     req.on('end', () => {
       requestEnded = true;
+      if (!upReq) {
+        if (!bodyCopy) return refuse({ status: 413, body: anthropicError('request_too_large', 'Request exceeds the maximum size CCO holds while checking a budget') });
+        const late = opts.admitAttributed?.(attribute()) ?? null;
+        if (late) return refuse(late);
+        upReq = open();
+        for (const chunk of bodyCopy) upReq.write(chunk);
+      }
       upReq.end();
       attribute();
     });
@@ -184,7 +216,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     // The client went away before the response completed: stop the upstream call (it may be burning quota).
     res.on('close', () => {
       if (res.writableFinished || finished) return;
-      upReq.destroy();
+      upReq?.destroy();
       finish('client_aborted', observer?.end() ?? null, null);
     });
 
