@@ -20,7 +20,7 @@ beforeAll(async () => {
   const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-budget-config-'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-budget-data-'));
   dirs = [configDir, dataDir];
-  // one 2000-token answer from Sonnet 4.5 costs $0.03: a $0.02 hard daily budget is crossed by it
+  // one 2000-token answer from Sonnet 4.6 costs $0.03: a $0.02 hard daily budget is crossed by it
   fs.writeFileSync(path.join(configDir, 'config.toml'), '# budgets for the test\n[budgets]\ndaily_usd = 0.02\ndaily_hard = true\n');
   daemon = await startDaemon({ port: 0, upstreamUrl: up.url, dataDir, configDir, pidDir: false, rateLimit: false, log: silentLogger, apiKey: '' });
 });
@@ -54,7 +54,7 @@ describe('hard budget', () => {
     });
     const ask = (scenario?: string, max_tokens = 4000) =>
       client.messages.create(
-        { model: 'claude-sonnet-4-5', max_tokens, messages: [{ role: 'user', content: 'hello' }], stream: false },
+        { model: 'claude-sonnet-4-6', max_tokens, messages: [{ role: 'user', content: 'hello' }], stream: false },
         scenario ? { headers: { 'x-mock-scenario': scenario } } : undefined,
       );
 
@@ -106,12 +106,12 @@ describe('hard budget', () => {
     expect(fs.readFileSync(path.join(dirs[0]!, 'config.toml'), 'utf8')).toContain('# budgets for the test');
     const client = new Anthropic({ apiKey: 'sk-ant-api03-budget', baseURL: daemon.url, maxRetries: 0 });
     const inProject = (max_tokens: number) =>
-      client.messages.create({ model: 'claude-sonnet-4-5', max_tokens, system: 'Primary working directory: /work/proj\nBe brief.', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-mock-scenario': 'output_tokens:2000' } });
+      client.messages.create({ model: 'claude-sonnet-4-6', max_tokens, system: 'Primary working directory: /work/proj\nBe brief.', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-mock-scenario': 'output_tokens:2000' } });
     await inProject(4000); // crosses the project budget
     await new Promise((res) => setTimeout(res, 50));
     const refused = await inProject(10).catch((e: unknown) => e as APIError);
     expect((refused as APIError).status).toBe(400);
-    const other = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'y' }] });
+    const other = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'y' }] });
     expect(other.type).toBe('message');
   });
 });

@@ -67,7 +67,7 @@ describe('cco budget / cco limits', () => {
       const r = await fetch(`${daemon.url}/v1/messages`, {
         method: 'POST',
         headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', authorization: 'Bearer sk-ant-oat01-cli', 'anthropic-beta': 'oauth-2025-04-20' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
       });
       expect(r.status).toBe(200);
       const json = JSON.parse((await cco(['limits', '--json'])).out) as LimitsResponse;

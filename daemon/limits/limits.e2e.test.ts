@@ -28,7 +28,7 @@ function call(d: RunningDaemon, body: Record<string, unknown> = {}) {
   return fetch(`${d.url}/v1/messages`, {
     method: 'POST',
     headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'anthropic-beta': 'oauth-2025-04-20' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 40, messages: [{ role: 'user', content: 'hi' }], ...body }),
+    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 40, messages: [{ role: 'user', content: 'hi' }], ...body }),
   });
 }
 
@@ -95,7 +95,7 @@ describe('limits through the daemon', () => {
   });
 
   it('garbled rate-limit headers: forwarded byte for byte, record kept, good fields used', async () => {
-    const body = '{"id":"msg_x","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":10,"output_tokens":5}}';
+    const body = '{"id":"msg_x","type":"message","role":"assistant","model":"claude-sonnet-4-6","content":[],"usage":{"input_tokens":10,"output_tokens":5}}';
     const rawHeaders = [
       'Content-Type', 'application/json',
       'request-id', 'req_garbage',
@@ -125,7 +125,7 @@ describe('limits through the daemon', () => {
           res.on('end', () => resolve({ raw: res.rawHeaders, body: text }));
         });
         req.on('error', reject);
-        req.end('{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]}');
+        req.end('{"model":"claude-sonnet-4-6","max_tokens":5,"messages":[]}');
       });
       expect(got.body).toBe(body);
       const pairs = (raw: string[]) => raw.reduce<string[]>((acc, v, i) => (i % 2 ? acc : [...acc, `${v}: ${raw[i + 1]}`]), []);

@@ -14,6 +14,7 @@ import { RequestDetailView } from '../components/RequestDetailView.tsx';
 import { RequestsTable } from '../components/RequestsTable.tsx';
 import { SpendChart, type StackBy } from '../components/SpendChart.tsx';
 import { ExportButtons } from '../components/ExportButtons.tsx';
+import { LimitsPanel } from '../components/LimitsPanel.tsx';
 import { formatCount, formatTokens } from '../format.ts';
 import { requestDetailHash } from '../bridge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
@@ -124,6 +125,8 @@ export function Dashboard() {
           )}
         </div>
       </section>
+
+      <LimitsPanel />
 
       <section className="panel" aria-labelledby="chart-title">
         <div className="panel-head">
