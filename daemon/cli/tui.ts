@@ -86,13 +86,16 @@ export async function runTui(url: string, token: string, tio: TuiIo): Promise<vo
   const load = async () => {
     if (rateWait) return;
     try {
-      const [today, month, page, limits] = await Promise.all([
+      const [today, month, page] = await Promise.all([
         getJson<Summary>(`${url}/api/summary?range=today&tz=${encodeURIComponent(tz)}`, token),
         getJson<Summary>(`${url}/api/summary?range=month&tz=${encodeURIComponent(tz)}`, token),
         getJson<RequestPage>(`${url}/api/requests?limit=20`, token),
-        getJson<LimitsResponse>(`${url}/api/limits`, token).catch(() => null),
       ]);
-      Object.assign(state, { today, month, recent: page.items, limits, error: null });
+      Object.assign(state, { today, month, recent: page.items, error: null });
+      // Plan limits only once the spend reads went through (so a 429 wait covers them too); a daemon without
+      // the route, or any odd answer, just shows none.
+      const limits = await getJson<LimitsResponse>(`${url}/api/limits`, token).catch(() => null);
+      state.limits = limits && Array.isArray(limits.credentials) ? limits : null;
     } catch (err) {
       state.error = (err as Error).message;
       if (err instanceof RateLimitedError && !stopped) {
