@@ -12,8 +12,8 @@ import { encodeIco, iconPng } from '../main/icon-render.ts';
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const BLACK: Rgb = [0, 0, 0];
 const WHITE: Rgb = [255, 255, 255];
-const COLORS: Record<IconVariant, Rgb> = { normal: [217, 119, 87], paused: [142, 142, 147], error: [229, 72, 77] };
-const VARIANTS: IconVariant[] = ['normal', 'paused', 'error'];
+const COLORS: Record<IconVariant, Rgb> = { normal: [217, 119, 87], paused: [142, 142, 147], error: [229, 72, 77], warning: [232, 163, 23] };
+const VARIANTS: IconVariant[] = ['normal', 'paused', 'error', 'warning'];
 
 function write(name: string, data: Buffer): void {
   fs.writeFileSync(path.join(dir, name), data);

@@ -29,6 +29,8 @@ import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
 import type { RequestRecord } from './api/contract.ts';
 import { startHistoryService, type HistoryService, type HistoryServiceOptions } from './history/service.ts';
+import { createLimitTracker, observeFinished, type LimitTracker } from './limits/index.ts';
+import { createGuards } from './budgets/guards.ts';
 
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_PORT = 3000;
@@ -89,6 +91,8 @@ export interface RunningDaemon {
   exposed: boolean;
   /** The history import (null when `history` was not given). */
   history: HistoryService | null;
+  /** Plan-limit state per credential (GET /api/limits). */
+  limits: LimitTracker;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -200,6 +204,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
   let recording = options.recording ?? true;
   const live = createLiveFeed(policy, VERSION, limiter && { admit: limiter.admitUpgrade });
+  const guards = createGuards({
+    configDir,
+    dataDir,
+    log,
+    summary: (from, to, tz) => store.summary({ range: 'custom', from, to, tz, sessions: false }),
+    broadcast: (msg) => live.broadcast(msg),
+  });
+  const limits = createLimitTracker({
+    dataDir,
+    warn: (m) => log.warn(m),
+    onChange: (c) => live.broadcast({ type: 'limits', limits: c }),
+    onUnified: guards.onUnified,
+  });
   const agent = createUpstreamAgent(upstream);
   const metrics = createMetrics({ store: () => store });
   if (options.metricsOpen && exposed) log.warn('[metrics] open is ignored: the daemon listens beyond loopback, so /metrics needs the token');
@@ -224,14 +241,18 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     idleTimeoutMs: options.idleTimeoutMs,
     log,
     onFinished(finished) {
-      if (!recording) return;
+      if (!recording) return observeFinished(limits, finished, null);
       const record = buildRecord(finished, pricer);
       if (finished.user !== null) record.user = finished.user;
+      observeFinished(limits, finished, record);
+      guards.onRecord(record);
       live.publish(record, store.add(record));
       metrics.observe(record, finished.proxyAddedMs);
       options.onRecord?.(record);
     },
     whenRecorded: (done) => store.whenWritten(done),
+    admit: (method, p, headers) => guards.budgets.admit(method, p, headers),
+    admitAttributed: (a) => guards.budgets.admitAttributed(a),
   });
   // Serialised so two reprice runs never interleave their page writes.
   let repricing: Promise<unknown> = Promise.resolve();
@@ -261,6 +282,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
     metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
     ...(history && { history }),
+    limits: () => limits.snapshot(),
+    extraApi: guards.routes,
   });
   const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
 
@@ -294,6 +317,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       });
       agent.destroy();
       await history?.close();
+      limits.close();
       await store.close();
       if (pidFile) removePidFile(pidFile, process.pid);
     })();
@@ -313,6 +337,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     metrics,
     exposed,
     history,
+    limits,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { RequestPage, Summary } from '../daemon/api/contract.ts';
+import { createHash } from 'node:crypto';
+import type { LimitsResponse, RequestPage, Summary } from '../daemon/api/contract.ts';
 import { formatCount, formatUsd } from '../renderer/src/format.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
@@ -141,6 +142,31 @@ describe('dashboard and popover in Chromium', () => {
     const today = await stack.api<Summary>('/api/summary?range=today&tz=UTC');
     await waitText(dash, 'range-total', formatUsd(today.totals.costNanoUsd, 'en-US'));
     await dash.getByRole('radio', { name: '7 days' }).click();
+  });
+
+  it('plan limits: popover gauges and the dashboard panel show the percentages and the reset countdown', async () => {
+    const token = 'sk-ant-oat01-e2e-limits';
+    const hash = createHash('sha256').update(token).digest('hex').slice(0, 16);
+    stack.upstream.plan.setUtilization('5h', 0.63, hash);
+    stack.upstream.plan.setUtilization('7d', 0.2, hash);
+    const res = await fetch(`${stack.daemon.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', authorization: `Bearer ${token}`, 'anthropic-beta': 'oauth-2025-04-20' },
+      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'limits' }] }),
+    });
+    expect(res.status).toBe(200);
+    const limits = await stack.api<LimitsResponse>('/api/limits');
+    const w5 = limits.credentials[0]!.unified!.windows['5h']!;
+    const resetUtc = new Date(w5.resetsAt!).toISOString().slice(11, 16); // the browser context runs in UTC
+    for (const page of [pop, dash]) {
+      await waitText(page, 'gauge-5h-pct', '63%', 10_000);
+      await waitText(page, 'gauge-7d-pct', '20%');
+      const detail = await text(page, 'gauge-5h-detail');
+      expect(detail).toMatch(new RegExp(`^resets in (4 h 5\\d min|5 h) · ${resetUtc}$`));
+      expect(await page.getByRole('meter', { name: '5h' }).first().getAttribute('aria-valuenow')).toBe('63');
+    }
+    expect(await text(pop, 'limit-forecast')).toMatch(/5-hour/);
+    expect(await dash.getByTestId('limits-panel').innerText()).toContain('times in UTC');
   });
 
   it('saves screenshots of both views in light and dark', async () => {

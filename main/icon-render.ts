@@ -5,7 +5,7 @@
  */
 import zlib from 'node:zlib';
 
-export type IconVariant = 'normal' | 'paused' | 'error';
+export type IconVariant = 'normal' | 'paused' | 'error' | 'warning';
 export type Rgb = readonly [number, number, number];
 
 const CRC_TABLE = (() => {
@@ -86,6 +86,8 @@ export function glyphCovers(x: number, y: number, variant: IconVariant): boolean
   const ring = r >= 0.33 && r <= 0.48 && angle > (40 * Math.PI) / 180;
   if (ring) return true;
   if (variant === 'normal') return r <= 0.13;
+  // warning (a plan limit or budget close to full): a larger dot
+  if (variant === 'warning') return r <= 0.22;
   if (variant === 'paused') return y >= 0.36 && y <= 0.64 && ((x >= 0.38 && x <= 0.46) || (x >= 0.54 && x <= 0.62));
   // error: an exclamation mark
   return (x >= 0.445 && x <= 0.555 && y >= 0.27 && y <= 0.55) || Math.hypot(x - 0.5, y - 0.67) <= 0.065;

@@ -12,6 +12,7 @@ import { EVENTS } from './ipc-contract.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
 import { createLoginItem, isLoginLaunch } from './login-item.ts';
 import { createNotifier } from './notifications.ts';
+import { createAlertNotifier } from './limit-alerts.ts';
 import { appPaths } from './paths.ts';
 import { Popover, popoverWindowOptions } from './popover.ts';
 import { denyAllPermissions, guardAllWebContents, secureWebPreferences } from './security.ts';
@@ -97,6 +98,7 @@ function startApp(): void {
   });
 
   let spend: SpendFigures | null = null;
+  const alertNotifier = createAlertNotifier(Notification);
   let feed: SpendFeed | null = null;
   let lastReadyPid: number | null = null;
   const model = (s: SupervisorSnapshot = supervisor.snapshot): TrayModel => ({
@@ -107,6 +109,7 @@ function startApp(): void {
     unpricedToday: spend?.unpricedToday ?? 0,
     recording: settings.get().recording,
     launchAtLogin: settings.get().launchAtLogin,
+    limit: s.state === 'ready' ? (spend?.limit ?? null) : null,
   });
 
   const popover = new Popover({
@@ -171,7 +174,7 @@ function startApp(): void {
       const restarted = lastReadyPid !== null;
       lastReadyPid = s.pid;
       feed?.stop();
-      feed = new SpendFeed({ baseUrl: s.url, token: s.token, log, onUpdate: (f) => ((spend = f), tray.update(model())) });
+      feed = new SpendFeed({ baseUrl: s.url, token: s.token, log, onUpdate: (f) => ((spend = f), tray.update(model())), onAlert: (a) => void alertNotifier.show(a) });
       feed.start();
       if (restarted) sendEvent([popover.window?.webContents, dashboard?.webContents].filter((w) => w !== undefined), EVENTS.daemonRestarted);
     } else if (s.state !== 'ready' && feed) {

@@ -4,18 +4,22 @@
  * Reconnects with backoff while the daemon is up; stop() clears every timer and socket.
  */
 import WebSocket from 'ws';
-import type { LiveMessage, Summary } from '../daemon/api/contract.ts';
+import type { BindingLimit, CcoAlert, LimitsResponse, LiveMessage, Summary } from '../daemon/api/contract.ts';
 
 export interface SpendFigures {
   todayNanoUsd: number;
   monthNanoUsd: number;
   unpricedToday: number;
+  /** The binding plan-limit window (GET /api/limits), null when none was seen or the daemon has no such route. */
+  limit?: BindingLimit | null;
 }
 
 export interface SpendFeedOptions {
   baseUrl: string;
   token: string;
   onUpdate: (figures: SpendFigures) => void;
+  /** Each `alert` frame of the live feed (plan limits, budgets, runaway): shown as a desktop notification. */
+  onAlert?: (alert: CcoAlert) => void;
   tz?: string;
   debounceMs?: number;
   log?: (line: string) => void;
@@ -29,16 +33,20 @@ export async function fetchSpend(baseUrl: string, token: string, tz: string): Pr
     if (!res.ok) throw new Error(`summary ${range}: HTTP ${res.status}`);
     return (await res.json()) as Summary;
   };
-  const [today, month] = await Promise.all([get('today'), get('month')]);
+  const limits = fetch(`${baseUrl}/api/limits`, { headers: { authorization: `Bearer ${token}` } })
+    .then((r) => (r.ok ? (r.json() as Promise<LimitsResponse>) : null))
+    .catch(() => null);
+  const [today, month, lim] = await Promise.all([get('today'), get('month'), limits]);
   return {
     todayNanoUsd: today.totals.costNanoUsd,
     monthNanoUsd: month.totals.costNanoUsd,
     unpricedToday: today.totals.unpricedRequests,
+    ...(lim?.binding ? { limit: lim.binding } : {}),
   };
 }
 
 export class SpendFeed {
-  readonly #opts: Required<Omit<SpendFeedOptions, 'log'>> & { log: (line: string) => void };
+  readonly #opts: Required<Omit<SpendFeedOptions, 'log' | 'onAlert'>> & { log: (line: string) => void; onAlert?: (alert: CcoAlert) => void };
   #ws: WebSocket | null = null;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #reconnect: ReturnType<typeof setTimeout> | undefined;
@@ -104,7 +112,8 @@ export class SpendFeed {
       } catch {
         return;
       }
-      if (msg.type === 'request') this.#schedule();
+      if (msg.type === 'request' || msg.type === 'limits') this.#schedule();
+      else if (msg.type === 'alert') this.#opts.onAlert?.(msg.alert);
     });
     ws.on('error', (err) => this.#opts.log(`spend-feed: live feed error: ${err.message}`));
     ws.on('close', () => {

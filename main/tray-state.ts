@@ -4,6 +4,8 @@
  * the icon and the tooltip on every platform.
  */
 import type { SupervisorState } from './supervisor.ts';
+import type { BindingLimit } from '../daemon/api/contract.ts';
+import { limitIcon, limitText } from './limit-tray.ts';
 
 export interface TrayModel {
   daemon: SupervisorState;
@@ -15,6 +17,8 @@ export interface TrayModel {
   unpricedToday: number;
   recording: boolean;
   launchAtLogin: boolean;
+  /** The binding Claude plan-limit window (daemon/limits), when one was seen. */
+  limit?: BindingLimit | null;
 }
 
 export type TrayAction =
@@ -31,7 +35,7 @@ export type TrayMenuItem =
   | { type: 'normal'; id: TrayAction; label: string; enabled: boolean }
   | { type: 'checkbox'; id: TrayAction; label: string; checked: boolean; enabled: boolean };
 
-export type TrayIconVariant = 'normal' | 'paused' | 'error';
+export type TrayIconVariant = 'normal' | 'paused' | 'error' | 'warning';
 
 /** $0.42, $12.31, $1.2k, $34k — short enough for a menu bar. */
 export function formatUsd(nanoUsd: number): string {
@@ -60,8 +64,10 @@ export function daemonLabel(m: Pick<TrayModel, 'daemon' | 'lastError' | 'recordi
 
 export function trayIconVariant(m: TrayModel): TrayIconVariant {
   if (m.daemon === 'failed' || m.daemon === 'backoff') return 'error';
+  const limit = m.daemon === 'ready' ? limitIcon(m.limit ?? null) : 'normal';
+  if (limit === 'rejected') return 'error';
   if (!m.recording) return 'paused';
-  return 'normal';
+  return limit === 'warning' ? 'warning' : 'normal';
 }
 
 /** File name in assets/ for a variant. macOS template names end in `Template` (the @2x sibling is found by Electron). */
@@ -81,7 +87,8 @@ function spend(nano: number | null, unpriced: number): string {
 export function trayTitle(m: TrayModel): string {
   if (m.daemon === 'failed') return '!';
   if (m.daemon !== 'ready' || m.todayNanoUsd === null) return '';
-  return spend(m.todayNanoUsd, m.unpricedToday);
+  const limit = m.limit ? limitText(m.limit) : null;
+  return limit ? `${limit} · ${spend(m.todayNanoUsd, m.unpricedToday)}` : spend(m.todayNanoUsd, m.unpricedToday);
 }
 
 export function trayTooltip(m: TrayModel): string {
@@ -89,6 +96,7 @@ export function trayTooltip(m: TrayModel): string {
     `CCO — today ${spend(m.todayNanoUsd, m.unpricedToday)}, this month ${spend(m.monthNanoUsd, 0)}`,
     `Daemon: ${daemonLabel(m)}`,
   ];
+  if (m.limit && m.daemon === 'ready') lines.splice(1, 0, `Plan limit: ${limitText(m.limit)}${m.limit.status && m.limit.status !== 'allowed' ? ` (${m.limit.status})` : ''}`);
   if (m.unpricedToday > 0) lines.push(`${m.unpricedToday} unpriced request${m.unpricedToday === 1 ? '' : 's'} today`);
   // Windows truncates tooltips at 127 characters.
   return lines.join('\n').slice(0, 127);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, HealthResponse, ReadyResponse, RequestDetail } from './contract.ts';
+import type { ApiError, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail } from './contract.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import { isTeamStore } from '../store-pg/index.ts';
@@ -38,6 +38,10 @@ export interface ApiDeps {
   metrics?: { render(): Promise<string>; contentType: string; open: boolean };
   /** Claude Code history import + reconciliation (/api/import, /api/reconcile); absent = those routes answer 404. */
   history?: HistoryService;
+  /** Plan-limit state (daemon/limits); GET /api/limits. */
+  limits?: () => LimitsResponse;
+  /** Extra authenticated /api routes (budgets…), mounted after the built-in ones. */
+  extraApi?: (api: express.Router) => void;
 }
 
 function apiError(res: Response, status: number, type: string, message: string) {
@@ -165,6 +169,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
     }
   });
   if (deps.history) api.use(historyRoutes(store, deps.history));
+  api.get('/limits', (_req, res) => {
+    if (!deps.limits) return apiError(res, 501, 'api_error', 'Limit tracking is not available in this daemon');
+    res.json(deps.limits() satisfies LimitsResponse);
+  });
+  deps.extraApi?.(api);
   api.use((_req, res) => apiError(res, 404, 'not_found_error', 'Unknown API route'));
   app.use('/api', api);
 

@@ -208,7 +208,11 @@ export interface ReadyResponse {
 export type LiveMessage =
   | { type: 'hello'; version: string; serverTime: string }
   | { type: 'request'; record: RequestRecord }
-  | { type: 'import'; status: ImportStatus };
+  | { type: 'import'; status: ImportStatus }
+  /** A credential's limit state changed (throttled); re-read GET /api/limits for the binding window. */
+  | { type: 'limits'; limits: CredentialLimits }
+  /** An alert fired (the Electron shell shows it as a desktop notification). */
+  | { type: 'alert'; alert: CcoAlert };
 
 /** Error body for the daemon's own API (not the proxy, which uses the Anthropic envelope). */
 export interface ApiError {
@@ -326,4 +330,154 @@ export interface ReconcileReport {
   proxyOnlyReasons: (ReconcileCell & { reason: ProxyOnlyReason })[];
   /** Traffic that bypassed the proxy: the sessions (top 50 by cost) and projects it came from. */
   transcriptOnlySessions: (ReconcileCell & { sessionId: string; project: string })[];
+}
+
+// ---- Plan limits (anthropic-ratelimit-* response headers) and budgets: see daemon/limits, daemon/budgets ----
+
+/** One window of the unified (subscription) family, e.g. `5h`, `7d`, `7d_sonnet`, `7d_oi`. */
+export interface LimitWindow {
+  /** Window name as in the header (`anthropic-ratelimit-unified-<name>-utilization`). */
+  name: string;
+  /** Fraction used, 0..1 (may exceed 1 slightly); null when not reported. */
+  utilization: number | null;
+  /** Epoch ms when the window resets; null when not reported. */
+  resetsAt: number | null;
+  /** `allowed` | `allowed_warning` | `rejected` (any other word is kept as sent). */
+  status: string | null;
+}
+
+/** The `anthropic-ratelimit-unified-*` family (subscription / OAuth traffic). */
+export interface UnifiedLimits {
+  status: string | null;
+  resetsAt: number | null;
+  representativeClaim: string | null;
+  fallback: string | null;
+  /** Fraction 0..1. */
+  fallbackPercentage: number | null;
+  /** Keyed by window name. */
+  windows: Record<string, LimitWindow>;
+  /** `overage-*` fields: status, resetsAt (epoch ms), inUse, disabledReason, and any other overage-* word. */
+  overage: { status: string | null; resetsAt: number | null; inUse: boolean | null; disabledReason: string | null; other: Record<string, string> };
+}
+
+/** One bucket of the standard family, e.g. `anthropic-ratelimit-tokens-{limit,remaining,reset}`. */
+export interface StandardLimitBucket {
+  limit: number | null;
+  remaining: number | null;
+  /** Epoch ms. */
+  resetsAt: number | null;
+}
+
+export const STANDARD_LIMIT_BUCKETS = ['requests', 'tokens', 'input-tokens', 'output-tokens'] as const;
+export type StandardLimitName = (typeof STANDARD_LIMIT_BUCKETS)[number];
+
+/** One utilization sample of one window (kept when the value changes, and at least every few minutes). */
+export interface LimitSample {
+  t: number; // epoch ms
+  u: number; // utilization 0..1
+  resetsAt: number | null;
+}
+
+/** Burn rate and when the window would be full at that pace. */
+export interface LimitForecast {
+  window: string;
+  /** Utilization per hour at the recent pace; null without enough data. */
+  ratePerHour: number | null;
+  /** Epoch ms when utilization would reach 1 at that pace, when that comes before the reset; else null. */
+  reachesAt: number | null;
+  resetsAt: number | null;
+  /** USD spent through CCO with this credential since the window began (nano-USD). */
+  spendNanoUsd: number;
+  confidence: 'none' | 'low' | 'medium' | 'high';
+  /** Why confidence is not high, e.g. "2 samples over 4 min". */
+  note: string | null;
+}
+
+export interface CredentialLimits {
+  /** Salted hash of the credential (as in RequestRecord), or "(none)" when the client sent none. */
+  credentialId: string;
+  /** Epoch ms of the last response carrying rate-limit headers. */
+  updatedAt: number;
+  unified: UnifiedLimits | null;
+  standard: Partial<Record<StandardLimitName, StandardLimitBucket>> | null;
+  /** Utilization history per unified window, oldest first. */
+  history: Record<string, LimitSample[]>;
+  forecasts: LimitForecast[];
+}
+
+/** The window closest to its limit across credentials (what the tray and status line show). */
+export interface BindingLimit {
+  credentialId: string;
+  window: string;
+  utilization: number;
+  resetsAt: number | null;
+  status: string | null;
+}
+
+/** GET /api/limits */
+export interface LimitsResponse {
+  now: number;
+  credentials: CredentialLimits[];
+  binding: BindingLimit | null;
+}
+
+export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+
+/** One USD cap: global (project null) or for one project path. */
+export interface BudgetRule {
+  period: BudgetPeriod;
+  usd: number;
+  project: string | null;
+  /** Refuse new billable requests once spent (soft caps only notify). */
+  hard: boolean;
+}
+
+export interface BudgetStatus extends BudgetRule {
+  spentNanoUsd: number;
+  /** spent / cap */
+  fraction: number;
+  state: 'ok' | 'warning' | 'exceeded';
+  /** Epoch ms: the current period, in the daemon's time zone. */
+  periodStart: number;
+  periodEnd: number;
+}
+
+/** GET /api/budgets */
+export interface BudgetsResponse {
+  tz: string;
+  budgets: BudgetStatus[];
+  /** Hard caps and session pauses are lifted until this epoch ms (`cco budget override --for 1h`). */
+  overrideUntil: number | null;
+  /** Sessions paused by the runaway guard (their new requests are refused until the override or a restart). */
+  pausedSessions: { sessionId: string; since: number; reason: string }[];
+  /** Whether the spend totals were read from the store yet (false for a moment after start). */
+  ready: boolean;
+}
+
+/** POST /api/budgets body: set (usd > 0) or clear (usd = 0) one budget. */
+export interface BudgetChange {
+  period: BudgetPeriod;
+  usd: number;
+  project?: string | null;
+  hard?: boolean;
+}
+
+export type AlertKind = 'limit-threshold' | 'limit-status' | 'overage' | 'limit-reset' | 'budget' | 'runaway';
+
+/** A notification CCO raised (desktop via the Electron shell, log, optional webhook). */
+export interface CcoAlert {
+  /** Stable per occurrence (e.g. `limit:<cred>:5h:<reset>:80`): the same crossing never fires twice. */
+  key: string;
+  kind: AlertKind;
+  title: string;
+  body: string;
+  at: number;
+}
+
+/** GET /api/alerts */
+export interface AlertsResponse {
+  recent: CcoAlert[];
+  /** Alerts are muted (no desktop, no webhook; still logged) until this epoch ms. */
+  mutedUntil: number | null;
 }

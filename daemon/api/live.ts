@@ -15,7 +15,7 @@ export interface LiveFeed {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** `json`: the record already serialised (the store's journal line), so a record is serialised once. */
   publish(record: RequestRecord, json?: string | null): void;
-  /** Any other message (e.g. the history import's progress) to every client. */
+  /** Sends any other live message (e.g. `limits`) to every client. */
   broadcast(msg: LiveMessage): void;
   clients(): number;
   close(): void;

@@ -11,7 +11,8 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd, pidDir } from './common.ts';
 import { writePidFile } from './pidfile.ts';
-import { fetchBudgetMs, statuslineCommand } from './statusline.ts';
+import { fetchBudgetMs, limitFromInput, statuslineCommand } from './statusline.ts';
+import { parseRateLimitHeaders } from '../limits/parse.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
@@ -20,11 +21,11 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-statusline-'));
 const env: NodeJS.ProcessEnv = { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), TZ: 'UTC', CCO_STATUSLINE_BUDGET_MS: '10000' };
 let daemon: RunningDaemon;
 
-async function statusline(session: string): Promise<string> {
+async function statusline(session: string, input?: Record<string, unknown>): Promise<string> {
   const stdin = new PassThrough();
   let out = '';
   const done = statuslineCommand([], { out: (t) => void (out += t), err: () => {}, env }, stdin as unknown as NodeJS.ReadStream);
-  stdin.end(JSON.stringify({ session_id: session }));
+  stdin.end(JSON.stringify(input ?? { session_id: session }));
   await done;
   return out;
 }
@@ -65,6 +66,47 @@ describe('cco statusline', () => {
     expect(await statusline('big')).toBe(`CCO ${today} today · ${session} session · 1 unpriced\n`);
     expect(await statusline('other')).toBe(`CCO ${today} today · $3.00 session · 1 unpriced\n`);
     expect(await statusline('never-seen')).toBe(`CCO ${today} today · $0.00 session · 1 unpriced\n`);
+  });
+
+  // Claude Code's status-line JSON as it sends it (v2.x), without and with `rate_limits`.
+  const sample = (session: string, extra: Record<string, unknown> = {}) => ({
+    hook_event_name: 'Status',
+    session_id: session,
+    transcript_path: `/home/me/.claude/projects/-home-me-repo/${session}.jsonl`,
+    cwd: '/home/me/repo',
+    model: { id: 'claude-sonnet-4-5-20250929', display_name: 'Sonnet 4.5' },
+    workspace: { current_dir: '/home/me/repo', project_dir: '/home/me/repo' },
+    version: '2.1.197',
+    output_style: { name: 'default' },
+    cost: { total_cost_usd: 0.0123, total_duration_ms: 45000, total_api_duration_ms: 2300, total_lines_added: 156, total_lines_removed: 23 },
+    exceeds_200k_tokens: false,
+    ...extra,
+  });
+
+  it('adds the binding limit: from Claude Code rate_limits when present, else from the daemon', async () => {
+    const today = formatUsd(600 * 12_345_678 + 3_000_000_000);
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    const hm = (s: number) => new Date(s * 1000).toISOString().slice(11, 16); // TZ=UTC
+    // no rate_limits, daemon has seen none: no limit part
+    expect(await statusline('s-a', sample('s-a'))).toBe(`CCO ${today} today · $0.00 session · 1 unpriced\n`);
+    // rate_limits on stdin: the fuller window
+    const withLimits = sample('s-b', { rate_limits: { five_hour: { used_percentage: 63.4, resets_at: reset }, seven_day: { used_percentage: 20, resets_at: new Date((reset + 86400) * 1000).toISOString() } } });
+    expect(await statusline('s-b', withLimits)).toBe(`CCO ${today} today · $0.00 session · 1 unpriced · 5h 63% (resets ${hm(reset)})\n`);
+    // the daemon's binding window when stdin has none
+    daemon.limits.observe('cred', parseRateLimitHeaders([
+      'anthropic-ratelimit-unified-5h-utilization', '0.2', 'anthropic-ratelimit-unified-5h-reset', String(reset),
+      'anthropic-ratelimit-unified-7d_sonnet-utilization', '0.71', 'anthropic-ratelimit-unified-7d_sonnet-reset', String(reset + 86400),
+    ]), null);
+    expect(await statusline('s-c', sample('s-c'))).toBe(`CCO ${today} today · $0.00 session · 1 unpriced · 7d Sonnet 71% (resets ${hm(reset + 86400)})\n`);
+  });
+
+  it('reads rate_limits leniently: missing or odd fields are skipped', () => {
+    expect(limitFromInput({})).toBeNull();
+    expect(limitFromInput({ rate_limits: {} })).toBeNull();
+    expect(limitFromInput({ rate_limits: { five_hour: { used_percentage: 'x' } } } as never)).toBeNull();
+    expect(limitFromInput({ rate_limits: { seven_day: { used_percentage: '40' } } })).toEqual({ label: '7d', used: 0.4, resetsAt: null });
+    expect(limitFromInput({ rate_limits: { five_hour: { used_percentage: 10, resets_at: 1_796_000_000_000 } } })!.resetsAt).toBe(1_796_000_000_000);
+    expect(limitFromInput({ rate_limits: null } as never)).toBeNull();
   });
 });
 

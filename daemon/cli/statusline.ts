@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import type { Summary } from '../api/contract.ts';
+import type { LimitsResponse, Summary } from '../api/contract.ts';
 import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../api/retry-after.ts';
 import { findDaemon, formatUsd, RateLimitedError, type Io } from './common.ts';
 
@@ -23,9 +23,60 @@ export function fetchBudgetMs(env: NodeJS.ProcessEnv): number {
   return Number.isInteger(v) && v > 0 ? v : FETCH_BUDGET_MS;
 }
 
+/** Claude Code's status-line JSON (every field may be missing or of another type). */
 export interface StatusInput {
   session_id?: string;
   model?: { display_name?: string; id?: string };
+  rate_limits?: {
+    five_hour?: { used_percentage?: unknown; resets_at?: unknown };
+    seven_day?: { used_percentage?: unknown; resets_at?: unknown };
+  };
+}
+
+/** The binding plan limit for the line: window label, used fraction, reset (epoch ms or null). */
+export interface LineLimit {
+  label: string;
+  used: number;
+  resetsAt: number | null;
+}
+
+/** `resets_at` as Claude Code may send it: unix seconds, epoch ms or an ISO date. */
+function resetMs(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e12 ? v * 1000 : v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    if (/^\d+(\.\d+)?$/.test(v.trim())) return resetMs(Number(v));
+    const t = Date.parse(v);
+    return Number.isFinite(t) ? t : null;
+  }
+  return null;
+}
+
+/** The fuller of Claude Code's own five_hour / seven_day windows on stdin, or null when it sent none. */
+export function limitFromInput(input: StatusInput): LineLimit | null {
+  const rl = input.rate_limits;
+  if (typeof rl !== 'object' || rl === null) return null;
+  let best: LineLimit | null = null;
+  for (const [key, label] of [['five_hour', '5h'], ['seven_day', '7d']] as const) {
+    const w = rl[key];
+    if (typeof w !== 'object' || w === null) continue;
+    const pct = typeof w.used_percentage === 'number' ? w.used_percentage : typeof w.used_percentage === 'string' ? Number(w.used_percentage) : NaN;
+    if (!Number.isFinite(pct) || pct < 0) continue;
+    if (!best || pct / 100 > best.used) best = { label, used: pct / 100, resetsAt: resetMs(w.resets_at) };
+  }
+  return best;
+}
+
+/** The daemon's binding window (from the rate-limit headers it saw). */
+export function limitFromDaemon(r: LimitsResponse | null): LineLimit | null {
+  const b = r?.binding;
+  if (!b) return null;
+  const label = b.window.replace(/^7d[_-](.+)$/, (_m, model: string) => `7d ${model[0]!.toUpperCase()}${model.slice(1)}`);
+  return { label, used: b.utilization, resetsAt: b.resetsAt };
+}
+
+function hhmm(t: number): string {
+  const d = new Date(t);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 /** Reads stdin JSON when piped (Claude Code closes it after writing); gives up after `ms`. */
@@ -53,10 +104,14 @@ export function readStdinJson(stream: NodeJS.ReadStream, ms: number): Promise<St
   });
 }
 
-export function renderStatus(today: Summary, sessionNano: number | null): string {
+export function renderStatus(today: Summary, sessionNano: number | null, limit: LineLimit | null = null, now = Date.now()): string {
   const parts = [`CCO ${formatUsd(today.totals.costNanoUsd)} today`];
   if (sessionNano !== null) parts.push(`${formatUsd(sessionNano)} session`);
   if (today.totals.unpricedRequests) parts.push(`${today.totals.unpricedRequests} unpriced`);
+  if (limit) {
+    const live = limit.resetsAt === null || limit.resetsAt > now;
+    parts.push(`${limit.label} ${Math.round((live ? limit.used : 0) * 100)}%${live && limit.resetsAt !== null ? ` (resets ${hhmm(limit.resetsAt)})` : ''}`);
+  }
   return parts.join(' · ');
 }
 
@@ -83,21 +138,23 @@ function getJson<T>(base: string, p: string, token: string, deadline: number): P
   });
 }
 
-async function compute(url: string, token: string, session: string | undefined, budgetMs: number): Promise<string> {
+async function compute(url: string, token: string, session: string | undefined, budgetMs: number, stdinLimit: LineLimit | null): Promise<string> {
   const deadline = performance.now() + budgetMs;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const q = `tz=${encodeURIComponent(tz)}`;
   // This session's spend, exactly: the daemon's per-session rollups over all time (one small query).
-  const [today, mine] = await Promise.all([
+  const [today, mine, limits] = await Promise.all([
     getJson<Summary>(url, `/api/summary?range=today&${q}`, token, deadline),
     session
       ? getJson<Summary>(url, `/api/summary?range=all&${q}&session=${encodeURIComponent(session)}`, token, deadline)
       : Promise.resolve(null),
+    // Claude Code's own rate_limits on stdin win; otherwise the daemon's view (an older daemon has none).
+    stdinLimit ? Promise.resolve(null) : getJson<LimitsResponse>(url, '/api/limits', token, deadline).catch(() => null),
   ]);
   // A daemon too old for ?session= answers the unfiltered summary without echoing `session`: show no figure
   // rather than everyone's spend as this session's.
   const sessionNano = mine && mine.session === session ? mine.totals.costNanoUsd : null;
-  return renderStatus(today, sessionNano);
+  return renderStatus(today, sessionNano, stdinLimit ?? limitFromDaemon(limits));
 }
 
 interface CacheEntry {
@@ -148,7 +205,7 @@ export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.R
   let text: string;
   try {
     const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-    text = await compute(entry.record.url, token, session, fetchBudgetMs(io.env));
+    text = await compute(entry.record.url, token, session, fetchBudgetMs(io.env), limitFromInput(input));
   } catch (err) {
     fallback();
     if (err instanceof RateLimitedError) {

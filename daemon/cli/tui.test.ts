@@ -42,6 +42,45 @@ describe('renderTui', () => {
     expect(empty).toContain('no requests yet');
     expect(empty).toContain('none yet: point Claude Code at http://x');
   });
+  it('shows the plan limits with bars, resets and the forecast', () => {
+    const now = Date.now();
+    const reset = now + 42 * 60_000;
+    const s: TuiState = {
+      url: 'http://x',
+      today: null,
+      month: null,
+      recent: [],
+      connection: 'live',
+      error: null,
+      limits: {
+        now,
+        binding: null,
+        credentials: [
+          {
+            credentialId: 'abc123def456',
+            updatedAt: now,
+            standard: null,
+            history: {},
+            unified: {
+              status: 'allowed_warning',
+              resetsAt: reset,
+              representativeClaim: 'five_hour',
+              fallback: null,
+              fallbackPercentage: null,
+              windows: { '5h': { name: '5h', utilization: 0.63, resetsAt: reset, status: 'allowed_warning' }, '7d': { name: '7d', utilization: 0.2, resetsAt: now + 3 * 86_400_000, status: 'allowed' } },
+              overage: { status: null, resetsAt: null, inUse: null, disabledReason: null, other: {} },
+            },
+            forecasts: [{ window: '5h', ratePerHour: 0.1, reachesAt: null, resetsAt: reset, spendNanoUsd: 0, confidence: 'high', note: null }],
+          },
+        ],
+      },
+    };
+    const text = stripAnsi(renderTui(s, 100, 40));
+    expect(text).toContain('Plan limits');
+    expect(text).toMatch(/5h +█{13}░{7} +63% +resets \d\d:\d\d \(in 42 min\) +\[allowed_warning\]/);
+    expect(text).toMatch(/7d +█{4}░{16} +20%/);
+    expect(text).toMatch(/5-hour: not reached before it resets at \d\d:\d\d/);
+  });
 });
 
 describe('runTui against a busy daemon', () => {
@@ -71,7 +110,7 @@ describe('runTui against a busy daemon', () => {
       while (!stripAnsi(screen).includes('$4.20') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(stripAnsi(screen)).toContain('retrying in 1 s');
       expect(stripAnsi(screen)).toContain('$4.20');
-      const reads = seen.filter((s) => s.path.startsWith('/api/'));
+      const reads = seen.filter((s) => s.path.startsWith('/api/') && s.path !== '/api/limits'); // (plan limits are read after the spend)
       expect(reads).toHaveLength(6); // three refused, then three after the wait: no retry storm
       expect(reads[3]!.at - reads[2]!.at).toBeGreaterThanOrEqual(950);
     } finally {

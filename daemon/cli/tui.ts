@@ -6,7 +6,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
-import type { LiveMessage, RequestPage, RequestRecord, Summary } from '../api/contract.ts';
+import type { LimitsResponse, LiveMessage, RequestPage, RequestRecord, Summary } from '../api/contract.ts';
+import { formatLimits } from './limits-cmd.ts';
 import { formatUsd, getJson, parse, parsePortArg, RateLimitedError, readToken, requireDaemon, type Io } from './common.ts';
 
 export interface TuiState {
@@ -16,6 +17,8 @@ export interface TuiState {
   recent: RequestRecord[];
   connection: 'connecting' | 'live' | 'reconnecting';
   error: string | null;
+  /** Plan limits (GET /api/limits); null until read, or from a daemon without them. */
+  limits?: LimitsResponse | null;
 }
 
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s.padEnd(n));
@@ -42,6 +45,12 @@ export function renderTui(s: TuiState, width = 80, height = 24): string {
   const tot = (x: Summary | null) => (x ? `${formatUsd(x.totals.costNanoUsd)}  ${x.totals.requests} req${x.totals.unpricedRequests ? `  ${x.totals.unpricedRequests} unpriced` : ''}` : '…');
   lines.push(`${BOLD}Today${RESET}       ${tot(s.today)}`);
   lines.push(`${BOLD}This month${RESET}  ${tot(s.month)}`);
+  const limitLines = s.limits && s.limits.credentials.some((c) => c.unified) ? formatLimits({ ...s.limits, credentials: s.limits.credentials.filter((c) => c.unified).slice(0, 2) }, Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', { forecasts: true }) : [];
+  if (limitLines.length) {
+    lines.push('');
+    lines.push(`${BOLD}Plan limits${RESET}`);
+    lines.push(...limitLines.map((l) => `  ${l}`));
+  }
   lines.push('');
   lines.push(`${BOLD}By model (month)${RESET}`);
   const models = s.month?.byModel.slice(0, 6) ?? [];
@@ -83,6 +92,10 @@ export async function runTui(url: string, token: string, tio: TuiIo): Promise<vo
         getJson<RequestPage>(`${url}/api/requests?limit=20`, token),
       ]);
       Object.assign(state, { today, month, recent: page.items, error: null });
+      // Plan limits only once the spend reads went through (so a 429 wait covers them too); a daemon without
+      // the route, or any odd answer, just shows none.
+      const limits = await getJson<LimitsResponse>(`${url}/api/limits`, token).catch(() => null);
+      state.limits = limits && Array.isArray(limits.credentials) ? limits : null;
     } catch (err) {
       state.error = (err as Error).message;
       if (err instanceof RateLimitedError && !stopped) {
@@ -106,6 +119,13 @@ export async function runTui(url: string, token: string, tio: TuiIo): Promise<vo
     });
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data)) as LiveMessage;
+      if (msg.type === 'limits') {
+        refetch ??= setTimeout(() => {
+          refetch = null;
+          void load();
+        }, 500);
+        return;
+      }
       if (msg.type !== 'request') return;
       state.recent = [msg.record, ...state.recent.filter((r) => r.id !== msg.record.id)].slice(0, 50);
       draw();

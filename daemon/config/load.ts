@@ -59,6 +59,7 @@ export function applyDocument(config: CcoConfig, doc: Record<string, unknown>, f
       throw new ConfigError(`${file}: "${section}" must be a [${section}] table`);
     }
     for (const [key, raw] of Object.entries(body)) {
+      if (section === 'budgets' && key === 'projects') continue; // per-project budget tables: daemon/budgets/rules.ts reads them
       const f = fieldFor(`${section}.${key}`);
       if (!f) {
         const keys = FIELDS.filter((x) => x.section === section).map((x) => x.key);

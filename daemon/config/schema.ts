@@ -21,6 +21,24 @@ export interface CcoConfig {
   pricing: { overrides: boolean };
   /** GET /metrics (Prometheus). */
   metrics: { open: boolean };
+  /** Global USD budgets (0 = none); per-project ones live in `[budgets.projects."<path>"]` tables (daemon/budgets). */
+  budgets: {
+    daily_usd: number;
+    weekly_usd: number;
+    monthly_usd: number;
+    daily_hard: boolean;
+    weekly_hard: boolean;
+    monthly_hard: boolean;
+  };
+  /** Notifications for plan limits and budgets, and the runaway guard (daemon/budgets/alerts). */
+  alerts: {
+    thresholds: string;
+    webhook_url: string;
+    cooldown_minutes: number;
+    runaway_requests_per_minute: number;
+    runaway_usd_per_minute: number;
+    runaway_pause: boolean;
+  };
 }
 
 export type Section = keyof CcoConfig;
@@ -29,7 +47,7 @@ export type Value = string | number | boolean;
 export interface FieldSpec {
   section: Section;
   key: string;
-  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl';
+  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'percent-list';
   default: Value;
   /** enum values */
   values?: readonly string[];
@@ -61,9 +79,21 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'rate_limit', key: 'max_connections', kind: 'int', default: DEFAULT_MAX_CONNECTIONS, min: 1, max: 10_000, help: 'concurrent API requests and live-feed sockets per client credential' },
   { section: 'pricing', key: 'overrides', kind: 'bool', default: true, help: 'apply <config>/pricing.json price overrides' },
   { section: 'metrics', key: 'open', kind: 'bool', default: false, help: 'serve /metrics without the token (loopback-only daemons; ignored beyond loopback)' },
+  { section: 'budgets', key: 'daily_usd', kind: 'usd', default: 0, min: 0, max: 1_000_000, help: 'daily USD budget, all projects (0 = none)' },
+  { section: 'budgets', key: 'weekly_usd', kind: 'usd', default: 0, min: 0, max: 1_000_000, help: 'weekly USD budget (weeks start on Monday; 0 = none)' },
+  { section: 'budgets', key: 'monthly_usd', kind: 'usd', default: 0, min: 0, max: 1_000_000, help: 'monthly USD budget (0 = none)' },
+  { section: 'budgets', key: 'daily_hard', kind: 'bool', default: false, help: 'refuse new billable requests once the daily budget is spent' },
+  { section: 'budgets', key: 'weekly_hard', kind: 'bool', default: false, help: 'refuse new billable requests once the weekly budget is spent' },
+  { section: 'budgets', key: 'monthly_hard', kind: 'bool', default: false, help: 'refuse new billable requests once the monthly budget is spent' },
+  { section: 'alerts', key: 'thresholds', kind: 'percent-list', default: '80,95', help: 'notify when a plan limit or budget crosses these percentages' },
+  { section: 'alerts', key: 'webhook_url', kind: 'optional-url', default: '', help: 'POST each alert as JSON to this URL ("" = none)' },
+  { section: 'alerts', key: 'cooldown_minutes', kind: 'int', default: 60, min: 0, max: 10_080, help: 'minimum minutes between two alerts of the same kind' },
+  { section: 'alerts', key: 'runaway_requests_per_minute', kind: 'int', default: 0, min: 0, max: 100_000, help: 'alert when one session sends more requests per minute (0 = off)' },
+  { section: 'alerts', key: 'runaway_usd_per_minute', kind: 'usd', default: 0, min: 0, max: 100_000, help: 'alert when one session spends faster, USD per minute (0 = off)' },
+  { section: 'alerts', key: 'runaway_pause', kind: 'bool', default: false, help: 'also pause a runaway session (its new requests are refused) until overridden' },
 ];
 
-export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing', 'metrics'];
+export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing', 'metrics', 'budgets', 'alerts'];
 
 export function fieldFor(dotted: string): FieldSpec | undefined {
   return FIELDS.find((f) => `${f.section}.${f.key}` === dotted);
@@ -83,6 +113,12 @@ export function allowedText(f: FieldSpec): string {
       return 'a path (~ allowed) or ""';
     case 'pgurl':
       return 'a postgres:// or postgresql:// URL, or ""';
+    case 'usd':
+      return `an amount in USD from ${f.min} to ${f.max}`;
+    case 'optional-url':
+      return 'an http(s) URL or ""';
+    case 'percent-list':
+      return 'comma-separated percentages from 1 to 100, e.g. "80,95"';
     default:
       return 'a non-empty string';
   }
@@ -110,6 +146,12 @@ export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value }
       return typeof v === 'string' ? { ok: true, value: v } : { ok: false };
     case 'pgurl':
       return typeof v === 'string' && (v === '' || /^postgres(ql)?:\/\/./.test(v)) ? { ok: true, value: v } : { ok: false };
+    case 'usd':
+      return typeof v === 'number' && Number.isFinite(v) && v >= f.min! && v <= f.max! ? { ok: true, value: v } : { ok: false };
+    case 'optional-url':
+      return v === '' ? { ok: true, value: v } : checkValue({ ...f, kind: 'url' }, v);
+    case 'percent-list':
+      return typeof v === 'string' && parsePercentList(v) !== null ? { ok: true, value: v } : { ok: false };
     default:
       return typeof v === 'string' && v.trim() !== '' ? { ok: true, value: v } : { ok: false };
   }
@@ -119,6 +161,7 @@ export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value }
 export function parseText(f: FieldSpec, text: string): Value | undefined {
   let v: unknown = text;
   if (f.kind === 'int') v = /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  else if (f.kind === 'usd') v = /^\$?\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim().replace(/^\$/, '')) : NaN;
   else if (f.kind === 'bool') {
     const t = text.trim().toLowerCase();
     v = ['true', '1', 'yes', 'on'].includes(t) ? true : ['false', '0', 'no', 'off'].includes(t) ? false : undefined;
@@ -151,4 +194,18 @@ export function redactUrlPassword(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** "80,95" → [80, 95] (sorted, unique, each 1..100); null when not such a list. "" → []. */
+export function parsePercentList(text: string): number[] | null {
+  if (text.trim() === '') return [];
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const t = part.trim().replace(/%$/, '');
+    if (!/^\d+(\.\d+)?$/.test(t)) return null;
+    const n = Number(t);
+    if (n < 1 || n > 100) return null;
+    out.push(n);
+  }
+  return [...new Set(out)].sort((a, b) => a - b);
 }

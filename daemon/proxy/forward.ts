@@ -39,6 +39,15 @@ export interface FinishedRequest {
   proxyAddedMs: number | null;
   /** The team user the request belongs to (central gateway: from its proxy token; see ProxyOptions.userOf). */
   user: string | null;
+  /** The upstream's response headers as received (Node rawHeaders), null when none arrived. */
+  responseHeaders: readonly string[] | null;
+}
+
+/** A request CCO answers itself instead of forwarding (budget hard cap, paused session). */
+export interface ProxyRefusal {
+  status: number;
+  /** Anthropic error envelope (anthropicError). */
+  body: string;
 }
 
 export interface ProxyOptions {
@@ -60,6 +69,13 @@ export interface ProxyOptions {
    * Default: at once.
    */
   whenRecorded?(done: () => void): void;
+  /**
+   * Admission (budgets): called when a request arrives, before anything reaches the upstream. A refusal is
+   * answered at once (with `x-should-retry: false`) and not forwarded; 'after-body' waits for the whole body
+   * and asks `admitAttributed` with the request's attribution (project, session) before forwarding.
+   */
+  admit?(method: string, path: string, headers: IncomingMessage['headers']): ProxyRefusal | 'after-body' | null;
+  admitAttributed?(attribution: Attribution): ProxyRefusal | null;
   log: Logger;
   /** The user a request is attributed to (the central gateway's token check), if any. */
   userOf?: (req: IncomingMessage) => string | null;
@@ -94,6 +110,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     let status: number | null = null;
     let ttfbMs: number | null = null;
     let upstreamRequestId: string | null = null;
+    let responseHeaders: readonly string[] | null = null;
     let observer: Observer | null = null;
     let attribution: Attribution | null = null;
     let finished = false;
@@ -132,11 +149,21 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
           bytesOut,
           proxyAddedMs: firstOpenedAt === null ? null : Math.round((firstOpenedAt - t0) * 1000) / 1000,
           user: opts.userOf?.(req) ?? null,
+          responseHeaders,
         });
       } catch (err) {
         log.error('recording a finished request failed', { error: String(err) });
       }
     };
+
+    const refuse = (r: ProxyRefusal) => {
+      finished = true; // answered by CCO itself: nothing reached the upstream, nothing to record
+      req.resume();
+      res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), 'x-should-retry': 'false' });
+      res.end(r.body);
+    };
+    const admission = opts.admit?.(method, path, req.headers) ?? null;
+    if (admission !== null && admission !== 'after-body') return refuse(admission);
 
     // The stored key only for provably local, non-browser callers (decided by opts.storedKey).
     const apiKey = opts.storedKey?.(req);
@@ -159,7 +186,9 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       r.on('error', (err) => onUpstreamError(r, err));
       return r;
     };
-    let upReq = open();
+    // Normally the upstream call opens at once and the body streams through; when admission needs the
+    // attribution, the body is held (bodyCopy) and the call opens only once it is admitted.
+    let upReq: http.ClientRequest | null = admission === 'after-body' ? null : open();
 
     // Client → upstream body, with back-pressure. The copy serves attribution and a replay on a stale
     // keep-alive socket; it is dropped once the upstream answers (or when it exceeds the cap).
@@ -169,10 +198,17 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         if (bytesIn <= MAX_BODY_COPY) bodyCopy.push(chunk);
         else bodyCopy = null;
       }
-      if (!upReq.write(chunk)) req.pause();
+      if (upReq && !upReq.write(chunk)) req.pause();
     });
     req.on('end', () => {
       requestEnded = true;
+      if (!upReq) {
+        if (!bodyCopy) return refuse({ status: 413, body: anthropicError('request_too_large', 'Request exceeds the maximum size CCO holds while checking a budget') });
+        const late = opts.admitAttributed?.(attribute()) ?? null;
+        if (late) return refuse(late);
+        upReq = open();
+        for (const chunk of bodyCopy) upReq.write(chunk);
+      }
       upReq.end();
       attribute();
     });
@@ -180,7 +216,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     // The client went away before the response completed: stop the upstream call (it may be burning quota).
     res.on('close', () => {
       if (res.writableFinished || finished) return;
-      upReq.destroy();
+      upReq?.destroy();
       finish('client_aborted', observer?.end() ?? null, null);
     });
 
@@ -191,6 +227,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       ttfbMs = Math.round(performance.now() - t0);
       const rid = up.headers['request-id'];
       upstreamRequestId = typeof rid === 'string' ? rid : null;
+      responseHeaders = up.rawHeaders;
       observer = createObserver({
         status,
         contentType: up.headers['content-type'],

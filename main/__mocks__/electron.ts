@@ -73,11 +73,22 @@ export function createElectronFake() {
     exposed,
   };
 
-  return { ipcMain, ipcRenderer, contextBridge };
+  /** Electron's Notification: `shown` records every notification shown (title, body). */
+  const shown: Array<{ title: string; body: string }> = [];
+  class Notification {
+    static isSupported = () => true;
+    static shown = shown;
+    constructor(readonly opts: { title: string; body: string; silent?: boolean }) {}
+    show(): void {
+      shown.push({ title: this.opts.title, body: this.opts.body });
+    }
+  }
+
+  return { ipcMain, ipcRenderer, contextBridge, Notification };
 }
 
 export type ElectronFake = ReturnType<typeof createElectronFake>;
 
 const instance = createElectronFake();
-export const { ipcMain, ipcRenderer, contextBridge } = instance;
+export const { ipcMain, ipcRenderer, contextBridge, Notification } = instance;
 export default instance;

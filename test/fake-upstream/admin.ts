@@ -60,6 +60,19 @@ export function handleAdmin(state: ServerState, hooks: AdminHooks, req: Incoming
       json(res, 200, { now: hooks.advanceClock(ms) });
       return true;
     }
+    case 'POST /__mock/plan': {
+      // {"window":"5h","utilization":0.9[,"credential":"<hash>"]}: set a plan-limit window's utilization.
+      const p = parsed as { window?: unknown; utilization?: unknown; credential?: unknown } | undefined;
+      const windows = ['5h', '7d', '7d_sonnet'] as const;
+      const w = windows.find((x) => x === p?.window);
+      if (!w || typeof p?.utilization !== 'number' || !(p.utilization >= 0) || (p.credential !== undefined && typeof p.credential !== 'string')) {
+        json(res, 400, { error: 'body must be {"window": "5h"|"7d"|"7d_sonnet", "utilization": <number ≥ 0>, "credential"?: <hash>}' });
+        return true;
+      }
+      state.plan.setUtilization(w, p.utilization, p.credential as string | undefined);
+      json(res, 200, { ok: true });
+      return true;
+    }
     default:
       return false;
   }

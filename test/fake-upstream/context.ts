@@ -5,6 +5,7 @@ import type { IdSource } from './rng.ts';
 import type { RetryCounter, ScriptQueue } from './scenario.ts';
 import type { LedgerEntry, RecordedRequest } from './types.ts';
 import type { AuthKind, HeaderContext } from './headers.ts';
+import type { PlanLimits } from './plan-limits.ts';
 
 export interface ServerState {
   seed: number;
@@ -22,6 +23,10 @@ export interface ServerState {
   onLedger: Set<() => void>;
   /** Stops for in-flight responses (server close). */
   active: Set<() => void>;
+  /** Subscription plan limits (unified headers, 429 at 100 %). */
+  plan: PlanLimits;
+  /** Credential hash per request id, until its ledger entry books the usage against the plan. */
+  credentialOf: Map<string, string>;
 }
 
 /** One inbound API request after its body was read. */
@@ -34,13 +39,27 @@ export interface Exchange {
   bodyBytes: number;
   startedAt: number;
   auth: AuthKind;
+  /** Short hash of the credential once validated. */
+  credential?: string;
+}
+
+/** Whether this exchange gets the unified plan-limit headers. */
+export function planApplies(state: ServerState, ex: Exchange): boolean {
+  return ex.credential !== undefined && (ex.auth === 'oauth' || (state.plan.appliesTo === 'all' && ex.auth !== 'none'));
 }
 
 export function headerContext(state: ServerState, ex: Exchange): HeaderContext {
-  return { requestId: ex.requestId, organizationId: state.organizationId, cfRay: state.ids.cfRay(), auth: ex.auth, now: Date.now() };
+  const ctx: HeaderContext = { requestId: ex.requestId, organizationId: state.organizationId, cfRay: state.ids.cfRay(), auth: ex.auth, now: Date.now() };
+  if (planApplies(state, ex)) ctx.unified = state.plan.headers(ex.credential!);
+  return ctx;
 }
 
 export function addLedger(state: ServerState, entry: LedgerEntry): void {
   state.ledger.push(entry);
+  const credential = state.credentialOf.get(entry.requestId);
+  if (credential !== undefined) {
+    state.credentialOf.delete(entry.requestId);
+    state.plan.book(credential, entry.model ?? entry.modelRequested, entry.usage);
+  }
   for (const fn of state.onLedger) fn();
 }

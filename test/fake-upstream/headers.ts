@@ -10,6 +10,8 @@ export interface HeaderContext {
   auth: AuthKind;
   /** Wall-clock ms used for reset times. */
   now: number;
+  /** The unified plan-limit family for this credential (replaces the fixed OAuth set). */
+  unified?: HeaderList;
 }
 
 export type HeaderList = [string, string][];
@@ -37,7 +39,8 @@ export function baseHeaders(ctx: HeaderContext, rateLimited = false): HeaderList
     h.push([`anthropic-ratelimit-${name}-remaining`, String(remaining)]);
     h.push([`anthropic-ratelimit-${name}-reset`, reset]);
   }
-  if (ctx.auth === 'oauth') {
+  if (ctx.unified) h.push(...ctx.unified);
+  else if (ctx.auth === 'oauth') {
     const s = Math.floor(ctx.now / 1000);
     h.push(
       ['anthropic-ratelimit-unified-status', rateLimited ? 'rejected' : 'allowed'],

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_BETAS } from './catalog.ts';
 import { PromptCache } from './cache.ts';
-import type { Exchange, ServerState } from './context.ts';
+import { planApplies, type Exchange, type ServerState } from './context.ts';
 import { handleAdmin } from './admin.ts';
 import { baseHeaders, flat } from './headers.ts';
 import { failBillable, handleMessages } from './messages.ts';
@@ -20,6 +20,7 @@ import { sendError } from './respond.ts';
 import { IdSource, makeRng, uuid } from './rng.ts';
 import { complete, countTokens, getModel, listModels, scriptedFailure } from './routes.ts';
 import { RetryCounter, ScriptQueue } from './scenario.ts';
+import { PlanLimits } from './plan-limits.ts';
 import type { FakeUpstreamOptions, LedgerEntry, RecordedRequest, Scenario } from './types.ts';
 import { isApiErr, MAX_BODY_BYTES, parseBody, validateHeaders } from './validate.ts';
 
@@ -39,8 +40,10 @@ export interface FakeUpstream {
   reset(): void;
   /** Queue one-shot scenarios (FIFO). */
   script(s: Scenario | Scenario[]): void;
-  /** Advance the fake clock used for cache TTLs. */
+  /** Advance the fake clock used for cache TTLs and plan-limit windows. */
   advanceClock(ms: number): void;
+  /** Subscription plan limits per credential (set utilization, read it). */
+  plan: PlanLimits;
   /** Resolve once the ledger holds at least `count` entries (rejects after timeoutMs, default 5000). */
   waitForLedger(count: number, timeoutMs?: number): Promise<LedgerEntry[]>;
 }
@@ -89,13 +92,20 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     ledger: [],
     onLedger: new Set(),
     active: new Set(),
+    plan: new PlanLimits(opts.planLimits),
+    credentialOf: new Map(),
   };
-  const advanceClock = (ms: number): number => state.cache.advance(ms);
+  const advanceClock = (ms: number): number => {
+    state.plan.advance(ms);
+    return state.cache.advance(ms);
+  };
   const reset = (): void => {
     state.requests.length = 0;
     state.ledger.length = 0;
     state.script.clear();
     state.retries.clear();
+    state.plan.clear();
+    state.credentialOf.clear();
     state.cache = new PromptCache(opts.minCacheTokens ?? 1024, startClock);
   };
 
@@ -141,6 +151,17 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
       return billable ? failBillable(state, ex, authed, null, false) : sendError(state, ex, authed.status, authed.type, authed.message);
     }
     ex.auth = authed.kind;
+    ex.credential = authed.credential;
+    if (billable && planApplies(state, ex)) {
+      state.credentialOf.set(requestId, authed.credential);
+      const refused = state.plan.rejection(authed.credential);
+      if (refused) {
+        const err = { status: 429, type: 'rate_limit_error', message: 'This request would exceed your account\'s rate limit. Please try again later.' };
+        const m = parseBody(bytes, body);
+        const model = !isApiErr(m) && typeof m.model === 'string' ? m.model : null;
+        return failBillable(state, ex, err, model, !isApiErr(m) && m.stream === true, refused.retryAfter);
+      }
+    }
     if (method === 'GET') {
       if (scriptedFailure(state, ex)) return;
       if (modelMatch) return getModel(state, ex, decodeURIComponent(modelMatch[1]!));
@@ -186,6 +207,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     reset,
     script: (s) => state.script.push(s),
     advanceClock: (ms) => void advanceClock(ms),
+    plan: state.plan,
     waitForLedger: (count, timeoutMs = 5000) =>
       new Promise((resolve, reject) => {
         const check = (): boolean => {

@@ -1,3 +1,4 @@
+import type { PlanLimitOptions } from './plan-limits.ts';
 /**
  * Public types of the fake Anthropic upstream. Everything a test sees (recorded requests, the ledger,
  * scenarios) is defined here; see README.md in this folder for the semantics.
@@ -137,4 +138,6 @@ export interface FakeUpstreamOptions {
   pingIntervalMs?: number;
   /** Extra betas to accept besides the default allow-list. */
   extraBetas?: string[];
+  /** Subscription plan limits (see plan-limits.ts): window capacities, warning level, which credentials. */
+  planLimits?: PlanLimitOptions;
 }

@@ -4,6 +4,9 @@
  * same-origin cookie.
  */
 import type {
+  BudgetChange,
+  BudgetsResponse,
+  LimitsResponse,
   HealthResponse,
   ImportStatus,
   ReconcileReport,
@@ -216,6 +219,25 @@ export class ApiClient {
   reconcile(q: RangeQuery, signal?: AbortSignal): Promise<ReconcileReport> {
     const { sessions: _, ...rest } = summaryParams(q);
     return this.#json<ReconcileReport>('/api/reconcile', rest, signal);
+  }
+
+  /** Plan limits per credential (older daemons answer 404/502: callers treat a failure as "none"). */
+  limits(signal?: AbortSignal): Promise<LimitsResponse> {
+    return this.#fetchJson<LimitsResponse>('/api/limits', undefined, signal);
+  }
+
+  budgets(signal?: AbortSignal): Promise<BudgetsResponse> {
+    return this.#fetchJson<BudgetsResponse>('/api/budgets', undefined, signal);
+  }
+
+  /** Sets (usd > 0) or clears (usd 0) a budget; the daemon saves it in config.toml and applies it at once. */
+  async setBudget(change: BudgetChange): Promise<BudgetsResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const res = await this.#fetch(this.url('/api/budgets'), { method: 'POST', headers, body: JSON.stringify(change), credentials: this.#token ? 'omit' : 'same-origin' });
+    const body = (await res.json().catch(() => null)) as (BudgetsResponse & { error?: { message: string } }) | null;
+    if (!res.ok) throw new ApiError(res.status, body?.error?.message ?? `HTTP ${res.status}`);
+    return body!;
   }
 
   health(signal?: AbortSignal): Promise<HealthResponse> {

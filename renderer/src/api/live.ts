@@ -25,7 +25,7 @@ export function parseLiveMessage(data: unknown): LiveMessage | null {
   if (typeof data !== 'string') return null;
   try {
     const msg = JSON.parse(data) as { type?: unknown };
-    if (msg && (msg.type === 'hello' || msg.type === 'request')) return msg as LiveMessage;
+    if (msg && (msg.type === 'hello' || msg.type === 'request' || msg.type === 'limits')) return msg as LiveMessage;
   } catch {
     /* ignore malformed frames */
   }

@@ -3,12 +3,13 @@
  * the one live connection for the window. Views read data through the hooks in ./data.ts.
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ImportStatus, RequestRecord } from '../../../daemon/api/contract.ts';
+import type { CredentialLimits, ImportStatus, RequestRecord } from '../../../daemon/api/contract.ts';
 import { ApiClient } from '../api/client.ts';
 import { LiveConnection, type LiveState } from '../api/live.ts';
 import type { CcoBridge } from '../bridge.ts';
 
 type RecordListener = (r: RequestRecord) => void;
+type LimitsListener = (c: CredentialLimits) => void;
 
 export interface DaemonContextValue {
   bridge: CcoBridge;
@@ -22,6 +23,8 @@ export interface DaemonContextValue {
   /** The history import's status from live `import` messages (null until one arrives; HistoryPanel reads GET /api/import). */
   importStatus: ImportStatus | null;
   onRecord(listener: RecordListener): () => void;
+  /** Live `limits` frames (a credential's limit state changed). */
+  onLimits?(listener: LimitsListener): () => void;
 }
 
 const DaemonContext = createContext<DaemonContextValue | null>(null);
@@ -50,6 +53,7 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
   const [version, setVersion] = useState<string | null>(null);
   const [importStatus, setImportStatus] = useState<ImportStatus | null>(null);
   const listeners = useRef(new Set<RecordListener>());
+  const limitListeners = useRef(new Set<LimitsListener>());
   const [restarts, setRestarts] = useState(0);
 
   useEffect(() => bridge.daemon.onRestarted?.(() => setRestarts((n) => n + 1)), [bridge]);
@@ -86,6 +90,7 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
           // An import that stored requests changes every figure: data hooks refetch.
           if (!msg.status.running && msg.status.last && msg.status.last.imported > 0) setEpoch((n) => n + 1);
         }
+        else if (msg.type === 'limits') for (const l of limitListeners.current) l(msg.limits);
       },
       onState: (s) => setLive(s),
       onOpen: (reconnected) => {
@@ -108,6 +113,10 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
       onRecord: (l) => {
         listeners.current.add(l);
         return () => listeners.current.delete(l);
+      },
+      onLimits: (l) => {
+        limitListeners.current.add(l);
+        return () => limitListeners.current.delete(l);
       },
     }),
     [bridge, client, error, live, epoch, version, importStatus],

@@ -50,7 +50,7 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('range-total').querySelector('.money')?.getAttribute('title')).toBe('$0.073');
     expect(screen.getByTestId('range-savings').textContent).toBe('$0.03');
     expect(screen.getAllByText('+1 unpriced').length).toBeGreaterThan(0);
-    expect(await screen.findByRole('region', { name: 'By model' })).toBeTruthy();
+    expect(await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 })).toBeTruthy();
 
     const table = screen.getByTestId('requests-table');
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 5));

@@ -15,6 +15,7 @@ import { RequestsTable } from '../components/RequestsTable.tsx';
 import { SpendChart, type StackBy } from '../components/SpendChart.tsx';
 import { ExportButtons } from '../components/ExportButtons.tsx';
 import { HistoryPanel } from '../components/HistoryPanel.tsx';
+import { LimitsPanel } from '../components/LimitsPanel.tsx';
 import { formatCount, formatTokens } from '../format.ts';
 import { requestDetailHash } from '../bridge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
@@ -125,6 +126,8 @@ export function Dashboard() {
           )}
         </div>
       </section>
+
+      <LimitsPanel />
 
       <section className="panel" aria-labelledby="chart-title">
         <div className="panel-head">

@@ -16,6 +16,8 @@ import { formatClock, formatTokens, shortModel, shortProject } from '../format.t
 import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
+import { useLimits, useNow } from '../hooks/limits.ts';
+import { LimitGauges } from '../components/LimitGauges.tsx';
 
 function MiniGroups({ title, groups, label }: { title: string; groups: SpendGroup[]; label: (k: string) => string }) {
   const top = groups.slice(0, 4);
@@ -47,6 +49,8 @@ export function Popover({ limits }: { limits?: ReactNode }) {
   const hour = Math.floor(Date.now() / 3_600_000);
   const last24h = useSummary(useMemo(() => popoverLast24h(hour * 3_600_000), [hour]));
   const ready = today.data !== null && recent.data !== null;
+  const plan = useLimits();
+  const now = useNow();
 
   useEffect(() => {
     if (ready && performance.getEntriesByName('cco:popover-rendered').length === 0) performance.mark('cco:popover-rendered');
@@ -90,7 +94,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
         <>
           {last24h.data ? <Sparkline series={last24h.data.series} tz={last24h.data.tz} /> : <div className="sparkline" aria-hidden="true" />}
           <div className="limits-slot" data-slot="plan-limits">
-            {limits}
+            {limits ?? <LimitGauges limits={plan.limits} budgets={plan.budgets} now={now} />}
           </div>
           <div className="mini-row">
             <MiniGroups title="By model" groups={today.data?.byModel ?? []} label={shortModel} />

@@ -1,0 +1,118 @@
+/**
+ * Budgets in the daemon: rules from config.toml, spend tracking, the proxy's admission hooks (hard caps and
+ * paused sessions refuse new billable requests with an Anthropic-shaped 400 and `x-should-retry: false`) and the
+ * /api/budgets routes (a change edits config.toml and applies at once).
+ */
+import express, { type Router } from 'express';
+import type { BudgetChange, RequestRecord, Summary } from '../api/contract.ts';
+import type { Attribution } from '../proxy/attribution.ts';
+import { isBillable } from '../proxy/attribution.ts';
+import { anthropicError, type ProxyRefusal } from '../proxy/forward.ts';
+import { applyBudgetChange, isBudgetPeriod, readBudgetConfig, type BudgetConfig } from './rules.ts';
+import { createBudgetTracker, type BudgetRefusal, type BudgetTracker } from './tracker.ts';
+
+/**
+ * The status of a refusal. 400 `invalid_request_error` is what the API itself answers when an organisation's
+ * spend limit is reached (anthropic.md §1.5); neither the SDK nor Claude Code retries a 400, and the header
+ * `x-should-retry: false` says so explicitly.
+ */
+export const REFUSAL_STATUS = 400;
+
+export interface Budgets {
+  tracker: BudgetTracker;
+  alerts: () => BudgetConfig['alerts'];
+  admit(method: string, path: string, headers: Record<string, string | string[] | undefined>): ProxyRefusal | 'after-body' | null;
+  admitAttributed(a: Attribution): ProxyRefusal | null;
+  book(record: RequestRecord): void;
+  routes(api: Router): void;
+  /** Re-read config.toml (e.g. after `cco config set budgets.…`). */
+  reload(): void;
+}
+
+export interface BudgetsOptions {
+  configFile: string;
+  dataDir: string | null;
+  tz?: string;
+  warn: (m: string) => void;
+  info: (m: string) => void;
+  now?: () => number;
+  summary: (from: number, to: number, tz: string) => Promise<Summary>;
+}
+
+function toRefusal(r: BudgetRefusal): ProxyRefusal {
+  return { status: REFUSAL_STATUS, body: anthropicError('invalid_request_error', r.message) };
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const v = headers[name];
+  const s = (Array.isArray(v) ? v[0] : v)?.trim();
+  return s ? s : null;
+}
+
+export function createBudgets(opts: BudgetsOptions): Budgets {
+  const tz = opts.tz ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  let config: BudgetConfig;
+  try {
+    config = readBudgetConfig(opts.configFile, opts.warn);
+  } catch (err) {
+    opts.warn(`budgets: ${(err as Error).message}; no budgets apply`);
+    config = { rules: [], alerts: { thresholds: '80,95', webhook_url: '', cooldown_minutes: 60, runaway_requests_per_minute: 0, runaway_usd_per_minute: 0, runaway_pause: false } };
+  }
+  const tracker = createBudgetTracker({ tz, rules: config.rules, dataDir: opts.dataDir, warn: opts.warn, now: opts.now });
+  void tracker.init(opts.summary);
+
+  const reload = () => {
+    try {
+      config = readBudgetConfig(opts.configFile, opts.warn);
+      tracker.setRules(config.rules);
+    } catch (err) {
+      opts.warn(`budgets: ${(err as Error).message}; the previous budgets stay in force`);
+    }
+  };
+
+  return {
+    tracker,
+    alerts: () => config.alerts,
+    admit(method, path, headers) {
+      if (!isBillable(method, path)) return null;
+      const refused = tracker.refusal(null, headerOf(headers, 'x-claude-code-session-id'));
+      if (refused) return toRefusal(refused);
+      return tracker.needsAttribution() ? 'after-body' : null;
+    },
+    admitAttributed(a) {
+      const refused = tracker.refusal(a.project, a.sessionId);
+      return refused ? toRefusal(refused) : null;
+    },
+    book: (record) => tracker.book(record),
+    reload,
+    routes(api) {
+      const json = express.json({ limit: '16kb' });
+      const bad = (res: express.Response, message: string) => res.status(400).json({ error: { type: 'invalid_request_error', message } });
+      api.get('/budgets', (_req, res) => {
+        res.json(tracker.response());
+      });
+      api.post('/budgets', json, (req, res) => {
+        const b = req.body as Partial<BudgetChange> | undefined;
+        if (!b || !isBudgetPeriod(b.period)) return bad(res, 'period: one of daily, weekly, monthly');
+        if (typeof b.usd !== 'number' || !Number.isFinite(b.usd) || b.usd < 0) return bad(res, 'usd: a non-negative amount (0 clears the budget)');
+        if (b.project !== undefined && b.project !== null && (typeof b.project !== 'string' || b.project === '')) return bad(res, 'project: a project path');
+        if (b.hard !== undefined && typeof b.hard !== 'boolean') return bad(res, 'hard: true or false');
+        try {
+          config = applyBudgetChange(opts.configFile, { period: b.period, usd: b.usd, project: b.project ?? null, hard: b.hard }, opts.warn);
+        } catch (err) {
+          return bad(res, (err as Error).message);
+        }
+        tracker.setRules(config.rules);
+        opts.info(`budget ${b.period}${b.project ? ` for ${b.project}` : ''} set to $${b.usd}${b.hard ? ' (hard)' : ''}`);
+        res.json(tracker.response());
+      });
+      api.post('/budgets/override', json, (req, res) => {
+        const minutes = (req.body as { minutes?: unknown } | undefined)?.minutes;
+        if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes < 0 || minutes > 7 * 24 * 60) return bad(res, 'minutes: 0 (end the override) to 10080');
+        tracker.override(minutes === 0 ? null : Date.now() + minutes * 60_000);
+        opts.info(minutes === 0 ? 'budget override ended' : `hard budgets and pauses lifted for ${minutes} min`);
+        res.json(tracker.response());
+      });
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Spend against the budget rules, kept in memory so the proxy's admission check is a few comparisons: totals
+ * per period (and per project) are read once from the store at start, then each booked record adds its cost.
+ * A period that ends starts again at zero. Also holds the override ("lift hard caps until …", persisted in
+ * `<data>/budget-override.json`) and the sessions paused by the runaway guard.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { BUDGET_PERIODS, type BudgetPeriod, type BudgetRule, type BudgetStatus, type BudgetsResponse, type RequestRecord, type Summary } from '../api/contract.ts';
+import { periodContaining, type Period } from './periods.ts';
+
+export const OVERRIDE_FILE = 'budget-override.json';
+/** Fraction of a cap from which a budget shows as `warning`. */
+const WARNING_AT = 0.8;
+
+interface Counter extends Period {
+  total: number;
+  byProject: Map<string, number>;
+}
+
+export interface BudgetTrackerOptions {
+  tz: string;
+  rules: BudgetRule[];
+  dataDir: string | null;
+  now?: () => number;
+  warn?: (m: string) => void;
+}
+
+/** Why a request is refused: the budget (or pause) and the words for the client. */
+export interface BudgetRefusal {
+  kind: 'budget' | 'paused';
+  message: string;
+  rule?: BudgetStatus;
+}
+
+export interface BudgetTracker {
+  setRules(rules: BudgetRule[]): void;
+  rules(): BudgetRule[];
+  /** Reads the current periods' totals from the store (summary per period); until then spend counts from 0. */
+  init(summary: (from: number, to: number, tz: string) => Promise<Summary>): Promise<void>;
+  book(record: RequestRecord): void;
+  status(now?: number): BudgetStatus[];
+  response(now?: number): BudgetsResponse;
+  /** A hard cap or pause that refuses a new billable request from this project/session (null = allowed). */
+  refusal(project: string | null, sessionId: string | null, now?: number): BudgetRefusal | null;
+  /** Whether the decision needs the request body (a project cap is exceeded, or a session is paused). */
+  needsAttribution(now?: number): boolean;
+  /** Lift hard caps and pauses until `until` (epoch ms; null = end the override). */
+  override(until: number | null): void;
+  pause(sessionId: string, reason: string, now?: number): void;
+  isPaused(sessionId: string): boolean;
+}
+
+export function usdText(nano: number): string {
+  return `$${(nano / 1e9).toFixed(2)}`;
+}
+
+export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
+  const now = opts.now ?? (() => Date.now());
+  const warn = opts.warn ?? (() => {});
+  const { tz } = opts;
+  let rules = [...opts.rules];
+  let ready = false;
+  const counters = new Map<BudgetPeriod, Counter>();
+  const paused = new Map<string, { since: number; reason: string }>();
+  const overrideFile = opts.dataDir ? path.join(opts.dataDir, OVERRIDE_FILE) : null;
+  let overrideUntil: number | null = null;
+  if (overrideFile) {
+    try {
+      const v = (JSON.parse(fs.readFileSync(overrideFile, 'utf8')) as { until?: unknown }).until;
+      if (typeof v === 'number' && Number.isFinite(v)) overrideUntil = v;
+    } catch {
+      // none
+    }
+  }
+
+  const counter = (period: BudgetPeriod, t: number): Counter => {
+    let c = counters.get(period);
+    if (!c || t >= c.end || t < c.start) {
+      const p = periodContaining(period, t, tz);
+      if (c && t < c.start) return { ...p, total: 0, byProject: new Map() }; // an old record: not this period
+      c = { ...p, total: 0, byProject: new Map() };
+      counters.set(period, c);
+    }
+    return c;
+  };
+
+  const statusOf = (rule: BudgetRule, t: number): BudgetStatus => {
+    const c = counter(rule.period, t);
+    const spent = rule.project === null ? c.total : (c.byProject.get(rule.project) ?? 0);
+    const cap = Math.round(rule.usd * 1e9);
+    const fraction = cap > 0 ? spent / cap : 0;
+    return { ...rule, spentNanoUsd: spent, fraction, state: fraction >= 1 ? 'exceeded' : fraction >= WARNING_AT ? 'warning' : 'ok', periodStart: c.start, periodEnd: c.end };
+  };
+
+  const overridden = (t: number) => overrideUntil !== null && t < overrideUntil;
+
+  const describe = (s: BudgetStatus) =>
+    `CCO: the ${s.period} budget${s.project ? ` for ${s.project}` : ''} of ${usdText(s.usd * 1e9)} is spent (${usdText(s.spentNanoUsd)}), so CCO refuses new requests until ${new Date(s.periodEnd).toISOString()}. ` +
+    'To lift it, run `cco budget override --for 1h` (or use "Lift budget for 1 hour" in the CCO tray), or raise it with `cco budget set`.';
+
+  return {
+    setRules(next) {
+      rules = [...next];
+    },
+    rules: () => [...rules],
+    async init(summary) {
+      const t = now();
+      try {
+        for (const period of BUDGET_PERIODS) {
+          const p = periodContaining(period, t, tz);
+          const s = await summary(p.start, p.end, tz);
+          const c = counter(period, t);
+          c.total += s.totals.costNanoUsd;
+          for (const g of s.byProject) if (g.key !== '(none)') c.byProject.set(g.key, (c.byProject.get(g.key) ?? 0) + g.costNanoUsd);
+        }
+        ready = true;
+      } catch (err) {
+        warn(`budgets: could not read today's spend from the store (${(err as Error).message}); counting from now`);
+        ready = true;
+      }
+    },
+    book(record) {
+      if (!record.billable || !record.costNanoUsd || record.costNanoUsd <= 0) return;
+      for (const period of BUDGET_PERIODS) {
+        const c = counter(period, record.startedAt);
+        if (record.startedAt < c.start) continue;
+        c.total += record.costNanoUsd;
+        if (record.project) c.byProject.set(record.project, (c.byProject.get(record.project) ?? 0) + record.costNanoUsd);
+      }
+    },
+    status(t = now()) {
+      return rules.map((r) => statusOf(r, t));
+    },
+    response(t = now()) {
+      return {
+        tz,
+        budgets: rules.map((r) => statusOf(r, t)),
+        overrideUntil: overridden(t) ? overrideUntil : null,
+        pausedSessions: [...paused].map(([sessionId, p]) => ({ sessionId, ...p })),
+        ready,
+      };
+    },
+    refusal(project, sessionId, t = now()) {
+      if (overridden(t)) return null;
+      if (sessionId !== null) {
+        const p = paused.get(sessionId);
+        if (p) {
+          return {
+            kind: 'paused',
+            message: `CCO paused this session (${p.reason}). To resume, run \`cco budget override --for 1h\` or use "Lift budget for 1 hour" in the CCO tray.`,
+          };
+        }
+      }
+      for (const r of rules) {
+        if (!r.hard || (r.project !== null && r.project !== project)) continue;
+        const s = statusOf(r, t);
+        if (s.state === 'exceeded') return { kind: 'budget', message: describe(s), rule: s };
+      }
+      return null;
+    },
+    needsAttribution(t = now()) {
+      if (overridden(t)) return false;
+      if (paused.size > 0) return true;
+      return rules.some((r) => r.hard && r.project !== null && statusOf(r, t).state === 'exceeded');
+    },
+    override(until) {
+      overrideUntil = until;
+      if (until !== null) paused.clear();
+      if (!overrideFile) return;
+      try {
+        const tmp = `${overrideFile}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify({ until }), { mode: 0o600 });
+        fs.renameSync(tmp, overrideFile);
+      } catch (err) {
+        warn(`budgets: could not save the override (${(err as Error).message})`);
+      }
+    },
+    pause(sessionId, reason, t = now()) {
+      if (!paused.has(sessionId)) paused.set(sessionId, { since: t, reason });
+    },
+    isPaused: (id) => paused.has(id),
+  };
+}
