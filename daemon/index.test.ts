@@ -431,6 +431,22 @@ describe('API and live feed', () => {
     expect((await fetch(daemon.url + '/api/summary?sessions=maybe', { headers: { authorization: `Bearer ${daemon.token}` } })).status).toBe(400);
   });
 
+  it("gives a Claude Code side call (session, no working directory) its session's project", async () => {
+    const headers = { 'x-claude-code-session-id': 'sess-side-call' };
+    const main = await client().messages.create(
+      { model: 'claude-sonnet-4-6', max_tokens: 8, system: 'Env\nPrimary working directory: /home/u/b/my-app\nPlatform: linux', messages: [{ role: 'user', content: 'main' }] },
+      { headers },
+    );
+    const side = await client().messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'title please' }] }, { headers });
+    const other = await client().messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-claude-code-session-id': 'sess-never-named' } });
+    await daemon.store.flush();
+    const page = await api<RequestPage>('/api/requests?limit=500');
+    const byMessage = (id: string) => page.items.find((r) => r.messageId === id)!;
+    expect(byMessage(main.id).project).toBe('/home/u/b/my-app');
+    expect(byMessage(side.id).project).toBe('/home/u/b/my-app');
+    expect(byMessage(other.id).project).toBeNull();
+  });
+
   it('refuses the live feed without a token', async () => {
     const ws = new WebSocket(daemon.url.replace('http', 'ws') + '/api/live');
     const code = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createPricer, loadPriceOverrides, type Pricer } from './pricing/index.ts';
 import { repriceStored } from './pricing/reprice-stored.ts';
 import { createProxyHandler, createUpstreamAgent } from './proxy/forward.ts';
+import { createSessionProjects } from './proxy/session-projects.ts';
 import { buildRecord } from './proxy/record.ts';
 import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
@@ -218,6 +219,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     onUnified: guards.onUnified,
   });
   const agent = createUpstreamAgent(upstream);
+  const sessionProjects = createSessionProjects();
   const metrics = createMetrics({ store: () => store });
   if (options.metricsOpen && exposed) log.warn('[metrics] open is ignored: the daemon listens beyond loopback, so /metrics needs the token');
   // Central gateway: beyond loopback every proxied request needs a per-user token (cco users add NAME).
@@ -253,6 +255,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     whenRecorded: (done) => store.whenWritten(done),
     admit: (method, p, headers) => guards.budgets.admit(method, p, headers),
     admitAttributed: (a) => guards.budgets.admitAttributed(a),
+    completeAttribution: (a) => sessionProjects.complete(a),
   });
   // Serialised so two reprice runs never interleave their page writes.
   let repricing: Promise<unknown> = Promise.resolve();

@@ -107,6 +107,10 @@ describe.skipIf(!bin)('real Claude Code transcripts', () => {
     const billable = page.items.filter((r) => r.billable);
     expect(rec.totals.proxyOnly.requests).toBe(billable.length - transcriptIds.size);
     for (const r of rec.proxyOnlyReasons) expect(['title-or-side-call', 'subagent', 'no-transcript-line']).toContain(r.reason);
+    // Side calls (title, helpers) carry no working directory: they take their session's project, never "(none)".
+    const withSession = billable.filter((r) => r.sessionId !== null);
+    expect(withSession.length).toBeGreaterThan(0);
+    for (const r of withSession) expect(r.project, `${r.model} ${r.path}`).toBe(work);
     // The transcript's tokens agree with the wire for every pair.
     expect(rec.totals.pairsDiffering).toBe(0);
   }, 180_000);

@@ -76,6 +76,11 @@ export interface ProxyOptions {
    */
   admit?(method: string, path: string, headers: IncomingMessage['headers']): ProxyRefusal | 'after-body' | null;
   admitAttributed?(attribution: Attribution): ProxyRefusal | null;
+  /**
+   * Completes a request's attribution once, when it is computed (before admission and recording): e.g. a
+   * Claude Code side call without a working directory takes its session's project (session-projects.ts).
+   */
+  completeAttribution?(attribution: Attribution): Attribution;
   log: Logger;
   /** The user a request is attributed to (the central gateway's token check), if any. */
   userOf?: (req: IncomingMessage) => string | null;
@@ -124,6 +129,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         const body = bodyCopy && bodyCopy.length > 1 ? Buffer.concat(bodyCopy) : (bodyCopy?.[0] ?? Buffer.alloc(0));
         if (bodyCopy && bodyCopy.length > 1) bodyCopy = [body];
         attribution = attributeRequest(method, path, req.headers, body);
+        if (opts.completeAttribution) attribution = opts.completeAttribution(attribution);
       }
       return attribution;
     };
