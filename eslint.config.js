@@ -19,4 +19,19 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/ and preload/ may import electron.' }] }],
     },
   },
+  {
+    // The daemon's core never reaches into the command line: cli/ sits on top of the daemon (daemon/host.ts),
+    // not under it. Only cli/ itself, the plain-Node entry (which is `cco run`) and tests may import from it.
+    files: ['daemon/**/*.ts'],
+    ignores: ['daemon/cli/**', 'daemon/entry-node.ts', 'daemon/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only main/ and preload/ may import electron.' }],
+          patterns: [{ group: ['**/cli/*', './cli/*'], message: 'daemon core must not import from daemon/cli/ (move shared code out of cli/).' }],
+        },
+      ],
+    },
+  },
 );

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { DaemonToHost } from './ipc-messages.ts';
 import type { DaemonHandleLike, HostChannel } from './entry-utility.ts';
-import { readEntryOptions, runHost } from './entry-utility.ts';
+import { entryFlags, readEntryOptions, runHost } from './entry-utility.ts';
 
 function fakeChannel() {
   const posted: DaemonToHost[] = [];
@@ -76,5 +76,29 @@ describe('entry-utility', () => {
     expect(calls).toEqual([false]);
     expect(posted.at(-1)).toEqual({ type: 'recording', enabled: false, supported: true });
     deliver({ type: 'shutdown' });
+  });
+
+  it('flushes the store before the graceful close on a shutdown request', async () => {
+    const { channel, deliver, posted } = fakeChannel();
+    const order: string[] = [];
+    await runHost({
+      channel, options: {}, exit: () => {}, log: () => {},
+      start: async () => {
+        const h = await startHttp();
+        return { ...h, flush: async () => void order.push('flush'), close: async () => (order.push('close'), h.close()) };
+      },
+    });
+    deliver({ type: 'shutdown' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual(['flush', 'close']);
+    expect(posted.at(-1)).toEqual({ type: 'shutdown-complete' });
+  });
+
+  it('maps its options to config flags for daemon/host.ts (flags beat config.toml and CCO_*)', () => {
+    expect(entryFlags({ port: 0, host: '127.0.0.1', upstreamUrl: 'http://u', dataDir: '/d' })).toEqual({
+      'server.port': { value: '0', label: '--port' },
+      'server.host': { value: '127.0.0.1', label: '--host' },
+      'server.upstream_url': { value: 'http://u', label: '--upstream-url' },
+    });
   });
 });

@@ -4,9 +4,11 @@
  * Channel: `process.parentPort` inside a utility process; `process.send`/`process.on('message')` when
  * forked by Node; neither when run by hand (then it just runs). Protocol: daemon/ipc-messages.ts —
  * posts `{type:'ready', port, token}` once listening; `{type:'shutdown'}` → close → `{type:'shutdown-complete'}`
- * → exit 0. No electron import: parentPort is typed locally.
+ * → exit 0. No electron import: parentPort is typed locally. The daemon is composed by daemon/host.ts, as for
+ * `cco run`: config.toml, the stored key, the log file, telemetry and rate limits apply here too.
  */
 import { parseArgs } from 'node:util';
+import type { HostedDaemon } from './host.ts';
 import type { DaemonToHost } from './ipc-messages.ts';
 import { parseHostToDaemon } from './ipc-messages.ts';
 
@@ -24,6 +26,29 @@ export interface DaemonHandleLike {
   token: string;
   close(): Promise<void>;
   setRecording?: (enabled: boolean) => void;
+  /** Makes what is recorded so far durable; called first on a shutdown request, before the graceful close. */
+  flush?: () => Promise<void>;
+}
+
+/** EntryOptions as config flags for daemon/host.ts (they override config.toml and CCO_* like `cco run`'s flags). */
+export function entryFlags(o: EntryOptions): Record<string, { value: string; label: string }> {
+  const flags: Record<string, { value: string; label: string }> = {};
+  if (o.port !== undefined) flags['server.port'] = { value: String(o.port), label: '--port' };
+  if (o.host !== undefined) flags['server.host'] = { value: o.host, label: '--host' };
+  if (o.upstreamUrl !== undefined) flags['server.upstream_url'] = { value: o.upstreamUrl, label: '--upstream-url' };
+  return flags;
+}
+
+/** The handle a host channel drives, over hostDaemon's result. */
+export function hostedHandle(h: HostedDaemon): DaemonHandleLike {
+  return {
+    port: h.daemon.port,
+    url: h.daemon.url,
+    token: h.daemon.token,
+    close: () => h.close(),
+    flush: () => h.flush(),
+    setRecording: (on) => h.daemon.setRecording(on),
+  };
 }
 
 export interface HostChannel {
@@ -120,6 +145,9 @@ export async function runHost(deps: RunHostDeps): Promise<void> {
     closing = true;
     try {
       const h = handle ?? (starting ? await starting.catch(() => null) : null);
+      // Flush first: if the process is killed during the close (NSIS's taskkill, the supervisor's timeout),
+      // every record written so far is already on disk.
+      await h?.flush?.().catch((err: unknown) => log(`cco-daemon: flush failed: ${(err as Error).message}`));
       await h?.close();
     } catch (err) {
       log(`cco-daemon: close failed: ${(err as Error).message}`);
@@ -161,8 +189,16 @@ async function main(): Promise<void> {
     options: readEntryOptions(process.argv.slice(2), process.env),
     // Imported lazily so a load failure is reported over the channel as a startup error.
     start: async (options) => {
-      const { startDaemon } = await import('./index.ts');
-      return startDaemon({ ...options, ...(process.env.CCO_STATIC_DIR ? { staticDir: process.env.CCO_STATIC_DIR } : {}) });
+      const { hostDaemon } = await import('./host.ts');
+      return hostedHandle(
+        await hostDaemon({
+          env: process.env,
+          flags: entryFlags(options),
+          ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+          ...(process.env.CCO_STATIC_DIR ? { staticDir: process.env.CCO_STATIC_DIR } : {}),
+          warn: (line) => process.stderr.write(`cco-daemon: warning: ${line}\n`),
+        }),
+      );
     },
     exit: (code) => process.exit(code),
     onSignal: (handler) => {

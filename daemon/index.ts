@@ -26,7 +26,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createGateway } from './team/gateway.ts';
 import { createUserDirectory } from './team/users.ts';
 import { VERSION } from './version.ts';
-import { pidDirOf, removePidFile, writePidFile } from './cli/pidfile.ts';
+import { pidDirOf, removePidFile, writePidFile } from './pidfile.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
 import type { RequestRecord } from './api/contract.ts';
 import { startHistoryService, type HistoryService, type HistoryServiceOptions } from './history/service.ts';

@@ -4,7 +4,7 @@
  */
 import { BrowserWindow, Menu, Notification, Tray, app, ipcMain, nativeImage, protocol, screen, session, shell, utilityProcess } from 'electron';
 import electronUpdater from 'electron-updater';
-import { readEntryOptions } from '../daemon/entry-utility.ts';
+import { entryFlags, hostedHandle, readEntryOptions } from '../daemon/entry-utility.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol.ts';
 import { installDaemonCors } from './daemon-cors.ts';
 import { applyHeadlessSwitches, isDaemonMode, runHeadlessDaemon } from './daemon-mode.ts';
@@ -36,7 +36,17 @@ if (isDaemonMode(process.argv)) {
   void app.whenReady().then(() =>
     runHeadlessDaemon({
       options: readEntryOptions(process.argv.slice(1).filter((a) => a !== '--daemon'), process.env),
-      start: async (options) => (await import('../daemon/index.ts')).startDaemon({ ...options, staticDir: paths.rendererDir }),
+      // The same composition as `cco run` and the utility process (daemon/host.ts).
+      start: async (options) =>
+        hostedHandle(
+          await (await import('../daemon/host.ts')).hostDaemon({
+            env: process.env,
+            flags: entryFlags(options),
+            ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+            staticDir: paths.rendererDir,
+            warn: (line) => log(`cco: warning: ${line}`),
+          }),
+        ),
       log,
       onSignal: (handler) => {
         process.once('SIGINT', () => handler('SIGINT'));

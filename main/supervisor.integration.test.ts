@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nodeForkSpawner } from './spawners.ts';
 import type { SupervisorSnapshot } from './supervisor.ts';
 import { DaemonSupervisor } from './supervisor.ts';
+import { startFakeUpstream } from '../test/fake-upstream/server.ts';
+import { openCredentialStore } from '../daemon/credentials/store.ts';
 
 const entry = fileURLToPath(new URL('../daemon/entry-utility.ts', import.meta.url));
 
@@ -65,5 +67,53 @@ describe('supervisor + real daemon entry', () => {
     expect(sup.snapshot.state).toBe('stopped');
     expect(() => process.kill(pid!, 0)).toThrow(); // the child is gone
     await expect(fetch(`http://127.0.0.1:${ready.port}/health`)).rejects.toThrow();
+  });
+
+  it('the utility-process daemon is composed like `cco run`: config.toml, the stored key, the log file, rate limits', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-sup-host-'));
+    dirs.push(home);
+    const up = await startFakeUpstream({ seed: 3 });
+    try {
+      const dataDir = path.join(home, 'data');
+      const configDir = path.join(home, 'config');
+      fs.mkdirSync(configDir, { recursive: true });
+      // Only the config file names the upstream and the rate limit: the old entry ignored both.
+      fs.writeFileSync(path.join(configDir, 'config.toml'), `[server]\nport = 0\nupstream_url = "${up.url}"\n[rate_limit]\nrequests_per_minute = 2\n`);
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CCO_DATA_DIR: dataDir, CCO_CONFIG_DIR: configDir, CCO_CREDENTIALS_BACKEND: 'file', CCO_HISTORY: 'off' };
+      delete env.ANTHROPIC_API_KEY;
+      delete env.CCO_PORT;
+      delete env.CCO_UPSTREAM_URL;
+      const key = 'sk-ant-api03-' + 'k'.repeat(40);
+      openCredentialStore(env).set('anthropic', key);
+
+      const lines: string[] = [];
+      const sup = new DaemonSupervisor({ spawn: nodeForkSpawner({ entry, execArgv: ['--import', 'tsx'], env, onOutput: (_s, l) => lines.push(l) }) });
+      sup.start();
+      const ready = await waitFor(sup, (s) => s.state === 'ready' || s.state === 'backoff' || s.state === 'failed', 15_000);
+      expect(ready.state, lines.join('\n')).toBe('ready');
+
+      // A client with no credential: the daemon adds the stored key and forwards to the configured upstream.
+      const res = await fetch(`${ready.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      expect(up.requests().at(-1)?.rawHeaders.find(([k]) => k.toLowerCase() === 'x-api-key')?.[1]).toBe(key);
+
+      // [rate_limit] requests_per_minute = 2 applies to the API.
+      const api = () => fetch(`${ready.url}/api/summary?range=today`, { headers: { authorization: `Bearer ${ready.token}` } }).then((r) => r.status);
+      const statuses = [await api(), await api(), await api()];
+      expect(statuses).toContain(429);
+
+      await sup.stop();
+      // The redacting file log exists and never holds the key.
+      const log = fs.readFileSync(path.join(dataDir, 'logs', 'cco.log'), 'utf8');
+      expect(log).toContain('daemon started');
+      expect(log).not.toContain(key);
+    } finally {
+      await up.close();
+    }
   });
 });

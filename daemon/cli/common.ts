@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { retryAfterMs } from '../api/retry-after.ts';
 import { platformDirs } from '../config/paths.ts';
-import { listDaemons, pidDirOf, type PidEntry } from './pidfile.ts';
+import { listDaemons, pidDirOf, type PidEntry } from '../pidfile.ts';
 
 export interface Io {
   out(text: string): void;

@@ -7,7 +7,7 @@ import type { HealthResponse } from '../api/contract.ts';
 import { VERSION } from '../version.ts';
 import { openBrowser } from './browser.ts';
 import { CliError, formatDuration, getJson, parse, parsePortArg, pidDir, readToken, requireDaemon, type Io } from './common.ts';
-import { listDaemons, processAlive, type PidEntry } from './pidfile.ts';
+import { listDaemons, processAlive, type PidEntry } from '../pidfile.ts';
 
 export function versionCommand(_argv: string[], io: Io): number {
   io.out(`cco ${VERSION} (node ${process.versions.node}, ${process.platform}-${process.arch})\n`);

@@ -1,21 +1,14 @@
 /**
- * `cco run`: the daemon in the foreground. Config (defaults < config.toml < env < flags), the stored
- * Anthropic key, the rotating file log, rate limits, the PID file and telemetry, all around startDaemon.
+ * `cco run`: the daemon in the foreground, composed by daemon/host.ts like every other host (config, stored
+ * key, file log, rate limits, PID file, telemetry); this file only parses flags and prints the banner.
  * SIGINT/SIGTERM (what `cco shutdown` sends) close it gracefully.
  */
-import path from 'node:path';
 import { exposedWarning } from '../proxy/stored-key.ts';
-import { defaultRoots } from '../history/sources.ts';
-import { DaemonStartError, startDaemon, type RunningDaemon } from '../index.ts';
-import { loadConfig, logFilePath } from '../config/load.ts';
-import { openCredentialStore, DEFAULT_CREDENTIAL } from '../credentials/store.ts';
-import { createFileLogger } from '../logging/file-logger.ts';
-import { createPricer } from '../pricing/index.ts';
-import { createTelemetry } from '../telemetry/telemetry.ts';
+import { DaemonStartError, type RunningDaemon } from '../index.ts';
+import { hostDaemon, hostEnv, type HostedDaemon } from '../host.ts';
 import { VERSION } from '../version.ts';
 import { openBrowser } from './browser.ts';
 import { CliError, parse, type Io } from './common.ts';
-import { listDaemons, pidDirOf } from './pidfile.ts';
 
 export const RUN_USAGE = `Usage: cco run [options]
 
@@ -77,65 +70,29 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
     io.out(RUN_USAGE);
     return 0;
   }
-  const env = values['data-dir'] ? { ...io.env, CCO_DATA_DIR: path.resolve(values['data-dir']) } : io.env;
+  const env = hostEnv(io.env, values['data-dir']);
   const flags: Record<string, { value: string; label: string }> = {};
   if (values.port !== undefined) flags['server.port'] = { value: values.port, label: '--port' };
   if (values.host !== undefined) flags['server.host'] = { value: values.host, label: '--host' };
   if (values.upstream !== undefined) flags['server.upstream_url'] = { value: values.upstream, label: '--upstream' };
   if (values['log-level'] !== undefined) flags['logging.level'] = { value: values['log-level'], label: '--log-level' };
-  const loaded = loadConfig({ env, flags, file: values.config && path.resolve(values.config) });
-  const { config, dirs } = loaded;
 
-  const pidDir = pidDirOf(dirs.dataDir);
-  const busy = config.server.port !== 0 && listDaemons(pidDir).running.find((e) => e.record.port === config.server.port);
-  if (busy) {
-    throw new CliError(`CCO is already running on port ${busy.record.port} (pid ${busy.record.pid}, ${busy.record.url}). Stop it with \`cco shutdown --port ${busy.record.port}\`, or use another --port.`);
-  }
-
-  let apiKey = env.ANTHROPIC_API_KEY || undefined;
-  if (!apiKey) {
-    try {
-      apiKey = openCredentialStore(env).get(DEFAULT_CREDENTIAL) ?? undefined;
-    } catch (err) {
-      io.err(`cco: warning: the stored Anthropic key cannot be read: ${(err as Error).message}\n`);
-    }
-  }
-  const secrets: string[] = apiKey ? [apiKey] : [];
-  const log = createFileLogger({ file: logFilePath(loaded), level: config.logging.level, secrets: () => secrets });
-  const telemetry = createTelemetry({
-    enabled: config.telemetry.enabled,
-    endpoint: config.telemetry.endpoint,
-    intervalMs: config.telemetry.interval_seconds * 1000,
-    version: VERSION,
-    onError: (m) => log.debug(m),
-  });
-
-  let daemon: RunningDaemon;
+  let hosted: HostedDaemon;
   try {
-    daemon = await startDaemon({
-      host: config.server.host,
-      port: config.server.port,
-      upstreamUrl: config.server.upstream_url,
-      dataDir: config.database.path || dirs.dataDir,
-      ...(config.database.url ? { databaseUrl: config.database.url } : {}),
-      metricsOpen: config.metrics.open,
-      apiKey: apiKey ?? '',
-      log,
-      pricer: config.pricing.overrides ? undefined : createPricer(),
-      rateLimit: config.rate_limit.enabled ? { requestsPerMinute: config.rate_limit.requests_per_minute, maxConnections: config.rate_limit.max_connections } : false,
-      pidDir,
-      onRecord: (r) => telemetry.record(r),
-      recording: !values.paused,
-      ...(!values['no-history'] && env.CCO_HISTORY !== 'off' && { history: { roots: defaultRoots(env) } }),
+    hosted = await hostDaemon({
+      env,
+      flags,
+      configFile: values.config,
+      paused: values.paused,
+      history: !values['no-history'],
+      warn: (line) => io.err(`cco: warning: ${line}\n`),
     });
   } catch (err) {
-    log.error('daemon failed to start', { error: (err as Error).message });
-    log.close();
     if (err instanceof DaemonStartError) throw new CliError(err.message);
     throw err;
   }
-  secrets.push(daemon.token);
-  telemetry.start();
+  const { daemon, loaded, log, apiKeySource } = hosted;
+  const { config } = loaded;
   io.out(
     [
       '',
@@ -144,7 +101,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       `Data: ${daemon.dataDir}`,
       `Log: ${log.file}`,
       `Config: ${loaded.file}${loaded.fileExists ? '' : ' (not present; defaults in use)'}`,
-      `Anthropic key for local clients that send none: ${apiKey ? (env.ANTHROPIC_API_KEY ? 'ANTHROPIC_API_KEY' : 'credential store') : 'none'}${apiKey && daemon.exposed ? ' (off: bound beyond loopback)' : ''}`,
+      `Anthropic key for local clients that send none: ${apiKeySource === 'env' ? 'ANTHROPIC_API_KEY' : apiKeySource === 'credential-store' ? 'credential store' : 'none'}${apiKeySource && daemon.exposed ? ' (off: bound beyond loopback)' : ''}`,
       ...(daemon.exposed ? ['', '!'.repeat(72), exposedWarning(config.server.host, daemon.port), '!'.repeat(72)] : []),
       ...(values.paused ? ['Recording: PAUSED (--paused): requests are forwarded, not stored'] : []),
       '',
@@ -158,10 +115,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
 
   const signal = await (hooks.stopSignal ?? waitForSignal());
   io.out(`\n${signal}: shutting down…\n`);
-  log.info('daemon stopping', { signal });
-  await daemon.close();
-  await telemetry.stop();
-  log.info('daemon stopped');
-  log.close();
+  log.info('stop requested', { signal });
+  await hosted.close();
   return 0;
 }

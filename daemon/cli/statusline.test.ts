@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd, pidDir } from './common.ts';
-import { writePidFile } from './pidfile.ts';
+import { writePidFile } from '../pidfile.ts';
 import { fetchBudgetMs, limitFromInput, statuslineCommand } from './statusline.ts';
 import { parseRateLimitHeaders } from '../limits/parse.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
