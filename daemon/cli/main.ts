@@ -17,6 +17,8 @@ Daemon
   dashboard [--port N]                 open the dashboard in the browser (honours NO_BROWSER)
   tui [--port N]                       live spend in the terminal (q quits)
   statusline                           one line for Claude Code's status line (reads its JSON on stdin)
+  report daily|weekly|monthly|session|project|model [--range R] [--since D] [--until D] [--json|--csv]
+                                       spend tables with totals (see cco report --help)
   limits [--json]                      Claude plan limits (5-hour, weekly) seen by the daemon, with forecasts
   budget set|clear|list|override       USD budgets (daily/weekly/monthly, per project, --hard), see cco budget --help
 
@@ -56,6 +58,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   statusline: async () => (await import('./statusline.ts')).statuslineCommand,
   tui: async () => (await import('./tui.ts')).tuiCommand,
   limits: async () => (await import('./limits-cmd.ts')).limitsCommand,
+  report: async () => (await import('./report.ts')).reportCommand,
   budget: async () => (await import('./budget-cmd.ts')).budgetCommand,
   reprice: async () => (await import('./reprice.ts')).repriceCommand,
   import: async () => (await import('./history.ts')).importCommand,
