@@ -17,6 +17,9 @@ import { createFileLogger, type FileLogger } from './logging/file-logger.ts';
 import { createPricer } from './pricing/index.ts';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.ts';
 import { listDaemons, pidDirOf } from './pidfile.ts';
+import { hostEnv } from './host-target.ts';
+
+export { hostEnv, hostTarget } from './host-target.ts';
 import { VERSION } from './version.ts';
 
 export interface HostOptions {
@@ -50,11 +53,6 @@ export interface HostedDaemon {
   flush(): Promise<void>;
   /** Closes the daemon, stops telemetry, closes the log. Idempotent. */
   close(): Promise<void>;
-}
-
-/** Env with `dataDir` applied as CCO_DATA_DIR (what `--data-dir` means everywhere). */
-export function hostEnv(env: NodeJS.ProcessEnv, dataDir?: string): NodeJS.ProcessEnv {
-  return dataDir ? { ...env, CCO_DATA_DIR: path.resolve(dataDir) } : env;
 }
 
 /** The stored key for clients that send none: ANTHROPIC_API_KEY, else the credential store's `anthropic`. */

@@ -8,6 +8,8 @@ import { entryFlags, hostedHandle, readEntryOptions } from '../daemon/entry-util
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol.ts';
 import { installDaemonCors } from './daemon-cors.ts';
 import { applyHeadlessSwitches, isDaemonMode, runHeadlessDaemon } from './daemon-mode.ts';
+import { askPort, defaultProbeDeps, probeDaemon } from './daemon-probe.ts';
+import { hostTarget } from '../daemon/host-target.ts';
 import { EVENTS } from './ipc-contract.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
 import { createLoginItem, isLoginLaunch } from './login-item.ts';
@@ -95,6 +97,20 @@ function startApp(): void {
       onOutput: (_stream, line) => log(`[daemon] ${line}`),
     }),
     log,
+    // A daemon already serving this data folder (cco install-service, cco run) is attached to, not fought.
+    probe: async () => {
+      let target;
+      try {
+        target = hostTarget({ env: process.env });
+      } catch {
+        return { kind: 'free' }; // a bad config.toml: the daemon's own start reports it
+      }
+      return probeDaemon(target, defaultProbeDeps());
+    },
+    isAlive: async (url) => {
+      const u = new URL(url);
+      return (await askPort(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port))).kind === 'cco';
+    },
   });
   supervisor.setRecording(settings.get().recording);
   app.on('child-process-gone', (_e, d) => {
@@ -120,6 +136,7 @@ function startApp(): void {
     recording: settings.get().recording,
     launchAtLogin: settings.get().launchAtLogin,
     limit: s.state === 'ready' ? (spend?.limit ?? null) : null,
+    attached: s.attached,
   });
 
   const popover = new Popover({
@@ -190,6 +207,9 @@ function startApp(): void {
     } else if (s.state !== 'ready' && feed) {
       feed.stop();
       feed = null;
+    }
+    if (s.state === 'refused') {
+      notifier.notify({ key: 'daemon-refused', title: 'CCO did not start its daemon', body: s.lastError ?? 'The data folder or port is in use.' });
     }
     if (s.state === 'failed') {
       notifier.notify({ key: 'daemon-crash-loop', title: 'CCO daemon stopped', body: `${s.lastError ?? 'It crashed repeatedly.'} Use "Restart daemon" in the tray menu.` });

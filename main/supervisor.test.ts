@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HostToDaemon } from '../daemon/ipc-messages.ts';
 import type { DaemonChild, SupervisorSnapshot } from './supervisor.ts';
-import { DaemonSupervisor } from './supervisor.ts';
+import { DaemonSupervisor, SHUTDOWN_TIMEOUT_MS } from './supervisor.ts';
+import type { ProbeResult } from './daemon-probe.ts';
 
 class FakeChild implements DaemonChild {
   readonly sent: HostToDaemon[] = [];
@@ -209,12 +210,14 @@ describe('DaemonSupervisor', () => {
     expect(children).toHaveLength(1);
   });
 
-  it('stop() kills a child that ignores shutdown after 3 s', async () => {
+  it('stop() waits 15 s (the daemon grace plus its final snapshot) before killing a child that ignores shutdown', async () => {
     const { sup, children } = setup({ exitOnShutdown: false, exitOnKill: true });
     sup.start();
     children[0]?.ready();
     const stopped = sup.stop();
-    await vi.advanceTimersByTimeAsync(2_999);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(children[0]?.kills).toBe(0); // the old 3 s cut the final snapshot short
+    await vi.advanceTimersByTimeAsync(SHUTDOWN_TIMEOUT_MS - 3_001);
     expect(children[0]?.kills).toBe(0);
     expect(sup.snapshot.state).toBe('stopping');
     await vi.advanceTimersByTimeAsync(1);
@@ -259,5 +262,71 @@ describe('DaemonSupervisor', () => {
     vi.advanceTimersByTime(500);
     children[1]?.ready();
     expect(children[1]?.sent).toEqual([{ type: 'set-recording', enabled: false }]);
+  });
+
+  describe('with a probe (a daemon may already serve this data folder)', () => {
+    function probed(results: ProbeResult[], alive: boolean[] = []) {
+      const spawned: FakeChild[] = [];
+      const probes: number[] = [];
+      const sup = new DaemonSupervisor({
+        spawn: () => {
+          const c = new FakeChild(spawned.length + 1, { exitOnShutdown: true, exitOnKill: true });
+          spawned.push(c);
+          return c;
+        },
+        probe: async () => (probes.push(1), results.shift() ?? { kind: 'free' }),
+        isAlive: async () => alive.shift() ?? true,
+        attachCheckMs: 1_000,
+        refusedRetryMs: 10_000,
+        random: () => 0.5,
+      });
+      return { sup, spawned, probes };
+    }
+
+    it('attaches to the running daemon instead of starting a second one, and never stops it', async () => {
+      const { sup, spawned } = probed([{ kind: 'attach', url: 'http://127.0.0.1:3000', port: 3000, token: 'tok-svc', pid: 4242, version: 'v' }]);
+      sup.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sup.snapshot).toMatchObject({ state: 'ready', attached: true, url: 'http://127.0.0.1:3000', token: 'tok-svc', pid: 4242 });
+      expect(spawned).toHaveLength(0);
+      await sup.stop();
+      expect(sup.snapshot).toMatchObject({ state: 'stopped', attached: false });
+      expect(spawned).toHaveLength(0);
+    });
+
+    it('starts its own daemon when the attached one goes away', async () => {
+      const { sup, spawned, probes } = probed([{ kind: 'attach', url: 'http://127.0.0.1:3000', port: 3000, token: 't', pid: 7, version: 'v' }, { kind: 'free' }], [true, false]);
+      sup.start();
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(sup.snapshot.attached).toBe(true);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(probes).toHaveLength(2);
+      expect(spawned).toHaveLength(1);
+      spawned[0]!.ready(5000);
+      expect(sup.snapshot).toMatchObject({ state: 'ready', attached: false, port: 5000 });
+    });
+
+    it('refuses with the reason (no crash loop), and probes again later', async () => {
+      const reason = 'Port 3000 is in use by another program.';
+      const { sup, spawned, probes } = probed([{ kind: 'refuse', reason }, { kind: 'free' }]);
+      sup.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sup.snapshot).toMatchObject({ state: 'refused', lastError: reason });
+      expect(spawned).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(probes).toHaveLength(2);
+      expect(spawned).toHaveLength(1);
+      expect(sup.snapshot.state).toBe('starting');
+    });
+
+    it('a stop() during the probe wins over its late answer', async () => {
+      let answer!: (r: ProbeResult) => void;
+      const sup = new DaemonSupervisor({ spawn: () => { throw new Error('must not spawn'); }, probe: () => new Promise((r) => (answer = r)) });
+      sup.start();
+      await sup.stop();
+      answer({ kind: 'free' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sup.snapshot.state).toBe('stopped');
+    });
   });
 });

@@ -8,6 +8,7 @@ import type { HostToDaemon } from '../daemon/ipc-messages.ts';
 import { parseDaemonToHost } from '../daemon/ipc-messages.ts';
 import type { RestartPolicy } from './restart-policy.ts';
 import { DEFAULT_RESTART_POLICY, decideRestart } from './restart-policy.ts';
+import type { ProbeResult } from './daemon-probe.ts';
 
 /** What the supervisor needs from a child process (utilityProcess or child_process). */
 export interface DaemonChild {
@@ -21,7 +22,18 @@ export interface DaemonChild {
 
 export type DaemonSpawner = () => DaemonChild;
 
-export type SupervisorState = 'stopped' | 'starting' | 'ready' | 'backoff' | 'failed' | 'stopping';
+/**
+ * `refused`: the probe found the daemon's data folder or port in use by something the app must not fight
+ * (see daemon-probe.ts); `lastError` says what, and the supervisor probes again every `refusedRetryMs`.
+ */
+export type SupervisorState = 'stopped' | 'starting' | 'ready' | 'backoff' | 'failed' | 'stopping' | 'refused';
+
+/**
+ * The daemon gets this long to exit after `{type:'shutdown'}` before it is killed: its graceful close lets
+ * in-flight streams run for 2 s (daemon/index.ts), then closes the history import and the store, whose close
+ * writes a final snapshot of the database (seconds on a large store, more on a slow disk).
+ */
+export const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 export interface SupervisorSnapshot {
   state: SupervisorState;
@@ -34,6 +46,8 @@ export interface SupervisorSnapshot {
   restarts: number;
   /** Recording flag as last confirmed (or requested); re-applied after every restart. */
   recording: boolean;
+  /** Ready on a daemon the app did not start (found by the probe): never stopped by the app. */
+  attached: boolean;
 }
 
 export interface SupervisorOptions {
@@ -44,6 +58,13 @@ export interface SupervisorOptions {
   now?: () => number;
   random?: () => number;
   log?: (line: string) => void;
+  /** Asked before every start: attach to a running daemon of this data folder, start our own, or refuse. */
+  probe?: () => Promise<ProbeResult>;
+  /** While attached: is the daemon still there? Checked every `attachCheckMs`; when not, start again. */
+  isAlive?: (url: string) => Promise<boolean>;
+  attachCheckMs?: number;
+  /** While refused: probe again after this long (the other process may have gone). */
+  refusedRetryMs?: number;
 }
 
 interface ChildRecord {
@@ -64,7 +85,7 @@ export class DaemonSupervisor {
   readonly #listeners = new Set<(s: SupervisorSnapshot) => void>();
 
   #snap: SupervisorSnapshot = {
-    state: 'stopped', port: null, token: null, url: null, pid: null, lastError: null, restarts: 0, recording: true,
+    state: 'stopped', port: null, token: null, url: null, pid: null, lastError: null, restarts: 0, recording: true, attached: false,
   };
   #current: ChildRecord | null = null;
   #crashTimes: number[] = [];
@@ -72,12 +93,23 @@ export class DaemonSupervisor {
   #readyTimer: ReturnType<typeof setTimeout> | undefined;
   #stableTimer: ReturnType<typeof setTimeout> | undefined;
   #backoffTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by every start/stop so a late probe or liveness answer is ignored. */
+  #generation = 0;
+  readonly #probe: (() => Promise<ProbeResult>) | undefined;
+  readonly #isAlive: ((url: string) => Promise<boolean>) | undefined;
+  readonly #attachCheckMs: number;
+  readonly #refusedRetryMs: number;
 
   constructor(options: SupervisorOptions) {
     this.#spawn = options.spawn;
     this.#policy = { ...DEFAULT_RESTART_POLICY, ...options.policy };
     this.#readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
-    this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 3_000;
+    this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS;
+    this.#probe = options.probe;
+    this.#isAlive = options.isAlive;
+    this.#attachCheckMs = options.attachCheckMs ?? 5_000;
+    this.#refusedRetryMs = options.refusedRetryMs ?? 15_000;
     this.#now = options.now ?? (() => Date.now());
     this.#random = options.random ?? (() => Math.random());
     this.#log = options.log ?? (() => {});
@@ -93,10 +125,58 @@ export class DaemonSupervisor {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Idempotent: does nothing while starting, ready, backing off or stopping. */
+  /** Idempotent: does nothing while starting, ready, backing off or stopping. Probes first when configured. */
   start(): void {
-    if (this.#snap.state !== 'stopped' && this.#snap.state !== 'failed') return;
-    this.#spawnChild();
+    const state = this.#snap.state;
+    if (state !== 'stopped' && state !== 'failed' && state !== 'refused') return;
+    this.#begin();
+  }
+
+  /** Probe (when configured), then attach, refuse or spawn. Also the way back from a crash's backoff. */
+  #begin(): void {
+    if (!this.#probe) return this.#spawnChild();
+    this.#clearTimers();
+    const gen = ++this.#generation;
+    this.#set({ state: 'starting', port: null, token: null, url: null, pid: null, attached: false });
+    this.#probe().then(
+      (result) => {
+        if (gen === this.#generation && this.#snap.state === 'starting' && !this.#current) this.#afterProbe(result);
+      },
+      (err: unknown) => {
+        this.#log(`supervisor: probe failed (${(err as Error).message}); starting our own daemon`);
+        if (gen === this.#generation && this.#snap.state === 'starting' && !this.#current) this.#spawnChild();
+      },
+    );
+  }
+
+  #afterProbe(result: ProbeResult): void {
+    if (result.kind === 'free') return this.#spawnChild();
+    if (result.kind === 'refuse') {
+      this.#log(`supervisor: not starting a daemon: ${result.reason}`);
+      this.#set({ state: 'refused', lastError: result.reason });
+      this.#watchTimer = setTimeout(() => this.start(), this.#refusedRetryMs);
+      return;
+    }
+    this.#log(`supervisor: attached to the running CCO daemon (pid ${result.pid}, ${result.url})`);
+    this.#set({ state: 'ready', port: result.port, token: result.token, url: result.url, pid: result.pid, lastError: null, attached: true });
+    this.#watchAttached(this.#generation, result.url);
+  }
+
+  #watchAttached(gen: number, url: string): void {
+    if (!this.#isAlive) return;
+    const isAlive = this.#isAlive;
+    this.#watchTimer = setTimeout(() => {
+      void isAlive(url).then(
+        (alive) => alive,
+        () => false,
+      ).then((alive) => {
+        if (gen !== this.#generation || !this.#snap.attached) return;
+        if (alive) return this.#watchAttached(gen, url);
+        this.#log('supervisor: the attached daemon is gone; starting again');
+        this.#set({ state: 'stopped', port: null, token: null, url: null, pid: null, attached: false });
+        this.start();
+      });
+    }, this.#attachCheckMs);
   }
 
   /** Manual "Restart daemon": forget the crash history, stop gracefully, start again. */
@@ -108,7 +188,7 @@ export class DaemonSupervisor {
     this.start();
   }
 
-  /** Pause/resume recording; remembered and re-sent after restarts. */
+  /** Pause/resume recording; remembered and re-sent after restarts (an attached daemon is not told). */
   setRecording(enabled: boolean): void {
     this.#set({ recording: enabled });
     if (this.#snap.state === 'ready') this.#current?.child.send({ type: 'set-recording', enabled });
@@ -117,10 +197,12 @@ export class DaemonSupervisor {
   /** Graceful stop: `{type:'shutdown'}`, wait up to shutdownTimeoutMs for exit, then kill. */
   async stop(): Promise<void> {
     this.#clearTimers();
+    this.#generation += 1;
     const rec = this.#current;
     if (!rec || rec.exited) {
+      // An attached daemon is not ours: the app only lets go of it.
       this.#current = null;
-      this.#set({ state: this.#snap.state === 'failed' ? 'failed' : 'stopped', port: null, token: null, url: null, pid: null });
+      this.#set({ state: this.#snap.state === 'failed' ? 'failed' : 'stopped', port: null, token: null, url: null, pid: null, attached: false });
       return;
     }
     this.#set({ state: 'stopping' });
@@ -140,7 +222,7 @@ export class DaemonSupervisor {
 
   #spawnChild(): void {
     this.#clearTimers();
-    this.#set({ state: 'starting', port: null, token: null, url: null, pid: null });
+    this.#set({ state: 'starting', port: null, token: null, url: null, pid: null, attached: false });
     let child: DaemonChild;
     try {
       child = this.#spawn();
@@ -206,7 +288,7 @@ export class DaemonSupervisor {
     }
     this.#attempt += 1;
     this.#set({ state: 'backoff', port: null, token: null, url: null, pid: null, lastError: reason, restarts: this.#snap.restarts + 1 });
-    this.#backoffTimer = setTimeout(() => this.#spawnChild(), decision.delayMs);
+    this.#backoffTimer = setTimeout(() => this.#begin(), decision.delayMs);
   }
 
   #waitForExit(rec: ChildRecord, ms: number): Promise<boolean> {
@@ -232,6 +314,7 @@ export class DaemonSupervisor {
     clearTimeout(this.#readyTimer);
     clearTimeout(this.#stableTimer);
     clearTimeout(this.#backoffTimer);
+    clearTimeout(this.#watchTimer);
   }
 
   #set(patch: Partial<SupervisorSnapshot>): void {

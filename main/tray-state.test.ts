@@ -65,4 +65,20 @@ describe('tray-state', () => {
     expect(failed.find((i) => i.type !== 'separator' && i.id === 'open-dashboard')).toMatchObject({ enabled: false });
     expect(failed.find((i) => i.type !== 'separator' && i.id === 'restart-daemon')).toMatchObject({ enabled: true, label: 'Restart daemon (stopped after crashes)' });
   });
+
+  it('a refused start is an error state with its reason and a way to try again', () => {
+    const m: TrayModel = { ...base, daemon: 'refused', lastError: 'Port 3000 is in use by another program.', todayNanoUsd: null, monthNanoUsd: null };
+    expect(trayIconVariant(m)).toBe('error');
+    expect(trayTitle(m)).toBe('!');
+    expect(trayTooltip(m)).toContain('Daemon: not started: Port 3000 is in use by another program.');
+    const restart = trayMenu(m, 'darwin').find((i) => i.type !== 'separator' && i.id === 'restart-daemon');
+    expect(restart).toMatchObject({ label: 'Try starting the daemon again', enabled: true });
+  });
+
+  it('attached to the service: says so, and pause is off (the app cannot pause a daemon it does not run)', () => {
+    const m: TrayModel = { ...base, attached: true };
+    expect(trayTooltip(m)).toContain('running (the CCO service already serving this data folder)');
+    const pause = trayMenu(m, 'linux').find((i) => i.type !== 'separator' && i.id === 'toggle-recording');
+    expect(pause).toMatchObject({ enabled: false });
+  });
 });

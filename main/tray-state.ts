@@ -19,6 +19,8 @@ export interface TrayModel {
   launchAtLogin: boolean;
   /** The binding Claude plan-limit window (daemon/limits), when one was seen. */
   limit?: BindingLimit | null;
+  /** Ready on a daemon the app did not start (e.g. `cco install-service`): shared, not supervised. */
+  attached?: boolean;
 }
 
 export type TrayAction =
@@ -45,10 +47,14 @@ export function formatUsd(nanoUsd: number): string {
   return `$${usd.toFixed(2)}`;
 }
 
-export function daemonLabel(m: Pick<TrayModel, 'daemon' | 'lastError' | 'recording'>): string {
+export function daemonLabel(m: Pick<TrayModel, 'daemon' | 'lastError' | 'recording' | 'attached'>): string {
   switch (m.daemon) {
-    case 'ready':
-      return m.recording ? 'running' : 'running, recording paused';
+    case 'ready': {
+      const base = m.attached ? 'running (the CCO service already serving this data folder)' : 'running';
+      return m.recording ? base : `${base}, recording paused`;
+    }
+    case 'refused':
+      return `not started: ${m.lastError ?? 'the data folder or port is in use'}`;
     case 'starting':
       return 'starting…';
     case 'backoff':
@@ -63,7 +69,7 @@ export function daemonLabel(m: Pick<TrayModel, 'daemon' | 'lastError' | 'recordi
 }
 
 export function trayIconVariant(m: TrayModel): TrayIconVariant {
-  if (m.daemon === 'failed' || m.daemon === 'backoff') return 'error';
+  if (m.daemon === 'failed' || m.daemon === 'backoff' || m.daemon === 'refused') return 'error';
   const limit = m.daemon === 'ready' ? limitIcon(m.limit ?? null) : 'normal';
   if (limit === 'rejected') return 'error';
   if (!m.recording) return 'paused';
@@ -85,7 +91,7 @@ function spend(nano: number | null, unpriced: number): string {
 
 /** macOS menu-bar title: today's spend when known, "!" in the error state, else nothing. */
 export function trayTitle(m: TrayModel): string {
-  if (m.daemon === 'failed') return '!';
+  if (m.daemon === 'failed' || m.daemon === 'refused') return '!';
   if (m.daemon !== 'ready' || m.todayNanoUsd === null) return '';
   const limit = m.limit ? limitText(m.limit) : null;
   return limit ? `${limit} · ${spend(m.todayNanoUsd, m.unpricedToday)}` : spend(m.todayNanoUsd, m.unpricedToday);
@@ -109,12 +115,13 @@ export function trayMenu(m: TrayModel, platform: NodeJS.Platform): TrayMenuItem[
   if (platform === 'linux') items.push({ type: 'normal', id: 'open-popover', label: 'Open CCO', enabled: true });
   items.push(
     { type: 'normal', id: 'open-dashboard', label: 'Open dashboard', enabled: ready },
-    { type: 'normal', id: 'toggle-recording', label: m.recording ? 'Pause recording' : 'Resume recording', enabled: ready },
+    // An attached daemon belongs to someone else (the service): the app cannot pause it.
+    { type: 'normal', id: 'toggle-recording', label: m.recording ? 'Pause recording' : 'Resume recording', enabled: ready && !m.attached },
     { type: 'separator' },
     {
       type: 'normal',
       id: 'restart-daemon',
-      label: m.daemon === 'failed' ? 'Restart daemon (stopped after crashes)' : 'Restart daemon',
+      label: m.daemon === 'failed' ? 'Restart daemon (stopped after crashes)' : m.daemon === 'refused' ? 'Try starting the daemon again' : 'Restart daemon',
       enabled: m.daemon !== 'stopping',
     },
     { type: 'normal', id: 'check-updates', label: 'Check for updates…', enabled: true },
