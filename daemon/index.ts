@@ -27,6 +27,7 @@ import { createGateway } from './team/gateway.ts';
 import { createUserDirectory } from './team/users.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './pidfile.ts';
+import { acquireDataLock, DataLockHeldError, type DataLock } from './data-lock.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
 import type { RequestRecord } from './api/contract.ts';
 import { startHistoryService, type HistoryService, type HistoryServiceOptions } from './history/service.ts';
@@ -181,6 +182,37 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   }
   const dataDir = path.resolve(options.dataDir ?? platformDirs().dataDir);
   ensurePrivateDir(dataDir);
+  const lock = takeDataLock(dataDir);
+  try {
+    return await startLocked(options, log, host, requestedPort, upstream, dataDir, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** The data folder's lock for this daemon, or a one-line DaemonStartError naming the one that holds it. */
+function takeDataLock(dataDir: string): DataLock {
+  try {
+    return acquireDataLock(dataDir, 'daemon');
+  } catch (err) {
+    if (err instanceof DataLockHeldError) {
+      const stop = err.holder.role === 'daemon' && err.holder.port !== null ? ` Stop it first (cco shutdown --port ${err.holder.port}),` : ' Stop it first,';
+      throw new DaemonStartError(`CCO cannot start: ${err.message}.${stop} or use another data folder.`, 'ELOCKED');
+    }
+    throw err;
+  }
+}
+
+async function startLocked(
+  options: DaemonOptions,
+  log: Logger,
+  host: string,
+  requestedPort: number,
+  upstream: URL,
+  dataDir: string,
+  lock: DataLock,
+): Promise<RunningDaemon> {
   const token = options.token ?? loadOrCreateToken(dataDir);
   const configDir = options.configDir ?? platformDirs().configDir;
   let pricer = options.pricer ?? loadPricer(configDir, log);
@@ -300,6 +332,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     await store.close();
     throw err;
   }
+  lock.setPort(port);
   for (const h of loopbackHosts(port, host)) hosts.add(h);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
@@ -321,8 +354,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       agent.destroy();
       await history?.close();
       limits.close();
-      await store.close();
-      if (pidFile) removePidFile(pidFile, process.pid);
+      try {
+        await store.close();
+      } finally {
+        if (pidFile) removePidFile(pidFile, process.pid);
+        lock.release();
+      }
     })();
     return closing;
   };

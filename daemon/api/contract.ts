@@ -199,9 +199,85 @@ export interface HealthResponse {
   version: string;
 }
 
+/** GET /ready: 200 with ready true when the store can record; 503 with ready false and the reason otherwise. */
 export interface ReadyResponse {
-  ready: true;
+  ready: boolean;
   timestamp: string;
+  /** Why not ready (the first problem's message); absent when ready. */
+  reason?: string;
+}
+
+/**
+ * What is wrong with the daemon's recording, one entry per problem (GET /api/status `problems`).
+ * - `store-standby`: the store cannot be opened or written (full disk, a file in the way): requests are
+ *   forwarded but NOT recorded; the daemon keeps retrying and starts recording when it can.
+ * - `journal-unwritable`: journal writes fail (records are kept in memory and retried).
+ * - `records-dropped`: records were lost (counted in `store.droppedWrites`).
+ * - `snapshot-damaged` / `month-damaged`: a damaged file was moved aside (`file` → `movedTo`); the journal's
+ *   records were rebuilt, older ones are missing. `month-damaged` months are skipped by queries.
+ * - `journal-gap`: the snapshot is missing and the journal starts later than the data it should hold.
+ * - `worker-restarted`: the store worker died and was restarted (informational).
+ */
+export type StatusProblemCode =
+  | 'store-standby'
+  | 'journal-unwritable'
+  | 'records-dropped'
+  | 'snapshot-damaged'
+  | 'month-damaged'
+  | 'journal-gap'
+  | 'worker-restarted';
+
+export interface StatusProblem {
+  code: StatusProblemCode;
+  /** `error`: recording is off or data was lost; `warning`: degraded but recording. */
+  severity: 'warning' | 'error';
+  /** One line for a banner or tray tooltip. */
+  message: string;
+  /** ISO time the problem was first seen. */
+  since: string;
+  /** The file concerned (a damaged snapshot or month), and where it was moved. */
+  file?: string;
+  movedTo?: string;
+}
+
+/** GET /api/status (token-protected): the daemon's own health, built from the store's stats. */
+export interface StatusResponse {
+  /** `ok`: recording normally; `warning`: recording, something to look at; `error`: not recording or data lost. */
+  status: 'ok' | 'warning' | 'error';
+  /** The first problem's message (the worst first), or null when ok. */
+  message: string | null;
+  problems: StatusProblem[];
+  version: string;
+  /** Seconds since the daemon started. */
+  uptime: number;
+  /** False while recording is paused by the user (requests still forwarded). */
+  recordingEnabled: boolean;
+  store: {
+    kind: 'sqlite' | 'postgres' | 'standby';
+    /** The store worker is up (or the database reachable) and the journal writable: what /ready reports. */
+    ready: boolean;
+    workerUp: boolean;
+    journal: {
+      writable: boolean;
+      bytes: number;
+      /** Records written to memory but not yet to the journal (waiting for disk space). */
+      pendingRecords: number;
+    };
+    snapshot: {
+      /** ISO time of the last snapshot written (or found at start), null if none yet. */
+      lastAt: string | null;
+    };
+    /** Stored request rows. */
+    requests: number;
+    droppedWrites: number;
+    workerRestarts: number;
+    /** Failed disk writes/syncs (journal, snapshot) since start. */
+    diskErrors: number;
+    partitions: { months: number; open: number; damaged: string[] };
+    /** Damaged files moved aside since start or found at start. */
+    damagedFiles: { file: string; movedTo: string; reason: string; at: string }[];
+    lastError: { message: string; at: string } | null;
+  };
 }
 
 /** Messages on WS /api/live (server → client). */

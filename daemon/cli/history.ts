@@ -9,6 +9,7 @@ import { platformDirs } from '../config/paths.ts';
 import { createPricer, loadPriceOverrides, type Pricer } from '../pricing/index.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';
 import { progressLine } from './progress.ts';
+import { lockDataFolder } from './store-lock.ts';
 import { parseSince } from './reprice.ts';
 
 export const IMPORT_USAGE = `Usage: cco import [--path DIR]... [--since DATE] [--json] [--port N]
@@ -58,18 +59,20 @@ function loadPricer(configDir: string): Pricer {
   }
 }
 
-/**
- * Opens the data folder's store for `work`, then closes it. (The data folder's lock, h13-data's
- * data-lock.ts, is taken here as soon as it is on main, as `cco reprice` does.)
- */
-async function withStore<T>(io: Io, work: (store: import('../store/index.ts').Store, dataDir: string) => Promise<T>): Promise<T> {
+/** Opens the data folder's store for `work`, holding the data folder's lock (data-lock.ts), then closes it. */
+async function withStore<T>(io: Io, command: string, work: (store: import('../store/index.ts').Store, dataDir: string) => Promise<T>): Promise<T> {
   const { dataDir } = platformDirs(io.env);
-  const { openStore } = await import('../store/index.ts');
-  const store = await openStore({ dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
+  const lock = lockDataFolder(dataDir, command);
   try {
-    return await work(store, dataDir);
+    const { openStore } = await import('../store/index.ts');
+    const store = await openStore({ dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
+    try {
+      return await work(store, dataDir);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    lock.release();
   }
 }
 
@@ -131,7 +134,7 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
     const { HistoryImporter } = await import('../history/importer.ts');
     const { defaultRoots } = await import('../history/sources.ts');
     const pricer = loadPricer(platformDirs(io.env).configDir);
-    report = await withStore(io, async (store, dataDir) => {
+    report = await withStore(io, 'cco import', async (store, dataDir) => {
       const imp = new HistoryImporter({ dataDir, sink: store, pricer: () => pricer, roots: paths ?? defaultRoots(io.env) });
       return imp.run({ ...(since !== undefined && { since }), progress: (p) => bar.update(p) });
     });
@@ -192,7 +195,7 @@ export async function reconcileCommand(argv: string[], io: Io): Promise<number> 
     const { reconcile } = await import('../history/reconcile.ts');
     const { readLinks } = await import('../history/state.ts');
     const { default: path } = await import('node:path');
-    report = await withStore(io, (store, dataDir) =>
+    report = await withStore(io, 'cco reconcile', (store, dataDir) =>
       reconcile(store, readLinks(path.join(dataDir, 'history')), { range: range as ReconcileReport['range'], tz }),
     );
   }

@@ -7,6 +7,7 @@
 import { platformDirs } from '../config/paths.ts';
 import { createPricer, loadPriceOverrides } from '../pricing/index.ts';
 import { repriceStored, type RepriceReport } from '../pricing/reprice-stored.ts';
+import { lockDataFolder } from './store-lock.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, type Io } from './common.ts';
 
 export const REPRICE_USAGE = `Usage: cco reprice [--since DATE] [--port N]
@@ -66,12 +67,17 @@ export async function repriceCommand(argv: string[], io: Io): Promise<number> {
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }
-    const { openStore } = await import('../store/index.ts');
-    const store = await openStore({ dataDir: dirs.dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
+    const lock = lockDataFolder(dirs.dataDir, 'cco reprice');
     try {
-      report = await repriceStored(store, pricer, { since });
+      const { openStore } = await import('../store/index.ts');
+      const store = await openStore({ dataDir: dirs.dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
+      try {
+        report = await repriceStored(store, pricer, { since });
+      } finally {
+        await store.close();
+      }
     } finally {
-      await store.close();
+      lock.release();
     }
   }
   io.out(formatReport(report));
