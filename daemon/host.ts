@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { DaemonStartError, startDaemon, type RunningDaemon } from './index.ts';
+import { platformCacheDir } from './config/paths.ts';
 import { loadConfig, logFilePath, type LoadedConfig, type LoadOptions } from './config/load.ts';
 import { DEFAULT_CREDENTIAL, openCredentialStore } from './credentials/store.ts';
 import { defaultRoots } from './history/sources.ts';
@@ -110,6 +111,7 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
       rateLimit: config.rate_limit.enabled ? { requestsPerMinute: config.rate_limit.requests_per_minute, maxConnections: config.rate_limit.max_connections } : false,
       pidDir,
       onRecord: (r) => telemetry.record(r),
+      cache: { enabled: config.cache.enabled, maxBytes: config.cache.size, ttlSeconds: config.cache.ttl, dir: config.cache.dir || platformCacheDir(env) },
       recording: !opts.paused,
       ...(opts.staticDir ? { staticDir: opts.staticDir } : {}),
       ...(history && { history: { roots: defaultRoots(env) } }),

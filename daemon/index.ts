@@ -11,7 +11,9 @@ import { createApiApp } from './api/app.ts';
 import { bindsBeyondLoopback, loopbackHosts, type TrustPolicy } from './api/auth.ts';
 import { createLiveFeed } from './api/live.ts';
 import { createDaemonServer } from './api/server.ts';
-import { platformDirs } from './config/paths.ts';
+import { platformCacheDir, platformDirs } from './config/paths.ts';
+import { createResponseCache, type ResponseCache } from './cache/response-cache.ts';
+import { takeCacheMode } from './cache/key.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPricer, loadPriceOverrides, type Pricer } from './pricing/index.ts';
 import { repriceStored } from './pricing/reprice-stored.ts';
@@ -75,6 +77,11 @@ export interface DaemonOptions {
    * Off unless given (tests must not read the machine's real ~/.claude); `cco run` and the app turn it on.
    */
   history?: Pick<HistoryServiceOptions, 'roots' | 'followIntervalMs' | 'firstImport' | 'settleMs'>;
+  /**
+   * The response cache (`[cache]`): off unless `enabled` (a request's `x-cco-cache: on` uses it anyway).
+   * Defaults: the platform cache folder (CCO_CACHE_DIR), 1 GiB, 3600 s.
+   */
+  cache?: { enabled?: boolean; maxBytes?: number; ttlSeconds?: number; dir?: string; now?: () => number };
 }
 
 export interface RunningDaemon {
@@ -95,6 +102,8 @@ export interface RunningDaemon {
   history: HistoryService | null;
   /** Plan-limit state per credential (GET /api/limits). */
   limits: LimitTracker;
+  /** The response cache (GET /api/cache). */
+  responseCache: ResponseCache;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -258,6 +267,14 @@ async function startLocked(
   const users = createUserDirectory(dataDir, (m) => log.warn(m));
   if (exposed && users.count() === 0) log.warn('listening beyond loopback with no users: every proxied request is refused until `cco users add NAME`');
   let gateway: ReturnType<typeof createGateway> | null = null;
+  const responseCache = createResponseCache({
+    dir: path.resolve(options.cache?.dir ?? platformCacheDir()),
+    enabled: options.cache?.enabled ?? false,
+    maxBytes: options.cache?.maxBytes ?? 1024 * 1024 * 1024,
+    ttlSeconds: options.cache?.ttlSeconds ?? 3600,
+    ...(options.cache?.now && { now: options.cache.now }),
+    warn: (m) => log.warn(m),
+  });
   const proxy = createProxyHandler({
     upstream,
     agent,
@@ -278,6 +295,7 @@ async function startLocked(
       if (!recording) return observeFinished(limits, finished, null);
       const record = buildRecord(finished, pricer);
       if (finished.user !== null) record.user = finished.user;
+      if (record.cacheHit) responseCache.noteSaved(record.cacheSavingsNanoUsd);
       observeFinished(limits, finished, record);
       guards.onRecord(record);
       live.publish(record, store.add(record));
@@ -288,6 +306,8 @@ async function startLocked(
     admit: (method, p, headers) => guards.budgets.admit(method, p, headers),
     admitAttributed: (a) => guards.budgets.admitAttributed(a),
     completeAttribution: (a) => sessionProjects.complete(a),
+    // x-cco-cache is taken off every request (never forwarded), whether or not the cache is on.
+    cachePlan: (req) => responseCache.plan(req, takeCacheMode(req)),
   });
   // Serialised so two reprice runs never interleave their page writes.
   let repricing: Promise<unknown> = Promise.resolve();
@@ -318,6 +338,7 @@ async function startLocked(
     metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
     ...(history && { history }),
     limits: () => limits.snapshot(),
+    responseCache,
     extraApi: guards.routes,
   });
   const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
@@ -354,6 +375,7 @@ async function startLocked(
       agent.destroy();
       await history?.close();
       limits.close();
+      responseCache.close();
       try {
         await store.close();
       } finally {
@@ -378,6 +400,7 @@ async function startLocked(
     exposed,
     history,
     limits,
+    responseCache,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

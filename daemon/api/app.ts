@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail } from './contract.ts';
+import type { ApiError, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus } from './contract.ts';
+import type { ResponseCache } from '../cache/response-cache.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import { isTeamStore } from '../store-pg/index.ts';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   history?: HistoryService;
   /** Plan-limit state (daemon/limits); GET /api/limits. */
   limits?: () => LimitsResponse;
+  /** The response cache: GET /api/cache, POST /api/cache/clear. */
+  responseCache?: ResponseCache;
   /** Extra authenticated /api routes (budgets…), mounted after the built-in ones. */
   extraApi?: (api: express.Router) => void;
 }
@@ -173,6 +176,15 @@ export function createApiApp(deps: ApiDeps): express.Express {
     if (!deps.limits) return apiError(res, 501, 'api_error', 'Limit tracking is not available in this daemon');
     res.json(deps.limits() satisfies LimitsResponse);
   });
+  const responseCache = deps.responseCache;
+  if (responseCache) {
+    api.get('/cache', (_req, res) => {
+      res.json(responseCache.status() satisfies ResponseCacheStatus);
+    });
+    api.post('/cache/clear', (_req, res) => {
+      res.json(responseCache.clear() satisfies ResponseCacheCleared);
+    });
+  }
   deps.extraApi?.(api);
   api.use((_req, res) => apiError(res, 404, 'not_found_error', 'Unknown API route'));
   app.use('/api', api);

@@ -87,7 +87,7 @@ export interface RequestRecord {
   priceVersion: string | null;
   /** Why a billable request has no cost: the price table's reason, or UNPRICED_USAGE_UNREADABLE. */
   unpricedReason: string | null;
-  cacheSavingsNanoUsd: number; // what cache reads saved against full input price
+  cacheSavingsNanoUsd: number; // what cache reads saved against full input price (a response-cache hit: its whole would-have-cost)
   sessionId: string | null;
   agentId: string | null;
   parentAgentId: string | null;
@@ -95,6 +95,11 @@ export interface RequestRecord {
   client: string | null; // user-agent family, e.g. "claude-cli/2.1.197"
   credentialId: string | null; // short hash of the credential, never the credential
   source: RecordSource;
+  /**
+   * Answered by CCO's response cache (daemon/cache) without reaching the upstream: cost 0, not billable, no
+   * tokens, no upstreamRequestId (the replayed bytes carry the original's), and `cacheSavingsNanoUsd` holds
+   * what the call would have cost upstream.
+   */
   cacheHit: boolean;
   errorType: string | null;
   bytesIn: number; // request body bytes from the client
@@ -556,4 +561,35 @@ export interface AlertsResponse {
   recent: CcoAlert[];
   /** Alerts are muted (no desktop, no webhook; still logged) until this epoch ms. */
   mutedUntil: number | null;
+}
+
+// ---- Response cache (daemon/cache) ----
+
+/** GET /api/cache: the opt-in response cache, identical API calls answered from disk byte for byte. */
+export interface ResponseCacheStatus {
+  /** `[cache] enabled`: used for requests without `x-cco-cache` (with `x-cco-cache: on` it is used anyway). */
+  enabled: boolean;
+  dir: string;
+  maxBytes: number;
+  ttlSeconds: number;
+  entries: number;
+  /** Bytes of the entry files on disk. */
+  bytes: number;
+  /** The counters below count from here (epoch ms; kept across restarts, reset by `cco cache clear`). */
+  since: number;
+  lookups: number;
+  hits: number;
+  misses: number;
+  /** Responses written to the cache. */
+  stores: number;
+  /** hits ÷ lookups (0 when none). */
+  hitRate: number;
+  /** What the hits would have cost upstream, priced like any request (nano-USD). */
+  savedNanoUsd: number;
+}
+
+/** POST /api/cache/clear */
+export interface ResponseCacheCleared {
+  entries: number;
+  bytes: number;
 }

@@ -34,6 +34,7 @@ Setup
   reprice [--since DATE]               recompute stored costs after a price change (rows changed, delta)
   import [--path DIR]... [--since DATE] [--json]   import Claude Code's history (transcripts)
   reconcile [--range R] [--tz ZONE] [--json]       proxy records against transcripts
+  cache stats|clear [--json]           the response cache: hits, hit rate, $ saved, bytes; clear empties it
   update [--check] [--yes] [--channel stable|beta]
   version
 `;
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reprice: async () => (await import('./reprice.ts')).repriceCommand,
   import: async () => (await import('./history.ts')).importCommand,
   reconcile: async () => (await import('./history.ts')).reconcileCommand,
+  cache: async () => (await import('./cache-cmd.ts')).cacheCommand,
   update: async () => (await import('./maintenance.ts')).updateCommand,
   'install-service': async () => (await import('./maintenance.ts')).installServiceCommand,
   'uninstall-service': async () => (await import('./maintenance.ts')).uninstallServiceCommand,

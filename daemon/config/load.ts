@@ -123,6 +123,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const home = env.HOME || env.USERPROFILE || os.homedir();
   config.database.path = config.database.path && path.resolve(expandHome(config.database.path, home));
   config.logging.file = config.logging.file && path.resolve(expandHome(config.logging.file, home));
+  config.cache.dir = config.cache.dir && path.resolve(expandHome(config.cache.dir, home));
   return { config, file, fileExists: text !== null, dirs, sources };
 }
 

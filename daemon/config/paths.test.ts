@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { platformDirs } from './paths.ts';
+import { platformCacheDir, platformDirs } from './paths.ts';
 
 describe('platformDirs', () => {
   it('follows XDG on Linux', () => {
@@ -14,5 +14,12 @@ describe('platformDirs', () => {
   });
   it('lets CCO_DATA_DIR override the data dir', () => {
     expect(platformDirs({ CCO_DATA_DIR: '/tmp/x' }, 'linux', '/home/u').dataDir).toBe('/tmp/x');
+  });
+  it('puts the cache in the platform cache folder (XDG_CACHE_HOME, Library/Caches, LOCALAPPDATA\\cco\\cache), CCO_CACHE_DIR first', () => {
+    expect(platformCacheDir({}, 'linux', '/home/u')).toBe('/home/u/.cache/cco');
+    expect(platformCacheDir({ XDG_CACHE_HOME: '/xc' }, 'linux', '/home/u')).toBe('/xc/cco');
+    expect(platformCacheDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Caches/cco');
+    expect(platformCacheDir({ LOCALAPPDATA: 'C:/L' }, 'win32', 'C:/u')).toMatch(/L.cco.cache$/);
+    expect(platformCacheDir({ CCO_CACHE_DIR: '/tmp/c' }, 'linux', '/home/u')).toBe('/tmp/c');
   });
 });

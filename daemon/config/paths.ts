@@ -23,3 +23,14 @@ export function platformDirs(env: NodeJS.ProcessEnv = process.env, platform: Nod
   if (env.CCO_CONFIG_DIR) configDir = path.resolve(env.CCO_CONFIG_DIR);
   return { configDir, dataDir };
 }
+
+/**
+ * The platform cache folder (the response cache lives under it): Linux `$XDG_CACHE_HOME/cco` or
+ * `~/.cache/cco`, macOS `~/Library/Caches/cco`, Windows `%LOCALAPPDATA%\cco\cache`. `CCO_CACHE_DIR` overrides it.
+ */
+export function platformCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  if (env.CCO_CACHE_DIR) return path.resolve(env.CCO_CACHE_DIR);
+  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'cco');
+  if (platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'cco', 'cache');
+  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'cco');
+}

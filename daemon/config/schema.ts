@@ -9,7 +9,8 @@ export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
 
 export interface CcoConfig {
   server: { host: string; port: number; auto_browser: boolean; upstream_url: string };
-  cache: { size: number; ttl: number };
+  /** The opt-in response cache (daemon/cache): identical calls answered from disk, byte for byte. */
+  cache: { enabled: boolean; size: number; ttl: number; dir: string };
   /** Directory of the record store (snapshot + journal); "" = the platform data dir. */
   database: { path: string; url: string };
   /** Log file; "" = `<data>/logs/cco.log`. */
@@ -63,8 +64,10 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'server', key: 'port', kind: 'int', default: 3000, min: 0, max: 65535, env: 'CCO_PORT', help: 'port to listen on (0 = any free port)' },
   { section: 'server', key: 'auto_browser', kind: 'bool', default: true, help: 'open the dashboard when `cco run` starts' },
   { section: 'server', key: 'upstream_url', kind: 'url', default: 'https://api.anthropic.com', env: 'CCO_UPSTREAM_URL', help: 'Anthropic API base URL' },
-  { section: 'cache', key: 'size', kind: 'int', default: 1073741824, min: 0, max: Number.MAX_SAFE_INTEGER, env: 'CCO_CACHE_SIZE', help: 'cache size in bytes' },
-  { section: 'cache', key: 'ttl', kind: 'int', default: 3600, min: 0, max: 31_536_000, env: 'CCO_CACHE_TTL', help: 'cache TTL in seconds' },
+  { section: 'cache', key: 'enabled', kind: 'bool', default: false, env: 'CCO_CACHE', help: 'answer identical API calls from the response cache (off by default; per request: x-cco-cache: on|off|refresh)' },
+  { section: 'cache', key: 'size', kind: 'int', default: 1073741824, min: 0, max: Number.MAX_SAFE_INTEGER, env: 'CCO_CACHE_SIZE', help: 'response cache size bound in bytes (least recently used entries are evicted)' },
+  { section: 'cache', key: 'ttl', kind: 'int', default: 3600, min: 0, max: 31_536_000, env: 'CCO_CACHE_TTL', help: 'response cache entry lifetime in seconds' },
+  { section: 'cache', key: 'dir', kind: 'path', default: '', env: 'CCO_CACHE_DIR', help: 'response cache folder ("" = the platform cache folder: ~/.cache/cco, ~/Library/Caches/cco, %LOCALAPPDATA%\\cco\\cache)' },
   { section: 'database', key: 'path', kind: 'path', default: '', help: 'directory of the record store ("" = data dir)' },
   { section: 'database', key: 'url', kind: 'pgurl', default: '', env: 'CCO_DATABASE_URL', help: 'PostgreSQL team store, postgres://user[:password]@host[:port]/db ("" = the embedded store)' },
   { section: 'logging', key: 'level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], env: 'CCO_LOG_LEVEL', help: 'log level' },

@@ -12,8 +12,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestState } from '../api/contract.ts';
 import type { Logger } from '../log.ts';
 import { attributeRequest, type Attribution } from './attribution.ts';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { clientResponseHeaders, rawHeader as rawValue, upstreamRequestHeaders } from './headers.ts';
 import { createObserver, decideState, type Observation, type Observer } from './observer.ts';
+import type { CachedResponse, ResponseCachePlan } from '../cache/response-cache.ts';
 
 /** Request bodies larger than this are forwarded but not kept for attribution (the API caps at 32 MB). */
 const MAX_BODY_COPY = 32 * 1024 * 1024;
@@ -39,8 +40,10 @@ export interface FinishedRequest {
   proxyAddedMs: number | null;
   /** The team user the request belongs to (central gateway: from its proxy token; see ProxyOptions.userOf). */
   user: string | null;
-  /** The upstream's response headers as received (Node rawHeaders), null when none arrived. */
+  /** The upstream's response headers as received (Node rawHeaders), null when none arrived (or a cache hit). */
   responseHeaders: readonly string[] | null;
+  /** Answered from the response cache: nothing reached the upstream. */
+  cacheHit?: boolean;
 }
 
 /** A request CCO answers itself instead of forwarding (budget hard cap, paused session). */
@@ -84,6 +87,13 @@ export interface ProxyOptions {
   log: Logger;
   /** The user a request is attributed to (the central gateway's token check), if any. */
   userOf?: (req: IncomingMessage) => string | null;
+  /**
+   * The response cache (daemon/cache), asked once per request before its headers are prepared (so it can take
+   * `x-cco-cache` off them). null = this request does not use it: the path below is then exactly the one
+   * without a cache. With a plan, the body is held until it is whole, the cache is consulted, and only a miss
+   * is forwarded; a complete 200 answer is handed to `plan.store`.
+   */
+  cachePlan?: (req: IncomingMessage) => ResponseCachePlan | null;
 }
 
 export function createUpstreamAgent(upstream: URL): http.Agent {
@@ -119,6 +129,9 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     let observer: Observer | null = null;
     let attribution: Attribution | null = null;
     let finished = false;
+    let cacheHit = false;
+    /** The whole request body, kept for the cache's key while a plan may store the answer. */
+    let requestBody: Buffer | null = null;
 
     const attribute = (): Attribution => {
       if (!attribution) {
@@ -156,6 +169,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
           proxyAddedMs: firstOpenedAt === null ? null : Math.round((firstOpenedAt - t0) * 1000) / 1000,
           user: opts.userOf?.(req) ?? null,
           responseHeaders,
+          ...(cacheHit && { cacheHit }),
         });
       } catch (err) {
         log.error('recording a finished request failed', { error: String(err) });
@@ -171,6 +185,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     const admission = opts.admit?.(method, path, req.headers) ?? null;
     if (admission !== null && admission !== 'after-body') return refuse(admission);
 
+    let plan = opts.cachePlan?.(req) ?? null;
     // The stored key only for provably local, non-browser callers (decided by opts.storedKey).
     const apiKey = opts.storedKey?.(req);
     const headers = upstreamRequestHeaders(req.rawHeaders, { upstreamHost: upstream.host, apiKey });
@@ -194,7 +209,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     };
     // Normally the upstream call opens at once and the body streams through; when admission needs the
     // attribution, the body is held (bodyCopy) and the call opens only once it is admitted.
-    let upReq: http.ClientRequest | null = admission === 'after-body' ? null : open();
+    let upReq: http.ClientRequest | null = admission === 'after-body' || plan ? null : open();
 
     // Client → upstream body, with back-pressure. The copy serves attribution and a replay on a stale
     // keep-alive socket; it is dropped once the upstream answers (or when it exceeds the cap).
@@ -202,7 +217,15 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       bytesIn += chunk.length;
       if (bodyCopy) {
         if (bytesIn <= MAX_BODY_COPY) bodyCopy.push(chunk);
-        else bodyCopy = null;
+        else {
+          if (plan && !upReq && admission !== 'after-body') {
+            // too large to key (the API refuses it anyway): forward it as it comes, without the cache
+            plan = null;
+            upReq = open();
+            for (const held of bodyCopy) upReq.write(held);
+          }
+          bodyCopy = null;
+        }
       }
       if (upReq && !upReq.write(chunk)) req.pause();
     });
@@ -210,8 +233,9 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       requestEnded = true;
       if (!upReq) {
         if (!bodyCopy) return refuse({ status: 413, body: anthropicError('request_too_large', 'Request exceeds the maximum size CCO holds while checking a budget') });
-        const late = opts.admitAttributed?.(attribute()) ?? null;
+        const late = admission === 'after-body' ? (opts.admitAttributed?.(attribute()) ?? null) : null;
         if (late) return refuse(late);
+        if (plan) return consult(plan);
         upReq = open();
         for (const chunk of bodyCopy) upReq.write(chunk);
       }
@@ -225,6 +249,40 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       upReq?.destroy();
       finish('client_aborted', observer?.end() ?? null, null);
     });
+
+    /** With the whole body: asks the cache (a hit is replayed), else forwards it (refresh: at once). */
+    function consult(p: ResponseCachePlan) {
+      const body = bodyCopy!.length === 1 ? bodyCopy![0]! : Buffer.concat(bodyCopy!);
+      bodyCopy = [body];
+      requestBody = body;
+      const forward = () => {
+        upReq = open();
+        upReq.end(body);
+        attribute();
+      };
+      if (!p.lookup) return forward();
+      void p.lookup(body, headers).then((hit) => {
+        if (finished) return; // the client went away meanwhile
+        if (hit) replay(hit);
+        else forward();
+      });
+    }
+
+    /** A cache hit: the stored status, headers and body bytes, recorded like a response (never forwarded). */
+    function replay(hit: CachedResponse) {
+      attribute();
+      bodyCopy = null;
+      cacheHit = true;
+      status = hit.status;
+      ttfbMs = Math.round(performance.now() - t0);
+      const obs = createObserver({ status, contentType: rawValue(hit.rawHeaders, 'content-type'), contentEncoding: rawValue(hit.rawHeaders, 'content-encoding') });
+      obs.write(hit.body);
+      bytesOut = hit.body.length;
+      res.writeHead(hit.status, hit.statusMessage, hit.rawHeaders);
+      const observation = obs.end();
+      finish(decideState({ observation, upstreamEnded: true, clientAborted: false, upstreamErrored: false }), observation, null);
+      whenRecorded(() => res.end(hit.body));
+    }
 
     function onResponse(up: IncomingMessage) {
       attribute();
@@ -240,7 +298,12 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         contentEncoding: up.headers['content-encoding'],
       });
       const obs = observer;
-      res.writeHead(status, up.statusMessage, clientResponseHeaders(up.rawHeaders));
+      const sentHeaders = clientResponseHeaders(up.rawHeaders);
+      res.writeHead(status, up.statusMessage, sentHeaders);
+      // A copy for the response cache: only when this request uses it and the answer is a 200.
+      const storing = plan && status === 200 && !/no-store/i.test(String(up.headers['cache-control'] ?? '')) ? plan : null;
+      let copy: Buffer[] | null = storing ? [] : null;
+      let copyBytes = 0;
       // Headers normally leave with the first body chunk (one write, not two); if the upstream sent its head
       // alone and the body is not already waiting in this I/O turn, send the head on its own right away.
       let bodyStarted = false;
@@ -257,6 +320,11 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       up.on('data', (chunk: Buffer) => {
         bodyStarted = true;
         bytesOut += chunk.length;
+        if (copy) {
+          copyBytes += chunk.length;
+          if (copyBytes <= storing!.maxEntryBytes) copy.push(chunk);
+          else copy = null;
+        }
         if (bytesOut >= lastAt) held = chunk;
         else if (!res.write(chunk)) up.pause();
         obs.write(chunk);
@@ -265,8 +333,13 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       up.on('end', () => {
         if (finished) return;
         const observation = obs.end();
-        finish(decideState({ observation, upstreamEnded: true, clientAborted: false, upstreamErrored: false }), observation, null);
+        const state = decideState({ observation, upstreamEnded: true, clientAborted: false, upstreamErrored: false });
+        finish(state, observation, null);
         whenRecorded(() => res.end(held));
+        // Only a whole answer whose usage was read (a JSON body, or a stream through message_stop) is kept.
+        if (copy && requestBody && state === 'complete' && observation.kind !== 'other' && observation.parseError === null) {
+          storing!.store(requestBody, headers, { status: 200, statusMessage: up.statusMessage ?? '', rawHeaders: sentHeaders, body: Buffer.concat(copy, copyBytes) });
+        }
       });
       // Upstream reset after headers: cut the client too (a clean end would disguise the failure).
       up.on('error', (err) => upstreamCut(err));

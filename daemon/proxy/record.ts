@@ -39,15 +39,22 @@ export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = new
   const model = obs?.model ?? null;
   // A call is billed when the API reported usage for a billable endpoint; an error before any usage costs $0.
   // A success whose usage could not be read is billable with an unknown cost (counted with the unpriced).
-  const unreadable = usageUnreadable(f);
-  const billable = (f.attribution.billable && usage !== null) || unreadable;
+  const unreadable = !f.cacheHit && usageUnreadable(f);
+  const billable = !f.cacheHit && ((f.attribution.billable && usage !== null) || unreadable);
 
   let tokens = ZERO_TOKENS;
   let costNanoUsd: number | null = 0;
   let priceVersion: string | null = null;
   let unpricedReason: string | null = null;
   let cacheSavingsNanoUsd = 0;
-  if (unreadable) {
+  if (f.cacheHit) {
+    // Answered from the response cache: nothing was billed. The price of the replayed usage is what it saved.
+    if (usage && f.attribution.billable) {
+      const result = pricer.cost(usage, model ?? f.attribution.modelRequested, f.startedAt, { context1m: f.attribution.context1m });
+      priceVersion = result.priceVersion;
+      if (result.priced) cacheSavingsNanoUsd = result.nanoUsd;
+    }
+  } else if (unreadable) {
     costNanoUsd = null;
     unpricedReason = UNPRICED_USAGE_UNREADABLE;
   } else if (billable) {
@@ -97,7 +104,7 @@ export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = new
     client: f.attribution.client,
     credentialId: f.attribution.credentialId,
     source: 'proxy',
-    cacheHit: false,
+    cacheHit: f.cacheHit === true,
     errorType: obs?.errorType ?? (f.state === 'upstream_error' ? 'upstream_unreachable' : null),
     bytesIn: f.bytesIn,
     bytesOut: f.bytesOut,
