@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { detailOf } from './detail.ts';
 import { exportHandler } from './export.ts';
 import { historyRoutes } from './history-routes.ts';
+import { blocksRoutes } from './blocks-routes.ts';
 import type { HistoryService } from '../history/service.ts';
 
 export interface ApiDeps {
@@ -172,6 +173,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     }
   });
   if (deps.history) api.use(historyRoutes(store, deps.history));
+  api.use(blocksRoutes(store));
   api.get('/limits', (_req, res) => {
     if (!deps.limits) return apiError(res, 501, 'api_error', 'Limit tracking is not available in this daemon');
     res.json(deps.limits() satisfies LimitsResponse);

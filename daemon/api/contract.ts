@@ -593,3 +593,47 @@ export interface ResponseCacheCleared {
   entries: number;
   bytes: number;
 }
+
+// ---- Claude Code's 5-hour usage blocks (daemon/blocks): GET /api/blocks, `cco report blocks`, TUI, statusline ----
+
+/** Tokens per minute and USD per hour over a block's requests so far (first to last request). */
+export interface BlockBurnRate {
+  tokensPerMinute: number;
+  costNanoUsdPerHour: number;
+}
+
+/**
+ * One 5-hour block as ccusage defines it: it starts at the hour (UTC) of its first request and ends 5 h
+ * later; a request more than 5 h after the block's start, or more than 5 h after the previous request,
+ * starts the next block. Only billable requests count.
+ */
+export interface UsageBlock {
+  start: number; // epoch ms, the first request's hour
+  end: number; // start + 5 h
+  firstAt: number; // first request
+  lastAt: number; // last request
+  /** The block now runs: now < end and the last request is less than 5 h old. */
+  active: boolean;
+  requests: number;
+  /** Priced requests only (unpriced ones are counted in unpricedRequests, never as $0). */
+  costNanoUsd: number;
+  unpricedRequests: number;
+  tokens: TokenCounts;
+  /** input + cache writes + cache reads + output. */
+  totalTokens: number;
+  models: string[];
+  /** Null when the block's requests span no time (one request). */
+  burn: BlockBurnRate | null;
+  /** Active block only: where it ends at the current burn rate (cost and tokens at `end`). */
+  projection: { costNanoUsd: number; totalTokens: number } | null;
+}
+
+/** GET /api/blocks?range=…&tz=…[&from&to] (or `?active=1`: the last 24 h, for the live views). */
+export interface BlocksResponse {
+  now: number;
+  from: string; // ISO, the requests read
+  to: string;
+  /** Oldest first. */
+  blocks: UsageBlock[];
+  active: UsageBlock | null;
+}

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Summary } from '../api/contract.ts';
+import type { BlocksResponse, RequestRecord, Summary } from '../api/contract.ts';
+import { blockEntry } from '../api/blocks-routes.ts';
+import { buildBlocks } from '../blocks/blocks.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
@@ -21,6 +23,8 @@ const DAY = 86_400_000;
 let home: string;
 let env: NodeJS.ProcessEnv;
 let daemon: RunningDaemon;
+let knownDay: string;
+let seeded: RequestRecord[];
 
 async function cco(args: string[], extra: NodeJS.ProcessEnv = {}) {
   let out = '';
@@ -55,7 +59,14 @@ beforeAll(async () => {
       unpricedReason: i % 40 === 0 ? 'unknown model' : null,
     });
   });
-  await daemon.store.addBulk(records);
+  // Known 5-hour windows 60 days ago (UTC): 09:10 and 10:00 → the 09:00 block; 14:30 is past 09:00 + 5 h →
+  // the 14:00 block; 20:00 is over 5 h after 14:30 → the 20:00 block. And one error without usage (not billable).
+  const day = Math.floor((now - 60 * DAY) / DAY) * DAY;
+  const known = [9 * 60 + 10, 10 * 60, 14 * 60 + 30, 20 * 60].map((min) => makeRecord({ startedAt: day + min * 60_000, endedAt: day + min * 60_000 + 1000, costNanoUsd: 2_000_000_000, sessionId: 'known', project: '/home/u/a/my-app' }));
+  known.push(makeRecord({ startedAt: day + 3 * 3_600_000, billable: false, status: 529, costNanoUsd: 0 }));
+  knownDay = new Date(day).toISOString().slice(0, 10);
+  seeded = [...records, ...known];
+  await daemon.store.addBulk(seeded);
 });
 afterAll(async () => {
   await daemon?.close();
@@ -94,7 +105,8 @@ describe('cco report', () => {
     expect(projects.rows).toEqual(all.byProject);
     const sessions = JSON.parse((await cco(['report', 'session', '--range', 'all', '--json', '--tz', 'UTC'])).out) as Report;
     expect(sessions.rows.map(({ models: _m, projects: _p, ...g }) => g)).toEqual(all.bySession);
-    expect(sessions.rows[0]!.projects).toEqual(['/home/u/a/my-app', '/home/u/b/my-app'].filter((p) => sessions.rows[0]!.projects!.includes(p)));
+    const first = await summary(`range=all&tz=UTC&sessions=0&session=${sessions.rows[0]!.key}`);
+    expect(sessions.rows[0]).toMatchObject({ models: first.byModel.map((m) => m.key), projects: first.byProject.map((p) => p.key) });
     const today = new Date().toISOString().slice(0, 10);
     const tenAgo = new Date(Date.now() - 10 * DAY).toISOString().slice(0, 10);
     const custom = JSON.parse((await cco(['report', 'daily', '--since', tenAgo.replaceAll('-', ''), '--until', today, '--json', '--tz', 'UTC'])).out) as Report;
@@ -115,7 +127,32 @@ describe('cco report', () => {
     expect(wide.out).toContain('Models');
     const csv = (await cco(['report', 'model', '--range', 'all', '--csv', '--tz', 'UTC'])).out.trimEnd().split('\r\n');
     expect(csv[0]).toMatch(/^model,requests,cost_usd,unpriced_requests,/);
-    expect(csv.at(-1)).toMatch(/^total,900,\d+\.\d{9},23,/);
+    expect(csv.at(-1)).toMatch(new RegExp(`^total,${seeded.length},\\d+\\.\\d{9},23,`));
+  });
+
+  it('blocks: known windows on generated data; the active block and its burn rate from the live data', async () => {
+    const r = await cco(['report', 'blocks', '--since', knownDay, '--until', knownDay, '--json', '--tz', 'UTC']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const known = JSON.parse(r.out) as BlocksResponse;
+    expect(known.blocks.map((b) => [b.start.toString(), b.end - b.start, b.requests, b.costNanoUsd, b.active])).toEqual(
+      [9, 14, 20].map((h, i) => [String(Date.parse(knownDay) + h * 3_600_000), 5 * 3_600_000, i === 0 ? 2 : 1, (i === 0 ? 2 : 1) * 2_000_000_000, false]),
+    );
+    expect(known.active).toBeNull();
+    // The last 24 h (what the live views ask for): the same blocks the pure module makes of those records.
+    const res = await fetch(`${daemon.url}/api/blocks?active=1`, { headers: { authorization: `Bearer ${daemon.token}` } });
+    const live = (await res.json()) as BlocksResponse;
+    const expected = buildBlocks(seeded.filter((x) => x.billable && x.startedAt >= Date.parse(live.from) && x.startedAt < Date.parse(live.to)).map(blockEntry), live.now);
+    expect(live.blocks).toEqual(expected);
+    expect(live.active).toEqual(expected.at(-1));
+    expect(live.active).toMatchObject({ active: true, burn: { costNanoUsdPerHour: expect.any(Number) }, projection: { costNanoUsd: expect.any(Number) } });
+    const table = await cco(['report', 'blocks', '--range', '7d', '--tz', 'UTC']);
+    expect(table.out).toMatch(/│ \d\d-\d\d \d\d:\d\d │ (\d+h \d+m|\d+m \d+s) left │/);
+    expect(table.out).toMatch(/Active block: \$[\d.,]+ so far( \(\+\d+ unpriced\))?, .* tokens\nBurn rate: \$[\d.,]+\/h, .* tokens\/min\nAt this rate: \$[\d.,]+ and .* tokens by \d\d:\d\d\n/);
+    expect(table.out.trimEnd().split('\n').filter((l) => l.length > 80)).toEqual([]);
+    const csv = (await cco(['report', 'blocks', '--since', knownDay, '--until', knownDay, '--csv'])).out.split('\r\n');
+    expect(csv[0]).toMatch(/^start,end,active,requests,cost_usd,/);
+    expect(csv[1]).toMatch(/,false,2,4\.000000000,0,/);
   });
 
   it('bad arguments are usage errors', async () => {

@@ -1,6 +1,6 @@
 /**
  * `cco report daily|weekly|monthly|session|project|model [--range R] [--since DATE] [--until DATE]
- * [--tz ZONE] [--json|--csv]`: spend tables from the daemon's API, with totals, like ccusage's reports but
+ * [--tz ZONE] [--json|--csv]` and `cco report blocks` (report-blocks.ts): spend tables from the daemon's API, with totals, like ccusage's reports but
  * from CCO's exact records.
  *
  * Every figure is an /api/summary answer: the totals row is the summary of the whole range; a day, week or
@@ -17,8 +17,8 @@ import { getJson, parse, parsePortArg, RateLimitedError, readToken, requireDaemo
 import { dateLabel, parseDate, splitPeriods, type PeriodUnit } from './report-periods.ts';
 import { renderTable, type Column, type Row } from './report-table.ts';
 
-export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|project|model> [options]
-  --range today|7d|30d|month|all   the range (default: all for weekly/monthly, else 30d)
+export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|project|model|blocks> [options]
+  --range today|7d|30d|month|all   the range (default: all for weekly/monthly, 7d for blocks, else 30d)
   --since DATE --until DATE        a custom range instead (YYYY-MM-DD or YYYYMMDD, local dates; --until included)
   --tz ZONE                        time zone for days, weeks (Monday first) and months (default: this machine's)
   --json | --csv                   machine-readable output (nano-USD in JSON, USD with 9 decimals in CSV)
@@ -26,7 +26,7 @@ export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|pro
 
 export type ReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'project' | 'model';
 const UNITS: Record<string, PeriodUnit> = { daily: 'day', weekly: 'week', monthly: 'month' };
-const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'model'] as const;
+const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'model', 'blocks'] as const;
 
 /** One row of a report: a period (`key` = its label) or a group (model id, project path, session id). */
 export interface ReportRow extends SpendTotals {
@@ -262,6 +262,10 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
   const get = apiGetter(entry.record.url, readToken(entry, io.env));
   const args: RangeArgs = { range: values.range, since: values.since, until: values.until, tz };
   const format = values.json ? 'json' : values.csv ? 'csv' : 'table';
+  if (kind === 'blocks') {
+    const { blocksReport } = await import('./report-blocks.ts');
+    return blocksReport(get, rangeQuery(args, '7d'), format, io, tz, outputWidth(io.env));
+  }
   const k = kind as ReportKind;
   const report = await buildReport(get, k, rangeQuery(args, k === 'weekly' || k === 'monthly' ? 'all' : '30d'));
   if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');

@@ -1,0 +1,43 @@
+/**
+ * GET /api/blocks?range=…&tz=…[&from&to]: Claude Code's 5-hour blocks over the range's requests (ranges
+ * as /api/summary's), oldest first, with the active one. `?active=1` reads only the last 24 h (the live
+ * views and the status line want just the running block): a block's phase comes from the first request
+ * read, so with traffic running without a 5-hour pause for longer than that, the 24-hour view can place
+ * block starts differently from a longer range.
+ */
+import express from 'express';
+import type { ApiError, BlocksResponse, RequestRecord } from './contract.ts';
+import { describeZodError, summaryQuery } from './query.ts';
+import type { Store } from '../store/index.ts';
+import { BlockBuilder, type BlockEntry } from '../blocks/blocks.ts';
+
+const PAGE = 500;
+const ACTIVE_LOOKBACK_MS = 24 * 3_600_000;
+
+export const blockEntry = (r: RequestRecord): BlockEntry => ({ t: r.startedAt, tokens: r.tokens, costNanoUsd: r.costNanoUsd, model: r.model ?? r.modelRequested });
+
+/** Blocks of the billable requests in [from, to), read oldest first a page at a time. */
+export async function blocksOf(store: Store, from: number, to: number, now = Date.now()): Promise<BlocksResponse> {
+  const builder = new BlockBuilder();
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRequests({ from, to, sort: 'time', order: 'asc', limit: PAGE, ...(cursor && { cursor }) });
+    for (const r of page.items) if (r.billable) builder.add(blockEntry(r));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { now, from: new Date(from).toISOString(), to: new Date(to).toISOString(), blocks: builder.blocks(now), active: builder.active(now) };
+}
+
+export function blocksRoutes(store: Store): express.Router {
+  const r = express.Router();
+  r.get('/blocks', async (req, res) => {
+    const now = Date.now();
+    if (req.query.active === '1') return res.json(await blocksOf(store, now - ACTIVE_LOOKBACK_MS, now + 1, now));
+    const q = summaryQuery.safeParse(req.query);
+    if (!q.success) return res.status(400).json({ error: { type: 'invalid_request_error', message: describeZodError(q.error) } } satisfies ApiError);
+    // The range exactly as /api/summary resolves it (its `all` starts at the first day with data).
+    const s = await store.summary({ ...q.data, sessions: false, now });
+    res.json(await blocksOf(store, Date.parse(s.from), Date.parse(s.to), now));
+  });
+  return r;
+}
