@@ -12,7 +12,9 @@ import { askPort, defaultProbeDeps, probeDaemon } from './daemon-probe.ts';
 import { hostTarget } from '../daemon/host-target.ts';
 import { EVENTS } from './ipc-contract.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
-import { createLoginItem, isLoginLaunch } from './login-item.ts';
+import { createLoginItem } from './login-item.ts';
+import { APP_ID, selfUpdate, startupSwitches } from './platform.ts';
+import { syncLoginItem, takeFirstRun } from './startup.ts';
 import { createNotifier } from './notifications.ts';
 import { createAlertNotifier } from './limit-alerts.ts';
 import { appPaths } from './paths.ts';
@@ -24,7 +26,7 @@ import { utilityProcessSpawner } from './spawners.ts';
 import { DaemonSupervisor, type SupervisorSnapshot } from './supervisor.ts';
 import type { TrayAction, TrayModel } from './tray-state.ts';
 import { TrayController } from './tray.ts';
-import { UpdateService } from './updater.ts';
+import { UpdateService, checkFeedback } from './updater.ts';
 
 const log = (line: string) => console.log(line);
 const platform = process.platform;
@@ -58,6 +60,13 @@ if (isDaemonMode(process.argv)) {
     }),
   );
 } else {
+  // Before ready: AppImage sandbox fallback, X11 under Wayland (main/platform.ts); Windows notification identity.
+  for (const [name, value] of startupSwitches({ platform, env: process.env, argv: process.argv })) {
+    if (name === 'ozone-platform') app.commandLine.removeSwitch(name);
+    app.commandLine.appendSwitch(name, value);
+    log(`startup: --${name}${value ? `=${value}` : ''}`);
+  }
+  if (platform === 'win32') app.setAppUserModelId(APP_ID);
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
   ]);
@@ -72,7 +81,7 @@ function startApp(): void {
   app.dock?.hide();
   const settings = createSettingsStore(app.getPath('userData'));
   const trusted = new Set<number>();
-  denyAllPermissions(session.defaultSession);
+  denyAllPermissions(session.defaultSession, [APP_ORIGIN]);
   guardAllWebContents(app, shell, [APP_ORIGIN], log);
   protocol.handle(APP_SCHEME, createAppProtocolHandler(paths.rendererDir));
   installDaemonCors(session.defaultSession, () => {
@@ -88,7 +97,14 @@ function startApp(): void {
   const loginItem = createLoginItem({
     platform, app, env: process.env, execPath: process.execPath, args: app.isPackaged ? [] : [app.getAppPath()],
   });
-  if (loginItem.isEnabled() !== settings.get().launchAtLogin) loginItem.setEnabled(settings.get().launchAtLogin);
+  syncLoginItem(loginItem, settings, platform);
+  const firstRun = takeFirstRun(settings);
+  let updateConfig: { auto_check: boolean; channel: 'stable' | 'beta' } = { auto_check: true, channel: 'stable' };
+  try {
+    updateConfig = hostTarget({ env: process.env }).loaded.config.updates;
+  } catch (err) {
+    log(`config: ${(err as Error).message} (update defaults in use)`);
+  }
 
   const supervisor = new DaemonSupervisor({
     spawn: utilityProcessSpawner(utilityProcess, {
@@ -117,11 +133,28 @@ function startApp(): void {
     if (d.type === 'Utility' && d.name === 'cco-daemon') log(`daemon process gone: ${d.reason} (exit ${d.exitCode})`);
   });
 
-  const updates = app.isPackaged ? new UpdateService({ updater: electronUpdater.autoUpdater, log }) : null;
+  const selfUpdating = selfUpdate({ isPackaged: app.isPackaged, platform, execPath: process.execPath, env: process.env });
+  const updates = selfUpdating.enabled
+    ? new UpdateService({ updater: electronUpdater.autoUpdater, log, channel: updateConfig.channel, autoCheck: updateConfig.auto_check })
+    : null;
   updates?.onStatus((s) => {
-    if (s.state.kind === 'available') notifier.notify({ key: 'update-available', title: 'CCO update available', body: `Version ${s.state.version} is ready to download.` });
-    if (s.state.kind === 'downloaded') notifier.notify({ key: 'update-downloaded', title: 'CCO update ready', body: 'Restart CCO to install it.' });
+    if (s.state.kind === 'available') notifier.notify({ key: 'update-available', title: 'CCO update available', body: `Version ${s.state.version}: "Download update" in the tray menu or the popover.` });
+    if (s.state.kind === 'downloaded') notifier.notify({ key: 'update-downloaded', title: 'CCO update ready', body: `"Restart to install ${s.state.version}" in the tray menu or the popover.` });
+    tray.update(model());
+    sendEvent([popover.window?.webContents, dashboard?.webContents].filter((w) => w !== undefined), EVENTS.updateChanged, s);
   });
+  let manualChecks = 0;
+  const checkUpdatesNow = async () => {
+    const key = `update-check-${++manualChecks}`;
+    if (!updates) {
+      notifier.notify({ key, title: 'Updates', body: selfUpdating.enabled ? '' : selfUpdating.reason });
+      return null;
+    }
+    const status = await updates.check();
+    const feedback = checkFeedback(status);
+    if (feedback) notifier.notify({ key, ...feedback });
+    return status;
+  };
 
   let spend: SpendFigures | null = null;
   const alertNotifier = createAlertNotifier(Notification);
@@ -137,6 +170,7 @@ function startApp(): void {
     launchAtLogin: settings.get().launchAtLogin,
     limit: s.state === 'ready' ? (spend?.limit ?? null) : null,
     attached: s.attached,
+    update: updates?.getStatus().state ?? null,
   });
 
   const popover = new Popover({
@@ -183,7 +217,9 @@ function startApp(): void {
           return tray.update(model());
         }
         case 'restart-daemon': return void supervisor.restart();
-        case 'check-updates': return void updates?.check();
+        case 'check-updates': return void checkUpdatesNow();
+        case 'download-update': return void updates?.download();
+        case 'install-update': return void installUpdate();
         case 'toggle-launch-at-login': {
           const on = !settings.get().launchAtLogin;
           loginItem.setEnabled(on);
@@ -229,6 +265,11 @@ function startApp(): void {
       'cco:app:open-dashboard': (requestId?: string) => openDashboard(requestId),
       'cco:app:hide-popover': () => popover.hide(),
       'cco:app:quit': () => app.quit(),
+      'cco:app:popover-blurred': () => popover.onBlur(),
+      'cco:update:status': () => updates?.getStatus() ?? null,
+      'cco:update:check': () => checkUpdatesNow(),
+      'cco:update:download': async () => (updates ? await updates.download() : null),
+      'cco:update:install': async () => void (await installUpdate()),
     },
   });
 
@@ -239,6 +280,18 @@ function startApp(): void {
   app.on('window-all-closed', () => {}); // a tray app keeps running without windows
 
   let quitting = false;
+  // Restart to install: stop the daemon cleanly (flush, final snapshot) BEFORE the installer replaces the
+  // files and before quitAndInstall's quit, which the before-quit guard below then lets through.
+  async function installUpdate(): Promise<void> {
+    if (!updates) return;
+    await updates.install(async () => {
+      quitting = true;
+      feed?.stop();
+      popover.destroy();
+      await supervisor.stop();
+      tray.stop();
+    });
+  }
   app.on('before-quit', (event) => {
     if (quitting) return;
     event.preventDefault();
@@ -260,7 +313,8 @@ function startApp(): void {
       tray: () => model(),
       rendererOrigin: `${APP_SCHEME}://${APP_HOST}`,
     };
-  } else if (!isLoginLaunch(process.argv, platform, app)) {
+  } else if (firstRun) {
+    // Only the very first run opens the popover by itself (wasOpenedAtLogin is unreliable with SMAppService).
     const off = supervisor.onChange((s) => {
       if (s.state === 'ready') {
         off();

@@ -3,7 +3,7 @@
  * Renderer-facing shape is renderer/src/bridge.ts (`CcoBridge`), which preload implements over these.
  * No electron import: this file is bundled into the sandboxed preload too.
  */
-import type { DaemonInfo } from '../renderer/src/bridge.ts';
+import type { DaemonInfo, UpdateStatus } from '../renderer/src/bridge.ts';
 
 /** Renderer → main, request/response (`ipcRenderer.invoke` / `ipcMain.handle`). */
 export const INVOKE = {
@@ -11,11 +11,17 @@ export const INVOKE = {
   openDashboard: 'cco:app:open-dashboard',
   hidePopover: 'cco:app:hide-popover',
   quit: 'cco:app:quit',
+  popoverBlurred: 'cco:app:popover-blurred',
+  updateStatus: 'cco:update:status',
+  updateCheck: 'cco:update:check',
+  updateDownload: 'cco:update:download',
+  updateInstall: 'cco:update:install',
 } as const;
 
 /** Main → renderer events (`webContents.send` / `ipcRenderer.on`). */
 export const EVENTS = {
   daemonRestarted: 'cco:daemon:restarted',
+  updateChanged: 'cco:update:changed',
 } as const;
 
 export type InvokeChannel = (typeof INVOKE)[keyof typeof INVOKE];
@@ -26,10 +32,17 @@ export interface InvokeContract {
   'cco:app:open-dashboard': { args: [requestId?: string]; result: void };
   'cco:app:hide-popover': { args: []; result: void };
   'cco:app:quit': { args: []; result: void };
+  /** The popover's renderer lost focus (window blur): macOS panels never get a native blur. */
+  'cco:app:popover-blurred': { args: []; result: void };
+  'cco:update:status': { args: []; result: UpdateStatus | null };
+  'cco:update:check': { args: []; result: UpdateStatus | null };
+  'cco:update:download': { args: []; result: UpdateStatus | null };
+  'cco:update:install': { args: []; result: void };
 }
 
 export interface EventContract {
   'cco:daemon:restarted': [];
+  'cco:update:changed': [status: UpdateStatus];
 }
 
 // Compile-time checks: no channel without a contract, no contract without a channel.
@@ -54,4 +67,9 @@ export const VALIDATE: { [C in InvokeChannel]: (args: unknown[]) => InvokeArgs<C
   },
   'cco:app:hide-popover': (a) => (a.length === 0 ? [] : null),
   'cco:app:quit': (a) => (a.length === 0 ? [] : null),
+  'cco:app:popover-blurred': (a) => (a.length === 0 ? [] : null),
+  'cco:update:status': (a) => (a.length === 0 ? [] : null),
+  'cco:update:check': (a) => (a.length === 0 ? [] : null),
+  'cco:update:download': (a) => (a.length === 0 ? [] : null),
+  'cco:update:install': (a) => (a.length === 0 ? [] : null),
 };

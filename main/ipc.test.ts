@@ -13,6 +13,11 @@ function setup() {
     'cco:app:open-dashboard': (id?: string) => void calls.push(`dash:${id ?? ''}`),
     'cco:app:hide-popover': () => void calls.push('hide'),
     'cco:app:quit': () => void calls.push('quit'),
+    'cco:app:popover-blurred': () => void calls.push('blurred'),
+    'cco:update:status': () => null,
+    'cco:update:check': () => null,
+    'cco:update:download': () => null,
+    'cco:update:install': () => void calls.push('install'),
   };
   const popover = fakeWebContents(1, 'app://cco/index.html#/popover');
   const stranger = fakeWebContents(2, 'app://cco/index.html');

@@ -109,4 +109,26 @@ describe('Popover', () => {
     expect(mac).toMatchObject({ frame: false, skipTaskbar: true, show: false, type: 'panel', webPreferences: prefs });
     expect(popoverWindowOptions('win32', prefs).type).toBeUndefined();
   });
+
+  it('a tray click on an open popover closes it: the click\'s own blur-hide is not undone by its toggle', () => {
+    const { p, windows } = setup('win32');
+    p.toggle(tray);
+    vi.advanceTimersByTime(1_000);
+    windows[0]!.listeners.get('blur')!(); // clicking the tray icon takes focus from the popover…
+    expect(p.isVisible()).toBe(false);
+    vi.advanceTimersByTime(40);
+    p.toggle(tray); // …then the click arrives
+    expect(p.isVisible()).toBe(false);
+    vi.advanceTimersByTime(300);
+    p.toggle(tray); // a later click opens it again
+    expect(p.isVisible()).toBe(true);
+  });
+
+  it('macOS: hides when the renderer reports its window blurred (a panel gets no native blur)', () => {
+    const { p } = setup('darwin');
+    p.show(tray);
+    vi.advanceTimersByTime(1_000);
+    p.onBlur();
+    expect(p.isVisible()).toBe(false);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * Popover window: frameless, created lazily, placed at the tray (popover-placement.ts), hidden on blur,
+ * Popover window: frameless, created lazily, placed at the tray (popover-placement.ts), hidden on blur (native,
+ * or reported by the renderer: see onBlur),
  * never in the taskbar/Dock. When hidden for `teardownAfterMs` the window (and its renderer) is destroyed,
  * so an idle app runs no renderer at all; the next show recreates it.
  */
@@ -45,6 +46,11 @@ export interface PopoverDeps {
   teardownAfterMs?: number;
   /** Blur events right after showing are ignored (Windows sends a transient one). */
   blurGraceMs?: number;
+  /**
+   * A tray-click toggle this soon after a blur-hide is ignored: clicking the tray icon of an open popover
+   * first blurs (hides) it, then the click's toggle would show it again (electron-menubar does the same).
+   */
+  reopenGraceMs?: number;
   now?: () => number;
 }
 
@@ -53,6 +59,7 @@ export class Popover {
   #win: PopoverWindow | null = null;
   #teardown: ReturnType<typeof setTimeout> | undefined;
   #shownAt = 0;
+  #blurHiddenAt = Number.NEGATIVE_INFINITY;
 
   constructor(deps: PopoverDeps) {
     this.#deps = deps;
@@ -68,7 +75,19 @@ export class Popover {
 
   toggle(trayBounds: Rectangle | null): void {
     if (this.isVisible()) this.hide();
+    else if (this.#now() - this.#blurHiddenAt < (this.#deps.reopenGraceMs ?? 250)) return;
     else this.show(trayBounds);
+  }
+
+  /**
+   * The window lost focus: the native `blur` on Windows/Linux, and the renderer's own window blur reported
+   * over IPC (a macOS `panel` never becomes key in an LSUIElement app, so its native blur never fires).
+   */
+  onBlur(): void {
+    if (!this.isVisible()) return;
+    if (this.#now() - this.#shownAt < (this.#deps.blurGraceMs ?? 150)) return;
+    this.#blurHiddenAt = this.#now();
+    this.hide();
   }
 
   show(trayBounds: Rectangle | null): void {
@@ -110,10 +129,7 @@ export class Popover {
     const win = this.#deps.createWindow();
     this.#win = win;
     const id = win.webContents.id;
-    win.on('blur', () => {
-      if (this.#now() - this.#shownAt < (this.#deps.blurGraceMs ?? 150)) return;
-      this.hide();
-    });
+    win.on('blur', () => this.onBlur());
     win.on('closed', () => {
       if (this.#win === win) this.#win = null;
       this.#deps.onDestroyed?.(id);

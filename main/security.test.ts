@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy, isAllowedNavigation, isLoopbackDashboardUrl, isSafeExternalUrl, isTrustedSender } from './security.ts';
+import { denyAllPermissions } from './security.ts';
 
 describe('security', () => {
   it.each([
@@ -61,5 +62,25 @@ describe('security', () => {
     expect(csp).not.toContain('unsafe-eval');
     expect(csp).toMatch(/connect-src [^;]*ws:\/\/127\.0\.0\.1:\*/);
     expect(csp).toContain("object-src 'none'");
+  });
+
+  it('permissions: only clipboard-sanitized-write, only for the app\'s own origin (the first-run Copy button)', () => {
+    const handlers: { request?: (wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl: string }) => void; check?: (wc: unknown, p: string, origin: string) => boolean } = {};
+    denyAllPermissions({
+      setPermissionRequestHandler: (h: unknown) => void (handlers.request = h as typeof handlers.request),
+      setPermissionCheckHandler: (h: unknown) => void (handlers.check = h as typeof handlers.check),
+    } as never);
+    const ask = (permission: string, url: string) => {
+      let answer: boolean | undefined;
+      handlers.request!(null, permission, (ok) => (answer = ok), { requestingUrl: url });
+      return answer;
+    };
+    expect(ask('clipboard-sanitized-write', 'app://cco/index.html#/popover')).toBe(true);
+    expect(handlers.check!(null, 'clipboard-sanitized-write', 'app://cco')).toBe(true);
+    expect(ask('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    expect(handlers.check!(null, 'clipboard-sanitized-write', 'https://evil.example')).toBe(false);
+    expect(ask('clipboard-read', 'app://cco/index.html')).toBe(false);
+    expect(ask('media', 'app://cco/index.html')).toBe(false);
+    expect(handlers.check!(null, 'notifications', 'app://cco')).toBe(false);
   });
 });

@@ -78,10 +78,24 @@ export function senderInfo(sender: Pick<WebContents, 'id' | 'mainFrame'>, frame:
   return { webContentsId: sender.id, frameUrl: frame?.url ?? null, isMainFrame: frame !== null && frame === sender.mainFrame };
 }
 
-/** Deny every permission request and check (Electron grants all by default). */
-export function denyAllPermissions(session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>): void {
-  session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+/**
+ * The one permission the app's own pages get: `clipboard-sanitized-write` (navigator.clipboard.writeText, the
+ * first-run "Copy" button; electron/electron#37158). Everything else, and any other origin, is denied.
+ */
+export function permissionAllowed(permission: string, url: string | null | undefined, allowedOrigins: readonly string[] = [APP_ORIGIN]): boolean {
+  return permission === 'clipboard-sanitized-write' && !!url && isAllowedNavigation(url, allowedOrigins);
+}
+
+/** Deny every permission request and check (Electron grants all by default) except permissionAllowed's. */
+export function denyAllPermissions(
+  session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>,
+  allowedOrigins: readonly string[] = [APP_ORIGIN],
+): void {
+  session.setPermissionRequestHandler((wc, permission, callback, details) => {
+    const url = details?.requestingUrl ?? wc?.getURL?.();
+    callback(permissionAllowed(permission, url, allowedOrigins));
+  });
+  session.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin, allowedOrigins));
 }
 
 /** Applies navigation, window-open and webview guards to every web contents the app creates. */

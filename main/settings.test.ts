@@ -17,7 +17,7 @@ describe('settings', () => {
 
   it('validates fields and ignores junk', () => {
     expect(parseSettings(null)).toEqual(DEFAULT_SETTINGS);
-    expect(parseSettings({ launchAtLogin: 'yes', recording: false, extra: 1 })).toEqual({ launchAtLogin: false, recording: false });
+    expect(parseSettings({ launchAtLogin: 'yes', recording: false, extra: 1 })).toEqual({ launchAtLogin: false, recording: false, welcomed: false });
   });
 
   it('persists across instances and survives a corrupt file', () => {
@@ -25,7 +25,7 @@ describe('settings', () => {
     const a = createSettingsStore(dir);
     expect(a.get()).toEqual(DEFAULT_SETTINGS);
     a.update({ launchAtLogin: true });
-    expect(createSettingsStore(dir).get()).toEqual({ launchAtLogin: true, recording: true });
+    expect(createSettingsStore(dir).get()).toEqual({ launchAtLogin: true, recording: true, welcomed: false });
     fs.writeFileSync(path.join(dir, 'settings.json'), '{not json');
     expect(createSettingsStore(dir).get()).toEqual(DEFAULT_SETTINGS);
     expect(fs.readdirSync(dir)).toEqual(['settings.json']); // no temp files left behind

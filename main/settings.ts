@@ -6,11 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export interface AppSettings {
+  /** Last known state of the OS login item (the OS is the truth: main/startup.ts reads it at every start). */
   launchAtLogin: boolean;
   recording: boolean;
+  /** The popover was shown once on the very first run; it never opens by itself again. */
+  welcomed: boolean;
 }
 
-export const DEFAULT_SETTINGS: AppSettings = { launchAtLogin: false, recording: true };
+export const DEFAULT_SETTINGS: AppSettings = { launchAtLogin: false, recording: true, welcomed: false };
 
 export function parseSettings(value: unknown): AppSettings {
   const out = { ...DEFAULT_SETTINGS };
@@ -18,6 +21,7 @@ export function parseSettings(value: unknown): AppSettings {
   const v = value as Record<string, unknown>;
   if (typeof v.launchAtLogin === 'boolean') out.launchAtLogin = v.launchAtLogin;
   if (typeof v.recording === 'boolean') out.recording = v.recording;
+  if (typeof v.welcomed === 'boolean') out.welcomed = v.welcomed;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrayModel } from './tray-state.ts';
-import { formatUsd, trayIconFile, trayIconVariant, trayMenu, trayTitle, trayTooltip } from './tray-state.ts';
+import { formatUsd, trayIconFile, trayIconVariant, trayMenu, trayTitle, trayTooltip, updateMenuItem } from './tray-state.ts';
 
 const base: TrayModel = {
   daemon: 'ready', lastError: null, todayNanoUsd: 1_234_000_000, monthNanoUsd: 45_670_000_000,
@@ -80,5 +80,16 @@ describe('tray-state', () => {
     expect(trayTooltip(m)).toContain('running (the CCO service already serving this data folder)');
     const pause = trayMenu(m, 'linux').find((i) => i.type !== 'separator' && i.id === 'toggle-recording');
     expect(pause).toMatchObject({ enabled: false });
+  });
+
+  it('the update menu entry walks check → download → progress → restart to install', () => {
+    expect(updateMenuItem(null)).toMatchObject({ id: 'check-updates', label: 'Check for updates…', enabled: true });
+    expect(updateMenuItem({ kind: 'checking' })).toMatchObject({ enabled: false });
+    expect(updateMenuItem({ kind: 'available', version: '2026.1201.0', releaseName: null, releaseDate: null })).toMatchObject({ id: 'download-update', label: 'Download update 2026.1201.0', enabled: true });
+    expect(updateMenuItem({ kind: 'downloading', version: 'v', percent: 41.6, transferred: 1, total: 2, bytesPerSecond: 1 })).toMatchObject({ label: 'Downloading update… 42%', enabled: false });
+    expect(updateMenuItem({ kind: 'downloaded', version: '2026.1201.0' })).toMatchObject({ id: 'install-update', label: 'Restart to install 2026.1201.0' });
+    expect(updateMenuItem({ kind: 'error', during: 'download', message: 'x', code: null })).toMatchObject({ id: 'download-update' });
+    const menu = trayMenu({ ...base, update: { kind: 'downloaded', version: '2026.1201.0' } }, 'win32');
+    expect(menu.some((i) => i.type !== 'separator' && i.id === 'install-update')).toBe(true);
   });
 });

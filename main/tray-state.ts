@@ -5,6 +5,7 @@
  */
 import type { SupervisorState } from './supervisor.ts';
 import type { BindingLimit } from '../daemon/api/contract.ts';
+import type { UpdateState } from '../renderer/src/bridge.ts';
 import { limitIcon, limitText } from './limit-tray.ts';
 
 export interface TrayModel {
@@ -21,6 +22,8 @@ export interface TrayModel {
   limit?: BindingLimit | null;
   /** Ready on a daemon the app did not start (e.g. `cco install-service`): shared, not supervised. */
   attached?: boolean;
+  /** The self-update's state; absent when this install does not update itself (dev, Scoop). */
+  update?: UpdateState | null;
 }
 
 export type TrayAction =
@@ -29,6 +32,8 @@ export type TrayAction =
   | 'toggle-recording'
   | 'restart-daemon'
   | 'check-updates'
+  | 'download-update'
+  | 'install-update'
   | 'toggle-launch-at-login'
   | 'quit';
 
@@ -108,6 +113,26 @@ export function trayTooltip(m: TrayModel): string {
   return lines.join('\n').slice(0, 127);
 }
 
+/** The update entry follows the flow: check → download → (progress) → restart to install. */
+export function updateMenuItem(u: UpdateState | null): TrayMenuItem {
+  switch (u?.kind) {
+    case 'checking':
+      return { type: 'normal', id: 'check-updates', label: 'Checking for updates…', enabled: false };
+    case 'available':
+      return { type: 'normal', id: 'download-update', label: `Download update ${u.version}`, enabled: true };
+    case 'downloading':
+      return { type: 'normal', id: 'download-update', label: `Downloading update… ${Math.round(u.percent)}%`, enabled: false };
+    case 'downloaded':
+      return { type: 'normal', id: 'install-update', label: `Restart to install ${u.version}`, enabled: true };
+    case 'error':
+      return u.during === 'download'
+        ? { type: 'normal', id: 'download-update', label: 'Download failed: try again', enabled: true }
+        : { type: 'normal', id: 'check-updates', label: 'Check for updates… (last check failed)', enabled: true };
+    default:
+      return { type: 'normal', id: 'check-updates', label: 'Check for updates…', enabled: true };
+  }
+}
+
 export function trayMenu(m: TrayModel, platform: NodeJS.Platform): TrayMenuItem[] {
   const ready = m.daemon === 'ready';
   const items: TrayMenuItem[] = [];
@@ -124,7 +149,7 @@ export function trayMenu(m: TrayModel, platform: NodeJS.Platform): TrayMenuItem[
       label: m.daemon === 'failed' ? 'Restart daemon (stopped after crashes)' : m.daemon === 'refused' ? 'Try starting the daemon again' : 'Restart daemon',
       enabled: m.daemon !== 'stopping',
     },
-    { type: 'normal', id: 'check-updates', label: 'Check for updates…', enabled: true },
+    updateMenuItem(m.update ?? null),
     { type: 'checkbox', id: 'toggle-launch-at-login', label: 'Launch at login', checked: m.launchAtLogin, enabled: true },
     { type: 'separator' },
     { type: 'normal', id: 'quit', label: 'Quit CCO', enabled: true },

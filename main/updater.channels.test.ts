@@ -95,4 +95,61 @@ describe('update channels with the real GitHub provider', () => {
     svc.setChannel('stable');
     expect((await svc.check()).state.kind).toBe('not-available');
   });
+
+  describe('channel files and date versions', () => {
+    let feed2: Awaited<ReturnType<typeof startFeedServer>>;
+    let dir2: string;
+    const payload = randomBytes(2048);
+    afterEach(async () => {
+      await feed2?.close();
+      if (dir2) rmSync(dir2, { recursive: true, force: true });
+    });
+    const serviceOn = (files: Map<string, string | Buffer>, version: string, channel: UpdateChannel) => {
+      const host = feed2.url.replace('http://', '');
+      const appUpdateYml = `provider: github\nowner: ${OWNER}\nrepo: ${REPO}\nhost: ${host}\nprotocol: http\nupdaterCacheDirName: cco-updater\n`;
+      return new UpdateService({ updater: createTestUpdater({ dir: dir2, version, appUpdateYml }), channel });
+    };
+
+    it('a prerelease with its own beta.yml is read from it; without one, latest.yml is the fallback', async () => {
+      dir2 = mkdtempSync(join(tmpdir(), 'cco-channels-beta-'));
+      const files = githubFiles([{ tag: 'v2026.1201.0-beta.2', prerelease: true }, { tag: 'v2026.1130.0', prerelease: false }], payload);
+      const betaFile = 'CCO-Setup-2026.1201.0-beta.2-win-x64-from-beta-yml.exe';
+      files.set(`/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/beta.yml`, latestYml('2026.1201.0-beta.2', betaFile, payload));
+      files.set(`/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/${betaFile}`, payload);
+      feed2 = await startFeedServer(files);
+      const svc = serviceOn(files, '2026.1130.0', 'beta');
+      expect((await svc.check()).state).toMatchObject({ kind: 'available', version: '2026.1201.0-beta.2' });
+      expect(feed2.requested).toContain(`/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/beta.yml`);
+      expect(feed2.requested).not.toContain(`/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/latest.yml`);
+      expect((await svc.download()).state.kind).toBe('downloaded');
+      expect(feed2.requested).toContain(`/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/${betaFile}`);
+
+      // the same release without beta.yml: 404, then latest.yml
+      files.delete(`/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/beta.yml`);
+      feed2.requested.length = 0;
+      rmSync(dir2, { recursive: true, force: true });
+      dir2 = mkdtempSync(join(tmpdir(), 'cco-channels-beta-'));
+      expect((await serviceOn(files, '2026.1130.0', 'beta').check()).state).toMatchObject({ kind: 'available', version: '2026.1201.0-beta.2' });
+      expect(feed2.requested).toEqual(expect.arrayContaining([
+        `/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/beta.yml`,
+        `/${OWNER}/${REPO}/releases/download/v2026.1201.0-beta.2/latest.yml`,
+      ]));
+    });
+
+    it('date versions across a year boundary: 2027.101.0 is newer than 2026.1231.3, on both channels', async () => {
+      dir2 = mkdtempSync(join(tmpdir(), 'cco-channels-year-'));
+      const files = githubFiles([
+        { tag: 'v2027.102.0-beta.1', prerelease: true },
+        { tag: 'v2027.101.0', prerelease: false },
+        { tag: 'v2026.1231.3', prerelease: false },
+      ], payload);
+      feed2 = await startFeedServer(files);
+      expect((await serviceOn(files, '2026.1231.3', 'stable').check()).state).toMatchObject({ kind: 'available', version: '2027.101.0' });
+      expect((await serviceOn(files, '2026.1231.3', 'beta').check()).state).toMatchObject({ kind: 'available', version: '2027.102.0-beta.1' });
+      expect((await serviceOn(files, '2027.101.0', 'stable').check()).state.kind).toBe('not-available');
+      // a December beta does not outrank January's stable when the user goes back to stable
+      const back = serviceOn(files, '2026.1231.4-beta.1', 'stable');
+      expect((await back.check()).state).toMatchObject({ kind: 'available', version: '2027.101.0' });
+    });
+  });
 });

@@ -94,7 +94,7 @@ describe('UpdateService with the real electron-updater', () => {
       await expect.poll(() => svc.getStatus().state.kind).toBe('available');
       const status = await svc.download();
       expect(status.state).toMatchObject({ kind: 'error', during: 'download', code: 'ERR_CHECKSUM_MISMATCH' });
-      expect(svc.install()).toBe(false);
+      expect(await svc.install()).toBe(false);
       const pending = join(dir, 'cache', 'cco-updater', 'pending');
       expect(existsSync(join(pending, INSTALLER))).toBe(false);
     } finally {

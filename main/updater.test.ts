@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHECK_INTERVAL_MS, UpdateService, describeUpdateError, type UpdaterLike } from './updater.ts';
+import { CHECK_INTERVAL_MS, UpdateService, checkFeedback, describeUpdateError, type UpdaterLike } from './updater.ts';
 
 /** A typed fake of electron-updater's AppUpdater: emits what the real one emits, counts calls. */
 class FakeUpdater extends EventEmitter implements UpdaterLike {
@@ -97,14 +97,22 @@ describe('UpdateService', () => {
     svc.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(svc.getStatus().state).toMatchObject({ kind: 'available', version: '2026.1123.0', releaseName: 'CCO 2026.1123.0' });
-    expect(svc.install()).toBe(false); // nothing downloaded yet
+    expect(await svc.install()).toBe(false); // nothing downloaded yet
     await svc.download();
     expect(kinds).toEqual(['checking', 'available', 'downloading', 'downloading', 'downloaded']);
     expect(percents).toEqual([0, 40]);
     // a periodic check must not throw away a finished download
     await vi.advanceTimersByTimeAsync(CHECK_INTERVAL_MS);
     expect(u.checks).toBe(1);
-    expect(svc.install()).toBe(true);
+    const order: string[] = [];
+    const origQuit = u.quitAndInstall.bind(u);
+    u.quitAndInstall = (a, b) => (order.push('quitAndInstall'), origQuit(a, b));
+    const installed = svc.install(async () => {
+      await Promise.resolve();
+      order.push('daemon stopped');
+    });
+    expect(await installed).toBe(true);
+    expect(order).toEqual(['daemon stopped', 'quitAndInstall']); // the daemon is stopped cleanly first
     expect(u.installs).toEqual([[false, true]]);
     expect(svc.running).toBe(false);
   });
@@ -197,5 +205,31 @@ describe('describeUpdateError', () => {
     expect(message).toBe('Update failed: Cannot parse releases feed: boom');
     expect(code).toBeNull();
     expect(describeUpdateError('plain').message).toBe('Update failed: plain');
+  });
+
+  it('[updates] auto_check = false: no check at start or on the timer, but a check the user asks for works', async () => {
+    vi.useFakeTimers();
+    const u = new FakeUpdater('2026.1122.0');
+    offer(u, '2026.1123.0');
+    const svc = new UpdateService({ updater: u, autoCheck: false });
+    svc.start();
+    await vi.advanceTimersByTimeAsync(CHECK_INTERVAL_MS * 2);
+    expect(u.checks).toBe(0);
+    expect((await svc.check()).state).toMatchObject({ kind: 'available', version: '2026.1123.0' });
+    expect(u.checks).toBe(1);
+    svc.stop();
+    vi.useRealTimers();
+  });
+
+  it('a check the user asked for always answers: up to date, or why it failed', async () => {
+    const u = new FakeUpdater('2026.1122.0');
+    const svc = new UpdateService({ updater: u });
+    svc.start();
+    expect(checkFeedback(await svc.check())).toEqual({ title: 'CCO is up to date', body: 'Version 2026.1122.0 is the newest on the stable channel.' });
+    u.nextCheck = async () => {
+      throw Object.assign(new Error('net::ERR_CONNECTION_REFUSED'), { code: 'ECONNREFUSED' });
+    };
+    expect(checkFeedback(await svc.check())).toEqual({ title: 'Update check failed', body: 'Could not reach the update server.' });
+    svc.stop();
   });
 });

@@ -9,23 +9,9 @@
  */
 import semver from 'semver';
 
-export type UpdateChannel = 'stable' | 'beta';
+import type { UpdateChannel, UpdateState, UpdateStatus } from '../renderer/src/bridge.ts';
 
-export type UpdateState =
-  | { kind: 'idle' }
-  | { kind: 'checking' }
-  | { kind: 'not-available'; checkedAt: number }
-  | { kind: 'available'; version: string; releaseName: string | null; releaseDate: string | null }
-  | { kind: 'downloading'; version: string; percent: number; transferred: number; total: number; bytesPerSecond: number }
-  | { kind: 'downloaded'; version: string }
-  | { kind: 'error'; during: 'check' | 'download' | 'install'; message: string; code: string | null };
-
-export interface UpdateStatus {
-  state: UpdateState;
-  channel: UpdateChannel;
-  currentVersion: string;
-  lastCheckAt: number | null;
-}
+export type { UpdateChannel, UpdateState, UpdateStatus };
 
 export type UpdaterEvent = 'checking-for-update' | 'update-available' | 'update-not-available' | 'download-progress' | 'update-downloaded' | 'error';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event payloads differ per event, as in EventEmitter
@@ -52,6 +38,8 @@ export interface UpdateServiceOptions {
   intervalMs?: number;
   /** Delay of the first check after start(); default 0 (check at start). */
   startDelayMs?: number;
+  /** `[updates] auto_check`: false = only checks the user asks for (start() still listens). Default true. */
+  autoCheck?: boolean;
   /** Where the service notes what it did (never secrets); default: nothing. */
   log?: (message: string) => void;
   now?: () => number;
@@ -98,6 +86,8 @@ export class UpdateService {
   readonly #updater: UpdaterLike;
   readonly #intervalMs: number;
   readonly #startDelayMs: number;
+  readonly #autoCheck: boolean;
+  #started = false;
   readonly #log: (message: string) => void;
   readonly #now: () => number;
   #channel: UpdateChannel;
@@ -110,11 +100,13 @@ export class UpdateService {
   #checking: Promise<UpdateStatus> | null = null;
   #downloading: Promise<UpdateStatus> | null = null;
   #pendingVersion: string | null = null;
+  #installing = false;
 
   constructor(opts: UpdateServiceOptions) {
     this.#updater = opts.updater;
     this.#intervalMs = opts.intervalMs ?? CHECK_INTERVAL_MS;
     this.#startDelayMs = opts.startDelayMs ?? 0;
+    this.#autoCheck = opts.autoCheck ?? true;
     this.#log = opts.log ?? (() => {});
     this.#now = opts.now ?? Date.now;
     this.#channel = opts.channel ?? 'stable';
@@ -124,7 +116,7 @@ export class UpdateService {
   }
 
   get running(): boolean {
-    return this.#timer !== null;
+    return this.#started;
   }
 
   getStatus(): UpdateStatus {
@@ -139,8 +131,10 @@ export class UpdateService {
 
   /** Subscribes to the updater, checks now (or after startDelayMs) and every intervalMs. Idempotent. */
   start(): void {
-    if (this.#timer) return;
+    if (this.#started) return;
+    this.#started = true;
     this.#subscribe();
+    if (!this.#autoCheck) return;
     this.#startTimer = setTimeout(() => {
       this.#startTimer = null;
       void this.check();
@@ -155,6 +149,7 @@ export class UpdateService {
     if (this.#timer) clearInterval(this.#timer);
     this.#startTimer = null;
     this.#timer = null;
+    this.#started = false;
     for (const [event, fn] of this.#subscriptions) this.#updater.removeListener(event, fn);
     this.#subscriptions = [];
   }
@@ -218,14 +213,21 @@ export class UpdateService {
     return this.#downloading;
   }
 
-  /** Quits and runs the installer; only after a finished download. Returns whether it did. */
-  install(): boolean {
-    if (this.#state.kind !== 'downloaded') return false;
+  /**
+   * Quits and runs the installer; only after a finished download. `beforeQuit` runs first and is awaited
+   * (the app stops its daemon cleanly there, so the installer never kills it mid-write). Resolves whether it
+   * handed over to the installer.
+   */
+  async install(beforeQuit?: () => Promise<void>): Promise<boolean> {
+    if (this.#state.kind !== 'downloaded' || this.#installing) return false;
+    this.#installing = true;
     try {
       this.stop();
+      await beforeQuit?.();
       this.#updater.quitAndInstall(false, true);
       return true;
     } catch (err) {
+      this.#installing = false;
       this.#fail('install', err);
       return false;
     }
@@ -292,4 +294,12 @@ export class UpdateService {
       }
     }
   }
+}
+
+/** What to tell the user after a check they asked for ("Check for updates…"): up to date, or why it failed. */
+export function checkFeedback(status: UpdateStatus): { title: string; body: string } | null {
+  const st = status.state;
+  if (st.kind === 'not-available') return { title: 'CCO is up to date', body: `Version ${status.currentVersion} is the newest on the ${status.channel} channel.` };
+  if (st.kind === 'error') return { title: 'Update check failed', body: st.message };
+  return null; // available / downloaded: the status notification says so
 }

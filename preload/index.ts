@@ -4,7 +4,7 @@
  * and listeners never see the IpcRendererEvent (it carries `sender`).
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { CcoBridge, DaemonInfo } from '../renderer/src/bridge.ts';
+import type { CcoBridge, DaemonInfo, UpdateStatus } from '../renderer/src/bridge.ts';
 import { EVENTS, INVOKE } from '../main/ipc-contract.ts';
 
 export const api = {
@@ -23,6 +23,28 @@ export const api = {
     hidePopover: async (): Promise<void> => void (await ipcRenderer.invoke(INVOKE.hidePopover)),
     quit: async (): Promise<void> => void (await ipcRenderer.invoke(INVOKE.quit)),
   },
+  updates: {
+    status: () => ipcRenderer.invoke(INVOKE.updateStatus) as Promise<UpdateStatus | null>,
+    check: () => ipcRenderer.invoke(INVOKE.updateCheck) as Promise<UpdateStatus | null>,
+    download: () => ipcRenderer.invoke(INVOKE.updateDownload) as Promise<UpdateStatus | null>,
+    install: async (): Promise<void> => void (await ipcRenderer.invoke(INVOKE.updateInstall)),
+    onStatus: (listener: (status: UpdateStatus) => void): (() => void) => {
+      const wrapped = (_e: unknown, status: UpdateStatus) => listener(status);
+      ipcRenderer.on(EVENTS.updateChanged, wrapped);
+      return () => void ipcRenderer.removeListener(EVENTS.updateChanged, wrapped);
+    },
+  },
 } satisfies CcoBridge;
 
+/**
+ * The popover hides when it loses focus. A macOS panel (non-activating) never gets a native `blur`, but
+ * the page's window does: tell main, which hides the popover (main/popover.ts).
+ */
+export function reportPopoverBlur(win: Pick<Window, 'addEventListener' | 'location'>, invoke: (channel: string) => Promise<unknown>): void {
+  win.addEventListener('blur', () => {
+    if (win.location.hash.startsWith('#/popover')) void invoke(INVOKE.popoverBlurred).catch(() => {});
+  });
+}
+
 contextBridge.exposeInMainWorld('cco', api);
+if (typeof window !== 'undefined') reportPopoverBlur(window, (channel) => ipcRenderer.invoke(channel));

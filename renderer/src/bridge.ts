@@ -10,6 +10,25 @@ export interface DaemonInfo {
   token: string;
 }
 
+export type UpdateChannel = 'stable' | 'beta';
+
+/** The app's self-update, as main's UpdateService reports it (main/updater.ts). */
+export type UpdateState =
+  | { kind: 'idle' }
+  | { kind: 'checking' }
+  | { kind: 'not-available'; checkedAt: number }
+  | { kind: 'available'; version: string; releaseName: string | null; releaseDate: string | null }
+  | { kind: 'downloading'; version: string; percent: number; transferred: number; total: number; bytesPerSecond: number }
+  | { kind: 'downloaded'; version: string }
+  | { kind: 'error'; during: 'check' | 'download' | 'install'; message: string; code: string | null };
+
+export interface UpdateStatus {
+  state: UpdateState;
+  channel: UpdateChannel;
+  currentVersion: string;
+  lastCheckAt: number | null;
+}
+
 export interface CcoBridge {
   daemon: {
     /** Current daemon address + bearer token. Called again after `onRestarted` fires. */
@@ -24,6 +43,15 @@ export interface CcoBridge {
     hidePopover?(): Promise<void>;
     /** Quit the app (Electron only). */
     quit?(): Promise<void>;
+  };
+  /** Self-update (Electron only; absent in the browser, `status()` null when this install does not self-update). */
+  updates?: {
+    status(): Promise<UpdateStatus | null>;
+    check(): Promise<UpdateStatus | null>;
+    download(): Promise<UpdateStatus | null>;
+    /** Stops the daemon cleanly, quits and installs. */
+    install(): Promise<void>;
+    onStatus(listener: (status: UpdateStatus) => void): () => void;
   };
 }
 

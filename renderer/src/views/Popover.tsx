@@ -18,6 +18,7 @@ import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
 import { useLimits, useNow } from '../hooks/limits.ts';
 import { LimitGauges } from '../components/LimitGauges.tsx';
+import { UpdateBanner } from '../components/UpdateBanner.tsx';
 
 function MiniGroups({ title, groups, label }: { title: string; groups: SpendGroup[]; label: (k: string) => string }) {
   const top = groups.slice(0, 4);
@@ -68,6 +69,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
           Dashboard ↗
         </button>
       </header>
+      <UpdateBanner updates={bridge.updates} />
       {error && <p className="error" role="alert">Daemon not reachable: {error}</p>}
       {today.error && <p className="error" role="alert">{today.error}</p>}
 
