@@ -14,6 +14,7 @@ import { createDaemonServer } from './api/server.ts';
 import { platformCacheDir, platformDirs } from './config/paths.ts';
 import { createResponseCache, type ResponseCache } from './cache/response-cache.ts';
 import { takeCacheMode } from './cache/key.ts';
+import { logRequest } from './logging/request-line.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPricer, loadPriceOverrides, type Pricer } from './pricing/index.ts';
 import { repriceStored } from './pricing/reprice-stored.ts';
@@ -299,6 +300,7 @@ async function startLocked(
       observeFinished(limits, finished, record);
       guards.onRecord(record);
       live.publish(record, store.add(record));
+      logRequest(log, record);
       metrics.observe(record, finished.proxyAddedMs);
       options.onRecord?.(record);
     },
