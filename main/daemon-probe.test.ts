@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../daemon/index.ts';
 import { pidDirOf } from '../daemon/pidfile.ts';
+import { acquireDataLock } from '../daemon/data-lock.ts';
 import { askPort, defaultProbeDeps, probeDaemon } from './daemon-probe.ts';
 
 let home: string;
@@ -73,6 +74,18 @@ describe('probeDaemon', () => {
     expect(await probeDaemon(target, lock({ pid: 1, port: null, role: 'cco import' }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/`cco import`/) });
     // a dead holder is no reason to refuse
     expect(await probeDaemon(target, defaultProbeDeps(() => ({ holder: { pid: 1, port: 1, role: 'daemon' }, alive: false })))).toEqual({ kind: 'free' });
+  });
+
+  it('reads the real data-folder lock: a CLI command holding the folder means wait, not a second writer', async () => {
+    const dataDir = path.join(home, 'locked');
+    const lock = acquireDataLock(dataDir, 'cco import');
+    try {
+      const r = await probeDaemon({ dataDir, pidDir: pidDirOf(dataDir), port: closedPort, host: '127.0.0.1' });
+      expect(r).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/in use by `cco import`/) });
+    } finally {
+      lock.release();
+    }
+    expect(await probeDaemon({ dataDir, pidDir: pidDirOf(dataDir), port: closedPort, host: '127.0.0.1' })).toEqual({ kind: 'free' });
   });
 
   it('askPort tells a CCO daemon from another program and from a closed port', async () => {

@@ -13,6 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { HealthResponse } from '../daemon/api/contract.ts';
 import { listDaemons, type PidEntry } from '../daemon/pidfile.ts';
+import { readDataLock } from '../daemon/data-lock.ts';
 
 export interface ProbeTarget {
   /** The data folder the app's daemon would use (holds `token`). */
@@ -146,6 +147,7 @@ export async function askPort(host: string, port: number, timeoutMs = 1500): Pro
   return { kind: 'other' };
 }
 
-export function defaultProbeDeps(readLock?: ProbeDeps['readLock']): ProbeDeps {
-  return { listDaemons: (dir) => listDaemons(dir).running, readToken: readTokenFile, ask: askPort, ...(readLock ? { readLock } : {}) };
+/** Real files and sockets: PID files, the token file, /health and the data folder's lock (daemon/data-lock.ts). */
+export function defaultProbeDeps(readLock: ProbeDeps['readLock'] = readDataLock): ProbeDeps {
+  return { listDaemons: (dir) => listDaemons(dir).running, readToken: readTokenFile, ask: askPort, readLock };
 }

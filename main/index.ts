@@ -170,6 +170,7 @@ function startApp(): void {
     launchAtLogin: settings.get().launchAtLogin,
     limit: s.state === 'ready' ? (spend?.limit ?? null) : null,
     attached: s.attached,
+    health: s.state === 'ready' ? (spend?.health ?? null) : null,
     update: updates?.getStatus().state ?? null,
   });
 

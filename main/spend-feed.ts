@@ -1,10 +1,14 @@
 /**
- * Today's and this month's spend for the tray, from the daemon's own API: two summary reads at start,
- * then the live feed (WS /api/live) triggers a debounced re-read on each new request — push, never poll.
- * Reconnects with backoff while the daemon is up; stop() clears every timer and socket.
+ * Today's and this month's spend for the tray, from the daemon's own API: the summary reads at start, then
+ * the live feed (WS /api/live). Each live record updates the tray at once from the record itself (its cost
+ * added to today and this month); the summaries are re-read to correct that at most every 5 s, and at
+ * least 1 s after the last record (a busy session makes ~3 reads per 5 s, far under the API's rate limit).
+ * A 429 is honoured: nothing is asked before its Retry-After has passed. Push, never poll. Reconnects with
+ * backoff while the daemon is up; stop() clears every timer and socket.
  */
 import WebSocket from 'ws';
-import type { BindingLimit, CcoAlert, LimitsResponse, LiveMessage, Summary } from '../daemon/api/contract.ts';
+import type { BindingLimit, CcoAlert, LimitsResponse, LiveMessage, RequestRecord, StatusResponse, Summary } from '../daemon/api/contract.ts';
+import { retryAfterMs } from '../daemon/api/retry-after.ts';
 
 export interface SpendFigures {
   todayNanoUsd: number;
@@ -12,6 +16,8 @@ export interface SpendFigures {
   unpricedToday: number;
   /** The binding plan-limit window (GET /api/limits), null when none was seen or the daemon has no such route. */
   limit?: BindingLimit | null;
+  /** The daemon's own health (GET /api/status): not ok = the tray shows it; absent on daemons without the route. */
+  health?: Pick<StatusResponse, 'status' | 'message'> | null;
 }
 
 export interface SpendFeedOptions {
@@ -21,8 +27,31 @@ export interface SpendFeedOptions {
   /** Each `alert` frame of the live feed (plan limits, budgets, runaway): shown as a desktop notification. */
   onAlert?: (alert: CcoAlert) => void;
   tz?: string;
+  /** Quiet time after the last live record before the summaries are re-read; default (and minimum sensible) 1 s. */
   debounceMs?: number;
+  /** At most one summary re-read per this long; default 5 s. */
+  summaryEveryMs?: number;
   log?: (line: string) => void;
+  now?: () => number;
+}
+
+/** The daemon answered 429: wait `retryAfterMs` before asking again. */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited by the daemon; retrying in ${Math.round(retryAfterMs / 1000)} s`);
+  }
+}
+
+/** When to re-read the summaries: after the debounce, no sooner than summaryEveryMs after the last read, never inside a 429's wait. */
+export function nextRefreshDelay(o: { now: number; lastRefreshAt: number; blockedUntil: number; debounceMs: number; summaryEveryMs: number }): number {
+  return Math.max(o.debounceMs, o.lastRefreshAt + o.summaryEveryMs - o.now, o.blockedUntil - o.now, 0);
+}
+
+/** The tray's figures with one more finished record (the next summary read corrects any drift). */
+export function addRecord(f: SpendFigures, r: Pick<RequestRecord, 'costNanoUsd' | 'billable'>): SpendFigures {
+  if (r.costNanoUsd === null) return r.billable ? { ...f, unpricedToday: f.unpricedToday + 1 } : f;
+  if (typeof r.costNanoUsd !== 'number' || !Number.isFinite(r.costNanoUsd)) return f;
+  return { ...f, todayNanoUsd: f.todayNanoUsd + r.costNanoUsd, monthNanoUsd: f.monthNanoUsd + r.costNanoUsd };
 }
 
 export async function fetchSpend(baseUrl: string, token: string, tz: string): Promise<SpendFigures> {
@@ -30,23 +59,32 @@ export async function fetchSpend(baseUrl: string, token: string, tz: string): Pr
     const res = await fetch(`${baseUrl}/api/summary?range=${range}&tz=${encodeURIComponent(tz)}`, {
       headers: { authorization: `Bearer ${token}` },
     });
+    if (res.status === 429) throw new RateLimitedError(retryAfterMs(res.headers.get('retry-after')));
     if (!res.ok) throw new Error(`summary ${range}: HTTP ${res.status}`);
     return (await res.json()) as Summary;
   };
   const limits = fetch(`${baseUrl}/api/limits`, { headers: { authorization: `Bearer ${token}` } })
     .then((r) => (r.ok ? (r.json() as Promise<LimitsResponse>) : null))
     .catch(() => null);
-  const [today, month, lim] = await Promise.all([get('today'), get('month'), limits]);
+  const status = fetch(`${baseUrl}/api/status`, { headers: { authorization: `Bearer ${token}` } })
+    .then((r) => (r.ok ? (r.json() as Promise<Partial<StatusResponse>>) : null))
+    .then((b) => (b && (b.status === 'ok' || b.status === 'warning' || b.status === 'error') ? { status: b.status, message: typeof b.message === 'string' ? b.message : null } : null))
+    .catch(() => null);
+  const [today, month, lim, health] = await Promise.all([get('today'), get('month'), limits, status]);
   return {
     todayNanoUsd: today.totals.costNanoUsd,
     monthNanoUsd: month.totals.costNanoUsd,
     unpricedToday: today.totals.unpricedRequests,
     ...(lim?.binding ? { limit: lim.binding } : {}),
+    ...(health ? { health } : {}),
   };
 }
 
 export class SpendFeed {
   readonly #opts: Required<Omit<SpendFeedOptions, 'log' | 'onAlert'>> & { log: (line: string) => void; onAlert?: (alert: CcoAlert) => void };
+  #figures: SpendFigures | null = null;
+  #lastRefreshAt = Number.NEGATIVE_INFINITY;
+  #blockedUntil = 0;
   #ws: WebSocket | null = null;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #reconnect: ReturnType<typeof setTimeout> | undefined;
@@ -56,8 +94,10 @@ export class SpendFeed {
   constructor(opts: SpendFeedOptions) {
     this.#opts = {
       tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
-      debounceMs: 300,
+      debounceMs: 1_000,
+      summaryEveryMs: 5_000,
       log: () => {},
+      now: () => Date.now(),
       ...opts,
     };
   }
@@ -82,18 +122,45 @@ export class SpendFeed {
     }
   }
 
+  /** Until when the daemon asked us to wait (a 429's Retry-After), epoch ms; 0 = not blocked. */
+  get blockedUntil(): number {
+    return this.#blockedUntil;
+  }
+
   async refresh(): Promise<void> {
+    this.#lastRefreshAt = this.#opts.now();
     try {
       const figures = await fetchSpend(this.#opts.baseUrl, this.#opts.token, this.#opts.tz);
+      this.#figures = figures;
       if (!this.#stopped) this.#opts.onUpdate(figures);
     } catch (err) {
       this.#opts.log(`spend-feed: ${(err as Error).message}`);
+      if (err instanceof RateLimitedError) {
+        this.#blockedUntil = this.#opts.now() + err.retryAfterMs;
+        this.#schedule(); // the figures are stale: read again once allowed
+      }
     }
   }
 
   #schedule(): void {
+    if (this.#stopped) return;
     clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => void this.refresh(), this.#opts.debounceMs);
+    const delay = nextRefreshDelay({
+      now: this.#opts.now(),
+      lastRefreshAt: this.#lastRefreshAt,
+      blockedUntil: this.#blockedUntil,
+      debounceMs: this.#opts.debounceMs,
+      summaryEveryMs: this.#opts.summaryEveryMs,
+    });
+    this.#debounce = setTimeout(() => void this.refresh(), delay);
+  }
+
+  #onRecord(record: RequestRecord): void {
+    if (this.#figures && record && typeof record === 'object') {
+      this.#figures = addRecord(this.#figures, record);
+      this.#opts.onUpdate(this.#figures);
+    }
+    this.#schedule();
   }
 
   #connect(): void {
@@ -112,7 +179,8 @@ export class SpendFeed {
       } catch {
         return;
       }
-      if (msg.type === 'request' || msg.type === 'limits') this.#schedule();
+      if (msg.type === 'request') this.#onRecord(msg.record);
+      else if (msg.type === 'limits') this.#schedule();
       else if (msg.type === 'alert') this.#opts.onAlert?.(msg.alert);
     });
     ws.on('error', (err) => this.#opts.log(`spend-feed: live feed error: ${err.message}`));

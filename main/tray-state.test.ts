@@ -92,4 +92,12 @@ describe('tray-state', () => {
     const menu = trayMenu({ ...base, update: { kind: 'downloaded', version: '2026.1201.0' } }, 'win32');
     expect(menu.some((i) => i.type !== 'separator' && i.id === 'install-update')).toBe(true);
   });
+
+  it('the daemon\'s own status (GET /api/status) shows in the icon and tooltip when it is not ok', () => {
+    const bad: TrayModel = { ...base, health: { status: 'error', message: 'The disk is full: requests are forwarded but not recorded.' } };
+    expect(trayIconVariant(bad)).toBe('error');
+    expect(trayTooltip(bad)).toContain('Not recording: The disk is full');
+    expect(trayIconVariant({ ...base, health: { status: 'warning', message: 'A damaged month file was moved aside.' } })).toBe('warning');
+    expect(trayIconVariant({ ...base, health: { status: 'ok', message: null } })).toBe('normal');
+  });
 });

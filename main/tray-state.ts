@@ -22,6 +22,8 @@ export interface TrayModel {
   limit?: BindingLimit | null;
   /** Ready on a daemon the app did not start (e.g. `cco install-service`): shared, not supervised. */
   attached?: boolean;
+  /** The daemon's own health (GET /api/status): `error` = not recording or data lost, `warning` = degraded. */
+  health?: { status: 'ok' | 'warning' | 'error'; message: string | null } | null;
   /** The self-update's state; absent when this install does not update itself (dev, Scoop). */
   update?: UpdateState | null;
 }
@@ -76,7 +78,9 @@ export function daemonLabel(m: Pick<TrayModel, 'daemon' | 'lastError' | 'recordi
 export function trayIconVariant(m: TrayModel): TrayIconVariant {
   if (m.daemon === 'failed' || m.daemon === 'backoff' || m.daemon === 'refused') return 'error';
   const limit = m.daemon === 'ready' ? limitIcon(m.limit ?? null) : 'normal';
-  if (limit === 'rejected') return 'error';
+  const health = m.daemon === 'ready' ? (m.health?.status ?? 'ok') : 'ok';
+  if (limit === 'rejected' || health === 'error') return 'error';
+  if (health === 'warning') return 'warning';
   if (!m.recording) return 'paused';
   return limit === 'warning' ? 'warning' : 'normal';
 }
@@ -107,6 +111,7 @@ export function trayTooltip(m: TrayModel): string {
     `CCO — today ${spend(m.todayNanoUsd, m.unpricedToday)}, this month ${spend(m.monthNanoUsd, 0)}`,
     `Daemon: ${daemonLabel(m)}`,
   ];
+  if (m.daemon === 'ready' && m.health && m.health.status !== 'ok') lines.splice(1, 0, `${m.health.status === 'error' ? 'Not recording' : 'Warning'}: ${m.health.message ?? 'see the dashboard'}`);
   if (m.limit && m.daemon === 'ready') lines.splice(1, 0, `Plan limit: ${limitText(m.limit)}${m.limit.status && m.limit.status !== 'allowed' ? ` (${m.limit.status})` : ''}`);
   if (m.unpricedToday > 0) lines.push(`${m.unpricedToday} unpriced request${m.unpricedToday === 1 ? '' : 's'} today`);
   // Windows truncates tooltips at 127 characters.
