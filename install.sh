@@ -3,11 +3,14 @@
 # SHA-256 against the release's SHA256SUMS, and only then installs it.
 #
 #   curl -fsSL https://github.com/cco-app/cco/releases/latest/download/install.sh | sh
-#   sh install.sh [--app | --daemon] [--version 2026.1122.1]
+#   sh install.sh [--app | --appimage | --daemon] [--version 2026.1122.1]
 #
 # What gets installed:
 #   macOS           CCO.app (dmg for arm64 or x64) into /Applications, or ~/Applications if not writable
-#   Linux desktop   the AppImage (x64) as ~/.local/share/cco/CCO.AppImage, linked as ~/.local/bin/cco-app
+#   Linux desktop   where dpkg exists (Debian, Ubuntu…) and root or sudo is available: the .deb (x64), installed
+#                   with apt-get (keeps Chromium's SUID sandbox, and updates replace it in place);
+#                   otherwise, or with --appimage: the AppImage as ~/.local/share/cco/CCO.AppImage, linked as
+#                   ~/.local/bin/cco-app
 #   --daemon / headless Linux / arm64 Linux
 #                   the standalone daemon cco-daemon.cjs (needs Node >= 20) and a `cco` command in ~/.local/bin
 #
@@ -22,6 +25,7 @@ INSTALL_DIR="${CCO_INSTALL_DIR:-$HOME/.local/share/cco}"
 BIN_DIR="${CCO_BIN_DIR:-$HOME/.local/bin}"
 MODE=auto
 VERSION=latest
+NO_DEB=
 
 say() { printf 'cco-install: %s\n' "$*"; }
 die() { printf 'cco-install: error: %s\n' "$*" >&2; exit 1; }
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --daemon) MODE=daemon ;;
     --app) MODE=app ;;
+    --appimage) MODE=app; NO_DEB=1 ;;
     --version) [ $# -ge 2 ] || die "--version needs a value"; VERSION="${2#v}"; shift ;;
     -h|--help) sed -n '2,18p' "$0" 2>/dev/null || true; exit 0 ;;
     *) die "unknown option: $1" ;;
@@ -90,6 +95,12 @@ elif [ "$OS" = Darwin ]; then
 elif [ "$OS" = Linux ]; then
   [ "$ARCH" = x64 ] || die "the desktop app is built for x64 Linux only; use --daemon"
   SUFFIX='-linux-x86_64.AppImage'
+  # the deb where the system can install one (its SUID chrome-sandbox works where an AppImage's cannot)
+  if [ -z "$NO_DEB" ] && command -v dpkg >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=''; DEB_OK=1
+    elif command -v sudo >/dev/null 2>&1; then SUDO='sudo'; DEB_OK=1
+    fi
+  fi
 else
   die "unsupported system $OS"
 fi
@@ -99,6 +110,12 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 
 say "reading $(asset_url SHA256SUMS)"
 fetch "$(asset_url SHA256SUMS)" "$TMP/SHA256SUMS" || die "could not download SHA256SUMS (is the version right?)"
+find_line() { # suffix → "sha256 file" from SHA256SUMS
+  awk -v s="$1" '{ n = $2; sub(/^\*/, "", n); if (n == s || (length(n) > length(s) && substr(n, length(n) - length(s) + 1) == s)) { print $1 " " n; exit } }' "$TMP/SHA256SUMS"
+}
+if [ -n "${DEB_OK:-}" ] && [ -n "$(find_line '-linux-amd64.deb')" ]; then
+  SUFFIX='-linux-amd64.deb'; MODE=deb
+fi
 LINE="$(awk -v s="$SUFFIX" '{ n = $2; sub(/^\*/, "", n); if (n == s || (length(n) > length(s) && substr(n, length(n) - length(s) + 1) == s)) { print $1 " " n; exit } }' "$TMP/SHA256SUMS")"
 [ -n "$LINE" ] || die "the release has no file ending in $SUFFIX"
 EXPECTED="${LINE%% *}"
@@ -124,6 +141,14 @@ EOF
     chmod 755 "$BIN_DIR/cco"
     say "installed $INSTALL_DIR/cco-daemon.cjs and $BIN_DIR/cco"
     say "next: cco run   (or: cco install-service to start it at login)"
+    ;;
+  deb:Linux)
+    if command -v apt-get >/dev/null 2>&1; then
+      $SUDO apt-get install -y "$TMP/$FILE" || die "apt-get could not install $FILE"
+    else
+      $SUDO dpkg -i "$TMP/$FILE" || die "dpkg could not install $FILE"
+    fi
+    say "installed $FILE (run: cco-app)"
     ;;
   app:Linux)
     mkdir -p "$INSTALL_DIR" "$BIN_DIR"

@@ -131,6 +131,32 @@ describe.runIf(process.platform === 'linux')('install.sh', () => {
     expect(gone.stderr).toContain('could not download SHA256SUMS');
   });
 
+  it('prefers the deb where dpkg exists (installed with apt-get), the AppImage with --appimage or without a deb', async () => {
+    const arch = spawnSync('uname', ['-m'], { encoding: 'utf8' }).stdout.trim();
+    if (arch !== 'x86_64') return;
+    const deb = 'CCO-2026.1122.1-linux-amd64.deb';
+    srv = await serve({ latest: { files: { ...files, [deb]: 'deb-bytes' } } });
+    // fake dpkg, apt-get and sudo that record what they were asked
+    const bin = join(home, 'fakebin');
+    const log = join(home, 'calls.log');
+    spawnSync('mkdir', ['-p', bin]);
+    for (const tool of ['dpkg', 'apt-get', 'sudo']) {
+      const body = tool === 'sudo' ? `#!/bin/sh\necho "sudo $*" >> ${log}\nexec "$@"\n` : `#!/bin/sh\necho "${tool} $*" >> ${log}\n`;
+      spawnSync('sh', ['-c', `printf '%s' '${body.replace(/'/g, "'\\''")}' > ${bin}/${tool} && chmod 755 ${bin}/${tool}`]);
+    }
+    const env = { DISPLAY: ':0', PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const r = await install([], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(srv.hits).toContain(`/latest/download/${deb}`);
+    const calls = readFileSync(log, 'utf8');
+    expect(calls).toMatch(/apt-get install -y \S+\/CCO-2026\.1122\.1-linux-amd64\.deb/);
+    expect(existsSync(join(home, '.local', 'share', 'cco', 'CCO.AppImage'))).toBe(false);
+
+    const appimage = await install(['--appimage'], env);
+    expect(appimage.status, appimage.stderr).toBe(0);
+    expect(existsSync(join(home, '.local', 'share', 'cco', 'CCO.AppImage'))).toBe(true);
+  });
+
   it('runs under a strict POSIX shell (dash)', async () => {
     srv = await serve({ latest: { files } });
     const r = await install(['--daemon'], {}, 'dash');
