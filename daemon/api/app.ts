@@ -5,8 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus } from './contract.ts';
+import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus } from './contract.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
+import { cacheCoach } from '../coach/coach.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import { isTeamStore } from '../store-pg/index.ts';
@@ -177,6 +178,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/limits', (_req, res) => {
     if (!deps.limits) return apiError(res, 501, 'api_error', 'Limit tracking is not available in this daemon');
     res.json(deps.limits() satisfies LimitsResponse);
+  });
+  api.get('/cache-coach', async (req, res) => {
+    const q = summaryQuery.safeParse(req.query);
+    if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
+    res.json((await cacheCoach(store, deps.pricer(), q.data)) satisfies CacheCoachReport);
   });
   const responseCache = deps.responseCache;
   if (responseCache) {

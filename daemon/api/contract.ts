@@ -637,3 +637,93 @@ export interface BlocksResponse {
   blocks: UsageBlock[];
   active: UsageBlock | null;
 }
+
+// ---- Prompt-cache coach (daemon/coach): what Anthropic's prompt cache saved, wasted, and what to change ----
+
+/** Prompt-cache figures over a set of requests (response-cache hits are left out: they reached no upstream). */
+export interface CoachFigures {
+  requests: number;
+  /** Uncached input, 5m writes, 1h writes, reads (tokens). */
+  tokens: Omit<TokenCounts, 'output'>;
+  /** read ÷ (read + uncached input + writes); 0 when there is no input at all. */
+  hitRatio: number;
+  /** Priced cost of these requests (context for the figures below). */
+  costNanoUsd: number;
+  /** What cache reads saved against the full input price (Σ `cacheSavingsNanoUsd`). */
+  savedNanoUsd: number;
+  /** What the cache writes cost. */
+  writeNanoUsd: number;
+  /**
+   * Writes never read before they expired (no read on the same session and model within 5 min of a 5m write,
+   * within 1 h of a 1h write): what they cost over the same tokens as plain input.
+   */
+  wastedNanoUsd: number;
+  wasted5mNanoUsd: number;
+  wasted1hNanoUsd: number;
+  unreadWriteTokens: number;
+  /** The requests whose writes were never read (up to 50, newest last). */
+  wastedRequestIds: string[];
+}
+
+export interface CoachGroup extends CoachFigures {
+  key: string; // session id, project path or model ("(none)" when unknown)
+}
+
+export type CacheBusterCause = 'model-switch' | 'ttl-expiry' | 'prefix-changes';
+
+/** A run of turns in one session and model where every turn wrote the cache again and none read it. */
+export interface CacheBuster {
+  sessionId: string;
+  project: string | null;
+  model: string;
+  /** Epoch ms of the run's first turn. */
+  startedAt: number;
+  turns: number;
+  /** What the run's writes cost. */
+  writeNanoUsd: number;
+  cause: CacheBusterCause;
+  /** The probable cause in words, from the data (e.g. "the model changed from … just before"). */
+  detail: string;
+  requestIds: string[];
+}
+
+/** 5m against 1h writes for one session and model, replayed over the gaps between its turns. */
+export interface TtlAdvice {
+  sessionId: string;
+  project: string | null;
+  model: string;
+  turns: number;
+  /** The TTL most of its writes used. */
+  current: '5m' | '1h';
+  /** What its cache reads and writes (and input) would have cost with every write at 5m / at 1h. */
+  cost5mNanoUsd: number;
+  cost1hNanoUsd: number;
+  /** The cheaper TTL, when it is not the current one. */
+  switchTo: '5m' | '1h' | null;
+  /** cost(current) − cost(switchTo); 0 when no switch. */
+  savingNanoUsd: number;
+  /** Gaps between turns: ≤ 5 min, 5 min–1 h, > 1 h. */
+  gaps: { under5m: number; under1h: number; over1h: number };
+  /** Turns after a 5 min–1 h gap (what a 1h write turns into reads, or what 5m loses). */
+  requestIds: string[];
+}
+
+/** GET /api/cache-coach?range=…&tz=…[&from&to] */
+export interface CacheCoachReport {
+  range: SummaryRange | 'custom';
+  tz: string;
+  from: string; // ISO, inclusive
+  to: string; // ISO, exclusive
+  totals: CoachFigures;
+  /** Top 50 of each, by cost. */
+  bySession: CoachGroup[];
+  byProject: CoachGroup[];
+  byModel: CoachGroup[];
+  busters: CacheBuster[];
+  /** Sessions where the other TTL would have been cheaper (largest saving first, top 50). */
+  ttl: TtlAdvice[];
+  /** Σ savingNanoUsd over every session (not only the top 50). */
+  ttlSavingNanoUsd: number;
+  /** Concrete advice, most money first. */
+  advice: { text: string; nanoUsd: number; requestIds: string[] }[];
+}

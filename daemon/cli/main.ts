@@ -35,6 +35,7 @@ Setup
   import [--path DIR]... [--since DATE] [--json]   import Claude Code's history (transcripts)
   reconcile [--range R] [--tz ZONE] [--json]       proxy records against transcripts
   cache stats|clear [--json]           the response cache: hits, hit rate, $ saved, bytes; clear empties it
+  coach [--range 7d] [--json]          prompt caching: hit ratio, $ saved, $ wasted on unread writes, advice
   update [--check] [--yes] [--channel stable|beta]
   version
 `;
@@ -65,6 +66,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./history.ts')).importCommand,
   reconcile: async () => (await import('./history.ts')).reconcileCommand,
   cache: async () => (await import('./cache-cmd.ts')).cacheCommand,
+  coach: async () => (await import('./coach-cmd.ts')).coachCommand,
   update: async () => (await import('./maintenance.ts')).updateCommand,
   'install-service': async () => (await import('./maintenance.ts')).installServiceCommand,
   'uninstall-service': async () => (await import('./maintenance.ts')).uninstallServiceCommand,

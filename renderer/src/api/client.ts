@@ -5,6 +5,8 @@
  */
 import type {
   BudgetChange,
+  CacheCoachReport,
+  ResponseCacheStatus,
   BudgetsResponse,
   LimitsResponse,
   HealthResponse,
@@ -219,6 +221,17 @@ export class ApiClient {
   reconcile(q: RangeQuery, signal?: AbortSignal): Promise<ReconcileReport> {
     const { sessions: _, ...rest } = summaryParams(q);
     return this.#json<ReconcileReport>('/api/reconcile', rest, signal);
+  }
+
+  /** The prompt-cache coach for a range (GET /api/cache-coach). */
+  cacheCoach(q: RangeQuery, signal?: AbortSignal): Promise<CacheCoachReport> {
+    const { sessions: _, ...rest } = summaryParams(q);
+    return this.#json<CacheCoachReport>('/api/cache-coach', rest, signal);
+  }
+
+  /** The response cache's state and counters (GET /api/cache). */
+  responseCache(signal?: AbortSignal): Promise<ResponseCacheStatus> {
+    return this.#fetchJson<ResponseCacheStatus>('/api/cache', undefined, signal);
   }
 
   /** Plan limits per credential (older daemons answer 404/502: callers treat a failure as "none"). */

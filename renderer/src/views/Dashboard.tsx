@@ -15,6 +15,7 @@ import { RequestsTable } from '../components/RequestsTable.tsx';
 import { SpendChart, type StackBy } from '../components/SpendChart.tsx';
 import { ExportButtons } from '../components/ExportButtons.tsx';
 import { HistoryPanel } from '../components/HistoryPanel.tsx';
+import { CachePanel } from '../components/CachePanel.tsx';
 import { LimitsPanel } from '../components/LimitsPanel.tsx';
 import { formatCount, formatTokens } from '../format.ts';
 import { requestDetailHash } from '../bridge.ts';
@@ -153,6 +154,7 @@ export function Dashboard() {
       )}
 
       <HistoryPanel range={range} />
+      <CachePanel range={range} />
 
       <RequestsTable
         state={requests}
