@@ -53,6 +53,13 @@ export class DataLockHeldError extends Error {
 export interface DataLock {
   readonly file: string;
   readonly holder: LockHolder;
+  /** False when the lock file could not be written (full disk) and no one else held it: see `ensure`. */
+  readonly held: boolean;
+  /**
+   * Takes the lock now if it could not be written at start (a no-op once held); throws DataLockHeldError
+   * if another process took it meanwhile, or the disk error. The daemon calls it before opening the store.
+   */
+  ensure(): void;
   /** Records the port the daemon listens on (the file is replaced atomically). */
   setPort(port: number): void;
   /** Removes the lock if it is still ours. Idempotent. */
@@ -182,11 +189,50 @@ function underBreakLock(dir: string, f: () => void): void {
   }
 }
 
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
 /**
  * Takes the data folder's lock for `role` or throws DataLockHeldError naming the live holder. Breaks a
  * stale lock (see the header). The lock is released by `release()`, and at process exit as a fallback.
+ * With `deferOnFullDisk`, a lock that cannot be written for lack of space (and that no live process
+ * holds) is returned unheld; `ensure()` takes it later.
  */
-export function acquireDataLock(dataDir: string, role: string): DataLock {
+export function acquireDataLock(dataDir: string, role: string, opts: { deferOnFullDisk?: boolean } = {}): DataLock {
+  try {
+    return takeLock(dataDir, role);
+  } catch (err) {
+    if (!opts.deferOnFullDisk || !NO_SPACE.has(String((err as NodeJS.ErrnoException).code))) throw err;
+    const file = path.join(dataDir, LOCK_FILE);
+    const seen = readLockFile(file);
+    if (seen?.holder && holderAlive(seen.holder, file)) throw new DataLockHeldError(seen.holder, file);
+    let real: DataLock | null = null;
+    const pendingHolder: LockHolder = { pid: process.pid, port: null, startedAt: new Date().toISOString(), hostname: os.hostname(), role, procStart: procStartOf(process.pid) };
+    let port: number | null = null;
+    return {
+      file,
+      get holder() {
+        return real?.holder ?? pendingHolder;
+      },
+      get held() {
+        return real !== null;
+      },
+      ensure() {
+        if (real) return;
+        real = takeLock(dataDir, role);
+        if (port !== null) real.setPort(port);
+      },
+      setPort(p: number) {
+        port = p;
+        real?.setPort(p);
+      },
+      release() {
+        real?.release();
+      },
+    };
+  }
+}
+
+function takeLock(dataDir: string, role: string): DataLock {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, LOCK_FILE);
   let holder: LockHolder = {
@@ -247,6 +293,8 @@ export function acquireDataLock(dataDir: string, role: string): DataLock {
     get holder() {
       return holder;
     },
+    held: true,
+    ensure() {},
     setPort(port: number) {
       if (released || !ours()) return;
       holder = { ...holder, port };

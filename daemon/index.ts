@@ -24,6 +24,7 @@ import { buildRecord } from './proxy/record.ts';
 import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
+import { openStoreOrStandby } from './store/standby.ts';
 import { DatabaseError, openPgStore } from './store-pg/index.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createGateway } from './team/gateway.ts';
@@ -67,6 +68,8 @@ export interface DaemonOptions {
   pidDir?: string | false;
   /** Called with every finished record (e.g. telemetry counters); must be cheap and must not throw. */
   onRecord?: (record: RequestRecord) => void;
+  /** While the store cannot be opened (standby), try again this often; default 5 s. */
+  storeRetryMs?: number;
   /** Start recording (default) or paused; see `setRecording`. */
   recording?: boolean;
   /** PostgreSQL team store (postgres://…); default: the embedded store in dataDir. */
@@ -105,6 +108,8 @@ export interface RunningDaemon {
   limits: LimitTracker;
   /** The response cache (GET /api/cache). */
   responseCache: ResponseCache;
+  /** Why the store could not be opened at start (the daemon forwards without recording and retries), else null. */
+  storeStandby: string | null;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -127,7 +132,7 @@ function ensurePrivateDir(dir: string) {
 }
 
 /** The dashboard token: stable per data dir so bookmarked dashboard URLs keep working; file mode 0600. */
-function loadOrCreateToken(dataDir: string): string {
+function loadOrCreateToken(dataDir: string, log: Logger): string {
   const file = path.join(dataDir, 'token');
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();
@@ -136,7 +141,13 @@ function loadOrCreateToken(dataDir: string): string {
     // first start
   }
   const token = randomBytes(24).toString('base64url');
-  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  try {
+    fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  } catch (err) {
+    // A full or read-only disk must not stop forwarding: this run's token stays in memory (a dashboard
+    // URL printed now works until the next start).
+    log.error(`the dashboard token cannot be saved (${(err as Error).message}); it lasts until the daemon stops`);
+  }
   return token;
 }
 
@@ -201,10 +212,20 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   }
 }
 
+/** A PID file that cannot be written (full disk) is reported, not fatal. */
+function writePidFileOrWarn(log: Logger, write: () => string): string | null {
+  try {
+    return write();
+  } catch (err) {
+    log.error(`the PID file cannot be written (${(err as Error).message}); \`cco status\` will not list this daemon`);
+    return null;
+  }
+}
+
 /** The data folder's lock for this daemon, or a one-line DaemonStartError naming the one that holds it. */
 function takeDataLock(dataDir: string): DataLock {
   try {
-    return acquireDataLock(dataDir, 'daemon');
+    return acquireDataLock(dataDir, 'daemon', { deferOnFullDisk: true });
   } catch (err) {
     if (err instanceof DataLockHeldError) {
       const stop = err.holder.role === 'daemon' && err.holder.port !== null ? ` Stop it first (cco shutdown --port ${err.holder.port}),` : ' Stop it first,';
@@ -223,7 +244,7 @@ async function startLocked(
   dataDir: string,
   lock: DataLock,
 ): Promise<RunningDaemon> {
-  const token = options.token ?? loadOrCreateToken(dataDir);
+  const token = options.token ?? loadOrCreateToken(dataDir, log);
   const configDir = options.configDir ?? platformDirs().configDir;
   let pricer = options.pricer ?? loadPricer(configDir, log);
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
@@ -231,10 +252,22 @@ async function startLocked(
 
   const storeLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => log[level](msg);
   let store: Store;
+  let storeStandby: string | null = null;
   try {
-    store = options.databaseUrl
-      ? await openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog })
-      : await openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog });
+    if (options.databaseUrl) store = await openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
+    else {
+      // Forwarding never depends on the disk: a store that cannot be opened puts the daemon on standby.
+      const opened = await openStoreOrStandby({
+        open: async () => {
+          lock.ensure(); // the lock could not be written at start (full disk): take it before writing the store
+          return openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog });
+        },
+        log: storeLog,
+        ...(options.storeRetryMs !== undefined && { retryMs: options.storeRetryMs }),
+      });
+      store = opened.store;
+      storeStandby = opened.standby;
+    }
   } catch (err) {
     if (err instanceof DatabaseError) throw new DaemonStartError(err.message, 'EDATABASE');
     throw err;
@@ -341,6 +374,7 @@ async function startLocked(
     ...(history && { history }),
     limits: () => limits.snapshot(),
     responseCache,
+    recordingEnabled: () => recording,
     extraApi: guards.routes,
   });
   const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
@@ -359,10 +393,11 @@ async function startLocked(
   for (const h of loopbackHosts(port, host)) hosts.add(h);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
+  const pidDir = options.pidDir;
   const pidFile =
-    options.pidDir === false
+    pidDir === false
       ? null
-      : writePidFile(options.pidDir ?? pidDirOf(dataDir), { pid: process.pid, port, started_at: new Date(startedAt).toISOString(), version: VERSION, url, data_dir: dataDir });
+      : writePidFileOrWarn(log, () => writePidFile(pidDir ?? pidDirOf(dataDir), { pid: process.pid, port, started_at: new Date(startedAt).toISOString(), version: VERSION, url, data_dir: dataDir }));
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -403,6 +438,7 @@ async function startLocked(
     history,
     limits,
     responseCache,
+    storeStandby,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

@@ -18,6 +18,9 @@ import { detailOf } from './detail.ts';
 import { exportHandler } from './export.ts';
 import { historyRoutes } from './history-routes.ts';
 import { blocksRoutes } from './blocks-routes.ts';
+import { buildStatus, readiness } from './status.ts';
+import { StoreUnavailableError } from '../store/standby.ts';
+import type { StoreStats } from '../store/index.ts';
 import type { HistoryService } from '../history/service.ts';
 
 export interface ApiDeps {
@@ -45,6 +48,8 @@ export interface ApiDeps {
   limits?: () => LimitsResponse;
   /** The response cache: GET /api/cache, POST /api/cache/clear. */
   responseCache?: ResponseCache;
+  /** False while the user paused recording (GET /api/status). Default: true. */
+  recordingEnabled?: () => boolean;
   /** Extra authenticated /api routes (budgets…), mounted after the built-in ones. */
   extraApi?: (api: express.Router) => void;
 }
@@ -66,8 +71,10 @@ export function createApiApp(deps: ApiDeps): express.Express {
     const body: HealthResponse = { status: 'ok', uptime: Math.round((performance.now() - startedMono) / 1000), version: deps.version };
     res.json(body);
   });
+  // Ready = the store can record: its worker is up and the journal writable (not on standby).
   app.get('/ready', (_req, res) => {
-    res.json({ ready: true, timestamp: new Date().toISOString() } satisfies ReadyResponse);
+    const r = readiness(store.health());
+    res.status(r.ready ? 200 : 503).json({ ready: r.ready, timestamp: new Date().toISOString(), ...(r.reason !== undefined && { reason: r.reason }) } satisfies ReadyResponse);
   });
 
   // Prometheus scrapes with `Authorization: Bearer <token>` (bearer_token in its scrape config). No Host
@@ -158,6 +165,26 @@ export function createApiApp(deps: ApiDeps): express.Express {
     const detail: RequestDetail = detailOf(record, deps.pricer());
     res.json(deps.history ? { ...detail, seenBy: deps.history.seenBy(record) } : detail);
   });
+  api.get('/status', async (_req, res) => {
+    // The worker's counts, unless it does not answer promptly (a stuck or restarting worker must not hang
+    // the one route that explains what is wrong).
+    let timer: NodeJS.Timeout | undefined;
+    const stats = await Promise.race([
+      store.stats().catch(() => null),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2000))),
+    ]).finally(() => clearTimeout(timer));
+    res.setHeader('cache-control', 'no-store');
+    res.json(
+      buildStatus({
+        health: store.health(),
+        stats: stats as StoreStats | null,
+        version: deps.version,
+        uptimeSeconds: Math.round((performance.now() - startedMono) / 1000),
+        recordingEnabled: deps.recordingEnabled?.() ?? true,
+        startedAt: deps.startedAt,
+      }),
+    );
+  });
   api.get('/prices', (_req, res) => {
     res.json(deps.pricer().table());
   });
@@ -211,6 +238,10 @@ export function createApiApp(deps: ApiDeps): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof StoreUnavailableError) {
+      if (!res.headersSent) apiError(res, 503, 'overloaded_error', err.message);
+      return;
+    }
     deps.log.error('API request failed', { error: err instanceof Error ? err.message : String(err) });
     if (!res.headersSent) apiError(res, 500, 'api_error', 'Internal error in the CCO daemon');
   });

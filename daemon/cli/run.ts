@@ -104,6 +104,9 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       `Anthropic key for local clients that send none: ${apiKeySource === 'env' ? 'ANTHROPIC_API_KEY' : apiKeySource === 'credential-store' ? 'credential store' : 'none'}${apiKeySource && daemon.exposed ? ' (off: bound beyond loopback)' : ''}`,
       ...(daemon.exposed ? ['', '!'.repeat(72), exposedWarning(config.server.host, daemon.port), '!'.repeat(72)] : []),
       ...(values.paused ? ['Recording: PAUSED (--paused): requests are forwarded, not stored'] : []),
+      ...(daemon.storeStandby
+        ? ['', `Recording: NOT POSSIBLE: the request store cannot be opened (${daemon.storeStandby}).`, 'Requests are forwarded but not stored; CCO retries every few seconds and starts recording when it can (GET /api/status).']
+        : []),
       '',
       'Point Claude Code (or any Anthropic SDK) at it:',
       `  export ANTHROPIC_BASE_URL=${daemon.url}`,

@@ -45,24 +45,65 @@ export interface OpenedDatabase {
 }
 
 /**
- * Opens `<dataDir>/cco.sqlite`. A snapshot that is not a readable SQLite database is moved aside
- * (`cco.sqlite.corrupt-<ms>`) and a fresh database is started, so the daemon still comes up; the journal
- * is then replayed from the start. A database from a newer schema is an error (never downgraded).
+ * Null when `db` passes `PRAGMA quick_check` (b-tree structure, page format, record sizes; not index
+ * contents: a full integrity_check costs several times more), else the first problem it reports. sql.js
+ * reads a buffer lazily, so this is also what turns a damaged file into an error at open instead of a
+ * "database disk image is malformed" at some later query.
+ */
+export function integrityProblem(db: Database): string | null {
+  try {
+    const rows = db.exec('PRAGMA quick_check(5)')[0]?.values ?? [];
+    const first = String(rows[0]?.[0] ?? 'no answer');
+    return first === 'ok' ? null : rows.map((r) => String(r[0])).join('; ').slice(0, 300);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Renames a damaged file to `<file>.corrupt-<ms>` (kept for inspection) and returns the new name. */
+export function moveAside(file: string): string {
+  const aside = `${file}.corrupt-${Date.now()}`;
+  fs.renameSync(file, aside);
+  return aside;
+}
+
+export interface OpenedDatabase {
+  db: Database;
+  journalSeq: number;
+  schemaFrom: number;
+  schemaTo: number;
+  /** `missing` (no file), `fresh` (loaded), or why it was moved aside. */
+  snapshot: { state: 'loaded' | 'missing' | 'damaged'; reason?: string; movedTo?: string };
+}
+
+/**
+ * Opens `<dataDir>/cco.sqlite`. A snapshot that is empty, not a readable SQLite database or fails
+ * `PRAGMA quick_check` is moved aside (`cco.sqlite.corrupt-<ms>`) and a fresh database is started, so the
+ * daemon still comes up; the journal is then replayed from the start (the caller reports what may be
+ * missing). A database from a newer schema is an error (never downgraded).
  */
 export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'info' | 'warn' | 'error', msg: string) => void): OpenedDatabase {
   const file = path.join(dataDir, SNAPSHOT_FILE);
   fs.rmSync(`${file}.tmp`, { force: true }); // a snapshot cut short by a crash
   let db: Database | null = null;
+  let snapshot: OpenedDatabase['snapshot'] = { state: 'missing' };
   if (fs.existsSync(file)) {
+    let reason: string | null;
     try {
-      db = new SQL.Database(fs.readFileSync(file));
-      db.exec('SELECT count(*) FROM sqlite_master'); // sql.js validates lazily; force it
+      const bytes = fs.readFileSync(file);
+      if (bytes.byteLength === 0) throw new Error('the file is empty (0 bytes)');
+      db = new SQL.Database(bytes);
+      reason = integrityProblem(db);
     } catch (err) {
+      reason = (err as Error).message;
+    }
+    if (reason === null) snapshot = { state: 'loaded' };
+    else {
       db?.close();
       db = null;
-      const aside = `${file}.corrupt-${Date.now()}`;
-      fs.renameSync(file, aside);
-      log('error', `store: snapshot unreadable (${(err as Error).message}); moved to ${aside}, starting empty`);
+      const movedTo = moveAside(file);
+      snapshot = { state: 'damaged', reason, movedTo };
+      log('error', `store: cco.sqlite is damaged (${reason}); moved to ${movedTo}, rebuilding from the journal`);
     }
   }
   db ??= new SQL.Database();
@@ -72,7 +113,7 @@ export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'in
   try {
     const { from, to } = migrate(db);
     if (from !== to) log('info', `store: schema migrated ${from} → ${to}`);
-    return { db, journalSeq: Number(getMeta(db, 'journal_seq') ?? '0'), schemaFrom: from, schemaTo: to };
+    return { db, journalSeq: Number(getMeta(db, 'journal_seq') ?? '0'), schemaFrom: from, schemaTo: to, snapshot };
   } catch (err) {
     db.close();
     throw err;

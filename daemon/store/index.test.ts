@@ -193,7 +193,7 @@ describe('store', () => {
     await s.flush();
     expect((await s.stats()).requests).toBe(1);
     expect(fs.readdirSync(dataDir).some((n) => n.startsWith('cco.sqlite.corrupt-'))).toBe(true);
-    expect(lines.some((l) => l.level === 'error' && l.msg.includes('snapshot unreadable'))).toBe(true);
+    expect(lines.some((l) => l.level === 'error' && l.msg.includes('cco.sqlite is damaged'))).toBe(true);
   });
 
   it('add after close never throws', async () => {

@@ -20,12 +20,14 @@ import type { SummaryQuery } from './summary.ts';
 import { journalBytes, listSegments } from './segments.ts';
 import { isRequestRecord } from './rows.ts';
 import { WorkerClient } from './worker-client.ts';
+import { HealthNotes, type StoreHealth } from './health.ts';
 import type { WorkerLocation } from './worker-url.ts';
 
 export { workerUrl, type WorkerLocation } from './worker-url.ts';
 export { defaultSqlWasm, type SqlWasm } from './db.ts';
 export type { RepriceUpdate } from './queries.ts';
 export type { SummaryQuery } from './summary.ts';
+export type { DamagedFile, StoreHealth } from './health.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -109,6 +111,8 @@ export interface Store {
   scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }>;
   applyReprice(updates: RepriceUpdate[]): Promise<void>;
   stats(): Promise<StoreStats>;
+  /** Synchronous and cheap (GET /ready reads it): worker up, journal writable, disk errors, damaged files. */
+  health(): StoreHealth;
   snapshot(): Promise<void>;
   /** Deletes detail rows older than retentionDays before `now` (rollups stay); returns rows deleted. */
   pruneOld(now?: number): Promise<number>;
@@ -126,12 +130,30 @@ class DurableStore implements Store {
   private snapshotChain: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | null = null;
+  /** A journal write is failing (logged once per episode, not at every retry). */
+  private writeFailing = false;
 
   constructor(
     private readonly opts: Required<Omit<StoreOptions, 'workerLocation' | 'sqlWasm'>>,
     private readonly journal: Journal,
     private readonly worker: WorkerClient,
+    readonly notes: HealthNotes,
   ) {}
+
+  health(): StoreHealth {
+    const pending = this.journal.pendingLines();
+    return {
+      kind: 'sqlite',
+      workerUp: this.worker.up,
+      journalWritable: pending === 0 && !this.closing,
+      pendingRecords: pending,
+      diskErrors: this.notes.diskErrors,
+      damaged: [...this.notes.damaged],
+      journalGap: this.notes.journalGap,
+      standby: null,
+      lastError: this.notes.lastError,
+    };
+  }
 
   start(): void {
     const snap = setInterval(() => {
@@ -233,10 +255,28 @@ class DurableStore implements Store {
     });
   }
 
-  /** Journal write failures (from the grouped write), counted as dropped writes. */
+  /** A grouped journal write failed: its records wait for a retry (the journal keeps them). */
   noteWriteError(err: Error, lines: number): void {
+    const msg = `journal write failed (${err.message}); ${lines} record(s) wait until it can be written`;
+    this.notes.error(msg, err);
+    if (!this.writeFailing) this.opts.log('error', `store: ${msg} (retried every second)`);
+    this.writeFailing = lines > 0;
+  }
+
+  noteWriteRecovered(lines: number): void {
+    this.writeFailing = false;
+    this.opts.log('info', `store: journal writable again; ${lines} waiting record(s) written`);
+  }
+
+  noteDropped(lines: number): void {
     this.dropped += lines;
-    this.opts.log('error', `store: journal write failed for ${lines} record(s): ${err.message}`);
+    this.notes.error(`${lines} record(s) dropped: the journal could not be written`);
+    this.opts.log('error', `store: ${lines} record(s) dropped: the journal could not be written`);
+  }
+
+  noteSyncError(err: Error): void {
+    this.notes.error(`journal fsync failed: ${err.message}`, err);
+    this.opts.log('error', `store: journal fsync failed: ${err.message}`);
   }
 
   async flush(): Promise<void> {
@@ -298,6 +338,7 @@ class DurableStore implements Store {
       this.lastSnapshotAt = res.at;
       this.changes -= changesBefore;
     } catch (err) {
+      this.notes.error(`snapshot failed: ${(err as Error).message}`, err);
       this.opts.log('error', `store: snapshot failed: ${(err as Error).message}`);
       throw err;
     }
@@ -349,25 +390,41 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   };
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(opts.dataDir, 0o700);
-  const worker = new WorkerClient({ log: opts.log, ...(options.workerLocation ? { location: options.workerLocation } : {}) });
+  const notes = new HealthNotes();
+  const worker = new WorkerClient({
+    log: opts.log,
+    onDamaged: (d) => {
+      notes.noteDamaged(d);
+      notes.error(`${d.kind === 'snapshot' ? 'cco.sqlite' : `month ${d.month}`} was damaged (${d.reason}); moved to ${d.movedTo}`);
+    },
+    ...(options.workerLocation ? { location: options.workerLocation } : {}),
+  });
   let journal: Journal | null = null;
   try {
     const init = await worker.start({ dataDir: opts.dataDir, ...(options.sqlWasm ? { sqlWasm: options.sqlWasm } : {}) });
     if (init.skippedLines > 0) opts.log('warn', `store: ${init.skippedLines} journal line(s) skipped during replay`);
     if (init.insertedOnReplay > 0) opts.log('info', `store: replayed ${init.insertedOnReplay} record(s) from the journal`);
+    if (init.journalGap) {
+      notes.journalGap = init.journalGap;
+      opts.log('error', `store: ${init.journalGap}`);
+    }
     const seq = Math.max(init.journalSeq, ...listSegments(opts.dataDir)) + 1;
     let store: DurableStore | null = null;
     journal = Journal.open(opts.dataDir, seq, {
       fsyncIntervalMs: opts.fsyncIntervalMs,
-      onSyncError: (err) => opts.log('error', `store: journal fsync failed: ${err.message}`),
+      onSyncError: (err) => store?.noteSyncError(err),
       onWriteError: (err, lines) => store?.noteWriteError(err, lines),
+      onWriteRecovered: (lines) => store?.noteWriteRecovered(lines),
+      onDropped: (lines) => store?.noteDropped(lines),
       onBytes: (bytes) => store?.journalBytes(bytes),
     });
-    store = new DurableStore(opts, journal, worker);
+    store = new DurableStore(opts, journal, worker, notes);
     const pruned = await store.pruneOld();
     const snapshotFile = path.join(opts.dataDir, SNAPSHOT_FILE);
     if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || init.needsFold || !fs.existsSync(snapshotFile)) {
-      await store.snapshot(); // folds the replayed journal into cco.sqlite and deletes it
+      // Folds the replayed journal into cco.sqlite and deletes it. A failure (full disk) is not fatal: the
+      // journal still holds every record, and the next snapshot tries again.
+      await store.snapshot().catch(() => undefined);
     } else {
       // Nothing new since the last snapshot (the segments held only records it already contains, or
       // nothing): skip the export — it costs a full copy of the database in memory — and drop the segments.

@@ -55,13 +55,16 @@ describe('Journal', () => {
     await j.close();
   });
 
-  it('reports a failed write with its line count and still runs the callbacks', async () => {
+  it('reports a failed write, still runs the callbacks, and writes the lines again once it can', async () => {
     const dir = tempDir();
     const errors: [string, number][] = [];
+    let recovered = 0;
     const j = Journal.open(dir, 1, {
       fsyncIntervalMs: 1000,
+      retryMs: 20,
       onSyncError: () => undefined,
       onWriteError: (err, lines) => errors.push([(err as NodeJS.ErrnoException).code ?? err.message, lines]),
+      onWriteRecovered: (n) => (recovered += n),
     });
     j.append('ok');
     j.writeQueued();
@@ -71,16 +74,21 @@ describe('Journal', () => {
     const writable = internals.fd;
     internals.fd = ro;
     let called = false;
-    j.append('lost-1');
-    j.append('lost-2');
+    j.append('late-1');
+    j.append('late-2');
     j.whenWritten(() => (called = true));
     await new Promise((r) => setImmediate(r));
-    expect(errors).toEqual([['EBADF', 2]]);
+    expect(errors[0]).toEqual(['EBADF', 2]);
     expect(called).toBe(true);
     expect(j.counters().appended).toBe(1);
+    expect(j.pendingLines()).toBe(2);
     internals.fd = writable;
     fs.closeSync(ro);
-    expect(fs.readFileSync(segmentPath(dir, 1), 'utf8')).toBe('ok\n');
+    j.append('next');
+    await new Promise((r) => setImmediate(r));
+    expect(fs.readFileSync(segmentPath(dir, 1), 'utf8')).toBe('ok\nlate-1\nlate-2\nnext\n');
+    expect(recovered).toBe(2);
+    expect(j.pendingLines()).toBe(0);
     await j.close();
   });
 

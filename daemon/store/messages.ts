@@ -4,6 +4,7 @@
  */
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
 import type { SqlWasm } from './db.ts';
+import type { DamagedFile } from './health.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
 
@@ -20,6 +21,8 @@ export interface InitResult {
   requests: number;
   /** cco.sqlite holds rows of past months or repricings not yet sealed: the startup snapshot folds them. */
   needsFold: boolean;
+  /** Set when cco.sqlite was missing or damaged and the journal starts later than the data it held. */
+  journalGap: string | null;
 }
 
 /** The worker thread's own V8 heap and off-heap (ArrayBuffer, incl. sql.js' MEMFS file) bytes. */
@@ -76,4 +79,6 @@ export type WorkerInbound =
 export type WorkerOutbound =
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string; name: string }
-  | { type: 'log'; level: LogLevel; msg: string };
+  | { type: 'log'; level: LogLevel; msg: string }
+  /** A damaged file was moved aside (at init, or when a month file is opened later). */
+  | { type: 'damaged'; damaged: DamagedFile };

@@ -27,7 +27,8 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord } from '../api/contract.ts';
 import { compareRecords } from '../api/record-values.ts';
 import { Bloom } from './bloom.ts';
-import { writeDatabaseFile } from './db.ts';
+import { integrityProblem, moveAside, writeDatabaseFile } from './db.ts';
+import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
 import { getMeta, migrate, setMeta } from './migrations.ts';
 import { listPartitionFiles, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
@@ -95,6 +96,8 @@ function mergeFirst<T>(a: readonly T[], b: readonly T[], cmp: (x: T, y: T) => nu
 export class PartitionedStore {
   private readonly info = new Map<MonthKey, PartInfo>();
   private readonly open = new Map<MonthKey, OpenPart>();
+  /** Month file versions (`month size mtime`) that passed quick_check in this worker: checked once each. */
+  private readonly checked = new Set<string>();
   private floor = Number.NEGATIVE_INFINITY;
   /** cco.sqlite changed since it was loaded or last written (a fold must not run ahead of the file). */
   mainDirty = false;
@@ -106,6 +109,7 @@ export class PartitionedStore {
     readonly writer: RowWriter,
     private readonly log: Log,
     private readonly onRelease: () => void = () => undefined,
+    private readonly onDamaged: (d: DamagedFile) => void = () => undefined,
   ) {
     const f = getMeta(db, 'detail_floor');
     if (f !== null) this.floor = Number(f);
@@ -135,8 +139,8 @@ export class PartitionedStore {
       if (k && k.bytes === st.size && k.mtimeMs === Math.round(st.mtimeMs)) this.info.set(month, k);
       else {
         this.log('info', `store: month ${month} changed since cco.sqlite was written; re-reading its index`);
-        const part = this.openPart(month);
-        this.describe(part, st.size, Math.round(st.mtimeMs));
+        const part = this.tryOpenPart(month);
+        if (part) this.describe(part, st.size, Math.round(st.mtimeMs));
       }
     }
     for (const month of known.keys()) {
@@ -155,8 +159,21 @@ export class PartitionedStore {
   private loadPart(month: MonthKey, create: boolean): OpenPart {
     const file = partitionPath(this.dataDir, month);
     let db: Database;
-    if (fs.existsSync(file)) db = new this.SQL.Database(fs.readFileSync(file));
-    else if (create) db = new this.SQL.Database();
+    if (fs.existsSync(file)) {
+      const st = fs.statSync(file);
+      const version = `${month} ${st.size} ${st.mtimeMs}`;
+      const bytes = fs.readFileSync(file);
+      if (bytes.byteLength === 0) throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
+      db = new this.SQL.Database(bytes);
+      if (!this.checked.has(version)) {
+        const problem = integrityProblem(db);
+        if (problem !== null) {
+          db.close();
+          throw new DamagedMonthError(month, problem);
+        }
+        this.checked.add(version);
+      }
+    } else if (create) db = new this.SQL.Database();
     else throw new Error(`month file ${month} is missing`);
     try {
       db.run('PRAGMA journal_mode = MEMORY');
@@ -180,6 +197,32 @@ export class PartitionedStore {
     }
     part.lastUsed = Date.now();
     return part;
+  }
+
+  /**
+   * The month's database, or null when its file is damaged: then the file is moved aside
+   * (`YYYY-MM.sqlite.corrupt-<ms>`), the month is forgotten (queries skip it; its rollups stay in
+   * cco.sqlite, so totals still count it) and `onDamaged` reports it. Other months are not affected.
+   */
+  private tryOpenPart(month: MonthKey): OpenPart | null {
+    try {
+      return this.openPart(month);
+    } catch (err) {
+      if (!(err instanceof DamagedMonthError)) throw err;
+      const file = partitionPath(this.dataDir, month);
+      let movedTo = file;
+      try {
+        movedTo = moveAside(file);
+      } catch (e) {
+        this.log('error', `store: month ${month} could not be moved aside: ${(e as Error).message}`);
+      }
+      this.info.delete(month);
+      this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
+      this.mainDirty = true;
+      this.log('error', `store: month file ${month} is damaged (${err.reason}); moved to ${movedTo}. Its requests are no longer listed; its totals are kept`);
+      this.onDamaged({ kind: 'month', month, file, movedTo, reason: err.reason, at: Date.now() });
+      return null;
+    }
   }
 
   private evict(keep: MonthKey): void {
@@ -295,7 +338,8 @@ export class PartitionedStore {
     }
     const out = new Set<string>();
     for (const [month, ids] of byMonth) {
-      const part = this.openPart(month);
+      const part = this.tryOpenPart(month);
+      if (!part) continue;
       const found = existingIdsOne(part.db, ids);
       if (this.floor === Number.NEGATIVE_INFINITY) for (const id of found) out.add(id);
       else for (const id of found) if ((getRequestOne(part.db, part.strings, id)?.startedAt ?? -Infinity) >= this.floor) out.add(id);
@@ -354,7 +398,9 @@ export class PartitionedStore {
     const rows = this.db.exec('SELECT id, month, cost_nano_usd, price_version, cache_savings_nano_usd, unpriced_reason FROM reprice_log')[0]?.values ?? [];
     for (const [id, month, cost, version, savings, reason] of rows) {
       if (!this.info.has(String(month))) continue; // deleted by retention meanwhile
-      updateRow(this.openPart(String(month)), {
+      const part = this.tryOpenPart(String(month));
+      if (!part) continue;
+      updateRow(part, {
         id: String(id),
         costNanoUsd: cost === null ? null : Number(cost),
         priceVersion: String(version),
@@ -412,7 +458,8 @@ export class PartitionedStore {
         const r = monthRange(month);
         if (plan.order === 'desc' ? kth >= r.end : kth < r.start) break;
       }
-      const part = this.openPart(month);
+      const part = this.tryOpenPart(month);
+      if (!part) continue;
       merged = mergeFirst(merged, listRows(part.db, part.strings, pq, plan), cmp, n);
     }
     return pageOf(plan, merged);
@@ -426,7 +473,8 @@ export class PartitionedStore {
   private findSealed(id: string): { part: OpenPart; old: RequestRecord } | null {
     for (const month of this.months().reverse()) {
       if (monthRange(month).end <= this.floor || !this.info.get(month)?.ids.has(id)) continue;
-      const part = this.openPart(month);
+      const part = this.tryOpenPart(month);
+      if (!part) continue;
       const r = getRequestOne(part.db, part.strings, id);
       if (r && r.startedAt >= this.floor) return { part, old: r };
     }
@@ -446,7 +494,8 @@ export class PartitionedStore {
     const pq = { ...q, ...(since !== undefined && { since }) };
     for (const month of this.monthsIn(lo)) {
       if (merged.length >= n && merged[n - 1]!.startedAt < monthRange(month).start) break;
-      const part = this.openPart(month);
+      const part = this.tryOpenPart(month);
+      if (!part) continue;
       merged = mergeFirst(merged, scanRows(part.db, part.strings, pq), byTimeAsc, n);
     }
     return scanPageOf(limit, merged);
@@ -459,7 +508,8 @@ export class PartitionedStore {
       const info = this.info.get(month);
       const maybe = ids.filter((id) => info?.upstream.has(id));
       if (maybe.length === 0) continue;
-      const part = this.openPart(month);
+      const part = this.tryOpenPart(month);
+      if (!part) continue;
       out.push(...findByUpstreamOne(part.db, part.strings, maybe, lo, to));
     }
     return out.sort(byTimeAsc);
@@ -521,7 +571,7 @@ export class PartitionedStore {
       const month = monthOf(Number(min));
       const { start, end } = monthRange(month);
       if (end > this.floor) {
-        const part = this.openPart(month, true);
+        const part = (this.info.has(month) ? this.tryOpenPart(month) : null) ?? this.openPart(month, true);
         const writer = new RowWriter(part.db, part.strings, false);
         try {
           let cursor: string | undefined;
@@ -557,6 +607,16 @@ export class PartitionedStore {
 
   close(): void {
     for (const p of [...this.open.values()]) this.closePart(p);
+  }
+}
+
+/** A month file that is empty or fails quick_check. */
+class DamagedMonthError extends Error {
+  constructor(
+    readonly month: MonthKey,
+    readonly reason: string,
+  ) {
+    super(`month file ${month} is damaged: ${reason}`);
   }
 }
 

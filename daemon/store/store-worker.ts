@@ -72,8 +72,12 @@ function need(): Open {
 async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   const SQL = await loadSqlJs(sqlWasm);
   const opened = openDatabase(SQL, dataDir, log);
+  if (opened.snapshot.state === 'damaged') {
+    const file = path.join(dataDir, SNAPSHOT_FILE);
+    post({ type: 'damaged', damaged: { kind: 'snapshot', file, movedTo: opened.snapshot.movedTo!, reason: opened.snapshot.reason!, at: Date.now() } });
+  }
   const writer = new RowWriter(opened.db, new Interner(opened.db));
-  const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect());
+  const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect(), (d) => post({ type: 'damaged', damaged: d }));
   open = { db: opened.db, writer, dataDir, parts };
   parts.load();
   const relogged = parts.replayRepriceLog();
@@ -87,10 +91,14 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
     skippedLines: 0,
     requests: 0,
     needsFold: false,
+    journalGap: null,
   };
   let batch: RequestRecord[] = [];
-  for (const seq of listSegments(dataDir).filter((s) => s > opened.journalSeq)) {
+  let firstReplayed = Number.POSITIVE_INFINITY;
+  const segments = listSegments(dataDir).filter((s) => s > opened.journalSeq);
+  for (const seq of segments) {
     const r = await readSegment(segmentPath(dataDir, seq), (rec) => {
+      if (rec.startedAt < firstReplayed) firstReplayed = rec.startedAt;
       batch.push(rec);
       if (batch.length >= BATCH_MAX) {
         res.insertedOnReplay += insert(batch);
@@ -101,6 +109,14 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
     res.skippedLines += r.skipped;
   }
   res.insertedOnReplay += insert(batch);
+  // Without its snapshot, the store holds only what the journal still has: segments before the first one
+  // present (folded into the lost snapshot) and the rollups of sealed months are gone.
+  if (opened.snapshot.state !== 'loaded' && ((segments[0] ?? 1) > 1 || parts.months().length > 0)) {
+    const what = opened.snapshot.state === 'missing' ? 'cco.sqlite is missing' : 'cco.sqlite was damaged';
+    const since = Number.isFinite(firstReplayed) ? ` (${new Date(firstReplayed).toISOString()})` : '';
+    const months = parts.months().length > 0 ? `; the request lists of ${parts.months().join(', ')} are still in their month files` : '';
+    res.journalGap = `${what} and the journal starts at segment ${segments[0] ?? 'none'}: ${res.insertedOnReplay} request(s) rebuilt from the journal${since}; totals of earlier requests are missing${months}`;
+  }
   res.requests = parts.count();
   res.needsFold = parts.needsFold();
   buffers.collect(); // the snapshot file's bytes (copied into MEMFS) and replay garbage

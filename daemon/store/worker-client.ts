@@ -9,6 +9,7 @@
  * meanwhile are posted to the new worker too (the replay may have read their segment before they arrived).
  */
 import type { Worker } from 'node:worker_threads';
+import type { DamagedFile } from './health.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
 
@@ -22,6 +23,8 @@ interface Pending {
 
 export interface WorkerClientOptions {
   log: (level: LogLevel, msg: string) => void;
+  /** A damaged file the worker moved aside. */
+  onDamaged?: (d: DamagedFile) => void;
   location?: WorkerLocation;
   /** First restart delay; doubles per consecutive crash. Default 250 ms. */
   restartBaseMs?: number;
@@ -104,6 +107,10 @@ export class WorkerClient {
       this.log(m.level, m.msg);
       return;
     }
+    if (m.type === 'damaged') {
+      this.opts.onDamaged?.(m.damaged);
+      return;
+    }
     if (w !== this.worker) return;
     if (m.id === this.initId) {
       this.onInit(w, m);
@@ -166,6 +173,11 @@ export class WorkerClient {
       this.restarts++;
       this.spawn();
     }, delay);
+  }
+
+  /** The worker is up and initialised (false while a crashed one is being restarted). */
+  get up(): boolean {
+    return this.state === 'ready';
   }
 
   /** False once closed (or the first start failed); a crashed worker being restarted still counts as alive. */

@@ -1,0 +1,98 @@
+/**
+ * GET /api/status and GET /ready from the store's health (synchronous) and stats (from the worker). One
+ * problem per thing that is wrong, worst first; `status` is the worst severity.
+ */
+import type { StatusProblem, StatusResponse } from './contract.ts';
+import type { StoreHealth, StoreStats } from '../store/index.ts';
+
+export interface StatusInput {
+  health: StoreHealth;
+  /** Null when the worker did not answer in time. */
+  stats: StoreStats | null;
+  version: string;
+  uptimeSeconds: number;
+  recordingEnabled: boolean;
+  /** When the daemon started (epoch ms): the `since` of problems known from the start. */
+  startedAt: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Whether the store can record now, and why not (GET /ready). */
+export function readiness(h: StoreHealth): { ready: boolean; reason?: string } {
+  if (h.standby) return { ready: false, reason: `not recording: the request store cannot be opened (${h.standby.reason})` };
+  if (!h.workerUp) return { ready: false, reason: 'the store worker is not running (restarting)' };
+  if (!h.journalWritable) return { ready: false, reason: `the journal cannot be written${h.lastError ? ` (${h.lastError.message})` : ''}` };
+  return { ready: true };
+}
+
+export function buildStatus(i: StatusInput): StatusResponse {
+  const h = i.health;
+  const s = i.stats;
+  const problems: StatusProblem[] = [];
+  const errAt = h.lastError ? iso(h.lastError.at) : iso(i.startedAt);
+  if (h.standby) {
+    problems.push({
+      code: 'store-standby',
+      severity: 'error',
+      message: `Not recording: the request store cannot be opened (${h.standby.reason}). Requests are still forwarded; CCO keeps trying and starts recording when it can.`,
+      since: iso(h.standby.since),
+    });
+  } else {
+    if (!h.journalWritable) {
+      problems.push({
+        code: 'journal-unwritable',
+        severity: 'error',
+        message: `The journal cannot be written (${h.lastError?.message ?? 'unknown error'}); ${h.pendingRecords} record(s) are kept in memory and written when there is space.`,
+        since: errAt,
+      });
+    }
+    if (!h.workerUp) {
+      problems.push({ code: 'worker-restarted', severity: 'warning', message: 'The store worker stopped and is being restarted; records wait in the journal.', since: errAt });
+    }
+  }
+  for (const d of h.damaged) {
+    problems.push({
+      code: d.kind === 'snapshot' ? 'snapshot-damaged' : 'month-damaged',
+      severity: 'error',
+      message:
+        d.kind === 'snapshot'
+          ? `cco.sqlite was damaged (${d.reason}) and moved to ${d.movedTo}; the store was rebuilt from the journal.`
+          : `The month file ${d.month} was damaged (${d.reason}) and moved to ${d.movedTo}; its requests are no longer listed (its totals are kept).`,
+      since: iso(d.at),
+      file: d.file,
+      movedTo: d.movedTo,
+    });
+  }
+  if (h.journalGap) problems.push({ code: 'journal-gap', severity: 'error', message: h.journalGap, since: iso(i.startedAt) });
+  const dropped = s?.droppedWrites ?? 0;
+  if (dropped > 0) problems.push({ code: 'records-dropped', severity: 'error', message: `${dropped} record(s) could not be stored.`, since: errAt });
+  problems.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+  const status = problems.some((p) => p.severity === 'error') ? 'error' : problems.length > 0 ? 'warning' : 'ok';
+  return {
+    status,
+    message: problems[0]?.message ?? null,
+    problems,
+    version: i.version,
+    uptime: i.uptimeSeconds,
+    recordingEnabled: i.recordingEnabled,
+    store: {
+      kind: h.kind,
+      ready: readiness(h).ready,
+      workerUp: h.workerUp,
+      journal: { writable: h.journalWritable, bytes: s?.journalBytes ?? 0, pendingRecords: h.pendingRecords },
+      snapshot: { lastAt: s?.lastSnapshotAt != null ? iso(s.lastSnapshotAt) : null },
+      requests: s?.requests ?? 0,
+      droppedWrites: dropped,
+      workerRestarts: s?.workerRestarts ?? 0,
+      diskErrors: h.diskErrors,
+      partitions: {
+        months: s?.months ?? 0,
+        open: s?.openMonths ?? 0,
+        damaged: h.damaged.filter((d) => d.kind === 'month').map((d) => d.month ?? d.file),
+      },
+      damagedFiles: h.damaged.map((d) => ({ file: d.file, movedTo: d.movedTo, reason: d.reason, at: iso(d.at) })),
+      lastError: h.lastError ? { message: h.lastError.message, at: iso(h.lastError.at) } : null,
+    },
+  };
+}
