@@ -22,6 +22,7 @@ import { Popover, popoverWindowOptions } from './popover.ts';
 import { denyAllPermissions, guardAllWebContents, secureWebPreferences } from './security.ts';
 import { createSettingsStore } from './settings.ts';
 import { SpendFeed, type SpendFigures } from './spend-feed.ts';
+import { SMOKE_FLAG, runSmoke } from './smoke.ts';
 import { utilityProcessSpawner } from './spawners.ts';
 import { DaemonSupervisor, type SupervisorSnapshot } from './supervisor.ts';
 import type { TrayAction, TrayModel } from './tray-state.ts';
@@ -306,7 +307,40 @@ function startApp(): void {
     });
   });
 
-  if (process.env.CCO_E2E === '1') {
+  if (process.argv.includes(SMOKE_FLAG)) {
+    void runSmoke({
+      daemonReady: () =>
+        new Promise<string>((resolve, reject) => {
+          const check = (s: SupervisorSnapshot) => {
+            if (s.state === 'ready' && s.url) {
+              off();
+              resolve(s.url);
+            } else if (s.state === 'failed' || s.state === 'refused') {
+              off();
+              reject(new Error(`daemon ${s.state}: ${s.lastError ?? ''}`));
+            }
+          };
+          const off = supervisor.onChange(check);
+          check(supervisor.snapshot);
+        }),
+      health: async (url) => (await fetch(`${url}/health`)).ok,
+      openPopover: () =>
+        new Promise<void>((resolve, reject) => {
+          popover.show(tray.bounds());
+          const wc = (popover.window as BrowserWindow | null)?.webContents;
+          if (!wc) return reject(new Error('no popover window'));
+          if (!wc.isLoading()) return resolve();
+          wc.once('did-finish-load', () => resolve());
+          wc.once('did-fail-load', (_e, code, desc) => reject(new Error(`popover page failed to load: ${desc} (${code})`)));
+        }),
+      closePopover: () => popover.hide(),
+      log,
+      exit: (code) => {
+        quitting = true;
+        void supervisor.stop().finally(() => app.exit(code));
+      },
+    });
+  } else if (process.env.CCO_E2E === '1') {
     // Test-only hook for Playwright (the OS tray cannot be clicked): never set in production.
     (globalThis as Record<string, unknown>).__cco = {
       showPopover: () => popover.show(tray.bounds()),
