@@ -1,5 +1,5 @@
 /**
- * Trust checks (pure, table-tested) and the guards that apply them to every window (electron.md §6):
+ * Trust checks (pure, table-tested) and the guards that apply them to every window (Electron's security checklist, docs/tutorial/security.md in electron/electron):
  * CSP, permission requests denied, navigation and new windows blocked (https links go to the OS browser),
  * `<webview>` refused, IPC senders validated. Electron objects are passed in (typed by `import type`).
  */

@@ -1,7 +1,7 @@
 /**
  * Test support for the updater contract tests: a real electron-updater `NsisUpdater` that runs in plain Node
  * (no Electron), pointed at a local HTTP feed. Mirrors electron-builder's own updater test helpers
- * (TestAppAdapter + a Node HttpExecutor); see ../shared/electron.md §5.4. Not used by the app.
+ * (TestAppAdapter + a Node HttpExecutor) in electron-builder's repository (test/src/helpers). Not used by the app.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

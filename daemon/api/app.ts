@@ -1,6 +1,6 @@
 /**
  * The daemon's own HTTP surface (express 5): health, the JSON API and the dashboard's static files.
- * Everything except /health and /ready needs the token and passes the Host/Origin checks (DESIGN.md §5).
+ * Everything except /health and /ready needs the token and passes the Host/Origin checks (docs/architecture.md, "Security").
  */
 import fs from 'node:fs';
 import path from 'node:path';

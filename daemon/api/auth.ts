@@ -1,6 +1,6 @@
 /**
  * Trust checks for the daemon's own surface (API, live feed, dashboard), as pure functions.
- * DESIGN.md §5: a token (bearer header, or a cookie set by opening `/?token=…`), a Host allow-list against
+ * docs/architecture.md, "Security": a token (bearer header, or a cookie set by opening `/?token=…`), a Host allow-list against
  * DNS rebinding, and an Origin allow-list against other web pages.
  */
 import { timingSafeEqual } from 'node:crypto';

@@ -13,7 +13,7 @@ import { createBudgetTracker, type BudgetRefusal, type BudgetTracker } from './t
 
 /**
  * The status of a refusal. 400 `invalid_request_error` is what the API itself answers when an organisation's
- * spend limit is reached (anthropic.md §1.5); neither the SDK nor Claude Code retries a 400, and the header
+ * spend limit is reached (the Anthropic API's documented 400 for an organisation spend limit); neither the SDK nor Claude Code retries a 400, and the header
  * `x-should-retry: false` says so explicitly.
  */
 export const REFUSAL_STATUS = 400;

@@ -4,7 +4,7 @@
  * between the record's usage priced as it was and the same usage priced as it would have been, so tiers,
  * fast mode and rounding are those of the real bill.
  *
- * Model of the prompt cache (anthropic.md): entries live per prefix; a 5m write lives 5 minutes, a 1h write an
+ * Model of the prompt cache (as the Anthropic API documents prompt caching): entries live per prefix; a 5m write lives 5 minutes, a 1h write an
  * hour, and every read refreshes it. CCO sees no prefixes, only each request's token categories, so the coach
  * follows each session and model as one sequence of turns (request start times).
  */

@@ -1,5 +1,5 @@
 /**
- * Rate-limit response headers → typed values (anthropic.md §1.6). Two families:
+ * Rate-limit response headers → typed values (the Anthropic API's `anthropic-ratelimit-*` and `anthropic-ratelimit-unified-*` headers). Two families:
  *  - unified (subscription/OAuth): `anthropic-ratelimit-unified-{status,reset,representative-claim,fallback,
  *    fallback-percentage}`, per window `-<name>-{utilization,reset,status}` (any window name), `-overage-*`;
  *  - standard (API keys): `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`.

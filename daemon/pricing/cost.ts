@@ -1,7 +1,7 @@
 /**
  * cost(): the exact price of one response, in integer nano-USD (1 USD = 1e9), with provenance.
  *
- * Formula (anthropic.md §4), per token category c ∈ {input, 5m write, 1h write, cache read, output}:
+ * Formula (Anthropic's pricing rules), per token category c ∈ {input, 5m write, 1h write, cache read, output}:
  *   cost_c = round_half_up(tokens_c × price_c × fast × geo × batch / 1e6)
  * with price_c in nano-USD per million tokens, the multipliers as exact ratios, and ONE rounding per
  * category (to a whole nano-USD, halves up). Web search = round_half_up(searches × per1000 / 1000),

@@ -3,7 +3,7 @@ import { compileTable } from './compile.ts';
 import { checkMultipliers } from './overrides.ts';
 import { PRICE_TABLE } from './prices.ts';
 
-/** Every API id in anthropic.md §4 (retired ones included). */
+/** Every API model id Anthropic lists with a price (retired ones included). */
 const SECTION_4_IDS = [
   'claude-fable-5-2', 'claude-fable-5-1', 'claude-mythos-5-1', 'claude-fable-5', 'claude-mythos-5',
   'claude-mythos-preview', 'claude-opus-5-5', 'claude-opus-5', 'claude-opus-4-8', 'claude-opus-4-7',

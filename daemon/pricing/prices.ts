@@ -1,6 +1,6 @@
 /**
  * The price table: one entry per model, prices in USD per million tokens as exact decimal strings.
- * Source: /work/shared/anthropic.md §4 (compiled 2026-11-22). Shape is plain JSON so a user
+ * Source: Anthropic's published model pricing (compiled 2026-11-22). Shape is plain JSON so a user
  * pricing.json uses the same fields (see overrides.ts). Bump TABLE_VERSION on every data change.
  *
  * Rules the data encodes:

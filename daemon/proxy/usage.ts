@@ -1,5 +1,5 @@
 /**
- * Usage from Anthropic responses (anthropic.md §1.3–1.5, §2).
+ * Usage from Anthropic responses (the Messages API's `usage` object, its streaming events and error shapes).
  *
  * Streams: usage starts from `message_start.message.usage`; each `message_delta.usage` field that is present
  * and non-null OVERWRITES the running value (counts are cumulative, never add) — the rule of the official

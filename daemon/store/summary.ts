@@ -5,7 +5,7 @@
  * a range when its midpoint is at or after `from` and it has started before `to`, and to the hour/day
  * bucket that contains its midpoint. For zones with whole-hour offsets this is exact; for zones like
  * Asia/Kolkata (+5:30) or Asia/Kathmandu (+5:45) an hour straddling local midnight is counted wholly in
- * one day (the approximation DESIGN.md allows).
+ * one day (an accepted approximation, see docs/design.md).
  *
  * Per-session figures come from `session_rollups` (hour × session × model × project, same counters):
  * `bySession` lists the top sessions of the range, and `session` narrows the whole summary (totals, groups,

@@ -14,7 +14,7 @@ function m(id: string, displayName: string, createdAt: string, extra: Partial<Mo
   return { id, displayName, createdAt: `${createdAt}T00:00:00Z`, maxInputTokens: 1_000_000, maxTokens: 64_000, fast: false, geo: false, ...extra };
 }
 
-/** Every model id of anthropic.md §4, newest first (the order of GET /v1/models). */
+/** Every priced model id (daemon/pricing/prices.ts), newest first (the order of GET /v1/models). */
 export const MODELS: readonly ModelInfo[] = [
   m('claude-fable-5-2', 'Claude Fable 5.2', '2026-11-09', { maxTokens: 128_000, fast: true, geo: true }),
   m('claude-haiku-5-5', 'Claude Haiku 5.5', '2026-10-07'),
@@ -66,7 +66,7 @@ export function findModel(id: string): ModelInfo | null {
   return null;
 }
 
-/** Default anthropic-beta allow-list: every beta named in anthropic.md §1–§3, plus common older ones. */
+/** Default anthropic-beta allow-list: every beta the Anthropic API documents, plus common older ones. */
 export const DEFAULT_BETAS: readonly string[] = [
   'oauth-2025-04-20',
   'claude-code-20250219',
@@ -103,7 +103,7 @@ export interface ErrorSpec {
   message: string;
 }
 
-/** Error type and message per HTTP status (anthropic.md §1.5). */
+/** Error type and message per HTTP status (the Anthropic API's error types). */
 export const STATUS_ERRORS: Readonly<Record<number, ErrorSpec>> = {
   400: { type: 'invalid_request_error', message: 'Invalid request.' },
   401: { type: 'authentication_error', message: 'invalid x-api-key' },

@@ -1,5 +1,5 @@
 /**
- * A faithful fake of api.anthropic.com for offline tests (anthropic.md §9). Start one per test file:
+ * A faithful fake of api.anthropic.com for offline tests (headers, errors, streaming, usage and plan limits as the real API sends them). Start one per test file:
  *
  *   const up = await startFakeUpstream({ seed: 1 });
  *   const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: up.url });

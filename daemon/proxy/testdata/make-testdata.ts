@@ -1,7 +1,7 @@
 /**
  * Writes the recorded-stream fixtures of this folder (run: `npx tsx daemon/proxy/testdata/make-testdata.ts`).
  * `docs-example.sse` is the docs stream verbatim (hand-written, not generated). The others follow the real
- * 2026 wire shape of anthropic.md §2: compact JSON padded with spaces before the outer `}`, pings, comments.
+ * 2026 wire shape of the Messages API stream: compact JSON padded with spaces before the outer `}`, pings, comments.
  * Every `.sse` also gets a `.sse.gz` copy compressed the way the API does it: one gzip stream with a
  * Z_SYNC_FLUSH after each event. The truncated stream's copy is cut mid-gzip (no trailer), like a dropped
  * connection. Expected results live in expected.json and are written by hand from the event payloads.
