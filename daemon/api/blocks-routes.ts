@@ -6,15 +6,13 @@
  * block starts differently from a longer range.
  */
 import express from 'express';
-import type { ApiError, BlocksResponse, RequestRecord } from './contract.ts';
+import type { ApiError, BlocksResponse } from './contract.ts';
 import { describeZodError, summaryQuery } from './query.ts';
 import type { Store } from '../store/index.ts';
-import { BlockBuilder, type BlockEntry } from '../blocks/blocks.ts';
+import { blockEntry, BlockBuilder } from '../blocks/blocks.ts';
 
 const PAGE = 500;
 const ACTIVE_LOOKBACK_MS = 24 * 3_600_000;
-
-export const blockEntry = (r: RequestRecord): BlockEntry => ({ t: r.startedAt, tokens: r.tokens, costNanoUsd: r.costNanoUsd, model: r.model ?? r.modelRequested });
 
 /** Blocks of the billable requests in [from, to), read oldest first a page at a time. */
 export async function blocksOf(store: Store, from: number, to: number, now = Date.now()): Promise<BlocksResponse> {

@@ -71,4 +71,14 @@ describe('5-hour blocks (ccusage rules)', () => {
     b.add(at(offsets.at(-1)! - 6 * H));
     expect(b.active(now)!.requests).toBe(b.blocks(now).at(-1)!.requests);
   });
+
+  it('resumes from a block read from the API: folding more records gives what a rebuild gives', () => {
+    const first = [at(5 * M), at(40 * M, null), at(70 * M, 2_000_000, 'claude-opus-4-1')];
+    const more = [at(2 * H), at(4 * H + 30 * M), at(6 * H)];
+    const now = T0 + 6 * H + M;
+    const resumed = BlockBuilder.resume(buildBlocks(first, T0 + 80 * M).at(-1));
+    for (const e of more) resumed.add(e);
+    expect(resumed.blocks(now)).toEqual(buildBlocks([...first, ...more], now));
+    expect(BlockBuilder.resume(null).blocks(now)).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@
  * Burn rate = tokens (all categories) per minute and cost per hour between the block's first and last
  * request; the projection adds that rate until the block's end.
  */
-import type { TokenCounts, UsageBlock } from '../api/contract.ts';
+import type { RequestRecord, TokenCounts, UsageBlock } from '../api/contract.ts';
 
 export const BLOCK_MS = 5 * 3_600_000;
 const HOUR_MS = 3_600_000;
@@ -19,6 +19,9 @@ export interface BlockEntry {
   costNanoUsd: number | null;
   model: string | null;
 }
+
+/** A stored request as a block entry (the model the response named, else the one requested). */
+export const blockEntry = (r: RequestRecord): BlockEntry => ({ t: r.startedAt, tokens: r.tokens, costNanoUsd: r.costNanoUsd, model: r.model ?? r.modelRequested });
 
 export const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
 const totalOf = (t: TokenCounts) => t.input + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead + t.output;
@@ -37,6 +40,12 @@ class OpenBlock {
     this.start = floorHour(e.t);
     this.firstAt = e.t;
     this.lastAt = e.t;
+  }
+  /** Continues a block read from the API (the live views fold new records into it). */
+  static from(b: UsageBlock): OpenBlock {
+    const o = new OpenBlock({ t: b.firstAt, tokens: b.tokens, costNanoUsd: 0, model: null });
+    Object.assign(o, { start: b.start, lastAt: b.lastAt, requests: b.requests, cost: b.costNanoUsd, unpriced: b.unpricedRequests, tokens: { ...b.tokens }, models: new Set(b.models) });
+    return o;
   }
   add(e: BlockEntry): void {
     this.requests++;
@@ -90,6 +99,13 @@ export class BlockBuilder {
   private readonly done: UsageBlock[] = [];
   private readonly closed: OpenBlock[] = [];
   private current: OpenBlock | null = null;
+
+  /** A builder whose current block is `last` (from GET /api/blocks), or empty. */
+  static resume(last: UsageBlock | null | undefined): BlockBuilder {
+    const b = new BlockBuilder();
+    if (last) b.current = OpenBlock.from(last);
+    return b;
+  }
 
   add(e: BlockEntry): void {
     if (this.current && e.t >= this.current.start && !this.current.ends(e)) {

@@ -24,12 +24,12 @@ describe('renderTui', () => {
       error: null,
     };
     const text = stripAnsi(renderTui(s, 100, 30));
-    expect(text).toContain('CCO http://127.0.0.1:3000  [live]  q quits');
+    expect(text).toContain('CCO 127.0.0.1:3000  [live]  q quits');
     expect(text).toMatch(/Today\s+\$1\.50\s+3 req/);
     expect(text).toMatch(/This month\s+\$42\.00\s+90 req\s+2 unpriced/);
     expect(text).toMatch(/claude-opus-4-1\s+\$40\.00\s+10 req/);
-    expect(text).toMatch(/claude-sonnet-4-5\s+1500 in\s+200 out\s+\$0\.01/);
-    expect(text).toMatch(/mystery-model .* unpriced client_aborted/);
+    expect(text).toMatch(/claude-sonnet-4-5\s+1\.5k in\s+200 out\s+\$0\.01/);
+    expect(text).toMatch(/mystery-model .* unpriced client aborted/);
   });
   it('fits the terminal and shows the empty and error states', () => {
     const s: TuiState = { url: 'http://x', today: null, month: null, recent: Array.from({ length: 40 }, (_, i) => record({ id: String(i) })), connection: 'reconnecting', error: 'boom' };
@@ -83,6 +83,70 @@ describe('renderTui', () => {
   });
 });
 
+describe('renderTui views', () => {
+  const now = Date.UTC(2026, 11, 7, 10, 30);
+  const block = {
+    start: Date.UTC(2026, 11, 7, 9),
+    end: Date.UTC(2026, 11, 7, 14),
+    firstAt: Date.UTC(2026, 11, 7, 9, 10),
+    lastAt: Date.UTC(2026, 11, 7, 10, 10),
+    active: true,
+    requests: 2,
+    costNanoUsd: 2_000_000_000,
+    unpricedRequests: 0,
+    tokens,
+    totalTokens: 3400,
+    models: ['claude-sonnet-4-5'],
+    burn: { tokensPerMinute: 56.7, costNanoUsdPerHour: 2_000_000_000 },
+    projection: { costNanoUsd: 9_000_000_000, totalTokens: 15_300 },
+  };
+  const month: Summary = {
+    ...summary(1_702_470_000_000, 1000, [
+      { key: 'claude-sonnet-4-5', ...totals(1_702_470_000_000, 990) },
+      { key: 'claude-test-unknown', ...totals(0, 10, 10) },
+    ]),
+    byProject: [
+      { key: '/home/me/a/my-app', ...totals(1_000_000_000, 600) },
+      { key: '/home/me/clients/very/long/path/b/my-app', ...totals(702_470_000_000, 400) },
+    ],
+    bySession: [{ key: '0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', ...totals(5_000_000_000, 12) }],
+  };
+  const base: TuiState = { url: 'http://127.0.0.1:3000', today: summary(0, 3, [], 3), month, recent: [record({})], connection: 'live', error: null, block, now, sessionProjects: new Map([['0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', '/home/me/a/my-app']]) };
+
+  it('keys on screen; models, projects, sessions and requests views', () => {
+    const models = stripAnsi(renderTui({ ...base, view: 'models' }, 120, 40));
+    expect(models).toContain('[M] MODELS  [p] projects  [s] sessions  [r] requests');
+    expect(models).toMatch(/claude-sonnet-4-5\s+\$1,702\.47\s+990 req/);
+    // Unpriced is unpriced: never $0.00.
+    expect(models).toMatch(/claude-test-unknown\s+unpriced\s+10 req/);
+    expect(models).toMatch(/Today\s+unpriced\s+3 req/);
+    expect(models).not.toContain('$0.00');
+    const projects = stripAnsi(renderTui({ ...base, view: 'projects' }, 60, 40));
+    expect(projects).toContain('By project (this month)');
+    expect(projects).toMatch(/…[a-z/]*b\/my-app\s+\$702\.47/);
+    const sessions = stripAnsi(renderTui({ ...base, view: 'sessions' }, 80, 40));
+    expect(sessions).toMatch(/0f1e2d3c my-app\s+\$5\.00\s+12 req/);
+    const requests = stripAnsi(renderTui({ ...base, view: 'requests' }, 80, 40));
+    expect(requests).toContain('Last requests');
+    expect(requests).not.toContain('By model');
+  });
+
+  it('the active 5-hour block with burn rate and projection; none running', () => {
+    const text = stripAnsi(renderTui(base, 80, 30));
+    expect(text).toMatch(/5h block\s+\d\d:00-\d\d:00 {2}\$2\.00 {2}3\.4k tok {2}3h 30m left/);
+    expect(text).toMatch(/burn\s+\$2\.00\/h, 57 tok\/min → \$9\.00 by \d\d:00/);
+    expect(stripAnsi(renderTui({ ...base, block: null }, 80, 30))).toContain('5h block    none running');
+  });
+
+  it('every line fits 60 columns in every view', () => {
+    for (const view of ['models', 'projects', 'sessions', 'requests'] as const) {
+      const lines = stripAnsi(renderTui({ ...base, view, recent: Array.from({ length: 30 }, (_, i) => record({ id: String(i), state: i % 2 ? 'client_aborted' : 'complete' })) }, 60, 24)).split('\n');
+      expect(lines.length).toBeLessThanOrEqual(24);
+      expect(lines.filter((l) => l.length > 60)).toEqual([]);
+    }
+  });
+});
+
 describe('runTui against a busy daemon', () => {
   it('honours Retry-After: after a 429 it waits that long, then loads once', async () => {
     const seen: { path: string; at: number }[] = [];
@@ -110,7 +174,7 @@ describe('runTui against a busy daemon', () => {
       while (!stripAnsi(screen).includes('$4.20') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(stripAnsi(screen)).toContain('retrying in 1 s');
       expect(stripAnsi(screen)).toContain('$4.20');
-      const reads = seen.filter((s) => s.path.startsWith('/api/') && s.path !== '/api/limits'); // (plan limits are read after the spend)
+      const reads = seen.filter((s) => s.path.startsWith('/api/') && s.path !== '/api/limits' && s.path !== '/api/blocks'); // (block and plan limits are read after the spend)
       expect(reads).toHaveLength(6); // three refused, then three after the wait: no retry storm
       expect(reads[3]!.at - reads[2]!.at).toBeGreaterThanOrEqual(950);
     } finally {

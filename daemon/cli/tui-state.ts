@@ -1,0 +1,60 @@
+/**
+ * What `cco tui` keeps between screens: summaries read once (at start, after a reconnect, an import or
+ * midnight) and then kept current by folding each record of the live feed into them with the store's
+ * own rules (daemon/store/rows.ts `recordDelta`, summary.ts hour attribution), so the screen equals what
+ * /api/summary would say without asking it again. Pure.
+ */
+import type { RequestRecord, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
+import { NONE_KEY } from '../store/queries.ts';
+
+const HOUR_MS = 3_600_000;
+
+export const emptyTotals = (): SpendTotals => ({
+  requests: 0,
+  costNanoUsd: 0,
+  unpricedRequests: 0,
+  cacheSavingsNanoUsd: 0,
+  tokens: { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 },
+});
+
+/** Adds one record to totals exactly as the store's rollups count it. */
+export function addRecord(t: SpendTotals, r: RequestRecord): void {
+  t.requests += 1;
+  t.costNanoUsd += r.costNanoUsd ?? 0;
+  t.unpricedRequests += r.billable && r.costNanoUsd === null ? 1 : 0;
+  t.cacheSavingsNanoUsd += r.cacheSavingsNanoUsd;
+  t.tokens.input += r.tokens.input;
+  t.tokens.cacheWrite5m += r.tokens.cacheWrite5m;
+  t.tokens.cacheWrite1h += r.tokens.cacheWrite1h;
+  t.tokens.cacheRead += r.tokens.cacheRead;
+  t.tokens.output += r.tokens.output;
+}
+
+function addToGroup(groups: SpendGroup[], key: string, r: RequestRecord): void {
+  let g = groups.find((x) => x.key === key);
+  if (!g) {
+    g = { key, ...emptyTotals() };
+    groups.push(g);
+  }
+  addRecord(g, r);
+}
+
+/** The store attributes a record to the summary whose range holds its hour's midpoint. */
+export function inSummary(s: Pick<Summary, 'from'>, r: Pick<RequestRecord, 'startedAt'>): boolean {
+  return Math.floor(r.startedAt / HOUR_MS) * HOUR_MS + HOUR_MS / 2 >= Date.parse(s.from);
+}
+
+/** Folds a live record into a summary read earlier (its totals and groups); false when out of its range. */
+export function foldRecord(s: Summary, r: RequestRecord): boolean {
+  if (!inSummary(s, r)) return false;
+  addRecord(s.totals, r);
+  addToGroup(s.byModel, r.model ?? r.modelRequested ?? NONE_KEY, r);
+  addToGroup(s.byProject, r.project ?? NONE_KEY, r);
+  if (s.bySession) addToGroup(s.bySession, r.sessionId ?? NONE_KEY, r);
+  return true;
+}
+
+/** Costliest first (unpriced-only groups after priced ones of the same cost), then by requests. */
+export function byCost(groups: SpendGroup[]): SpendGroup[] {
+  return [...groups].sort((a, b) => b.costNanoUsd - a.costNanoUsd || b.requests - a.requests || a.key.localeCompare(b.key));
+}
