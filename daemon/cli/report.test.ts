@@ -58,6 +58,8 @@ beforeAll(async () => {
       unpricedReason: i % 40 === 0 ? 'unknown model' : null,
     });
   });
+  // Two requests a minute apart just now: the active block always has a burn rate.
+  records.push(makeRecord({ startedAt: now - 180_000, sessionId: 'session-1' }), makeRecord({ startedAt: now - 120_000, sessionId: 'session-1' }));
   // Known 5-hour windows 60 days ago (UTC): 09:10 and 10:00 → the 09:00 block; 14:30 is past 09:00 + 5 h →
   // the 14:00 block; 20:00 is over 5 h after 14:30 → the 20:00 block. And one error without usage (not billable).
   const day = Math.floor((now - 60 * DAY) / DAY) * DAY;
