@@ -112,6 +112,11 @@ export function RequestDetailView({ id, onClose }: { id: string; onClose: () => 
             <dd>
               <Money nano={d.costNanoUsd} precise reason={d.unpricedReason} />
               {d.unpricedReason ? <span className="muted"> — {unpricedExplanation(d.unpricedReason)}</span> : null}
+              {d.cacheHit ? (
+                <span className="muted" data-testid="response-cache-hit">
+                  {' '}— answered from CCO's response cache (never sent upstream); it would have cost <Money nano={d.cacheSavingsNanoUsd} precise />
+                </span>
+              ) : null}
             </dd>
             <dt>Price version</dt>
             <dd>{d.priceVersion ?? '—'}</dd>

@@ -30,7 +30,7 @@ beforeAll(async () => {
   daemon = await startDaemon({ port: 0, upstreamUrl: 'http://127.0.0.1:9', dataDir: tmp('cco-table-data-'), configDir: tmp('cco-table-config-'), log: silentLogger, apiKey: '' });
   const t = Date.now() - 3_600_000;
   for (let i = 0; i < 10; i++) {
-    const r = makeRecord({ startedAt: t + i * 60_000, costNanoUsd: i % 4 === 1 ? null : ((i * 7) % 10) * 1_000_000, durationMs: 1000 + ((i * 3) % 10) * 100 });
+    const r = makeRecord({ startedAt: t + i * 60_000, costNanoUsd: i % 4 === 1 ? null : ((i * 7) % 10) * 1_000_000, durationMs: 1000 + ((i * 3) % 10) * 100, cacheHit: i === 9 });
     records.push(r);
     daemon.store.add(r);
   }
@@ -89,6 +89,9 @@ describe('RequestsTable with server-side sorting', () => {
     expect(th(/Time/).getAttribute('aria-sort')).toBe('none');
     await loadAll(table);
     expect(shownIds(table)).toEqual(byOrder('cost', 'desc'));
+    // a response-cache hit says so beside its cost; the others do not
+    const cached = Array.from(table.querySelectorAll('tbody tr[data-request-id]')).filter((tr) => tr.textContent!.includes('(cached)'));
+    expect(cached.map((tr) => tr.getAttribute('data-request-id'))).toEqual([records[9]!.id]);
     expect(table.querySelectorAll('tbody tr.row-unpriced')).toHaveLength(3);
     expect(Array.from(table.querySelectorAll('tbody tr')).slice(-3).every((tr) => tr.classList.contains('row-unpriced'))).toBe(true);
 

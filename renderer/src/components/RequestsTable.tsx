@@ -134,7 +134,10 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
                 <td title={r.model ?? r.modelRequested ?? ''}>{shortModel(r.model ?? r.modelRequested)}</td>
                 <td title={r.project ?? ''}>{shortProject(r.project)}</td>
                 <td className="num">{formatTokens(totalTokens(r))}</td>
-                <td className="num">{r.billable || r.costNanoUsd !== null ? <Money nano={r.costNanoUsd} reason={r.unpricedReason} /> : <span className="muted">—</span>}</td>
+                <td className="num">
+                  {r.billable || r.costNanoUsd !== null ? <Money nano={r.costNanoUsd} reason={r.unpricedReason} /> : <span className="muted">—</span>}
+                  {r.cacheHit ? <span className="muted small" title="answered from CCO's response cache"> (cached)</span> : null}
+                </td>
                 <td className="num">{formatDuration(r.durationMs)}</td>
                 <td>
                   <OutcomeBadge record={r} />

@@ -105,7 +105,7 @@ export function Dashboard() {
         <div className="card">
           <div className="label">Cache savings</div>
           <div className="mid" data-testid="range-savings">{t ? <Money nano={t.cacheSavingsNanoUsd} /> : '…'}</div>
-          <div className="muted small">vs. full input price</div>
+          <div className="muted small">cache reads vs. full input price, and response-cache hits</div>
         </div>
         <div className="card tokens">
           <div className="label">Tokens</div>
