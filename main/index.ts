@@ -61,7 +61,7 @@ if (isDaemonMode(process.argv)) {
     }),
   );
 } else {
-  // Before ready: AppImage sandbox fallback, X11 under Wayland (main/platform.ts); Windows notification identity.
+  // Before ready: X11 under Wayland (main/platform.ts); Windows notification identity.
   for (const [name, value] of startupSwitches({ platform, env: process.env, argv: process.argv })) {
     if (name === 'ozone-platform') app.commandLine.removeSwitch(name);
     app.commandLine.appendSwitch(name, value);
