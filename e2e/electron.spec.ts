@@ -84,7 +84,7 @@ test.describe('Electron app', () => {
       node: typeof (globalThis as { process?: unknown }).process,
       require: typeof (globalThis as { require?: unknown }).require,
     }));
-    expect(bridge).toMatchObject({ keys: ['app', 'daemon'], info: { baseUrl: snap.url, token: snap.token }, node: 'undefined', require: 'undefined' });
+    expect(bridge).toMatchObject({ keys: ['app', 'daemon', 'updates'], info: { baseUrl: snap.url, token: snap.token }, node: 'undefined', require: 'undefined' });
 
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="recent-list"] li').length >= 1, undefined, { timeout: 15_000 });
     await page.screenshot({ path: path.join(ROOT, 'test-results', 'electron', `popover-${process.platform}.png`) });
