@@ -100,5 +100,5 @@ describe('version CLI', () => {
     expect(run('--date', '2026-11-23')).toBe('2026.1123.0');
     expect(run('--check', '2026.1122.1-beta.2')).toBe('2026.1122.1-beta.2');
     expect(() => run('--check', '2026.01.05')).toThrow(/not a date version/);
-  });
+  }, 90_000); // five tsx processes in a row: ~5 s alone, 20 s+ on a loaded 2-core runner
 });

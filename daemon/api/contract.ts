@@ -22,6 +22,15 @@ export type RequestState =
  */
 export const UNPRICED_USAGE_UNREADABLE = 'usage_unreadable';
 
+/**
+ * The `state` filter's extra choice: every request that failed, i.e. an upstream HTTP error (status ≥ 400,
+ * whatever the stream state says) or a request that ended in ERROR_STATES.
+ */
+export const STATE_FILTER_ERRORS = 'errors';
+export type RequestStateFilter = RequestState | typeof STATE_FILTER_ERRORS;
+/** States that are failures even without an HTTP error status. */
+export const ERROR_STATES: readonly RequestState[] = ['error_event', 'upstream_error', 'proxy_error'];
+
 export const REQUEST_STATES: readonly RequestState[] = [
   'complete',
   'error_event',
@@ -146,6 +155,22 @@ export interface SpendGroup extends SpendTotals {
   key: string; // model id or project path ("(none)" when unknown)
 }
 
+/** A Claude Code session in `Summary.bySession`: its figures in the range, and the session itself. */
+export interface SessionGroup extends SpendGroup {
+  /** The session's project (its latest request that named one), null when none did. */
+  project: string | null;
+  /** First request's start and last request's end, epoch ms (the whole session, not clipped to the range). */
+  firstAt: number | null;
+  lastAt: number | null;
+}
+
+/** Failed requests in a summary's range: how many, and which kinds (outcome.ts errorKind: "429", "upstream_error"). */
+export interface ErrorCounts {
+  requests: number;
+  /** Most frequent first. */
+  byKind: { kind: string; requests: number }[];
+}
+
 export interface SeriesPoint {
   t: string; // ISO start of the bucket
   costNanoUsd: number;
@@ -164,7 +189,9 @@ export interface Summary {
   byModel: SpendGroup[];
   byProject: SpendGroup[];
   /** Optional: spend per Claude Code session (top sessions in the range). Shown when present. */
-  bySession?: SpendGroup[];
+  bySession?: SessionGroup[];
+  /** Failed requests in the range (counted in `totals.requests` too). */
+  errors: ErrorCounts;
   /** Team store (PostgreSQL) only: spend per user ("(none)" = no user). */
   byUser?: SpendGroup[];
   /** Set when the summary was narrowed to one session (`?session=`); every figure is that session's. */
@@ -176,7 +203,8 @@ export interface RequestQuery {
   model?: string;
   project?: string;
   session?: string;
-  state?: RequestState;
+  /** One state, or 'errors' (STATE_FILTER_ERRORS): every failed request. */
+  state?: RequestStateFilter;
   /** Team store (PostgreSQL) only: requests of this user. */
   user?: string;
   from?: number; // epoch ms inclusive

@@ -1,6 +1,6 @@
 /** Validation of the API's query strings (zod), with plain messages for 400 answers. */
 import { z } from 'zod';
-import { REQUEST_SORTS, REQUEST_STATES, type RequestQuery, type RequestState, type SummaryRange } from './contract.ts';
+import { REQUEST_SORTS, REQUEST_STATES, STATE_FILTER_ERRORS, type RequestQuery, type RequestStateFilter, type SummaryRange } from './contract.ts';
 
 function validTimeZone(tz: string): boolean {
   try {
@@ -44,7 +44,7 @@ const requestFilters = {
   model: z.string().min(1).optional(),
   project: z.string().min(1).optional(),
   session: z.string().min(1).optional(),
-  state: z.enum(REQUEST_STATES as [RequestState, ...RequestState[]]).optional(),
+  state: z.enum([...REQUEST_STATES, STATE_FILTER_ERRORS] as unknown as [RequestStateFilter, ...RequestStateFilter[]]).optional(),
   /** Team store (PostgreSQL) only. */
   user: z.string().min(1).optional(),
   from: epochMs.optional(),

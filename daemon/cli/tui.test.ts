@@ -9,7 +9,7 @@ import { renderTui, runTui, stripAnsi, type TuiState } from './tui.ts';
 const tokens = { input: 1000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 500, output: 200 };
 const totals = (cost: number, requests: number, unpriced = 0) => ({ requests, costNanoUsd: cost, unpricedRequests: unpriced, cacheSavingsNanoUsd: 0, tokens });
 const summary = (cost: number, requests: number, byModel: Summary['byModel'] = [], unpriced = 0): Summary =>
-  ({ range: 'today', tz: 'UTC', from: '', to: '', bucket: 'hour', totals: totals(cost, requests, unpriced), byModel, byProject: [], series: [] }) as Summary;
+  ({ range: 'today', tz: 'UTC', from: '', to: '', bucket: 'hour', totals: totals(cost, requests, unpriced), byModel, byProject: [], errors: { requests: 0, byKind: [] }, series: [] }) as Summary;
 const record = (over: Partial<RequestRecord>): RequestRecord =>
   ({ id: 'r1', startedAt: Date.UTC(2026, 0, 1, 12, 0, 0), model: 'claude-sonnet-4-5', modelRequested: null, path: '/v1/messages', tokens, costNanoUsd: 12_345_678, billable: true, state: 'complete', ...over }) as RequestRecord;
 

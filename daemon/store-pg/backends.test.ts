@@ -56,7 +56,9 @@ for (const { b, skip } of backends) {
           modelRequested: i % 8 === 0 ? null : 'claude-sonnet-4-5',
           project: i % 5 === 0 ? null : `/p${i % 3}`,
           sessionId: i % 6 === 0 ? null : `s${i % 7}`,
-          state: i % 10 === 0 ? 'client_aborted' : 'complete',
+          state: i % 10 === 0 ? 'client_aborted' : i % 17 === 0 ? 'upstream_error' : 'complete',
+          status: i % 10 === 0 ? null : i % 17 === 0 ? null : i % 11 === 0 ? 429 : i % 13 === 0 ? 529 : 200,
+          endedAt: BASE + Math.floor(i / 3) * 3_600_000 + 1000 + i,
           costNanoUsd: i % 9 === 0 ? null : 1000 * ((i * 37) % 50),
           durationMs: (i * 131) % 977,
           tokens: { input: i, cacheWrite5m: (i * 3) % 11, cacheWrite1h: 0, cacheRead: (i * 7) % 13, output: (i * 5) % 17 },
@@ -109,6 +111,7 @@ for (const { b, skip } of backends) {
       expect(await ids({ project: '(none)' })).toEqual(want((r) => r.project === null));
       expect(await ids({ project: '/p1', session: 's3' })).toEqual(want((r) => r.project === '/p1' && r.sessionId === 's3'));
       expect(await ids({ state: 'client_aborted' })).toEqual(want((r) => r.state === 'client_aborted'));
+      expect(await ids({ state: 'errors' })).toEqual(want((r) => (r.status ?? 0) >= 400 || r.state === 'upstream_error'));
       expect(await ids({ from: BASE + 5 * 3_600_000, to: BASE + 9 * 3_600_000 })).toEqual(
         want((r) => r.startedAt >= BASE + 5 * 3_600_000 && r.startedAt < BASE + 9 * 3_600_000),
       );
@@ -132,6 +135,39 @@ for (const { b, skip } of backends) {
       const one = await store.summary({ range: 'all', tz: 'Europe/Paris', now: BASE + 3 * DAY, session: 's3' });
       expect(one.totals.requests).toBe(records.filter((r) => r.sessionId === 's3').length);
       expect(strip(one).session).toBe('s3');
+    });
+
+    it('counts failed requests by kind, in the range and per session', async () => {
+      const kinds = (rs: RequestRecord[]) => {
+        const m = new Map<string, number>();
+        for (const r of rs) {
+          const k = (r.status ?? 0) >= 400 ? String(r.status) : r.state === 'upstream_error' ? 'upstream_error' : null;
+          if (k) m.set(k, (m.get(k) ?? 0) + 1);
+        }
+        return [...m.entries()].map(([kind, requests]) => ({ kind, requests })).sort((a, b) => b.requests - a.requests || (a.kind < b.kind ? -1 : 1));
+      };
+      const s = await store.summary({ range: 'custom', from: BASE - DAY, to: BASE + 3 * DAY, tz: 'UTC' });
+      const want = kinds(records);
+      expect(want.map((k) => k.kind).sort()).toEqual(['429', '529', 'upstream_error']);
+      expect(s.errors).toEqual({ requests: want.reduce((a, k) => a + k.requests, 0), byKind: want });
+      const one = await store.summary({ range: 'all', tz: 'UTC', now: BASE + 3 * DAY, session: 's4' });
+      expect(one.errors.byKind).toEqual(kinds(records.filter((r) => r.sessionId === 's4')));
+      const early = await store.summary({ range: 'custom', from: BASE, to: BASE + 10 * 3_600_000, tz: 'UTC' });
+      expect(early.errors.byKind).toEqual(kinds(records.filter((r) => r.startedAt < BASE + 10 * 3_600_000)));
+    });
+
+    it('lists sessions with their project, first start and last end', async () => {
+      const s = await store.summary({ range: 'custom', from: BASE - DAY, to: BASE + 3 * DAY, tz: 'UTC' });
+      const s3 = records.filter((r) => r.sessionId === 's3');
+      const row = s.bySession!.find((g) => g.key === 's3')!;
+      expect(row.requests).toBe(s3.length);
+      expect(row.firstAt).toBe(Math.min(...s3.map((r) => r.startedAt)));
+      expect(row.lastAt).toBe(Math.max(...s3.map((r) => r.endedAt)));
+      // the project of the session's latest request that names one
+      const named = s3.filter((r) => r.project !== null).sort((a, b) => a.startedAt - b.startedAt || (a.endedAt - b.endedAt));
+      expect(row.project).toBe(named.at(-1)!.project);
+      const none = s.bySession!.find((g) => g.key === '(none)')!;
+      expect(none).toMatchObject({ project: null, firstAt: null, lastAt: null });
     });
 
     it('scans for repricing oldest first and applies new costs to rows and rollups', async () => {

@@ -45,6 +45,7 @@ function randomRecords(seed: number, n: number): RequestRecord[] {
         project: pick(['/a', '/b', '/c/d', null]),
         sessionId: pick(['s1', 's2', 's3', 's4', null]),
         state: pick(REQUEST_STATES),
+        status: pick([200, 200, 200, 200, 429, 529, 400, null]),
         costNanoUsd: cost,
         billable: rnd() < 0.9,
         durationMs: Math.floor(rnd() * 5) * 250, // ties on duration
@@ -116,7 +117,7 @@ describe.skipIf(skip)('sql.js and PostgreSQL give the same answers on random dat
     for (const q of summaries) {
       expect(strip(await pg.summary(q)), JSON.stringify(q)).toEqual(await lite.summary(q));
     }
-    const lists: RequestQuery[] = [{}, { model: 'claude-opus-4-1' }, { model: '(none)' }, { project: '(none)' }, { session: 's3', state: 'complete' }, { from: NOW - 20 * DAY, to: NOW - 5 * DAY }];
+    const lists: RequestQuery[] = [{}, { model: 'claude-opus-4-1' }, { model: '(none)' }, { project: '(none)' }, { session: 's3', state: 'complete' }, { state: 'errors' }, { from: NOW - 20 * DAY, to: NOW - 5 * DAY }];
     for (const base of lists) {
       for (const sort of REQUEST_SORTS) {
         for (const order of ['asc', 'desc'] as const) {

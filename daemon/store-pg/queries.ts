@@ -4,7 +4,7 @@
  * two-backend tests check it); text keys compare in byte order (COLLATE "C", see schema.ts).
  */
 import type pg from 'pg';
-import type { RequestPage, RequestQuery, RequestRecord, RequestSort } from '../api/contract.ts';
+import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestPage, type RequestQuery, type RequestRecord, type RequestSort } from '../api/contract.ts';
 import { sortValue } from '../api/record-values.ts';
 import { NONE_KEY, clampLimit, decodeCursor, decodeListCursor, encodeCursor, encodeListCursor, type RepriceUpdate } from '../store/queries.ts';
 import { listPartitions, monthBounds } from './partitions.ts';
@@ -39,7 +39,8 @@ function filterWhere(q: RequestQuery, p: Params): string[] {
   }
   if (q.project !== undefined) where.push(q.project === NONE_KEY ? 'project IS NULL' : `project = ${p.add(q.project)}`);
   if (q.session !== undefined) where.push(`session_id = ${p.add(q.session)}`);
-  if (q.state !== undefined) where.push(`state = ${p.add(q.state)}`);
+  if (q.state === STATE_FILTER_ERRORS) where.push(`(status >= 400 OR state IN (${ERROR_STATES.map((st) => p.add(st)).join(', ')}))`);
+  else if (q.state !== undefined) where.push(`state = ${p.add(q.state)}`);
   if (q.user !== undefined) where.push(q.user === NONE_KEY ? 'user_name IS NULL' : `user_name = ${p.add(q.user)}`);
   if (q.from !== undefined) where.push(`started_at >= ${p.add(q.from)}`);
   if (q.to !== undefined) where.push(`started_at < ${p.add(q.to)}`);

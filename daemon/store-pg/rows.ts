@@ -9,7 +9,8 @@
  */
 import type pg from 'pg';
 import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
-import { HOUR_MS } from '../store/rows.ts';
+import { ErrorAndSessionCells, HOUR_MS } from '../store/rows.ts';
+import { errorKind } from '../api/outcome.ts';
 import { ensurePartitions } from './partitions.ts';
 
 /** [column, SQL array type, value of a record]. */
@@ -180,6 +181,43 @@ function upsertSql(table: string, keys: readonly string[]): string {
 const ROLLUP_UPSERT = upsertSql('rollups', ROLLUP_KEYS);
 const SESSION_UPSERT = upsertSql('session_rollups', SESSION_KEYS);
 
+const ERROR_UPSERT = `INSERT INTO error_rollups (hour_start_ms, session, kind, user_name, requests)
+  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[])
+  ON CONFLICT (hour_start_ms, session, kind, user_name) DO UPDATE SET requests = error_rollups.requests + excluded.requests`;
+// As the embedded store: a session's project is the one of its latest request that names one.
+const SESSIONS_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, project)
+  SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[])
+  ON CONFLICT (session) DO UPDATE SET first_ms = LEAST(sessions.first_ms, excluded.first_ms),
+    last_ms = GREATEST(sessions.last_ms, excluded.last_ms),
+    project = CASE WHEN excluded.project <> '' AND (sessions.project = '' OR excluded.last_ms >= sessions.last_ms)
+      THEN excluded.project ELSE sessions.project END`;
+
+/** Adds a batch's failed requests into error_rollups and its sessions into `sessions` (caller owns the transaction). */
+export async function applyErrorsAndSessions(client: pg.PoolClient, records: readonly RequestRecord[], userOfRecord: (r: RequestRecord) => string | null): Promise<void> {
+  // The embedded store's cells for the sessions; the error cells here carry the user as well.
+  const cells = new ErrorAndSessionCells();
+  const errors = new Map<string, [number, string, string, string, number]>();
+  for (const r of records) {
+    cells.add(r);
+    const kind = errorKind(r);
+    if (kind === null) continue;
+    const hour = Math.floor(r.startedAt / HOUR_MS) * HOUR_MS;
+    const user = userOfRecord(r) ?? '';
+    const id = `${hour}\u0000${r.sessionId ?? ''}\u0000${kind}\u0000${user}`;
+    const e = errors.get(id);
+    if (e) e[4]++;
+    else errors.set(id, [hour, r.sessionId ?? '', kind, user, 1]);
+  }
+  if (errors.size > 0) {
+    const list = [...errors.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+    await client.query({ name: 'cco_error_upsert', text: ERROR_UPSERT, values: [0, 1, 2, 3, 4].map((i) => list.map((e) => e[i])) });
+  }
+  if (cells.sessions.size > 0) {
+    const list = [...cells.sessions.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    await client.query({ name: 'cco_sessions_upsert', text: SESSIONS_UPSERT, values: [0, 1, 2, 3].map((i) => list.map((s) => s[i])) });
+  }
+}
+
 /** Adds merged cells into rollups and session_rollups (caller owns the transaction). */
 export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]): Promise<void> {
   if (cells.length === 0) return;
@@ -240,6 +278,7 @@ export async function insertBatch(
         values: COLUMNS.map(([, , get]) => fresh.map((r) => get(r, userOf(r, defaultUser)))),
       });
       await applyCells(client, fresh.map((r) => recordCell(r, userOf(r, defaultUser))));
+      await applyErrorsAndSessions(client, fresh, (r) => userOf(r, defaultUser));
     }
     await client.query('COMMIT');
     return fresh;

@@ -107,6 +107,31 @@ export const PG_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms);
    CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);`,
+  // 1 → 2: failed requests per hour × session × kind × user, and each session's bounds and project (the
+  // embedded store's schema 7), backfilled from the detail.
+  `CREATE TABLE error_rollups (
+     hour_start_ms bigint NOT NULL,
+     session text COLLATE "C" NOT NULL,
+     kind text NOT NULL,
+     user_name text NOT NULL,
+     requests bigint NOT NULL DEFAULT 0,
+     PRIMARY KEY (hour_start_ms, session, kind, user_name)
+   );
+   CREATE TABLE sessions (
+     session text COLLATE "C" PRIMARY KEY,
+     first_ms bigint NOT NULL,
+     last_ms bigint NOT NULL,
+     project text NOT NULL
+   );
+   INSERT INTO error_rollups (hour_start_ms, session, kind, user_name, requests)
+     SELECT (started_at / 3600000) * 3600000, COALESCE(session_id, ''),
+       CASE WHEN status >= 400 THEN status::text ELSE state END, COALESCE(user_name, ''), count(*)
+     FROM requests WHERE status >= 400 OR state IN ('error_event', 'upstream_error', 'proxy_error')
+     GROUP BY 1, 2, 3, 4;
+   INSERT INTO sessions (session, first_ms, last_ms, project)
+     SELECT session_id, min(started_at), max(ended_at),
+       COALESCE((array_agg(project ORDER BY started_at DESC) FILTER (WHERE project IS NOT NULL AND project <> ''))[1], '')
+     FROM requests WHERE session_id IS NOT NULL AND session_id <> '' GROUP BY session_id;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -5,7 +5,7 @@
  * buckets is the same arithmetic in JS. Adds `byUser` (the team view) and an optional `user` filter.
  */
 import type pg from 'pg';
-import type { SeriesPoint, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
+import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
 import { HOUR_MS } from '../store/rows.ts';
 import { NONE_KEY } from '../store/queries.ts';
 import { TOP_SESSIONS, type SummaryQuery } from '../store/summary.ts';
@@ -135,7 +135,18 @@ export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summ
     rowMode: 'array',
   });
   const sessionsQ = q.sessions === false ? null : readSessions(db, q, from, to);
-  const [cells, users, sessions] = await Promise.all([cellsQ, usersQ, sessionsQ]);
+  const errorsQ = db.query({
+    text: `SELECT kind, SUM(requests) AS n FROM error_rollups WHERE ${s.where} GROUP BY kind ORDER BY n DESC, kind COLLATE "C" ASC`,
+    values: s.values,
+    rowMode: 'array',
+  });
+  const [cells, users, sessions, errorRows] = await Promise.all([cellsQ, usersQ, sessionsQ, errorsQ]);
+  const errors: ErrorCounts = { requests: 0, byKind: [] };
+  for (const v of errorRows.rows as Values[]) {
+    const n = Number(v[1] ?? 0);
+    errors.byKind.push({ kind: String(v[0]), requests: n });
+    errors.requests += n;
+  }
 
   const byModel = new Map<string, number[]>();
   const byProject = new Map<string, number[]>();
@@ -178,19 +189,32 @@ export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summ
     byProject: sortGroups(byProject),
     bySession: sessions ?? [],
     byUser: sortGroups(byUser),
+    errors,
     ...(q.session === undefined ? {} : { session: q.session }),
     series,
   };
 }
 
 /** The costliest sessions of the range (ties: requests, then session in byte order), as the embedded store. */
-async function readSessions(db: pg.Pool, q: PgSummaryQuery, from: number, to: number): Promise<SpendGroup[]> {
+async function readSessions(db: pg.Pool, q: PgSummaryQuery, from: number, to: number): Promise<SessionGroup[]> {
   const s = scope(q, from, to);
   const { rows } = await db.query({
-    text: `SELECT session, ${SUMS}, SUM(cost_nano_usd) AS c, SUM(requests) AS n FROM session_rollups WHERE ${s.where}
-      GROUP BY session ORDER BY c DESC, n DESC, session ASC LIMIT ${TOP_SESSIONS}`,
+    text: `SELECT t.*, i.project, i.first_ms, i.last_ms FROM (
+        SELECT session, ${SUMS}, SUM(cost_nano_usd) AS c, SUM(requests) AS n FROM session_rollups WHERE ${s.where}
+        GROUP BY session ORDER BY c DESC, n DESC, session ASC LIMIT ${TOP_SESSIONS}) t
+      LEFT JOIN sessions i ON i.session = t.session
+      ORDER BY t.c DESC, t.n DESC, t.session ASC`,
     values: s.values,
     rowMode: 'array',
   });
-  return (rows as Values[]).map((v) => ({ key: String(v[0] ?? '') || NONE_KEY, ...totalsOf(v.slice(1, 1 + COUNTERS).map(Number)) }));
+  return (rows as Values[]).map((v) => {
+    const [project, first, last] = v.slice(3 + COUNTERS);
+    return {
+      key: String(v[0] ?? '') || NONE_KEY,
+      ...totalsOf(v.slice(1, 1 + COUNTERS).map(Number)),
+      project: project ? String(project) : null,
+      firstAt: first === null || first === undefined ? null : Number(first),
+      lastAt: last === null || last === undefined ? null : Number(last),
+    };
+  });
 }

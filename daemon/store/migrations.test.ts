@@ -32,7 +32,7 @@ describe('migrations', () => {
     const db = new SQL.Database();
     expect(migrate(db)).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(getMeta(db, 'schema_version')).toBe(String(SCHEMA_VERSION));
-    expect(tables(db)).toEqual(['meta', 'partitions', 'reprice_log', 'requests', 'rollups', 'session_rollups', 'strings']);
+    expect(tables(db)).toEqual(['error_rollups', 'meta', 'partitions', 'reprice_log', 'requests', 'rollups', 'session_rollups', 'sessions', 'strings']);
     expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION }); // idempotent
     db.close();
   });
@@ -105,13 +105,56 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('6 → 7 backfills error_rollups and sessions from the stored requests exactly as inserts maintain them', () => {
+    const db = new SQL.Database();
+    migrate(db);
+    const writer = new RowWriter(db, new Interner(db));
+    const t = Date.UTC(2026, 4, 1, 7, 10);
+    writer.insertMany(
+      [
+        makeRecord({ startedAt: t, sessionId: 's1', project: '/a', status: 429, state: 'complete' }),
+        makeRecord({ startedAt: t + 60_000, sessionId: 's1', project: null, status: 529, state: 'error_event' }),
+        makeRecord({ startedAt: t + 120_000, sessionId: 's1', project: '/b', status: 200, state: 'complete' }),
+        makeRecord({ startedAt: t + 3_600_000, sessionId: null, status: null, state: 'upstream_error' }),
+        makeRecord({ startedAt: t + 3_700_000, sessionId: 's2', project: null, status: 429, state: 'complete' }),
+        makeRecord({ startedAt: t + 3_800_000, sessionId: 's2', status: 200, state: 'client_aborted' }),
+      ],
+      (_r, e) => {
+        throw e;
+      },
+    );
+    writer.free();
+    const read = (sql: string): unknown[][] => db.exec(sql)[0]?.values ?? [];
+    const errors = read('SELECT * FROM error_rollups ORDER BY 1, 2, 3');
+    const sessions = read('SELECT * FROM sessions ORDER BY 1');
+    const h7 = Date.UTC(2026, 4, 1, 7);
+    expect(errors).toEqual([
+      [h7, 's1', '429', 1],
+      [h7, 's1', '529', 1],
+      [h7 + 3_600_000, '', 'upstream_error', 1],
+      [h7 + 3_600_000, 's2', '429', 1],
+    ]);
+    expect(sessions).toEqual([
+      ['s1', t, t + 120_000 + 1500, '/b'],
+      ['s2', t + 3_700_000, t + 3_800_000 + 1500, '/home/u/proj'],
+    ]);
+    db.run('DROP TABLE error_rollups');
+    db.run('DROP TABLE sessions');
+    db.run("UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+    expect(migrate(db)).toEqual({ from: 6, to: SCHEMA_VERSION });
+    expect(read('SELECT * FROM error_rollups ORDER BY 1, 2, 3')).toEqual(errors);
+    expect(read('SELECT * FROM sessions ORDER BY 1')).toEqual(sessions);
+    db.close();
+  });
+
   it('3 → 4 drops the sort indexes of 2 → 3; time pages still seek requests_started, other sorts scan', () => {
     const db = new SQL.Database();
     migrate(db, MIGRATIONS, 3);
     const indexNames = () => (db.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'requests_%'")[0]?.values ?? []).flat();
     expect(indexNames()).toEqual(expect.arrayContaining(['requests_cost', 'requests_tokens', 'requests_duration']));
     const writer = new RowWriter(db, new Interner(db));
-    const records = [0, 1, 2].map((i) => makeRecord({ startedAt: Date.UTC(2026, 4, 1) + i, costNanoUsd: i === 1 ? null : i }));
+    // No session, no failure: the tables of 6 → 7 do not exist yet at version 3.
+    const records = [0, 1, 2].map((i) => makeRecord({ startedAt: Date.UTC(2026, 4, 1) + i, costNanoUsd: i === 1 ? null : i, sessionId: null }));
     writer.insertMany(records, (_r, e) => {
       throw e;
     });

@@ -166,6 +166,50 @@ export const MIGRATIONS: readonly Migration[] = [
       unpriced_reason TEXT
     ) WITHOUT ROWID`);
   },
+  // 6 → 7: what the dashboard shows of failures and sessions, kept like the rollups (never a scan of detail).
+  // `error_rollups` counts failed requests per hour × session × kind (outcome.ts errorKind: the HTTP status
+  // "429", or a failed state); `sessions` holds each session's first and last request and its project.
+  // Backfilled from the detail rows in cco.sqlite: every released store (schema ≤ 5) still holds all of its
+  // detail there (within retention); sessions older than the detail come from session_rollups (hour bounds).
+  (db) => {
+    db.run(`CREATE TABLE IF NOT EXISTS error_rollups (
+      hour_start_ms INTEGER NOT NULL,
+      session TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      requests INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (hour_start_ms, session, kind)
+    ) WITHOUT ROWID`);
+    db.run(`CREATE TABLE IF NOT EXISTS sessions (
+      session TEXT PRIMARY KEY NOT NULL,
+      first_ms INTEGER NOT NULL,
+      last_ms INTEGER NOT NULL,
+      project TEXT NOT NULL
+    ) WITHOUT ROWID`);
+    // Computed from scratch (also when a test re-runs the step over tables the writer already fills).
+    db.run('DELETE FROM error_rollups');
+    db.run('DELETE FROM sessions');
+    db.run(`INSERT INTO error_rollups (hour_start_ms, session, kind, requests)
+      SELECT (r.started_at / ${3_600_000}) * ${3_600_000}, COALESCE(s.value, ''),
+        CASE WHEN r.status >= 400 THEN CAST(r.status AS TEXT) ELSE st.value END, COUNT(*)
+      FROM requests r
+        JOIN strings st ON st.id = r.state
+        LEFT JOIN strings s ON s.id = r.session_id
+      WHERE r.status >= 400 OR st.value IN ('error_event', 'upstream_error', 'proxy_error')
+      GROUP BY 1, 2, 3`);
+    db.run(`INSERT INTO sessions (session, first_ms, last_ms, project)
+      SELECT session, MIN(hour_start_ms), MAX(hour_start_ms) + ${3_600_000 - 1}, MAX(project)
+      FROM session_rollups WHERE session <> '' GROUP BY session`);
+    // Exact bounds where the detail still covers the session's first (last) hour; hour bounds otherwise.
+    db.run(`UPDATE sessions SET
+        first_ms = CASE WHEN d.first_hour = sessions.first_ms THEN d.first_ms ELSE sessions.first_ms END,
+        last_ms = CASE WHEN d.last_hour = sessions.last_ms - ${3_600_000 - 1} THEN d.last_ms ELSE sessions.last_ms END,
+        project = CASE WHEN d.project <> '' THEN d.project ELSE sessions.project END
+      FROM (SELECT s.value AS session, MIN(r.started_at) AS first_ms, (MIN(r.started_at) / ${3_600_000}) * ${3_600_000} AS first_hour,
+          MAX(r.ended_at) AS last_ms, (MAX(r.started_at) / ${3_600_000}) * ${3_600_000} AS last_hour, COALESCE(MAX(p.value), '') AS project
+        FROM requests r JOIN strings s ON s.id = r.session_id LEFT JOIN strings p ON p.id = r.project
+        GROUP BY s.value) AS d
+      WHERE d.session = sessions.session`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,7 +2,7 @@
  * Read and maintenance queries on `requests`: list (keyset paging), get, reprice scan/apply, retention.
  */
 import type { Database, ParamsObject, SqlValue } from 'sql.js';
-import type { RequestPage, RequestQuery, RequestRecord, RequestSort, SortOrder } from '../api/contract.ts';
+import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestPage, type RequestQuery, type RequestRecord, type RequestSort, type SortOrder } from '../api/contract.ts';
 import type { Interner } from './interner.ts';
 import { rowToRecord, rollupKey, sessionKey, type RowWriter } from './rows.ts';
 import { sortValue } from '../api/record-values.ts';
@@ -134,7 +134,10 @@ function filterWhere(s: Interner, q: RequestQuery): { where: string[]; params: S
     where.push('session_id = ?');
     params.push(s.lookup(q.session));
   }
-  if (q.state !== undefined) {
+  if (q.state === STATE_FILTER_ERRORS) {
+    where.push(`(status >= 400 OR state IN (${ERROR_STATES.map(() => '?').join(', ')}))`);
+    params.push(...ERROR_STATES.map((st) => s.lookup(st)));
+  } else if (q.state !== undefined) {
     where.push('state = ?');
     params.push(s.lookup(q.state));
   }

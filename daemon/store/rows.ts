@@ -4,6 +4,7 @@
 import type { Database, ParamsObject, SqlValue, Statement } from 'sql.js';
 import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
 import type { Interner } from './interner.ts';
+import { errorKind } from '../api/outcome.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -172,11 +173,52 @@ export function mergeDelta(cells: Map<string, RollupDelta>, d: RollupDelta): voi
   for (let i = 0; i < 5; i++) cell.tokens[i]! += d.tokens[i]!;
 }
 
+const ERROR_ROLLUP_UPSERT = `INSERT INTO error_rollups (hour_start_ms, session, kind, requests) VALUES (?, ?, ?, ?)
+  ON CONFLICT (hour_start_ms, session, kind) DO UPDATE SET requests = requests + excluded.requests`;
+// A session's project is the one of its latest request that names one (SET reads the old row's values).
+const SESSION_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, project) VALUES (?, ?, ?, ?)
+  ON CONFLICT (session) DO UPDATE SET first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms),
+    project = CASE WHEN excluded.project <> '' AND (project = '' OR excluded.last_ms >= last_ms) THEN excluded.project ELSE project END`;
+
+/** A batch's failed requests per hour × session × kind, and its sessions' bounds and project. */
+export class ErrorAndSessionCells {
+  readonly errors = new Map<string, [number, string, string, number]>();
+  readonly sessions = new Map<string, [string, number, number, string, number]>(); // + started_at of the project's request
+
+  add(r: RequestRecord): void {
+    const kind = errorKind(r);
+    const session = sessionKey(r);
+    if (kind !== null) {
+      const hour = Math.floor(r.startedAt / HOUR_MS) * HOUR_MS;
+      const id = `${hour}\u0000${session}\u0000${kind}`;
+      const cell = this.errors.get(id);
+      if (cell) cell[3]++;
+      else this.errors.set(id, [hour, session, kind, 1]);
+    }
+    if (session === '') return;
+    const s = this.sessions.get(session);
+    const project = r.project ?? '';
+    if (!s) {
+      this.sessions.set(session, [session, r.startedAt, r.endedAt, project, r.startedAt]);
+      return;
+    }
+    s[1] = Math.min(s[1], r.startedAt);
+    s[2] = Math.max(s[2], r.endedAt);
+    if (project !== '' && (s[3] === '' || r.startedAt >= s[4])) {
+      s[3] = project;
+      s[4] = r.startedAt;
+    }
+  }
+}
+
 /** Prepared statements for the write path; create once per database, `free()` on close. */
 export class RowWriter {
   private readonly insertStmt: Statement;
   private readonly rollupStmt: Statement;
   private readonly sessionRollupStmt: Statement;
+  // Prepared on first use (a batch with a failure or a session): tests write through older schemas too.
+  private errorRollupStmt: Statement | null = null;
+  private sessionStmt: Statement | null = null;
 
   constructor(
     private readonly db: Database,
@@ -201,13 +243,17 @@ export class RowWriter {
     // Rollup deltas of the batch, merged per cell: a busy batch touches few cells, so this turns one
     // upsert pair per record into one per cell (the same totals, in the same transaction).
     const cells = new Map<string, RollupDelta>();
+    const extra = new ErrorAndSessionCells();
     this.db.run('BEGIN');
     try {
       for (const r of records) {
         try {
           this.insertStmt.run(recordToParams(r, this.strings));
           if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
-          if (this.rollups) mergeDelta(cells, recordDelta(r));
+          if (this.rollups) {
+            mergeDelta(cells, recordDelta(r));
+            extra.add(r);
+          }
           inserted++;
         } catch (err) {
           onError(r, err as Error); // a failed statement is rolled back on its own; the transaction stays open
@@ -215,6 +261,14 @@ export class RowWriter {
       }
       // A rollup failure fails the whole batch (rows and rollups never disagree); it stays in the journal.
       for (const d of cells.values()) this.applyDelta(d);
+      if (extra.errors.size > 0) {
+        this.errorRollupStmt ??= this.db.prepare(ERROR_ROLLUP_UPSERT);
+        for (const e of extra.errors.values()) this.errorRollupStmt.run(e);
+      }
+      if (extra.sessions.size > 0) {
+        this.sessionStmt ??= this.db.prepare(SESSION_UPSERT);
+        for (const s of extra.sessions.values()) this.sessionStmt.run(s.slice(0, 4) as [string, number, number, string]);
+      }
       this.db.run('COMMIT');
     } catch (err) {
       this.db.run('ROLLBACK');
@@ -236,5 +290,7 @@ export class RowWriter {
     this.insertStmt.free();
     this.rollupStmt.free();
     this.sessionRollupStmt.free();
+    this.errorRollupStmt?.free();
+    this.sessionStmt?.free();
   }
 }

@@ -16,7 +16,7 @@
  * first day with data → now; custom = [from, to) (hour buckets up to 48 h, day buckets beyond).
  */
 import type { Database } from 'sql.js';
-import type { SeriesPoint, SpendGroup, SpendTotals, Summary, SummaryRange } from '../api/contract.ts';
+import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary, SummaryRange } from '../api/contract.ts';
 import { HOUR_MS } from './rows.ts';
 import { NONE_KEY, earliestRollupHour } from './queries.ts';
 import {
@@ -169,28 +169,57 @@ function foldCells(
  * with one session_rollups row per request (sessions spread over the month) that is ~30% cheaper than
  * summing all nine counters for every session.
  */
-function readSessions(db: Database, from: number, to: number, session: string | undefined, limit: number): SpendGroup[] {
+function readSessions(db: Database, from: number, to: number, session: string | undefined, limit: number): SessionGroup[] {
   const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(s.${c.trim()})`).join(', ');
   const one = session === undefined ? '' : ' AND session = ?3';
   const stmt = db.prepare(`WITH top AS (
       SELECT session, SUM(cost_nano_usd) AS cost, SUM(requests) AS n FROM session_rollups
       WHERE hour_start_ms >= ?1 AND hour_start_ms < ?2${one}
       GROUP BY session ORDER BY cost DESC, n DESC, session ASC LIMIT ?4)
-    SELECT top.session, ${sums} FROM top
+    SELECT top.session, ${sums}, MAX(i.project), MAX(i.first_ms), MAX(i.last_ms) FROM top
       JOIN session_rollups s ON s.session = top.session AND s.hour_start_ms >= ?1 AND s.hour_start_ms < ?2
+      LEFT JOIN sessions i ON i.session = top.session
     GROUP BY top.session ORDER BY MAX(top.cost) DESC, MAX(top.n) DESC, top.session ASC`);
-  const groups: SpendGroup[] = [];
+  const groups: SessionGroup[] = [];
   try {
     stmt.bind(session === undefined ? [from - HALF_HOUR, to, null, limit] : [from - HALF_HOUR, to, sessionParam(session), limit]);
     while (stmt.step()) {
       const v = stmt.get();
-      const n = v.slice(1).map((x) => Number(x ?? 0));
-      groups.push({ key: String(v[0] ?? '') || NONE_KEY, ...totalsOf(n) });
+      const n = v.slice(1, 1 + COUNTERS).map((x) => Number(x ?? 0));
+      const [project, first, last] = v.slice(1 + COUNTERS);
+      groups.push({
+        key: String(v[0] ?? '') || NONE_KEY,
+        ...totalsOf(n),
+        project: project ? String(project) : null,
+        firstAt: first === null || first === undefined ? null : Number(first),
+        lastAt: last === null || last === undefined ? null : Number(last),
+      });
     }
   } finally {
     stmt.free();
   }
   return groups;
+}
+
+/** Failed requests of [from, to) (same hour rule), optionally of one session, most frequent kind first. */
+function readErrors(db: Database, from: number, to: number, session: string | undefined): ErrorCounts {
+  const one = session === undefined ? '' : ' AND session = ?';
+  const stmt = db.prepare(`SELECT kind, SUM(requests) AS n FROM error_rollups
+    WHERE hour_start_ms >= ? AND hour_start_ms < ?${one} GROUP BY kind ORDER BY n DESC, kind ASC`);
+  const byKind: ErrorCounts['byKind'] = [];
+  let requests = 0;
+  try {
+    stmt.bind(session === undefined ? [from - HALF_HOUR, to] : [from - HALF_HOUR, to, sessionParam(session)]);
+    while (stmt.step()) {
+      const v = stmt.get();
+      const n = Number(v[1] ?? 0);
+      byKind.push({ kind: String(v[0]), requests: n });
+      requests += n;
+    }
+  } finally {
+    stmt.free();
+  }
+  return { requests, byKind };
 }
 
 /**
@@ -257,6 +286,7 @@ export function buildSummary(db: Database, q: SummaryQuery): Summary {
     byModel: sortGroups(byModel),
     byProject: sortGroups(byProject),
     bySession: q.sessions === false ? [] : readSessions(db, from, to, q.session, TOP_SESSIONS),
+    errors: readErrors(db, from, to, q.session),
     ...(q.session === undefined ? {} : { session: q.session }),
     series,
   };
