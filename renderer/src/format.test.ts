@@ -32,3 +32,14 @@ describe('time formats', () => {
     expect(formatShortDateTime(t, 'en-GB', 'UTC')).toBe('22 Nov, 21:47:38');
   });
 });
+
+describe('formatSpan', () => {
+  it('reads as seconds, minutes, hours and days', async () => {
+    const { formatSpan } = await import('./format.ts');
+    expect(formatSpan(42_400)).toBe('42 s');
+    expect(formatSpan(12 * 60_000 + 5_000)).toBe('12 min');
+    expect(formatSpan(2 * 3_600_000 + 5 * 60_000)).toBe('2 h 05 min');
+    expect(formatSpan(3 * 86_400_000 + 4 * 3_600_000)).toBe('3 d 4 h');
+    expect(formatSpan(-5)).toBe('0 s');
+  });
+});

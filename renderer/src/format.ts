@@ -22,6 +22,17 @@ export function formatDuration(ms: number | null, locale?: string): string {
   return `${nf(locale, { maximumFractionDigits: 1 }).format(ms / 1000)} s`;
 }
 
+/** A span of time for people: "42 s", "12 min", "2 h 05 min", "3 d 4 h". */
+export function formatSpan(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h} h ${String(min % 60).padStart(2, '0')} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
 const dtfCache = new Map<string, Intl.DateTimeFormat>();
 function dtf(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const key = `${locale ?? ''}|${JSON.stringify(options)}`;

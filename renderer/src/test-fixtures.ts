@@ -62,6 +62,7 @@ export function makeSummary(over: Partial<Summary> = {}): Summary {
     },
     byModel: [],
     byProject: [],
+    errors: { requests: 0, byKind: [] },
     series: Array.from({ length: 24 }, (_, h) => ({
       t: new Date(Date.parse('2026-01-10T00:00:00Z') + h * 3_600_000).toISOString(),
       costNanoUsd: 0,

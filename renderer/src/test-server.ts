@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord, RequestSort, SortOrder, Summary } from '../../daemon/api/contract.ts';
+import type { LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, Summary } from '../../daemon/api/contract.ts';
+import { matchesStateFilter } from '../../daemon/api/outcome.ts';
 import { compareRecords } from './hooks/data.ts';
 import { makeSummary } from './test-fixtures.ts';
 
@@ -52,7 +53,10 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
       res.end(JSON.stringify(body));
     };
     if (url.pathname === '/api/summary') {
-      return json(state.summaries[url.searchParams.get('range') ?? ''] ?? makeSummary({ range: 'all' }));
+      // A summary narrowed to a session is looked up as `session:<id>`.
+      const session = url.searchParams.get('session');
+      const key = session ? `session:${session}` : (url.searchParams.get('range') ?? '');
+      return json(state.summaries[key] ?? makeSummary({ range: 'all' }));
     }
     if (url.pathname === '/api/requests') {
       const limit = Number(url.searchParams.get('limit') ?? 50);
@@ -60,7 +64,11 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
       const model = url.searchParams.get('model');
       const sort = url.searchParams.get('sort') as RequestSort | null;
       const order = url.searchParams.get('order') as SortOrder | null;
-      const filtered = state.records.filter((r) => !model || r.model === model);
+      const session = url.searchParams.get('session');
+      const st = url.searchParams.get('state') as RequestStateFilter | null;
+      const filtered = state.records.filter(
+        (r) => (!model || r.model === model) && (!session || r.sessionId === session) && (!st || matchesStateFilter(st, r)),
+      );
       // records are newest first; a sort/order is served in the daemon's order for it
       const rows = sort || order ? filtered.slice().sort(compareRecords(sort ?? 'time', order ?? 'desc')) : filtered;
       const items = rows.slice(start, start + Math.min(limit, state.pageSize ?? limit));

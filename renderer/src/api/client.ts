@@ -40,7 +40,11 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** `sessions: false` asks the daemon to skip the per-session list (views that show none). */
-export type RangeQuery = ({ range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string }) & { sessions?: boolean };
+export type RangeQuery = ({ range: SummaryRange; tz?: string } | { range: 'custom'; from: number; to: number; tz?: string }) & {
+  sessions?: boolean;
+  /** Narrow every figure to one Claude Code session. */
+  session?: string;
+};
 
 export class ApiError extends Error {
   readonly status: number;
@@ -65,6 +69,7 @@ function summaryParams(q: RangeQuery): Record<string, string | number> {
   const tz = q.tz ?? localTimeZone();
   const base: Record<string, string | number> = q.range === 'custom' ? { range: 'custom', from: q.from, to: q.to, tz } : { range: q.range, tz };
   if (q.sessions === false) base.sessions = '0';
+  if (q.session !== undefined) base.session = q.session;
   return base;
 }
 

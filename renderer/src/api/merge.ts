@@ -2,7 +2,8 @@
  * Fold a live record into a summary already on screen, so totals move the moment the frame arrives;
  * the view refetches shortly after and replaces this optimistic copy with the daemon's numbers.
  */
-import type { RequestRecord, SpendGroup, SpendTotals, Summary, TokenCounts } from '../../../daemon/api/contract.ts';
+import type { ErrorCounts, RequestRecord, SessionGroup, SpendGroup, SpendTotals, Summary, TokenCounts } from '../../../daemon/api/contract.ts';
+import { errorKind } from '../../../daemon/api/outcome.ts';
 
 function addTokens(a: TokenCounts, b: TokenCounts): TokenCounts {
   return {
@@ -49,6 +50,32 @@ function addToGroups(groups: SpendGroup[], key: string, r: RequestRecord): Spend
   return next.sort((a, b) => b.costNanoUsd - a.costNanoUsd);
 }
 
+/** The session's row with `r` added: its figures, bounds and (when `r` names one) project. */
+function addToSessions(groups: SessionGroup[], key: string, r: RequestRecord): SessionGroup[] {
+  const i = groups.findIndex((g) => g.key === key);
+  const next = groups.slice();
+  const old: SessionGroup = i === -1 ? { ...emptyGroup(key), project: null, firstAt: null, lastAt: null } : groups[i]!;
+  const row: SessionGroup = {
+    ...addRecord(old, r),
+    project: r.project ?? old.project,
+    firstAt: old.firstAt === null ? r.startedAt : Math.min(old.firstAt, r.startedAt),
+    lastAt: old.lastAt === null ? r.endedAt : Math.max(old.lastAt, r.endedAt),
+  };
+  if (i === -1) next.push(row);
+  else next[i] = row;
+  return next.sort((a, b) => b.costNanoUsd - a.costNanoUsd);
+}
+
+/** The summary's error counts with `r` added when it failed. */
+function addToErrors(e: ErrorCounts, r: RequestRecord): ErrorCounts {
+  const kind = errorKind(r);
+  if (kind === null) return e;
+  const byKind = e.byKind.some((k) => k.kind === kind)
+    ? e.byKind.map((k) => (k.kind === kind ? { kind, requests: k.requests + 1 } : k))
+    : [...e.byKind, { kind, requests: 1 }];
+  return { requests: e.requests + 1, byKind: byKind.sort((a, b) => b.requests - a.requests || (a.kind < b.kind ? -1 : 1)) };
+}
+
 const HOUR = 3_600_000;
 
 /** Returns a new summary including `r`, or the same object when `r` falls outside its range. */
@@ -58,6 +85,7 @@ export function applyRecord(s: Summary, r: RequestRecord): Summary {
   // Preset ranges run up to "now": their `to` was fixed when the summary was computed, so a live record may
   // be later; only custom ranges have a hard end.
   if (r.startedAt < from || (s.range === 'custom' && r.startedAt >= to)) return s;
+  if (s.session !== undefined && (r.sessionId ?? '(none)') !== s.session) return s; // narrowed to another session
   const modelKey = r.model ?? r.modelRequested ?? '(none)';
   const projectKey = r.project ?? '(none)';
   const cost = r.costNanoUsd ?? 0;
@@ -91,7 +119,8 @@ export function applyRecord(s: Summary, r: RequestRecord): Summary {
     totals: addRecord(s.totals, r),
     byModel: addToGroups(s.byModel, modelKey, r),
     byProject: addToGroups(s.byProject, projectKey, r),
-    bySession: s.bySession ? addToGroups(s.bySession, r.sessionId ?? '(none)', r) : undefined,
+    bySession: s.bySession ? addToSessions(s.bySession, r.sessionId ?? '(none)', r) : undefined,
+    errors: addToErrors(s.errors, r),
     series,
   };
 }

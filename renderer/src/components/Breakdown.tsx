@@ -10,11 +10,13 @@ export interface BreakdownProps {
   kind: 'model' | 'project' | 'session';
   /** Clicking a row filters the requests table. */
   onSelect?: (key: string) => void;
+  /** Row label for a key (projects: the shortest unique path suffix, see project-labels.ts). */
+  label?: (key: string) => string;
 }
 
 /** Memoised (with stable onSelect) so the dashboard's other updates do not rebuild the tables. */
-export const Breakdown = memo(function Breakdown({ title, groups, kind, onSelect }: BreakdownProps) {
-  const label = (k: string) => (kind === 'project' ? shortProject(k) : kind === 'session' ? k.slice(0, 8) : k);
+export const Breakdown = memo(function Breakdown({ title, groups, kind, onSelect, label: labelOf }: BreakdownProps) {
+  const label = labelOf ?? ((k: string) => (kind === 'project' ? shortProject(k) : kind === 'session' ? k.slice(0, 8) : k));
   return (
     <section className="panel breakdown" aria-label={title}>
       <h3>{title}</h3>

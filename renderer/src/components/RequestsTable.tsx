@@ -3,7 +3,7 @@
  * a header click asks the daemon for the first page in that order) and cursor paging ("Load more") over the
  * API in the same order. Unpriced requests are marked in the cost column.
  */
-import type { RequestQuery, RequestSort, RequestState, SortOrder } from '../../../daemon/api/contract.ts';
+import { STATE_FILTER_ERRORS, type RequestQuery, type RequestSort, type RequestState, type RequestStateFilter, type SortOrder } from '../../../daemon/api/contract.ts';
 import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
@@ -32,10 +32,12 @@ export interface RequestsTableProps {
   onFilter: (q: RequestQuery) => void;
   models: string[];
   projects: string[];
+  /** Project label (the dashboard's unique-suffix labeller); default: the last path segment. */
+  projectLabel?: (project: string | null) => string;
   onOpen: (id: string) => void;
 }
 
-export function RequestsTable({ state, filter, onFilter, models, projects, onOpen }: RequestsTableProps) {
+export function RequestsTable({ state, filter, onFilter, models, projects, projectLabel = shortProject, onOpen }: RequestsTableProps) {
   const sort = filter.sort ?? 'time';
   const order = filter.order ?? 'desc';
   const rows = state.data ?? [];
@@ -78,8 +80,8 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
             <select value={filter.project ?? ''} onChange={(e) => set({ project: e.target.value })}>
               <option value="">All</option>
               {projects.map((p) => (
-                <option key={p} value={p}>
-                  {shortProject(p)}
+                <option key={p} value={p} title={p}>
+                  {projectLabel(p)}
                 </option>
               ))}
             </select>
@@ -87,6 +89,7 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
           <label>
             Session
             <input
+              key={filter.session ?? ''}
               type="search"
               placeholder="session id"
               defaultValue={filter.session ?? ''}
@@ -98,8 +101,9 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
           </label>
           <label>
             State
-            <select value={filter.state ?? ''} onChange={(e) => set({ state: (e.target.value || undefined) as RequestState | undefined })}>
+            <select value={filter.state ?? ''} onChange={(e) => set({ state: (e.target.value || undefined) as RequestStateFilter | undefined })}>
               <option value="">All</option>
+              <option value={STATE_FILTER_ERRORS}>errors (any failure)</option>
               {STATES.map((s) => (
                 <option key={s} value={s}>
                   {s.replace('_', ' ')}
@@ -132,7 +136,7 @@ export function RequestsTable({ state, filter, onFilter, models, projects, onOpe
                   </button>
                 </td>
                 <td title={r.model ?? r.modelRequested ?? ''}>{shortModel(r.model ?? r.modelRequested)}</td>
-                <td title={r.project ?? ''}>{shortProject(r.project)}</td>
+                <td title={r.project ?? ''}>{projectLabel(r.project)}</td>
                 <td className="num">{formatTokens(totalTokens(r))}</td>
                 <td className="num">
                   {r.billable || r.costNanoUsd !== null ? <Money nano={r.costNanoUsd} reason={r.unpricedReason} /> : <span className="muted">—</span>}

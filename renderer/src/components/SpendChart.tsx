@@ -22,7 +22,8 @@ export interface ChartRow {
 
 /** Turn summary series into recharts rows (USD numbers), keeping the top keys and folding the rest into "other". */
 export function chartRows(s: Summary, by: StackBy): { rows: ChartRow[]; keys: string[] } {
-  const groups = by === 'model' ? s.byModel : s.byProject;
+  // Only groups with spend in the range get a stack and a legend entry (free calls, e.g. token counts, do not).
+  const groups = (by === 'model' ? s.byModel : s.byProject).filter((g) => g.costNanoUsd > 0);
   const top = groups.slice(0, MAX_STACKS).map((g) => g.key);
   const topSet = new Set(top);
   let other = false;
@@ -31,6 +32,7 @@ export function chartRows(s: Summary, by: StackBy): { rows: ChartRow[]; keys: st
     const src = by === 'model' ? p.byModel : p.byProject;
     for (const k of top) row[k] = 0;
     for (const [k, v] of Object.entries(src)) {
+      if (v === 0) continue;
       const key = topSet.has(k) ? k : 'other';
       if (key === 'other') other = true;
       row[key] = ((row[key] as number | undefined) ?? 0) + v / 1e9;
@@ -38,6 +40,46 @@ export function chartRows(s: Summary, by: StackBy): { rows: ChartRow[]; keys: st
     return row;
   });
   return { rows, keys: other ? [...top, 'other'] : top };
+}
+
+interface TooltipEntry {
+  dataKey?: unknown;
+  value?: unknown;
+  color?: string;
+}
+
+/**
+ * The bucket's total, then its stacks in the order they are drawn, top first (recharts lists the bottom
+ * stack first); stacks with nothing in the bucket are left out.
+ */
+export function tooltipLines(payload: readonly TooltipEntry[]): { total: number; lines: { key: string; usd: number; color?: string }[] } {
+  const lines = payload
+    .map((p) => ({ key: String(p.dataKey), usd: Number(p.value) || 0, ...(p.color ? { color: p.color } : {}) }))
+    .filter((l) => l.usd > 0)
+    .reverse();
+  return { total: lines.reduce((a, l) => a + l.usd, 0), lines };
+}
+
+function StackTooltip({ active, payload, label, name }: { active?: boolean; payload?: readonly TooltipEntry[]; label?: unknown; name: (k: string) => string }) {
+  if (!active || !payload || payload.length === 0) return null;
+  const { total, lines } = tooltipLines(payload);
+  return (
+    <div className="chart-tooltip" role="tooltip">
+      <div className="chart-tooltip-head">
+        <span>{String(label ?? '')}</span>
+        <strong>{formatUsd(Math.round(total * 1e9))}</strong>
+      </div>
+      <ul>
+        {lines.map((l) => (
+          <li key={l.key}>
+            <span className="swatch" style={{ background: l.color }} aria-hidden="true" />
+            <span className="name">{name(l.key)}</span>
+            <span className="num">{formatUsd(Math.round(l.usd * 1e9))}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
 
 /**
@@ -55,10 +97,21 @@ export function tickInterval(rows: readonly ChartRow[], plotWidth: number): numb
  * Memoised: the dashboard re-renders for many reasons (prices, live state, the table's pages) and every
  * recharts render runs all its selectors; the chart only changes with its summary and grouping.
  */
-export const SpendChart = memo(function SpendChart({ summary, by, height = 260 }: { summary: Summary; by: StackBy; height?: number }) {
+export const SpendChart = memo(function SpendChart({
+  summary,
+  by,
+  height = 260,
+  projectLabel = shortProject,
+}: {
+  summary: Summary;
+  by: StackBy;
+  height?: number;
+  /** Label of a project key (the dashboard's unique-suffix labeller). */
+  projectLabel?: (key: string) => string;
+}) {
   const { rows, keys } = useMemo(() => chartRows(summary, by), [summary, by]);
   const ref = useRef<HTMLDivElement>(null);
-  const name = (k: string) => (by === 'model' ? shortModel(k) : shortProject(k));
+  const name = (k: string) => (k === 'other' ? 'other' : by === 'model' ? shortModel(k) : projectLabel(k));
 
   // Measure the width before paint so the first commit already draws the chart (no resize round trip).
   const [width, setWidth] = useState(0);
@@ -103,11 +156,7 @@ export const SpendChart = memo(function SpendChart({ summary, by, height = 260 }
           width={72}
           tickFormatter={(v: number) => formatUsdAxis(Math.round(v * 1e9))}
         />
-        <Tooltip
-          formatter={(v, n) => [formatUsd(Math.round(Number(v) * 1e9)), name(String(n))]}
-          contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }}
-          cursor={{ fill: 'var(--hover)' }}
-        />
+        <Tooltip content={<StackTooltip name={name} />} cursor={{ fill: 'var(--hover)' }} />
         {keys.map((k, i) => (
           <Bar key={k} dataKey={k} stackId="spend" fill={colorAt(i)} isAnimationActive={false} name={k} />
         ))}

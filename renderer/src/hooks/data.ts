@@ -8,6 +8,7 @@ import type { RangeQuery } from '../api/client.ts';
 import { applyRecord } from '../api/merge.ts';
 import { useDaemon } from './daemon.tsx';
 import { compareRecords } from '../../../daemon/api/record-values.ts';
+import { matchesStateFilter } from '../../../daemon/api/outcome.ts';
 
 export interface Loadable<T> {
   data: T | null;
@@ -67,7 +68,7 @@ function matches(q: RequestQuery, r: RequestRecord): boolean {
   if (q.model && r.model !== q.model && r.modelRequested !== q.model) return false;
   if (q.project && r.project !== q.project) return false;
   if (q.session && r.sessionId !== q.session) return false;
-  if (q.state && r.state !== q.state) return false;
+  if (q.state && !matchesStateFilter(q.state, r)) return false;
   if (q.from !== undefined && r.startedAt < q.from) return false;
   if (q.to !== undefined && r.startedAt >= q.to) return false;
   return true;

@@ -35,6 +35,7 @@ describe('Dashboard', () => {
   afterEach(async () => {
     cleanup();
     window.location.hash = '';
+    history.replaceState(null, '', '/');
     for (const a of apis.splice(0)) await a.close();
   });
 
@@ -95,6 +96,64 @@ describe('Dashboard', () => {
     expect(window.location.hash).toBe(`#/requests/${records[0]!.id}`);
     fireEvent.keyDown(window, { key: 'Escape' });
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
+  it('counts errors apart, filters the table to them, and keeps the filter and range in the URL', async () => {
+    const { records } = seeded(6);
+    records[1] = { ...records[1]!, status: 429 };
+    records[3] = { ...records[3]!, status: 529, state: 'complete' };
+    let summary = makeSummary({ range: '30d', bucket: 'day', from: new Date(Date.now() - 30 * 86_400_000).toISOString(), to: new Date().toISOString(), series: [] });
+    for (const r of records) summary = applyRecord(summary, r);
+    expect(summary.errors.requests).toBe(2);
+    const api = await startTestApi({ summaries: { '30d': summary }, records });
+    apis.push(api);
+    history.replaceState(null, '', '/?range=30d');
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    const count = await screen.findByTestId('error-count', undefined, { timeout: 5000 });
+    expect(count.textContent).toBe('2 errors · 1× 429 rate limited, 1× 529 overloaded');
+    fireEvent.click(count);
+    const table = screen.getByTestId('requests-table');
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 2));
+    expect(api.seen.some((s) => s.path === '/api/requests' && s.query.get('state') === 'errors')).toBe(true);
+    expect(within(table).getAllByText(/429 rate limited|529 overloaded/)).toHaveLength(2);
+    await waitFor(() => expect(new URLSearchParams(window.location.search).get('state')).toBe('errors'));
+    expect(new URLSearchParams(window.location.search).get('range')).toBe('30d');
+    expect((screen.getByLabelText('State') as HTMLSelectElement).value).toBe('errors');
+  });
+
+  it('labels same-named projects apart and shows sessions with project, start and duration; opens a session', async () => {
+    const now = Date.now();
+    const sessionA = 'aaaaaaaa-1111-4111-8111-111111111111';
+    const records = [
+      makeRecord({ startedAt: now - 60_000, endedAt: now - 50_000, project: '/home/u/a/my-app', sessionId: sessionA, costNanoUsd: 3_000_000 }),
+      makeRecord({ startedAt: now - 3_000_000, endedAt: now - 2_990_000, project: '/home/u/a/my-app', sessionId: sessionA, costNanoUsd: 1_000_000, tokens: { input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 990, output: 5 } }),
+      makeRecord({ startedAt: now - 120_000, endedAt: now - 110_000, project: '/home/u/b/my-app', sessionId: 'bbbbbbbb-2222', costNanoUsd: 2_000_000 }),
+    ];
+    let summary = makeSummary({ range: '7d', bucket: 'day', from: new Date(now - 7 * 86_400_000).toISOString(), to: new Date(now).toISOString(), series: [], bySession: [] });
+    for (const r of records) summary = applyRecord(summary, r);
+    let one = makeSummary({ range: 'all', session: sessionA, bySession: [] });
+    for (const r of records.filter((x) => x.sessionId === sessionA)) one = applyRecord({ ...one, from: new Date(0).toISOString() }, r);
+    const api = await startTestApi({ summaries: { '7d': summary, [`session:${sessionA}`]: one }, records });
+    apis.push(api);
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    const projects = await screen.findByRole('region', { name: 'By project' }, { timeout: 5000 });
+    expect(within(projects).getByText('a/my-app').closest('th')?.getAttribute('title')).toBe('/home/u/a/my-app');
+    expect(within(projects).getByText('b/my-app')).toBeTruthy();
+    const sessions = screen.getByRole('region', { name: 'By session' });
+    const row = sessions.querySelector(`tr[data-session="${sessionA}"]`)!;
+    expect(row.textContent).toContain('a/my-app');
+    expect(row.textContent).toContain('49 min'); // first start to last end: 3,000 s − 50 s
+    fireEvent.click(within(row as HTMLElement).getByRole('button'));
+    const view = await screen.findByTestId('session-view');
+    expect(window.location.hash).toBe(`#/sessions/${sessionA}`);
+    await waitFor(() => expect(within(view).getAllByRole('row')).toHaveLength(1 + 2));
+    // in order, oldest first, with the cache story
+    const first = within(view).getAllByRole('row')[1]!;
+    expect(first.textContent).toContain('99%');
+    expect(api.seen.some((s) => s.path === '/api/summary' && s.query.get('session') === sessionA)).toBe(true);
+    expect(api.seen.some((s) => s.path === '/api/requests' && s.query.get('session') === sessionA && s.query.get('order') === 'asc')).toBe(true);
+    fireEvent.click(within(view).getByRole('button', { name: 'Close session' }));
+    await waitFor(() => expect(screen.queryByTestId('session-view')).toBeNull());
   });
 
   it('shows export buttons only when the API offers export', async () => {

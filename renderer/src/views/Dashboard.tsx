@@ -2,7 +2,7 @@
  * Full dashboard: range picker, totals with cache savings and unpriced count, spend over time stacked by
  * model or project, breakdowns, the requests table, request detail (hash route #/requests/<id>), export.
  */
-import { useCallback, useDeferredValue, useEffect, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { PriceTableInfo, RequestQuery } from '../../../daemon/api/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { Breakdown } from '../components/Breakdown.tsx';
@@ -23,13 +23,32 @@ import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
 import { useHashRoute } from '../hooks/route.ts';
 import { DASHBOARD_ANY, DASHBOARD_DEFAULT_RANGE } from './queries.ts';
+import { readDashboardUrl, writeDashboardUrl, type DashboardUrlState } from '../hooks/url-state.ts';
+import { projectLabeler } from '../../../daemon/api/project-labels.ts';
+import { STATE_FILTER_ERRORS } from '../../../daemon/api/contract.ts';
+import { ErrorCount } from '../components/ErrorCount.tsx';
+import { SessionsTable } from '../components/SessionsTable.tsx';
+import { SessionView } from '../components/SessionView.tsx';
+
+const URL_DEFAULTS: DashboardUrlState = { range: DASHBOARD_DEFAULT_RANGE, by: 'model', filter: {} };
+
+/** Brings the requests table into view (after a breakdown click filtered it). */
+function showRequests(): void {
+  document.getElementById('requests-title')?.closest('section')?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
+}
 
 
 export function Dashboard() {
   const { client, live, version, error } = useDaemon();
-  const [range, setRange] = useState<RangeQuery>(DASHBOARD_DEFAULT_RANGE);
-  const [by, setBy] = useState<StackBy>('model');
-  const [filter, setFilter] = useState<RequestQuery>({});
+  // The range, stacking and filters live in the URL (reload, bookmark, shared link).
+  const [initial] = useState(() => readDashboardUrl(window.location.search, URL_DEFAULTS));
+  const [range, setRange] = useState<RangeQuery>(initial.range);
+  const [by, setBy] = useState<StackBy>(initial.by);
+  const [filter, setFilter] = useState<RequestQuery>(initial.filter);
+  useEffect(() => {
+    const search = writeDashboardUrl(window.location.search, { range, by, filter }, URL_DEFAULTS);
+    if (search !== window.location.search) history.replaceState(history.state, '', `${window.location.pathname}${search}${window.location.hash}`);
+  }, [range, by, filter]);
   const [prices, setPrices] = useState<PriceTableInfo | null>(null);
   const summary = useSummary(range);
   // Preset ranges are open-ended ("up to now"), so live requests keep matching the table's filter.
@@ -43,6 +62,7 @@ export function Dashboard() {
   const any = useRequests(DASHBOARD_ANY);
   const [hash, setHash] = useHashRoute();
   const detailId = /^#\/requests\/(.+)$/.exec(hash)?.[1];
+  const sessionId = /^#\/sessions\/(.+)$/.exec(hash)?.[1];
 
   useEffect(() => {
     performance.mark('cco:dashboard-mounted');
@@ -59,9 +79,20 @@ export function Dashboard() {
   }, [client]);
 
   const openDetail = useCallback((id: string) => setHash(requestDetailHash(id)), [setHash]);
-  const byModel = useCallback((k: string) => setFilter((f) => ({ ...f, model: k })), []);
-  const byProject = useCallback((k: string) => setFilter((f) => ({ ...f, project: k })), []);
-  const bySession = useCallback((k: string) => setFilter((f) => ({ ...f, session: k })), []);
+  // A breakdown click filters the requests table and moves there.
+  const byModel = useCallback((k: string) => {
+    setFilter((f) => ({ ...f, model: k }));
+    showRequests();
+  }, []);
+  const byProject = useCallback((k: string) => {
+    setFilter((f) => ({ ...f, project: k }));
+    showRequests();
+  }, []);
+  const onlyErrors = useCallback(() => {
+    setFilter((f) => ({ ...f, state: STATE_FILTER_ERRORS }));
+    showRequests();
+  }, []);
+  const openSession = useCallback((id: string) => setHash(`#/sessions/${encodeURIComponent(id)}`), [setHash]);
   const closeDetail = useCallback(() => setHash(''), [setHash]);
 
   const s = summary.data;
@@ -70,6 +101,17 @@ export function Dashboard() {
   const ds = useDeferredValue(s, null);
   const t = s?.totals;
   const empty = any.data !== null && any.data.length === 0;
+  // One labeller for every place a project is shown: same-named folders read by their unique path suffix.
+  const rows = requests.data;
+  const projectLabel = useMemo(
+    () =>
+      projectLabeler([
+        ...(ds?.byProject.map((g) => g.key) ?? []),
+        ...(ds?.bySession?.map((g) => g.project) ?? []),
+        ...(rows?.map((r) => r.project) ?? []),
+      ]),
+    [ds, rows],
+  );
 
   return (
     <div className="dashboard">
@@ -92,6 +134,10 @@ export function Dashboard() {
 
       {empty && client && <EmptyState port={client.port} />}
 
+      {sessionId && (
+        <SessionView id={decodeURIComponent(sessionId)} onClose={closeDetail} onOpenRequest={openDetail} projectLabel={projectLabel} />
+      )}
+
       <section className="cards" aria-label="Totals">
         <div className="card">
           <div className="label">Spend</div>
@@ -101,6 +147,7 @@ export function Dashboard() {
         <div className="card">
           <div className="label">Requests</div>
           <div className="mid" data-testid="range-requests">{t ? formatCount(t.requests) : '…'}</div>
+          {s && <ErrorCount errors={s.errors} onSelect={onlyErrors} />}
         </div>
         <div className="card">
           <div className="label">Cache savings</div>
@@ -142,14 +189,14 @@ export function Dashboard() {
           </div>
         </div>
         {summary.error && <p className="error" role="alert">Could not load summary: {summary.error}</p>}
-        {s ? <SpendChart summary={s} by={by} /> : <div className="chart placeholder" />}
+        {s ? <SpendChart summary={s} by={by} projectLabel={projectLabel} /> : <div className="chart placeholder" />}
       </section>
 
       {ds && (
         <div className="breakdowns">
           <Breakdown title="By model" kind="model" groups={ds.byModel} onSelect={byModel} />
-          <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={byProject} />
-          {ds.bySession && <Breakdown title="By session" kind="session" groups={ds.bySession} onSelect={bySession} />}
+          <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={byProject} label={projectLabel} />
+          {ds.bySession && <SessionsTable sessions={ds.bySession} projectLabel={projectLabel} onOpen={openSession} />}
         </div>
       )}
 
@@ -162,6 +209,7 @@ export function Dashboard() {
         onFilter={setFilter}
         models={ds?.byModel.map((g) => g.key) ?? []}
         projects={ds?.byProject.map((g) => g.key) ?? []}
+        projectLabel={projectLabel}
         onOpen={openDetail}
       />
 

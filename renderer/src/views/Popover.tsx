@@ -12,13 +12,16 @@ import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY, popoverLast24h } from './
 import { colorAt } from '../components/palette.ts';
 import { Sparkline } from '../components/Sparkline.tsx';
 import { totalTokens } from '../../../daemon/api/record-values.ts';
-import { formatClock, formatTokens, shortModel, shortProject } from '../format.ts';
+import { formatClock, formatTokens, shortModel } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
 import { useLimits, useNow } from '../hooks/limits.ts';
 import { LimitGauges } from '../components/LimitGauges.tsx';
 import { UpdateBanner } from '../components/UpdateBanner.tsx';
+import { ErrorCount } from '../components/ErrorCount.tsx';
+import { projectLabeler } from '../../../daemon/api/project-labels.ts';
+import { errorKind } from '../../../daemon/api/outcome.ts';
 
 function MiniGroups({ title, groups, label }: { title: string; groups: SpendGroup[]; label: (k: string) => string }) {
   const top = groups.slice(0, 4);
@@ -58,6 +61,8 @@ export function Popover({ limits }: { limits?: ReactNode }) {
   }, [ready]);
 
   const empty = ready && recent.data!.length === 0 && (month.data?.totals.requests ?? 0) === 0;
+  const todayProjects = today.data?.byProject;
+  const projectLabel = useMemo(() => projectLabeler((todayProjects ?? []).map((g) => g.key)), [todayProjects]);
   const open = (id?: string) => void bridge.app.openDashboard(id);
 
   return (
@@ -80,6 +85,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
             {today.data ? <Money nano={today.data.totals.costNanoUsd} /> : '…'}
           </div>
           {today.data && <UnpricedCount count={today.data.totals.unpricedRequests} />}
+          {today.data && <ErrorCount errors={today.data.errors} />}
         </div>
         <div className="right">
           <div className="label">This month</div>
@@ -100,7 +106,7 @@ export function Popover({ limits }: { limits?: ReactNode }) {
           </div>
           <div className="mini-row">
             <MiniGroups title="By model" groups={today.data?.byModel ?? []} label={shortModel} />
-            <MiniGroups title="By project" groups={today.data?.byProject ?? []} label={shortProject} />
+            <MiniGroups title="By project" groups={today.data?.byProject ?? []} label={projectLabel} />
           </div>
           <section className="recent" aria-labelledby="recent-title">
             <h3 id="recent-title">Last requests</h3>
@@ -119,7 +125,11 @@ export function Popover({ limits }: { limits?: ReactNode }) {
                     <span className="cost">
                       <Money nano={r.costNanoUsd} />
                     </span>
-                    <span className={`state-dot state-${r.state}`} title={r.state} aria-label={r.state} />
+                    <span
+                      className={`state-dot state-${errorKind(r) === null ? r.state : 'error'}`}
+                      title={errorKind(r) ?? r.state}
+                      aria-label={errorKind(r) === null ? r.state : `error ${errorKind(r)}`}
+                    />
                   </button>
                 </li>
               ))}
