@@ -38,6 +38,10 @@ export interface ReportRow extends SpendTotals {
   models?: string[];
   /** Sessions: the project(s) the session worked in. */
   projects?: string[];
+  /** Sessions: the session's project, first start and last end (epoch ms), as /api/summary's bySession. */
+  project?: string | null;
+  firstAt?: number | null;
+  lastAt?: number | null;
 }
 
 /** `cco report … --json`. */
@@ -136,7 +140,15 @@ export async function buildReport(get: ApiGet, kind: ReportKind, query: string):
     const base = query.replace(/&?sessions=[01]/, '');
     const rows = await mapLimit(sessions, 4, async (g): Promise<ReportRow> => {
       const s = await get<Summary>(`/api/summary?${base}&session=${encodeURIComponent(g.key)}&sessions=0`);
-      return { key: g.key, ...totalsOf(g), models: s.byModel.map((m) => m.key), projects: s.byProject.map((p) => p.key) };
+      return {
+        key: g.key,
+        ...totalsOf(g),
+        project: g.project,
+        firstAt: g.firstAt,
+        lastAt: g.lastAt,
+        models: s.byModel.map((m) => m.key),
+        projects: s.byProject.map((p) => p.key),
+      };
     });
     return { ...head, rows };
   }
