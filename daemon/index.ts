@@ -41,6 +41,8 @@ import { createGuards } from './budgets/guards.ts';
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
+/** On shutdown, requests in flight get this long to finish before they are cut and recorded as aborted. */
+export const SHUTDOWN_GRACE_MS = 3000;
 
 export interface DaemonOptions {
   host?: string;
@@ -68,6 +70,8 @@ export interface DaemonOptions {
   pidDir?: string | false;
   /** Called with every finished record (e.g. telemetry counters); must be cheap and must not throw. */
   onRecord?: (record: RequestRecord) => void;
+  /** On shutdown, in-flight requests get this long to finish before they are cut (and recorded); default 3 s. */
+  shutdownGraceMs?: number;
   /** While the store cannot be opened (standby), try again this often; default 5 s. */
   storeRetryMs?: number;
   /** Start recording (default) or paused; see `setRecording`. */
@@ -377,7 +381,21 @@ async function startLocked(
     recordingEnabled: () => recording,
     extraApi: guards.routes,
   });
-  const server = createDaemonServer({ api: app, proxy: gateway.handler, live });
+  // Proxied requests in flight: shutdown records each of them before the store closes.
+  let inFlight = 0;
+  let onIdle: (() => void) | null = null;
+  const gatewayHandler = gateway.handler;
+  const proxyHandler: typeof gatewayHandler = (req, res) => {
+    inFlight++;
+    // 'close' comes after the record is added: a complete response ends only once its record is written,
+    // an aborted one is recorded in its own 'close' handler, registered before this one.
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) onIdle?.();
+    });
+    gatewayHandler(req, res);
+  };
+  const server = createDaemonServer({ api: app, proxy: proxyHandler, live });
 
   let port: number;
   try {
@@ -403,12 +421,30 @@ async function startLocked(
   const close = () => {
     closing ??= (async () => {
       live.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // In-flight streams get a moment to finish, then are cut (and recorded as aborted).
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
-      });
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // In-flight requests get the grace period to finish; then their connections are cut, which records
+      // each as client_aborted with the usage seen so far — all before the store closes.
+      const idle = (ms: number) =>
+        inFlight === 0
+          ? Promise.resolve(true)
+          : new Promise<boolean>((resolve) => {
+              const t = setTimeout(() => resolve(false), ms);
+              onIdle = () => {
+                clearTimeout(t);
+                resolve(true);
+              };
+            });
+      const graceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+      if (!(await idle(graceMs))) {
+        log.info('shutdown: cutting requests still in flight', { inFlight });
+        server.closeAllConnections();
+        if (!(await idle(2000))) log.error('shutdown: requests still unrecorded after they were cut', { inFlight });
+      }
+      server.closeIdleConnections(); // keep-alive connections that went idle during the grace period
+      const closedSoon = await Promise.race([serverClosed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
+      if (!closedSoon) server.closeAllConnections(); // API requests still running (an export): cut
+      await serverClosed;
       agent.destroy();
       await history?.close();
       limits.close();
