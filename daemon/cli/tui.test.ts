@@ -109,7 +109,7 @@ describe('renderTui views', () => {
       { key: '/home/me/a/my-app', ...totals(1_000_000_000, 600) },
       { key: '/home/me/clients/very/long/path/b/my-app', ...totals(702_470_000_000, 400) },
     ],
-    bySession: [{ key: '0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', ...totals(5_000_000_000, 12) }],
+    bySession: [{ key: '0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', ...totals(5_000_000_000, 12), project: '/home/me/a/my-app', firstAt: null, lastAt: null }],
   };
   const base: TuiState = { url: 'http://127.0.0.1:3000', today: summary(0, 3, [], 3), month, recent: [record({})], connection: 'live', error: null, block, now, sessionProjects: new Map([['0f1e2d3c-aaaa-bbbb-cccc-1234567890ab', '/home/me/a/my-app']]) };
 
