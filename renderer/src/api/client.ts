@@ -7,6 +7,7 @@ import type {
   BudgetChange,
   CacheCoachReport,
   ResponseCacheStatus,
+  StatusResponse,
   BudgetsResponse,
   LimitsResponse,
   HealthResponse,
@@ -237,6 +238,11 @@ export class ApiClient {
   /** The response cache's state and counters (GET /api/cache). */
   responseCache(signal?: AbortSignal): Promise<ResponseCacheStatus> {
     return this.#fetchJson<ResponseCacheStatus>('/api/cache', undefined, signal);
+  }
+
+  /** The daemon's recording health (GET /api/status; older daemons answer 404: callers treat it as unknown). */
+  status(signal?: AbortSignal): Promise<StatusResponse> {
+    return this.#fetchJson<StatusResponse>('/api/status', undefined, signal);
   }
 
   /** Plan limits per credential (older daemons answer 404/502: callers treat a failure as "none"). */

@@ -8,6 +8,7 @@ import type { RangeQuery } from '../api/client.ts';
 import { Breakdown } from '../components/Breakdown.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { LiveStatus } from '../components/LiveStatus.tsx';
+import { StatusBanner } from '../components/StatusBanner.tsx';
 import { Money, UnpricedCount } from '../components/Money.tsx';
 import { RangePicker } from '../components/RangePicker.tsx';
 import { RequestDetailView } from '../components/RequestDetailView.tsx';
@@ -127,6 +128,7 @@ export function Dashboard() {
         <LiveStatus state={live} version={version} />
       </header>
       {error && <p className="error" role="alert">Daemon not reachable: {error}</p>}
+      <StatusBanner />
       <div className="toolbar">
         <RangePicker value={range} onChange={setRange} />
         {client && <ExportButtons client={client} filter={{ ...filter, ...(span ?? {}) }} />}
