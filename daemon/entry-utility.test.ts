@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { DaemonToHost } from './ipc-messages.ts';
+import type { DaemonToHost } from '../shared/ipc-messages.ts';
 import type { DaemonHandleLike, HostChannel } from './entry-utility.ts';
 import { entryFlags, readEntryOptions, runHost } from './entry-utility.ts';
 

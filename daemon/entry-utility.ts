@@ -2,15 +2,15 @@
  * Daemon host for Electron's utilityProcess (and, for tests/dev, child_process.fork).
  *
  * Channel: `process.parentPort` inside a utility process; `process.send`/`process.on('message')` when
- * forked by Node; neither when run by hand (then it just runs). Protocol: daemon/ipc-messages.ts —
+ * forked by Node; neither when run by hand (then it just runs). Protocol: shared/ipc-messages.ts —
  * posts `{type:'ready', port, token}` once listening; `{type:'shutdown'}` → close → `{type:'shutdown-complete'}`
  * → exit 0. No electron import: parentPort is typed locally. The daemon is composed by daemon/host.ts, as for
  * `cco run`: config.toml, the stored key, the log file, telemetry and rate limits apply here too.
  */
 import { parseArgs } from 'node:util';
 import type { HostedDaemon } from './host.ts';
-import type { DaemonToHost } from './ipc-messages.ts';
-import { parseHostToDaemon } from './ipc-messages.ts';
+import type { DaemonToHost } from '../shared/ipc-messages.ts';
+import { parseHostToDaemon } from '../shared/ipc-messages.ts';
 
 export interface EntryOptions {
   host?: string;

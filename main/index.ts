@@ -10,7 +10,7 @@ import { installDaemonCors } from './daemon-cors.ts';
 import { applyHeadlessSwitches, isDaemonMode, runHeadlessDaemon } from './daemon-mode.ts';
 import { askPort, defaultProbeDeps, probeDaemon } from './daemon-probe.ts';
 import { hostTarget } from '../daemon/host-target.ts';
-import { EVENTS } from './ipc-contract.ts';
+import { EVENTS } from '../shared/ipc-contract.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
 import { createLoginItem } from './login-item.ts';
 import { APP_ID, selfUpdate, startupSwitches } from './platform.ts';

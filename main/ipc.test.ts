@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IpcMain } from 'electron';
 import { createElectronFake, fakeWebContents } from './__mocks__/electron.ts';
-import { INVOKE } from './ipc-contract.ts';
+import { INVOKE } from '../shared/ipc-contract.ts';
 import type { InvokeHandlers } from './ipc.ts';
 import { registerIpc, sendEvent } from './ipc.ts';
 

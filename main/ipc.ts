@@ -3,8 +3,8 @@
  * (our windows, main frame, app origin) and validates arguments before the handler runs.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { EventChannel, EventContract, InvokeArgs, InvokeChannel, InvokeResult } from './ipc-contract.ts';
-import { INVOKE, VALIDATE } from './ipc-contract.ts';
+import type { EventChannel, EventContract, InvokeArgs, InvokeChannel, InvokeResult } from '../shared/ipc-contract.ts';
+import { INVOKE, VALIDATE } from '../shared/ipc-contract.ts';
 import { isTrustedSender, senderInfo } from './security.ts';
 
 export type InvokeHandlers = {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HostToDaemon } from '../daemon/ipc-messages.ts';
+import type { HostToDaemon } from '../shared/ipc-messages.ts';
 import type { DaemonChild, SupervisorSnapshot } from './supervisor.ts';
 import { DaemonSupervisor, SHUTDOWN_TIMEOUT_MS } from './supervisor.ts';
 import type { ProbeResult } from './daemon-probe.ts';

@@ -4,8 +4,8 @@
  * gracefully ({type:'shutdown'}, wait, then kill). Electron-free: the utilityProcess adapter lives in
  * spawners.ts, so the whole state machine runs in Node tests with fake timers and fake children.
  */
-import type { HostToDaemon } from '../daemon/ipc-messages.ts';
-import { parseDaemonToHost } from '../daemon/ipc-messages.ts';
+import type { HostToDaemon } from '../shared/ipc-messages.ts';
+import { parseDaemonToHost } from '../shared/ipc-messages.ts';
 import type { RestartPolicy } from './restart-policy.ts';
 import { DEFAULT_RESTART_POLICY, decideRestart } from './restart-policy.ts';
 import type { ProbeResult } from './daemon-probe.ts';

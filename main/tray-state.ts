@@ -5,7 +5,7 @@
  */
 import type { SupervisorState } from './supervisor.ts';
 import type { BindingLimit } from '../daemon/api/contract.ts';
-import type { UpdateState } from '../renderer/src/bridge.ts';
+import type { UpdateState } from '../shared/bridge.ts';
 import { limitIcon, limitText } from './limit-tray.ts';
 
 export interface TrayModel {

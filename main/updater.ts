@@ -9,7 +9,7 @@
  */
 import semver from 'semver';
 
-import type { UpdateChannel, UpdateState, UpdateStatus } from '../renderer/src/bridge.ts';
+import type { UpdateChannel, UpdateState, UpdateStatus } from '../shared/bridge.ts';
 
 export type { UpdateChannel, UpdateState, UpdateStatus };
 

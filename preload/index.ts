@@ -4,8 +4,8 @@
  * and listeners never see the IpcRendererEvent (it carries `sender`).
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { CcoBridge, DaemonInfo, UpdateStatus } from '../renderer/src/bridge.ts';
-import { EVENTS, INVOKE } from '../main/ipc-contract.ts';
+import type { CcoBridge, DaemonInfo, UpdateStatus } from '../shared/bridge.ts';
+import { EVENTS, INVOKE } from '../shared/ipc-contract.ts';
 
 export const api = {
   daemon: {

@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react';
 import { DaemonProvider } from './hooks/daemon.tsx';
 import { Popover } from './views/Popover.tsx';
 import type { ApiClient } from './api/client.ts';
-import type { CcoBridge } from './bridge.ts';
+import type { CcoBridge } from '../../shared/bridge.ts';
 
 // The popover is small and must open fast: it is in the entry chunk. The dashboard (tables, full chart)
 // loads as its own chunk with recharts; the popover draws its sparkline without a chart library.

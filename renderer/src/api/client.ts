@@ -20,7 +20,7 @@ import type {
   Summary,
   SummaryRange,
 } from '../../../daemon/api/contract.ts';
-import type { DaemonInfo } from '../bridge.ts';
+import type { DaemonInfo } from '../../../shared/bridge.ts';
 import { localTimeZone } from './timezone.ts';
 import { retryAfterMs } from '../../../daemon/api/retry-after.ts';
 

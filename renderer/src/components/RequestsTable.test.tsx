@@ -12,7 +12,7 @@ import type { RequestQuery, RequestRecord } from '../../../daemon/api/contract.t
 import { startDaemon, type RunningDaemon } from '../../../daemon/index.ts';
 import { silentLogger } from '../../../daemon/log.ts';
 import { makeRecord } from '../../../daemon/store/test-fixtures.ts';
-import type { CcoBridge } from '../bridge.ts';
+import type { CcoBridge } from '../../../shared/bridge.ts';
 import { DaemonProvider } from '../hooks/daemon.tsx';
 import { compareRecords, useRequests } from '../hooks/data.ts';
 import { nextSort, RequestsTable } from './RequestsTable.tsx';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
-import type { CcoBridge, UpdateState, UpdateStatus } from '../bridge.ts';
+import type { CcoBridge, UpdateState, UpdateStatus } from '../../../shared/bridge.ts';
 import { UpdateBanner } from './UpdateBanner.tsx';
 
 function fakeUpdates(initial: UpdateState) {

@@ -3,7 +3,7 @@
  * failures. Electron only (bridge.updates); renders nothing in the browser or when nothing is pending.
  */
 import { useEffect, useState } from 'react';
-import type { CcoBridge, UpdateStatus } from '../bridge.ts';
+import type { CcoBridge, UpdateStatus } from '../../../shared/bridge.ts';
 
 export function UpdateBanner({ updates }: { updates: CcoBridge['updates'] }) {
   const [status, setStatus] = useState<UpdateStatus | null>(null);

@@ -6,7 +6,7 @@ import { createContext, useContext, useEffect, useMemo, useRef, useState, type R
 import type { CredentialLimits, ImportStatus, RequestRecord } from '../../../daemon/api/contract.ts';
 import { ApiClient } from '../api/client.ts';
 import { LiveConnection, type LiveState } from '../api/live.ts';
-import type { CcoBridge } from '../bridge.ts';
+import type { CcoBridge } from '../../../shared/bridge.ts';
 
 type RecordListener = (r: RequestRecord) => void;
 type LimitsListener = (c: CredentialLimits) => void;

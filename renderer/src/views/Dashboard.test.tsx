@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../App.tsx';
-import type { CcoBridge } from '../bridge.ts';
+import type { CcoBridge } from '../../../shared/bridge.ts';
 import { startTestApi, type TestApi } from '../test-server.ts';
 import { makeRecord, makeSummary } from '../test-fixtures.ts';
 import { applyRecord } from '../api/merge.ts';

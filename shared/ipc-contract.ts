@@ -3,7 +3,7 @@
  * Renderer-facing shape is renderer/src/bridge.ts (`CcoBridge`), which preload implements over these.
  * No electron import: this file is bundled into the sandboxed preload too.
  */
-import type { DaemonInfo, UpdateStatus } from '../renderer/src/bridge.ts';
+import type { DaemonInfo, UpdateStatus } from './bridge.ts';
 
 /** Renderer → main, request/response (`ipcRenderer.invoke` / `ipcMain.handle`). */
 export const INVOKE = {
