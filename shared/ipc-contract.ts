@@ -1,6 +1,6 @@
 /**
  * The one IPC contract between main and preload: every channel, its arguments and its result.
- * Renderer-facing shape is renderer/src/bridge.ts (`CcoBridge`), which preload implements over these.
+ * Renderer-facing shape is shared/bridge.ts (`CcoBridge`), which preload implements over these.
  * No electron import: this file is bundled into the sandboxed preload too.
  */
 import type { DaemonInfo, UpdateStatus } from './bridge.ts';
