@@ -448,7 +448,7 @@ async function startLocked(
       agent.destroy();
       await history?.close();
       limits.close();
-      responseCache.close();
+      await responseCache.close();
       try {
         await store.close();
       } finally {

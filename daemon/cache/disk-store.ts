@@ -199,6 +199,11 @@ export class DiskStore {
     return true;
   }
 
+  /** Resolves once every write under way has landed (or failed). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.pending.values()]);
+  }
+
   /** Deletes every entry; returns what was removed. */
   clear(): { entries: number; bytes: number } {
     const removed = { entries: this.index.size, bytes: this.total };

@@ -193,11 +193,16 @@ describe('response cache (opt-in)', () => {
     await probe.post(body('size-a'));
     const one = fs.statSync((await probe.entries(1))[0]!).size;
     const h = await harness({ enabled: true, maxBytes: Math.floor(one * 2.5) });
+    const stored = async (n: number) => {
+      for (let i = 0; i < 500 && (await h.status()).stores < n; i++) await new Promise((r) => setTimeout(r, 10));
+    };
     await h.post(body('size-a'));
     await h.post(body('size-b'));
+    await stored(2); // b's place in the LRU order is taken when its write lands
     await h.post(body('size-a')); // a hit: a becomes the most recently used
     expect(fake.requests()).toHaveLength(2);
     await h.post(body('size-c')); // needs room: b goes
+    await stored(3);
     const s = await h.status();
     expect(s.entries).toBe(2);
     expect(s.bytes).toBeLessThanOrEqual(Math.floor(one * 2.5));

@@ -40,7 +40,8 @@ export interface ResponseCache {
   noteSaved(wouldHaveCostNanoUsd: number): void;
   status(): ResponseCacheStatus;
   clear(): ResponseCacheCleared;
-  close(): void;
+  /** Waits for entries being written, saves the counters. */
+  close(): Promise<void>;
 }
 
 interface Counters {
@@ -136,13 +137,13 @@ export function createResponseCache(opts: ResponseCacheOptions): ResponseCache {
       changed();
     },
     status() {
+      const onDisk = store ? { entries: store.entries, bytes: store.bytes } : countEntries(opts.dir);
       return {
         enabled: opts.enabled,
         dir: opts.dir,
         maxBytes: opts.maxBytes,
         ttlSeconds: opts.ttlSeconds,
-        entries: store?.entries ?? countEntries(opts.dir).entries,
-        bytes: store?.bytes ?? countEntries(opts.dir).bytes,
+        ...onDisk,
         ...counters,
         hitRate: counters.lookups ? counters.hits / counters.lookups : 0,
       };
@@ -153,7 +154,8 @@ export function createResponseCache(opts: ResponseCacheOptions): ResponseCache {
       save();
       return removed;
     },
-    close() {
+    async close() {
+      await store?.flush();
       if (saveTimer) save();
     },
   };
