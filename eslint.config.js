@@ -5,7 +5,7 @@ import globals from 'globals';
 const ELECTRON = { name: 'electron', message: 'Only main/ and preload/ may import electron.' };
 /** The daemon modules the renderer may use: the HTTP API's contract and pure, browser-safe helpers around it. */
 const RENDERER_DAEMON = {
-  regex: '(^|/)daemon/(?!(api/(contract|record-values|retry-after|format|outcome)|limits/describe)\\.ts$)',
+  regex: '(^|/)daemon/(?!(api/(contract|record-values|retry-after|format|outcome|project-labels)|limits/describe)\\.ts$)',
   message: 'The renderer reaches the daemon through its HTTP API: import shared/ or the API contract modules, never daemon internals.',
 };
 const DAEMON_UP = { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'The daemon never imports main/, renderer/ or preload/ (it runs without Electron and without a UI).' };
