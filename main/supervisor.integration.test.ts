@@ -12,6 +12,9 @@ import type { SupervisorSnapshot } from './supervisor.ts';
 import { DaemonSupervisor } from './supervisor.ts';
 import { startFakeUpstream } from '../test/fake-upstream/server.ts';
 import { openCredentialStore } from '../daemon/credentials/store.ts';
+import { hostDaemon } from '../daemon/host.ts';
+import { hostTarget } from '../daemon/host-target.ts';
+import { askPort, defaultProbeDeps, probeDaemon } from './daemon-probe.ts';
 
 const entry = fileURLToPath(new URL('../daemon/entry-utility.ts', import.meta.url));
 
@@ -114,6 +117,38 @@ describe('supervisor + real daemon entry', () => {
       expect(log).not.toContain(key);
     } finally {
       await up.close();
+    }
+  });
+
+  it('a daemon already serving the data folder (cco run / install-service) is attached to: no second daemon, no crash loop', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-sup-attach-'));
+    dirs.push(home);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CCO_DATA_DIR: path.join(home, 'data'), CCO_CONFIG_DIR: path.join(home, 'config'), CCO_HISTORY: 'off', CCO_CREDENTIALS_BACKEND: 'file', CCO_UPSTREAM_URL: 'http://127.0.0.1:9' };
+    delete env.CCO_PORT;
+    // The service: `cco run` on a fixed port of this data folder.
+    const svc = await hostDaemon({ env, flags: { 'server.port': { value: '0', label: '--port' } } });
+    try {
+      // The app's config names the service's port (as both read the same config.toml).
+      const appEnv = { ...env, CCO_PORT: String(svc.daemon.port) };
+      let spawned = 0;
+      const sup = new DaemonSupervisor({
+        spawn: () => {
+          spawned += 1;
+          return nodeForkSpawner({ entry, execArgv: ['--import', 'tsx'], env: appEnv })();
+        },
+        probe: () => probeDaemon(hostTarget({ env: appEnv }), defaultProbeDeps()),
+        isAlive: async (url) => (await askPort('127.0.0.1', Number(new URL(url).port))).kind === 'cco',
+        attachCheckMs: 100,
+      });
+      sup.start();
+      const ready = await waitFor(sup, (s) => s.state !== 'starting', 15_000);
+      expect(ready).toMatchObject({ state: 'ready', attached: true, url: svc.daemon.url, token: svc.daemon.token });
+      expect(spawned).toBe(0);
+      await sup.stop();
+      // the app let go of it; the service still serves
+      expect((await fetch(`${svc.daemon.url}/health`)).status).toBe(200);
+    } finally {
+      await svc.close();
     }
   });
 });
