@@ -68,6 +68,11 @@ describe('prompt-cache coach arithmetic', () => {
     expect(r.byModel.find((g) => g.key === SONNET)!.wasted5mNanoUsd).toBe(3 * 5_000 * 750);
   });
 
+  it('a prefix whose size changes from call to call says so', () => {
+    const r = run([rec('sz', 0, { w5: 8_000 }), rec('sz', 1, { w5: 8_040 }), rec('sz', 2, { w5: 8_100 })]);
+    expect(r.busters[0]!.detail).toMatch(/from 8,000 to 8,100: the cached block's size changes between calls/);
+  });
+
   it('writes within the TTL that are never read: a prefix that changes on every call', () => {
     const r = run([rec('px', 0, { w5: 8_000 }), rec('px', 1, { w5: 8_000 }), rec('px', 2, { w5: 8_000 })]);
     expect(r.busters).toMatchObject([{ cause: 'prefix-changes', turns: 3 }]);

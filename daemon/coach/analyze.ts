@@ -158,6 +158,9 @@ function describeRun(run: RequestRecord[], session: readonly RequestRecord[], pa
   const gaps = run.slice(1).map((r, i) => ({ gap: r.startedAt - run[i]!.startedAt, ttl: run[i]!.tokens.cacheWrite1h > run[i]!.tokens.cacheWrite5m ? TTL_1H : TTL_5M }));
   const expired = gaps.filter((g) => g.gap > g.ttl).length;
   const avgWrite = Math.round(run.reduce((s, r) => s + writes(r), 0) / run.length);
+  const sizes = run.map(writes);
+  const [lo, hi] = [Math.min(...sizes), Math.max(...sizes)];
+  const fmt = (x: number) => x.toLocaleString('en-US');
   let cause: CacheBuster['cause'];
   let detail: string;
   if (before && modelOf(before) !== model) {
@@ -169,7 +172,8 @@ function describeRun(run: RequestRecord[], session: readonly RequestRecord[], pa
     detail = `${expired} of ${gaps.length} gaps between turns were longer than the writes' TTL (median gap ${minutes(median)}): the cache expired before each next turn`;
   } else {
     cause = 'prefix-changes';
-    detail = `each turn rewrote its whole cached prefix (${avgWrite.toLocaleString('en-US')} tokens on average) within the TTL of the last: something at the start of the prompt (system block, tools, their order) changes on every call`;
+    const varying = hi > lo ? `, from ${fmt(lo)} to ${fmt(hi)}: the cached block's size changes between calls` : '';
+    detail = `each turn rewrote its whole cached prefix (${fmt(avgWrite)} tokens on average${varying}) within the TTL of the last: something at the start of the prompt (system block, tools, their order) changes on every call`;
   }
   return {
     sessionId: first.sessionId ?? NONE,

@@ -31,6 +31,7 @@ describe('CachePanel parts', () => {
     expect([...links].map((a) => a.getAttribute('href'))).toEqual(['#/requests/01JA0000000000000000000001', '#/requests/01JA0000000000000000000002']);
     expect(screen.getByTestId('coach-advice').textContent).toContain('would have saved $0.093');
     expect(screen.getByTestId('coach-advice').querySelector('a')!.getAttribute('href')).toBe('#/requests/01JA0000000000000000000003');
+    expect(screen.getByRole('link', { name: 'session-a' }).getAttribute('href')).toBe('#/sessions/session-a');
   });
 
   it('says so when the range has nothing to coach', () => {

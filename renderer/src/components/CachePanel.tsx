@@ -29,7 +29,7 @@ function RequestLinks({ ids }: { ids: readonly string[] }) {
   );
 }
 
-function GroupRows({ title, groups }: { title: string; groups: readonly CoachGroup[] }) {
+function GroupRows({ title, groups, href }: { title: string; groups: readonly CoachGroup[]; href?: (key: string) => string }) {
   if (groups.length === 0) return null;
   return (
     <details>
@@ -48,7 +48,7 @@ function GroupRows({ title, groups }: { title: string; groups: readonly CoachGro
         <tbody>
           {groups.slice(0, 20).map((g) => (
             <tr key={g.key}>
-              <td title={g.key}>{g.key}</td>
+              <td title={g.key}>{href && g.key !== '(none)' ? <a href={href(g.key)}>{g.key}</a> : g.key}</td>
               <td>{formatCount(g.requests)}</td>
               <td>{pct(g.hitRatio)}</td>
               <td><Money nano={g.savedNanoUsd} /></td>
@@ -109,7 +109,7 @@ export function CoachView({ report }: { report: CacheCoachReport }) {
       )}
       <GroupRows title="By model" groups={report.byModel} />
       <GroupRows title="By project" groups={report.byProject} />
-      <GroupRows title="By session" groups={report.bySession} />
+      <GroupRows title="By session" groups={report.bySession} href={(id) => `#/sessions/${encodeURIComponent(id)}`} />
     </>
   );
 }
