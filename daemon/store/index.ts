@@ -44,6 +44,8 @@ export interface StoreOptions {
   workerLocation?: WorkerLocation;
   /** Where sql.js' wasm comes from; default `defaultSqlWasm()` (node_modules, or inline in a one-file build). */
   sqlWasm?: SqlWasm;
+  /** The clock that decides which months a snapshot folds (tests cross month boundaries); default Date.now. */
+  now?: () => number;
 }
 
 export interface StoreStats {
@@ -243,7 +245,7 @@ class DurableStore implements Store {
     }
     await this.flush();
     // Records of past months wait in cco.sqlite until a snapshot folds them into their month files.
-    if (inserted > 0 && (await this.ask('pressure', {})).unfolded >= FOLD_AT_ROWS) await this.snapshot();
+    if (inserted > 0 && (await this.ask('pressure', { now: this.opts.now() })).unfolded >= FOLD_AT_ROWS) await this.snapshot();
     return { inserted, skipped: valid.length - inserted, invalid: records.length - valid.length };
   }
 
@@ -332,7 +334,7 @@ class DurableStore implements Store {
     const changesBefore = this.changes;
     const { oldSeq, retired } = this.journal.rotate();
     try {
-      const res = await this.ask('snapshot', { upToSeq: oldSeq });
+      const res = await this.ask('snapshot', { upToSeq: oldSeq, now: this.opts.now() });
       await retired;
       this.journal.deleteUpTo(oldSeq);
       this.lastSnapshotAt = res.at;
@@ -387,6 +389,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     fsyncIntervalMs: options.fsyncIntervalMs ?? 200,
     retentionIntervalMs: options.retentionIntervalMs ?? 60 * 60_000,
     log: options.log ?? defaultLog,
+    now: options.now ?? Date.now,
   };
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(opts.dataDir, 0o700);

@@ -47,9 +47,12 @@ export interface WorkerCalls {
   applyReprice: { args: { updates: RepriceUpdate[] }; result: { changed: number; dirty: number } };
   stats: { args: Record<string, never>; result: { requests: number; months: number; openMonths: number; memory: IsolateMemory } };
   /** Rows of past months waiting in cco.sqlite, month databases with unsealed repricings. */
-  pressure: { args: Record<string, never>; result: { unfolded: number; dirty: number } };
-  /** Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains. */
-  snapshot: { args: { upToSeq: number }; result: { bytes: number; at: number } };
+  pressure: { args: { now?: number }; result: { unfolded: number; dirty: number } };
+  /**
+   * Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains; months
+   * that ended before `now` (default: the worker's clock) are folded into their files.
+   */
+  snapshot: { args: { upToSeq: number; now?: number }; result: { bytes: number; at: number } };
   retention: { args: { cutoff: number }; result: number };
   /** Ids among `keys` already stored (startedAt tells a partitioned store where to look). */
   existingIds: { args: { keys: { id: string; startedAt: number }[] }; result: string[] };

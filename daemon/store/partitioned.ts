@@ -393,6 +393,34 @@ export class PartitionedStore {
     return changed;
   }
 
+  /**
+   * Removes from cco.sqlite the rows already in their month's sealed file: what a fold cut short by a crash
+   * leaves (the month file written, cco.sqlite not yet). The next snapshot's fold would do the same, but only
+   * for months that ended by the clock; this does it at start whatever the clock says (a clock that stepped
+   * back, or one behind the one that wrote the files), so no row is ever listed twice. Rollups are
+   * untouched: they counted each row once. Returns the rows removed.
+   */
+  dropSealedDuplicates(): number {
+    let removed = 0;
+    for (const month of this.months()) {
+      const { start, end } = monthRange(month);
+      const ids = (this.db.exec('SELECT id FROM requests WHERE started_at >= ? AND started_at < ?', [start, end])[0]?.values ?? []).map((v) => String(v[0]));
+      if (ids.length === 0) continue;
+      const part = this.tryOpenPart(month);
+      if (!part) continue;
+      const dup = existingIdsOne(part.db, ids);
+      for (let i = 0; i < dup.length; i += 500) {
+        const chunk = dup.slice(i, i + 500);
+        this.db.run(`DELETE FROM requests WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      }
+      if (dup.length > 0) {
+        this.mainDirty = true;
+        removed += dup.length;
+      }
+    }
+    return removed;
+  }
+
   /** Applies `reprice_log` to the month databases (after a crash between a snapshot and its re-seal). */
   replayRepriceLog(): number {
     const rows = this.db.exec('SELECT id, month, cost_nano_usd, price_version, cache_savings_nano_usd, unpriced_reason FROM reprice_log')[0]?.values ?? [];

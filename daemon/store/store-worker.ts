@@ -80,6 +80,8 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect(), (d) => post({ type: 'damaged', damaged: d }));
   open = { db: opened.db, writer, dataDir, parts };
   parts.load();
+  const deduped = parts.dropSealedDuplicates();
+  if (deduped > 0) log('warn', `store: ${deduped} row(s) of an interrupted fold were already in their month files; kept there only`);
   const relogged = parts.replayRepriceLog();
   if (relogged > 0) log('warn', `store: ${relogged} repricing(s) of sealed months re-applied after an interrupted snapshot`);
   const res: InitResult = {
@@ -142,7 +144,7 @@ const handlers: Handlers = {
     const p = need().parts;
     return { requests: p.count(), months: p.months().length, openMonths: p.openMonths().length, memory: { heapTotal, heapUsed, external, arrayBuffers } };
   },
-  pressure: () => need().parts.pressure(),
+  pressure: (m) => need().parts.pressure(m.now),
   snapshot: (m) => {
     const o = need();
     buffers.collect(); // no outgrown buffers beside the export copy
@@ -154,7 +156,7 @@ const handlers: Handlers = {
     // cco.sqlite unchanged since it was read or written (e.g. only a schema migration in memory): the
     // file on disk already holds every row, so the fold may run ahead of a rewrite.
     if (o.parts.mainDirty || !fs.existsSync(path.join(o.dataDir, SNAPSHOT_FILE))) writeMain();
-    if (o.parts.afterMainWritten(writeMain)) buffers.collect();
+    if (o.parts.afterMainWritten(writeMain, m.now)) buffers.collect();
     else if (bytes === 0) writeMain(); // journal_seq must still move on
     return { bytes, at: Date.now() };
   },
