@@ -390,6 +390,21 @@ describe('API and live feed', () => {
     expect(res.headers.get('set-cookie')).toMatch(/cco_token=.*HttpOnly.*SameSite=Strict/i);
   });
 
+  it('a browser without the token gets a page that says how to get in; scripts get plain text', async () => {
+    const page = await fetch(daemon.url + '/', { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('cco dashboard');
+    expect(html).not.toContain(daemon.token);
+    const wrong = await fetch(daemon.url + '/?token=not-the-token', { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('not this daemon');
+    const script = await fetch(daemon.url + '/');
+    expect(script.status).toBe(401);
+    expect(script.headers.get('content-type')).toMatch(/text\/plain/);
+  });
+
   it('pushes each finished request on WS /api/live within 100 ms, and sums it in the summary', async () => {
     const ws = new WebSocket(daemon.url.replace('http', 'ws') + '/api/live', { headers: { authorization: `Bearer ${daemon.token}` } });
     const messages: LiveMessage[] = [];

@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus } from './contract.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { cacheCoach } from '../coach/coach.ts';
+import { noTokenPage } from './no-token-page.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import { isTeamStore } from '../store-pg/index.ts';
@@ -98,7 +99,10 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use((req, res, next) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     if (req.method !== 'GET' || token === undefined || req.path.startsWith('/api/')) return next();
-    if (!tokenMatches(policy, token)) return apiError(res, 401, 'authentication_error', 'Invalid CCO token in the dashboard URL');
+    if (!tokenMatches(policy, token)) {
+      if (wantsHtml(req)) return void res.status(401).type('html').setHeader('cache-control', 'no-store').send(noTokenPage('invalid'));
+      return apiError(res, 401, 'authentication_error', 'Invalid CCO token in the dashboard URL');
+    }
     const verdict = checkRequest(policy, { ...req.headers, authorization: `Bearer ${token}` });
     if (!verdict.ok) return apiError(res, verdict.status, 'permission_error', verdict.message);
     res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/' });
@@ -248,10 +252,19 @@ export function createApiApp(deps: ApiDeps): express.Express {
   return app;
 }
 
+/** A browser navigation (Accept: text/html), not a script or a curl. */
+function wantsHtml(req: Request): boolean {
+  return String(req.headers.accept ?? '').includes('text/html');
+}
+
 function guardDashboard(policy: TrustPolicy) {
   return (req: Request, res: Response, next: NextFunction) => {
     const verdict = checkRequest(policy, req.headers);
     if (verdict.ok) return next();
+    if (verdict.status === 401 && wantsHtml(req)) {
+      res.status(401).type('html').setHeader('cache-control', 'no-store').send(noTokenPage('missing'));
+      return;
+    }
     res
       .status(verdict.status)
       .type('text/plain')

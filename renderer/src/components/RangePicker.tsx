@@ -22,7 +22,8 @@ export function fromDateInput(v: string): number {
   return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1).getTime();
 }
 
-export function RangePicker({ value, onChange }: { value: RangeQuery; onChange: (q: RangeQuery) => void }) {
+/** `disabled`: the daemon is not reachable, so a new range could not be loaded (the dashboard says why). */
+export function RangePicker({ value, onChange, disabled = false }: { value: RangeQuery; onChange: (q: RangeQuery) => void; disabled?: boolean }) {
   const now = Date.now();
   const [from, setFrom] = useState(toDateInput(value.range === 'custom' ? value.from : now - 6 * 86_400_000));
   const [to, setTo] = useState(toDateInput(value.range === 'custom' ? value.to - 1 : now));
@@ -40,6 +41,7 @@ export function RangePicker({ value, onChange }: { value: RangeQuery; onChange: 
           role="radio"
           aria-checked={value.range === p.value}
           className={value.range === p.value ? 'seg active' : 'seg'}
+          disabled={disabled}
           onClick={() => onChange({ range: p.value })}
         >
           {p.label}
@@ -50,6 +52,7 @@ export function RangePicker({ value, onChange }: { value: RangeQuery; onChange: 
         role="radio"
         aria-checked={value.range === 'custom'}
         className={value.range === 'custom' ? 'seg active' : 'seg'}
+        disabled={disabled}
         onClick={() => applyCustom(from, to)}
       >
         Custom
@@ -58,10 +61,10 @@ export function RangePicker({ value, onChange }: { value: RangeQuery; onChange: 
         <span className="custom-range">
           <label>
             From{' '}
-            <input type="date" value={from} onChange={(e) => (setFrom(e.target.value), applyCustom(e.target.value, to))} />
+            <input type="date" value={from} disabled={disabled} onChange={(e) => (setFrom(e.target.value), applyCustom(e.target.value, to))} />
           </label>
           <label>
-            To <input type="date" value={to} onChange={(e) => (setTo(e.target.value), applyCustom(from, e.target.value))} />
+            To <input type="date" value={to} disabled={disabled} onChange={(e) => (setTo(e.target.value), applyCustom(from, e.target.value))} />
           </label>
         </span>
       )}

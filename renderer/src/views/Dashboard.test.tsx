@@ -156,6 +156,21 @@ describe('Dashboard', () => {
     await waitFor(() => expect(screen.queryByTestId('session-view')).toBeNull());
   });
 
+  it('disconnected: keeps the last figures, dimmed, with their age, and disables range changes', async () => {
+    const { records, summary } = seeded(3);
+    const api = await startTestApi({ summaries: { '7d': summary }, records });
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('3'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    expect(screen.queryByTestId('stale-note')).toBeNull();
+    await api.close(); // the daemon goes away
+    const note = await screen.findByTestId('stale-note', undefined, { timeout: 5000 });
+    expect(note.textContent).toMatch(/figures as of .* \(just now\)/);
+    expect(screen.getByTestId('range-requests').textContent).toBe('3');
+    expect(screen.getByRole('region', { name: 'Totals' }).className).toContain('stale');
+    for (const b of within(screen.getByRole('radiogroup', { name: 'Time range' })).getAllByRole('radio')) expect((b as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it('shows export buttons only when the API offers export', async () => {
     const { records, summary } = seeded(1);
     const off = await startTestApi({ summaries: { '7d': summary }, records });

@@ -18,7 +18,8 @@ import { ExportButtons } from '../components/ExportButtons.tsx';
 import { HistoryPanel } from '../components/HistoryPanel.tsx';
 import { CachePanel } from '../components/CachePanel.tsx';
 import { LimitsPanel } from '../components/LimitsPanel.tsx';
-import { formatCount, formatTokens } from '../format.ts';
+import { formatClock, formatCount, formatTokens } from '../format.ts';
+import { useNowEvery } from '../hooks/now.ts';
 import { requestDetailHash } from '../bridge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { useRequests, useSummary } from '../hooks/data.ts';
@@ -32,6 +33,13 @@ import { SessionsTable } from '../components/SessionsTable.tsx';
 import { SessionView } from '../components/SessionView.tsx';
 
 const URL_DEFAULTS: DashboardUrlState = { range: DASHBOARD_DEFAULT_RANGE, by: 'model', filter: {} };
+
+/** "just now", "4 min ago", "2 h ago". */
+export function staleAge(ms: number): string {
+  if (ms < 60_000) return 'just now';
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  return `${Math.floor(ms / 3_600_000)} h ago`;
+}
 
 /** Brings the requests table into view (after a breakdown click filtered it). */
 function showRequests(): void {
@@ -101,6 +109,14 @@ export function Dashboard() {
   // render already has the summary (primed): they start from null.
   const ds = useDeferredValue(s, null);
   const t = s?.totals;
+  // Disconnected: the figures on screen are the last ones loaded; say how old they are and do not offer
+  // range changes that cannot load until the daemon is back.
+  const disconnected = live === 'reconnecting' || live === 'closed' || error !== null;
+  const [loadedAt, setLoadedAt] = useState<number | null>(null);
+  useEffect(() => {
+    if (s) setLoadedAt(Date.now());
+  }, [s]);
+  const now = useNowEvery(disconnected ? 15_000 : null);
   const empty = any.data !== null && any.data.length === 0;
   // One labeller for every place a project is shown: same-named folders read by their unique path suffix.
   const rows = requests.data;
@@ -129,8 +145,13 @@ export function Dashboard() {
       </header>
       {error && <p className="error" role="alert">Daemon not reachable: {error}</p>}
       <StatusBanner />
+      {disconnected && (
+        <p className="stale-note" role="status" data-testid="stale-note">
+          Disconnected from the daemon: {loadedAt === null ? 'nothing loaded yet' : `figures as of ${formatClock(loadedAt)} (${staleAge(now - loadedAt)})`}. Reconnecting…
+        </p>
+      )}
       <div className="toolbar">
-        <RangePicker value={range} onChange={setRange} />
+        <RangePicker value={range} onChange={setRange} disabled={disconnected} />
         {client && <ExportButtons client={client} filter={{ ...filter, ...(span ?? {}) }} />}
       </div>
 
@@ -140,7 +161,7 @@ export function Dashboard() {
         <SessionView id={decodeURIComponent(sessionId)} onClose={closeDetail} onOpenRequest={openDetail} projectLabel={projectLabel} />
       )}
 
-      <section className="cards" aria-label="Totals">
+      <section className={disconnected ? 'cards stale' : 'cards'} aria-label="Totals">
         <div className="card">
           <div className="label">Spend</div>
           <div className="big" data-testid="range-total">{t ? <Money nano={t.costNanoUsd} /> : '…'}</div>
