@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { StoreHealth, StoreStats } from '../store/index.ts';
+import { buildStatus, readiness } from './status.ts';
+
+const AT = Date.UTC(2026, 11, 7, 4, 0);
+const health = (over: Partial<StoreHealth> = {}): StoreHealth => ({
+  kind: 'sqlite', workerUp: true, journalWritable: true, pendingRecords: 0, diskErrors: 0, damaged: [], journalGap: null, standby: null, lastError: null, ...over,
+});
+const stats = (over: Partial<StoreStats> = {}): StoreStats => ({
+  requests: 50, months: 3, openMonths: 1, journalBytes: 1234, lastSnapshotAt: AT, droppedWrites: 0, workerRestarts: 0,
+  worker: { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }, ...over,
+});
+const input = (h: StoreHealth, s: StoreStats | null = stats()) => ({ health: h, stats: s, version: '1.2.3', uptimeSeconds: 5, recordingEnabled: true, startedAt: AT });
+
+describe('buildStatus / readiness', () => {
+  it('ok: no problems, the store figures', () => {
+    const st = buildStatus(input(health()));
+    expect(st).toMatchObject({ status: 'ok', message: null, problems: [], store: { kind: 'sqlite', ready: true, requests: 50, journal: { writable: true, bytes: 1234 }, partitions: { months: 3, open: 1, damaged: [] }, snapshot: { lastAt: new Date(AT).toISOString() } } });
+    expect(readiness(health())).toEqual({ ready: true });
+  });
+
+  it('errors first: a full journal, dropped records, a damaged month, a journal gap; a restarting worker is a warning', () => {
+    const h = health({
+      workerUp: false,
+      journalWritable: false,
+      pendingRecords: 7,
+      diskErrors: 3,
+      lastError: { message: 'journal write failed (ENOSPC: no space left on device)', at: AT },
+      damaged: [{ kind: 'month', month: '2026-10', file: '/d/months/2026-10.sqlite', movedTo: '/d/months/2026-10.sqlite.corrupt-1', reason: 'malformed', at: AT }],
+      journalGap: 'cco.sqlite is missing and the journal starts at segment 9',
+    });
+    const st = buildStatus(input(h, stats({ droppedWrites: 2 })));
+    expect(st.status).toBe('error');
+    expect(st.problems.map((p) => [p.code, p.severity])).toEqual([
+      ['journal-unwritable', 'error'],
+      ['month-damaged', 'error'],
+      ['journal-gap', 'error'],
+      ['records-dropped', 'error'],
+      ['worker-restarted', 'warning'],
+    ]);
+    expect(st.message).toMatch(/ENOSPC.*7 record\(s\) are kept in memory/);
+    expect(st.store).toMatchObject({ ready: false, diskErrors: 3, droppedWrites: 2, partitions: { damaged: ['2026-10'] }, journal: { pendingRecords: 7 } });
+    expect(readiness(h).ready).toBe(false);
+  });
+
+  it('standby: not recording, and stats may be missing (the worker did not answer)', () => {
+    const h = health({ kind: 'standby', workerUp: false, journalWritable: false, standby: { reason: 'EISDIR: illegal operation on a directory', since: AT } });
+    const st = buildStatus(input(h, null));
+    expect(st.problems).toHaveLength(1);
+    expect(st.problems[0]).toMatchObject({ code: 'store-standby', severity: 'error', since: new Date(AT).toISOString() });
+    expect(readiness(h)).toEqual({ ready: false, reason: 'not recording: the request store cannot be opened (EISDIR: illegal operation on a directory)' });
+    expect(st.store.requests).toBe(0);
+  });
+});
