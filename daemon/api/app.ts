@@ -146,7 +146,12 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/summary', async (req, res) => {
     const q = summaryQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
-    res.json(await store.summary(q.data));
+    const summary = await store.summary(q.data);
+    // Hits apart (from the response cache's hourly ledger): only for the whole range, not one session or user.
+    if (deps.responseCache && q.data.session === undefined && q.data.user === undefined) {
+      summary.responseCacheHits = deps.responseCache.hitsBetween(Date.parse(summary.from), Date.parse(summary.to));
+    }
+    res.json(summary);
   });
   api.get('/requests', async (req, res) => {
     const q = requestsQuery.safeParse(req.query);

@@ -194,6 +194,12 @@ export interface Summary {
   errors: ErrorCounts;
   /** Team store (PostgreSQL) only: spend per user ("(none)" = no user). */
   byUser?: SpendGroup[];
+  /**
+   * Requests of the range answered by CCO's response cache (counted in `totals.requests` at $0; what they would
+   * have cost is in `totals.cacheSavingsNanoUsd`), from the cache's hourly ledger. Absent when narrowed to a
+   * session or user, or when the daemon has no response cache.
+   */
+  responseCacheHits?: { requests: number; savedNanoUsd: number };
   /** Set when the summary was narrowed to one session (`?session=`); every figure is that session's. */
   session?: string;
   series: SeriesPoint[];

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord, ResponseCacheStatus } from '../api/contract.ts';
+import type { RequestRecord, ResponseCacheStatus, Summary } from '../api/contract.ts';
 import { startDaemon, type DaemonOptions, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { createTelemetry } from '../telemetry/telemetry.ts';
@@ -93,6 +93,11 @@ describe('response cache (opt-in)', () => {
     expect(s).toMatchObject({ enabled: true, entries: 1, lookups: 2, hits: 1, misses: 1, stores: 1, hitRate: 0.5, savedNanoUsd: miss!.costNanoUsd });
     const [file] = await h.entries(1);
     expect(s.bytes).toBe(fs.statSync(file!).size);
+    // the day's summary shows the hit apart
+    const summary = (await (await fetch(`${h.daemon.url}/api/summary?range=today&tz=UTC`, { headers: { authorization: `Bearer ${h.daemon.token}` } })).json()) as Summary;
+    expect(summary.totals.requests).toBe(2);
+    expect(summary.responseCacheHits).toEqual({ requests: 1, savedNanoUsd: miss!.costNanoUsd });
+    expect(summary.totals.costNanoUsd).toBe(miss!.costNanoUsd);
     expect(fs.statSync(file!).mode & 0o777).toBe(0o600);
   });
 

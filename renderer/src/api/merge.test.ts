@@ -19,6 +19,15 @@ describe('applyRecord', () => {
     expect(s.totals.requests).toBe(0); // input untouched
   });
 
+  it('counts a response-cache hit apart when the summary has the hits of the range', () => {
+    const hit = makeRecord({ startedAt: Date.parse('2026-01-10T10:15:00Z'), costNanoUsd: 0, cacheHit: true, billable: false, cacheSavingsNanoUsd: 900 });
+    const out = applyRecord({ ...makeSummary(), responseCacheHits: { requests: 1, savedNanoUsd: 100 } }, hit);
+    expect(out.responseCacheHits).toEqual({ requests: 2, savedNanoUsd: 1000 });
+    expect(out.totals.requests).toBe(1);
+    expect(applyRecord(makeSummary(), hit).responseCacheHits).toBeUndefined();
+    expect(applyRecord({ ...makeSummary(), responseCacheHits: { requests: 1, savedNanoUsd: 100 } }, { ...hit, cacheHit: false }).responseCacheHits).toEqual({ requests: 1, savedNanoUsd: 100 });
+  });
+
   it('counts unpriced billable records without adding cost', () => {
     const out = applyRecord(makeSummary(), makeRecord({ costNanoUsd: null, model: 'claude-future-9' }));
     expect(out.totals.unpricedRequests).toBe(1);

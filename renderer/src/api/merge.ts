@@ -122,5 +122,7 @@ export function applyRecord(s: Summary, r: RequestRecord): Summary {
     bySession: s.bySession ? addToSessions(s.bySession, r.sessionId ?? '(none)', r) : undefined,
     errors: addToErrors(s.errors, r),
     series,
+    // a response-cache hit is counted apart as well (only where the daemon reports hits apart)
+    ...(r.cacheHit && s.responseCacheHits && { responseCacheHits: { requests: s.responseCacheHits.requests + 1, savedNanoUsd: s.responseCacheHits.savedNanoUsd + r.cacheSavingsNanoUsd } }),
   };
 }

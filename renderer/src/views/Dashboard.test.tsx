@@ -69,6 +69,14 @@ describe('Dashboard', () => {
     expect(api.seen.some((s) => s.query.get('sort') === 'cost' && s.query.get('order') === 'asc' && !s.query.has('cursor'))).toBe(true);
   });
 
+  it('shows the response cache hits of the range apart from the requests', async () => {
+    const { records, summary } = seeded(3);
+    const api = await startTestApi({ summaries: { '7d': { ...summary, responseCacheHits: { requests: 2, savedNanoUsd: 1_500_000_000 } } }, records, pageSize: 5 });
+    apis.push(api);
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    await waitFor(() => expect(screen.getByTestId('range-cache-hits').textContent).toBe('2 from the response cache ($0; $1.50 saved)'), { timeout: 5000 });
+  });
+
   it('filters by model through the API', async () => {
     const { records, summary } = seeded(6);
     const api = await startTestApi({ summaries: { '7d': summary }, records });
