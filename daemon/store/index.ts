@@ -373,8 +373,13 @@ class DurableStore implements Store {
       }
     };
     await attempt('flush', () => this.flush());
-    if (this.worker.alive) await attempt('final snapshot', () => this.snapshot());
-    await attempt('journal close', () => this.journal.close());
+    let snapshotted = false;
+    if (this.worker.alive) await attempt('final snapshot', async () => {
+      await this.snapshot();
+      snapshotted = true;
+    });
+    // Records still waiting for the journal (full disk) are in that snapshot: not dropped.
+    await attempt('journal close', () => this.journal.close(snapshotted));
     if (this.worker.alive) await attempt('worker close', () => this.worker.call('close', {}));
     await this.worker.terminate();
     if (first) throw first;

@@ -92,6 +92,23 @@ describe('Journal', () => {
     await j.close();
   });
 
+  it('at close, lines still waiting are dropped unless a snapshot already holds them', async () => {
+    for (const covered of [false, true]) {
+      const dir = tempDir();
+      let dropped = 0;
+      const j = Journal.open(dir, 1, { fsyncIntervalMs: 1000, retryMs: 60_000, onSyncError: () => undefined, onDropped: (n) => (dropped += n) });
+      const internals = j as unknown as { fd: number };
+      const ro = fs.openSync(segmentPath(dir, 1), 'r');
+      internals.fd = ro; // every write fails from now on
+      j.append('a');
+      j.append('b');
+      j.writeQueued();
+      expect(j.pendingLines()).toBe(2);
+      await j.close(covered);
+      expect(dropped).toBe(covered ? 0 : 2);
+    }
+  });
+
   it('rotates to a new segment, retires the old one, deletes up to a seq but never the current one', async () => {
     const dir = tempDir();
     const j = Journal.open(dir, 1, { fsyncIntervalMs: 1000, onSyncError: () => undefined });

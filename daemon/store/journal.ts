@@ -288,7 +288,11 @@ export class Journal {
     return { appended: this.appended, synced: this.synced, bytes: this.bytes };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Syncs and closes. Lines still waiting for a retry are reported as dropped, unless `covered` (a snapshot
+   * taken after they were handed on already holds them).
+   */
+  async close(covered = false): Promise<void> {
     if (this.closed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -296,7 +300,7 @@ export class Journal {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.retryLines.length > 0) this.onDropped(this.retryLines.length);
+    if (this.retryLines.length > 0 && !covered) this.onDropped(this.retryLines.length);
     this.retryLines = [];
     const fd = this.fd;
     await this.enqueue(() => close(fd));
