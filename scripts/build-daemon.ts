@@ -13,10 +13,11 @@
  *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
  * `import.meta.url` becomes this file's URL; the version is baked in as __CCO_VERSION__.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { buildStatusline } from './build-statusline.ts';
 
 const root = resolve(import.meta.dirname, '..');
 export const STORE_WORKER_ROLE = 'cco-store-worker';
@@ -98,6 +99,11 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
   mkdirSync(dirname(outfile), { recursive: true });
   const dashboard = readTree(opts.dashboardDir ?? resolve(root, 'daemon', 'public'));
   const warnings = dashboard['index.html'] ? [] : ['no built dashboard (daemon/public/index.html): run `npm run build:renderer` first; the bundle will answer 503 at /'];
+  // The fast status-line program travels inside the bundle: `cco setup claude` writes it out (statusline-install.ts).
+  const statuslineTmp = resolve(dirname(outfile), `.cco-statusline-${process.pid}.cjs`);
+  await buildStatusline(statuslineTmp);
+  const statuslineJs = readFileSync(statuslineTmp, 'utf8');
+  rmSync(statuslineTmp, { force: true });
   const result = await build({
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
     outfile,
@@ -114,6 +120,7 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
       __CCO_VERSION__: JSON.stringify(version),
       __CCO_STORE_WORKER_ROLE__: JSON.stringify(STORE_WORKER_ROLE),
       __CCO_SQL_WASM__: JSON.stringify('inline'),
+      __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs),
       'process.env.NODE_ENV': '"production"',
     },
     // optional native speed-ups of ws (it falls back to JS without them) and pg's optional libpq binding

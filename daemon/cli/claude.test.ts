@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claudeSettingsFile, setupCommand, shellLine, STATUSLINE_ENTRY } from './claude.ts';
+import { claudeSettingsFile, setupCommand, shellLine } from './claude.ts';
 import { browserCommand } from './browser.ts';
 
 describe('shell lines and paths', () => {
@@ -96,9 +96,25 @@ describe('setup claude never points Claude Code at a daemon that does not answer
     expect(code, ran.o.out + ran.o.err).toBe(0);
     const written = JSON.parse(fs.readFileSync(settings, 'utf8'));
     expect(written.env.ANTHROPIC_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(written.statusLine).toEqual(STATUSLINE_ENTRY);
+    // The fast path: this Node and the tiny status-line program in the daemon's data folder, by absolute path.
+    const dataDir = path.join(home, '.local', 'share', 'cco');
+    expect(written.statusLine).toEqual({ type: 'command', command: `"${process.execPath}" "${path.join(dataDir, 'statusline', 'cco-statusline.cjs')}" --data-dir "${dataDir}"` });
     const health = await fetch(`${written.env.ANTHROPIC_BASE_URL}/health`);
     expect(health.status).toBe(200);
+    // Run as Claude Code runs it: through a shell, JSON on stdin, with another HOME and no cco on PATH.
+    const otherHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-other-home-'));
+    const child = execFile('/bin/sh', ['-c', written.statusLine.command], { env: { HOME: otherHome, PATH: '/usr/bin:/bin', CCO_STATUSLINE_BUDGET_MS: '10000' }, encoding: 'utf8' });
+    child.stdin!.end(JSON.stringify({ session_id: 'setup-test', model: { id: 'claude-sonnet-4-5', display_name: 'Sonnet 4.5' } }));
+    const line = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.on('close', () => resolve(out));
+    });
+    expect(line).toMatch(/^CCO \$0\.00 today · \$0\.00 session · Sonnet 4\.5\n$/);
+    fs.rmSync(otherHome, { recursive: true, force: true });
+    // Setup again: the line is already ours, nothing is asked.
+    const again = io();
+    expect(await setupCommand(['claude'], again.io, { confirm: async () => { throw new Error('asked'); }, installService: async () => {} })).toBe(0);
     const undo = io();
     expect(await setupCommand(['claude', '--undo'], undo.io)).toBe(0);
     expect(JSON.parse(fs.readFileSync(settings, 'utf8'))).toEqual({ theme: 'dark', statusLine: { type: 'command', command: 'mine' } });

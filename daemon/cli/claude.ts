@@ -5,14 +5,17 @@
  * the value that was there before (or removes the key) — only if the file still points at CCO.
  * Setup never points Claude Code at a daemon that does not answer (Claude Code would hang): with none
  * running it offers `install-service` and writes the setting only once the service answers. It also
- * offers the `statusLine` entry (`cco statusline`); `--undo` reverses both. `--yes` answers yes for scripts.
+ * offers the `statusLine` entry — the fast status-line program with absolute paths (statusline-install.ts);
+ * `--undo` reverses both. `--yes` answers yes for scripts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { HealthResponse } from '../api/contract.ts';
+import { platformDirs } from '../config/paths.ts';
 import { CliError, findDaemon, getJson, parse, parsePortArg, UsageError, type Io } from './common.ts';
+import { installStatusline, isCcoStatusLine } from './statusline-install.ts';
 
 /** The base URL clients should use: a running daemon's, else the configured host/port. */
 export function baseUrl(io: Io, port?: number): string {
@@ -136,7 +139,6 @@ const defaultDeps: SetupDeps = {
   },
 };
 
-export const STATUSLINE_ENTRY = { type: 'command', command: 'cco statusline' } as const;
 const SETUP_USAGE = 'Usage: cco setup claude [--undo] [--port N] [--yes] [--statusline | --no-statusline]';
 
 export async function setupCommand(argv: string[], io: Io, deps: SetupDeps = defaultDeps): Promise<number> {
@@ -162,7 +164,7 @@ export async function setupCommand(argv: string[], io: Io, deps: SetupDeps = def
     }
     const ours = state !== null && state.settingsFile === file;
     const urlOurs = ours && env.ANTHROPIC_BASE_URL === state!.url;
-    const lineOurs = ours && state!.statusLine !== undefined && JSON.stringify(settings.statusLine) === JSON.stringify(STATUSLINE_ENTRY);
+    const lineOurs = ours && state!.statusLine !== undefined && isCcoStatusLine(settings.statusLine);
     if (!urlOurs && !lineOurs) {
       io.out(`Nothing to undo: ${file} does not point Claude Code at CCO (ANTHROPIC_BASE_URL = ${env.ANTHROPIC_BASE_URL ?? 'unset'}).\n`);
       return 0;
@@ -202,7 +204,10 @@ export async function setupCommand(argv: string[], io: Io, deps: SetupDeps = def
       return 1;
     }
   }
-  const wantLine = values['no-statusline'] ? false : values.statusline ? true : JSON.stringify(settings.statusLine) === JSON.stringify(STATUSLINE_ENTRY) ? false : await ask(`Show CCO's cost line in Claude Code's status line (statusLine: "cco statusline")${settings.statusLine ? ', replacing the current one' : ''}?`);
+  const current = findDaemon(io.env, port);
+  const wantLine = values['no-statusline'] ? false : values.statusline ? true : isCcoStatusLine(settings.statusLine) ? !/cco-statusline\.cjs/.test(String((settings.statusLine as { command?: unknown }).command)) : await ask(`Show CCO's cost line in Claude Code's status line (statusLine: "cco statusline")${settings.statusLine ? ', replacing the current one' : ''}?`);
+  // The fast status-line program, pointed at this daemon's data folder (found whatever HOME it runs with).
+  const line = wantLine ? await installStatusline(current?.record.data_dir ?? platformDirs(io.env).dataDir) : null;
   const urlDone = env.ANTHROPIC_BASE_URL === url;
   if (urlDone && !wantLine) {
     io.out(`${file} already points Claude Code at CCO (${url}).\n`);
@@ -220,14 +225,14 @@ export async function setupCommand(argv: string[], io: Io, deps: SetupDeps = def
     prior = null;
   }
   const previous = urlDone && prior ? prior.previous : (env.ANTHROPIC_BASE_URL ?? null);
-  const statusLine = wantLine ? ((settings.statusLine as unknown) ?? null) : prior?.statusLine;
+  const statusLine = wantLine ? (isCcoStatusLine(settings.statusLine) ? (prior?.statusLine ?? null) : ((settings.statusLine as unknown) ?? null)) : prior?.statusLine;
   settings.env = { ...env, ANTHROPIC_BASE_URL: url };
-  if (wantLine) settings.statusLine = { ...STATUSLINE_ENTRY };
+  if (line) settings.statusLine = { type: 'command', command: line.command };
   writeJson(file, settings);
   fs.mkdirSync(path.dirname(sf), { recursive: true });
   fs.writeFileSync(sf, JSON.stringify({ settingsFile: file, url, previous, backup, statusLine } satisfies SetupState, null, 2) + '\n', { mode: 0o600 });
   io.out(
-    `Claude Code now uses CCO: ANTHROPIC_BASE_URL=${url} in ${file}\n${wantLine ? 'Status line: cco statusline\n' : ''}${backup ? `Backup: ${backup}\n` : ''}New Claude Code sessions pick it up; \`cco setup claude --undo\` reverts.\n`,
+    `Claude Code now uses CCO: ANTHROPIC_BASE_URL=${url} in ${file}\n${line ? `Status line: ${line.command}${line.fast ? '' : ' (needs `cco` on PATH)'}\n` : ''}${backup ? `Backup: ${backup}\n` : ''}New Claude Code sessions pick it up; \`cco setup claude --undo\` reverts.\n`,
   );
   return 0;
 }

@@ -175,14 +175,14 @@ describe('cco against a running daemon', () => {
     const runs = [];
     for (let i = 0; i < 5; i++) runs.push(await once(i === 4 ? 'sess-status' : `cold-${i}`));
     const out = runs[4]!.out;
-    expect(out).toMatch(/^CCO \$\d+\.\d+ today · \$\d+\.\d+ session\n$/);
+    expect(out).toMatch(/^CCO \$\d+\.\d+ today · \$\d+\.\d+ session · block \$[\d.]+, (\d+h )?\d+m left · Sonnet\n$/);
     // Session spend is less than today's (another session spent too), and both are non-zero.
     const [today, session] = [...out.matchAll(/\$(\d+\.\d+)/g)].map((m) => Number(m[1]));
     expect(session!).toBeGreaterThan(0);
     expect(today!).toBeGreaterThan(session!);
     // Through the bin, with Claude Code's JSON on stdin (served from the 5 s cache this time).
     const viaBin = ccoBin(['statusline'], JSON.stringify({ session_id: 'sess-status' }));
-    expect(viaBin.out).toBe(out);
+    expect(viaBin.out).toBe(out.replace(' · Sonnet', '')); // the model is Claude Code's, not cached
     // Another HOME: no daemon → neutral line, exit 0.
     const other = tmpHome();
     const none = ccoBin(['statusline'], '{}', other.env);

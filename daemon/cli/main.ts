@@ -57,7 +57,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   env: async () => (await import('./claude.ts')).envCommand,
   setup: async () => (await import('./claude.ts')).setupCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,
-  statusline: async () => (await import('./statusline.ts')).statuslineCommand,
+  statusline: async () => {
+    const m = await import('./statusline.ts');
+    return (argv, io) => m.statuslineCommand(argv, io, process.stdin, m.spawnRefresh);
+  },
   tui: async () => (await import('./tui.ts')).tuiCommand,
   limits: async () => (await import('./limits-cmd.ts')).limitsCommand,
   report: async () => (await import('./report.ts')).reportCommand,

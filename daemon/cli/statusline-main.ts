@@ -3,9 +3,9 @@
  * command on every update, so it should not parse the whole CLI. Same output as `cco statusline`.
  */
 import { processIo } from './common.ts';
-import { statuslineCommand } from './statusline.ts';
+import { spawnRefresh, statuslineCommand } from './statusline.ts';
 
-statuslineCommand(process.argv.slice(2), processIo()).then(
+statuslineCommand(process.argv.slice(2), processIo(), process.stdin, spawnRefresh).then(
   (code) => process.exit(code),
   () => {
     process.stdout.write('CCO: …\n');

@@ -16,6 +16,7 @@ import { parseRateLimitHeaders } from '../limits/parse.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
+import { blocksOf } from '../api/blocks-routes.ts';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-statusline-'));
 const env: NodeJS.ProcessEnv = { HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), TZ: 'UTC', CCO_STATUSLINE_BUDGET_MS: '10000' };
@@ -53,6 +54,13 @@ afterAll(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
+/** The block part as the line shows it, from the same store. */
+async function activeBlock(): Promise<string> {
+  const b = (await blocksOf(daemon.store, Date.now() - 86_400_000, Date.now() + 1)).active!;
+  const m = Math.round((b.end - Date.now()) / 60_000);
+  return `block ${formatUsd(b.costNanoUsd)}, ${m >= 60 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m}m`} left`;
+}
+
 describe('cco statusline', () => {
   it('waits 80 ms for the daemon unless CCO_STATUSLINE_BUDGET_MS says otherwise', () => {
     expect(fetchBudgetMs({})).toBe(80);
@@ -63,9 +71,11 @@ describe('cco statusline', () => {
   it("shows this session's exact spend beside today's", async () => {
     const session = formatUsd(600 * 12_345_678); // $7.41
     const today = formatUsd(600 * 12_345_678 + 3_000_000_000);
-    expect(await statusline('big')).toBe(`CCO ${today} today · ${session} session · 1 unpriced\n`);
-    expect(await statusline('other')).toBe(`CCO ${today} today · $3.00 session · 1 unpriced\n`);
-    expect(await statusline('never-seen')).toBe(`CCO ${today} today · $0.00 session · 1 unpriced\n`);
+    // The unpriced note is this session's, not today's; the active 5-hour block follows.
+    const block = await activeBlock();
+    expect(await statusline('big')).toBe(`CCO ${today} today · ${session} session (1 unpriced) · ${block}\n`);
+    expect(await statusline('other')).toBe(`CCO ${today} today · $3.00 session · ${block}\n`);
+    expect(await statusline('never-seen')).toBe(`CCO ${today} today · $0.00 session · ${block}\n`);
   });
 
   // Claude Code's status-line JSON as it sends it (v2.x), without and with `rate_limits`.
@@ -87,17 +97,68 @@ describe('cco statusline', () => {
     const today = formatUsd(600 * 12_345_678 + 3_000_000_000);
     const reset = Math.floor(Date.now() / 1000) + 3600;
     const hm = (s: number) => new Date(s * 1000).toISOString().slice(11, 16); // TZ=UTC
-    // no rate_limits, daemon has seen none: no limit part
-    expect(await statusline('s-a', sample('s-a'))).toBe(`CCO ${today} today · $0.00 session · 1 unpriced\n`);
+    // no rate_limits, daemon has seen none: the active block instead; the model last
+    expect(await statusline('s-a', sample('s-a'))).toBe(`CCO ${today} today · $0.00 session · ${await activeBlock()} · Sonnet 4.5\n`);
     // rate_limits on stdin: the fuller window
     const withLimits = sample('s-b', { rate_limits: { five_hour: { used_percentage: 63.4, resets_at: reset }, seven_day: { used_percentage: 20, resets_at: new Date((reset + 86400) * 1000).toISOString() } } });
-    expect(await statusline('s-b', withLimits)).toBe(`CCO ${today} today · $0.00 session · 1 unpriced · 5h 63% (resets ${hm(reset)})\n`);
+    expect(await statusline('s-b', withLimits)).toBe(`CCO ${today} today · $0.00 session · 5h 63% (resets ${hm(reset)}) · Sonnet 4.5\n`);
     // the daemon's binding window when stdin has none
     daemon.limits.observe('cred', parseRateLimitHeaders([
       'anthropic-ratelimit-unified-5h-utilization', '0.2', 'anthropic-ratelimit-unified-5h-reset', String(reset),
       'anthropic-ratelimit-unified-7d_sonnet-utilization', '0.71', 'anthropic-ratelimit-unified-7d_sonnet-reset', String(reset + 86400),
     ]), null);
-    expect(await statusline('s-c', sample('s-c'))).toBe(`CCO ${today} today · $0.00 session · 1 unpriced · 7d Sonnet 71% (resets ${hm(reset + 86400)})\n`);
+    expect(await statusline('s-c', sample('s-c'))).toBe(`CCO ${today} today · $0.00 session · 7d Sonnet 71% (resets ${hm(reset + 86400)}) · Sonnet 4.5\n`);
+  });
+
+  it('--data-dir (or CCO_DATA_DIR) finds the daemon whatever HOME says', async () => {
+    const elsewhere = { HOME: '/nonexistent', XDG_DATA_HOME: '/nonexistent/data', XDG_CONFIG_HOME: '/nonexistent/config', TZ: 'UTC', CCO_STATUSLINE_BUDGET_MS: '10000' };
+    const run = async (argv: string[], e: NodeJS.ProcessEnv) => {
+      const stdin = new PassThrough();
+      let out = '';
+      const done = statuslineCommand(argv, { out: (t) => void (out += t), err: () => {}, env: e }, stdin as unknown as NodeJS.ReadStream);
+      stdin.end(JSON.stringify({ session_id: 'other' }));
+      await done;
+      return out;
+    };
+    // The PID file lives in the data folder the env above points at; without it, another HOME finds nothing.
+    const dir = path.join(home, 'data', 'cco');
+    expect(await run([], elsewhere)).toBe('CCO: not running\n');
+    expect(await run(['--data-dir', dir], elsewhere)).toMatch(/^CCO \$[\d.,]+ today · \$3\.00 session/);
+    expect(await run([`--data-dir=${dir}`], elsewhere)).toMatch(/· \$3\.00 session/);
+    expect(await run([], { ...elsewhere, CCO_DATA_DIR: dir })).toMatch(/· \$3\.00 session/);
+  });
+
+  it('serves a line up to 60 s old at once and refreshes it in the background (one refresher at a time)', async () => {
+    const fresh = await statusline('swr');
+    const cacheFile = fs.readdirSync(path.join(home, 'daemon-data', 'cache')).find((f) => f.endsWith('.json'))!;
+    const file = path.join(home, 'daemon-data', 'cache', cacheFile);
+    const age = (ms: number, text: string) => {
+      const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+      c.sessions.swr = { at: Date.now() - ms, text };
+      fs.writeFileSync(file, JSON.stringify(c));
+    };
+    const refreshed: unknown[] = [];
+    const run = async (argv: string[] = [], e: NodeJS.ProcessEnv = env) => {
+      const stdin = new PassThrough();
+      let out = '';
+      const done = statuslineCommand(argv, { out: (t) => void (out += t), err: () => {}, env: e }, stdin as unknown as NodeJS.ReadStream, (input) => void refreshed.push(input));
+      stdin.end(JSON.stringify({ session_id: 'swr', model: { display_name: 'Opus' } }));
+      await done;
+      return out;
+    };
+    age(20_000, 'CCO OLD');
+    expect(await run()).toBe('CCO OLD · Opus\n');
+    expect(refreshed).toEqual([{ session_id: 'swr', model: { display_name: 'Opus' } }]);
+    expect(await run()).toBe('CCO OLD · Opus\n'); // a refresher is running: no second one
+    expect(refreshed).toHaveLength(1);
+    // What the refresher does (`--refresh`, input from the environment): prints nothing, updates the cache.
+    expect(await run(['--refresh'], { ...env, CCO_STATUSLINE_INPUT: JSON.stringify({ session_id: 'swr' }) })).toBe('');
+    expect(await run()).toBe(fresh.replace('\n', ' · Opus\n'));
+    expect(fs.existsSync(`${file}.refresh`)).toBe(false);
+    // Older than a minute: fetched in the foreground again.
+    age(90_000, 'CCO ANCIENT');
+    expect(await run()).toBe(fresh.replace('\n', ' · Opus\n'));
+    expect(refreshed).toHaveLength(1);
   });
 
   it('reads rate_limits leniently: missing or odd fields are skipped', () => {

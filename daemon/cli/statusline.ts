@@ -1,15 +1,17 @@
 /**
- * `cco statusline`: one line for Claude Code's status line (settings.json `statusLine: {type: "command",
- * command: "cco statusline"}`). Reads Claude Code's JSON on stdin (`session_id`, …) and prints today's
- * spend and this session's. Budget: well under 100 ms inside the process — tiny imports (no express, no
+ * `cco statusline [--data-dir DIR]`: one line for Claude Code's status line. Reads Claude Code's JSON on
+ * stdin (`session_id`, `model`, `rate_limits`) and prints today's spend, this session's (with this
+ * session's unpriced requests), the binding plan limit or else the active 5-hour block, and the model.
+ * `cco setup claude` writes a fast command for it (statusline-install.ts): the tiny bundle with
+ * `--data-dir`, so the daemon's PID file and token are found whatever HOME the status line runs with
+ * (`CCO_DATA_DIR` does the same). Budget: well under 100 ms inside the process — tiny imports (no express, no
  * sql.js, no config parser), a 60 ms cap on the daemon calls, and a 5 s per-session cache file so a busy
  * status line costs the daemon at most a few requests a minute. Prints a neutral line when the daemon
  * is down or slow; never fails.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { LimitsResponse, Summary } from '../api/contract.ts';
+import type { BlocksResponse, LimitsResponse, Summary, UsageBlock } from '../api/contract.ts';
 import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../api/retry-after.ts';
 import { findDaemon, formatUsd, RateLimitedError, type Io } from './common.ts';
 
@@ -26,6 +28,7 @@ export function fetchBudgetMs(env: NodeJS.ProcessEnv): number {
 /** Claude Code's status-line JSON (every field may be missing or of another type). */
 export interface StatusInput {
   session_id?: string;
+  /** What the line shows last: `display_name` (e.g. "Sonnet 4.5"), else `id`. */
   model?: { display_name?: string; id?: string };
   rate_limits?: {
     five_hour?: { used_percentage?: unknown; resets_at?: unknown };
@@ -104,19 +107,44 @@ export function readStdinJson(stream: NodeJS.ReadStream, ms: number): Promise<St
   });
 }
 
-export function renderStatus(today: Summary, sessionNano: number | null, limit: LineLimit | null = null, now = Date.now()): string {
+/** This session's figures (null: no session, or a daemon too old to narrow a summary to one). */
+export interface SessionSpend {
+  costNanoUsd: number;
+  unpricedRequests: number;
+}
+
+function left(ms: number): string {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  return m >= 60 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m}m`;
+}
+
+/**
+ * `CCO $4.20 today · $0.85 session (1 unpriced) · 5h 63% (resets 16:00)`, or with no plan limit known
+ * `… · block $2.10, 2h 10m left`. The model is added by the caller (it is not cached).
+ */
+export function renderStatus(today: Summary, session: SessionSpend | null, limit: LineLimit | null = null, block: UsageBlock | null = null, now = Date.now()): string {
   const parts = [`CCO ${formatUsd(today.totals.costNanoUsd)} today`];
-  if (sessionNano !== null) parts.push(`${formatUsd(sessionNano)} session`);
-  if (today.totals.unpricedRequests) parts.push(`${today.totals.unpricedRequests} unpriced`);
+  if (session !== null) parts.push(`${formatUsd(session.costNanoUsd)} session${session.unpricedRequests ? ` (${session.unpricedRequests} unpriced)` : ''}`);
   if (limit) {
     const live = limit.resetsAt === null || limit.resetsAt > now;
     parts.push(`${limit.label} ${Math.round((live ? limit.used : 0) * 100)}%${live && limit.resetsAt !== null ? ` (resets ${hhmm(limit.resetsAt)})` : ''}`);
+  } else if (block && block.active && block.end > now) {
+    parts.push(`block ${formatUsd(block.costNanoUsd)}, ${left(block.end - now)} left`);
   }
   return parts.join(' · ');
 }
 
+/** The model Claude Code says it runs, for the end of the line. */
+export function modelOf(input: StatusInput): string | null {
+  const m = input.model;
+  if (typeof m !== 'object' || m === null) return null;
+  const name = typeof m.display_name === 'string' && m.display_name ? m.display_name : typeof m.id === 'string' ? m.id : '';
+  return name ? name.slice(0, 40) : null;
+}
+
 /** GET JSON with node:http (fetch's first call loads undici, which alone costs tens of ms). */
-function getJson<T>(base: string, p: string, token: string, deadline: number): Promise<T> {
+async function getJson<T>(base: string, p: string, token: string, deadline: number): Promise<T> {
+  const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = http.get(new URL(p, base), { headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
       let body = '';
@@ -143,31 +171,122 @@ async function compute(url: string, token: string, session: string | undefined, 
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const q = `tz=${encodeURIComponent(tz)}`;
   // This session's spend, exactly: the daemon's per-session rollups over all time (one small query).
-  const [today, mine, limits] = await Promise.all([
-    getJson<Summary>(url, `/api/summary?range=today&${q}`, token, deadline),
+  // The plan limit (unless Claude Code sent its own) and the active block are extras: a daemon without
+  // them, or one too slow for them, still gets the two figures.
+  const [today, mine, limits, blocks] = await Promise.all([
+    getJson<Summary>(url, `/api/summary?range=today&${q}&sessions=0`, token, deadline),
     session
-      ? getJson<Summary>(url, `/api/summary?range=all&${q}&session=${encodeURIComponent(session)}`, token, deadline)
+      ? getJson<Summary>(url, `/api/summary?range=all&${q}&sessions=0&session=${encodeURIComponent(session)}`, token, deadline)
       : Promise.resolve(null),
-    // Claude Code's own rate_limits on stdin win; otherwise the daemon's view (an older daemon has none).
     stdinLimit ? Promise.resolve(null) : getJson<LimitsResponse>(url, '/api/limits', token, deadline).catch(() => null),
+    stdinLimit ? Promise.resolve(null) : getJson<BlocksResponse>(url, '/api/blocks?active=1', token, deadline).catch(() => null),
   ]);
   // A daemon too old for ?session= answers the unfiltered summary without echoing `session`: show no figure
   // rather than everyone's spend as this session's.
-  const sessionNano = mine && mine.session === session ? mine.totals.costNanoUsd : null;
-  return renderStatus(today, sessionNano, stdinLimit ?? limitFromDaemon(limits));
+  const spend = mine && mine.session === session ? { costNanoUsd: mine.totals.costNanoUsd, unpricedRequests: mine.totals.unpricedRequests } : null;
+  return renderStatus(today, spend, stdinLimit ?? limitFromDaemon(limits), blocks?.active ?? null);
 }
 
-interface CacheEntry {
-  at: number;
-  session: string;
-  text: string;
+/** `<data>/cache/statusline-<port>.json`: the last line per session, and the daemon's Retry-After. */
+interface CacheFile {
+  sessions: Record<string, { at: number; text: string }>;
   /** Wall time before which the daemon asked not to be called again (its Retry-After), for every session. */
   retryAt?: number;
 }
 
-export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.ReadStream = process.stdin): Promise<number> {
-  const input = await readStdinJson(stdin, 30);
-  const session = typeof input.session_id === 'string' ? input.session_id : undefined;
+/** Lines younger than this are printed at once while a detached process refreshes them. */
+const SERVE_STALE_MS = 60_000;
+
+/** `--data-dir DIR` (or `--data-dir=DIR`): where the daemon's PID files and token are, whatever HOME says. */
+export function dataDirArg(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--data-dir') return argv[i + 1];
+    if (a.startsWith('--data-dir=')) return a.slice('--data-dir='.length);
+  }
+  return undefined;
+}
+
+/** Starts this program again, detached, to refresh the cached line (`--refresh`, the input in the env). */
+export type Refresher = (input: StatusInput) => Promise<void> | void;
+
+/** The entry points' refresher: the same Node and script with the same arguments plus `--refresh`. */
+export const spawnRefresh: Refresher = async (input) => {
+  // Loaded only here: a line served from the cache loads neither child_process nor http (each costs
+  // milliseconds of module loading on every status update).
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1), '--refresh'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, CCO_STATUSLINE_INPUT: JSON.stringify(input) },
+  });
+  child.unref();
+};
+
+function readCache(file: string): CacheFile {
+  try {
+    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<CacheFile>;
+    return { sessions: typeof c.sessions === 'object' && c.sessions !== null ? c.sessions : {}, ...(typeof c.retryAt === 'number' && { retryAt: c.retryAt }) };
+  } catch {
+    return { sessions: {} };
+  }
+}
+
+function writeCache(file: string, update: (c: CacheFile) => void): void {
+  try {
+    const c = readCache(file);
+    update(c);
+    const now = Date.now();
+    for (const [k, v] of Object.entries(c.sessions)) if (!(now - v.at < 600_000)) delete c.sessions[k];
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(c), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    // cache is best effort
+  }
+}
+
+/** One refresher at a time per daemon: a lock file younger than 10 s means one is running. */
+function takeRefreshLock(file: string): boolean {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs > 10_000) {
+        fs.writeFileSync(file, String(process.pid));
+        return true;
+      }
+    } catch {
+      // gone meanwhile: let the next run try
+    }
+    return false;
+  }
+}
+
+/**
+ * `refresh`: how to refresh a cached line in the background (the entry points pass `spawnRefresh`); without
+ * it every stale line is fetched in the foreground, within the budget.
+ */
+export async function statuslineCommand(argv: string[], io: Io, stdin: NodeJS.ReadStream = process.stdin, refresh?: Refresher): Promise<number> {
+  const dir = dataDirArg(argv);
+  if (dir) io = { ...io, env: { ...io.env, CCO_DATA_DIR: dir } };
+  const refreshing = argv.includes('--refresh');
+  let input: StatusInput;
+  if (refreshing) {
+    try {
+      input = JSON.parse(io.env.CCO_STATUSLINE_INPUT ?? '{}') as StatusInput;
+    } catch {
+      input = {};
+    }
+  } else input = await readStdinJson(stdin, 30);
+  const model = modelOf(input);
+  const print = (line: string) => {
+    if (!refreshing) io.out(`${line}${model ? ` · ${model}` : ''}\n`);
+  };
+  const session = typeof input.session_id === 'string' ? input.session_id : '';
   const port = io.env.CCO_PORT && /^\d+$/.test(io.env.CCO_PORT) ? Number(io.env.CCO_PORT) : undefined;
   let entry;
   try {
@@ -176,55 +295,45 @@ export async function statuslineCommand(_argv: string[], io: Io, stdin: NodeJS.R
     entry = null;
   }
   if (!entry) {
-    io.out(NEUTRAL + '\n');
+    if (!refreshing) io.out(NEUTRAL + '\n');
     return 0;
   }
   const dataDir = entry.record.data_dir ?? '';
   const cacheFile = path.join(dataDir, 'cache', `statusline-${entry.record.port}.json`);
-  let cached: CacheEntry | null = null;
-  let retryAt = 0;
-  try {
-    const c = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as CacheEntry;
-    if (c.session === (session ?? '')) cached = c;
-    retryAt = c.retryAt ?? 0;
-  } catch {
-    // no cache yet
+  const lockFile = `${cacheFile}.refresh`;
+  const cache = readCache(cacheFile);
+  const cached = cache.sessions[session] ?? null;
+  const age = cached ? Date.now() - cached.at : Infinity;
+  // The daemon said 429 with Retry-After: do not ask again before then (a wall-clock step back cannot
+  // stretch the wait past the longest Retry-After a client accepts).
+  const waiting = Date.now() < (cache.retryAt ?? 0) && (cache.retryAt ?? 0) - Date.now() <= MAX_RETRY_AFTER_MS;
+  if (!refreshing && cached && age >= 0 && age < CACHE_TTL_MS) {
+    print(cached.text);
+    return 0;
   }
-  if (cached && Date.now() - cached.at < CACHE_TTL_MS && Date.now() >= cached.at) {
-    io.out(cached.text + '\n');
+  // Stale while revalidate: the last line now, a fresh one for the next update (Claude Code updates often).
+  if (!refreshing && refresh && cached && age >= 0 && age < SERVE_STALE_MS) {
+    print(cached.text);
+    if (!waiting && takeRefreshLock(lockFile)) await refresh(input);
     return 0;
   }
   // Slow, failing or busy daemon: the last known line (up to 10 minutes old) beats an empty one.
-  const fallback = () => io.out(cached && Date.now() - cached.at < 600_000 ? `${cached.text} (stale)\n` : 'CCO: …\n');
-  // The daemon said 429 with Retry-After: do not ask again before then (a wall-clock step back cannot
-  // stretch the wait past the longest Retry-After a client accepts).
-  if (Date.now() < retryAt && retryAt - Date.now() <= MAX_RETRY_AFTER_MS) {
+  const fallback = () => print(cached && age >= 0 && age < 600_000 ? `${cached.text} (stale)` : 'CCO: …');
+  if (waiting) {
     fallback();
     return 0;
   }
-  let text: string;
   try {
     const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-    text = await compute(entry.record.url, token, session, fetchBudgetMs(io.env), limitFromInput(input));
+    // Nobody waits for a background refresh: it may take the daemon's time (up to 5 s).
+    const text = await compute(entry.record.url, token, session || undefined, refreshing ? Math.max(5000, fetchBudgetMs(io.env)) : fetchBudgetMs(io.env), limitFromInput(input));
+    print(text);
+    writeCache(cacheFile, (c) => void (c.sessions[session] = { at: Date.now(), text }));
   } catch (err) {
     fallback();
-    if (err instanceof RateLimitedError) {
-      try {
-        fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-        const keep: CacheEntry = cached ?? { at: 0, session: session ?? '', text: '' };
-        fs.writeFileSync(cacheFile, JSON.stringify({ ...keep, retryAt: Date.now() + err.retryAfterMs } satisfies CacheEntry));
-      } catch {
-        // cache is best effort
-      }
-    }
-    return 0;
-  }
-  io.out(text + '\n');
-  try {
-    fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(cacheFile, JSON.stringify({ at: Date.now(), session: session ?? '', text } satisfies CacheEntry));
-  } catch {
-    // cache is best effort
+    if (err instanceof RateLimitedError) writeCache(cacheFile, (c) => void (c.retryAt = Date.now() + err.retryAfterMs));
+  } finally {
+    if (refreshing) fs.rmSync(lockFile, { force: true });
   }
   return 0;
 }
