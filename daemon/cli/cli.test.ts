@@ -321,7 +321,13 @@ describe('cco against a running daemon', () => {
   });
 
   it('shutdown stops the daemon gracefully and removes its PID file', async () => {
-    const second = startRun(['--port', '0', '--upstream', fake.url]);
+    // A second daemon of the same user: its own store (one daemon per data folder: the data-folder lock), the
+    // same PID folder, so `cco status` lists both and `cco shutdown --port` picks one.
+    const config2 = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config2-'));
+    fs.mkdirSync(path.join(config2, 'cco'));
+    const store2 = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-store2-'));
+    fs.writeFileSync(path.join(config2, 'cco', 'config.toml'), `[database]\npath = ${JSON.stringify(store2)}\n`);
+    const second = startRun(['--port', '0', '--upstream', fake.url], { ...env, XDG_CONFIG_HOME: config2 });
     const url2 = await waitFor(() => /listening on (http:\/\/\S+)/.exec(second.out())?.[1], 'second daemon');
     const port2 = Number(new URL(url2).port);
     expect(JSON.parse((await cco(['status', '--json'])).out).running).toHaveLength(2);

@@ -4,8 +4,9 @@
  * own rules (daemon/store/rows.ts `recordDelta`, summary.ts hour attribution), so the screen equals what
  * /api/summary would say without asking it again. Pure.
  */
-import type { RequestRecord, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
+import type { ErrorCounts, RequestRecord, SessionGroup, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
 import { NONE_KEY } from '../store/queries.ts';
+import { errorKind } from '../api/outcome.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -39,6 +40,32 @@ function addToGroup(groups: SpendGroup[], key: string, r: RequestRecord): void {
   addRecord(g, r);
 }
 
+/** A session's row with `r` added: figures, bounds, and the project of its latest request that names one. */
+function addToSession(groups: SessionGroup[], r: RequestRecord): void {
+  const key = r.sessionId ?? NONE_KEY;
+  let g = groups.find((x) => x.key === key);
+  if (!g) {
+    g = { key, ...emptyTotals(), project: null, firstAt: null, lastAt: null };
+    groups.push(g);
+  }
+  addRecord(g, r);
+  if (r.sessionId === null) return; // "(none)" is not a session: no bounds, no project
+  if (r.project !== null && (g.project === null || g.lastAt === null || r.endedAt >= g.lastAt)) g.project = r.project;
+  g.firstAt = g.firstAt === null ? r.startedAt : Math.min(g.firstAt, r.startedAt);
+  g.lastAt = g.lastAt === null ? r.endedAt : Math.max(g.lastAt, r.endedAt);
+}
+
+/** Counts a failed record into the summary's error counts (most frequent kind first). */
+function addError(e: ErrorCounts, r: RequestRecord): void {
+  const kind = errorKind(r);
+  if (kind === null) return;
+  e.requests += 1;
+  const k = e.byKind.find((x) => x.kind === kind);
+  if (k) k.requests += 1;
+  else e.byKind.push({ kind, requests: 1 });
+  e.byKind.sort((a, b) => b.requests - a.requests || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+}
+
 /** The store attributes a record to the summary whose range holds its hour's midpoint. */
 export function inSummary(s: Pick<Summary, 'from'>, r: Pick<RequestRecord, 'startedAt'>): boolean {
   return Math.floor(r.startedAt / HOUR_MS) * HOUR_MS + HOUR_MS / 2 >= Date.parse(s.from);
@@ -50,7 +77,8 @@ export function foldRecord(s: Summary, r: RequestRecord): boolean {
   addRecord(s.totals, r);
   addToGroup(s.byModel, r.model ?? r.modelRequested ?? NONE_KEY, r);
   addToGroup(s.byProject, r.project ?? NONE_KEY, r);
-  if (s.bySession) addToGroup(s.bySession, r.sessionId ?? NONE_KEY, r);
+  if (s.bySession) addToSession(s.bySession, r);
+  if (s.errors) addError(s.errors, r);
   return true;
 }
 

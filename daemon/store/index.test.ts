@@ -232,7 +232,7 @@ describe('store', () => {
     const { worker } = await s.stats();
     // The MEMFS file (≤ 1.125 × the database) plus a little; an export copy kept alive would add 1 ×.
     expect(worker.arrayBuffers).toBeLessThan(size * 1.5 + 2 * 1024 * 1024);
-  });
+  }, 90_000); // 30,000 records and two snapshots: ~8 s alone, past 20 s on a loaded 2-core runner
 });
 
 describe('store bulk ingest', () => {
