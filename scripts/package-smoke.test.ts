@@ -1,4 +1,4 @@
-/** The package smoke's own checks (the full run is `npm run package:smoke`, also a step of .ci/run). */
+/** The package smoke's own checks (the full run is `npm run package:smoke`, which e2e/package-smoke.e2e.test.ts runs in `npm test`). */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
