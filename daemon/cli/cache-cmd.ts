@@ -26,7 +26,7 @@ export function formatCacheStatus(s: ResponseCacheStatus): string[] {
   return [
     `response cache: ${s.enabled ? 'on' : 'off (per request: x-cco-cache: on)'} · ${s.dir}`,
     `  entries   ${formatCount(s.entries)} · ${mib(s.bytes)} of ${mib(s.maxBytes)} · TTL ${s.ttlSeconds} s`,
-    `  lookups   ${formatCount(s.lookups)} since ${new Date(s.since).toISOString()}`,
+    `  lookups   ${formatCount(s.lookups)}${s.since > 0 ? ` since ${new Date(s.since).toISOString()}` : ''}`,
     `  hits      ${formatCount(s.hits)} (${(s.hitRate * 100).toFixed(1)} %) · misses ${formatCount(s.misses)} · stored ${formatCount(s.stores)}`,
     `  saved     ${formatUsd(s.savedNanoUsd)} (what the hits would have cost upstream)`,
   ];
