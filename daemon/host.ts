@@ -104,6 +104,7 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
       dataDir: config.database.path || dirs.dataDir,
       configDir: dirs.configDir,
       ...(config.database.url ? { databaseUrl: config.database.url } : {}),
+      ...(config.team.url ? { team: { url: config.team.url, user: config.team.user } } : {}),
       metricsOpen: config.metrics.open,
       apiKey: apiKey ?? '',
       log,

@@ -29,6 +29,7 @@ import { DatabaseError, openPgStore } from './store-pg/index.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createGateway } from './team/gateway.ts';
 import { createUserDirectory } from './team/users.ts';
+import { openTeamShipper, type TeamShipper } from './team/shipper.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './pidfile.ts';
 import { acquireDataLock, DataLockHeldError, type DataLock } from './data-lock.ts';
@@ -78,6 +79,11 @@ export interface DaemonOptions {
   recording?: boolean;
   /** PostgreSQL team store (postgres://…); default: the embedded store in dataDir. */
   databaseUrl?: string;
+  /**
+   * Federated team mode (`[team] url`, `user`): keep the local store and also ship every record (proxied and
+   * history-imported) to the team's PostgreSQL through a durable outbox. Absent = off.
+   */
+  team?: { url: string; user?: string; retryMinMs?: number; retryMaxMs?: number };
   /** Serve GET /metrics without the token; honoured only when the daemon listens on loopback only. */
   metricsOpen?: boolean;
   /**
@@ -114,6 +120,8 @@ export interface RunningDaemon {
   responseCache: ResponseCache;
   /** Why the store could not be opened at start (the daemon forwards without recording and retries), else null. */
   storeStandby: string | null;
+  /** Federated team mode's shipper (null when `team` was not given). */
+  team: TeamShipper | null;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -276,6 +284,17 @@ async function startLocked(
     if (err instanceof DatabaseError) throw new DaemonStartError(err.message, 'EDATABASE');
     throw err;
   }
+  // Federated: the database may be down now; only a malformed URL stops the start.
+  let team: TeamShipper | null = null;
+  if (options.team) {
+    try {
+      team = await openTeamShipper({ ...options.team, dataDir, log: storeLog });
+    } catch (err) {
+      await store.close();
+      if (err instanceof DatabaseError) throw new DaemonStartError(`[team] url: ${err.message}`, 'EDATABASE');
+      throw err;
+    }
+  }
 
   const hosts = new Set<string>();
   const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
@@ -337,11 +356,12 @@ async function startLocked(
       observeFinished(limits, finished, record);
       guards.onRecord(record);
       live.publish(record, store.add(record));
+      team?.add(record);
       logRequest(log, record);
       metrics.observe(record, finished.proxyAddedMs);
       options.onRecord?.(record);
     },
-    whenRecorded: (done) => store.whenWritten(done),
+    whenRecorded: (done) => store.whenWritten(team ? () => team.whenWritten(done) : done),
     admit: (method, p, headers) => guards.budgets.admit(method, p, headers),
     admitAttributed: (a) => guards.budgets.admitAttributed(a),
     completeAttribution: (a) => sessionProjects.complete(a),
@@ -366,7 +386,16 @@ async function startLocked(
     ? startHistoryService({
         ...options.history,
         dataDir,
-        sink: store,
+        // federated: imported records are shipped too (the team ledger skips any it already has)
+        sink: team
+          ? {
+              addBulk: (records) => {
+                for (const r of records) team.add(r);
+                return store.addBulk(records);
+              },
+              findByUpstreamRequestIds: (ids, range) => store.findByUpstreamRequestIds(ids, range),
+            }
+          : store,
         pricer: () => pricer,
         publish: (status) => live.broadcast({ type: 'import', status }),
         log: (level, msg, fields) => log[level](msg, fields),
@@ -379,6 +408,7 @@ async function startLocked(
     limits: () => limits.snapshot(),
     responseCache,
     recordingEnabled: () => recording,
+    ...(team && { team: () => team.status() }),
     extraApi: guards.routes,
   });
   // Proxied requests in flight: shutdown records each of them before the store closes.
@@ -404,6 +434,7 @@ async function startLocked(
     live.close();
     agent.destroy();
     await history?.close();
+    await team?.close();
     await store.close();
     throw err;
   }
@@ -450,6 +481,7 @@ async function startLocked(
       limits.close();
       await responseCache.close();
       try {
+        await team?.close();
         await store.close();
       } finally {
         if (pidFile) removePidFile(pidFile, process.pid);
@@ -475,6 +507,7 @@ async function startLocked(
     limits,
     responseCache,
     storeStandby,
+    team,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

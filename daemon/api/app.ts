@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus } from './contract.ts';
+import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus, StatusResponse, TeamStatus } from './contract.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { cacheCoach } from '../coach/coach.ts';
 import { noTokenPage } from './no-token-page.ts';
@@ -23,6 +23,7 @@ import { buildStatus, readiness } from './status.ts';
 import { StoreUnavailableError } from '../store/standby.ts';
 import type { StoreStats } from '../store/index.ts';
 import type { HistoryService } from '../history/service.ts';
+import { TEAM_OFF } from '../team/team-off.ts';
 
 export interface ApiDeps {
   policy: TrustPolicy;
@@ -51,6 +52,8 @@ export interface ApiDeps {
   responseCache?: ResponseCache;
   /** False while the user paused recording (GET /api/status). Default: true. */
   recordingEnabled?: () => boolean;
+  /** Federated team mode's shipping state (GET /api/team, and `team` in GET /api/status); absent = off. */
+  team?: () => TeamStatus;
   /** Extra authenticated /api routes (budgets…), mounted after the built-in ones. */
   extraApi?: (api: express.Router) => void;
 }
@@ -183,8 +186,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
       new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2000))),
     ]).finally(() => clearTimeout(timer));
     res.setHeader('cache-control', 'no-store');
-    res.json(
-      buildStatus({
+    res.json({
+      ...buildStatus({
         health: store.health(),
         stats: stats as StoreStats | null,
         version: deps.version,
@@ -192,7 +195,12 @@ export function createApiApp(deps: ApiDeps): express.Express {
         recordingEnabled: deps.recordingEnabled?.() ?? true,
         startedAt: deps.startedAt,
       }),
-    );
+      ...(deps.team && { team: deps.team() }),
+    } satisfies StatusResponse);
+  });
+  api.get('/team', (_req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    res.json((deps.team?.() ?? TEAM_OFF) satisfies TeamStatus);
   });
   api.get('/prices', (_req, res) => {
     res.json(deps.pricer().table());

@@ -317,6 +317,36 @@ export interface StatusResponse {
     damagedFiles: { file: string; movedTo: string; reason: string; at: string }[];
     lastError: { message: string; at: string } | null;
   };
+  /** Federated team mode's shipping state, when `[team] url` is set (as GET /api/team). */
+  team?: TeamStatus;
+}
+
+/**
+ * GET /api/team (token-protected): federated team mode, i.e. this daemon also ships its records to the team's
+ * PostgreSQL (`[team] url`, `user`). `enabled: false` (and the rest empty) when it is not configured.
+ */
+export interface TeamStatus {
+  enabled: boolean;
+  /** Where records go, without the password: `user@host:port/db`. */
+  target: string | null;
+  /** The name records are filed under in the team ledger. */
+  user: string | null;
+  /** Records in the on-disk outbox not yet committed in PostgreSQL. */
+  waiting: number;
+  /** Bytes of the outbox on disk. */
+  outboxBytes: number;
+  /** Records committed in PostgreSQL by this run (new there). */
+  shipped: number;
+  /** Records sent again that PostgreSQL already had (a re-send after a crash): skipped, not counted twice. */
+  duplicates: number;
+  /** ISO time of the last batch committed, null if none this run. */
+  lastShippedAt: string | null;
+  /** The database error while records wait (shipping retries with backoff), else null. */
+  lastError: string | null;
+  /** Shipping attempts that failed in a row (0 when the database is reachable). */
+  failures: number;
+  /** Records PostgreSQL refused with a data error (logged, not shipped). */
+  refused: number;
 }
 
 /** Messages on WS /api/live (server → client). */

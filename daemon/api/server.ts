@@ -12,7 +12,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * The daemon's own API roots. Other /api/* paths are Anthropic's (older Claude Code builds POST
  * /api/event_logging/batch to the base URL), so they are forwarded like any unknown path.
  */
-const OWN_API = ['/api/summary', '/api/requests', '/api/prices', '/api/reprice', '/api/export', '/api/live', '/api/limits', '/api/status', '/api/budgets', '/api/import', '/api/reconcile', '/api/alerts', '/api/cache', '/api/cache-coach', '/api/blocks'];
+const OWN_API = ['/api/summary', '/api/requests', '/api/prices', '/api/reprice', '/api/export', '/api/live', '/api/limits', '/api/status', '/api/budgets', '/api/import', '/api/reconcile', '/api/alerts', '/api/cache', '/api/cache-coach', '/api/blocks', '/api/team'];
 
 function ownApiPath(path: string): boolean {
   return OWN_API.some((root) => path === root || path.startsWith(root + '/') || path.startsWith(root + '.'));

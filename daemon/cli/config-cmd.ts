@@ -27,6 +27,7 @@ export function configCommand(argv: string[], io: Io): number {
     const loaded = loadConfig({ env: io.env });
     // `show` never prints a database password (`get database.url` does, when asked for it)
     loaded.config.database.url = redactUrlPassword(loaded.config.database.url);
+    loaded.config.team.url = redactUrlPassword(loaded.config.team.url);
     if (json) {
       io.out(JSON.stringify({ file: loaded.file, config: loaded.config, sources: loaded.sources }, null, 2) + '\n');
       return 0;

@@ -13,6 +13,8 @@ export interface CcoConfig {
   cache: { enabled: boolean; size: number; ttl: number; dir: string };
   /** Directory of the record store (snapshot + journal); "" = the platform data dir. */
   database: { path: string; url: string };
+  /** Federated team mode: ship this daemon's records to the team's PostgreSQL as well (daemon/team/shipper.ts). */
+  team: { url: string; user: string };
   /** Log file; "" = `<data>/logs/cco.log`. */
   logging: { level: LogLevelName; file: string };
   updates: { auto_check: boolean; channel: 'stable' | 'beta' };
@@ -48,7 +50,7 @@ export type Value = string | number | boolean;
 export interface FieldSpec {
   section: Section;
   key: string;
-  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'percent-list';
+  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'optional-string' | 'percent-list';
   default: Value;
   /** enum values */
   values?: readonly string[];
@@ -70,6 +72,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'cache', key: 'dir', kind: 'path', default: '', env: 'CCO_CACHE_DIR', help: 'response cache folder ("" = the platform cache folder: ~/.cache/cco, ~/Library/Caches/cco, %LOCALAPPDATA%\\cco\\cache)' },
   { section: 'database', key: 'path', kind: 'path', default: '', help: 'directory of the record store ("" = data dir)' },
   { section: 'database', key: 'url', kind: 'pgurl', default: '', env: 'CCO_DATABASE_URL', help: 'PostgreSQL team store, postgres://user[:password]@host[:port]/db ("" = the embedded store)' },
+  { section: 'team', key: 'url', kind: 'pgurl', default: '', env: 'CCO_TEAM_URL', help: 'federated team mode: also ship every record to this PostgreSQL, postgres://user[:password]@host[:port]/db ("" = off)' },
+  { section: 'team', key: 'user', kind: 'optional-string', default: '', env: 'CCO_TEAM_USER', help: 'your name in the team ledger ("" = the login name)' },
   { section: 'logging', key: 'level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], env: 'CCO_LOG_LEVEL', help: 'log level' },
   { section: 'logging', key: 'file', kind: 'path', default: '', help: 'log file ("" = <data>/logs/cco.log)' },
   { section: 'updates', key: 'auto_check', kind: 'bool', default: true, help: 'check for updates at start' },
@@ -96,7 +100,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'alerts', key: 'runaway_pause', kind: 'bool', default: false, help: 'also pause a runaway session (its new requests are refused) until overridden' },
 ];
 
-export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing', 'metrics', 'budgets', 'alerts'];
+export const SECTIONS: readonly Section[] = ['server', 'cache', 'database', 'team', 'logging', 'updates', 'telemetry', 'rate_limit', 'pricing', 'metrics', 'budgets', 'alerts'];
 
 export function fieldFor(dotted: string): FieldSpec | undefined {
   return FIELDS.find((f) => `${f.section}.${f.key}` === dotted);
@@ -120,6 +124,8 @@ export function allowedText(f: FieldSpec): string {
       return `an amount in USD from ${f.min} to ${f.max}`;
     case 'optional-url':
       return 'an http(s) URL or ""';
+    case 'optional-string':
+      return 'a string (may be "")';
     case 'percent-list':
       return 'comma-separated percentages from 1 to 100, e.g. "80,95"';
     default:
@@ -151,6 +157,8 @@ export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value }
       return typeof v === 'string' && (v === '' || /^postgres(ql)?:\/\/./.test(v)) ? { ok: true, value: v } : { ok: false };
     case 'usd':
       return typeof v === 'number' && Number.isFinite(v) && v >= f.min! && v <= f.max! ? { ok: true, value: v } : { ok: false };
+    case 'optional-string':
+      return typeof v === 'string' ? { ok: true, value: v.trim() } : { ok: false };
     case 'optional-url':
       return v === '' ? { ok: true, value: v } : checkValue({ ...f, kind: 'url' }, v);
     case 'percent-list':

@@ -7,7 +7,7 @@
  * between the commit and the delete only re-sends records that are then skipped.
  *
  * Cycle: ship every closed segment (oldest first, read line by line, `batchSize` records per transaction);
- * when none is left and the open segment has lines, rotate it and ship it. A failed cycle is retried with
+ * then, when the open segment has lines, rotate it and ship it. A failed cycle is retried with
  * backoff (`retryMinMs` doubling to `retryMaxMs`) while new records keep being appended to the open
  * segment (no rotation while segments wait, so an outage of days leaves a few large segments, not
  * thousands).
@@ -131,6 +131,11 @@ export class Outbox {
     return this.lastError;
   }
 
+  /** Shipping cycles that failed in a row (0 once one succeeds). */
+  get failureCount(): number {
+    return this.failures;
+  }
+
   /** Ships every record appended before this call; rejects with the database error when that fails. */
   async drain(): Promise<void> {
     this.journal.writeQueued();
@@ -172,16 +177,15 @@ export class Outbox {
 
   private async cycle(): Promise<void> {
     this.journal.writeQueued();
-    let closedSegs = listSegments(this.opts.dir).filter((s) => s < this.journal.seq);
-    if (closedSegs.length === 0 && !this.closed) {
-      const appended = this.journal.counters().appended;
-      if (appended === this.rotatedAt) return;
-      const { oldSeq, retired } = this.journal.rotate();
-      this.rotatedAt = this.journal.counters().appended;
-      await retired;
-      closedSegs = [oldSeq];
-    }
-    for (const seq of closedSegs) await this.shipSegment(seq);
+    // closed segments first (a failure throws here, so nothing rotates while segments wait) …
+    for (const seq of listSegments(this.opts.dir).filter((s) => s < this.journal.seq)) await this.shipSegment(seq);
+    if (this.closed) return;
+    // … then what the open segment took meanwhile (after an outage: the records appended during it)
+    if (this.journal.counters().appended === this.rotatedAt) return;
+    const { oldSeq, retired } = this.journal.rotate();
+    this.rotatedAt = this.journal.counters().appended;
+    await retired;
+    await this.shipSegment(oldSeq);
   }
 
   private async shipSegment(seq: number): Promise<void> {
