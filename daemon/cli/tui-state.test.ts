@@ -16,7 +16,7 @@ afterAll(async () => {
   await store.close();
 });
 
-const sorted = (s: Summary) => ({ totals: s.totals, byModel: byCost(s.byModel), byProject: byCost(s.byProject), bySession: byCost(s.bySession ?? []) });
+const sorted = (s: Summary) => ({ totals: s.totals, byModel: byCost(s.byModel), byProject: byCost(s.byProject), bySession: byCost(s.bySession ?? []), errors: s.errors });
 
 describe('tui state folding', () => {
   it('summary before + folded records = the store summary after (today and the month, unpriced and errors included)', async () => {
@@ -28,14 +28,15 @@ describe('tui state folding', () => {
     const month = await store.summary({ range: 'month', tz, now });
     const live = Array.from({ length: 300 }, (_, i) =>
       makeRecord({
-        startedAt: now - (i % 5) * 60_000,
+        startedAt: now - (300 - i) * 1000, // in order, as a live feed brings them
         model: i % 7 === 0 ? null : ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'][i % 3]!,
         modelRequested: i % 7 === 0 ? 'claude-test-unknown' : 'x',
         project: i % 11 === 0 ? null : `/home/u/${i % 3}/app`,
         sessionId: i % 13 === 0 ? null : `s-${i % 4}`,
         costNanoUsd: i % 9 === 0 ? null : 1000 + i,
         billable: i % 17 !== 0,
-        status: i % 17 === 0 ? 529 : 200,
+        status: i % 17 === 0 ? 529 : i % 19 === 0 ? 429 : 200,
+        state: i % 23 === 0 ? 'upstream_error' : 'complete',
         tokens: { input: i, cacheWrite5m: 2 * i, cacheWrite1h: i % 3, cacheRead: 5 * i, output: i % 50 },
         cacheSavingsNanoUsd: i,
       }),

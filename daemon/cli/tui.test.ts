@@ -121,6 +121,8 @@ describe('renderTui views', () => {
     expect(models).toMatch(/claude-test-unknown\s+unpriced\s+10 req/);
     expect(models).toMatch(/Today\s+unpriced\s+3 req/);
     expect(models).not.toContain('$0.00');
+    // Failed requests are counted beside the totals.
+    expect(stripAnsi(renderTui({ ...base, month: { ...month, errors: { requests: 4, byKind: [{ kind: '429', requests: 4 }] } } }, 80, 30))).toMatch(/This month\s+\$1,702\.47\s+1,000 req\s+4 errors/);
     const projects = stripAnsi(renderTui({ ...base, view: 'projects' }, 60, 40));
     expect(projects).toContain('By project (this month)');
     expect(projects).toMatch(/…[a-z/]*b\/my-app\s+\$702\.47/);

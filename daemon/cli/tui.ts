@@ -62,10 +62,12 @@ function spend(t: Pick<SpendTotals, 'requests' | 'unpricedRequests' | 'costNanoU
   return formatUsd(t.costNanoUsd);
 }
 
-function totalsLine(label: string, t: SpendTotals | undefined): string {
+function totalsLine(label: string, summary: Summary | null): string {
+  const t = summary?.totals;
   if (!t) return `${label.padEnd(11)} …`;
   const unpriced = t.unpricedRequests && t.unpricedRequests !== t.requests ? `  ${formatCount(t.unpricedRequests)} unpriced` : '';
-  return `${label.padEnd(11)} ${spend(t)}  ${formatCount(t.requests)} req${unpriced}`;
+  const errors = summary.errors?.requests ? `  ${formatCount(summary.errors.requests)} errors` : '';
+  return `${label.padEnd(11)} ${spend(t)}  ${formatCount(t.requests)} req${unpriced}${errors}`;
 }
 
 function blockLines(b: UsageBlock | null | undefined, now: number): string[] {
@@ -106,8 +108,8 @@ export function renderTui(s: TuiState, width = 80, height = 24): string {
   add(`CCO ${s.url.replace(/^https?:\/\//, '')}  [${s.connection}]  q quits`, BOLD);
   if (s.error) add(`! ${s.error}`);
   add('');
-  add(totalsLine('Today', s.today?.totals));
-  add(totalsLine('This month', s.month?.totals));
+  add(totalsLine('Today', s.today));
+  add(totalsLine('This month', s.month));
   for (const l of blockLines(s.block, now)) add(l);
   const limitLines =
     s.limits && s.limits.credentials.some((c) => c.unified)
@@ -120,8 +122,9 @@ export function renderTui(s: TuiState, width = 80, height = 24): string {
   }
   add('');
   add(['[m] models', '[p] projects', '[s] sessions', '[r] requests'].map((k) => (k.includes(view) ? k.toUpperCase() : k)).join('  '), DIM);
+  const sessionGroups = s.month?.bySession ?? [];
   const sessionProject = (key: string) => {
-    const p = s.sessionProjects?.get(key);
+    const p = sessionGroups.find((g) => g.key === key)?.project ?? s.sessionProjects?.get(key);
     const id = key.length > 12 && key !== '(none)' ? key.slice(0, 8) : key;
     return p ? `${id} ${tail(p)}` : id;
   };
