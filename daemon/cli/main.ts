@@ -30,6 +30,8 @@ Setup
   config show | get KEY | set KEY VALUE | path
   credentials store [NAME] [KEY] | list | delete [NAME]
   users add NAME | list | remove NAME  per-user proxy tokens for a central gateway (x-cco-token)
+  team report [--by user|project|model] [--range R] [--json|--csv]
+                                       the team's spend from its PostgreSQL ledger ([team] url)
   install-service | uninstall-service  start the daemon at login (systemd user unit / launchd agent)
   reprice [--since DATE]               recompute stored costs after a price change (rows changed, delta)
   import [--path DIR]... [--since DATE] [--json]   import Claude Code's history (transcripts)
@@ -54,6 +56,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   config: async () => (await import('./config-cmd.ts')).configCommand,
   credentials: async () => (await import('./credentials-cmd.ts')).credentialsCommand,
   users: async () => (await import('./users-cmd.ts')).usersCommand,
+  team: async () => (await import('./team-cmd.ts')).teamCommand,
   env: async () => (await import('./claude.ts')).envCommand,
   setup: async () => (await import('./claude.ts')).setupCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

@@ -13,7 +13,7 @@ import { SUMMARY_RANGES } from '../api/contract.ts';
 import { csvLine, nanoToUsd } from '../api/csv.ts';
 import { formatCount, formatTokens, formatUsd } from '../api/format.ts';
 import { isValidTimeZone, localDate } from '../store/tz.ts';
-import { getJson, parse, parsePortArg, RateLimitedError, readToken, requireDaemon, UsageError, type Io } from './common.ts';
+import { CliError, getJson, parse, parsePortArg, RateLimitedError, readToken, requireDaemon, UsageError, type Io } from './common.ts';
 import { dateLabel, parseDate, splitPeriods, type PeriodUnit } from './report-periods.ts';
 import { renderTable, type Column, type Row } from './report-table.ts';
 
@@ -24,7 +24,8 @@ export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|pro
   --json | --csv                   machine-readable output (nano-USD in JSON, USD with 9 decimals in CSV)
   --port N                         the daemon to ask (default: the running one)`;
 
-export type ReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'project' | 'model';
+/** `user`: the team store's byUser (cco team report, or a daemon on PostgreSQL). */
+export type ReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'project' | 'model' | 'user';
 const UNITS: Record<string, PeriodUnit> = { daily: 'day', weekly: 'week', monthly: 'month' };
 const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'model', 'blocks'] as const;
 
@@ -152,7 +153,8 @@ export async function buildReport(get: ApiGet, kind: ReportKind, query: string):
     });
     return { ...head, rows };
   }
-  const groups = kind === 'model' ? whole.byModel : whole.byProject;
+  if (kind === 'user' && !whole.byUser) throw new CliError('per-user figures need the PostgreSQL team store (cco team report reads it directly)');
+  const groups = kind === 'model' ? whole.byModel : kind === 'user' ? (whole.byUser ?? []) : whole.byProject;
   return { ...head, rows: groups.map((g) => ({ key: g.key, ...totalsOf(g) })) };
 }
 
@@ -164,7 +166,7 @@ function costCell(t: SpendTotals): string {
   return formatUsd(t.costNanoUsd);
 }
 
-const KEY_HEAD: Record<ReportKind, string> = { daily: 'Date', weekly: 'Week of', monthly: 'Month', session: 'Session', project: 'Project', model: 'Model' };
+const KEY_HEAD: Record<ReportKind, string> = { daily: 'Date', weekly: 'Week of', monthly: 'Month', session: 'Session', project: 'Project', model: 'Model', user: 'User' };
 
 /** The report as a table fitted to `width` columns (80 when not a terminal). */
 export function formatReport(r: Report, width = 80): string {
