@@ -182,6 +182,36 @@ describe('forward', () => {
     expect(finished[0]!.observation!.usage).toMatchObject({ input_tokens: 10, output_tokens: 42 });
   });
 
+  it('a response header value with bytes 0x80-0xFF reaches the client byte for byte', async () => {
+    // A raw upstream, so the head bytes are exactly these: latin1 octets, a UTF-8 "é" (C3 A9), and every byte 0x80..0xFF.
+    const high = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));
+    const headLines = [
+      Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Latin: caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\r\nX-Utf8: caf'),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from('\r\nX-High: <'),
+      high,
+      Buffer.from('>\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}'),
+    ];
+    const upstream = net.createServer((socket) => {
+      socket.once('data', () => socket.end(Buffer.concat(headLines)));
+    });
+    const { port, finished } = await proxyTo(await listen(upstream));
+    const raw = await rawExchange(port, 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+    const lineOf = (name: string): Buffer => {
+      const start = raw.indexOf(`\r\n${name}: `);
+      expect(start).toBeGreaterThan(0);
+      return raw.subarray(start + 2, raw.indexOf('\r\n', start + 2));
+    };
+    expect(lineOf('X-Latin').equals(Buffer.concat([Buffer.from('X-Latin: caf'), Buffer.from([0xe9])]))).toBe(true);
+    expect(lineOf('X-Utf8').equals(Buffer.concat([Buffer.from('X-Utf8: caf'), Buffer.from([0xc3, 0xa9])]))).toBe(true);
+    expect(lineOf('X-High').equals(Buffer.concat([Buffer.from('X-High: <'), high, Buffer.from('>')]))).toBe(true);
+    expect(raw.subarray(raw.indexOf('\r\n\r\n') + 4).toString()).toBe('{}');
+    expect(finished).toHaveLength(1);
+    expect(finished[0]!.status).toBe(200);
+  });
+
   it('replays a request once when the pooled keep-alive socket was closed by the upstream', async () => {
     let connections = 0;
     const seen: string[] = [];

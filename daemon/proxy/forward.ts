@@ -298,6 +298,9 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
         contentEncoding: up.headers['content-encoding'],
       });
       const obs = observer;
+      // rawHeaders hold each header byte as one char (latin1) and Node writes a head as latin1: the values,
+      // octets 0x80-0xFF included, reach the client byte for byte (header-bytes.e2e.test.ts). Never decode
+      // or re-encode them here.
       const sentHeaders = clientResponseHeaders(up.rawHeaders);
       res.writeHead(status, up.statusMessage, sentHeaders);
       // A copy for the response cache: only when this request uses it and the answer is a 200.
