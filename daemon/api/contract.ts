@@ -12,7 +12,8 @@ export type RequestState =
   | 'truncated' // upstream body ended cleanly but the SSE stream never reached message_stop
   | 'client_aborted' // the client went away first; upstream request aborted
   | 'upstream_error' // upstream unreachable / reset (before or after headers)
-  | 'proxy_error'; // CCO itself failed
+  | 'proxy_error' // CCO itself failed
+  | 'refused'; // CCO answered it itself and never forwarded it (a hard budget cap, a paused session): $0, never billable
 
 /**
  * `unpricedReason` of a successful (2xx) Messages response whose usage could not be read: a body that does
@@ -38,6 +39,7 @@ export const REQUEST_STATES: readonly RequestState[] = [
   'client_aborted',
   'upstream_error',
   'proxy_error',
+  'refused',
 ];
 
 /** The `usage` object exactly as the Anthropic API sends it (snake_case, all fields optional). */

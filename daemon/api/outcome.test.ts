@@ -36,3 +36,14 @@ describe('errorKind / matchesStateFilter', () => {
     expect(errorKindLabel('upstream_error')).toBe('upstream error');
   });
 });
+
+describe('refusals', () => {
+  it("CCO's own budget refusal is its own kind and label, apart from the upstream's 400s", () => {
+    expect(errorKind({ status: 400, state: 'refused' })).toBe('refused');
+    expect(errorKind({ status: 400, state: 'complete' })).toBe('400');
+    expect(requestOutcome({ status: 400, state: 'refused' })).toEqual({ kind: 'refused', label: 'refused by budget' });
+    expect(errorKindLabel('refused')).toBe('refused by budget');
+    expect(matchesStateFilter('refused', { status: 400, state: 'refused' })).toBe(true);
+    expect(matchesStateFilter('errors', { status: 400, state: 'refused' })).toBe(true);
+  });
+});

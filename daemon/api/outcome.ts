@@ -20,6 +20,8 @@ const REASONS: Record<number, string> = {
   529: 'overloaded',
 };
 
+const REFUSED_LABEL = 'refused by budget';
+
 export interface Outcome {
   /** 'error' for an upstream HTTP error or a failed request; otherwise the record's state. */
   kind: 'error' | RequestRecord['state'];
@@ -27,6 +29,8 @@ export interface Outcome {
 }
 
 export function requestOutcome(r: Pick<RequestRecord, 'status' | 'state'>): Outcome {
+  // CCO's own refusal (budget hard cap, paused session): its 400 is not an upstream error
+  if (r.state === 'refused') return { kind: 'refused', label: REFUSED_LABEL };
   if (r.status !== null && r.status >= 400) {
     return { kind: 'error', label: `${r.status} ${REASONS[r.status] ?? (r.status >= 500 ? 'server error' : 'client error')}` };
   }
@@ -39,6 +43,7 @@ export function requestOutcome(r: Pick<RequestRecord, 'status' | 'state'>): Outc
  * The same rule as the store's `state=errors` filter and its error counts.
  */
 export function errorKind(r: Pick<RequestRecord, 'status' | 'state'>): string | null {
+  if (r.state === 'refused') return 'refused'; // counted apart from the upstream's own 400s
   if (r.status !== null && r.status >= 400) return String(r.status);
   return ERROR_STATES.includes(r.state) ? r.state : null;
 }
@@ -52,5 +57,6 @@ export function matchesStateFilter(filter: RequestStateFilter, r: Pick<RequestRe
 export function errorKindLabel(kind: string): string {
   const status = /^\d{3}$/.test(kind) ? Number(kind) : null;
   if (status !== null) return requestOutcome({ status, state: 'complete' }).label;
+  if (kind === 'refused') return REFUSED_LABEL;
   return kind.replace('_', ' ');
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BudgetsResponse, RequestPage } from '../api/contract.ts';
+import type { BudgetsResponse, RequestPage, Summary } from '../api/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';
@@ -85,12 +85,26 @@ describe('hard budget', () => {
     expect(done.usage.output_tokens).toBe(100);
     await daemon.store.flush();
     const page = await api<RequestPage>('/api/requests?limit=10');
-    expect(page.items).toHaveLength(2);
-    expect(page.items.every((r) => (r.costNanoUsd ?? 0) > 0)).toBe(true);
-    const slow = page.items.find((r) => r.tokens.output === 100)!;
-    const crossing = page.items.find((r) => r.tokens.output === 2000)!;
+    const ran = page.items.filter((r) => r.state !== 'refused');
+    expect(ran).toHaveLength(2);
+    expect(ran.every((r) => (r.costNanoUsd ?? 0) > 0)).toBe(true);
+    const slow = ran.find((r) => r.tokens.output === 100)!;
+    const crossing = ran.find((r) => r.tokens.output === 2000)!;
     expect(slow.startedAt).toBeLessThan(crossing.endedAt); // it was in flight when the cap was crossed…
     expect(slow.endedAt).toBeGreaterThan(crossing.endedAt); // …and finished after
+
+    // regression: the refusal is stored, so the user can see what was refused ($0, never billable, counted apart)
+    const refused = await api<RequestPage>('/api/requests?state=refused');
+    expect(refused.items).toHaveLength(1);
+    expect(refused.items[0]).toMatchObject({
+      state: 'refused', status: 400, billable: false, costNanoUsd: 0, upstreamRequestId: null, errorType: 'invalid_request_error',
+      modelRequested: 'claude-sonnet-4-6', method: 'POST', path: '/v1/messages',
+    });
+    const today = await api<Summary>(`/api/summary?range=today&tz=${encodeURIComponent(status.tz)}`);
+    expect(today.errors.byKind).toContainEqual({ kind: 'refused', requests: 1 });
+    expect(today.errors.byKind.some((k) => k.kind === '400')).toBe(false);
+    expect(today.totals.costNanoUsd).toBe(ran.reduce((a, r) => a + r.costNanoUsd!, 0));
+    expect((await api<BudgetsResponse>('/api/budgets')).budgets[0]!.spentNanoUsd).toBe(today.totals.costNanoUsd);
 
     const lifted = await api<BudgetsResponse>('/api/budgets/override', { minutes: 60 });
     expect(lifted.overrideUntil).toBeGreaterThan(Date.now());
@@ -111,6 +125,9 @@ describe('hard budget', () => {
     await new Promise((res) => setTimeout(res, 50));
     const refused = await inProject(10).catch((e: unknown) => e as APIError);
     expect((refused as APIError).status).toBe(400);
+    await daemon.store.flush();
+    const stored = await api<RequestPage>('/api/requests?state=refused&limit=10');
+    expect(stored.items[0]).toMatchObject({ state: 'refused', project: '/work/proj', costNanoUsd: 0, billable: false });
     const other = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'y' }] });
     expect(other.type).toBe('message');
   });

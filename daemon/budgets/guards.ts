@@ -50,6 +50,7 @@ export function createGuards(opts: GuardsOptions): Guards {
     budgets,
     alerts,
     onRecord(record) {
+      if (record.state === 'refused') return; // CCO's own refusal: nothing spent, not a request that ran
       try {
         const before = budgets.tracker.status(record.endedAt);
         budgets.book(record);

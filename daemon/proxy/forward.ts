@@ -44,6 +44,8 @@ export interface FinishedRequest {
   responseHeaders: readonly string[] | null;
   /** Answered from the response cache: nothing reached the upstream. */
   cacheHit?: boolean;
+  /** CCO refused it itself (state 'refused'): the answer it sent; nothing reached the upstream. */
+  refusal?: ProxyRefusal;
 }
 
 /** A request CCO answers itself instead of forwarding (budget hard cap, paused session). */
@@ -130,6 +132,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     let attribution: Attribution | null = null;
     let finished = false;
     let cacheHit = false;
+    let refusal: ProxyRefusal | undefined;
     /** The whole request body, kept for the cache's key while a plan may store the answer. */
     let requestBody: Buffer | null = null;
 
@@ -170,20 +173,28 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
           user: opts.userOf?.(req) ?? null,
           responseHeaders,
           ...(cacheHit && { cacheHit }),
+          ...(refusal && { refusal }),
         });
       } catch (err) {
         log.error('recording a finished request failed', { error: String(err) });
       }
     };
 
+    /** Answered by CCO itself (nothing reaches the upstream) and recorded as 'refused', $0, never billable. */
     const refuse = (r: ProxyRefusal) => {
-      finished = true; // answered by CCO itself: nothing reached the upstream, nothing to record
       req.resume();
-      res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), 'x-should-retry': 'false' });
-      res.end(r.body);
+      status = r.status;
+      refusal = r;
+      const body = Buffer.from(r.body);
+      bytesOut = body.length;
+      res.writeHead(r.status, { 'content-type': 'application/json', 'content-length': body.length, 'x-should-retry': 'false' });
+      res.end(body);
+      finish('refused', null, null);
     };
     const admission = opts.admit?.(method, path, req.headers) ?? null;
-    if (admission !== null && admission !== 'after-body') return refuse(admission);
+    // Refused on arrival: the body is still read (held, never forwarded) so the record names its model and
+    // project; the answer goes out once it has arrived.
+    const early = admission !== null && admission !== 'after-body' ? admission : null;
 
     let plan = opts.cachePlan?.(req) ?? null;
     // The stored key only for provably local, non-browser callers (decided by opts.storedKey).
@@ -209,7 +220,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     };
     // Normally the upstream call opens at once and the body streams through; when admission needs the
     // attribution, the body is held (bodyCopy) and the call opens only once it is admitted.
-    let upReq: http.ClientRequest | null = admission === 'after-body' || plan ? null : open();
+    let upReq: http.ClientRequest | null = early || admission === 'after-body' || plan ? null : open();
 
     // Client → upstream body, with back-pressure. The copy serves attribution and a replay on a stale
     // keep-alive socket; it is dropped once the upstream answers (or when it exceeds the cap).
@@ -218,7 +229,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       if (bodyCopy) {
         if (bytesIn <= MAX_BODY_COPY) bodyCopy.push(chunk);
         else {
-          if (plan && !upReq && admission !== 'after-body') {
+          if (plan && !upReq && !early && admission !== 'after-body') {
             // too large to key (the API refuses it anyway): forward it as it comes, without the cache
             plan = null;
             upReq = open();
@@ -232,8 +243,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     req.on('end', () => {
       requestEnded = true;
       if (!upReq) {
-        if (!bodyCopy) return refuse({ status: 413, body: anthropicError('request_too_large', 'Request exceeds the maximum size CCO holds while checking a budget') });
-        const late = admission === 'after-body' ? (opts.admitAttributed?.(attribute()) ?? null) : null;
+        if (!bodyCopy) return refuse(early ?? { status: 413, body: anthropicError('request_too_large', 'Request exceeds the maximum size CCO holds while checking a budget') });
+        const late = early ?? (admission === 'after-body' ? (opts.admitAttributed?.(attribute()) ?? null) : null);
         if (late) return refuse(late);
         if (plan) return consult(plan);
         upReq = open();

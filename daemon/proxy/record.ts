@@ -33,6 +33,16 @@ export function usageUnreadable(f: FinishedRequest): boolean {
   );
 }
 
+/** The `error.type` of the envelope CCO sent with a refusal (anthropicError). */
+function refusalType(body: string): string | null {
+  try {
+    const t = (JSON.parse(body) as { error?: { type?: unknown } }).error?.type;
+    return typeof t === 'string' ? t : null;
+  } catch {
+    return null;
+  }
+}
+
 export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = newRecordId(f.startedAt)): RequestRecord {
   const obs = f.observation;
   const usage: AnthropicUsage | null = obs?.usage ?? null;
@@ -105,7 +115,7 @@ export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = new
     credentialId: f.attribution.credentialId,
     source: 'proxy',
     cacheHit: f.cacheHit === true,
-    errorType: obs?.errorType ?? (f.state === 'upstream_error' ? 'upstream_unreachable' : null),
+    errorType: obs?.errorType ?? (f.refusal ? refusalType(f.refusal.body) : f.state === 'upstream_error' ? 'upstream_unreachable' : null),
     bytesIn: f.bytesIn,
     bytesOut: f.bytesOut,
   };

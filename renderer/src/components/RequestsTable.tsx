@@ -11,7 +11,7 @@ import { Money } from './Money.tsx';
 import { OutcomeBadge } from './OutcomeBadge.tsx';
 import { totalTokens } from '../../../daemon/api/record-values.ts';
 
-const STATES: RequestState[] = ['complete', 'error_event', 'truncated', 'client_aborted', 'upstream_error', 'proxy_error'];
+const STATES: RequestState[] = ['complete', 'error_event', 'truncated', 'client_aborted', 'upstream_error', 'proxy_error', 'refused'];
 
 
 /**
