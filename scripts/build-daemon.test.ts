@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDaemon } from './build-daemon.ts';
+import { asciiOnly, buildDaemon } from './build-daemon.ts';
 
 const VERSION = '2026.1122.7';
 
@@ -78,6 +78,20 @@ describe('npm run build:daemon', () => {
     const r = await runToEnd(bundle, ['version'], env());
     expect(r.code).toBe(0);
     expect(r.out).toContain(VERSION);
+  });
+
+  it('is pure ASCII, so V8 holds its source as a one-byte string in each thread', () => {
+    const bytes = readFileSync(bundle);
+    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
+  });
+
+  it('asciiOnly escapes non-ASCII on comment lines and refuses it in code', () => {
+    const f = join(dir, 'ascii.js');
+    writeFileSync(f, '// 0 \u2192 1\n  /** a \u2014 b */\nconst x = 1;\n');
+    asciiOnly(f);
+    expect(readFileSync(f, 'utf8')).toBe('// 0 \\u{2192} 1\n  /** a \\u{2014} b */\nconst x = 1;\n');
+    writeFileSync(f, 'const s = "\u2192";\n');
+    expect(() => asciiOnly(f)).toThrow(/non-ASCII character outside a comment line/);
   });
 
   it('runs the daemon: proxies, records through its own store worker, keeps the record across a restart', async () => {

@@ -13,7 +13,7 @@
  *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
  * `import.meta.url` becomes this file's URL; the version is baked in as __CCO_VERSION__.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -85,6 +85,26 @@ export function bundleOverrides(dashboard: Record<string, string>): Plugin {
   };
 }
 
+/**
+ * Rewrites the bundle as pure ASCII. esbuild escapes non-ASCII characters in strings, regexes and names
+ * (charset 'ascii', its default) but keeps comments as written, and a single `→` in a comment makes V8
+ * hold the whole source as a two-byte string: 8.6 MB instead of 4.3 MB, in each of the two threads that load
+ * the bundle (the CLI/daemon and its store worker), for as long as they run. Non-ASCII characters are
+ * allowed only on comment lines, where they become `\u{…}` text; anywhere else the build fails.
+ */
+export function asciiOnly(file: string): void {
+  const text = readFileSync(file, 'utf8');
+  if (!/[\u0080-\uffff]/.test(text)) return;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!/[\u0080-\uffff]/.test(line)) continue;
+    if (!/^\s*(\/\/|\/\*|\*)/.test(line)) throw new Error(`${file}:${i + 1}: non-ASCII character outside a comment line`);
+    lines[i] = line.replace(/[\u{80}-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  }
+  writeFileSync(file, lines.join('\n'));
+}
+
 export interface BuildDaemonOptions {
   outfile?: string;
   version?: string;
@@ -128,6 +148,7 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
     external: ['bufferutil', 'utf-8-validate', 'pg-native'],
     plugins: [bundleOverrides(dashboard)],
   });
+  asciiOnly(outfile);
   chmodSync(outfile, 0o755);
   return { outfile, bytes: statSync(outfile).size, warnings: [...warnings, ...result.warnings.map((w) => w.text)], dashboardFiles: Object.keys(dashboard).length };
 }
