@@ -16,7 +16,7 @@ Daemon
   logs [-f] [-n N] [--port N]          show (and follow) the daemon log
   dashboard [--port N]                 open the dashboard in the browser (honours NO_BROWSER)
   tui [--port N]                       live spend in the terminal (q quits)
-  statusline                           one line for Claude Code's status line (reads its JSON on stdin)
+  statusline [--data-dir DIR]          one line for Claude Code's status line (reads its JSON on stdin)
   report daily|weekly|monthly|session|project|model|blocks [--range R] [--since D] [--until D] [--json|--csv]
                                        spend tables with totals; blocks = 5-hour windows, burn rate
   limits [--json]                      Claude plan limits (5-hour, weekly) seen by the daemon, with forecasts

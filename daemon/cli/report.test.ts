@@ -124,6 +124,10 @@ describe('cco report', () => {
       expect(r.out).toMatch(/│ Total\s+│/);
       expect(r.out).toContain('Unpriced');
     }
+    // Same-named projects by their shortest unique suffix when the full path does not fit.
+    const projects = await cco(['report', 'project', '--range', 'all', '--tz', 'UTC'], { COLUMNS: '80' });
+    expect(projects.out).toMatch(/│ a\/my-app +│/);
+    expect(projects.out).toMatch(/│ b\/my-app +│/);
     const wide = await cco(['report', 'daily', '--range', 'all', '--tz', 'UTC'], { COLUMNS: '160' });
     expect(wide.out).toContain('Models');
     const csv = (await cco(['report', 'model', '--range', 'all', '--csv', '--tz', 'UTC'])).out.trimEnd().split('\r\n');
@@ -140,6 +144,10 @@ describe('cco report', () => {
       [9, 14, 20].map((h, i) => [String(Date.parse(knownDay) + h * 3_600_000), 5 * 3_600_000, i === 0 ? 2 : 1, (i === 0 ? 2 : 1) * 2_000_000_000, false]),
     );
     expect(known.active).toBeNull();
+    // Two requests a millisecond apart just now: whichever block they fall in runs now and has a burn rate.
+    const fresh = [makeRecord({ startedAt: Date.now() - 1000 }), makeRecord({ startedAt: Date.now() - 999 })];
+    await daemon.store.addBulk(fresh);
+    seeded.push(...fresh);
     // The last 24 h (what the live views ask for): the same blocks the pure module makes of those records.
     const res = await fetch(`${daemon.url}/api/blocks?active=1`, { headers: { authorization: `Bearer ${daemon.token}` } });
     const live = (await res.json()) as BlocksResponse;

@@ -12,6 +12,7 @@ import type { SpendTotals, Summary, SummaryRange } from '../api/contract.ts';
 import { SUMMARY_RANGES } from '../api/contract.ts';
 import { csvLine, nanoToUsd } from '../api/csv.ts';
 import { formatCount, formatTokens, formatUsd } from '../api/format.ts';
+import { projectLabeler } from '../api/project-labels.ts';
 import { isValidTimeZone, localDate } from '../store/tz.ts';
 import { CliError, getJson, parse, parsePortArg, RateLimitedError, readToken, requireDaemon, UsageError, type Io } from './common.ts';
 import { dateLabel, parseDate, splitPeriods, type PeriodUnit } from './report-periods.ts';
@@ -159,7 +160,6 @@ export async function buildReport(get: ApiGet, kind: ReportKind, query: string):
 }
 
 const shortModel = (m: string) => m.replace(/^claude-/, '');
-const tail = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
 function costCell(t: SpendTotals): string {
   if (t.unpricedRequests > 0 && t.unpricedRequests === t.requests) return 'unpriced';
@@ -198,12 +198,14 @@ export function formatReport(r: Report, width = 80): string {
     costCell(t),
     ...(anyUnpriced ? [t.unpricedRequests ? formatCount(t.unpricedRequests) : ''] : []),
   ];
+  // Projects by their shortest unique path suffix (daemon/api/project-labels.ts) when the width is short.
+  const label = projectLabeler(r.kind === 'project' ? r.rows.map((x) => x.key) : r.rows.flatMap((x) => x.projects ?? []));
   const rows = r.rows.map((row) => {
     const models = row.models?.map(shortModel).join(', ') ?? '';
     const extra: Row = [];
     if (isPeriod || r.kind === 'session') extra.push(models);
-    if (r.kind === 'session') extra.push({ wide: row.projects?.join(', ') ?? '', narrow: row.projects?.map(tail).join(', ') ?? '' });
-    const key = r.kind === 'session' ? { wide: row.key, narrow: row.key.slice(0, 8) } : r.kind === 'model' ? { wide: row.key, narrow: shortModel(row.key) } : row.key;
+    if (r.kind === 'session') extra.push({ wide: row.projects?.join(', ') ?? '', narrow: row.projects?.map(label).join(', ') ?? '' });
+    const key = r.kind === 'session' ? { wide: row.key, narrow: row.key.slice(0, 8) } : r.kind === 'model' ? { wide: row.key, narrow: shortModel(row.key) } : r.kind === 'project' ? { wide: row.key, narrow: label(row.key) } : row.key;
     return cells(key, row, extra);
   });
   const totals = cells('Total', r.totals, isPeriod || r.kind === 'session' ? (r.kind === 'session' ? ['', ''] : ['']) : []);

@@ -101,10 +101,10 @@ describe.skipIf(!hasTmux)('cco tui in tmux', () => {
       // Views by key.
       await tmux('send-keys', '-t', `w${w}`, 'p');
       const projects = await waitScreen(`w${w}`, (x) => x.includes('By project (this month)'), 'projects view');
-      for (const p of month.byProject) expect(projects).toContain(formatUsd(p.costNanoUsd));
+      for (const p of month.byProject) expect(projects).toMatch(new RegExp(`${p.key.split('/').slice(-2).join('/')}\\s+${formatUsd(p.costNanoUsd).replace(/[$.]/g, '\\$&')}`));
       await tmux('send-keys', '-t', `w${w}`, 's');
       const sessions = await waitScreen(`w${w}`, (x) => x.includes('By session (this month)'), 'sessions view');
-      expect(sessions).toMatch(/session-\d my-app\s+\$/);
+      expect(sessions).toMatch(/session-\d [ab]\/my-app\s+\$/);
       await tmux('send-keys', '-t', `w${w}`, 'q');
     }
     // q ends the program (and with it the tmux session).

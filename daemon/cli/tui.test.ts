@@ -125,9 +125,11 @@ describe('renderTui views', () => {
     expect(stripAnsi(renderTui({ ...base, month: { ...month, errors: { requests: 4, byKind: [{ kind: '429', requests: 4 }] } } }, 80, 30))).toMatch(/This month\s+\$1,702\.47\s+1,000 req\s+4 errors/);
     const projects = stripAnsi(renderTui({ ...base, view: 'projects' }, 60, 40));
     expect(projects).toContain('By project (this month)');
-    expect(projects).toMatch(/…[a-z/]*b\/my-app\s+\$702\.47/);
+    // Same-named projects by their shortest unique suffix.
+    expect(projects).toMatch(/ b\/my-app\s+\$702\.47/);
+    expect(projects).toMatch(/ a\/my-app\s+\$1\.00/);
     const sessions = stripAnsi(renderTui({ ...base, view: 'sessions' }, 80, 40));
-    expect(sessions).toMatch(/0f1e2d3c my-app\s+\$5\.00\s+12 req/);
+    expect(sessions).toMatch(/0f1e2d3c a\/my-app\s+\$5\.00\s+12 req/);
     const requests = stripAnsi(renderTui({ ...base, view: 'requests' }, 80, 40));
     expect(requests).toContain('Last requests');
     expect(requests).not.toContain('By model');

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import type { BlocksResponse, LimitsResponse, LiveMessage, RequestPage, RequestRecord, SpendGroup, SpendTotals, Summary, UsageBlock } from '../api/contract.ts';
 import { formatCount, formatTokens, formatUsd } from '../api/format.ts';
 import { requestOutcome } from '../api/outcome.ts';
+import { projectLabeler } from '../api/project-labels.ts';
 import { blockEntry, BlockBuilder } from '../blocks/blocks.ts';
 import { startOfNextDay } from '../store/tz.ts';
 import { formatLimits } from './limits-cmd.ts';
@@ -49,7 +50,6 @@ export const stripAnsi = (s: string) => s.split(ESC).map((part, i) => (i === 0 ?
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s);
 const pad = (s: string, n: number) => cut(s, n).padEnd(n);
 const cutStart = (s: string, n: number) => (s.length > n ? '…' + s.slice(s.length - n + 1) : s.padEnd(n));
-const tail = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
 function clock(ms: number, seconds = false): string {
   const d = new Date(ms);
@@ -123,10 +123,12 @@ export function renderTui(s: TuiState, width = 80, height = 24): string {
   add('');
   add(['[m] models', '[p] projects', '[s] sessions', '[r] requests'].map((k) => (k.includes(view) ? k.toUpperCase() : k)).join('  '), DIM);
   const sessionGroups = s.month?.bySession ?? [];
+  // Projects by their shortest unique path suffix ("a/my-app", "b/my-app"), as on the dashboard.
+  const label = projectLabeler([...(s.month?.byProject ?? []).map((g) => g.key), ...sessionGroups.map((g) => g.project)]);
   const sessionProject = (key: string) => {
     const p = sessionGroups.find((g) => g.key === key)?.project ?? s.sessionProjects?.get(key);
     const id = key.length > 12 && key !== '(none)' ? key.slice(0, 8) : key;
-    return p ? `${id} ${tail(p)}` : id;
+    return p ? `${id} ${label(p)}` : id;
   };
   let rows: string[];
   let title: string;
@@ -137,7 +139,7 @@ export function renderTui(s: TuiState, width = 80, height = 24): string {
     const month = s.month;
     const groups = view === 'models' ? month?.byModel : view === 'projects' ? month?.byProject : month?.bySession;
     title = `By ${view === 'models' ? 'model' : view === 'projects' ? 'project' : 'session'} (this month)`;
-    rows = groupRows(groups ?? [], w, view === 'sessions' ? sessionProject : (k) => k, view === 'projects' ? 'start' : 'end');
+    rows = groupRows(groups ?? [], w, view === 'sessions' ? sessionProject : view === 'projects' ? label : (k) => k, view === 'projects' ? 'start' : 'end');
   }
   add(title, BOLD);
   if (!rows.length) add(view === 'requests' ? `  none yet: point Claude Code at ${s.url}` : '  no requests yet', DIM);
