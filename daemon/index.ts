@@ -429,6 +429,8 @@ async function startLocked(
 
   let port: number;
   try {
+    // Budgets read today's/this week's/this month's spend first: a request booked meanwhile would be counted twice.
+    await guards.ready;
     port = await listen(server, requestedPort, host);
   } catch (err) {
     live.close();

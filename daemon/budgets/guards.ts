@@ -21,6 +21,8 @@ export interface GuardsOptions {
 export interface Guards {
   budgets: Budgets;
   alerts: AlertCenter;
+  /** Budgets' start-up spend is read (Budgets.ready): open the proxy only then. */
+  ready: Promise<void>;
   onRecord(record: RequestRecord): void;
   onUnified(credentialId: string, before: UnifiedLimits | null, after: UnifiedLimits, now: number): void;
   routes(api: Router): void;
@@ -49,6 +51,7 @@ export function createGuards(opts: GuardsOptions): Guards {
   return {
     budgets,
     alerts,
+    ready: budgets.ready,
     onRecord(record) {
       if (record.state === 'refused') return; // CCO's own refusal: nothing spent, not a request that ran
       try {

@@ -20,6 +20,11 @@ export const REFUSAL_STATUS = 400;
 
 export interface Budgets {
   tracker: BudgetTracker;
+  /**
+   * Settles once the current periods' spend is read from the store (never rejects). The daemon serves the
+   * proxy only after it: a record booked before those summaries ran would be in them too, counted twice.
+   */
+  ready: Promise<void>;
   alerts: () => BudgetConfig['alerts'];
   admit(method: string, path: string, headers: Record<string, string | string[] | undefined>): ProxyRefusal | 'after-body' | null;
   admitAttributed(a: Attribution): ProxyRefusal | null;
@@ -59,7 +64,7 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
     config = { rules: [], alerts: { thresholds: '80,95', webhook_url: '', cooldown_minutes: 60, runaway_requests_per_minute: 0, runaway_usd_per_minute: 0, runaway_pause: false } };
   }
   const tracker = createBudgetTracker({ tz, rules: config.rules, dataDir: opts.dataDir, warn: opts.warn, now: opts.now });
-  void tracker.init(opts.summary);
+  const ready = tracker.init(opts.summary);
 
   const reload = () => {
     try {
@@ -72,6 +77,7 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
 
   return {
     tracker,
+    ready,
     alerts: () => config.alerts,
     admit(method, path, headers) {
       if (!isBillable(method, path)) return null;
