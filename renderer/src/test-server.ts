@@ -66,8 +66,13 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
       const order = url.searchParams.get('order') as SortOrder | null;
       const session = url.searchParams.get('session');
       const st = url.searchParams.get('state') as RequestStateFilter | null;
+      const user = url.searchParams.get('user');
       const filtered = state.records.filter(
-        (r) => (!model || r.model === model) && (!session || r.sessionId === session) && (!st || matchesStateFilter(st, r)),
+        (r) =>
+          (!model || r.model === model) &&
+          (!session || r.sessionId === session) &&
+          (!st || matchesStateFilter(st, r)) &&
+          (!user || (r.user ?? '(none)') === user),
       );
       // records are newest first; a sort/order is served in the daemon's order for it
       const rows = sort || order ? filtered.slice().sort(compareRecords(sort ?? 'time', order ?? 'desc')) : filtered;

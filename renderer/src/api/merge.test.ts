@@ -28,6 +28,18 @@ describe('applyRecord', () => {
     expect(applyRecord({ ...makeSummary(), responseCacheHits: { requests: 1, savedNanoUsd: 100 } }, { ...hit, cacheHit: false }).responseCacheHits).toEqual({ requests: 1, savedNanoUsd: 100 });
   });
 
+  it('adds a live record to its user group on the team store only', () => {
+    const at = Date.parse('2026-01-10T10:15:00Z');
+    const team = { ...makeSummary(), byUser: [] };
+    const one = applyRecord(team, makeRecord({ startedAt: at, user: 'alice', costNanoUsd: 3 }));
+    const two = applyRecord(one, makeRecord({ startedAt: at, costNanoUsd: 4 }));
+    expect(two.byUser?.map((g) => [g.key, g.requests, g.costNanoUsd])).toEqual([
+      ['(none)', 1, 4],
+      ['alice', 1, 3],
+    ]);
+    expect(applyRecord(makeSummary(), makeRecord({ startedAt: at, user: 'alice' })).byUser).toBeUndefined();
+  });
+
   it('counts unpriced billable records without adding cost', () => {
     const out = applyRecord(makeSummary(), makeRecord({ costNanoUsd: null, model: 'claude-future-9' }));
     expect(out.totals.unpricedRequests).toBe(1);

@@ -120,6 +120,8 @@ export function applyRecord(s: Summary, r: RequestRecord): Summary {
     byModel: addToGroups(s.byModel, modelKey, r),
     byProject: addToGroups(s.byProject, projectKey, r),
     bySession: s.bySession ? addToSessions(s.bySession, r.sessionId ?? '(none)', r) : undefined,
+    // the team store's per-user groups (absent on the embedded store)
+    ...(s.byUser && { byUser: addToGroups(s.byUser, r.user ?? '(none)', r) }),
     errors: addToErrors(s.errors, r),
     series,
     // a response-cache hit is counted apart as well (only where the daemon reports hits apart)

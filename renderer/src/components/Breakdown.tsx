@@ -1,4 +1,4 @@
-/** Spend groups (by model / project / session) with tokens per billing category. */
+/** Spend groups (by model / project / session / user) with tokens per billing category. */
 import { memo } from 'react';
 import type { SpendGroup } from '../../../daemon/api/contract.ts';
 import { formatCount, formatTokens, shortProject } from '../format.ts';
@@ -7,7 +7,8 @@ import { groupCost, Money, UnpricedCount } from './Money.tsx';
 export interface BreakdownProps {
   title: string;
   groups: SpendGroup[];
-  kind: 'model' | 'project' | 'session';
+  /** `user`: the team store's byUser (the dashboard shows it only when the summary has it). */
+  kind: 'model' | 'project' | 'session' | 'user';
   /** Clicking a row filters the requests table. */
   onSelect?: (key: string) => void;
   /** Row label for a key (projects: the shortest unique path suffix, see project-labels.ts). */

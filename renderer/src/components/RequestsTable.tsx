@@ -32,12 +32,14 @@ export interface RequestsTableProps {
   onFilter: (q: RequestQuery) => void;
   models: string[];
   projects: string[];
+  /** Team store (PostgreSQL): the users of the range; given, the table offers a user filter. */
+  users?: string[];
   /** Project label (the dashboard's unique-suffix labeller); default: the last path segment. */
   projectLabel?: (project: string | null) => string;
   onOpen: (id: string) => void;
 }
 
-export function RequestsTable({ state, filter, onFilter, models, projects, projectLabel = shortProject, onOpen }: RequestsTableProps) {
+export function RequestsTable({ state, filter, onFilter, models, projects, users, projectLabel = shortProject, onOpen }: RequestsTableProps) {
   const sort = filter.sort ?? 'time';
   const order = filter.order ?? 'desc';
   const rows = state.data ?? [];
@@ -86,6 +88,19 @@ export function RequestsTable({ state, filter, onFilter, models, projects, proje
               ))}
             </select>
           </label>
+          {users && (
+            <label>
+              User
+              <select value={filter.user ?? ''} onChange={(e) => set({ user: e.target.value })}>
+                <option value="">All</option>
+                {users.map((u) => (
+                  <option key={u} value={u}>
+                    {u}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label>
             Session
             <input

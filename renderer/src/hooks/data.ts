@@ -68,6 +68,7 @@ function matches(q: RequestQuery, r: RequestRecord): boolean {
   if (q.model && r.model !== q.model && r.modelRequested !== q.model) return false;
   if (q.project && r.project !== q.project) return false;
   if (q.session && r.sessionId !== q.session) return false;
+  if (q.user && (r.user ?? '(none)') !== q.user) return false;
   if (q.state && !matchesStateFilter(q.state, r)) return false;
   if (q.from !== undefined && r.startedAt < q.from) return false;
   if (q.to !== undefined && r.startedAt >= q.to) return false;

@@ -8,7 +8,7 @@ describe('dashboard URL state', () => {
     const state: DashboardUrlState = {
       range: { range: '30d' },
       by: 'project',
-      filter: { project: '/home/u/a/my app', model: 'claude-opus-4-6', state: 'errors' as never, sort: 'cost', order: 'asc' },
+      filter: { project: '/home/u/a/my app', model: 'claude-opus-4-6', user: 'alice', state: 'errors' as never, sort: 'cost', order: 'asc' },
     };
     const search = writeDashboardUrl('', state, defaults);
     expect(search).toContain('range=30d');

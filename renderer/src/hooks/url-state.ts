@@ -13,7 +13,7 @@ export interface DashboardUrlState {
   filter: RequestQuery;
 }
 
-const OWNED = ['range', 'from', 'to', 'by', 'model', 'project', 'session', 'state', 'sort', 'order'] as const;
+const OWNED = ['range', 'from', 'to', 'by', 'model', 'project', 'session', 'user', 'state', 'sort', 'order'] as const;
 export const STATE_ERRORS = 'errors';
 
 function int(v: string | null): number | null {
@@ -37,7 +37,7 @@ export function readDashboardUrl(search: string, defaults: DashboardUrlState): D
   const byParam = p.get('by');
   const by: StackBy = byParam === 'project' || byParam === 'model' ? byParam : defaults.by;
   const filter: RequestQuery = { ...defaults.filter };
-  for (const k of ['model', 'project', 'session'] as const) {
+  for (const k of ['model', 'project', 'session', 'user'] as const) {
     const v = p.get(k);
     if (v) filter[k] = v;
   }
@@ -64,7 +64,7 @@ export function writeDashboardUrl(search: string, state: DashboardUrlState, defa
     p.set('range', range.range);
   }
   if (by !== defaults.by) p.set('by', by);
-  for (const k of ['model', 'project', 'session', 'state'] as const) {
+  for (const k of ['model', 'project', 'session', 'user', 'state'] as const) {
     const v = filter[k];
     if (v) p.set(k, v);
   }

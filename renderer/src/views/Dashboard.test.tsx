@@ -90,6 +90,48 @@ describe('Dashboard', () => {
     expect(api.seen.some((s) => s.query.get('model') === 'claude-opus-4-1-20250805')).toBe(true);
   });
 
+  it('no "By user" breakdown nor user filter on the embedded store (its summary has no byUser)', async () => {
+    const { records, summary } = seeded(3);
+    const api = await startTestApi({ summaries: { '7d': summary }, records });
+    apis.push(api);
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    expect(await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 })).toBeTruthy();
+    expect(screen.queryByRole('region', { name: 'By user' })).toBeNull();
+    expect(screen.queryByLabelText('User')).toBeNull();
+  });
+
+  it('team store: a "By user" breakdown; a click filters the requests to that user through the API and the URL', async () => {
+    const { records, summary } = seeded(6);
+    records.forEach((r, i) => (r.user = i % 3 === 0 ? 'alice' : 'bob'));
+    const group = (key: string, rs: RequestRecord[]) => ({
+      key,
+      requests: rs.length,
+      costNanoUsd: rs.reduce((a, r) => a + (r.costNanoUsd ?? 0), 0),
+      unpricedRequests: rs.filter((r) => r.costNanoUsd === null).length,
+      cacheSavingsNanoUsd: 0,
+      tokens: { input: 10 * rs.length, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 20 * rs.length },
+    });
+    const byUser = [group('bob', records.filter((r) => r.user === 'bob')), group('alice', records.filter((r) => r.user === 'alice'))];
+    const api = await startTestApi({ summaries: { '7d': { ...summary, byUser } }, records });
+    apis.push(api);
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    const panel = await screen.findByRole('region', { name: 'By user' }, { timeout: 5000 });
+    const rows = within(panel).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.querySelector('th')!.textContent)).toEqual(['bob', 'alice']);
+    // bob: records 2,3,5,6 → $0.002 + $0.003 + (unpriced #5) + $0.006; alice: records 1 and 4 → $0.005
+    expect(within(rows[1]!).getByText('$0.0050')).toBeTruthy();
+    expect(within(rows[0]!).getByText('+1 unpriced')).toBeTruthy();
+    const table = screen.getByTestId('requests-table');
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 6));
+    fireEvent.click(within(panel).getByRole('button', { name: 'alice' }));
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 2));
+    expect(api.seen.some((s) => s.path === '/api/requests' && s.query.get('user') === 'alice')).toBe(true);
+    expect(new URLSearchParams(window.location.search).get('user')).toBe('alice');
+    expect((screen.getByLabelText('User') as HTMLSelectElement).value).toBe('alice');
+    fireEvent.change(screen.getByLabelText('User'), { target: { value: '' } });
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 6));
+  });
+
   it('opens a request detail with cost breakdown and price version, closes on Escape', async () => {
     const { records, summary } = seeded(3);
     const api = await startTestApi({ summaries: { '7d': summary }, records });

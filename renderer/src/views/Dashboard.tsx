@@ -97,6 +97,10 @@ export function Dashboard() {
     setFilter((f) => ({ ...f, project: k }));
     showRequests();
   }, []);
+  const byUser = useCallback((k: string) => {
+    setFilter((f) => ({ ...f, user: k }));
+    showRequests();
+  }, []);
   const onlyErrors = useCallback(() => {
     setFilter((f) => ({ ...f, state: STATE_FILTER_ERRORS }));
     showRequests();
@@ -224,6 +228,7 @@ export function Dashboard() {
         <div className="breakdowns">
           <Breakdown title="By model" kind="model" groups={ds.byModel} onSelect={byModel} />
           <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={byProject} label={projectLabel} />
+          {ds.byUser && <Breakdown title="By user" kind="user" groups={ds.byUser} onSelect={byUser} />}
           {ds.bySession && <SessionsTable sessions={ds.bySession} projectLabel={projectLabel} onOpen={openSession} />}
         </div>
       )}
@@ -237,6 +242,7 @@ export function Dashboard() {
         onFilter={setFilter}
         models={ds?.byModel.map((g) => g.key) ?? []}
         projects={ds?.byProject.map((g) => g.key) ?? []}
+        {...(ds?.byUser && { users: ds.byUser.map((g) => g.key) })}
         projectLabel={projectLabel}
         onOpen={openDetail}
       />
