@@ -27,6 +27,7 @@ import { utilityProcessSpawner } from './spawners.ts';
 import { DaemonSupervisor, type SupervisorSnapshot } from './supervisor.ts';
 import type { TrayAction, TrayModel } from './tray-state.ts';
 import { TrayController } from './tray.ts';
+import { isGuardAction, runGuardAction } from './guard-actions.ts';
 import { UpdateService, checkFeedback } from './updater.ts';
 
 const log = (line: string) => console.log(line);
@@ -173,6 +174,7 @@ function startApp(): void {
     attached: s.attached,
     health: s.state === 'ready' ? (spend?.health ?? null) : null,
     update: updates?.getStatus().state ?? null,
+    guards: s.state === 'ready' ? (spend?.guards ?? null) : null,
   });
 
   const popover = new Popover({
@@ -209,6 +211,17 @@ function startApp(): void {
     buildMenu: (template) => Menu.buildFromTemplate(template),
     onClick: (bounds) => popover.toggle(bounds),
     onAction: (action: TrayAction) => {
+      if (isGuardAction(action)) {
+        const s = supervisor.snapshot;
+        if (s.state !== 'ready' || !s.url || !s.token) return;
+        return void runGuardAction({ baseUrl: s.url, token: s.token }, action, spend?.guards ?? null).then(
+          (guards) => {
+            if (spend) spend = { ...spend, guards };
+            tray.update(model());
+          },
+          (err: unknown) => notifier.notify({ key: `guard-${action}`, title: 'CCO', body: `That did not work: ${(err as Error).message}` }),
+        );
+      }
       switch (action) {
         case 'open-popover': return popover.show(tray.bounds());
         case 'open-dashboard': return openDashboard();

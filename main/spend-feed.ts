@@ -9,6 +9,7 @@
 import WebSocket from 'ws';
 import type { BindingLimit, CcoAlert, LimitsResponse, LiveMessage, RequestRecord, StatusResponse, Summary } from '../daemon/api/contract.ts';
 import { retryAfterMs } from '../daemon/api/retry-after.ts';
+import { fetchGuardState, type GuardState } from './guard-actions.ts';
 
 export interface SpendFigures {
   todayNanoUsd: number;
@@ -18,6 +19,8 @@ export interface SpendFigures {
   limit?: BindingLimit | null;
   /** The daemon's own health (GET /api/status): not ok = the tray shows it; absent on daemons without the route. */
   health?: Pick<StatusResponse, 'status' | 'message'> | null;
+  /** Alert mute and budget override for the tray menu (guard-actions.ts); absent on daemons without the routes. */
+  guards?: GuardState | null;
 }
 
 export interface SpendFeedOptions {
@@ -70,13 +73,15 @@ export async function fetchSpend(baseUrl: string, token: string, tz: string): Pr
     .then((r) => (r.ok ? (r.json() as Promise<Partial<StatusResponse>>) : null))
     .then((b) => (b && (b.status === 'ok' || b.status === 'warning' || b.status === 'error') ? { status: b.status, message: typeof b.message === 'string' ? b.message : null } : null))
     .catch(() => null);
-  const [today, month, lim, health] = await Promise.all([get('today'), get('month'), limits, status]);
+  const guards = fetchGuardState({ baseUrl, token }).catch(() => null);
+  const [today, month, lim, health, guard] = await Promise.all([get('today'), get('month'), limits, status, guards]);
   return {
     todayNanoUsd: today.totals.costNanoUsd,
     monthNanoUsd: month.totals.costNanoUsd,
     unpricedToday: today.totals.unpricedRequests,
     ...(lim?.binding ? { limit: lim.binding } : {}),
     ...(health ? { health } : {}),
+    ...(guard ? { guards: guard } : {}),
   };
 }
 

@@ -100,4 +100,18 @@ describe('tray-state', () => {
     expect(trayIconVariant({ ...base, health: { status: 'warning', message: 'A damaged month file was moved aside.' } })).toBe('warning');
     expect(trayIconVariant({ ...base, health: { status: 'ok', message: null } })).toBe('normal');
   });
+
+  it('alert and budget entries: mute or unmute, lift for an hour or the period, or end the override; only while ready', () => {
+    const ids = (m: TrayModel) => trayMenu(m, 'darwin').flatMap((i) => (i.type === 'separator' ? [] : [i.id]));
+    const guards = { mutedUntil: null, overrideUntil: null, canLift: true, periodEnd: Date.UTC(2026, 11, 8) };
+    expect(ids({ ...base, guards })).toEqual(expect.arrayContaining(['mute-alerts-hour', 'mute-alerts-today', 'lift-budget-hour', 'lift-budget-period']));
+    expect(ids({ ...base, guards: { ...guards, periodEnd: null } })).not.toContain('lift-budget-period');
+    expect(ids({ ...base, guards: { ...guards, canLift: false } })).not.toContain('lift-budget-hour');
+    const undo = ids({ ...base, guards: { ...guards, mutedUntil: Date.now() + 60_000, overrideUntil: Date.now() + 60_000 } });
+    expect(undo).toEqual(expect.arrayContaining(['unmute-alerts', 'end-budget-override']));
+    expect(undo).not.toContain('mute-alerts-hour');
+    expect(undo).not.toContain('lift-budget-hour');
+    expect(ids({ ...base, daemon: 'starting', guards })).not.toContain('mute-alerts-hour');
+    expect(ids(base)).not.toContain('mute-alerts-hour'); // an older daemon without the routes
+  });
 });

@@ -7,6 +7,7 @@ import type { SupervisorState } from './supervisor.ts';
 import type { BindingLimit } from '../daemon/api/contract.ts';
 import type { UpdateState } from '../shared/bridge.ts';
 import { limitIcon, limitText } from './limit-tray.ts';
+import type { GuardAction, GuardState } from './guard-actions.ts';
 
 export interface TrayModel {
   daemon: SupervisorState;
@@ -26,6 +27,8 @@ export interface TrayModel {
   health?: { status: 'ok' | 'warning' | 'error'; message: string | null } | null;
   /** The self-update's state; absent when this install does not update itself (dev, Scoop). */
   update?: UpdateState | null;
+  /** Alert mute and budget override, for their menu entries (guard-actions.ts); absent on older daemons. */
+  guards?: GuardState | null;
 }
 
 export type TrayAction =
@@ -37,7 +40,8 @@ export type TrayAction =
   | 'download-update'
   | 'install-update'
   | 'toggle-launch-at-login'
-  | 'quit';
+  | 'quit'
+  | GuardAction;
 
 export type TrayMenuItem =
   | { type: 'separator' }
@@ -138,6 +142,32 @@ export function updateMenuItem(u: UpdateState | null): TrayMenuItem {
   }
 }
 
+/** "Mon 14:05" in the user's zone, for the menu's "until …". */
+export function menuTime(ms: number): string {
+  return new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms);
+}
+
+/** Mute alerts for a while, lift hard budgets for an hour or for the rest of the period, or undo either. */
+export function guardMenuItems(g: GuardState): TrayMenuItem[] {
+  const items: TrayMenuItem[] = [];
+  if (g.mutedUntil !== null) {
+    items.push({ type: 'normal', id: 'unmute-alerts', label: `Unmute alerts (muted until ${menuTime(g.mutedUntil)})`, enabled: true });
+  } else {
+    items.push(
+      { type: 'normal', id: 'mute-alerts-hour', label: 'Mute alerts for 1 hour', enabled: true },
+      { type: 'normal', id: 'mute-alerts-today', label: 'Mute alerts for today', enabled: true },
+    );
+  }
+  if (g.overrideUntil !== null) {
+    items.push({ type: 'normal', id: 'end-budget-override', label: `End budget override (lifted until ${menuTime(g.overrideUntil)})`, enabled: true });
+  } else if (g.canLift) {
+    // the refusal message names this entry: keep the words in step with daemon/budgets/tracker.ts
+    items.push({ type: 'normal', id: 'lift-budget-hour', label: 'Lift budget for 1 hour', enabled: true });
+    if (g.periodEnd !== null) items.push({ type: 'normal', id: 'lift-budget-period', label: `Lift budget until the period ends (${menuTime(g.periodEnd)})`, enabled: true });
+  }
+  return items;
+}
+
 export function trayMenu(m: TrayModel, platform: NodeJS.Platform): TrayMenuItem[] {
   const ready = m.daemon === 'ready';
   const items: TrayMenuItem[] = [];
@@ -147,6 +177,9 @@ export function trayMenu(m: TrayModel, platform: NodeJS.Platform): TrayMenuItem[
     { type: 'normal', id: 'open-dashboard', label: 'Open dashboard', enabled: ready },
     // An attached daemon belongs to someone else (the service): the app cannot pause it.
     { type: 'normal', id: 'toggle-recording', label: m.recording ? 'Pause recording' : 'Resume recording', enabled: ready && !m.attached },
+  );
+  if (ready && m.guards) items.push({ type: 'separator' }, ...guardMenuItems(m.guards));
+  items.push(
     { type: 'separator' },
     {
       type: 'normal',
