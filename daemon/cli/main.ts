@@ -62,7 +62,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.ts')).doctorCommand,
   statusline: async () => {
     const m = await import('./statusline.ts');
-    return (argv, io) => m.statuslineCommand(argv, io, process.stdin, m.spawnRefresh);
+    return (argv, io) => m.statuslineCommand(argv, io, undefined, m.spawnRefresh);
   },
   tui: async () => (await import('./tui.ts')).tuiCommand,
   limits: async () => (await import('./limits-cmd.ts')).limitsCommand,

@@ -5,7 +5,7 @@
 import { processIo } from './common.ts';
 import { spawnRefresh, statuslineCommand } from './statusline.ts';
 
-statuslineCommand(process.argv.slice(2), processIo(), process.stdin, spawnRefresh).then(
+statuslineCommand(process.argv.slice(2), processIo(), undefined, spawnRefresh).then(
   (code) => process.exit(code),
   () => {
     process.stdout.write('CCO: …\n');

@@ -82,6 +82,46 @@ function hhmm(t: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+const asInput = (v: unknown): StatusInput => (typeof v === 'object' && v !== null ? (v as StatusInput) : {});
+
+/**
+ * Claude Code's JSON from file descriptor 0 without `process.stdin` (whose first use loads net and the
+ * streams: milliseconds on every status update). Reads until the text parses or the writer closes. Null
+ * when fd 0 is a terminal or cannot be read this way (then the stream path runs).
+ */
+export function readStdinSync(fd = 0): StatusInput | null {
+  let st: fs.Stats;
+  try {
+    st = fs.fstatSync(fd);
+  } catch {
+    return {};
+  }
+  if (!st.isFIFO() && !st.isFile() && !st.isSocket()) return null;
+  const buf = Buffer.alloc(64 * 1024);
+  let text = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && text === '') return null;
+      break;
+    }
+    if (n === 0) break;
+    text += buf.toString('utf8', 0, n);
+    try {
+      return asInput(JSON.parse(text));
+    } catch {
+      // not all of it yet
+    }
+  }
+  try {
+    return asInput(JSON.parse(text));
+  } catch {
+    return {};
+  }
+}
+
 /** Reads stdin JSON when piped (Claude Code closes it after writing); gives up after `ms`. */
 export function readStdinJson(stream: NodeJS.ReadStream, ms: number): Promise<StatusInput> {
   if (stream.isTTY) return Promise.resolve({});
@@ -270,7 +310,8 @@ function takeRefreshLock(file: string): boolean {
  * `refresh`: how to refresh a cached line in the background (the entry points pass `spawnRefresh`); without
  * it every stale line is fetched in the foreground, within the budget.
  */
-export async function statuslineCommand(argv: string[], io: Io, stdin: NodeJS.ReadStream = process.stdin, refresh?: Refresher): Promise<number> {
+/** `stdin`: a stream to read Claude Code's JSON from; undefined = file descriptor 0, read without `process.stdin`. */
+export async function statuslineCommand(argv: string[], io: Io, stdin?: NodeJS.ReadStream, refresh?: Refresher): Promise<number> {
   const dir = dataDirArg(argv);
   if (dir) io = { ...io, env: { ...io.env, CCO_DATA_DIR: dir } };
   const refreshing = argv.includes('--refresh');
@@ -281,7 +322,7 @@ export async function statuslineCommand(argv: string[], io: Io, stdin: NodeJS.Re
     } catch {
       input = {};
     }
-  } else input = await readStdinJson(stdin, 30);
+  } else input = (stdin === undefined ? readStdinSync() : null) ?? (await readStdinJson(stdin ?? process.stdin, 30));
   const model = modelOf(input);
   const print = (line: string) => {
     if (!refreshing) io.out(`${line}${model ? ` · ${model}` : ''}\n`);
