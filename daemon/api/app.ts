@@ -186,17 +186,17 @@ export function createApiApp(deps: ApiDeps): express.Express {
       new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2000))),
     ]).finally(() => clearTimeout(timer));
     res.setHeader('cache-control', 'no-store');
-    res.json({
-      ...buildStatus({
+    res.json(
+      buildStatus({
         health: store.health(),
         stats: stats as StoreStats | null,
         version: deps.version,
         uptimeSeconds: Math.round((performance.now() - startedMono) / 1000),
         recordingEnabled: deps.recordingEnabled?.() ?? true,
         startedAt: deps.startedAt,
-      }),
-      ...(deps.team && { team: deps.team() }),
-    } satisfies StatusResponse);
+        ...(deps.team && { team: deps.team() }),
+      }) satisfies StatusResponse,
+    );
   });
   api.get('/team', (_req, res) => {
     res.setHeader('cache-control', 'no-store');

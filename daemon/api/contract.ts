@@ -258,6 +258,8 @@ export interface ReadyResponse {
  *   records were rebuilt, older ones are missing. `month-damaged` months are skipped by queries.
  * - `journal-gap`: the snapshot is missing and the journal starts later than the data it should hold.
  * - `worker-restarted`: the store worker died and was restarted (informational).
+ * - `team-unreachable`: federated mode cannot reach the team's PostgreSQL; records are kept on disk and
+ *   shipped when it is back (the local store records as usual).
  */
 export type StatusProblemCode =
   | 'store-standby'
@@ -266,7 +268,8 @@ export type StatusProblemCode =
   | 'snapshot-damaged'
   | 'month-damaged'
   | 'journal-gap'
-  | 'worker-restarted';
+  | 'worker-restarted'
+  | 'team-unreachable';
 
 export interface StatusProblem {
   code: StatusProblemCode;
@@ -347,6 +350,8 @@ export interface TeamStatus {
   lastError: string | null;
   /** Shipping attempts that failed in a row (0 when the database is reachable). */
   failures: number;
+  /** ISO time of the first failure of the current run of failures, else null. */
+  failingSince: string | null;
   /** Records PostgreSQL refused with a data error (logged, not shipped). */
   refused: number;
 }

@@ -2,7 +2,7 @@
  * GET /api/status and GET /ready from the store's health (synchronous) and stats (from the worker). One
  * problem per thing that is wrong, worst first; `status` is the worst severity.
  */
-import type { StatusProblem, StatusResponse } from './contract.ts';
+import type { StatusProblem, StatusResponse, TeamStatus } from './contract.ts';
 import type { StoreHealth, StoreStats } from '../store/index.ts';
 
 export interface StatusInput {
@@ -14,6 +14,8 @@ export interface StatusInput {
   recordingEnabled: boolean;
   /** When the daemon started (epoch ms): the `since` of problems known from the start. */
   startedAt: number;
+  /** Federated team mode's shipping state, when on. */
+  team?: TeamStatus;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -67,9 +69,18 @@ export function buildStatus(i: StatusInput): StatusResponse {
   if (h.journalGap) problems.push({ code: 'journal-gap', severity: 'error', message: h.journalGap, since: iso(i.startedAt) });
   const dropped = s?.droppedWrites ?? 0;
   if (dropped > 0) problems.push({ code: 'records-dropped', severity: 'error', message: `${dropped} record(s) could not be stored.`, since: errAt });
+  if (i.team?.lastError) {
+    problems.push({
+      code: 'team-unreachable',
+      severity: 'warning',
+      message: `The team database is unreachable (${i.team.lastError}); ${i.team.waiting} record(s) wait on disk and are shipped when it is back.`,
+      since: i.team.failingSince ?? iso(i.startedAt),
+    });
+  }
   problems.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   const status = problems.some((p) => p.severity === 'error') ? 'error' : problems.length > 0 ? 'warning' : 'ok';
   return {
+    ...(i.team && { team: i.team }),
     status,
     message: problems[0]?.message ?? null,
     problems,

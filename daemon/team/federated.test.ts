@@ -125,6 +125,10 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
         return s.failures > 0 && s.lastError !== null ? s : null;
       });
       expect(down.waiting).toBe(5);
+      expect(down.failingSince).not.toBeNull();
+      const st = await api<StatusResponse>(a.url, a.token, '/api/status');
+      expect(st.status).toBe('warning');
+      expect(st.problems).toEqual([expect.objectContaining({ code: 'team-unreachable', severity: 'warning', since: down.failingSince, message: expect.stringMatching(/^The team database is unreachable \(.+\); 5 record\(s\) wait on disk/) })]);
       expect(down.outboxBytes).toBeGreaterThan(0);
       expect((await allRecords(a.store)).length).toBe(11); // the local store did not wait for the database
 
@@ -137,7 +141,8 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
       expect(exactlyOnce([...sa.completed, ...sb.completed], l.perMessage)).toEqual({ missing: [], doubled: [] });
       expect(l.rows).toBe(18);
       expect(l.rollups).toEqual({ alice: 11, bob: 7 });
-      expect(a.team!.status()).toMatchObject({ shipped: 11, failures: 0 });
+      expect(a.team!.status()).toMatchObject({ shipped: 11, failures: 0, failingSince: null });
+      expect((await api<StatusResponse>(a.url, a.token, '/api/status')).status).toBe('ok');
     } finally {
       await a.close();
       await b.close();

@@ -72,6 +72,8 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
   let duplicates = 0;
   let refused = 0;
   let lastShippedAt: number | null = null;
+  /** When the current run of failed shipments began (reset by the next commit). */
+  let failingSince: string | null = null;
 
   /** Migrates once per run, on the first cycle that reaches the database (several daemons: advisory lock). */
   const ready = async (): Promise<Set<number>> => {
@@ -89,6 +91,7 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
       shipped += fresh.length;
       duplicates += records.length - fresh.length;
       lastShippedAt = Date.now();
+      failingSince = null;
     } catch (err) {
       if (isTransient(err)) throw err;
       // a record the database refuses (a data error) must not block the outbox: isolate it, log it, drop it
@@ -103,7 +106,11 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
 
   const outbox = await Outbox.open({
     dir: path.join(o.dataDir, 'team-outbox'),
-    ship,
+    ship: (records) =>
+      ship(records).catch((err: unknown) => {
+        failingSince ??= new Date().toISOString();
+        throw err;
+      }),
     log: (level, msg) => o.log(level, `team ${msg}`),
     batchSize: o.batchSize,
     fsyncIntervalMs: o.fsyncIntervalMs,
@@ -136,6 +143,7 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
       lastShippedAt: lastShippedAt === null ? null : new Date(lastShippedAt).toISOString(),
       lastError: outbox.error,
       failures: outbox.failureCount,
+      failingSince: outbox.error === null ? null : failingSince,
       refused,
     }),
     async close() {

@@ -12,5 +12,6 @@ export const TEAM_OFF: TeamStatus = {
   lastShippedAt: null,
   lastError: null,
   failures: 0,
+  failingSince: null,
   refused: 0,
 };
