@@ -318,7 +318,7 @@ async function startLocked(
   });
   const agent = createUpstreamAgent(upstream);
   const sessionProjects = createSessionProjects();
-  const metrics = createMetrics({ store: () => store });
+  const metrics = createMetrics({ store: () => store, ...(team && { team: () => team.status() }) });
   if (options.metricsOpen && exposed) log.warn('[metrics] open is ignored: the daemon listens beyond loopback, so /metrics needs the token');
   // Central gateway: beyond loopback every proxied request needs a per-user token (cco users add NAME).
   const users = createUserDirectory(dataDir, (m) => log.warn(m));

@@ -11,7 +11,7 @@
  * process metrics of prom-client's collectDefaultMetrics (prefix cco_).
  */
 import client from 'prom-client';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord, TeamStatus } from '../api/contract.ts';
 import type { Store } from '../store/index.ts';
 
 export interface Metrics {
@@ -35,7 +35,12 @@ const TOKEN_CATEGORIES = [
   ['output', (r: RequestRecord) => r.tokens.output],
 ] as const;
 
-export function createMetrics(opts: { store: () => Store | null; defaultMetrics?: boolean }): Metrics {
+export function createMetrics(opts: {
+  store: () => Store | null;
+  defaultMetrics?: boolean;
+  /** Federated team mode's shipping state (daemon/team/shipper.ts); absent = off, its series are not exported. */
+  team?: () => TeamStatus;
+}): Metrics {
   const registry = new client.Registry();
   if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: registry, prefix: 'cco_' });
   const reg = [registry];
@@ -94,6 +99,35 @@ export function createMetrics(opts: { store: () => Store | null; defaultMetrics?
       this.set(f?.journal ?? 0);
     },
   });
+
+  const team = opts.team;
+  if (team) {
+    new client.Gauge({
+      name: 'cco_team_outbox_waiting',
+      help: 'Federated mode: records on disk not yet committed in the team PostgreSQL',
+      registers: reg,
+      collect() {
+        this.set(team().waiting);
+      },
+    });
+    new client.Gauge({
+      name: 'cco_team_up',
+      help: 'Federated mode: 1 while the team PostgreSQL takes records, 0 while shipping fails',
+      registers: reg,
+      collect() {
+        this.set(team().lastError === null ? 1 : 0);
+      },
+    });
+    new client.Counter({
+      name: 'cco_team_shipped_records_total',
+      help: 'Federated mode: records committed in the team PostgreSQL by this run (re-sent duplicates not counted)',
+      registers: reg,
+      collect() {
+        this.reset();
+        this.inc(team().shipped);
+      },
+    });
+  }
 
   return {
     contentType: registry.contentType,

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusResponse, TeamStatus } from '../api/contract.ts';
@@ -126,6 +127,9 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
       });
       expect(down.waiting).toBe(5);
       expect(down.failingSince).not.toBeNull();
+      const downMetrics = parsePrometheusTextFormat(await (await fetch(`${a.url}/metrics`, { headers: { authorization: `Bearer ${a.token}` } })).text());
+      const downValue = (name: string) => Number(downMetrics.find((f) => f.name === name)?.metrics[0]?.value);
+      expect([downValue('cco_team_up'), downValue('cco_team_outbox_waiting')]).toEqual([0, 5]);
       const st = await api<StatusResponse>(a.url, a.token, '/api/status');
       expect(st.status).toBe('warning');
       expect(st.problems).toEqual([expect.objectContaining({ code: 'team-unreachable', severity: 'warning', since: down.failingSince, message: expect.stringMatching(/^The team database is unreachable \(.+\); 5 record\(s\) wait on disk/) })]);
@@ -143,6 +147,10 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
       expect(l.rollups).toEqual({ alice: 11, bob: 7 });
       expect(a.team!.status()).toMatchObject({ shipped: 11, failures: 0, failingSince: null });
       expect((await api<StatusResponse>(a.url, a.token, '/api/status')).status).toBe('ok');
+      const metrics = await (await fetch(`${a.url}/metrics`, { headers: { authorization: `Bearer ${a.token}` } })).text();
+      const families = parsePrometheusTextFormat(metrics);
+      const value = (name: string) => Number(families.find((f) => f.name === name)?.metrics[0]?.value);
+      expect([value('cco_team_up'), value('cco_team_outbox_waiting'), value('cco_team_shipped_records_total')]).toEqual([1, 0, 11]);
     } finally {
       await a.close();
       await b.close();
