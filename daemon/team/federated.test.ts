@@ -10,7 +10,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusResponse, TeamStatus } from '../api/contract.ts';
+import type { ImportStatus, StatusResponse, TeamStatus } from '../api/contract.ts';
+import { writeCorpus } from '../history/testkit/corpus.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { createLogger, silentLogger } from '../log.ts';
 import { listSegments, segmentPath } from '../store/segments.ts';
@@ -203,6 +204,30 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
       await again.close();
     }
   }, 60_000);
+
+  it('history-imported records are shipped too, once, beside the proxied ones', async () => {
+    const db = await cluster.createDatabase();
+    const root = path.join(tmp(), 'projects');
+    const truth = writeCorpus({ root, seed: 19, projects: 2, sessionsPerProject: 2, requestsPerSession: 5, start: Date.now() - 4 * 86_400_000, days: 2 });
+    const d = await startDaemon({
+      port: 0, upstreamUrl: fake.url, dataDir: tmp(), log: silentLogger, apiKey: '', pidDir: false, rateLimit: false, retentionDays: 36_500,
+      history: { roots: [root], followIntervalMs: 200, settleMs: 0 },
+      team: { url: db, user: 'frank', retryMinMs: 50, retryMaxMs: 400 },
+    });
+    try {
+      const st = await until('first import', async () => (await api<ImportStatus>(d.url, d.token, '/api/import')).firstImport ?? null);
+      expect(st.imported).toBe(truth.requests.length);
+      const s = sender(d.url);
+      await s.send(3);
+      await d.team!.drain();
+      const l = await ledger(db);
+      expect(l.rows).toBe(truth.requests.length + 3);
+      expect(l.rollups).toEqual({ frank: truth.requests.length + 3 });
+      expect(exactlyOnce([...s.completed, ...truth.requests.map((r) => r.messageId)], l.perMessage)).toEqual({ missing: [], doubled: [] });
+    } finally {
+      await d.close();
+    }
+  }, 120_000);
 
   it('kill -9 of a `cco run` daemon mid-shipping, then a restart: every completed request in PostgreSQL exactly once', async () => {
     const db = await cluster.createDatabase();
