@@ -82,6 +82,13 @@ const child = async (mode: string): Promise<ChildResult> => {
 };
 
 const ccusageBin = path.join(path.dirname(require.resolve('@ccusage/ccusage-linux-x64/package.json')), 'bin', 'ccusage');
+// npm ci leaves the native binary of ccusage's platform package without its execute bit (0644; ccusage's own
+// launcher sets it at first run): set it here, or the spawn fails with EACCES on a clean checkout.
+try {
+  fs.accessSync(ccusageBin, fs.constants.X_OK);
+} catch {
+  fs.chmodSync(ccusageBin, 0o755);
+}
 const ccHome = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-ccusage-home-'));
 const ccusage = async () => {
   const r = await run(ccusageBin, ['daily', '--json', '--offline'], { PATH: process.env.PATH, HOME: ccHome, CLAUDE_CONFIG_DIR: corpusDir, NO_COLOR: '1', TZ: 'UTC' });
