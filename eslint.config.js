@@ -3,10 +3,10 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const ELECTRON = { name: 'electron', message: 'Only main/ and preload/ may import electron.' };
-/** The daemon modules the renderer may use: the HTTP API's contract and pure, browser-safe helpers around it. */
+/** The daemon modules the renderer may use besides shared/ (which holds the API contract): pure, browser-safe helpers. */
 const RENDERER_DAEMON = {
-  regex: '(^|/)daemon/(?!(api/(contract|record-values|retry-after|format|outcome|project-labels)|limits/describe)\\.ts$)',
-  message: 'The renderer reaches the daemon through its HTTP API: import shared/ or the API contract modules, never daemon internals.',
+  regex: '(^|/)daemon/(?!(api/(retry-after|format|outcome|project-labels)|limits/describe)\\.ts$)',
+  message: 'The renderer reaches the daemon through its HTTP API: import shared/ (the API contract) or the pure helpers of daemon/api, never daemon internals.',
 };
 const DAEMON_UP = { group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'The daemon never imports main/, renderer/ or preload/ (it runs without Electron and without a UI).' };
 
@@ -24,10 +24,10 @@ export default tseslint.config(
   // Per-folder import directions (docs/architecture.md, "Layers"). Flat config: the last block that matches a
   // file sets its no-restricted-imports, so each block lists everything that folder may not import.
   {
-    // shared/: types and tiny guards that cross processes; depends on nothing but itself and the API contract.
+    // shared/: the API contract and the types and tiny guards that cross processes; depends on nothing but itself.
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: [{ regex: '(^|/)(main|renderer|preload)/|(^|/)daemon/(?!api/contract\\.ts$)', message: 'shared/ depends on nothing but itself (and the API contract).' }] }],
+      'no-restricted-imports': ['error', { paths: [ELECTRON], patterns: [{ regex: '(^|/)(main|renderer|preload|daemon)/', message: 'shared/ depends on nothing but itself.' }] }],
     },
   },
   {
@@ -46,7 +46,7 @@ export default tseslint.config(
     },
   },
   {
-    // main → shared and the daemon's host side (host.ts, host-target.ts, pidfile, data-lock, API contract); never the renderer or the CLI.
+    // main → shared and the daemon's host side (host.ts, host-target.ts, pidfile, data-lock); never the renderer or the CLI.
     files: ['main/**/*.ts'],
     ignores: ['main/**/*.test.ts'],
     rules: {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadyResponse, StatusResponse } from './api/contract.ts';
+import type { ReadyResponse, StatusResponse } from '../shared/contract.ts';
 import { startDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';

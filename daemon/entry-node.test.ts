@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from './api/contract.ts';
+import type { RequestRecord } from '../shared/contract.ts';
 import { startDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';

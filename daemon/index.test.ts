@@ -9,7 +9,7 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LiveMessage, RequestDetail, RequestPage, RequestRecord, Summary } from './api/contract.ts';
+import type { LiveMessage, RequestDetail, RequestPage, RequestRecord, Summary } from '../shared/contract.ts';
 import { DaemonStartError, startDaemon, type RunningDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';

@@ -34,7 +34,7 @@ import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './pidfile.ts';
 import { acquireDataLock, DataLockHeldError, type DataLock } from './data-lock.ts';
 import { createRateLimiter, type RateLimitOptions } from './ratelimit/limiter.ts';
-import type { RequestRecord } from './api/contract.ts';
+import type { RequestRecord } from '../shared/contract.ts';
 import { startHistoryService, type HistoryService, type HistoryServiceOptions } from './history/service.ts';
 import { createLimitTracker, observeFinished, type LimitTracker } from './limits/index.ts';
 import { createGuards } from './budgets/guards.ts';

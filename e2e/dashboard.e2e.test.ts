@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createHash } from 'node:crypto';
-import type { LimitsResponse, RequestPage, Summary } from '../daemon/api/contract.ts';
+import type { LimitsResponse, RequestPage, Summary } from '../shared/contract.ts';
 import { formatCount, formatUsd } from '../renderer/src/format.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startStack, type Stack } from './helpers/stack.ts';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { RequestPage, Summary } from '../daemon/api/contract.ts';
+import type { RequestPage, Summary } from '../shared/contract.ts';
 import { makeRecord } from '../daemon/store/test-fixtures.ts';
 import { launchChromium } from './helpers/chromium.ts';
 import { startStack, type Stack } from './helpers/stack.ts';

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { HealthResponse } from '../daemon/api/contract.ts';
+import type { HealthResponse } from '../shared/contract.ts';
 import { listDaemons, type PidEntry } from '../daemon/pidfile.ts';
 import { readDataLock } from '../daemon/data-lock.ts';
 

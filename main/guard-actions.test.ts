@@ -9,7 +9,7 @@ import path from 'node:path';
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertsResponse, BudgetsResponse } from '../daemon/api/contract.ts';
+import type { AlertsResponse, BudgetsResponse } from '../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../daemon/index.ts';
 import { silentLogger } from '../daemon/log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../test/fake-upstream/server.ts';

@@ -3,7 +3,7 @@
  * the actions (mute alerts for a while, lift hard budgets for an hour or for the rest of the period) as calls to
  * the daemon's own API. No Electron here; main/index.ts wires the menu actions to `runGuardAction`.
  */
-import type { AlertsResponse, BudgetsResponse } from '../daemon/api/contract.ts';
+import type { AlertsResponse, BudgetsResponse } from '../shared/contract.ts';
 
 /** What the tray menu shows about alerts and budgets. */
 export interface GuardState {

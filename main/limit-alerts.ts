@@ -3,7 +3,7 @@
  * of the live feed becomes one OS notification. The daemon already decides when an alert is due (once per
  * crossing, cooldowns, mute); this side only guards against repeats (same key) and floods (notifications.ts).
  */
-import type { CcoAlert } from '../daemon/api/contract.ts';
+import type { CcoAlert } from '../shared/contract.ts';
 import { createNotifier, type Notifier } from './notifications.ts';
 
 export interface NotificationCtor {

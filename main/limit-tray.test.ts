@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BindingLimit } from '../daemon/api/contract.ts';
+import type { BindingLimit } from '../shared/contract.ts';
 import { limitIcon, limitText } from './limit-tray.ts';
 import { trayIconFile, trayIconVariant, trayTitle, trayTooltip, type TrayModel } from './tray-state.ts';
 

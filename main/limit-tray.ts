@@ -1,5 +1,5 @@
 /** The binding plan limit in the tray: `5h 63%` for the title/tooltip, and the icon state it calls for. */
-import type { BindingLimit } from '../daemon/api/contract.ts';
+import type { BindingLimit } from '../shared/contract.ts';
 
 /** From this fraction on the icon shows the warning state even before the API says `allowed_warning`. */
 export const WARNING_AT = 0.8;

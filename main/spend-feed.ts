@@ -7,7 +7,7 @@
  * backoff while the daemon is up; stop() clears every timer and socket.
  */
 import WebSocket from 'ws';
-import type { BindingLimit, CcoAlert, LimitsResponse, LiveMessage, RequestRecord, StatusResponse, Summary } from '../daemon/api/contract.ts';
+import type { BindingLimit, CcoAlert, LimitsResponse, LiveMessage, RequestRecord, StatusResponse, Summary } from '../shared/contract.ts';
 import { retryAfterMs } from '../daemon/api/retry-after.ts';
 import { fetchGuardState, type GuardState } from './guard-actions.ts';
 

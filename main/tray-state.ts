@@ -4,7 +4,7 @@
  * the icon and the tooltip on every platform.
  */
 import type { SupervisorState } from './supervisor.ts';
-import type { BindingLimit } from '../daemon/api/contract.ts';
+import type { BindingLimit } from '../shared/contract.ts';
 import type { UpdateState } from '../shared/bridge.ts';
 import { limitIcon, limitText } from './limit-tray.ts';
 import type { GuardAction, GuardState } from './guard-actions.ts';

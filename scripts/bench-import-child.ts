@@ -7,7 +7,7 @@
  * Peak RSS = VmHWM of this process (all threads, the store worker included).
  */
 import fs from 'node:fs';
-import type { RequestRecord } from '../daemon/api/contract.ts';
+import type { RequestRecord } from '../shared/contract.ts';
 import { createPricer } from '../daemon/pricing/index.ts';
 import { HistoryImporter, type HistorySink } from '../daemon/history/importer.ts';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
-import type { RequestRecord, Summary } from '../daemon/api/contract.ts';
+import type { RequestRecord, Summary } from '../shared/contract.ts';
 import { startDaemon } from '../daemon/index.ts';
 import { silentLogger } from '../daemon/log.ts';
 import { buildRenderer } from '../e2e/helpers/build.ts';

@@ -15,7 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
-import type { RequestRecord } from '../daemon/api/contract.ts';
+import type { RequestRecord } from '../shared/contract.ts';
 import { openStore } from '../daemon/store/index.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
-import type { RequestRecord, SummaryRange } from '../daemon/api/contract.ts';
+import type { RequestRecord, SummaryRange } from '../shared/contract.ts';
 import { collectGarbage } from '../daemon/store/gc.ts';
 import { openStore, type Store } from '../daemon/store/index.ts';
 

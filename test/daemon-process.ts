@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RequestRecord } from '../daemon/api/contract.ts';
+import type { RequestRecord } from '../shared/contract.ts';
 import type { Store } from '../daemon/store/index.ts';
 
 const ENTRY = fileURLToPath(new URL('../daemon/entry-node.ts', import.meta.url));

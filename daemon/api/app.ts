@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus, StatusResponse, TeamStatus } from './contract.ts';
+import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus, StatusResponse, TeamStatus } from '../../shared/contract.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { cacheCoach } from '../coach/coach.ts';
 import { noTokenPage } from './no-token-page.ts';

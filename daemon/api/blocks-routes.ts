@@ -6,7 +6,7 @@
  * block starts differently from a longer range.
  */
 import express from 'express';
-import type { ApiError, BlocksResponse } from './contract.ts';
+import type { ApiError, BlocksResponse } from '../../shared/contract.ts';
 import { describeZodError, summaryQuery } from './query.ts';
 import type { Store } from '../store/index.ts';
 import { blockEntry, BlockBuilder } from '../blocks/blocks.ts';

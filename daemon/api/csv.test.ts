@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from './contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { CSV_COLUMNS, csvField, csvHeader, csvLine, nanoToUsd, recordToCsv } from './csv.ts';
 import { csvObjects, parseCsv } from './csv-testkit.ts';
 import { makeRecord } from '../store/test-fixtures.ts';

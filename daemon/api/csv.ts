@@ -5,7 +5,7 @@
  * integer nano-USD without floating point. An unpriced request has an EMPTY cost and `priced` = false —
  * never 0 (issue #4: unpriced is shown as unpriced in every export).
  */
-import type { RequestRecord } from './contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 
 export type CsvValue = string | number | boolean | null;
 

@@ -3,7 +3,7 @@
  * counts with the active price table. The breakdown is only shown when it reproduces the stored cost
  * (same price version, same total); after a table change `cco reprice` brings them back in line.
  */
-import type { AnthropicUsage, RequestDetail, RequestRecord } from './contract.ts';
+import type { AnthropicUsage, RequestDetail, RequestRecord } from '../../shared/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 
 export function usageOf(r: RequestRecord): AnthropicUsage {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestQuery, RequestRecord } from './contract.ts';
+import type { RequestQuery, RequestRecord } from '../../shared/contract.ts';
 import { streamExport, type ExportFormat } from './export.ts';
 import type { ExportQuery } from './query.ts';
 import { openStore, type Store } from '../store/index.ts';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestPage, RequestRecord, Summary } from './contract.ts';
+import type { RequestPage, RequestRecord, Summary } from '../../shared/contract.ts';
 import { csvObjects } from './csv-testkit.ts';
 import { CSV_COLUMNS } from './csv.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';

@@ -10,7 +10,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import type { ApiError, RequestPage, RequestQuery, RequestRecord } from './contract.ts';
+import type { ApiError, RequestPage, RequestQuery, RequestRecord } from '../../shared/contract.ts';
 import { csvHeader, recordToCsv } from './csv.ts';
 import { describeZodError, exportQuery, type ExportQuery } from './query.ts';
 import type { Store } from '../store/index.ts';

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { ApiError, ImportStatus, ReconcileReport } from './contract.ts';
+import type { ApiError, ImportStatus, ReconcileReport } from '../../shared/contract.ts';
 import { describeZodError, summaryQuery } from './query.ts';
 import type { Store } from '../store/index.ts';
 import type { HistoryService } from '../history/service.ts';

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord } from './contract.ts';
+import type { LiveMessage, RequestRecord } from '../../shared/contract.ts';
 import { checkRequest, type TrustPolicy } from './auth.ts';
 
 const MAX_BUFFERED = 4 * 1024 * 1024;

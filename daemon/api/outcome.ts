@@ -3,7 +3,7 @@
  * state says ("429 rate limited", "529 overloaded", "400 invalid request"), never a green "complete".
  * Shared by the renderer (badges) and the CLI.
  */
-import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestRecord, type RequestStateFilter } from './contract.ts';
+import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestRecord, type RequestStateFilter } from '../../shared/contract.ts';
 
 const REASONS: Record<number, string> = {
   400: 'invalid request',

@@ -1,6 +1,6 @@
 /** Validation of the API's query strings (zod), with plain messages for 400 answers. */
 import { z } from 'zod';
-import { REQUEST_SORTS, REQUEST_STATES, STATE_FILTER_ERRORS, type RequestQuery, type RequestStateFilter, type SummaryRange } from './contract.ts';
+import { REQUEST_SORTS, REQUEST_STATES, STATE_FILTER_ERRORS, type RequestQuery, type RequestStateFilter, type SummaryRange } from '../../shared/contract.ts';
 
 function validTimeZone(tz: string): boolean {
   try {

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_SORTS, type ApiError, type RequestPage, type RequestRecord } from './contract.ts';
+import { REQUEST_SORTS, type ApiError, type RequestPage, type RequestRecord } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
-import { sortValue } from './record-values.ts';
+import { sortValue } from '../../shared/record-values.ts';
 
 let daemon: RunningDaemon;
 const dirs: string[] = [];

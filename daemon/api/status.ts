@@ -2,7 +2,7 @@
  * GET /api/status and GET /ready from the store's health (synchronous) and stats (from the worker). One
  * problem per thing that is wrong, worst first; `status` is the worst severity.
  */
-import type { StatusProblem, StatusResponse, TeamStatus } from './contract.ts';
+import type { StatusProblem, StatusResponse, TeamStatus } from '../../shared/contract.ts';
 import type { StoreHealth, StoreStats } from '../store/index.ts';
 
 export interface StatusInput {

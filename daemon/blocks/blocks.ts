@@ -6,7 +6,7 @@
  * Burn rate = tokens (all categories) per minute and cost per hour between the block's first and last
  * request; the projection adds that rate until the block's end.
  */
-import type { RequestRecord, TokenCounts, UsageBlock } from '../api/contract.ts';
+import type { RequestRecord, TokenCounts, UsageBlock } from '../../shared/contract.ts';
 
 export const BLOCK_MS = 5 * 3_600_000;
 const HOUR_MS = 3_600_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetStatus, CcoAlert, UnifiedLimits } from '../api/contract.ts';
+import type { BudgetStatus, CcoAlert, UnifiedLimits } from '../../shared/contract.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
 import { createAlertCenter, type AlertSettings } from './alerts.ts';
 

@@ -5,7 +5,7 @@
  * cooldown to repeatable kinds and "mute for today"; then hands each alert to the sinks (log always; live
  * feed → desktop notification in the Electron shell, and the webhook, unless muted).
  */
-import type { BudgetStatus, CcoAlert, RequestRecord, UnifiedLimits } from '../api/contract.ts';
+import type { BudgetStatus, CcoAlert, RequestRecord, UnifiedLimits } from '../../shared/contract.ts';
 import { percent, windowLabel } from '../limits/describe.ts';
 import { parsePercentList } from '../config/schema.ts';
 import { usdText } from './tracker.ts';

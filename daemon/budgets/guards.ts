@@ -4,7 +4,7 @@
  */
 import express, { type Router } from 'express';
 import path from 'node:path';
-import type { AlertsResponse, LiveMessage, RequestRecord, Summary, UnifiedLimits } from '../api/contract.ts';
+import type { AlertsResponse, LiveMessage, RequestRecord, Summary, UnifiedLimits } from '../../shared/contract.ts';
 import { startOfNextDay } from '../store/tz.ts';
 import { alertSettingsFrom, createAlertCenter, postWebhook, type AlertCenter } from './alerts.ts';
 import { createBudgets, type Budgets } from './index.ts';

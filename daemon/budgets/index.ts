@@ -4,7 +4,7 @@
  * /api/budgets routes (a change edits config.toml and applies at once).
  */
 import express, { type Router } from 'express';
-import type { BudgetChange, RequestRecord, Summary } from '../api/contract.ts';
+import type { BudgetChange, RequestRecord, Summary } from '../../shared/contract.ts';
 import type { Attribution } from '../proxy/attribution.ts';
 import { isBillable } from '../proxy/attribution.ts';
 import { anthropicError, type ProxyRefusal } from '../proxy/forward.ts';

@@ -1,5 +1,5 @@
 /** Budget periods in a time zone: the day, the week (Monday first) and the month containing an instant. */
-import type { BudgetPeriod } from '../api/contract.ts';
+import type { BudgetPeriod } from '../../shared/contract.ts';
 import { addDays, localDate, startOfDayContaining, startOfLocalDay, startOfMonthContaining, startOfNextDay } from '../store/tz.ts';
 
 export interface Period {

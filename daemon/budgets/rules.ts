@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUDGET_PERIODS, type BudgetChange, type BudgetPeriod, type BudgetRule } from '../api/contract.ts';
+import { BUDGET_PERIODS, type BudgetChange, type BudgetPeriod, type BudgetRule } from '../../shared/contract.ts';
 import { ConfigError } from '../config/errors.ts';
 import { editConfigText, tomlValue } from '../config/edit.ts';
 import { applyDocument, parseConfigText } from '../config/load.ts';

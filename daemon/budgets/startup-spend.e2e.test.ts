@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { BudgetsResponse, RequestPage, Summary } from '../api/contract.ts';
+import type { BudgetsResponse, RequestPage, Summary } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream } from '../../test/fake-upstream/server.ts';

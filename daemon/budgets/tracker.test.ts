@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord, Summary } from '../api/contract.ts';
+import type { RequestRecord, Summary } from '../../shared/contract.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
 import { periodContaining } from './periods.ts';
 import { createBudgetTracker } from './tracker.ts';

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUDGET_PERIODS, type BudgetPeriod, type BudgetRule, type BudgetStatus, type BudgetsResponse, type RequestRecord, type Summary } from '../api/contract.ts';
+import { BUDGET_PERIODS, type BudgetPeriod, type BudgetRule, type BudgetStatus, type BudgetsResponse, type RequestRecord, type Summary } from '../../shared/contract.ts';
 import { periodContaining, type Period } from './periods.ts';
 
 export const OVERRIDE_FILE = 'budget-override.json';

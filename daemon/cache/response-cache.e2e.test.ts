@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord, ResponseCacheStatus, Summary } from '../api/contract.ts';
+import type { RequestRecord, ResponseCacheStatus, Summary } from '../../shared/contract.ts';
 import { startDaemon, type DaemonOptions, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { createTelemetry } from '../telemetry/telemetry.ts';

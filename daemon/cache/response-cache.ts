@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import type { ResponseCacheCleared, ResponseCacheStatus } from '../api/contract.ts';
+import type { ResponseCacheCleared, ResponseCacheStatus } from '../../shared/contract.ts';
 import { DiskStore, type CachedResponse } from './disk-store.ts';
 import { cacheablePath, cacheKey, requestDirectives, type CacheMode } from './key.ts';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BudgetsResponse, LimitsResponse } from '../api/contract.ts';
+import type { BudgetsResponse, LimitsResponse } from '../../shared/contract.ts';
 import { platformDirs } from '../config/paths.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';

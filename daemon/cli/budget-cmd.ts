@@ -3,7 +3,7 @@
  * (it applies at once and edits config.toml); with none, config.toml is edited here (comments kept).
  */
 import path from 'node:path';
-import type { BudgetChange, BudgetsResponse, BudgetStatus } from '../api/contract.ts';
+import type { BudgetChange, BudgetsResponse, BudgetStatus } from '../../shared/contract.ts';
 import { configFilePath } from '../config/load.ts';
 import { applyBudgetChange, isBudgetPeriod, readBudgetConfig } from '../budgets/rules.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ResponseCacheStatus } from '../api/contract.ts';
+import type { ResponseCacheStatus } from '../../shared/contract.ts';
 import { main } from './main.ts';
 import { startFakeUpstream } from '../../test/fake-upstream/server.ts';
 import { JSON_HEADERS, rawRequest } from '../../test/fake-upstream/testkit.ts';

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ResponseCacheCleared, ResponseCacheStatus } from '../api/contract.ts';
+import type { ResponseCacheCleared, ResponseCacheStatus } from '../../shared/contract.ts';
 import { formatCount, formatUsd } from '../api/format.ts';
 import { countEntries, readSavedCounters } from '../cache/response-cache.ts';
 import { loadConfig } from '../config/load.ts';

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import type { HealthResponse } from '../api/contract.ts';
+import type { HealthResponse } from '../../shared/contract.ts';
 import { platformDirs } from '../config/paths.ts';
 import { CliError, findDaemon, getJson, parse, parsePortArg, UsageError, type Io } from './common.ts';
 import { installStatusline, isCcoStatusLine } from './statusline-install.ts';

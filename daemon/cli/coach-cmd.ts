@@ -2,7 +2,7 @@
  * `cco coach [--range 7d] [--tz ZONE] [--json] [--port N]`: the prompt-cache coach of the running daemon
  * (GET /api/cache-coach): hit ratio, $ saved by reads, $ wasted on writes never read, cache busters, TTL advice.
  */
-import type { CacheCoachReport, CoachGroup } from '../api/contract.ts';
+import type { CacheCoachReport, CoachGroup } from '../../shared/contract.ts';
 import { formatUsd } from '../api/format.ts';
 import { getJson, parse, parsePortArg, readToken, requireDaemon, UsageError, type Io } from './common.ts';
 

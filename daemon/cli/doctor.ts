@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HealthResponse, RequestPage } from '../api/contract.ts';
+import type { HealthResponse, RequestPage } from '../../shared/contract.ts';
 import { loadConfig } from '../config/load.ts';
 import { claudeSettingsFile } from './claude.ts';
 import { findDaemon, formatDuration, getJson, parse, parsePortArg, type Io } from './common.ts';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportReport, ReconcileReport } from '../api/contract.ts';
+import type { ImportReport, ReconcileReport } from '../../shared/contract.ts';
 import { startDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { writeCorpus, type CorpusTruth } from '../history/testkit/corpus.ts';

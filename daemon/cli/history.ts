@@ -4,7 +4,7 @@
  * A running daemon owns its data folder, so when one runs both commands ask it (POST /api/import, whose
  * progress is read from GET /api/import; GET /api/reconcile). With none running they open the store here.
  */
-import type { ImportReport, ImportStatus, ReconcileReport, ReconcileRow } from '../api/contract.ts';
+import type { ImportReport, ImportStatus, ReconcileReport, ReconcileRow } from '../../shared/contract.ts';
 import { platformDirs } from '../config/paths.ts';
 import { createPricer, loadPriceOverrides, type Pricer } from '../pricing/index.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';

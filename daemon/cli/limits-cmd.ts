@@ -2,7 +2,7 @@
  * `cco limits [--json] [--port N]`: the plan-limit state the daemon has seen (per credential: each window's
  * utilization, reset and forecast) — and `formatLimits`, shared with `cco tui`.
  */
-import type { LimitsResponse } from '../api/contract.ts';
+import type { LimitsResponse } from '../../shared/contract.ts';
 import { clockTime, describeForecast, duration, percent, windowShort } from '../limits/describe.ts';
 import { getJson, parse, parsePortArg, readToken, requireDaemon, type Io } from './common.ts';
 

@@ -3,7 +3,7 @@
  * Daemons are found through their PID files; stale files are removed on the way.
  */
 import fs from 'node:fs';
-import type { HealthResponse } from '../api/contract.ts';
+import type { HealthResponse } from '../../shared/contract.ts';
 import { VERSION } from '../version.ts';
 import { openBrowser } from './browser.ts';
 import { CliError, formatDuration, getJson, parse, parsePortArg, pidDir, readToken, requireDaemon, type Io } from './common.ts';

@@ -3,7 +3,7 @@
  * 10 times a second, cleared at the end); piped, a plain line is printed every `pipedEveryMs` (default 5 s)
  * so logs get a few lines, not thousands and no control characters.
  */
-import type { ImportProgress } from '../api/contract.ts';
+import type { ImportProgress } from '../../shared/contract.ts';
 
 const MB = 1024 * 1024;
 

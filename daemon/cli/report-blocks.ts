@@ -2,7 +2,7 @@
  * `cco report blocks`: Claude Code's 5-hour blocks (GET /api/blocks) as a table — start, end (or time
  * left), requests, tokens, cost, burn rate, and for the active block the projection to its end.
  */
-import type { BlocksResponse, UsageBlock } from '../api/contract.ts';
+import type { BlocksResponse, UsageBlock } from '../../shared/contract.ts';
 import { csvLine, nanoToUsd } from '../api/csv.ts';
 import { formatCount, formatTokens, formatUsd } from '../api/format.ts';
 import { formatDuration, type Io } from './common.ts';

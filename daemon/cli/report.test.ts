@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlocksResponse, RequestRecord, Summary } from '../api/contract.ts';
+import type { BlocksResponse, RequestRecord, Summary } from '../../shared/contract.ts';
 import { blockEntry, buildBlocks } from '../blocks/blocks.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';

@@ -8,8 +8,8 @@
  * skipped, read from the range's series); a model, project or session row is the range's byModel / byProject
  * / bySession group. So `--json` equals what /api/summary says for the same range.
  */
-import type { SpendTotals, Summary, SummaryRange } from '../api/contract.ts';
-import { SUMMARY_RANGES } from '../api/contract.ts';
+import type { SpendTotals, Summary, SummaryRange } from '../../shared/contract.ts';
+import { SUMMARY_RANGES } from '../../shared/contract.ts';
 import { csvLine, nanoToUsd } from '../api/csv.ts';
 import { formatCount, formatTokens, formatUsd } from '../api/format.ts';
 import { projectLabeler } from '../api/project-labels.ts';

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BlocksResponse, LimitsResponse, Summary, UsageBlock } from '../api/contract.ts';
+import type { BlocksResponse, LimitsResponse, Summary, UsageBlock } from '../../shared/contract.ts';
 import { MAX_RETRY_AFTER_MS, retryAfterMs } from '../api/retry-after.ts';
 import { findDaemon, formatUsd, RateLimitedError, type Io } from './common.ts';
 

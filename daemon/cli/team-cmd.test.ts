@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
 import { createPool } from '../store-pg/pool.ts';
 import { insertBatch } from '../store-pg/rows.ts';

@@ -8,7 +8,7 @@
  * report and `cco report model` against a central gateway say the same thing.
  */
 import type pg from 'pg';
-import type { SummaryRange } from '../api/contract.ts';
+import type { SummaryRange } from '../../shared/contract.ts';
 import { loadConfig } from '../config/load.ts';
 import { createPool, describeUrl } from '../store-pg/pool.ts';
 import { buildSummary } from '../store-pg/summary.ts';

@@ -3,7 +3,7 @@
  * store: the same rollups /api/summary reads), so the TUI needs no polling to stay exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Summary } from '../api/contract.ts';
+import type { Summary } from '../../shared/contract.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { makeRecord, tempDir } from '../store/test-fixtures.ts';
 import { byCost, foldRecord } from './tui-state.ts';

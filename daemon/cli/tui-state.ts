@@ -4,7 +4,7 @@
  * own rules (daemon/store/rows.ts `recordDelta`, summary.ts hour attribution), so the screen equals what
  * /api/summary would say without asking it again. Pure.
  */
-import type { ErrorCounts, RequestRecord, SessionGroup, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
+import type { ErrorCounts, RequestRecord, SessionGroup, SpendGroup, SpendTotals, Summary } from '../../shared/contract.ts';
 import { NONE_KEY } from '../store/queries.ts';
 import { errorKind } from '../api/outcome.ts';
 

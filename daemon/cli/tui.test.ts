@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import type { RequestRecord, Summary } from '../api/contract.ts';
+import type { RequestRecord, Summary } from '../../shared/contract.ts';
 import { renderTui, runTui, stripAnsi, type TuiState } from './tui.ts';
 
 const tokens = { input: 1000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 500, output: 200 };

@@ -9,7 +9,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
-import type { BlocksResponse, LimitsResponse, LiveMessage, RequestPage, RequestRecord, SpendGroup, SpendTotals, Summary, UsageBlock } from '../api/contract.ts';
+import type { BlocksResponse, LimitsResponse, LiveMessage, RequestPage, RequestRecord, SpendGroup, SpendTotals, Summary, UsageBlock } from '../../shared/contract.ts';
 import { formatCount, formatTokens, formatUsd } from '../api/format.ts';
 import { requestOutcome } from '../api/outcome.ts';
 import { projectLabeler } from '../api/project-labels.ts';

@@ -3,7 +3,7 @@
  * (Sonnet 4.6: input $3, 5m write $3.75, 1h write $6, read $0.30 per MTok = 3000 / 3750 / 6000 / 300 nano-USD a token).
  */
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { createPricer } from '../pricing/index.ts';
 import { usageOf } from './analyze.ts';
 import { analyzeRecords } from './coach.ts';

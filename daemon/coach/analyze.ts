@@ -8,7 +8,7 @@
  * hour, and every read refreshes it. CCO sees no prefixes, only each request's token categories, so the coach
  * follows each session and model as one sequence of turns (request start times).
  */
-import type { AnthropicUsage, CacheBuster, CoachFigures, RequestRecord, TtlAdvice } from '../api/contract.ts';
+import type { AnthropicUsage, CacheBuster, CoachFigures, RequestRecord, TtlAdvice } from '../../shared/contract.ts';
 import type { CostResult, Pricer } from '../pricing/index.ts';
 
 export const TTL_5M = 5 * 60_000;

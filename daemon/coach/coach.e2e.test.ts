@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CacheCoachReport, RequestRecord } from '../api/contract.ts';
+import type { CacheCoachReport, RequestRecord } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { main } from '../cli/main.ts';

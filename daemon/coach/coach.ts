@@ -2,7 +2,7 @@
  * `GET /api/cache-coach` and `cco coach`: the prompt-cache coach over a range, per session, project and
  * model, with cache busters, TTL advice and advice in words (analyze.ts has the arithmetic).
  */
-import type { CacheBuster, CacheCoachReport, CoachFigures, CoachGroup, RequestPage, RequestQuery, RequestRecord, SummaryRange, TtlAdvice } from '../api/contract.ts';
+import type { CacheBuster, CacheCoachReport, CoachFigures, CoachGroup, RequestPage, RequestQuery, RequestRecord, SummaryRange, TtlAdvice } from '../../shared/contract.ts';
 import { formatUsd } from '../api/format.ts';
 import { reconcileWindow } from '../history/reconcile.ts';
 import type { Pricer } from '../pricing/index.ts';

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportReport, ReconcileReport, RequestPage, Summary } from '../api/contract.ts';
+import type { ImportReport, ReconcileReport, RequestPage, Summary } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';

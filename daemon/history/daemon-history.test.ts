@@ -10,7 +10,7 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { ImportReport, ImportStatus, LiveMessage, ReconcileReport, RequestPage, RequestRecord, Summary } from '../api/contract.ts';
+import type { ImportReport, ImportStatus, LiveMessage, ReconcileReport, RequestPage, RequestRecord, Summary } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { createPricer } from '../pricing/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { makeRecord } from '../store/test-fixtures.ts';

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImportProgress, ImportReport, RequestRecord } from '../api/contract.ts';
+import type { ImportProgress, ImportReport, RequestRecord } from '../../shared/contract.ts';
 
 export type { ImportProgress, ImportReport };
 import type { Pricer } from '../pricing/index.ts';

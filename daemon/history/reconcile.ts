@@ -11,7 +11,7 @@
 import type {
   ProxyOnlyReason, ReconcileCell, ReconcileDayModel, ReconcileProject, ReconcileReport, ReconcileRow, RequestPage, RequestQuery, RequestRecord,
   SummaryRange, TokenCounts,
-} from '../api/contract.ts';
+} from '../../shared/contract.ts';
 import { startOfDayContaining, startOfDaysAgo, startOfMonthContaining, tzOffsetMs } from '../store/tz.ts';
 import type { HistoryLink } from './state.ts';
 

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import { entryKey, type TranscriptEntry } from './transcript.ts';
 

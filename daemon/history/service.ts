@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ImportProgress, ImportReport, ImportStatus, RequestRecord, SeenBy } from '../api/contract.ts';
+import type { ImportProgress, ImportReport, ImportStatus, RequestRecord, SeenBy } from '../../shared/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import { HistoryImporter, type HistorySink } from './importer.ts';
 import { defaultRoots } from './sources.ts';

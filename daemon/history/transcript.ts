@@ -8,7 +8,7 @@
  * Lines without `message.usage` (user turns, tool results, summaries) are not requests. Model
  * `<synthetic>` marks messages Claude Code made up itself (API errors, interruptions): not requests either.
  */
-import type { AnthropicUsage } from '../api/contract.ts';
+import type { AnthropicUsage } from '../../shared/contract.ts';
 
 export interface TranscriptEntry {
   /** `message.id` (`msg_…`). */

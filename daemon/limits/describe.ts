@@ -2,7 +2,7 @@
  * Plain words for limit windows and forecasts, shared by the CLI, the status line, the tray and the renderer.
  * Pure and dependency-free (no node: imports), so the renderer bundles it as is.
  */
-import type { BindingLimit, CredentialLimits, LimitForecast, LimitsResponse } from '../api/contract.ts';
+import type { BindingLimit, CredentialLimits, LimitForecast, LimitsResponse } from '../../shared/contract.ts';
 
 /** `5h` → "5-hour", `7d` → "weekly", `7d_sonnet` → "weekly Sonnet", anything else as sent. */
 export function windowLabel(name: string): string {

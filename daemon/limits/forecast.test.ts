@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LimitSample } from '../api/contract.ts';
+import type { LimitSample } from '../../shared/contract.ts';
 import { currentWindowSamples, forecastWindow, lookbackMs, windowLengthMs } from './forecast.ts';
 import { describeForecast, windowLabel } from './describe.ts';
 

@@ -7,7 +7,7 @@
  * averaged over the look-back rather than extrapolated alone. Samples from before the window last reset (the
  * reset time moved, or utilization fell) are not used.
  */
-import type { LimitForecast, LimitSample } from '../api/contract.ts';
+import type { LimitForecast, LimitSample } from '../../shared/contract.ts';
 
 const HOUR = 3_600_000;
 /** A reset time that moves by more than this marks a new window (the header's value may jitter slightly). */

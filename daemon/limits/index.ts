@@ -1,6 +1,6 @@
 /** Plan limits: parse rate-limit headers per response, keep state + history per credential, forecast. */
 import type { FinishedRequest } from '../proxy/forward.ts';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { parseRateLimitHeaders } from './parse.ts';
 import type { LimitTracker } from './tracker.ts';
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LimitsResponse, LiveMessage, RequestPage } from '../api/contract.ts';
+import type { LimitsResponse, LiveMessage, RequestPage } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';

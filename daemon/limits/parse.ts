@@ -5,7 +5,7 @@
  *  - standard (API keys): `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}`.
  * Every value is checked on its own: a garbled one is dropped and the rest kept. Never throws.
  */
-import { STANDARD_LIMIT_BUCKETS, type LimitWindow, type StandardLimitBucket, type StandardLimitName, type UnifiedLimits } from '../api/contract.ts';
+import { STANDARD_LIMIT_BUCKETS, type LimitWindow, type StandardLimitBucket, type StandardLimitName, type UnifiedLimits } from '../../shared/contract.ts';
 
 const PREFIX = 'anthropic-ratelimit-';
 const UNIFIED = 'anthropic-ratelimit-unified-';

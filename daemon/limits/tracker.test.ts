@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CredentialLimits } from '../api/contract.ts';
+import type { CredentialLimits } from '../../shared/contract.ts';
 import { parseRateLimitHeaders } from './parse.ts';
 import { createLimitTracker, LIMITS_FILE, NO_CREDENTIAL } from './tracker.ts';
 

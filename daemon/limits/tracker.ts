@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CredentialLimits, LimitSample, LimitsResponse, StandardLimitBucket, StandardLimitName, UnifiedLimits } from '../api/contract.ts';
+import type { CredentialLimits, LimitSample, LimitsResponse, StandardLimitBucket, StandardLimitName, UnifiedLimits } from '../../shared/contract.ts';
 import { bindingLimit } from './describe.ts';
 import { forecastWindow } from './forecast.ts';
 import type { ParsedRateLimits } from './parse.ts';

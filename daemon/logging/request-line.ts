@@ -5,7 +5,7 @@
  * path and id. Only what the record holds, and the record holds no credential: its path was redacted
  * when it was built, and the file logger redacts again. Pure.
  */
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { formatUsd } from '../api/format.ts';
 import { requestOutcome } from '../api/outcome.ts';
 import type { LogFields, Logger, LogLevel } from '../log.ts';

@@ -11,7 +11,7 @@
  * process metrics of prom-client's collectDefaultMetrics (prefix cco_).
  */
 import client from 'prom-client';
-import type { RequestRecord, TeamStatus } from '../api/contract.ts';
+import type { RequestRecord, TeamStatus } from '../../shared/contract.ts';
 import type { Store } from '../store/index.ts';
 
 export interface Metrics {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnthropicUsage, CostBreakdown } from '../api/contract.ts';
+import type { AnthropicUsage, CostBreakdown } from '../../shared/contract.ts';
 import { createPricer, splitCacheWrites, type CostOptions } from './cost.ts';
 import { parsePriceOverrides } from './overrides.ts';
 import { TABLE_VERSION } from './prices.ts';

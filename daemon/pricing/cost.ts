@@ -9,7 +9,7 @@
  * the request time (effective-dated changes), then the prompt-size tier if one applies:
  * prompt = input + 5m writes + 1h writes + cache reads, strictly above the tier's threshold.
  */
-import type { AnthropicUsage, CostBreakdown, TokenCounts } from '../api/contract.ts';
+import type { AnthropicUsage, CostBreakdown, TokenCounts } from '../../shared/contract.ts';
 import { ONE, mulRatio, ratioToNumber, roundHalfUp, tokenCost, type Ratio } from './decimal.ts';
 import { compileTable, fastAt, pricesAt, PRICE_FIELDS, type CompiledTable, type PriceSetNano } from './compile.ts';
 import { PRICE_TABLE, type PriceTable, type TierRule } from './prices.ts';

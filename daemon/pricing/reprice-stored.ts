@@ -5,7 +5,7 @@
 import type { Store } from '../store/index.ts';
 import type { Pricer } from './cost.ts';
 import { reprice } from './reprice.ts';
-import { UNPRICED_USAGE_UNREADABLE } from '../api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE } from '../../shared/contract.ts';
 
 export interface RepriceReport {
   priceVersion: string;

@@ -3,7 +3,7 @@
  * Pure: takes stored rows, returns the new cost/version per row and the totals; the caller (the
  * store, `cco reprice`) writes them back.
  */
-import type { AnthropicUsage, TokenCounts } from '../api/contract.ts';
+import type { AnthropicUsage, TokenCounts } from '../../shared/contract.ts';
 import type { Pricer } from './cost.ts';
 
 /** The stored fields cost() needs (the `requests` table columns, camel-cased). */

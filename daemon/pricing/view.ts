@@ -2,7 +2,7 @@
  * The read-only view of the active price table served by GET /api/prices, so the UI can say
  * "priced with table vX as of DATE". Plain JSON; prices as exact USD-per-MTok decimal strings.
  */
-import type { PriceTableInfo } from '../api/contract.ts';
+import type { PriceTableInfo } from '../../shared/contract.ts';
 import { nanoToUsd } from './decimal.ts';
 import { pricesAt, PRICE_FIELDS, type CompiledTable } from './compile.ts';
 import type { FastRule, ModelFamily, PriceChange, PriceSetUsd, TierRule } from './prices.ts';

@@ -9,7 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestState } from '../api/contract.ts';
+import type { RequestState } from '../../shared/contract.ts';
 import type { Logger } from '../log.ts';
 import { attributeRequest, type Attribution } from './attribution.ts';
 import { clientResponseHeaders, rawHeader as rawValue, upstreamRequestHeaders } from './headers.ts';

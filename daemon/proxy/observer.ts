@@ -10,7 +10,7 @@
  * other content types are not looked at. Nothing here throws into the caller: problems end up in
  * `parseError` and the observer stops reading that body.
  */
-import type { AnthropicUsage, RequestState } from '../api/contract.ts';
+import type { AnthropicUsage, RequestState } from '../../shared/contract.ts';
 import { createDecoder, type Decoder } from './decode.ts';
 import { SseParser } from './sse.ts';
 import { StreamUsageAccumulator, readJsonResponse, type UsageObservation } from './usage.ts';

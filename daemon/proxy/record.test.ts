@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNPRICED_USAGE_UNREADABLE, type RequestDetail, type RequestPage, type Summary } from '../api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE, type RequestDetail, type RequestPage, type Summary } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';

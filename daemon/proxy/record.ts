@@ -3,7 +3,7 @@
  * Pure: no I/O, no clock except the ULID.
  */
 import { newRecordId } from './ids.ts';
-import { UNPRICED_USAGE_UNREADABLE, type AnthropicUsage, type RequestRecord, type TokenCounts } from '../api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE, type AnthropicUsage, type RequestRecord, type TokenCounts } from '../../shared/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { FinishedRequest } from './forward.ts';
 import { redactText } from '../logging/redact.ts';

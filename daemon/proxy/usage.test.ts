@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SseParser } from './sse.ts';
 import { StreamUsageAccumulator, readJsonResponse, reconcileCacheSplit, type StreamObservation } from './usage.ts';
-import type { AnthropicUsage } from '../api/contract.ts';
+import type { AnthropicUsage } from '../../shared/contract.ts';
 
 const dir = join(import.meta.dirname, 'testdata');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, StreamObservation>;

@@ -8,7 +8,7 @@
  * Only `message_start`, `message_delta`, `message_stop` and `error` are JSON-parsed: content deltas and
  * pings, the bulk of a stream, are skipped by event name.
  */
-import type { AnthropicUsage } from '../api/contract.ts';
+import type { AnthropicUsage } from '../../shared/contract.ts';
 
 export interface UsageObservation {
   messageId: string | null;

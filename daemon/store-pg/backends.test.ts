@@ -3,8 +3,8 @@
  * throwaway cluster, test/pg/cluster.ts). Every test speaks only the `Store` interface.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_SORTS, type RequestQuery, type RequestRecord, type Summary } from '../api/contract.ts';
-import { compareRecords } from '../api/record-values.ts';
+import { REQUEST_SORTS, type RequestQuery, type RequestRecord, type Summary } from '../../shared/contract.ts';
+import { compareRecords } from '../../shared/record-values.ts';
 import type { Store } from '../store/index.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
 import { pgBackend, rec, sqljsBackend, type Backend } from './test-backends.ts';

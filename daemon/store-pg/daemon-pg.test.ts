@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestPage, Summary } from '../api/contract.ts';
+import type { RequestPage, Summary } from '../../shared/contract.ts';
 import { DaemonStartError, startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';

@@ -4,7 +4,7 @@
  * filter, reprice scans), before and after a repricing and a retention pass.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_SORTS, REQUEST_STATES, type RequestQuery, type RequestRecord, type Summary } from '../api/contract.ts';
+import { REQUEST_SORTS, REQUEST_STATES, type RequestQuery, type RequestRecord, type Summary } from '../../shared/contract.ts';
 import type { Store } from '../store/index.ts';
 import type { SummaryQuery } from '../store/summary.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';

@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import type pg from 'pg';
-import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../shared/contract.ts';
 import type { RepriceUpdate } from '../store/queries.ts';
 import type { Store, StoreHealth, StoreStats } from '../store/index.ts';
 import type { LogLevel } from '../store/messages.ts';

@@ -14,7 +14,7 @@
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { Journal } from '../store/journal.ts';
 import { isRequestRecord } from '../store/rows.ts';
 import { journalBytes, listSegments, segmentPath } from '../store/segments.ts';

@@ -4,8 +4,8 @@
  * two-backend tests check it); text keys compare in byte order (COLLATE "C", see schema.ts).
  */
 import type pg from 'pg';
-import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestPage, type RequestQuery, type RequestRecord, type RequestSort } from '../api/contract.ts';
-import { sortValue } from '../api/record-values.ts';
+import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestPage, type RequestQuery, type RequestRecord, type RequestSort } from '../../shared/contract.ts';
+import { sortValue } from '../../shared/record-values.ts';
 import { NONE_KEY, clampLimit, decodeCursor, decodeListCursor, encodeCursor, encodeListCursor, type RepriceUpdate } from '../store/queries.ts';
 import { listPartitions, monthBounds } from './partitions.ts';
 import { SELECT_COLUMNS, applyCells, recordCell, rowToRecord, type Cell } from './rows.ts';

@@ -8,7 +8,7 @@
  * row locks in the same order).
  */
 import type pg from 'pg';
-import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
+import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import { ErrorAndSessionCells, HOUR_MS } from '../store/rows.ts';
 import { errorKind } from '../api/outcome.ts';
 import { ensurePartitions } from './partitions.ts';

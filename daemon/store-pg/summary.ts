@@ -5,7 +5,7 @@
  * buckets is the same arithmetic in JS. Adds `byUser` (the team view) and an optional `user` filter.
  */
 import type pg from 'pg';
-import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary } from '../api/contract.ts';
+import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary } from '../../shared/contract.ts';
 import { HOUR_MS } from '../store/rows.ts';
 import { NONE_KEY } from '../store/queries.ts';
 import { TOP_SESSIONS, type SummaryQuery } from '../store/summary.ts';

@@ -3,7 +3,7 @@
  * unique upstream request-ids (as the real upstream gives; the PostgreSQL store dedupes on them).
  */
 import { ulid } from 'ulid';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { makeRecord, tempDir } from '../store/test-fixtures.ts';
 import { openPgStore } from './index.ts';

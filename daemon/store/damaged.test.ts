@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore, type Store } from './index.ts';
 import { partitionPath } from './months.ts';
 import { segmentPath } from './segments.ts';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore } from './index.ts';
 import { memoryLog, tempDir } from './test-fixtures.ts';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type StoreOptions } from './index.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 
 const DAY = 86_400_000;
 const opened: Store[] = [];

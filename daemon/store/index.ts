@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../shared/contract.ts';
 import { SNAPSHOT_FILE, type SqlWasm } from './db.ts';
 import { Journal } from './journal.ts';
 import type { IsolateMemory, LogLevel, WorkerCalls } from './messages.ts';

@@ -2,7 +2,7 @@
  * Messages between the main thread and the store worker. Unions keyed on `type`; inbound (to the worker)
  * and outbound (from the worker) kept apart. Calls carry a numeric `id` echoed in the reply.
  */
-import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../shared/contract.ts';
 import type { SqlWasm } from './db.ts';
 import type { DamagedFile } from './health.ts';
 import type { RepriceUpdate } from './queries.ts';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { loadSqlJs, SNAPSHOT_FILE } from './db.ts';
 import { openStore } from './index.ts';
 import { Interner } from './interner.ts';

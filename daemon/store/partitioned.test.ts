@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database, SqlJsStatic } from 'sql.js';
-import type { RequestQuery, RequestRecord, RequestSort, SortOrder } from '../api/contract.ts';
+import type { RequestQuery, RequestRecord, RequestSort, SortOrder } from '../../shared/contract.ts';
 import { loadSqlJs, openDatabase, writeSnapshot } from './db.ts';
 import { Interner } from './interner.ts';
 import { migrate } from './migrations.ts';

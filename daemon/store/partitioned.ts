@@ -24,8 +24,8 @@
  */
 import fs from 'node:fs';
 import type { Database, SqlJsStatic } from 'sql.js';
-import type { RequestPage, RequestQuery, RequestRecord } from '../api/contract.ts';
-import { compareRecords } from '../api/record-values.ts';
+import type { RequestPage, RequestQuery, RequestRecord } from '../../shared/contract.ts';
+import { compareRecords } from '../../shared/record-values.ts';
 import { Bloom } from './bloom.ts';
 import { integrityProblem, moveAside, writeDatabaseFile } from './db.ts';
 import type { DamagedFile } from './health.ts';

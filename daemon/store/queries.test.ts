@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_SORTS, type RequestQuery, type RequestRecord } from '../api/contract.ts';
+import { REQUEST_SORTS, type RequestQuery, type RequestRecord } from '../../shared/contract.ts';
 import { openStore, type Store } from './index.ts';
 import { clampLimit, decodeCursor, decodeListCursor, encodeCursor, encodeListCursor } from './queries.ts';
-import { compareRecords } from '../api/record-values.ts';
+import { compareRecords } from '../../shared/record-values.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 const BASE = Date.UTC(2026, 2, 1);

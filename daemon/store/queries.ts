@@ -2,10 +2,10 @@
  * Read and maintenance queries on `requests`: list (keyset paging), get, reprice scan/apply, retention.
  */
 import type { Database, ParamsObject, SqlValue } from 'sql.js';
-import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestPage, type RequestQuery, type RequestRecord, type RequestSort, type SortOrder } from '../api/contract.ts';
+import { ERROR_STATES, STATE_FILTER_ERRORS, type RequestPage, type RequestQuery, type RequestRecord, type RequestSort, type SortOrder } from '../../shared/contract.ts';
 import type { Interner } from './interner.ts';
 import { rowToRecord, rollupKey, sessionKey, type RowWriter } from './rows.ts';
-import { sortValue } from '../api/record-values.ts';
+import { sortValue } from '../../shared/record-values.ts';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { readSegment } from './replay.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { isRequestRecord } from './rows.ts';
 
 export interface SegmentReadResult {

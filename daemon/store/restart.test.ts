@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { crashStoreWorkerForTest, openStore, type Store } from './index.ts';
 import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
 import { WorkerClient } from './worker-client.ts';

@@ -2,7 +2,7 @@
  * RequestRecord ⇄ `requests` row, and the insert that keeps `rollups` in step (same transaction).
  */
 import type { Database, ParamsObject, SqlValue, Statement } from 'sql.js';
-import type { RecordSource, RequestRecord, RequestState } from '../api/contract.ts';
+import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import type { Interner } from './interner.ts';
 import { errorKind } from '../api/outcome.ts';
 

@@ -6,7 +6,7 @@
  * the real store is tried again every `retryMs`, and once it opens the held records are added to it and
  * every call goes to it. `health()` says so all along (GET /ready answers 503, GET /api/status explains).
  */
-import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../shared/contract.ts';
 import type { BulkResult, RepriceUpdate, Store, StoreHealth, StoreStats, SummaryQuery } from './index.ts';
 import type { LogLevel } from './messages.ts';
 

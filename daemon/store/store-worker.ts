@@ -8,7 +8,7 @@
 import v8 from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { Database } from 'sql.js';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { readSegment } from './replay.ts';

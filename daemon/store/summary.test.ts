@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore, type Store } from './index.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 

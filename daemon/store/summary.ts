@@ -16,7 +16,7 @@
  * first day with data → now; custom = [from, to) (hour buckets up to 48 h, day buckets beyond).
  */
 import type { Database } from 'sql.js';
-import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary, SummaryRange } from '../api/contract.ts';
+import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary, SummaryRange } from '../../shared/contract.ts';
 import { HOUR_MS } from './rows.ts';
 import { NONE_KEY, earliestRollupHour } from './queries.ts';
 import {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 import type { LogLevel } from './messages.ts';
 
 /** A complete, valid record with a fresh ULID. */

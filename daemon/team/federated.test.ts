@@ -10,7 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportStatus, StatusResponse, TeamStatus } from '../api/contract.ts';
+import type { ImportStatus, StatusResponse, TeamStatus } from '../../shared/contract.ts';
 import { writeCorpus } from '../history/testkit/corpus.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { createLogger, silentLogger } from '../log.ts';

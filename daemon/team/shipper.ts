@@ -16,7 +16,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import type { RequestRecord, TeamStatus } from '../api/contract.ts';
+import type { RequestRecord, TeamStatus } from '../../shared/contract.ts';
 import type { LogLevel } from '../store/messages.ts';
 import { VERSION } from '../version.ts';
 import { Outbox } from '../store-pg/outbox.ts';

@@ -1,4 +1,4 @@
-import type { TeamStatus } from '../api/contract.ts';
+import type { TeamStatus } from '../../shared/contract.ts';
 
 /** GET /api/team when federated team mode is off (no `[team] url`). */
 export const TEAM_OFF: TeamStatus = {

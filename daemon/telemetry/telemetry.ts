@@ -5,7 +5,7 @@
  * a failed send is dropped (counters keep accumulating from start, so the next report still holds them).
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestRecord } from '../api/contract.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
 
 export interface TelemetryReport {
   schema: 1;

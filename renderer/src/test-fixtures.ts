@@ -1,5 +1,5 @@
 /** Builders for contract-shaped test data (tests only). */
-import type { RequestRecord, Summary } from '../../daemon/api/contract.ts';
+import type { RequestRecord, Summary } from '../../shared/contract.ts';
 
 let seq = 0;
 export function makeRecord(over: Partial<RequestRecord> = {}): RequestRecord {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, Summary } from '../../daemon/api/contract.ts';
+import type { LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, Summary } from '../../shared/contract.ts';
 import { matchesStateFilter } from '../../daemon/api/outcome.ts';
 import { compareRecords } from './hooks/data.ts';
 import { makeSummary } from './test-fixtures.ts';

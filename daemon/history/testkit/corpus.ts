@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AnthropicUsage } from '../../api/contract.ts';
+import type { AnthropicUsage } from '../../../shared/contract.ts';
 
 export interface CorpusOptions {
   root: string; // a `projects` folder

@@ -1,6 +1,6 @@
 /**
  * The one HTTP client for the daemon API, used by the popover, the dashboard and the tests.
- * Types come from daemon/api/contract.ts (type-only). Bearer token when the bridge gives one, else the
+ * Types come from shared/contract.ts (type-only). Bearer token when the bridge gives one, else the
  * same-origin cookie.
  */
 import type {
@@ -19,7 +19,7 @@ import type {
   RequestQuery,
   Summary,
   SummaryRange,
-} from '../../../daemon/api/contract.ts';
+} from '../../../shared/contract.ts';
 import type { DaemonInfo } from '../../../shared/bridge.ts';
 import { localTimeZone } from './timezone.ts';
 import { retryAfterMs } from '../../../daemon/api/retry-after.ts';

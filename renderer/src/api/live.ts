@@ -3,7 +3,7 @@
  * Push only — no polling. Consumers get messages and a connection state they can show
  * ("live" / "reconnecting"); after a reconnect they should refetch, since frames may have been missed.
  */
-import type { LiveMessage } from '../../../daemon/api/contract.ts';
+import type { LiveMessage } from '../../../shared/contract.ts';
 
 export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 

@@ -2,7 +2,7 @@
  * Fold a live record into a summary already on screen, so totals move the moment the frame arrives;
  * the view refetches shortly after and replaces this optimistic copy with the daemon's numbers.
  */
-import type { ErrorCounts, RequestRecord, SessionGroup, SpendGroup, SpendTotals, Summary, TokenCounts } from '../../../daemon/api/contract.ts';
+import type { ErrorCounts, RequestRecord, SessionGroup, SpendGroup, SpendTotals, Summary, TokenCounts } from '../../../shared/contract.ts';
 import { errorKind } from '../../../daemon/api/outcome.ts';
 
 function addTokens(a: TokenCounts, b: TokenCounts): TokenCounts {

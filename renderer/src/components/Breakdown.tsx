@@ -1,6 +1,6 @@
 /** Spend groups (by model / project / session / user) with tokens per billing category. */
 import { memo } from 'react';
-import type { SpendGroup } from '../../../daemon/api/contract.ts';
+import type { SpendGroup } from '../../../shared/contract.ts';
 import { formatCount, formatTokens, shortProject } from '../format.ts';
 import { groupCost, Money, UnpricedCount } from './Money.tsx';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
-import type { CacheCoachReport, CoachFigures, ResponseCacheStatus } from '../../../daemon/api/contract.ts';
+import type { CacheCoachReport, CoachFigures, ResponseCacheStatus } from '../../../shared/contract.ts';
 import { CoachView, ResponseCacheLine } from './CachePanel.tsx';
 
 const figures = (over: Partial<CoachFigures> = {}): CoachFigures => ({

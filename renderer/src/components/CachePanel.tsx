@@ -4,7 +4,7 @@
  * it) and the response cache's hit rate and $ saved (GET /api/cache).
  */
 import { useEffect, useState } from 'react';
-import type { CacheCoachReport, CoachGroup, ResponseCacheStatus } from '../../../daemon/api/contract.ts';
+import type { CacheCoachReport, CoachGroup, ResponseCacheStatus } from '../../../shared/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { formatCount } from '../format.ts';
 import { useDaemon } from '../hooks/daemon.tsx';

@@ -1,5 +1,5 @@
 /** "3 errors · 2× 429 rate limited, 1× 529 overloaded": failed requests of a summary, shown apart (red). */
-import type { ErrorCounts } from '../../../daemon/api/contract.ts';
+import type { ErrorCounts } from '../../../shared/contract.ts';
 import { errorKindLabel } from '../../../daemon/api/outcome.ts';
 import { formatCount } from '../format.ts';
 

@@ -1,6 +1,6 @@
 /** CSV/JSON export, shown only once the daemon answers GET /api/export.json?limit=1 with 200. */
 import { useEffect, useState } from 'react';
-import type { RequestQuery } from '../../../daemon/api/contract.ts';
+import type { RequestQuery } from '../../../shared/contract.ts';
 import type { ApiClient } from '../api/client.ts';
 
 export function ExportButtons({ client, filter }: { client: ApiClient; filter: RequestQuery }) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import type { ImportStatus, ReconcileReport, ReconcileRow } from '../../../daemon/api/contract.ts';
+import type { ImportStatus, ReconcileReport, ReconcileRow } from '../../../shared/contract.ts';
 import { ImportNotice, ImportProgressBar, ReconcileView } from './HistoryPanel.tsx';
 
 const row = (both: number, proxyOnly: number, transcriptOnly: number): ReconcileRow => ({

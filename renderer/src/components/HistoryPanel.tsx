@@ -4,7 +4,7 @@
  * (GET /api/reconcile): what both sides saw, what only the proxy saw (and why), what bypassed the proxy.
  */
 import { useEffect, useState } from 'react';
-import type { ImportStatus, ProxyOnlyReason, ReconcileCell, ReconcileReport } from '../../../daemon/api/contract.ts';
+import type { ImportStatus, ProxyOnlyReason, ReconcileCell, ReconcileReport } from '../../../shared/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { formatCount, formatTokens } from '../format.ts';
 import { useDaemon } from '../hooks/daemon.tsx';

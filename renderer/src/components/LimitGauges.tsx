@@ -2,7 +2,7 @@
  * Plan-limit gauges (5-hour, weekly, per-model weekly) with reset countdowns and the forecast line, for the
  * credential seen last; for API-key users without the unified headers, their budget gauges instead.
  */
-import type { BudgetStatus, CredentialLimits, LimitsResponse, BudgetsResponse, LimitWindow } from '../../../daemon/api/contract.ts';
+import type { BudgetStatus, CredentialLimits, LimitsResponse, BudgetsResponse, LimitWindow } from '../../../shared/contract.ts';
 import { clockTime, describeForecast, duration, windowLabel, windowShort } from '../../../daemon/limits/describe.ts';
 import { localTimeZone } from '../api/timezone.ts';
 import { formatUsd } from '../format.ts';

@@ -5,7 +5,7 @@
  */
 import { useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { BudgetPeriod, CredentialLimits } from '../../../daemon/api/contract.ts';
+import type { BudgetPeriod, CredentialLimits } from '../../../shared/contract.ts';
 import { describeForecast, windowShort } from '../../../daemon/limits/describe.ts';
 import { localTimeZone } from '../api/timezone.ts';
 import { useDaemon } from '../hooks/daemon.tsx';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
-import { UNPRICED_USAGE_UNREADABLE } from '../../../daemon/api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE } from '../../../shared/contract.ts';
 import { Money, UnpricedCount } from './Money.tsx';
 
 afterEach(cleanup);

@@ -1,4 +1,4 @@
-import { UNPRICED_USAGE_UNREADABLE } from '../../../daemon/api/contract.ts';
+import { UNPRICED_USAGE_UNREADABLE } from '../../../shared/contract.ts';
 import { formatCount, formatUsd, formatUsdPrecise } from '../format.ts';
 
 /** What an unpriced reason means, for people. */

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../../../daemon/api/contract.ts';
+import type { RequestRecord } from '../../../shared/contract.ts';
 import { requestOutcome } from '../../../daemon/api/outcome.ts';
 
 /** Red "429 rate limited" for an upstream error, the state otherwise (daemon/api/outcome.ts). */

@@ -4,7 +4,7 @@
  * Escape closes it; on close focus goes back to the row that opened it.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type MouseEvent } from 'react';
-import type { RequestDetail } from '../../../daemon/api/contract.ts';
+import type { RequestDetail } from '../../../shared/contract.ts';
 import { formatCount, formatDateTime, formatDuration } from '../format.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 import { Money, unpricedExplanation } from './Money.tsx';

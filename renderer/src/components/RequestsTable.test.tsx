@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { useState } from 'react';
-import type { RequestQuery, RequestRecord } from '../../../daemon/api/contract.ts';
+import type { RequestQuery, RequestRecord } from '../../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../../../daemon/index.ts';
 import { silentLogger } from '../../../daemon/log.ts';
 import { makeRecord } from '../../../daemon/store/test-fixtures.ts';

@@ -3,13 +3,13 @@
  * a header click asks the daemon for the first page in that order) and cursor paging ("Load more") over the
  * API in the same order. Unpriced requests are marked in the cost column.
  */
-import { STATE_FILTER_ERRORS, type RequestQuery, type RequestSort, type RequestState, type RequestStateFilter, type SortOrder } from '../../../daemon/api/contract.ts';
+import { STATE_FILTER_ERRORS, type RequestQuery, type RequestSort, type RequestState, type RequestStateFilter, type SortOrder } from '../../../shared/contract.ts';
 import { formatDuration, formatShortDateTime, formatTokens, shortModel, shortProject } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import type { RequestsState } from '../hooks/data.ts';
 import { Money } from './Money.tsx';
 import { OutcomeBadge } from './OutcomeBadge.tsx';
-import { totalTokens } from '../../../daemon/api/record-values.ts';
+import { totalTokens } from '../../../shared/record-values.ts';
 
 const STATES: RequestState[] = ['complete', 'error_event', 'truncated', 'client_aborted', 'upstream_error', 'proxy_error', 'refused'];
 

@@ -4,7 +4,7 @@
  * cache (read), was written to it (5m/1h), or was sent uncached.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import type { RequestQuery, TokenCounts } from '../../../daemon/api/contract.ts';
+import type { RequestQuery, TokenCounts } from '../../../shared/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { formatCount, formatShortDateTime, formatSpan, formatTokens, shortModel } from '../format.ts';
 import { useRequests, useSummary } from '../hooks/data.ts';

@@ -3,7 +3,7 @@
  * ids. A click opens the session (its requests in order and its cache story).
  */
 import { memo } from 'react';
-import type { SessionGroup } from '../../../daemon/api/contract.ts';
+import type { SessionGroup } from '../../../shared/contract.ts';
 import { formatCount, formatShortDateTime, formatSpan } from '../format.ts';
 import { groupCost, Money, UnpricedCount } from './Money.tsx';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
-import type { SeriesPoint } from '../../../daemon/api/contract.ts';
+import type { SeriesPoint } from '../../../shared/contract.ts';
 import { Sparkline } from './Sparkline.tsx';
 import { sparkRows } from './SparklineChart.tsx';
 

@@ -4,7 +4,7 @@
  * and the chart fills it in when recharts' chunk arrives (it no longer competes with the first numbers).
  */
 import { lazy, Suspense } from 'react';
-import type { SeriesPoint } from '../../../daemon/api/contract.ts';
+import type { SeriesPoint } from '../../../shared/contract.ts';
 
 const SparklineChart = lazy(() => import('./SparklineChart.tsx'));
 

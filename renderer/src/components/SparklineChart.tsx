@@ -5,7 +5,7 @@
  */
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Area, AreaChart, Tooltip, YAxis } from 'recharts';
-import type { SeriesPoint } from '../../../daemon/api/contract.ts';
+import type { SeriesPoint } from '../../../shared/contract.ts';
 import { formatBucket, formatUsd } from '../format.ts';
 
 export interface SparkRow {

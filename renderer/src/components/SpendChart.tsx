@@ -8,7 +8,7 @@
  */
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Summary } from '../../../daemon/api/contract.ts';
+import type { Summary } from '../../../shared/contract.ts';
 import { formatBucket, formatUsd, formatUsdAxis, shortModel, shortProject } from '../format.ts';
 import { colorAt } from './palette.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
-import type { StatusResponse } from '../../../daemon/api/contract.ts';
+import type { StatusResponse } from '../../../shared/contract.ts';
 import { StatusBannerView } from './StatusBanner.tsx';
 
 const base = (over: Partial<StatusResponse> = {}): StatusResponse => ({

@@ -4,7 +4,7 @@
  * Re-read every STATUS_POLL_MS and whenever the daemon connection changes.
  */
 import { useEffect, useState } from 'react';
-import type { StatusResponse } from '../../../daemon/api/contract.ts';
+import type { StatusResponse } from '../../../shared/contract.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
 
 export const STATUS_POLL_MS = 15_000;

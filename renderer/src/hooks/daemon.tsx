@@ -3,7 +3,7 @@
  * the one live connection for the window. Views read data through the hooks in ./data.ts.
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { CredentialLimits, ImportStatus, RequestRecord } from '../../../daemon/api/contract.ts';
+import type { CredentialLimits, ImportStatus, RequestRecord } from '../../../shared/contract.ts';
 import { ApiClient } from '../api/client.ts';
 import { LiveConnection, type LiveState } from '../api/live.ts';
 import type { CcoBridge } from '../../../shared/bridge.ts';

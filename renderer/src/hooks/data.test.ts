@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../../daemon/api/contract.ts';
+import type { RequestRecord } from '../../../shared/contract.ts';
 import { makeRecord } from '../test-fixtures.ts';
 import { compareRecords, placeRecord } from './data.ts';
-import { sortValue } from '../../../daemon/api/record-values.ts';
+import { sortValue } from '../../../shared/record-values.ts';
 
 const rec = (id: string, over: Partial<RequestRecord>): RequestRecord => makeRecord({ id, ...over });
 

@@ -3,11 +3,11 @@
  * live records are folded in at once and confirmed by one debounced refetch. No polling.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../../daemon/api/contract.ts';
+import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../../shared/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { applyRecord } from '../api/merge.ts';
 import { useDaemon } from './daemon.tsx';
-import { compareRecords } from '../../../daemon/api/record-values.ts';
+import { compareRecords } from '../../../shared/record-values.ts';
 import { matchesStateFilter } from '../../../daemon/api/outcome.ts';
 
 export interface Loadable<T> {
@@ -75,7 +75,7 @@ function matches(q: RequestQuery, r: RequestRecord): boolean {
   return true;
 }
 
-/** The daemon's order (daemon/api/record-values.ts), for the renderer's imports. */
+/** The daemon's order (shared/record-values.ts), for the renderer's imports. */
 export { compareRecords };
 
 /**

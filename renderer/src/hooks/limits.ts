@@ -4,7 +4,7 @@
  * without the routes) is "none", not an error on screen. `useNow` ticks for the reset countdowns.
  */
 import { useEffect, useState } from 'react';
-import type { BudgetsResponse, LimitsResponse } from '../../../daemon/api/contract.ts';
+import type { BudgetsResponse, LimitsResponse } from '../../../shared/contract.ts';
 import { useDaemon } from './daemon.tsx';
 
 export interface LimitsData {

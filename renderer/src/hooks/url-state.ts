@@ -3,7 +3,7 @@
  * project=%2Fhome%2Fu%2Fapp`), so a reload, a bookmark or a shared link opens the same view. Parameters the
  * dashboard does not own (e.g. `view`) are kept; the hash stays the detail route.
  */
-import { REQUEST_SORTS, REQUEST_STATES, SUMMARY_RANGES, type RequestQuery, type RequestState, type SummaryRange } from '../../../daemon/api/contract.ts';
+import { REQUEST_SORTS, REQUEST_STATES, SUMMARY_RANGES, type RequestQuery, type RequestState, type SummaryRange } from '../../../shared/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import type { StackBy } from '../components/SpendChart.tsx';
 

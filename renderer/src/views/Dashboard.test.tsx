@@ -5,7 +5,7 @@ import type { CcoBridge } from '../../../shared/bridge.ts';
 import { startTestApi, type TestApi } from '../test-server.ts';
 import { makeRecord, makeSummary } from '../test-fixtures.ts';
 import { applyRecord } from '../api/merge.ts';
-import type { RequestRecord, Summary } from '../../../daemon/api/contract.ts';
+import type { RequestRecord, Summary } from '../../../shared/contract.ts';
 
 const bridgeFor = (api: TestApi): CcoBridge => ({
   daemon: { info: async () => ({ baseUrl: api.baseUrl, token: api.token }) },

@@ -3,7 +3,7 @@
  * model or project, breakdowns, the requests table, request detail (hash route #/requests/<id>), export.
  */
 import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import type { PriceTableInfo, RequestQuery } from '../../../daemon/api/contract.ts';
+import type { PriceTableInfo, RequestQuery } from '../../../shared/contract.ts';
 import type { RangeQuery } from '../api/client.ts';
 import { Breakdown } from '../components/Breakdown.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
@@ -27,7 +27,7 @@ import { useHashRoute } from '../hooks/route.ts';
 import { DASHBOARD_ANY, DASHBOARD_DEFAULT_RANGE } from './queries.ts';
 import { readDashboardUrl, writeDashboardUrl, type DashboardUrlState } from '../hooks/url-state.ts';
 import { projectLabeler } from '../../../daemon/api/project-labels.ts';
-import { STATE_FILTER_ERRORS } from '../../../daemon/api/contract.ts';
+import { STATE_FILTER_ERRORS } from '../../../shared/contract.ts';
 import { ErrorCount } from '../components/ErrorCount.tsx';
 import { SessionsTable } from '../components/SessionsTable.tsx';
 import { SessionView } from '../components/SessionView.tsx';

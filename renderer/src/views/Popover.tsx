@@ -4,14 +4,14 @@
  * Sets the `cco:popover-rendered` performance mark once the first data is on screen.
  */
 import { useEffect, useMemo, type ReactNode } from 'react';
-import type { SpendGroup } from '../../../daemon/api/contract.ts';
+import type { SpendGroup } from '../../../shared/contract.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { LiveStatus } from '../components/LiveStatus.tsx';
 import { groupCost, Money, UnpricedCount } from '../components/Money.tsx';
 import { POPOVER_MONTH, POPOVER_RECENT, POPOVER_TODAY, popoverLast24h } from './queries.ts';
 import { colorAt } from '../components/palette.ts';
 import { Sparkline } from '../components/Sparkline.tsx';
-import { totalTokens } from '../../../daemon/api/record-values.ts';
+import { totalTokens } from '../../../shared/record-values.ts';
 import { formatClock, formatTokens, shortModel } from '../format.ts';
 import { isUnpriced } from '../api/merge.ts';
 import { useDaemon } from '../hooks/daemon.tsx';

@@ -1,5 +1,5 @@
 /** The first requests each view makes; main.tsx primes them before React mounts. */
-import type { RequestQuery } from '../../../daemon/api/contract.ts';
+import type { RequestQuery } from '../../../shared/contract.ts';
 import type { PrimeSpec, RangeQuery } from '../api/client.ts';
 
 // The popover shows no per-session list: the daemon can skip computing it.
