@@ -24,7 +24,7 @@ export type { ImportProgress, ImportReport };
 import type { Pricer } from '../pricing/index.ts';
 import { readLines } from './lines.ts';
 import { historyRecord } from './record.ts';
-import { walkTranscripts } from './sources.ts';
+import { DirListings, walkTranscripts } from './sources.ts';
 import { HistoryState, type HistoryLink } from './state.ts';
 import { entryKey, parseTranscriptLine, type TranscriptEntry } from './transcript.ts';
 
@@ -72,6 +72,8 @@ const LOOKBACK_MS = 86_400_000;
 export class HistoryImporter {
   readonly state: HistoryState;
   private running: Promise<ImportReport> | null = null;
+  /** Folder listings reused by the next unchanged rescan (sources.ts). */
+  readonly listings = new DirListings();
 
   constructor(private readonly opts: ImporterOptions) {
     this.state = opts.state ?? new HistoryState(opts.dataDir);
@@ -96,7 +98,7 @@ export class HistoryImporter {
     const saveState = ro.since === undefined;
     const pricer = o.pricer();
     const roots = o.roots.map((r) => path.resolve(r));
-    const walk = await walkTranscripts(roots);
+    const walk = await walkTranscripts(roots, this.listings);
     const report: ImportReport = {
       roots, missingRoots: walk.missingRoots, files: walk.files.length, filesUnchanged: 0, filesRestarted: 0,
       bytesRead: 0, responses: 0, imported: 0, alreadyStored: 0, linked: 0, beforeSince: 0, unpriced: 0,

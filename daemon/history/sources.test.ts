@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultRoots, walkTranscripts } from './sources.ts';
+import { DirListings, defaultRoots, walkTranscripts } from './sources.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -29,6 +29,30 @@ describe('defaultRoots', () => {
 });
 
 describe('walkTranscripts', () => {
+  it('an unchanged rescan reuses settled folder listings; a new file, a grown file and a fresh folder change are seen', async () => {
+    const root = path.join(dir, 'projects');
+    const a = touch(path.join(root, '-home-u-p', 's1.jsonl'));
+    const b = touch(path.join(root, '-home-u-p', 's1', 'subagents', 'agent-1.jsonl'));
+    const subagents = path.dirname(b);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const d of [root, path.dirname(a), path.dirname(subagents), subagents]) fs.utimesSync(d, hourAgo, hourAgo);
+    const listings = new DirListings();
+    expect((await walkTranscripts([root], listings)).files.map((f) => f.path)).toEqual([a, b].sort());
+    expect(listings.readdirs).toBe(4);
+
+    fs.appendFileSync(a, '{"more":1}\n'); // a file growing does not touch its folder
+    const again = await walkTranscripts([root], listings);
+    expect(listings.readdirs).toBe(0);
+    expect(again.files.map((f) => [f.path, f.size])).toEqual([[a, 14], [b, 3]]);
+
+    const c = touch(path.join(subagents, 'agent-2.jsonl')); // the folder's mtime moves: listed again
+    expect((await walkTranscripts([root], listings)).files.map((f) => f.path)).toEqual([a, b, c].sort());
+    expect(listings.readdirs).toBe(1);
+    const d = touch(path.join(subagents, 'agent-3.jsonl')); // a change in the same clock tick: not settled, listed again
+    expect((await walkTranscripts([root], listings)).files.map((f) => f.path)).toEqual([a, b, c, d].sort());
+    expect(listings.readdirs).toBe(1);
+  });
+
   it('finds session and subagent transcripts, only .jsonl, and reports missing roots', async () => {
     const root = path.join(dir, 'projects');
     const a = touch(path.join(root, '-home-u-p', 's1.jsonl'));

@@ -43,11 +43,60 @@ export function defaultRoots(env: NodeJS.ProcessEnv = process.env, home: string 
 }
 
 const YIELD_EVERY_MS = 8;
+/** A listing is reused only if its folder had not changed for this long when it was read (coarse mtimes: FAT 2 s). */
+const SETTLED_MS = 3000;
+
+interface Listing {
+  mtimeMs: number;
+  ctimeMs: number;
+  listedAt: number;
+  /** The entries the walk looks at (symlinks, folders, `.jsonl` files), as readdir typed them. */
+  entries: { name: string; link: boolean }[];
+}
+
+/**
+ * Folder listings kept from one walk to the next (an unchanged rescan is mostly readdir, 31 % of its CPU).
+ * A folder's listing is read again when its mtime or ctime moved (an entry added, removed or renamed), or when
+ * it had changed less than SETTLED_MS before it was read (a change in the same clock tick would not move it).
+ * Files are still stat'ed at every walk: their size is how new lines are found. Holds only the folders of
+ * the last walk.
+ */
+export class DirListings {
+  private byId = new Map<string, Listing>();
+  private next = new Map<string, Listing>();
+
+  /** Test hook: how many folders the last walk listed with readdir. */
+  readdirs = 0;
+
+  list(dir: string, id: string, st: fs.Stats): Listing['entries'] {
+    const known = this.byId.get(id);
+    if (known && known.mtimeMs === st.mtimeMs && known.ctimeMs === st.ctimeMs && known.listedAt - st.mtimeMs >= SETTLED_MS) {
+      this.next.set(id, known);
+      return known.entries;
+    }
+    const listedAt = Date.now();
+    this.readdirs++;
+    const entries = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isSymbolicLink() || e.isDirectory() || (e.isFile() && e.name.endsWith('.jsonl')))
+      .map((e) => ({ name: e.name, link: e.isSymbolicLink() }));
+    this.next.set(id, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, listedAt, entries });
+    return entries;
+  }
+
+  /** Called at the start of a walk: what the previous walk saw becomes the reusable set. */
+  startWalk(): void {
+    if (this.next.size > 0) this.byId = this.next;
+    this.next = new Map();
+    this.readdirs = 0;
+  }
+}
 
 const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EIO';
 
 /** Every `*.jsonl` file under `roots`, sorted by path. Never throws for a file-system problem. */
-export async function walkTranscripts(roots: readonly string[]): Promise<WalkResult> {
+export async function walkTranscripts(roots: readonly string[], listings: DirListings = new DirListings()): Promise<WalkResult> {
+  listings.startWalk();
   const files: TranscriptFile[] = [];
   const problems: WalkProblem[] = [];
   const missingRoots: string[] = [];
@@ -72,9 +121,9 @@ export async function walkTranscripts(roots: readonly string[]): Promise<WalkRes
     if (seenDirs.has(id)) return; // the same folder reached another way: walked once
     seenDirs.add(id);
     const inside = new Set(ancestors).add(id);
-    let entries: fs.Dirent[];
+    let entries: Listing['entries'];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = listings.list(dir, id, st);
     } catch (err) {
       problems.push({ path: dir, code: codeOf(err) });
       return;
@@ -83,16 +132,16 @@ export async function walkTranscripts(roots: readonly string[]): Promise<WalkRes
     for (const e of entries) {
       const p = path.join(dir, e.name);
       const isJsonl = e.name.endsWith('.jsonl');
-      // Plain directories and files need no stat to know what they are; symlinks do.
-      if (!e.isSymbolicLink() && !e.isDirectory() && !(e.isFile() && isJsonl)) continue;
+      // Plain directories and files need no stat to know what they are; symlinks do (the listing holds
+      // only symlinks, folders and .jsonl files).
       let s: fs.Stats;
       try {
         s = fs.statSync(p);
       } catch (err) {
-        if (e.isSymbolicLink() || isJsonl) problems.push({ path: p, code: codeOf(err) });
+        if (e.link || isJsonl) problems.push({ path: p, code: codeOf(err) });
         continue;
       }
-      if (s.isDirectory()) subdirs.push([p, s, e.isSymbolicLink()]);
+      if (s.isDirectory()) subdirs.push([p, s, e.link]);
       else if (s.isFile() && isJsonl) {
         const fid = `${s.dev}:${s.ino}`;
         if (seenFiles.has(fid)) continue; // the same file reached twice (a symlink to it)
