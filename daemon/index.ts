@@ -25,11 +25,10 @@ import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
 import { openStoreOrStandby } from './store/standby.ts';
-import { DatabaseError, openPgStore } from './store-pg/index.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createGateway } from './team/gateway.ts';
 import { createUserDirectory } from './team/users.ts';
-import { openTeamShipper, type TeamShipper } from './team/shipper.ts';
+import type { TeamShipper } from './team/shipper.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './pidfile.ts';
 import { acquireDataLock, DataLockHeldError, type DataLock } from './data-lock.ts';
@@ -266,7 +265,8 @@ async function startLocked(
   let store: Store;
   let storeStandby: string | null = null;
   try {
-    if (options.databaseUrl) store = await openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
+    // PostgreSQL (and `pg`) only for a team setup: loaded here, not at every start.
+    if (options.databaseUrl) store = await (await import('./store-pg/index.ts')).openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
     else {
       // Forwarding never depends on the disk: a store that cannot be opened puts the daemon on standby.
       const opened = await openStoreOrStandby({
@@ -281,17 +281,17 @@ async function startLocked(
       storeStandby = opened.standby;
     }
   } catch (err) {
-    if (err instanceof DatabaseError) throw new DaemonStartError(err.message, 'EDATABASE');
+    if (options.databaseUrl && err instanceof (await import('./store-pg/pool.ts')).DatabaseError) throw new DaemonStartError(err.message, 'EDATABASE');
     throw err;
   }
   // Federated: the database may be down now; only a malformed URL stops the start.
   let team: TeamShipper | null = null;
   if (options.team) {
     try {
-      team = await openTeamShipper({ ...options.team, dataDir, log: storeLog });
+      team = await (await import('./team/shipper.ts')).openTeamShipper({ ...options.team, dataDir, log: storeLog });
     } catch (err) {
       await store.close();
-      if (err instanceof DatabaseError) throw new DaemonStartError(`[team] url: ${err.message}`, 'EDATABASE');
+      if (err instanceof (await import('./store-pg/pool.ts')).DatabaseError) throw new DaemonStartError(`[team] url: ${err.message}`, 'EDATABASE');
       throw err;
     }
   }

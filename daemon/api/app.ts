@@ -11,7 +11,7 @@ import { cacheCoach } from '../coach/coach.ts';
 import { noTokenPage } from './no-token-page.ts';
 import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
-import { isTeamStore } from '../store-pg/index.ts';
+import { isTeamStore } from '../store-pg/brand.ts';
 import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { Logger } from '../log.ts';

@@ -11,6 +11,7 @@
  *
  * Start: a bad URL, an unreachable database or a failed migration is one `DatabaseError` line.
  */
+import { TEAM_STORE } from './brand.ts';
 import path from 'node:path';
 import type pg from 'pg';
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../shared/contract.ts';
@@ -60,6 +61,7 @@ export interface PgStoreStats extends StoreStats {
 }
 
 export class PgStore implements Store {
+  readonly [TEAM_STORE] = true;
   private dropped = 0;
   private closing: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -225,9 +227,7 @@ export class PgStore implements Store {
 }
 
 /** True for the PostgreSQL store (it knows users: `byUser`, `user` filters). */
-export function isTeamStore(store: Store): store is PgStore {
-  return store instanceof PgStore;
-}
+export { isTeamStore } from './brand.ts';
 
 function defaultLog(level: LogLevel, msg: string): void {
   process.stderr.write(`[store-pg] ${level}: ${msg}\n`);
