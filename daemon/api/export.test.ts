@@ -166,7 +166,7 @@ describe('GET /api/export.json', () => {
     const ms = performance.now() - t0;
     expect(res.status).toBe(200);
     expect(body).toHaveLength(1);
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(2000); // one row, not the whole table: ~10 ms alone; generous for loaded runners
     const empty = await get(`/api/export.json?to=1`);
     expect(await empty.json()).toEqual([]);
   });
