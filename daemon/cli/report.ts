@@ -249,18 +249,23 @@ export function outputWidth(env: NodeJS.ProcessEnv, stream: { columns?: number; 
   return stream.isTTY && stream.columns ? Math.max(20, stream.columns) : 80;
 }
 
+/** The range and output options `cco report` and `cco team report` share. */
+export const REPORT_OPTIONS = {
+  range: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  tz: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function reportCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
-      range: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      tz: { type: 'string' },
-      json: { type: 'boolean' },
-      csv: { type: 'boolean' },
+      ...REPORT_OPTIONS,
       port: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     REPORT_USAGE,
     true,

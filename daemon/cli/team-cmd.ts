@@ -14,7 +14,7 @@ import { createPool, describeUrl } from '../store-pg/pool.ts';
 import { buildSummary } from '../store-pg/summary.ts';
 import { isValidTimeZone } from '../store/tz.ts';
 import { CliError, parse, UsageError, type Io } from './common.ts';
-import { buildReport, formatReport, outputWidth, rangeQuery, reportCsv, type ApiGet, type ReportKind } from './report.ts';
+import { REPORT_OPTIONS, buildReport, formatReport, outputWidth, rangeQuery, reportCsv, type ApiGet, type ReportKind } from './report.ts';
 
 export const TEAM_USAGE = `Usage: cco team report [--by user|project|model] [--range today|7d|30d|month|all] [--since DATE] [--until DATE]
                        [--tz ZONE] [--json|--csv] [--url postgres://…]
@@ -47,15 +47,9 @@ export async function teamCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
+      ...REPORT_OPTIONS,
       by: { type: 'string' },
-      range: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      tz: { type: 'string' },
-      json: { type: 'boolean' },
-      csv: { type: 'boolean' },
       url: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     TEAM_USAGE,
     true,
