@@ -16,7 +16,7 @@ import type { ReadyResponse, StatusResponse } from '../shared/contract.ts';
 import { startDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
-import { allRecords, compareWithCompleted, killAllDaemons, runDaemon, tokenOf, waitForUrl } from '../test/daemon-process.ts';
+import { allRecords, compareWithCompleted, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../test/daemon-process.ts';
 import { mountSmallFs, type SmallFs } from '../test/small-fs.ts';
 
 type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
@@ -47,15 +47,6 @@ async function status(url: string, token: string): Promise<StatusResponse> {
   return (await res.json()) as StatusResponse;
 }
 
-async function until<T>(what: string, f: () => Promise<T | null | false>, ms = 30_000): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function sender(url: string) {
   const anthropic = new Anthropic({ apiKey: 'sk-ant-safety', baseURL: url, maxRetries: 0 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { makeRng } from '../test/fake-upstream/rng.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataLock } from './data-lock.ts';
 import { startDaemon } from './index.ts';
@@ -22,15 +23,6 @@ const SEED = 1717;
 type Phase = 'load' | 'startup' | 'shutdown';
 const PLAN: Phase[] = ['load', 'shutdown', 'startup', 'load', 'shutdown'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.round(ms)));
 
@@ -73,7 +65,7 @@ async function urlOf(p: DaemonProc): Promise<string | null> {
 
 describe('fault injection on the daemon process', () => {
   it(`${PLAN.length} seeded rounds (load, start-up, shutdown): every completed response stored exactly once`, async () => {
-    const r = rng(SEED);
+    const r = makeRng(SEED);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-fault-daemon-'));
     dirs.push(dataDir);
     const completed: string[] = [];

@@ -85,6 +85,17 @@ export function tokenOf(p: DaemonProc): string {
   return decodeURIComponent(m[1]!);
 }
 
+/** Polls `f` every 100 ms until it gives a truthy value (returned), or throws after `ms`. */
+export async function until<T>(what: string, f: () => Promise<T | null | false> | T | null | false, ms = 60_000): Promise<T> {
+  const end = performance.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Every stored record (newest first). */
 export async function allRecords(store: Store): Promise<RequestRecord[]> {
   const out: RequestRecord[] = [];

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../shared/contract.ts';
-import { openStore, type Store } from './index.ts';
+import { openStore } from './index.ts';
 import { partitionPath } from './months.ts';
 import { segmentPath } from './segments.ts';
 import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
+import { allRecords } from '../../test/daemon-process.ts';
 
 const MONTHS = [Date.UTC(2026, 8, 10), Date.UTC(2026, 9, 10), Date.UTC(2026, 10, 10)]; // Sep, Oct, Nov 2026: sealed
 
@@ -28,16 +29,6 @@ function randomBytes(seed: number, n: number): Buffer {
   return out;
 }
 
-async function all(store: Store): Promise<RequestRecord[]> {
-  const out: RequestRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listRequests({ limit: 500, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
 
 /**
  * A data folder with 3 sealed months (20 rows each) and 30 current-month rows in cco.sqlite, closed
@@ -83,7 +74,7 @@ describe('a damaged or missing cco.sqlite', () => {
       const store = await openStore({ dataDir: dir, log });
       try {
         const h = store.health();
-        const ids = new Set((await all(store)).map((r) => r.id));
+        const ids = new Set((await allRecords(store)).map((r) => r.id));
         // Everything the journal held is back; the sealed months are still listed from their files.
         for (const r of journaled) expect(ids.has(r.id)).toBe(true);
         for (const r of sealed) expect(ids.has(r.id)).toBe(true);
@@ -110,7 +101,7 @@ describe('a damaged month file', () => {
     const { log, lines } = memoryLog();
     const store = await openStore({ dataDir: dir, log });
     try {
-      const listed = new Set((await all(store)).map((r) => r.id));
+      const listed = new Set((await allRecords(store)).map((r) => r.id));
       const octIds = sealed.filter((r) => new Date(r.startedAt).getUTCMonth() === 9).map((r) => r.id);
       const others = [...sealed.filter((r) => !octIds.includes(r.id)), ...current, ...journaled];
       for (const r of others) expect(listed.has(r.id)).toBe(true);

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeRng } from '../../test/fake-upstream/rng.ts';
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore } from './index.ts';
@@ -19,16 +20,6 @@ const SEED = 1313;
 const ROUNDS = 9;
 type Phase = 'startup' | 'snapshot' | 'seal' | 'shutdown';
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Round {
   ids: string[];
@@ -92,7 +83,7 @@ function round(dataDir: string, tag: string, virtualStart: number, phase: Phase,
 
 describe('fault injection: kill -9 at start-up, snapshot, seal and shutdown', () => {
   it(`${ROUNDS} seeded rounds on one data folder: nothing written is lost, nothing doubled`, async () => {
-    const r = rng(SEED);
+    const r = makeRng(SEED);
     const dataDir = tempDir('cco-fault-');
     const phases: Phase[] = ['snapshot', 'seal', 'shutdown', 'startup'];
     const printed: string[] = [];

@@ -16,7 +16,7 @@ import { startDaemon, type RunningDaemon } from '../index.ts';
 import { createLogger, silentLogger } from '../log.ts';
 import { listSegments, segmentPath } from '../store/segments.ts';
 import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';
-import { allRecords, killAllDaemons, runDaemon, tokenOf, waitForUrl } from '../../test/daemon-process.ts';
+import { allRecords, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../../test/daemon-process.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
 
 process.env.CCO_CONFIG_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
@@ -29,15 +29,6 @@ function tmp(): string {
   return d;
 }
 
-async function until<T>(what: string, f: () => Promise<T | null | false> | T | null | false, ms = 60_000): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function sender(url: string) {
   const anthropic = new Anthropic({ apiKey: 'sk-ant-team', baseURL: url, maxRetries: 0 });
