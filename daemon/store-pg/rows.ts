@@ -10,7 +10,6 @@
 import type pg from 'pg';
 import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import { ErrorAndSessionCells, HOUR_MS } from '../store/rows.ts';
-import { errorKind } from '../api/outcome.ts';
 import { ensurePartitions } from './partitions.ts';
 
 /** [column, SQL array type, value of a record]. */
@@ -194,20 +193,10 @@ const SESSIONS_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, proje
 
 /** Adds a batch's failed requests into error_rollups and its sessions into `sessions` (caller owns the transaction). */
 export async function applyErrorsAndSessions(client: pg.PoolClient, records: readonly RequestRecord[], userOfRecord: (r: RequestRecord) => string | null): Promise<void> {
-  // The embedded store's cells for the sessions; the error cells here carry the user as well.
-  const cells = new ErrorAndSessionCells();
-  const errors = new Map<string, [number, string, string, string, number]>();
-  for (const r of records) {
-    cells.add(r);
-    const kind = errorKind(r);
-    if (kind === null) continue;
-    const hour = Math.floor(r.startedAt / HOUR_MS) * HOUR_MS;
-    const user = userOfRecord(r) ?? '';
-    const id = `${hour}\u0000${r.sessionId ?? ''}\u0000${kind}\u0000${user}`;
-    const e = errors.get(id);
-    if (e) e[4]++;
-    else errors.set(id, [hour, r.sessionId ?? '', kind, user, 1]);
-  }
+  // The embedded store's cells, with the user in the error cells' key.
+  const cells = new ErrorAndSessionCells(userOfRecord);
+  for (const r of records) cells.add(r);
+  const errors = cells.errors;
   if (errors.size > 0) {
     const list = [...errors.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
     await client.query({ name: 'cco_error_upsert', text: ERROR_UPSERT, values: [0, 1, 2, 3, 4].map((i) => list.map((e) => e[i])) });

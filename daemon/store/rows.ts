@@ -182,18 +182,22 @@ const SESSION_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, projec
 
 /** A batch's failed requests per hour × session × kind, and its sessions' bounds and project. */
 export class ErrorAndSessionCells {
-  readonly errors = new Map<string, [number, string, string, number]>();
+  /** [hour, session, kind, user, requests]: the user is '' unless `userOf` is given (the PostgreSQL store keys by user too). */
+  readonly errors = new Map<string, [number, string, string, string, number]>();
   readonly sessions = new Map<string, [string, number, number, string, number]>(); // + started_at of the project's request
+
+  constructor(private readonly userOf: (r: RequestRecord) => string | null = () => null) {}
 
   add(r: RequestRecord): void {
     const kind = errorKind(r);
     const session = sessionKey(r);
     if (kind !== null) {
       const hour = Math.floor(r.startedAt / HOUR_MS) * HOUR_MS;
-      const id = `${hour}\u0000${session}\u0000${kind}`;
+      const user = this.userOf(r) ?? '';
+      const id = `${hour}\u0000${session}\u0000${kind}\u0000${user}`;
       const cell = this.errors.get(id);
-      if (cell) cell[3]++;
-      else this.errors.set(id, [hour, session, kind, 1]);
+      if (cell) cell[4]++;
+      else this.errors.set(id, [hour, session, kind, user, 1]);
     }
     if (session === '') return;
     const s = this.sessions.get(session);
@@ -263,7 +267,7 @@ export class RowWriter {
       for (const d of cells.values()) this.applyDelta(d);
       if (extra.errors.size > 0) {
         this.errorRollupStmt ??= this.db.prepare(ERROR_ROLLUP_UPSERT);
-        for (const e of extra.errors.values()) this.errorRollupStmt.run(e);
+        for (const [hour, session, kind, , n] of extra.errors.values()) this.errorRollupStmt.run([hour, session, kind, n]);
       }
       if (extra.sessions.size > 0) {
         this.sessionStmt ??= this.db.prepare(SESSION_UPSERT);
