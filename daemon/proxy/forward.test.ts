@@ -182,6 +182,42 @@ describe('forward', () => {
     expect(finished[0]!.observation!.usage).toMatchObject({ input_tokens: 10, output_tokens: 42 });
   });
 
+  // The SDK closes the connection as soon as it reads an `error` event; under load that close reached the
+  // proxy before the upstream's end, and the record said client_aborted (CI, 2026-12-07). Here the upstream
+  // holds the connection open after its last event, so the client's close always comes first.
+  it.each([
+    ['an error event', 'error_event', 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'],
+    ['message_stop', 'complete', 'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n'],
+    ['a content delta only', 'client_aborted', 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n'],
+  ] as const)('a client that leaves after %s before the upstream ends: record %s', async (_label, state, last) => {
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_9","model":"claude-sonnet-4-6","usage":{"input_tokens":5,"output_tokens":1}}}\n\n');
+      res.write(last); // …and never ends
+    });
+    const upstreamPort = await listen(upstream);
+    closers.push(() => upstream.closeAllConnections());
+    const { port, finished } = await proxyTo(upstreamPort);
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/messages' }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d;
+          if (body.includes(last)) req.destroy();
+        });
+        res.on('close', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.end('{}');
+      setTimeout(() => reject(new Error('the client never read the last event')), 5000);
+    });
+    const deadline = Date.now() + 5000;
+    while (finished.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(finished).toHaveLength(1);
+    expect(finished[0]!.state).toBe(state);
+    expect(finished[0]!.observation!.usage).toMatchObject({ input_tokens: 5 });
+  });
+
   it('a response header value with bytes 0x80-0xFF reaches the client byte for byte', async () => {
     // A raw upstream, so the head bytes are exactly these: latin1 octets, a UTF-8 "é" (C3 A9), and every byte 0x80..0xFF.
     const high = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));

@@ -258,7 +258,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
     res.on('close', () => {
       if (res.writableFinished || finished) return;
       upReq?.destroy();
-      finish('client_aborted', observer?.end() ?? null, null);
+      const observation = observer?.end() ?? null;
+      finish(decideState({ observation, upstreamEnded: false, clientAborted: true, upstreamErrored: false }), observation, null);
     });
 
     /** With the whole body: asks the cache (a hit is replayed), else forwards it (refresh: at once). */
@@ -362,7 +363,8 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       });
       function upstreamCut(err: Error) {
         if (finished) return;
-        finish('upstream_error', obs.end(), err.message);
+        const observation = obs.end();
+        finish(decideState({ observation, upstreamEnded: false, clientAborted: false, upstreamErrored: true }), observation, err.message);
         res.destroy();
       }
     }

@@ -132,8 +132,13 @@ describe('decideState', () => {
   });
   const ended = { upstreamEnded: true, clientAborted: false, upstreamErrored: false };
   it.each([
-    ['client abort wins', { ...ended, observation: sse({ sawMessageStop: true }), clientAborted: true }, 'client_aborted'],
+    ['client abort mid-stream', { ...ended, upstreamEnded: false, observation: sse({}), clientAborted: true }, 'client_aborted'],
+    ['client abort wins over an upstream error', { ...ended, upstreamEnded: false, observation: sse({}), clientAborted: true, upstreamErrored: true }, 'client_aborted'],
+    ['client gone after message_stop: complete', { ...ended, upstreamEnded: false, observation: sse({ sawMessageStop: true }), clientAborted: true }, 'complete'],
+    ['client gone after an error event (the SDK closes on it): error_event', { ...ended, upstreamEnded: false, observation: sse({ errorType: 'overloaded_error' }), clientAborted: true }, 'error_event'],
     ['upstream socket error', { ...ended, upstreamEnded: false, observation: sse({}), upstreamErrored: true }, 'upstream_error'],
+    ['upstream reset after an error event: error_event', { ...ended, upstreamEnded: false, observation: sse({ errorType: 'api_error' }), upstreamErrored: true }, 'error_event'],
+    ['JSON client abort', { ...ended, upstreamEnded: false, observation: { ...sse({}), kind: 'json' }, clientAborted: true }, 'client_aborted'],
     ['SSE error event', { ...ended, observation: sse({ errorType: 'overloaded_error' }) }, 'error_event'],
     ['SSE through message_stop', { ...ended, observation: sse({ sawMessageStop: true }) }, 'complete'],
     ['SSE ended early', { ...ended, observation: sse({}) }, 'truncated'],

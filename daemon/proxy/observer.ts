@@ -183,19 +183,21 @@ export interface StateFacts {
 
 /**
  * Terminal state of a request from the observation and the transport facts, first rule that applies:
- * client aborted → `client_aborted`; upstream error → `upstream_error`; SSE with an `error` event →
- * `error_event`; SSE through `message_stop` → `complete`; SSE otherwise → `truncated`; JSON/other that
- * ended → `complete` (an HTTP error status with a whole body is complete at transport level; `errorType`
- * carries the API error); JSON/other that did not end → `upstream_error`.
+ * SSE with an `error` event → `error_event`; SSE through `message_stop` → `complete` (the stream already
+ * said its last word, so a client or socket that goes away afterwards — the SDK closes the connection as
+ * soon as it reads an `error` event — changes nothing); client aborted → `client_aborted`; upstream error
+ * → `upstream_error`; SSE otherwise → `truncated`; JSON/other that ended → `complete` (an HTTP error status
+ * with a whole body is complete at transport level; `errorType` carries the API error); JSON/other that did
+ * not end → `upstream_error`.
  */
 export function decideState(facts: StateFacts): RequestState {
   const { observation, upstreamEnded, clientAborted, upstreamErrored } = facts;
-  if (clientAborted) return 'client_aborted';
-  if (upstreamErrored) return 'upstream_error';
   if (observation?.kind === 'sse') {
     if (observation.errorType !== null) return 'error_event';
     if (observation.sawMessageStop) return 'complete';
-    return 'truncated';
   }
+  if (clientAborted) return 'client_aborted';
+  if (upstreamErrored) return 'upstream_error';
+  if (observation?.kind === 'sse') return 'truncated';
   return upstreamEnded ? 'complete' : 'upstream_error';
 }
