@@ -17,7 +17,7 @@ Daemon
   dashboard [--port N]                 open the dashboard in the browser (honours NO_BROWSER)
   tui [--port N]                       live spend in the terminal (q quits)
   statusline [--data-dir DIR]          one line for Claude Code's status line (reads its JSON on stdin)
-  report daily|weekly|monthly|session|project|model|blocks [--range R] [--since D] [--until D] [--json|--csv]
+  report daily|weekly|monthly|session|project|model|user|blocks [--by user] [--range R] [--since D] [--until D] [--json|--csv]
                                        spend tables with totals; blocks = 5-hour windows, burn rate
   limits [--json]                      Claude plan limits (5-hour, weekly) seen by the daemon, with forecasts
   budget set|clear|list|override       USD budgets (daily/weekly/monthly, per project, --hard), see cco budget --help

@@ -18,7 +18,9 @@ import { CliError, getJson, parse, parsePortArg, RateLimitedError, readToken, re
 import { dateLabel, parseDate, splitPeriods, type PeriodUnit } from './report-periods.ts';
 import { renderTable, type Column, type Row } from './report-table.ts';
 
-export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|project|model|blocks> [options]
+export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|project|model|user|blocks> [options]
+  --by session|project|model|user  the same as the report's name (\`cco report --by user\` = \`cco report user\`);
+                                   per user needs a daemon on the PostgreSQL team store
   --range today|7d|30d|month|all   the range (default: all for weekly/monthly, 7d for blocks, else 30d)
   --since DATE --until DATE        a custom range instead (YYYY-MM-DD or YYYYMMDD, local dates; --until included)
   --tz ZONE                        time zone for days, weeks (Monday first) and months (default: this machine's)
@@ -28,7 +30,9 @@ export const REPORT_USAGE = `Usage: cco report <daily|weekly|monthly|session|pro
 /** `user`: the team store's byUser (cco team report, or a daemon on PostgreSQL). */
 export type ReportKind = 'daily' | 'weekly' | 'monthly' | 'session' | 'project' | 'model' | 'user';
 const UNITS: Record<string, PeriodUnit> = { daily: 'day', weekly: 'week', monthly: 'month' };
-const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'model', 'blocks'] as const;
+const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'model', 'user', 'blocks'] as const;
+/** The groupings `--by` names (the periods and blocks are reports of their own). */
+const BY_KINDS = ['session', 'project', 'model', 'user'] as const;
 
 /** One row of a report: a period (`key` = its label) or a group (model id, project path, session id). */
 export interface ReportRow extends SpendTotals {
@@ -122,6 +126,11 @@ const totalsOf = (t: SpendTotals): SpendTotals => ({
   tokens: { ...t.tokens },
 });
 
+/** Why there is no per-user report: the embedded store keeps no user (only the PostgreSQL team store does). */
+export const NO_USERS =
+  'per-user figures need the PostgreSQL team store: this daemon keeps its records in the embedded store, which has no users. ' +
+  'Run the daemon on PostgreSQL (CCO_DATABASE_URL or [database] url), or read the team database with `cco team report`.';
+
 /** Builds a report from the daemon's summaries. */
 export async function buildReport(get: ApiGet, kind: ReportKind, query: string): Promise<Report> {
   const unit = UNITS[kind];
@@ -154,7 +163,7 @@ export async function buildReport(get: ApiGet, kind: ReportKind, query: string):
     });
     return { ...head, rows };
   }
-  if (kind === 'user' && !whole.byUser) throw new CliError('per-user figures need the PostgreSQL team store (cco team report reads it directly)');
+  if (kind === 'user' && !whole.byUser) throw new CliError(NO_USERS);
   const groups = kind === 'model' ? whole.byModel : kind === 'user' ? (whole.byUser ?? []) : whole.byProject;
   return { ...head, rows: groups.map((g) => ({ key: g.key, ...totalsOf(g) })) };
 }
@@ -257,6 +266,7 @@ export const REPORT_OPTIONS = {
   tz: { type: 'string' },
   json: { type: 'boolean' },
   csv: { type: 'boolean' },
+  by: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -274,8 +284,10 @@ export async function reportCommand(argv: string[], io: Io): Promise<number> {
     io.out(REPORT_USAGE + '\n');
     return 0;
   }
-  const kind = positionals[0];
-  if (positionals.length !== 1 || !(KINDS as readonly string[]).includes(kind!)) throw new UsageError(`which report?\n\n${REPORT_USAGE}`);
+  if (values.by !== undefined && !(BY_KINDS as readonly string[]).includes(values.by)) throw new UsageError(`--by: "${values.by}" is not one of ${BY_KINDS.join(', ')}`);
+  if (values.by !== undefined && positionals.length === 1 && positionals[0] !== values.by) throw new UsageError(`--by ${values.by} and "${positionals[0]}" name two different reports`);
+  const kind = values.by ?? positionals[0];
+  if (positionals.length > 1 || !(KINDS as readonly string[]).includes(kind!)) throw new UsageError(`which report?\n\n${REPORT_USAGE}`);
   if (values.json && values.csv) throw new UsageError('--json and --csv cannot be used together');
   const tz = values.tz ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
   if (!isValidTimeZone(tz)) throw new UsageError(`--tz: unknown time zone "${tz}" (use an IANA name such as Europe/Paris)`);

@@ -48,7 +48,6 @@ export async function teamCommand(argv: string[], io: Io): Promise<number> {
     argv,
     {
       ...REPORT_OPTIONS,
-      by: { type: 'string' },
       url: { type: 'string' },
     },
     TEAM_USAGE,
