@@ -41,6 +41,19 @@ describe.skipIf(pgSkipReason() !== null)('throwaway PostgreSQL cluster', () => {
     expect(rows).toEqual([{ x: 7 }]);
   });
 
+  it('takes server settings that override the test defaults (a bench wants fsync on)', async () => {
+    const other = await startPgCluster({ settings: { fsync: 'on', shared_buffers: '48MB' } });
+    try {
+      const c = new pg.Client({ connectionString: other.url() });
+      await c.connect();
+      const { rows } = await c.query<{ f: string; b: string }>("SELECT current_setting('fsync') AS f, current_setting('shared_buffers') AS b");
+      await c.end();
+      expect(rows[0]).toEqual({ f: 'on', b: '48MB' });
+    } finally {
+      await other.destroy();
+    }
+  });
+
   it('destroy() removes its files', async () => {
     const other = await startPgCluster();
     expect(fs.existsSync(other.dir)).toBe(true);

@@ -169,8 +169,14 @@ function installExitHook(av: Extract<PgAvailability, { ok: true }>): void {
 
 let dbCounter = 0;
 
+export interface PgClusterOptions {
+  /** Server settings passed as `-c name=value` after the test defaults (which they override), e.g. a bench's
+   * `{ fsync: 'on', shared_buffers: '512MB' }`. */
+  settings?: Record<string, string>;
+}
+
 /** Starts a throwaway cluster (see the header). Throws when pgAvailability() is not ok. */
-export async function startPgCluster(): Promise<PgCluster> {
+export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgCluster> {
   const av = pgAvailability();
   if (!av.ok) throw new Error(`PostgreSQL unavailable: ${av.reason}`);
   const tpl = await template(av);
@@ -187,6 +193,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   const serverOpts = [
     `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off',
     '-c full_page_writes=off', '-c shared_buffers=32MB', '-c max_connections=60', '-c log_min_messages=warning',
+    ...Object.entries(opts.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`),
   ].join(' ');
   const start = () => exec(av, pgCtl, ['-D', data, '-l', path.join(dir, 'server.log'), '-o', serverOpts, '-w', '-t', '60', 'start']);
   live.add(data);
