@@ -28,6 +28,7 @@ import { openStoreOrStandby } from './store/standby.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createGateway } from './team/gateway.ts';
 import { createUserDirectory } from './team/users.ts';
+import { isTeamStore } from './store-pg/brand.ts';
 import type { TeamShipper } from './team/shipper.ts';
 import { VERSION } from './version.ts';
 import { pidDirOf, removePidFile, writePidFile } from './pidfile.ts';
@@ -297,8 +298,17 @@ async function startLocked(
   }
 
   const hosts = new Set<string>();
-  const policy: TrustPolicy = { token, hosts, origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]) };
   const exposed = bindsBeyondLoopback(host);
+  // Central gateway: beyond loopback every proxied request needs a per-user token (cco users add NAME).
+  const users = createUserDirectory(dataDir, (m) => log.warn(m));
+  const policy: TrustPolicy = {
+    token,
+    hosts,
+    origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]),
+    // A user token opens the dashboard and API narrowed to its records; only a store that knows users can narrow.
+    ...(isTeamStore(store) && { userOf: (t: string) => users.userOf(t) }),
+    gateway: () => exposed || users.count() > 0,
+  };
   const keyContext: StoredKeyContext = { policy, exposed };
   const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit);
   let recording = options.recording ?? true;
@@ -320,8 +330,6 @@ async function startLocked(
   const sessionProjects = createSessionProjects();
   const metrics = createMetrics({ store: () => store, ...(team && { team: () => team.status() }) });
   if (options.metricsOpen && exposed) log.warn('[metrics] open is ignored: the daemon listens beyond loopback, so /metrics needs the token');
-  // Central gateway: beyond loopback every proxied request needs a per-user token (cco users add NAME).
-  const users = createUserDirectory(dataDir, (m) => log.warn(m));
   if (exposed && users.count() === 0) log.warn('listening beyond loopback with no users: every proxied request is refused until `cco users add NAME`');
   let gateway: ReturnType<typeof createGateway> | null = null;
   const responseCache = createResponseCache({

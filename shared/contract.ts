@@ -285,6 +285,13 @@ export interface StatusProblem {
 }
 
 /** GET /api/status (token-protected): the daemon's own health, built from the store's stats. */
+/**
+ * Who is looking at the daemon's surface (GET /api/status `viewer`). `local`: the daemon token of a desktop
+ * daemon (loopback, no users); `admin`: the daemon token of a gateway (beyond loopback, or users configured),
+ * sees everything; `user`: a per-user token (`cco users add`), sees only that user's records.
+ */
+export type Viewer = { kind: 'local' } | { kind: 'admin' } | { kind: 'user'; user: string };
+
 export interface StatusResponse {
   /** `ok`: recording normally; `warning`: recording, something to look at; `error`: not recording or data lost. */
   status: 'ok' | 'warning' | 'error';
@@ -322,8 +329,10 @@ export interface StatusResponse {
     damagedFiles: { file: string; movedTo: string; reason: string; at: string }[];
     lastError: { message: string; at: string } | null;
   };
-  /** Federated team mode's shipping state, when `[team] url` is set (as GET /api/team). */
+  /** Federated team mode's shipping state, when `[team] url` is set (as GET /api/team); admin only. */
   team?: TeamStatus;
+  /** Who this answer is for (older daemons: absent, read as `local`). */
+  viewer?: Viewer;
 }
 
 /**

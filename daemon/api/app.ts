@@ -1,15 +1,18 @@
 /**
  * The daemon's own HTTP surface (express 5): health, the JSON API and the dashboard's static files.
- * Everything except /health and /ready needs the token and passes the Host/Origin checks (docs/architecture.md, "Security").
+ * Everything except /health, /ready and the login form needs a token and passes the Host/Origin checks
+ * (docs/architecture.md, "Security"). A per-user token sees only its user's records (access.ts, docs/team.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus, StatusResponse, TeamStatus } from '../../shared/contract.ts';
+import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus, StatusResponse, TeamStatus, Viewer } from '../../shared/contract.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { cacheCoach } from '../coach/coach.ts';
 import { noTokenPage } from './no-token-page.ts';
-import { checkRequest, hostAllowed, TOKEN_COOKIE, tokenMatches, type TrustPolicy } from './auth.ts';
+import { checkRequest, hostAllowed, viewerOf, type TrustPolicy } from './auth.ts';
+import { mayUse, scopeOf } from './access.ts';
+import { loginRoutes, setTokenCookie } from './login.ts';
 import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
 import { isTeamStore } from '../store-pg/brand.ts';
 import type { Store } from '../store/index.ts';
@@ -88,9 +91,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
     app.get('/metrics', async (req, res) => {
       if (!metrics.open) {
         const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        if (!bearer || !tokenMatches(policy, bearer)) {
+        const viewer = viewerOf(policy, bearer);
+        if (!viewer) {
           return apiError(res, 401, 'authentication_error', 'GET /metrics needs Authorization: Bearer <daemon token> (or [metrics] open = true on a loopback-only daemon)');
         }
+        if (!mayUse(viewer, '/metrics')) return apiError(res, 403, 'permission_error', 'GET /metrics is for the admin (the daemon token), not a user token');
       }
       res.setHeader('content-type', metrics.contentType);
       res.setHeader('cache-control', 'no-store');
@@ -102,18 +107,21 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use((req, res, next) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     if (req.method !== 'GET' || token === undefined || req.path.startsWith('/api/')) return next();
-    if (!tokenMatches(policy, token)) {
+    if (!viewerOf(policy, token)) {
       if (wantsHtml(req)) return void res.status(401).type('html').setHeader('cache-control', 'no-store').send(noTokenPage('invalid'));
       return apiError(res, 401, 'authentication_error', 'Invalid CCO token in the dashboard URL');
     }
     const verdict = checkRequest(policy, { ...req.headers, authorization: `Bearer ${token}` });
     if (!verdict.ok) return apiError(res, verdict.status, 'permission_error', verdict.message);
-    res.cookie(TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/' });
+    setTokenCookie(res, token);
     const rest = new URLSearchParams(req.query as Record<string, string>);
     rest.delete('token');
     const qs = rest.toString();
     res.redirect(302, req.path + (qs ? `?${qs}` : ''));
   });
+
+  // The login form's POST and logout (no token yet; Host and Origin checked).
+  app.use('/api', loginRoutes(policy));
 
   // The Electron popover (app://cco) reads the API cross-origin with a bearer token: grant exactly the
   // allowed non-HTTP origins, and answer their preflight without a token (a preflight never carries one).
@@ -133,14 +141,26 @@ export function createApiApp(deps: ApiDeps): express.Express {
   const guard = (req: Request, res: Response, next: NextFunction) => {
     const verdict = checkRequest(policy, req.headers);
     if (!verdict.ok) return apiError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.message);
+    // Default deny: a user token reaches only the routes access.ts lists as scoped or open.
+    if (!mayUse(verdict.viewer, req.originalUrl.split('?')[0]!)) {
+      return apiError(res, 403, 'permission_error', `${req.method} ${req.baseUrl}${req.path} is for the admin (the daemon token); a user token sees only its own records`);
+    }
+    res.locals.viewer = verdict.viewer;
     next();
   };
+  /** The user the request's figures are narrowed to (a user token), else undefined (everything). */
+  const scope = (res: Response): string | undefined => scopeOf(res.locals.viewer as Viewer | undefined);
 
   const api = express.Router();
   api.use(guard);
   if (deps.rateLimit) api.use(deps.rateLimit);
   // `user` filters need a store that knows users (the PostgreSQL team store); elsewhere they would do nothing.
-  api.use(['/summary', '/requests', '/export.csv', '/export.json'], (req, res, next) => {
+  api.use(['/summary', '/requests', '/export.csv', '/export.json', '/blocks', '/cache-coach'], (req, res, next) => {
+    const self = scope(res);
+    // Another user's name never widens a user token's view (forced to self would hide the mistake: 403).
+    if (self !== undefined && req.query.user !== undefined && req.query.user !== self) {
+      return apiError(res, 403, 'permission_error', `user: a user token sees only its own records (${self})`);
+    }
     if (req.query.user !== undefined && !isTeamStore(store)) {
       return apiError(res, 400, 'invalid_request_error', 'user: per-user figures need the PostgreSQL team store (CCO_DATABASE_URL)');
     }
@@ -149,9 +169,10 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/summary', async (req, res) => {
     const q = summaryQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
-    const summary = await store.summary(q.data);
+    const self = scope(res);
+    const summary = await store.summary({ ...q.data, ...(self !== undefined && { user: self }) });
     // Hits apart (from the response cache's hourly ledger): only for the whole range, not one session or user.
-    if (deps.responseCache && q.data.session === undefined && q.data.user === undefined) {
+    if (deps.responseCache && q.data.session === undefined && q.data.user === undefined && self === undefined) {
       summary.responseCacheHits = deps.responseCache.hitsBetween(Date.parse(summary.from), Date.parse(summary.to));
     }
     res.json(summary);
@@ -160,7 +181,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
     const q = requestsQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
     try {
-      const page = await store.listRequests(q.data);
+      const self = scope(res);
+      const page = await store.listRequests({ ...q.data, ...(self !== undefined && { user: self }) });
       const history = deps.history;
       res.json(history ? { ...page, items: page.items.map((r) => ({ ...r, seenBy: history.seenBy(r) })) } : page);
     } catch (err) {
@@ -169,15 +191,18 @@ export function createApiApp(deps: ApiDeps): express.Express {
       throw err;
     }
   });
-  api.get('/export.csv', exportHandler(store, 'csv', deps.log));
-  api.get('/export.json', exportHandler(store, 'json', deps.log));
+  api.get('/export.csv', exportHandler(store, 'csv', deps.log, scope));
+  api.get('/export.json', exportHandler(store, 'json', deps.log, scope));
   api.get('/requests/:id', async (req, res) => {
     const record = await store.getRequest(req.params.id!);
-    if (!record) return apiError(res, 404, 'not_found_error', `No request with id ${req.params.id}`);
+    const self = scope(res);
+    // Another user's request answers exactly as one that does not exist.
+    if (!record || (self !== undefined && record.user !== self)) return apiError(res, 404, 'not_found_error', `No request with id ${req.params.id}`);
     const detail: RequestDetail = detailOf(record, deps.pricer());
     res.json(deps.history ? { ...detail, seenBy: deps.history.seenBy(record) } : detail);
   });
   api.get('/status', async (_req, res) => {
+    const viewer = res.locals.viewer as Viewer;
     // The worker's counts, unless it does not answer promptly (a stuck or restarting worker must not hang
     // the one route that explains what is wrong).
     let timer: NodeJS.Timeout | undefined;
@@ -194,7 +219,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
         uptimeSeconds: Math.round((performance.now() - startedMono) / 1000),
         recordingEnabled: deps.recordingEnabled?.() ?? true,
         startedAt: deps.startedAt,
-        ...(deps.team && { team: deps.team() }),
+        ...(deps.team && viewer.kind !== 'user' && { team: deps.team() }),
+        viewer,
       }) satisfies StatusResponse,
     );
   });
@@ -218,7 +244,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     }
   });
   if (deps.history) api.use(historyRoutes(store, deps.history));
-  api.use(blocksRoutes(store));
+  api.use(blocksRoutes(store, scope));
   api.get('/limits', (_req, res) => {
     if (!deps.limits) return apiError(res, 501, 'api_error', 'Limit tracking is not available in this daemon');
     res.json(deps.limits() satisfies LimitsResponse);
@@ -226,7 +252,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   api.get('/cache-coach', async (req, res) => {
     const q = summaryQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
-    res.json((await cacheCoach(store, deps.pricer(), q.data)) satisfies CacheCoachReport);
+    const self = scope(res);
+    res.json((await cacheCoach(store, deps.pricer(), { ...q.data, ...(self !== undefined && { user: self }) })) satisfies CacheCoachReport);
   });
   const responseCache = deps.responseCache;
   if (responseCache) {

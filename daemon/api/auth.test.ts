@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequest, loopbackHosts, originAllowed, presentedToken, readCookie, type TrustPolicy } from './auth.ts';
+import { checkRequest, loopbackHosts, originAllowed, presentedToken, readCookie, viewerOf, type TrustPolicy } from './auth.ts';
 
 const policy: TrustPolicy = { token: 'tok-123', hosts: loopbackHosts(3000, '127.0.0.1'), origins: new Set(['app://cco']) };
 
@@ -24,6 +24,18 @@ describe('auth', () => {
     expect(originAllowed(policy, 'http://127.0.0.1:3000.evil.example')).toBe(false);
     expect(originAllowed(policy, 'https://127.0.0.1:3000')).toBe(false);
     expect(originAllowed(policy, 'null')).toBe(false);
+  });
+
+  it('tells the daemon token (local or admin) from a user token and from neither', () => {
+    const team: TrustPolicy = { ...policy, userOf: (t) => (t === 'cco_alice' ? 'alice' : null), gateway: () => true };
+    expect(viewerOf(policy, 'tok-123')).toEqual({ kind: 'local' });
+    expect(viewerOf(policy, 'cco_alice')).toBeNull(); // no user logins without a user directory
+    expect(viewerOf(team, 'tok-123')).toEqual({ kind: 'admin' });
+    expect(viewerOf(team, 'cco_alice')).toEqual({ kind: 'user', user: 'alice' });
+    expect(viewerOf(team, 'cco_bob')).toBeNull();
+    expect(viewerOf(team, '')).toBeNull();
+    expect(checkRequest(team, { host: '127.0.0.1:3000', cookie: 'cco_token=cco_alice' })).toEqual({ ok: true, viewer: { kind: 'user', user: 'alice' } });
+    expect(checkRequest(team, { host: 'evil.example:3000', authorization: 'Bearer cco_alice' })).toMatchObject({ ok: false, status: 403 });
   });
 
   it('parses cookies and prefers the bearer header', () => {

@@ -1,10 +1,13 @@
 /**
  * Trust checks for the daemon's own surface (API, live feed, dashboard), as pure functions.
- * docs/architecture.md, "Security": a token (bearer header, or a cookie set by opening `/?token=…`), a Host allow-list against
- * DNS rebinding, and an Origin allow-list against other web pages.
+ * docs/architecture.md, "Security": a token (bearer header, or a cookie set by opening `/?token=…` or by the
+ * login form), a Host allow-list against DNS rebinding, and an Origin allow-list against other web pages.
+ * Two kinds of token (docs/team.md, "Dashboard login"): the daemon token (the whole surface) and, when users
+ * exist, a per-user token (`cco users add`), which makes the request a `user` viewer scoped to its records.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Viewer } from '../../shared/contract.ts';
 
 export const TOKEN_COOKIE = 'cco_token';
 
@@ -14,6 +17,10 @@ export interface TrustPolicy {
   hosts: ReadonlySet<string>;
   /** Full origins allowed besides the daemon's own (e.g. the Electron app's). */
   origins: ReadonlySet<string>;
+  /** A per-user token's user (users.json), or null; absent = no user logins. */
+  userOf?: (token: string) => string | null;
+  /** Gateway mode (beyond loopback, or users configured): the daemon token is `admin`, else `local`. */
+  gateway?: () => boolean;
 }
 
 export function loopbackHosts(port: number, bindHost: string): Set<string> {
@@ -77,13 +84,29 @@ export function presentedToken(headers: IncomingHttpHeaders, queryToken?: string
   return readCookie(headers.cookie, TOKEN_COOKIE) ?? queryToken ?? undefined;
 }
 
-export type Verdict = { ok: true } | { ok: false; status: 401 | 403; message: string };
+/** The viewer a token makes: the daemon token's (admin or local), a user's, or null for neither. */
+export function viewerOf(policy: TrustPolicy, candidate: string | undefined): Viewer | null {
+  if (!candidate) return null;
+  if (tokenMatches(policy, candidate)) return { kind: policy.gateway?.() ? 'admin' : 'local' };
+  const user = policy.userOf?.(candidate) ?? null;
+  return user === null ? null : { kind: 'user', user };
+}
 
-export function checkRequest(policy: TrustPolicy, headers: IncomingHttpHeaders, queryToken?: string | null): Verdict {
+export type Verdict = { ok: true; viewer: Viewer } | { ok: false; status: 401 | 403; message: string };
+
+/** Host and Origin only (the login form's POST, before any token is known). */
+export function checkSite(policy: TrustPolicy, headers: IncomingHttpHeaders): { ok: true } | { ok: false; status: 403; message: string } {
   if (!hostAllowed(policy, headers.host)) return { ok: false, status: 403, message: `Host ${headers.host ?? '(none)'} is not allowed` };
   if (!originAllowed(policy, headers.origin)) return { ok: false, status: 403, message: `Origin ${headers.origin} is not allowed` };
-  if (!tokenMatches(policy, presentedToken(headers, queryToken))) {
+  return { ok: true };
+}
+
+export function checkRequest(policy: TrustPolicy, headers: IncomingHttpHeaders, queryToken?: string | null): Verdict {
+  const site = checkSite(policy, headers);
+  if (!site.ok) return site;
+  const viewer = viewerOf(policy, presentedToken(headers, queryToken));
+  if (!viewer) {
     return { ok: false, status: 401, message: 'Missing or invalid CCO token: open the dashboard URL the daemon printed, or send Authorization: Bearer <token>' };
   }
-  return { ok: true };
+  return { ok: true, viewer };
 }

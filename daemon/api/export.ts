@@ -110,6 +110,7 @@ export async function streamExport(
     ...(q.project !== undefined && { project: q.project }),
     ...(q.session !== undefined && { session: q.session }),
     ...(q.state !== undefined && { state: q.state }),
+    ...(q.user !== undefined && { user: q.user }),
     ...(window.from !== undefined && { from: window.from }),
     ...(window.to !== undefined && { to: window.to }),
   };
@@ -150,16 +151,20 @@ export async function streamExport(
   return written;
 }
 
-/** Express handler for one format (mounted behind the /api guard). */
-export function exportHandler(store: Store, format: ExportFormat, log: Logger) {
+/**
+ * Express handler for one format (mounted behind the /api guard). `scope`: the user a request's rows are
+ * narrowed to (a user token's), else undefined.
+ */
+export function exportHandler(store: Store, format: ExportFormat, log: Logger, scope: (res: Response) => string | undefined = () => undefined) {
   return async (req: Request, res: Response): Promise<void> => {
     const q = exportQuery.safeParse(req.query);
     if (!q.success) {
       res.status(400).json({ error: { type: 'invalid_request_error', message: describeZodError(q.error) } } satisfies ApiError);
       return;
     }
+    const self = scope(res);
     try {
-      await streamExport(res, store, q.data, format, { head: req.method === 'HEAD', log });
+      await streamExport(res, store, { ...q.data, ...(self !== undefined && { user: self }) }, format, { head: req.method === 'HEAD', log });
     } catch (err) {
       if (res.headersSent) return;
       const bad = err instanceof RangeError;

@@ -1,11 +1,15 @@
 /**
  * WS /api/live: pushes each finished record to every connected client. Slow consumers are dropped rather
  * than buffered without bound; clients reconnect and re-read state over HTTP.
+ *
+ * A client logged in with a user token (docs/team.md, "Dashboard login") gets only that user's `request`
+ * frames (the dashboard adds them to its figures, so that is also all it learns of the summaries) and none of
+ * the broadcasts (limits, alerts, import progress), which are about the whole daemon.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord } from '../../shared/contract.ts';
+import type { LiveMessage, RequestRecord, Viewer } from '../../shared/contract.ts';
 import { checkRequest, type TrustPolicy } from './auth.ts';
 
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -15,7 +19,7 @@ export interface LiveFeed {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** `json`: the record already serialised (the store's journal line), so a record is serialised once. */
   publish(record: RequestRecord, json?: string | null): void;
-  /** Sends any other live message (e.g. `limits`) to every client. */
+  /** Sends any other live message (e.g. `limits`) to every client logged in with the daemon token. */
   broadcast(msg: LiveMessage): void;
   clients(): number;
   close(): void;
@@ -27,6 +31,13 @@ export function createLiveFeed(
   opts?: { /** Rate limit: false = refused (it answered the socket). */ admit?: (req: IncomingMessage, socket: Duplex) => boolean },
 ): LiveFeed {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const viewers = new WeakMap<WebSocket, Viewer>();
+  /** The user a client is narrowed to, undefined for the daemon token; null: not known (never sent to). */
+  const scopeOf = (ws: WebSocket): string | undefined | null => {
+    const v = viewers.get(ws);
+    if (!v) return null;
+    return v.kind === 'user' ? v.user : undefined;
+  };
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) ws.ping();
   }, 30_000);
@@ -53,7 +64,9 @@ export function createLiveFeed(
       }
       // Rate limit only after the trust checks: a page without the token spends no one's bucket.
       if (opts?.admit && !opts.admit(req, socket)) return true;
+      const viewer = verdict.viewer;
       wss.handleUpgrade(req, socket, head, (ws) => {
+        viewers.set(ws, viewer);
         const hello: LiveMessage = { type: 'hello', version, serverTime: new Date().toISOString() };
         send(ws, JSON.stringify(hello));
       });
@@ -63,12 +76,15 @@ export function createLiveFeed(
       if (wss.clients.size === 0) return;
       // The same text JSON.stringify({ type: 'request', record }) gives, without serialising the record again.
       const msg = json ? `{"type":"request","record":${json}}` : JSON.stringify({ type: 'request', record } satisfies LiveMessage);
-      for (const ws of wss.clients) send(ws, msg);
+      for (const ws of wss.clients) {
+        const scope = scopeOf(ws);
+        if (scope === undefined || (scope !== null && record.user === scope)) send(ws, msg);
+      }
     },
     broadcast(msg) {
       if (wss.clients.size === 0) return;
       const text = JSON.stringify(msg);
-      for (const ws of wss.clients) send(ws, text);
+      for (const ws of wss.clients) if (scopeOf(ws) === undefined) send(ws, text);
     },
     clients: () => wss.clients.size,
     close() {

@@ -30,7 +30,7 @@ describe('isOwnRoute', () => {
 
 describe('every route the daemon registers under /api is served by the daemon, never forwarded upstream', () => {
   // Routers mounted at /api are named `api` (app.ts, budgets, guards) or `r` (history, blocks routes). A
-  // route missing from OWN_API would silently go to Anthropic: read them from the source, as registered.
+  // route missing from API_ACCESS (access.ts) would silently go to Anthropic: read them from the source, as registered.
   const daemonDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const routes: { method: string; path: string; file: string }[] = [];
   const walk = (dir: string): void => {

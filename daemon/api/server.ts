@@ -5,17 +5,17 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveFeed } from './live.ts';
+import { apiRootOf } from './access.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The daemon's own API roots. Other /api/* paths are Anthropic's (older Claude Code builds POST
- * /api/event_logging/batch to the base URL), so they are forwarded like any unknown path.
+ * The daemon's own API roots (access.ts, each with who may use it). Other /api/* paths are Anthropic's
+ * (older Claude Code builds POST /api/event_logging/batch to the base URL), so they are forwarded like any
+ * unknown path.
  */
-const OWN_API = ['/api/summary', '/api/requests', '/api/prices', '/api/reprice', '/api/export', '/api/live', '/api/limits', '/api/status', '/api/budgets', '/api/import', '/api/reconcile', '/api/alerts', '/api/cache', '/api/cache-coach', '/api/blocks', '/api/team'];
-
 function ownApiPath(path: string): boolean {
-  return OWN_API.some((root) => path === root || path.startsWith(root + '/') || path.startsWith(root + '.'));
+  return apiRootOf(path) !== null;
 }
 
 /** Paths served by the daemon itself; all others are forwarded upstream. */

@@ -2,7 +2,7 @@
  * GET /api/status and GET /ready from the store's health (synchronous) and stats (from the worker). One
  * problem per thing that is wrong, worst first; `status` is the worst severity.
  */
-import type { StatusProblem, StatusResponse, TeamStatus } from '../../shared/contract.ts';
+import type { StatusProblem, StatusResponse, TeamStatus, Viewer } from '../../shared/contract.ts';
 import type { StoreHealth, StoreStats } from '../store/index.ts';
 
 export interface StatusInput {
@@ -16,6 +16,8 @@ export interface StatusInput {
   startedAt: number;
   /** Federated team mode's shipping state, when on. */
   team?: TeamStatus;
+  /** Who asked (the token's viewer). */
+  viewer?: Viewer;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -81,6 +83,7 @@ export function buildStatus(i: StatusInput): StatusResponse {
   const status = problems.some((p) => p.severity === 'error') ? 'error' : problems.length > 0 ? 'warning' : 'ok';
   return {
     ...(i.team && { team: i.team }),
+    ...(i.viewer && { viewer: i.viewer }),
     status,
     message: problems[0]?.message ?? null,
     problems,

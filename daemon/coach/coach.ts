@@ -14,6 +14,8 @@ export interface CoachQuery {
   from?: number;
   to?: number;
   now?: number;
+  /** Team store: only this user's requests. */
+  user?: string;
 }
 
 export interface CoachSource {
@@ -29,7 +31,7 @@ export async function cacheCoach(source: CoachSource, pricer: Pricer, q: CoachQu
   const records: RequestRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await source.listRequests({ from, to: to + TTL_1H, limit: 500, sort: 'time', order: 'asc', ...(cursor !== undefined && { cursor }) });
+    const page = await source.listRequests({ from, to: to + TTL_1H, limit: 500, sort: 'time', order: 'asc', ...(cursor !== undefined && { cursor }), ...(q.user !== undefined && { user: q.user }) });
     records.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
