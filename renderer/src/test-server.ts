@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, Summary } from '../../shared/contract.ts';
+import type { LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, StatusResponse, Summary, Viewer } from '../../shared/contract.ts';
 import { matchesStateFilter } from '../../daemon/api/outcome.ts';
 import { compareRecords } from './hooks/data.ts';
 import { makeSummary } from './test-fixtures.ts';
@@ -17,6 +17,8 @@ export interface TestApiState {
   exportEnabled?: boolean;
   /** Answer this many API requests with 429 + `Retry-After: 1` first (then serve normally). */
   rateLimited?: number;
+  /** Serve GET /api/status (ok) naming this viewer; absent = no /api/status (an older daemon). */
+  viewer?: Viewer;
 }
 
 export interface TestApi {
@@ -89,6 +91,15 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
         breakdown: { input: 300_000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 750_000, webSearch: 0 },
         multipliers: null,
       });
+    }
+    if (url.pathname === '/api/status' && state.viewer) {
+      return json({
+        status: 'ok', message: null, problems: [], version: '9.9.9', uptime: 1, recordingEnabled: true, viewer: state.viewer,
+        store: {
+          kind: 'postgres', ready: true, workerUp: true, journal: { writable: true, bytes: 0, pendingRecords: 0 }, snapshot: { lastAt: null },
+          requests: state.records.length, droppedWrites: 0, workerRestarts: 0, diskErrors: 0, partitions: { months: 0, open: 0, damaged: [] }, damagedFiles: [], lastError: null,
+        },
+      } satisfies StatusResponse);
     }
     if (url.pathname === '/api/prices') return json({ version: '2026-11-22.1', asOf: '2026-11-22' });
     if (url.pathname === '/api/export.json' && state.exportEnabled) return json([]);

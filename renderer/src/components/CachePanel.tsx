@@ -114,8 +114,11 @@ export function CoachView({ report }: { report: CacheCoachReport }) {
   );
 }
 
-/** The dashboard panel for `range` (refetched when the range changes or the live feed reconnects). */
-export function CachePanel({ range }: { range: RangeQuery }) {
+/**
+ * The dashboard panel for `range` (refetched when the range changes or the live feed reconnects).
+ * `responseCache: false`: leave out the shared response cache's line (admin only on a team gateway).
+ */
+export function CachePanel({ range, responseCache = true }: { range: RangeQuery; responseCache?: boolean }) {
   const { client, epoch } = useDaemon();
   const [report, setReport] = useState<CacheCoachReport | null>(null);
   const [cache, setCache] = useState<ResponseCacheStatus | null>(null);
@@ -133,9 +136,10 @@ export function CachePanel({ range }: { range: RangeQuery }) {
         if (!ac.signal.aborted) setError(e instanceof Error ? e.message : String(e));
       },
     );
-    client.responseCache(ac.signal).then(setCache, () => undefined); // an older daemon has none
+    if (responseCache) client.responseCache(ac.signal).then(setCache, () => undefined); // an older daemon has none
+    else setCache(null);
     return () => ac.abort();
-  }, [client, key, epoch]);
+  }, [client, key, epoch, responseCache]);
   return (
     <section className="panel cache" aria-labelledby="cache-title">
       <div className="panel-head">

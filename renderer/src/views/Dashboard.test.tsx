@@ -132,6 +132,40 @@ describe('Dashboard', () => {
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 6));
   });
 
+  it('logged in as a user: names them, no by-user breakdown or user filter, no admin panels or their requests', async () => {
+    const { records, summary } = seeded(3);
+    records.forEach((r) => (r.user = 'alice'));
+    const byUser = [{ key: 'alice', requests: 3, costNanoUsd: 6_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, tokens: { input: 30, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 60 } }];
+    const api = await startTestApi({ summaries: { '7d': { ...summary, byUser } }, records, viewer: { kind: 'user', user: 'alice' } });
+    apis.push(api);
+    history.replaceState(null, '', '/?user=bob'); // a link the admin shared
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    expect((await screen.findByTestId('viewer', undefined, { timeout: 5000 })).textContent).toBe('Signed in as alice');
+    expect(await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 })).toBeTruthy();
+    const table = screen.getByTestId('requests-table');
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 3));
+    expect(screen.queryByRole('region', { name: 'By user' })).toBeNull();
+    expect(screen.queryByLabelText('User')).toBeNull();
+    expect(new URLSearchParams(window.location.search).get('user')).toBeNull();
+    const asked = new Set(api.seen.map((x) => x.path));
+    for (const adminOnly of ['/api/limits', '/api/budgets', '/api/import', '/api/cache']) expect(asked.has(adminOnly), adminOnly).toBe(false);
+    // the bearer token (the Electron shell) is no cookie login: nothing to log out of
+    expect(screen.queryByRole('button', { name: 'Log out' })).toBeNull();
+  });
+
+  it('logged in as the admin: says so, and keeps the by-user breakdown and the admin panels', async () => {
+    const { records, summary } = seeded(2);
+    records.forEach((r, i) => (r.user = i === 0 ? 'alice' : 'bob'));
+    const group = (key: string) => ({ key, requests: 1, costNanoUsd: 1_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, tokens: { input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 20 } });
+    const api = await startTestApi({ summaries: { '7d': { ...summary, byUser: [group('alice'), group('bob')] } }, records, viewer: { kind: 'admin' } });
+    apis.push(api);
+    render(<App bridge={bridgeFor(api)} view="dashboard" />);
+    expect((await screen.findByTestId('viewer', undefined, { timeout: 5000 })).textContent).toBe('Admin · all users');
+    expect(await screen.findByRole('region', { name: 'By user' }, { timeout: 5000 })).toBeTruthy();
+    await waitFor(() => expect(api.seen.some((x) => x.path === '/api/limits')).toBe(true));
+    expect(api.seen.some((x) => x.path === '/api/cache')).toBe(true);
+  });
+
   it('opens a request detail with cost breakdown and price version, closes on Escape', async () => {
     const { records, summary } = seeded(3);
     const api = await startTestApi({ summaries: { '7d': summary }, records });

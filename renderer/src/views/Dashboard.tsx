@@ -1,6 +1,9 @@
 /**
  * Full dashboard: range picker, totals with cache savings and unpriced count, spend over time stacked by
  * model or project, breakdowns, the requests table, request detail (hash route #/requests/<id>), export.
+ * Logged in with a user token (team gateway), the daemon narrows every figure to that user; the dashboard
+ * names them and leaves out what only the admin may see (by-user breakdown and filter, limits, history
+ * import, response cache).
  */
 import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { PriceTableInfo, RequestQuery } from '../../../shared/contract.ts';
@@ -31,6 +34,8 @@ import { STATE_FILTER_ERRORS } from '../../../shared/contract.ts';
 import { ErrorCount } from '../components/ErrorCount.tsx';
 import { SessionsTable } from '../components/SessionsTable.tsx';
 import { SessionView } from '../components/SessionView.tsx';
+import { ViewerBadge } from '../components/ViewerBadge.tsx';
+import { isUserView, useViewer } from '../hooks/viewer.ts';
 
 const URL_DEFAULTS: DashboardUrlState = { range: DASHBOARD_DEFAULT_RANGE, by: 'model', filter: {} };
 
@@ -49,11 +54,19 @@ function showRequests(): void {
 
 export function Dashboard() {
   const { client, live, version, error } = useDaemon();
+  const viewer = useViewer();
+  const userView = isUserView(viewer);
+  // The admin's panels wait until the viewer is known, so a user's dashboard never asks for them.
+  const adminPanels = viewer !== null && !userView;
   // The range, stacking and filters live in the URL (reload, bookmark, shared link).
   const [initial] = useState(() => readDashboardUrl(window.location.search, URL_DEFAULTS));
   const [range, setRange] = useState<RangeQuery>(initial.range);
   const [by, setBy] = useState<StackBy>(initial.by);
   const [filter, setFilter] = useState<RequestQuery>(initial.filter);
+  // A user sees only their own requests: a user filter (from a link the admin shared) would be refused.
+  useEffect(() => {
+    if (userView && filter.user !== undefined) setFilter(({ user: _u, ...rest }) => rest);
+  }, [userView, filter.user]);
   useEffect(() => {
     const search = writeDashboardUrl(window.location.search, { range, by, filter }, URL_DEFAULTS);
     if (search !== window.location.search) history.replaceState(history.state, '', `${window.location.pathname}${search}${window.location.hash}`);
@@ -145,6 +158,7 @@ export function Dashboard() {
             Prices as of {prices.asOf}
           </span>
         )}
+        <ViewerBadge viewer={viewer} cookie={client !== null && !client.hasToken} />
         <LiveStatus state={live} version={version} />
       </header>
       {error && <p className="error" role="alert">Daemon not reachable: {error}</p>}
@@ -207,7 +221,7 @@ export function Dashboard() {
         </div>
       </section>
 
-      <LimitsPanel />
+      {adminPanels && <LimitsPanel />}
 
       <section className="panel" aria-labelledby="chart-title">
         <div className="panel-head">
@@ -228,13 +242,13 @@ export function Dashboard() {
         <div className="breakdowns">
           <Breakdown title="By model" kind="model" groups={ds.byModel} onSelect={byModel} />
           <Breakdown title="By project" kind="project" groups={ds.byProject} onSelect={byProject} label={projectLabel} />
-          {ds.byUser && <Breakdown title="By user" kind="user" groups={ds.byUser} onSelect={byUser} />}
+          {ds.byUser && !userView && <Breakdown title="By user" kind="user" groups={ds.byUser} onSelect={byUser} />}
           {ds.bySession && <SessionsTable sessions={ds.bySession} projectLabel={projectLabel} onOpen={openSession} />}
         </div>
       )}
 
-      <HistoryPanel range={range} />
-      <CachePanel range={range} />
+      {adminPanels && <HistoryPanel range={range} />}
+      <CachePanel range={range} responseCache={adminPanels} />
 
       <RequestsTable
         state={requests}
@@ -242,7 +256,7 @@ export function Dashboard() {
         onFilter={setFilter}
         models={ds?.byModel.map((g) => g.key) ?? []}
         projects={ds?.byProject.map((g) => g.key) ?? []}
-        {...(ds?.byUser && { users: ds.byUser.map((g) => g.key) })}
+        {...(ds?.byUser && !userView && { users: ds.byUser.map((g) => g.key) })}
         projectLabel={projectLabel}
         onOpen={openDetail}
       />
