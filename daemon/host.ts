@@ -12,6 +12,7 @@ import path from 'node:path';
 import { DaemonStartError, startDaemon, type RunningDaemon } from './index.ts';
 import { platformCacheDir } from './config/paths.ts';
 import { loadConfig, logFilePath, type LoadedConfig, type LoadOptions } from './config/load.ts';
+import { parseHeaderList } from './config/schema.ts';
 import { DEFAULT_CREDENTIAL, openCredentialStore } from './credentials/store.ts';
 import { defaultRoots } from './history/sources.ts';
 import { createFileLogger, type FileLogger } from './logging/file-logger.ts';
@@ -85,6 +86,8 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
 
   const { key: apiKey, source: apiKeySource } = readApiKey(env, warn);
   const secrets: string[] = apiKey ? [apiKey] : [];
+  const otlpHeaders = parseHeaderList(config.metrics.otlp_headers) ?? {};
+  secrets.push(...Object.values(otlpHeaders).filter((v) => v.length >= 4)); // the collector's credentials never reach the log
   const log = createFileLogger({ file: logFilePath(loaded), level: config.logging.level, secrets: () => secrets });
   const telemetry = createTelemetry({
     enabled: config.telemetry.enabled,
@@ -106,6 +109,7 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
       ...(config.database.url ? { databaseUrl: config.database.url } : {}),
       ...(config.team.url ? { team: { url: config.team.url, user: config.team.user } } : {}),
       metricsOpen: config.metrics.open,
+      ...(config.metrics.otlp_endpoint ? { otlp: { endpoint: config.metrics.otlp_endpoint, intervalMs: config.metrics.otlp_interval_seconds * 1000, headers: otlpHeaders } } : {}),
       apiKey: apiKey ?? '',
       log,
       pricer: config.pricing.overrides ? undefined : createPricer(),

@@ -26,6 +26,7 @@ import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './pro
 import { openStore, type Store } from './store/index.ts';
 import { openStoreOrStandby } from './store/standby.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import type { OtlpExport, OtlpOptions } from './metrics/otlp.ts';
 import { createGateway } from './team/gateway.ts';
 import { createUserDirectory } from './team/users.ts';
 import { isTeamStore } from './store-pg/brand.ts';
@@ -86,6 +87,8 @@ export interface DaemonOptions {
   team?: { url: string; user?: string; retryMinMs?: number; retryMaxMs?: number };
   /** Serve GET /metrics without the token; honoured only when the daemon listens on loopback only. */
   metricsOpen?: boolean;
+  /** Also push the /metrics registry to an OpenTelemetry collector over OTLP/HTTP (daemon/metrics/otlp.ts); absent = off, the SDK is never loaded. */
+  otlp?: OtlpOptions;
   /**
    * Claude Code history: import the transcripts on the first start (in the background) and follow new lines.
    * Off unless given (tests must not read the machine's real ~/.claude); `cco run` and the app turn it on.
@@ -122,6 +125,8 @@ export interface RunningDaemon {
   storeStandby: string | null;
   /** Federated team mode's shipper (null when `team` was not given). */
   team: TeamShipper | null;
+  /** The OTLP metrics export (null when `otlp` was not given). */
+  otlp: OtlpExport | null;
   /** Pause (false) or resume (true) recording; paused, requests are still forwarded but not stored. */
   setRecording(enabled: boolean): void;
   readonly recording: boolean;
@@ -212,6 +217,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
     throw new DaemonStartError(`Invalid upstream URL ${JSON.stringify(options.upstreamUrl)}: use http(s)://host[:port]`, 'EUPSTREAM');
+  }
+  if (options.otlp) {
+    const { metricsUrl } = await import('./metrics/otlp.ts');
+    try {
+      if (!/^https?:$/.test(new URL(metricsUrl(options.otlp.endpoint)).protocol)) throw new Error('not http(s)');
+    } catch {
+      throw new DaemonStartError('Invalid OTLP endpoint ([metrics] otlp_endpoint / CCO_OTLP_ENDPOINT): use http(s)://host[:port][/path]', 'EOTLP');
+    }
   }
   const dataDir = path.resolve(options.dataDir ?? platformDirs().dataDir);
   ensurePrivateDir(dataDir);
@@ -450,6 +463,8 @@ async function startLocked(
   }
   lock.setPort(port);
   for (const h of loopbackHosts(port, host)) hosts.add(h);
+  // The OpenTelemetry SDK is loaded only here, only when an endpoint is configured.
+  const otlp = options.otlp ? await (await import('./metrics/otlp.ts')).startOtlpExport(metrics, { ...options.otlp, version: VERSION, port, log }) : null;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   const pidDir = options.pidDir;
@@ -486,6 +501,7 @@ async function startLocked(
       const closedSoon = await Promise.race([serverClosed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
       if (!closedSoon) server.closeAllConnections(); // API requests still running (an export): cut
       await serverClosed;
+      await otlp?.stop(); // one last export of the final counts (bounded), before the store closes
       agent.destroy();
       await history?.close();
       limits.close();
@@ -518,6 +534,7 @@ async function startLocked(
     responseCache,
     storeStandby,
     team,
+    otlp,
     close,
     setRecording(enabled: boolean) {
       if (enabled !== recording) log.info(enabled ? 'recording resumed' : 'recording paused');

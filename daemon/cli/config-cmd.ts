@@ -4,7 +4,7 @@
  */
 import { setConfigValue, tomlValue } from '../config/edit.ts';
 import { configFilePath, loadConfig } from '../config/load.ts';
-import { FIELDS, fieldFor, getValue, redactUrlPassword } from '../config/schema.ts';
+import { FIELDS, fieldFor, getValue, redactHeaderList, redactUrlPassword } from '../config/schema.ts';
 import { UsageError, type Io } from './common.ts';
 
 export const CONFIG_USAGE = `Usage:
@@ -25,9 +25,11 @@ export function configCommand(argv: string[], io: Io): number {
     const json = rest.includes('--json');
     if (rest.some((a) => a !== '--json')) throw new UsageError(CONFIG_USAGE);
     const loaded = loadConfig({ env: io.env });
-    // `show` never prints a database password (`get database.url` does, when asked for it)
+    // `show` never prints a password or header value (`get KEY` does, when asked for it)
     loaded.config.database.url = redactUrlPassword(loaded.config.database.url);
     loaded.config.team.url = redactUrlPassword(loaded.config.team.url);
+    loaded.config.metrics.otlp_headers = redactHeaderList(loaded.config.metrics.otlp_headers); // the collector's credentials
+    loaded.config.metrics.otlp_endpoint = redactUrlPassword(loaded.config.metrics.otlp_endpoint);
     if (json) {
       io.out(JSON.stringify({ file: loaded.file, config: loaded.config, sources: loaded.sources }, null, 2) + '\n');
       return 0;

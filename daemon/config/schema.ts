@@ -22,8 +22,8 @@ export interface CcoConfig {
   rate_limit: { enabled: boolean; requests_per_minute: number; max_connections: number };
   /** Load `<config>/pricing.json` price overrides. */
   pricing: { overrides: boolean };
-  /** GET /metrics (Prometheus). */
-  metrics: { open: boolean };
+  /** GET /metrics (Prometheus), and its optional OTLP/HTTP export (daemon/metrics/otlp.ts). */
+  metrics: { open: boolean; otlp_endpoint: string; otlp_interval_seconds: number; otlp_headers: string };
   /** Global USD budgets (0 = none); per-project ones live in `[budgets.projects."<path>"]` tables (daemon/budgets). */
   budgets: {
     daily_usd: number;
@@ -50,7 +50,7 @@ export type Value = string | number | boolean;
 export interface FieldSpec {
   section: Section;
   key: string;
-  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'optional-string' | 'percent-list';
+  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'optional-string' | 'percent-list' | 'header-list';
   default: Value;
   /** enum values */
   values?: readonly string[];
@@ -86,6 +86,9 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'rate_limit', key: 'max_connections', kind: 'int', default: DEFAULT_MAX_CONNECTIONS, min: 1, max: 10_000, help: 'concurrent API requests and live-feed sockets per client credential' },
   { section: 'pricing', key: 'overrides', kind: 'bool', default: true, help: 'apply <config>/pricing.json price overrides' },
   { section: 'metrics', key: 'open', kind: 'bool', default: false, help: 'serve /metrics without the token (loopback-only daemons; ignored beyond loopback)' },
+  { section: 'metrics', key: 'otlp_endpoint', kind: 'optional-url', default: '', env: 'CCO_OTLP_ENDPOINT', help: 'also push the same metrics to this OpenTelemetry collector over OTLP/HTTP, e.g. http://collector:4318 ("" = off)' },
+  { section: 'metrics', key: 'otlp_interval_seconds', kind: 'int', default: 60, min: 1, max: 86_400, env: 'CCO_OTLP_INTERVAL_SECONDS', help: 'seconds between two OTLP exports' },
+  { section: 'metrics', key: 'otlp_headers', kind: 'header-list', default: '', env: 'CCO_OTLP_HEADERS', help: 'headers sent with each OTLP export, "name=value,name2=value2" (e.g. the collector\'s authorization; never shown by `cco config show`)' },
   { section: 'budgets', key: 'daily_usd', kind: 'usd', default: 0, min: 0, max: 1_000_000, help: 'daily USD budget, all projects (0 = none)' },
   { section: 'budgets', key: 'weekly_usd', kind: 'usd', default: 0, min: 0, max: 1_000_000, help: 'weekly USD budget (weeks start on Monday; 0 = none)' },
   { section: 'budgets', key: 'monthly_usd', kind: 'usd', default: 0, min: 0, max: 1_000_000, help: 'monthly USD budget (0 = none)' },
@@ -128,6 +131,8 @@ export function allowedText(f: FieldSpec): string {
       return 'a string (may be "")';
     case 'percent-list':
       return 'comma-separated percentages from 1 to 100, e.g. "80,95"';
+    case 'header-list':
+      return 'comma-separated name=value pairs with HTTP header names, e.g. "authorization=Bearer abc,x-team=core", or ""';
     default:
       return 'a non-empty string';
   }
@@ -163,6 +168,8 @@ export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value }
       return v === '' ? { ok: true, value: v } : checkValue({ ...f, kind: 'url' }, v);
     case 'percent-list':
       return typeof v === 'string' && parsePercentList(v) !== null ? { ok: true, value: v } : { ok: false };
+    case 'header-list':
+      return typeof v === 'string' && parseHeaderList(v) !== null ? { ok: true, value: v.trim() } : { ok: false };
     default:
       return typeof v === 'string' && v.trim() !== '' ? { ok: true, value: v } : { ok: false };
   }
@@ -219,4 +226,38 @@ export function parsePercentList(text: string): number[] | null {
     out.push(n);
   }
   return [...new Set(out)].sort((a, b) => a - b);
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * "name=value,name2=value2" (the OTEL_EXPORTER_OTLP_HEADERS syntax; values may be percent-encoded) → headers;
+ * null when a pair has no `=`, an empty or invalid header name, or a value with a line break. "" → {}.
+ */
+export function parseHeaderList(text: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  if (text.trim() === '') return out;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) return null;
+    const name = part.slice(0, eq).trim();
+    let value: string;
+    try {
+      value = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return null;
+    }
+    if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) return null;
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/** "authorization=Bearer abc,x-team=core" → "authorization=***,x-team=***", for display. */
+export function redactHeaderList(text: string): string {
+  const headers = parseHeaderList(text);
+  if (!headers) return text === '' ? '' : '***';
+  return Object.keys(headers)
+    .map((k) => `${k}=***`)
+    .join(',');
 }

@@ -21,6 +21,10 @@ export interface Metrics {
   setLimitUtilization(limit: string, ratio: number | null): void;
   render(): Promise<string>;
   readonly contentType: string;
+  /** The same registry as data (collect callbacks run, as for a scrape): what the OTLP export sends (otlp.ts). */
+  snapshot(): ReturnType<client.Registry['getMetricsAsJSON']>;
+  /** When the counters started (ms since the epoch): the start time of every cumulative point. */
+  readonly startedAt: number;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -41,6 +45,7 @@ export function createMetrics(opts: {
   /** Federated team mode's shipping state (daemon/team/shipper.ts); absent = off, its series are not exported. */
   team?: () => TeamStatus;
 }): Metrics {
+  const startedAt = Date.now();
   const registry = new client.Registry();
   if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: registry, prefix: 'cco_' });
   const reg = [registry];
@@ -149,5 +154,7 @@ export function createMetrics(opts: {
       else limits.set({ limit }, ratio);
     },
     render: () => registry.metrics(),
+    snapshot: () => registry.getMetricsAsJSON(),
+    startedAt,
   };
 }
