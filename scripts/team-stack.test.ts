@@ -1,7 +1,9 @@
 /**
- * packaging/team (compose.yaml, prometheus.yml, Grafana provisioning and dashboard) parsed with real parsers
- * and checked against the real daemon: every series a dashboard query names is one a real daemon's
- * GET /metrics exposes (read with a Prometheus text-format parser), and the files the stack mounts exist.
+ * packaging/team (compose.yaml, otel-collector.yaml, prometheus.yml, Grafana provisioning and dashboard) parsed
+ * with real parsers and checked against the real daemon: every series a dashboard query names is one a real
+ * daemon's GET /metrics exposes (read with a Prometheus text-format parser) and one its OTLP export sends (read
+ * by a real OTLP/HTTP receiver), and the files the stack mounts exist. No Docker engine runs here: the stack
+ * itself is not started.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,13 +15,15 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../daemon/index.ts';
 import { silentLogger } from '../daemon/log.ts';
+import { loadConfig } from '../daemon/config/load.ts';
 import { startFakeUpstream, type FakeUpstream } from '../test/fake-upstream/server.ts';
+import { metricsByName, startOtlpReceiver, type OtlpReceiver } from '../test/otlp-receiver.ts';
 
 const dir = fileURLToPath(new URL('../packaging/team/', import.meta.url));
 const read = (p: string) => fs.readFileSync(path.join(dir, p), 'utf8');
 
 interface Compose {
-  services: Record<string, { image?: string; environment?: Record<string, string>; volumes?: string[]; command?: string[]; depends_on?: unknown; user?: string }>;
+  services: Record<string, { image?: string; environment?: Record<string, string>; volumes?: string[]; command?: string[]; depends_on?: unknown; user?: string; expose?: string[] }>;
   volumes: Record<string, unknown>;
 }
 interface Panel {
@@ -31,8 +35,8 @@ interface Panel {
 describe('packaging/team: the compose stack', () => {
   const compose = yaml.load(read('compose.yaml')) as Compose;
 
-  it('has PostgreSQL, a central CCO on it, Prometheus and Grafana; every bind mount exists', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['cco', 'grafana', 'postgres', 'prometheus']);
+  it('has PostgreSQL, a central CCO on it, an OpenTelemetry collector, Prometheus and Grafana; every bind mount exists', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['cco', 'grafana', 'otel-collector', 'postgres', 'prometheus']);
     const cco = compose.services.cco!;
     const pgEnv = compose.services.postgres!.environment!;
     expect(cco.environment!.CCO_DATABASE_URL).toBe(`postgres://${pgEnv.POSTGRES_USER}:${pgEnv.POSTGRES_PASSWORD}@postgres:5432/${pgEnv.POSTGRES_DB}`);
@@ -48,13 +52,38 @@ describe('packaging/team: the compose stack', () => {
     }
   });
 
-  it('Prometheus scrapes the CCO service with the daemon token from its volume', () => {
-    const prom = yaml.load(read('prometheus.yml')) as { scrape_configs: { job_name: string; authorization: { credentials_file: string }; static_configs: { targets: string[] }[] }[] };
-    const job = prom.scrape_configs.find((j) => j.job_name === 'cco')!;
-    expect(job.static_configs[0]!.targets).toEqual(['cco:3000']);
-    const tokenMount = compose.services.prometheus!.volumes!.find((v) => v.startsWith('cco-data:'))!;
-    expect(job.authorization.credentials_file).toBe(`${tokenMount.split(':')[1]}/token`);
-    expect(compose.services.cco!.volumes).toContain(`cco-data:${compose.services.cco!.environment!.CCO_DATA_DIR}`);
+  it('CCO pushes OTLP/HTTP to the collector, which exposes it to Prometheus with the names unchanged', () => {
+    interface Collector {
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      exporters: { prometheus: { endpoint: string; add_metric_suffixes: boolean } };
+      service: { pipelines: { metrics: { receivers: string[]; processors?: string[]; exporters: string[] } } };
+      processors?: Record<string, unknown>;
+    }
+    const collectorSvc = compose.services['otel-collector']!;
+    const configMount = collectorSvc.volumes!.find((v) => v.startsWith('./otel-collector.yaml:'))!;
+    expect(collectorSvc.command).toEqual([`--config=${configMount.split(':')[1]}`]);
+    const col = yaml.load(read('otel-collector.yaml')) as Collector;
+    const pipeline = col.service.pipelines.metrics;
+    expect(pipeline.receivers).toEqual(['otlp']);
+    expect(pipeline.exporters).toEqual(['prometheus']);
+    for (const p of pipeline.processors ?? []) expect(col.processors, p).toHaveProperty(p);
+    const otlpPort = col.receivers.otlp.protocols.http.endpoint.split(':')[1]!;
+    const promPort = col.exporters.prometheus.endpoint.split(':')[1]!;
+    expect(col.receivers.otlp.protocols.http.endpoint).toBe(`0.0.0.0:${otlpPort}`); // not the collector's localhost default
+    expect(col.exporters.prometheus.add_metric_suffixes).toBe(false);
+    expect(collectorSvc.expose).toEqual(expect.arrayContaining([otlpPort, promPort]));
+    // CCO's environment names config keys that exist, pointing at the collector's OTLP port
+    const env = compose.services.cco!.environment!;
+    expect(env.CCO_OTLP_ENDPOINT).toBe(`http://otel-collector:${otlpPort}`);
+    const loaded = loadConfig({ env: { ...env, HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'cco-stack-env-')), CCO_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cco-stack-cfg-')) } });
+    expect(loaded.config.metrics.otlp_endpoint).toBe(env.CCO_OTLP_ENDPOINT);
+    expect(loaded.config.metrics.otlp_interval_seconds).toBe(Number(env.CCO_OTLP_INTERVAL_SECONDS));
+    expect(loaded.config.database.url).toBe(env.CCO_DATABASE_URL);
+    const prom = yaml.load(read('prometheus.yml')) as { scrape_configs: { job_name: string; honor_labels?: boolean; static_configs: { targets: string[] }[] }[] };
+    const jobs = prom.scrape_configs.filter((j) => j.job_name === 'cco');
+    expect(jobs).toHaveLength(1); // one path only: scraping CCO as well would count every request twice
+    expect(jobs[0]!.static_configs[0]!.targets).toEqual([`otel-collector:${promPort}`]);
+    expect(jobs[0]!.honor_labels).toBe(true);
   });
 
   it('Grafana provisions the datasource the dashboard uses, from the folder the dashboard is mounted in', () => {
@@ -67,17 +96,29 @@ describe('packaging/team: the compose stack', () => {
   });
 });
 
-describe('packaging/team: the Grafana dashboard against a real daemon /metrics', () => {
+describe('packaging/team: the Grafana dashboard against a real daemon /metrics and OTLP export', () => {
   let fake: FakeUpstream;
+  let receiver: OtlpReceiver;
   let daemon: RunningDaemon;
   beforeAll(async () => {
     fake = await startFakeUpstream({ seed: 191 });
-    daemon = await startDaemon({ port: 0, upstreamUrl: fake.url, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cco-stack-')), log: silentLogger, apiKey: '', pidDir: false });
+    receiver = await startOtlpReceiver();
+    daemon = await startDaemon({ port: 0, upstreamUrl: fake.url, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cco-stack-')), log: silentLogger, apiKey: '', pidDir: false, otlp: { endpoint: receiver.url, intervalMs: 3_600_000 } });
   });
   afterAll(async () => {
     await daemon?.close();
+    await receiver?.close();
     await fake?.close();
   });
+  const dashboardSeries = () => {
+    const dashboard = JSON.parse(read('grafana/dashboards/cco.json')) as { panels: Panel[] };
+    const used = new Set<string>();
+    for (const p of dashboard.panels) {
+      expect(p.targets.length, p.title).toBeGreaterThan(0);
+      for (const t of p.targets) for (const m of t.expr.matchAll(/\bcco_[a-z0-9_]+/g)) used.add(m[0]);
+    }
+    return used;
+  };
 
   it('every series a panel queries is exposed by GET /metrics', async () => {
     const sdk = new Anthropic({ apiKey: 'sk-ant-stack', baseURL: daemon.url, maxRetries: 0 });
@@ -91,13 +132,23 @@ describe('packaging/team: the Grafana dashboard against a real daemon /metrics',
       exposed.add(f.name);
       if (f.type === 'HISTOGRAM') for (const s of ['_bucket', '_sum', '_count']) exposed.add(f.name + s);
     }
-    const dashboard = JSON.parse(read('grafana/dashboards/cco.json')) as { panels: Panel[] };
-    const used = new Set<string>();
-    for (const p of dashboard.panels) {
-      expect(p.targets.length, p.title).toBeGreaterThan(0);
-      for (const t of p.targets) for (const m of t.expr.matchAll(/\bcco_[a-z0-9_]+/g)) used.add(m[0]);
-    }
+    const used = dashboardSeries();
     expect(used.size).toBeGreaterThan(8);
     expect([...used].filter((m) => !exposed.has(m))).toEqual([]);
+  });
+
+  it('and by the OTLP export, as the collector exposes it (names kept: counters as sent, histograms + _bucket/_sum/_count)', async () => {
+    // an unpriced request, so every family the dashboard reads has a series (a family with none is sent by neither path)
+    const sdk = new Anthropic({ apiKey: 'sk-ant-stack', baseURL: daemon.url, maxRetries: 0 });
+    await sdk.messages.create({ model: 'claude-test-unpriced', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    await daemon.store.flush();
+    await daemon.otlp!.flush();
+    const sent = metricsByName(receiver.received[receiver.received.length - 1]!);
+    const exposed = new Set<string>();
+    for (const [name, m] of sent) {
+      exposed.add(name);
+      if (m.histogram) for (const s of ['_bucket', '_sum', '_count']) exposed.add(name + s);
+    }
+    expect([...dashboardSeries()].filter((m) => !exposed.has(m))).toEqual([]);
   });
 });
