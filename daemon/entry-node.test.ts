@@ -45,7 +45,13 @@ function runDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, signal) => {
+      // CI once saw a null code here after SIGTERM (load average 15): say which signal ended it, and what it printed.
+      if (signal) err += `\n[test] the daemon was ended by ${signal}, not by its own exit`;
+      resolve(code);
+    }),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -75,7 +81,7 @@ describe('daemon process', () => {
     expect(p.stdout()).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/);
     expect(p.stdout()).toContain(`export ANTHROPIC_BASE_URL=${url}`);
     p.child.kill('SIGTERM');
-    expect(await p.exited).toBe(0);
+    expect(await p.exited, p.stderr()).toBe(0);
   });
 
   it('exits 1 with one clear line when the port is busy', async () => {
