@@ -373,7 +373,7 @@ async function startLocked(
       if (!recording) return observeFinished(limits, finished, null);
       const record = buildRecord(finished, pricer);
       if (finished.user !== null) record.user = finished.user;
-      if (record.cacheHit) responseCache.noteSaved(record.cacheSavingsNanoUsd, record.startedAt);
+      if (record.cacheHit) responseCache.noteSaved(record.cacheSavingsNanoUsd);
       observeFinished(limits, finished, record);
       guards.onRecord(record);
       live.publish(record, store.add(record));

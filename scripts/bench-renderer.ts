@@ -74,6 +74,8 @@ function record(i: number, now: number, rand: () => number): RequestRecord {
     source: 'proxy',
     cacheHit: cacheRead > 0,
     errorType: null,
+    gitBranch: null,
+    isSidechain: null,
     bytesIn: 20_000,
     bytesOut: 8_000,
   };

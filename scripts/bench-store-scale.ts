@@ -137,6 +137,8 @@ function record(i: number, now: number): RequestRecord {
     source: 'proxy',
     cacheHit: true,
     errorType: null,
+    gitBranch: null,
+    isSidechain: null,
     bytesIn: 180_000,
     bytesOut: 9_000,
   };

@@ -113,6 +113,13 @@ export interface RequestRecord {
    */
   cacheHit: boolean;
   errorType: string | null;
+  /** The git branch Claude Code was on (history import: the transcript's `gitBranch`); null when unknown (the proxy never knows it). */
+  gitBranch: string | null;
+  /**
+   * A subagent's request (Claude Code's `isSidechain`): history import from the transcript; the proxy says true when
+   * the request names an agent (`x-claude-code-agent-id`), false for a Claude Code session's main thread, null otherwise.
+   */
+  isSidechain: boolean | null;
   bytesIn: number; // request body bytes from the client
   bytesOut: number; // response body bytes sent to the client (as on the wire)
   /** Team modes: the user the request belongs to (central gateway: the proxy token's user; federated: `[team] user`). */
@@ -149,7 +156,12 @@ export interface SpendTotals {
   costNanoUsd: number;
   /** Billable requests that could not be priced; shown beside every total. */
   unpricedRequests: number;
+  /** What cache reads saved, plus what response-cache hits would have cost (their part is `responseCacheSavedNanoUsd`). */
   cacheSavingsNanoUsd: number;
+  /** Requests answered by CCO's response cache (counted in `requests` at $0, never billable). */
+  responseCacheHits: number;
+  /** What those hits would have cost upstream (included in `cacheSavingsNanoUsd`). */
+  responseCacheSavedNanoUsd: number;
   tokens: TokenCounts;
 }
 
@@ -196,12 +208,6 @@ export interface Summary {
   errors: ErrorCounts;
   /** Team store (PostgreSQL) only: spend per user ("(none)" = no user). */
   byUser?: SpendGroup[];
-  /**
-   * Requests of the range answered by CCO's response cache (counted in `totals.requests` at $0; what they would
-   * have cost is in `totals.cacheSavingsNanoUsd`), from the cache's hourly ledger. Absent when narrowed to a
-   * session or user, or when the daemon has no response cache.
-   */
-  responseCacheHits?: { requests: number; savedNanoUsd: number };
   /** Set when the summary was narrowed to one session (`?session=`); every figure is that session's. */
   session?: string;
   series: SeriesPoint[];

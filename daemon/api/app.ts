@@ -170,12 +170,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     const q = summaryQuery.safeParse(req.query);
     if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
     const self = scope(res);
-    const summary = await store.summary({ ...q.data, ...(self !== undefined && { user: self }) });
-    // Hits apart (from the response cache's hourly ledger): only for the whole range, not one session or user.
-    if (deps.responseCache && q.data.session === undefined && q.data.user === undefined && self === undefined) {
-      summary.responseCacheHits = deps.responseCache.hitsBetween(Date.parse(summary.from), Date.parse(summary.to));
-    }
-    res.json(summary);
+    res.json(await store.summary({ ...q.data, ...(self !== undefined && { user: self }) }));
   });
   api.get('/requests', async (req, res) => {
     const q = requestsQuery.safeParse(req.query);

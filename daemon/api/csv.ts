@@ -84,6 +84,8 @@ const COLUMNS: readonly [string, (r: RequestRecord) => CsvValue][] = [
   ['credential_id', (r) => r.credentialId],
   ['bytes_in', (r) => r.bytesIn],
   ['bytes_out', (r) => r.bytesOut],
+  ['git_branch', (r) => r.gitBranch],
+  ['is_sidechain', (r) => r.isSidechain],
 ];
 
 export const CSV_COLUMNS: readonly string[] = COLUMNS.map(([name]) => name);

@@ -96,9 +96,34 @@ describe('response cache (opt-in)', () => {
     // the day's summary shows the hit apart
     const summary = (await (await fetch(`${h.daemon.url}/api/summary?range=today&tz=UTC`, { headers: { authorization: `Bearer ${h.daemon.token}` } })).json()) as Summary;
     expect(summary.totals.requests).toBe(2);
-    expect(summary.responseCacheHits).toEqual({ requests: 1, savedNanoUsd: miss!.costNanoUsd });
+    expect(summary.totals).toMatchObject({ responseCacheHits: 1, responseCacheSavedNanoUsd: miss!.costNanoUsd });
     expect(summary.totals.costNanoUsd).toBe(miss!.costNanoUsd);
     expect(fs.statSync(file!).mode & 0o777).toBe(0o600);
+  });
+
+  it('a summary narrowed to one session shows the hits of that session apart, and so do its groups', async () => {
+    const h = await harness();
+    const as = (session: string) => ({ 'x-claude-code-session-id': session });
+    await h.post(body('session a'), as('sess-a'));
+    await h.post(body('session a'), as('sess-a')); // hit
+    await h.post(body('session a'), as('sess-a')); // hit
+    await h.post(body('session b'), as('sess-b'));
+    await h.post(body('session b') + ' ', as('sess-b')); // one byte more: a miss
+    expect(fake.requests()).toHaveLength(3);
+    await h.daemon.store.flush();
+    const wouldHaveCost = h.records.find((r) => r.sessionId === 'sess-a' && !r.cacheHit)!.costNanoUsd!;
+    const get = async (q: string) =>
+      (await (await fetch(`${h.daemon.url}/api/summary?range=today&tz=UTC${q}`, { headers: { authorization: `Bearer ${h.daemon.token}` } })).json()) as Summary;
+    const a = await get('&session=sess-a');
+    expect(a.session).toBe('sess-a');
+    expect(a.totals).toMatchObject({ requests: 3, responseCacheHits: 2, responseCacheSavedNanoUsd: 2 * wouldHaveCost, costNanoUsd: wouldHaveCost });
+    expect(a.byModel).toEqual([expect.objectContaining({ key: 'claude-sonnet-4-6', responseCacheHits: 2 })]);
+    expect(a.bySession).toEqual([expect.objectContaining({ key: 'sess-a', requests: 3, responseCacheHits: 2 })]);
+    const b = await get('&session=sess-b');
+    expect(b.totals).toMatchObject({ requests: 2, responseCacheHits: 0, responseCacheSavedNanoUsd: 0 });
+    const all = await get('');
+    expect(all.totals).toMatchObject({ requests: 5, responseCacheHits: 2 });
+    expect(Object.fromEntries(all.bySession!.map((g) => [g.key, g.responseCacheHits]))).toEqual({ 'sess-a': 2, 'sess-b': 0 });
   });
 
   it('replays an SSE stream byte-identical (gzip and plain), and the SDK reads the same message', async () => {

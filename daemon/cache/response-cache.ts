@@ -36,10 +36,11 @@ export interface ResponseCacheOptions {
 export interface ResponseCache {
   /** Decides for one request (call after taking its `x-cco-cache` mode). */
   plan(req: IncomingMessage, mode: CacheMode | null): ResponseCachePlan | null;
-  /** A hit was recorded at `at` (epoch ms); `wouldHaveCost` = its price upstream (nano-USD). */
-  noteSaved(wouldHaveCostNanoUsd: number, at: number): void;
-  /** Hits recorded in [from, to) (by hour; kept 400 days, across restarts and `clear`). */
-  hitsBetween(from: number, to: number): { requests: number; savedNanoUsd: number };
+  /**
+   * A hit was recorded; `wouldHaveCost` = its price upstream (nano-USD). Only the `cco cache stats` counter: the
+   * hits of a range, session or user are counted by the store's rollups (the records have `cacheHit`).
+   */
+  noteSaved(wouldHaveCostNanoUsd: number): void;
   status(): ResponseCacheStatus;
   clear(): ResponseCacheCleared;
   /** Waits for entries being written, saves the counters. */
@@ -55,11 +56,6 @@ interface Counters {
   savedNanoUsd: number;
 }
 
-const HOUR = 3_600_000;
-const LEDGER_DAYS = 400;
-/** Hour start (epoch ms) → [hits, saved nano-USD]. */
-type Ledger = Map<number, [number, number]>;
-
 /** Entries above this are never kept (the API's own request cap; a response is far smaller in practice). */
 const MAX_ENTRY_BYTES = 32 * 1024 * 1024;
 
@@ -67,7 +63,6 @@ export function createResponseCache(opts: ResponseCacheOptions): ResponseCache {
   const now = opts.now ?? Date.now;
   const statsFile = path.join(opts.dir, 'stats.json');
   const counters = readCounters(statsFile) ?? fresh(now());
-  const ledger: Ledger = readLedger(statsFile);
   let store: DiskStore | null = null;
   let broken = false;
   let saveTimer: NodeJS.Timeout | null = null;
@@ -90,9 +85,7 @@ export function createResponseCache(opts: ResponseCacheOptions): ResponseCache {
     if (!store) return;
     const tmp = `${statsFile}.tmp`;
     try {
-      const cutoff = now() - LEDGER_DAYS * 24 * HOUR;
-      for (const hour of ledger.keys()) if (hour < cutoff) ledger.delete(hour);
-      fs.writeFileSync(tmp, JSON.stringify({ ...counters, hours: [...ledger].map(([h, [n, s]]) => [h, n, s]) }) + '\n', { mode: 0o600 });
+      fs.writeFileSync(tmp, JSON.stringify(counters) + '\n', { mode: 0o600 });
       fs.renameSync(tmp, statsFile);
     } catch (err) {
       opts.warn?.(`response cache: counters not saved: ${(err as Error).message}`);
@@ -142,24 +135,9 @@ export function createResponseCache(opts: ResponseCacheOptions): ResponseCache {
         },
       };
     },
-    noteSaved(n, at) {
+    noteSaved(n) {
       counters.savedNanoUsd += n;
-      const hour = Math.floor(at / HOUR) * HOUR;
-      const cell = ledger.get(hour) ?? [0, 0];
-      cell[0]++;
-      cell[1] += n;
-      ledger.set(hour, cell);
       changed();
-    },
-    hitsBetween(from, to) {
-      let requests = 0;
-      let savedNanoUsd = 0;
-      for (const [hour, [n, s]] of ledger) {
-        if (hour < from || hour >= to) continue;
-        requests += n;
-        savedNanoUsd += s;
-      }
-      return { requests, savedNanoUsd };
     },
     status() {
       const onDisk = store ? { entries: store.entries, bytes: store.bytes } : countEntries(opts.dir);
@@ -198,20 +176,6 @@ function readCounters(file: string): Counters | null {
   } catch {
     return null;
   }
-}
-
-function readLedger(file: string): Ledger {
-  const ledger: Ledger = new Map();
-  try {
-    const { hours } = JSON.parse(fs.readFileSync(file, 'utf8')) as { hours?: unknown };
-    if (!Array.isArray(hours)) return ledger;
-    for (const row of hours) {
-      if (Array.isArray(row) && row.length === 3 && row.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) ledger.set(row[0], [row[1], row[2]]);
-    }
-  } catch {
-    // none yet, or damaged: start empty
-  }
-  return ledger;
 }
 
 /** Entries and bytes in a cache folder without opening it (`cco cache stats` with no daemon). */

@@ -123,6 +123,8 @@ const totalsOf = (t: SpendTotals): SpendTotals => ({
   costNanoUsd: t.costNanoUsd,
   unpricedRequests: t.unpricedRequests,
   cacheSavingsNanoUsd: t.cacheSavingsNanoUsd,
+  responseCacheHits: t.responseCacheHits,
+  responseCacheSavedNanoUsd: t.responseCacheSavedNanoUsd,
   tokens: { ...t.tokens },
 });
 

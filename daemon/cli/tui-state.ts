@@ -15,6 +15,8 @@ export const emptyTotals = (): SpendTotals => ({
   costNanoUsd: 0,
   unpricedRequests: 0,
   cacheSavingsNanoUsd: 0,
+  responseCacheHits: 0,
+  responseCacheSavedNanoUsd: 0,
   tokens: { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 },
 });
 
@@ -24,6 +26,8 @@ export function addRecord(t: SpendTotals, r: RequestRecord): void {
   t.costNanoUsd += r.costNanoUsd ?? 0;
   t.unpricedRequests += r.billable && r.costNanoUsd === null ? 1 : 0;
   t.cacheSavingsNanoUsd += r.cacheSavingsNanoUsd;
+  t.responseCacheHits += r.cacheHit ? 1 : 0;
+  t.responseCacheSavedNanoUsd += r.cacheHit ? r.cacheSavingsNanoUsd : 0;
   t.tokens.input += r.tokens.input;
   t.tokens.cacheWrite5m += r.tokens.cacheWrite5m;
   t.tokens.cacheWrite1h += r.tokens.cacheWrite1h;

@@ -7,7 +7,7 @@ import type { RequestRecord, Summary } from '../../shared/contract.ts';
 import { renderTui, runTui, stripAnsi, type TuiState } from './tui.ts';
 
 const tokens = { input: 1000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 500, output: 200 };
-const totals = (cost: number, requests: number, unpriced = 0) => ({ requests, costNanoUsd: cost, unpricedRequests: unpriced, cacheSavingsNanoUsd: 0, tokens });
+const totals = (cost: number, requests: number, unpriced = 0) => ({ requests, costNanoUsd: cost, unpricedRequests: unpriced, cacheSavingsNanoUsd: 0, responseCacheHits: 0, responseCacheSavedNanoUsd: 0, tokens });
 const summary = (cost: number, requests: number, byModel: Summary['byModel'] = [], unpriced = 0): Summary =>
   ({ range: 'today', tz: 'UTC', from: '', to: '', bucket: 'hour', totals: totals(cost, requests, unpriced), byModel, byProject: [], errors: { requests: 0, byKind: [] }, series: [] }) as Summary;
 const record = (over: Partial<RequestRecord>): RequestRecord =>

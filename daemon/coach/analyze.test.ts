@@ -27,7 +27,7 @@ function rec(session: string, atMin: number, t: { input?: number; w5?: number; w
     tokens: { input: tok.input, cacheWrite5m: tok.w5, cacheWrite1h: tok.w1, cacheRead: tok.read, output: 0 }, thinkingTokens: 0, webSearchRequests: 0,
     ...base, billable: true, costNanoUsd: c.nanoUsd, priceVersion: c.priceVersion, unpricedReason: null, cacheSavingsNanoUsd: c.cacheSavingsNanoUsd,
     sessionId: session, agentId: null, parentAgentId: null, project: `/p/${session}`, client: null, credentialId: null, source: 'proxy', cacheHit: false,
-    errorType: null, bytesIn: 0, bytesOut: 0, ...extra,
+    errorType: null, gitBranch: null, isSidechain: null, bytesIn: 0, bytesOut: 0, ...extra,
   };
 }
 

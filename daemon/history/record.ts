@@ -62,6 +62,8 @@ export function historyRecord(e: TranscriptEntry, pricer: Pricer): RequestRecord
     source: 'history',
     cacheHit: false,
     errorType: null,
+    gitBranch: e.gitBranch,
+    isSidechain: e.isSidechain,
     bytesIn: 0,
     bytesOut: 0,
   };

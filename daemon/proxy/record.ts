@@ -116,6 +116,9 @@ export function buildRecord(f: FinishedRequest, pricer: Pricer, id: string = new
     source: 'proxy',
     cacheHit: f.cacheHit === true,
     errorType: obs?.errorType ?? (f.refusal ? refusalType(f.refusal.body) : f.state === 'upstream_error' ? 'upstream_unreachable' : null),
+    // the proxy cannot know the branch; a subagent names its agent, a Claude Code session's main thread does not
+    gitBranch: null,
+    isSidechain: f.attribution.agentId !== null ? true : f.attribution.sessionId !== null ? false : null,
     bytesIn: f.bytesIn,
     bytesOut: f.bytesOut,
   };

@@ -62,6 +62,10 @@ for (const { b, skip } of backends) {
           costNanoUsd: i % 9 === 0 ? null : 1000 * ((i * 37) % 50),
           durationMs: (i * 131) % 977,
           tokens: { input: i, cacheWrite5m: (i * 3) % 11, cacheWrite1h: 0, cacheRead: (i * 7) % 13, output: (i * 5) % 17 },
+          gitBranch: i % 3 === 0 ? null : `branch-${i % 2}`,
+          isSidechain: i % 4 === 0 ? null : i % 4 === 1,
+          // a response-cache hit: $0, not billable, what it would have cost in the savings
+          ...((i % 8 === 5 || i % 12 === 6) && { cacheHit: true, billable: false, costNanoUsd: 0, cacheSavingsNanoUsd: 1000 + i }),
         });
         records.push(r);
         store.add(r);
@@ -135,6 +139,24 @@ for (const { b, skip } of backends) {
       const one = await store.summary({ range: 'all', tz: 'Europe/Paris', now: BASE + 3 * DAY, session: 's3' });
       expect(one.totals.requests).toBe(records.filter((r) => r.sessionId === 's3').length);
       expect(strip(one).session).toBe('s3');
+    });
+
+    it('counts response-cache hits apart in the totals, every group and a summary narrowed to one session', async () => {
+      const hits = (rs: RequestRecord[]) => [rs.filter((r) => r.cacheHit).length, rs.filter((r) => r.cacheHit).reduce((a, r) => a + r.cacheSavingsNanoUsd, 0)];
+      const s = await store.summary({ range: 'custom', from: BASE - DAY, to: BASE + 3 * DAY, tz: 'UTC' });
+      expect(hits(records)[0]).toBe(25);
+      expect([s.totals.responseCacheHits, s.totals.responseCacheSavedNanoUsd]).toEqual(hits(records));
+      expect(s.totals.cacheSavingsNanoUsd).toBe(records.reduce((a, r) => a + r.cacheSavingsNanoUsd, 0));
+      const modelOf = (r: RequestRecord) => r.model ?? r.modelRequested ?? '(none)';
+      for (const g of s.byModel) expect([g.key, g.responseCacheHits, g.responseCacheSavedNanoUsd]).toEqual([g.key, ...hits(records.filter((r) => modelOf(r) === g.key))]);
+      for (const g of s.byProject) expect([g.key, g.responseCacheHits]).toEqual([g.key, hits(records.filter((r) => (r.project ?? '(none)') === g.key))[0]]);
+      for (const g of s.bySession!) expect([g.key, g.responseCacheHits]).toEqual([g.key, hits(records.filter((r) => (r.sessionId ?? '(none)') === g.key))[0]]);
+      for (const session of ['s5', '(none)']) {
+        const one = await store.summary({ range: 'all', tz: 'UTC', now: BASE + 3 * DAY, session });
+        const mine = records.filter((r) => (r.sessionId ?? '(none)') === session);
+        expect(hits(mine)[0]).toBeGreaterThan(0);
+        expect([one.totals.requests, one.totals.responseCacheHits, one.totals.responseCacheSavedNanoUsd], session).toEqual([mine.length, ...hits(mine)]);
+      }
     });
 
     it('counts failed requests by kind, in the range and per session', async () => {

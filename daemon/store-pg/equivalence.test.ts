@@ -57,6 +57,10 @@ function randomRecords(seed: number, n: number): RequestRecord[] {
           cacheRead: Math.floor(rnd() * 5000),
           output: Math.floor(rnd() * 800),
         },
+        gitBranch: pick(['main', 'feature/x', null]),
+        isSidechain: pick([true, false, null]),
+        // a response-cache hit: $0, not billable, its would-have-cost in the savings
+        ...(rnd() < 0.12 && { cacheHit: true, billable: false, costNanoUsd: 0, cacheSavingsNanoUsd: Math.floor(rnd() * 50_000_000) }),
       }),
     );
   }
@@ -114,6 +118,10 @@ describe.skipIf(skip)('sql.js and PostgreSQL give the same answers on random dat
   summaries.push({ range: 'month', tz: 'UTC', now: NOW, sessions: false });
 
   async function compareEverything(): Promise<void> {
+    // the data holds response-cache hits, in the whole range and in a narrowed summary
+    const whole = await lite.summary({ range: 'all', tz: 'UTC', now: NOW });
+    expect(whole.totals.responseCacheHits).toBeGreaterThan(20);
+    expect((await pg.summary({ range: 'all', tz: 'Europe/Paris', now: NOW, session: 's2' })).totals.responseCacheHits).toBeGreaterThan(0);
     for (const q of summaries) {
       expect(strip(await pg.summary(q)), JSON.stringify(q)).toEqual(await lite.summary(q));
     }
@@ -133,6 +141,9 @@ describe.skipIf(skip)('sql.js and PostgreSQL give the same answers on random dat
       cursor = a.nextCursor ?? undefined;
     } while (cursor);
     for (const r of records.slice(0, 40)) expect(await pg.getRequest(r.id)).toEqual(await lite.getRequest(r.id));
+    // every column of every row kept, the git branch and sidechain flag included
+    const rows = async (s: Store) => (await s.listRequests({ limit: 500, sort: 'time', order: 'asc' })).items.map(({ user: _user, ...r }) => r);
+    expect(await rows(pg)).toEqual(await rows(lite));
   }
 
   it('as added', async () => {

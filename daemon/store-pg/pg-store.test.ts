@@ -56,6 +56,52 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
     await expect(openPgStore({ url, dataDir: tempDir(), log: quiet })).rejects.toThrow(/newer than this CCO supports/);
   });
 
+  it('2 → 3 counts the response-cache hits of a database written by schema 2 into its rollups, as inserts now do', async () => {
+    const t = Date.UTC(2026, 4, 1, 7, 10);
+    const hit = (over: Parameters<typeof rec>[0]) => rec({ cacheHit: true, billable: false, costNanoUsd: 0, ...over });
+    const records = [
+      rec({ startedAt: t, sessionId: 's1', model: 'm1', cacheSavingsNanoUsd: 5, user: 'ann' }),
+      hit({ startedAt: t + 1, sessionId: 's1', model: 'm1', cacheSavingsNanoUsd: 700, user: 'ann' }),
+      hit({ startedAt: t + 2, sessionId: 's1', model: 'm1', cacheSavingsNanoUsd: 300, user: 'bob' }),
+      hit({ startedAt: t + 3, sessionId: 's2', model: 'm1', cacheSavingsNanoUsd: 50, user: 'bob' }),
+      hit({ startedAt: t + 3_600_000, sessionId: null, model: null, modelRequested: 'm2', project: null, cacheSavingsNanoUsd: 9 }),
+      rec({ startedAt: t + 3_600_001, sessionId: 's2', model: 'm2' }),
+    ];
+    const urls = [await cluster.createDatabase(), await cluster.createDatabase()];
+    for (const url of urls) {
+      const s = await openPgStore({ url, dataDir: tempDir(), log: quiet });
+      for (const r of records) s.add(r);
+      await s.flush();
+      await s.close();
+    }
+    // The first back to schema 2: what 2 → 3 added is dropped (its detail rows, as schema 2 wrote them, stay).
+    const [old, now] = urls as [string, string];
+    await sql(old, `ALTER TABLE rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
+      ALTER TABLE session_rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
+      ALTER TABLE requests DROP COLUMN git_branch, DROP COLUMN is_sidechain;
+      DELETE FROM cco_schema_version WHERE version = 3;`);
+    const s = await openPgStore({ url: old, dataDir: tempDir(), log: quiet });
+    try {
+      for (const table of ['rollups', 'session_rollups']) {
+        const q = `SELECT * FROM ${table} ORDER BY 1, 2, 3, 4, 5`;
+        expect(await sql(old, q), table).toEqual(await sql(now, q));
+      }
+      expect(await sql(old, `SELECT hour_start_ms::float8 AS hour_start_ms, session, model, user_name, cache_hits::int AS cache_hits,
+        cache_hit_savings_nano_usd::int AS cache_hit_savings_nano_usd FROM session_rollups WHERE cache_hits > 0 ORDER BY 1, 2, 3, 4`)).toEqual([
+        { hour_start_ms: Date.UTC(2026, 4, 1, 7), session: 's1', model: 'm1', user_name: 'ann', cache_hits: 1, cache_hit_savings_nano_usd: 700 },
+        { hour_start_ms: Date.UTC(2026, 4, 1, 7), session: 's1', model: 'm1', user_name: 'bob', cache_hits: 1, cache_hit_savings_nano_usd: 300 },
+        { hour_start_ms: Date.UTC(2026, 4, 1, 7), session: 's2', model: 'm1', user_name: 'bob', cache_hits: 1, cache_hit_savings_nano_usd: 50 },
+        { hour_start_ms: Date.UTC(2026, 4, 1, 8), session: '', model: 'm2', user_name: '', cache_hits: 1, cache_hit_savings_nano_usd: 9 },
+      ]);
+      const q = { range: 'custom' as const, from: Date.UTC(2026, 4, 1, 7), to: Date.UTC(2026, 4, 1, 9), tz: 'UTC' };
+      expect((await s.summary({ ...q, session: 's1' })).totals).toMatchObject({ requests: 3, responseCacheHits: 2, responseCacheSavedNanoUsd: 1000 });
+      expect((await s.summary({ ...q, user: 'bob' })).totals).toMatchObject({ requests: 2, responseCacheHits: 2, responseCacheSavedNanoUsd: 350 });
+      expect((await s.getRequest(records[0]!.id))).toMatchObject({ gitBranch: null, isSidechain: null });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('several daemons migrating at once apply each migration once', async () => {
     const url = await cluster.createDatabase();
     const pools = [0, 1, 2].map(() => createPool(url));

@@ -56,6 +56,8 @@ export const COLUMNS: readonly Column[] = [
   ['error_type', 'text', (r) => r.errorType],
   ['bytes_in', 'int8', (r) => r.bytesIn],
   ['bytes_out', 'int8', (r) => r.bytesOut],
+  ['git_branch', 'text', (r) => r.gitBranch ?? null],
+  ['is_sidechain', 'bool', (r) => r.isSidechain ?? null],
   ['user_name', 'text', (r, user) => user],
 ];
 
@@ -114,6 +116,8 @@ export function rowToRecord(o: Row): RequestRecord {
     source: String(o.source) as RecordSource,
     cacheHit: o.cache_hit === true,
     errorType: str(o.error_type),
+    gitBranch: str(o.git_branch),
+    isSidechain: o.is_sidechain === null || o.is_sidechain === undefined ? null : o.is_sidechain === true,
     bytesIn: int(o.bytes_in),
     bytesOut: int(o.bytes_out),
   };
@@ -124,7 +128,8 @@ export function rowToRecord(o: Row): RequestRecord {
 
 const COUNTER_NAMES = [
   'requests', 'cost_nano_usd', 'unpriced_requests', 'cache_savings_nano_usd', 'input_tokens',
-  'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens',
+  'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens', 'cache_hits',
+  'cache_hit_savings_nano_usd',
 ] as const;
 export const COUNTER_SQL = COUNTER_NAMES.join(', ');
 
@@ -149,6 +154,7 @@ export function recordCell(r: RequestRecord, user: string | null): Cell {
     counters: [
       1, r.costNanoUsd ?? 0, r.billable && r.costNanoUsd === null ? 1 : 0, r.cacheSavingsNanoUsd,
       r.tokens.input, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, r.tokens.cacheRead, r.tokens.output,
+      r.cacheHit ? 1 : 0, r.cacheHit ? r.cacheSavingsNanoUsd : 0,
     ],
   };
 }

@@ -132,6 +132,24 @@ export const PG_MIGRATIONS: readonly string[] = [
      SELECT session_id, min(started_at), max(ended_at),
        COALESCE((array_agg(project ORDER BY started_at DESC) FILTER (WHERE project IS NOT NULL AND project <> ''))[1], '')
      FROM requests WHERE session_id IS NOT NULL AND session_id <> '' GROUP BY session_id;`,
+  // 2 → 3 (the embedded store's schema 8): response-cache hits apart in the rollups (issue 20), backfilled from
+  // the detail still kept; a request's git branch and sidechain flag (issue 15, NULL = unknown).
+  `ALTER TABLE rollups ADD COLUMN cache_hits bigint NOT NULL DEFAULT 0,
+     ADD COLUMN cache_hit_savings_nano_usd bigint NOT NULL DEFAULT 0;
+   ALTER TABLE session_rollups ADD COLUMN cache_hits bigint NOT NULL DEFAULT 0,
+     ADD COLUMN cache_hit_savings_nano_usd bigint NOT NULL DEFAULT 0;
+   ALTER TABLE requests ADD COLUMN git_branch text, ADD COLUMN is_sidechain boolean;
+   CREATE TEMP TABLE cco_hits ON COMMIT DROP AS
+     SELECT (started_at / 3600000) * 3600000 AS hour_start_ms, COALESCE(session_id, '') AS session,
+       COALESCE(model, model_requested, '') AS model, COALESCE(project, '') AS project,
+       COALESCE(user_name, '') AS user_name, count(*) AS n, sum(cache_savings_nano_usd) AS saved
+     FROM requests WHERE cache_hit GROUP BY 1, 2, 3, 4, 5;
+   UPDATE rollups r SET cache_hits = h.n, cache_hit_savings_nano_usd = h.saved
+     FROM (SELECT hour_start_ms, model, project, user_name, sum(n) AS n, sum(saved) AS saved FROM cco_hits GROUP BY 1, 2, 3, 4) h
+     WHERE r.hour_start_ms = h.hour_start_ms AND r.model = h.model AND r.project = h.project AND r.user_name = h.user_name;
+   UPDATE session_rollups r SET cache_hits = h.n, cache_hit_savings_nano_usd = h.saved FROM cco_hits h
+     WHERE r.hour_start_ms = h.hour_start_ms AND r.session = h.session AND r.model = h.model AND r.project = h.project
+       AND r.user_name = h.user_name;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -18,7 +18,7 @@ export interface PgSummaryQuery extends SummaryQuery {
 }
 
 const HALF_HOUR = HOUR_MS / 2;
-const COUNTERS = 9;
+const COUNTERS = 11;
 const SUMS = COUNTER_SQL.split(', ').map((c) => `SUM(${c})`).join(', ');
 
 function totalsOf(a: ArrayLike<number>): SpendTotals {
@@ -27,6 +27,8 @@ function totalsOf(a: ArrayLike<number>): SpendTotals {
     costNanoUsd: a[1]!,
     unpricedRequests: a[2]!,
     cacheSavingsNanoUsd: a[3]!,
+    responseCacheHits: a[9]!,
+    responseCacheSavedNanoUsd: a[10]!,
     tokens: { input: a[4]!, cacheWrite5m: a[5]!, cacheWrite1h: a[6]!, cacheRead: a[7]!, output: a[8]! },
   };
 }

@@ -4,10 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from './db.ts';
 import { openStore } from './index.ts';
-import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.ts';
+import type { RequestRecord } from '../../shared/contract.ts';
+import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, tableColumns, type Migration } from './migrations.ts';
 import { Interner } from './interner.ts';
 import { listRequests } from './queries.ts';
 import { RowWriter } from './rows.ts';
+import { buildSummary } from './summary.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 const tables = (db: { exec: (s: string) => { values: unknown[][] }[] }): unknown[] =>
@@ -94,8 +96,8 @@ describe('migrations', () => {
     expect(maintained).toHaveLength(4);
     const h7 = Date.UTC(2026, 4, 1, 7);
     expect(maintained.slice(0, 2)).toEqual([
-      [h7, 's1', 'm-req', '/home/u/proj', 1, 3, 0, 100, 10, 20, 30, 40, 50],
-      [h7, 's1', 'm1', '/home/u/proj', 2, 10, 1, 200, 20, 40, 60, 80, 100],
+      [h7, 's1', 'm-req', '/home/u/proj', 1, 3, 0, 100, 10, 20, 30, 40, 50, 0, 0],
+      [h7, 's1', 'm1', '/home/u/proj', 2, 10, 1, 200, 20, 40, 60, 80, 100, 0, 0],
     ]);
     expect(maintained[2]?.slice(0, 7)).toEqual([h7 + 3_600_000, '', 'claude-sonnet-4-5', '', 1, 5, 0]);
     db.run('DROP TABLE session_rollups');
@@ -145,6 +147,62 @@ describe('migrations', () => {
     expect(read('SELECT * FROM error_rollups ORDER BY 1, 2, 3')).toEqual(errors);
     expect(read('SELECT * FROM sessions ORDER BY 1')).toEqual(sessions);
     db.close();
+  });
+
+  it('7 → 8 counts the response-cache hits a schema-7 store holds into its rollups, as inserts now maintain them', () => {
+    const t = Date.UTC(2026, 4, 1, 7, 10);
+    const hit = (over: Partial<RequestRecord>) => makeRecord({ cacheHit: true, billable: false, costNanoUsd: 0, ...over });
+    const records = [
+      makeRecord({ startedAt: t, sessionId: 's1', model: 'm1', cacheSavingsNanoUsd: 5 }),
+      hit({ startedAt: t + 1, sessionId: 's1', model: 'm1', cacheSavingsNanoUsd: 700 }),
+      hit({ startedAt: t + 2, sessionId: 's1', model: 'm1', cacheSavingsNanoUsd: 300 }),
+      hit({ startedAt: t + 3, sessionId: 's2', model: 'm1', cacheSavingsNanoUsd: 50 }),
+      hit({ startedAt: t + 3_600_000, sessionId: null, model: null, modelRequested: 'm2', project: null, cacheSavingsNanoUsd: 9 }),
+      makeRecord({ startedAt: t + 3_600_001, sessionId: 's2', model: 'm2' }),
+    ];
+    // Written by schema 7 (no hit counters, no git_branch / is_sidechain): the writer writes the columns it finds.
+    const old = new SQL.Database();
+    migrate(old, MIGRATIONS, 7);
+    expect(tableColumns(old, 'rollups')).not.toContain('cache_hits');
+    const oldWriter = new RowWriter(old, new Interner(old));
+    oldWriter.insertMany(records, (_r, e) => {
+      throw e;
+    });
+    oldWriter.free();
+    expect(migrate(old)).toEqual({ from: 7, to: SCHEMA_VERSION });
+    // The same records inserted at schema 8.
+    const now = new SQL.Database();
+    migrate(now);
+    const writer = new RowWriter(now, new Interner(now));
+    writer.insertMany(records, (_r, e) => {
+      throw e;
+    });
+    writer.free();
+    const read = (db: typeof old, sql: string): unknown[][] => db.exec(sql)[0]?.values ?? [];
+    for (const table of ['rollups', 'session_rollups']) {
+      const sql = `SELECT * FROM ${table} ORDER BY 1, 2, 3, 4`;
+      expect(read(old, sql), table).toEqual(read(now, sql));
+    }
+    const h7 = Date.UTC(2026, 4, 1, 7);
+    expect(read(old, 'SELECT hour_start_ms, session, model, cache_hits, cache_hit_savings_nano_usd, cache_savings_nano_usd FROM session_rollups ORDER BY 1, 2, 3')).toEqual([
+      [h7, 's1', 'm1', 2, 1000, 1005],
+      [h7, 's2', 'm1', 1, 50, 50],
+      [h7 + 3_600_000, '', 'm2', 1, 9, 9],
+      [h7 + 3_600_000, 's2', 'm2', 0, 0, 100],
+    ]);
+    // every summary carries the hits apart: whole range, one session, the groups
+    const q = { range: 'custom' as const, from: h7, to: h7 + 2 * 3_600_000, tz: 'UTC' };
+    const all = buildSummary(old, q);
+    expect([all.totals.responseCacheHits, all.totals.responseCacheSavedNanoUsd]).toEqual([4, 1059]);
+    expect(all.byModel.map((g) => [g.key, g.responseCacheHits])).toEqual([['m1', 3], ['m2', 1]]);
+    const s1 = buildSummary(old, { ...q, session: 's1' });
+    expect([s1.totals.requests, s1.totals.responseCacheHits, s1.totals.responseCacheSavedNanoUsd]).toEqual([3, 2, 1000]);
+    expect(buildSummary(old, { ...q, session: '(none)' }).totals.responseCacheHits).toBe(1);
+    expect(Object.fromEntries(all.bySession!.map((g) => [g.key, g.responseCacheHits]))).toEqual({ s1: 2, s2: 1, '(none)': 1 });
+    // the new request columns exist, unknown for the old rows
+    expect(listRequests(old, new Interner(old), {}).items.map((r) => [r.gitBranch, r.isSidechain])).toEqual(records.map(() => [null, null]));
+    old.close();
+    now.close();
   });
 
   it('3 → 4 drops the sort indexes of 2 → 3; time pages still seek requests_started, other sorts scan', () => {

@@ -210,9 +210,67 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY s.value) AS d
       WHERE d.session = sessions.session`);
   },
+  // 7 → 8: response-cache hits apart in every total (issue 20), and two transcript fields of a request (issue 15).
+  // `rollups` and `session_rollups` count the hits (`cache_hits`) and what they would have cost
+  // (`cache_hit_savings_nano_usd`, also in cache_savings_nano_usd); this replaces the response cache's own hourly
+  // ledger. Backfilled from the detail rows in this file; a partitioned store adds its sealed months' rows after
+  // opening them (partitioned.ts `backfillCacheHits`, flagged by `meta.backfill_cache_hits`). `requests` gains
+  // `git_branch` (S) and `is_sidechain` (NULL = unknown).
+  (db) => {
+    // IF NOT EXISTS by hand (SQLite has none for columns): a test may run the step again over a current schema
+    const add = (table: string, column: string, type: string) => {
+      if (!tableColumns(db, table).includes(column)) db.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    };
+    for (const table of ['rollups', 'session_rollups']) {
+      add(table, 'cache_hits', 'INTEGER NOT NULL DEFAULT 0');
+      add(table, 'cache_hit_savings_nano_usd', 'INTEGER NOT NULL DEFAULT 0');
+    }
+    add('requests', 'git_branch', 'INTEGER'); // S
+    add('requests', 'is_sidechain', 'INTEGER');
+    if (getMeta(db, 'month') !== null) return; // a month file: rows only, its rollups are cco.sqlite's
+    for (const table of ['rollups', 'session_rollups']) db.run(`UPDATE ${table} SET cache_hits = 0, cache_hit_savings_nano_usd = 0`);
+    backfillCacheHitCells(db, db);
+    const sealed = db.exec('SELECT COUNT(*) FROM partitions')[0]?.values[0]?.[0];
+    if (Number(sealed ?? 0) > 0) setMeta(db, 'backfill_cache_hits', '1');
+  },
 ];
 
+/**
+ * Adds the response-cache hits of the detail rows in `rows` (cco.sqlite or a month file) into the rollup and
+ * session rollup cells of `cells` (cco.sqlite). Rows only count where their cell exists (it always does: a
+ * row is counted in its cells when inserted).
+ */
+export function backfillCacheHitCells(cells: Database, rows: Database): void {
+  const agg = rows.exec(`SELECT (r.started_at / ${3_600_000}) * ${3_600_000}, COALESCE(s.value, ''),
+      COALESCE(m.value, mr.value, ''), COALESCE(p.value, ''), COUNT(*), SUM(r.cache_savings_nano_usd)
+    FROM requests r
+      LEFT JOIN strings s ON s.id = r.session_id
+      LEFT JOIN strings m ON m.id = r.model
+      LEFT JOIN strings mr ON mr.id = r.model_requested
+      LEFT JOIN strings p ON p.id = r.project
+    WHERE r.cache_hit = 1
+    GROUP BY 1, 2, 3, 4`)[0]?.values ?? [];
+  const cell = cells.prepare(`UPDATE rollups SET cache_hits = cache_hits + ?, cache_hit_savings_nano_usd = cache_hit_savings_nano_usd + ?
+    WHERE hour_start_ms = ? AND model = ? AND project = ?`);
+  const sessionCell = cells.prepare(`UPDATE session_rollups SET cache_hits = cache_hits + ?,
+      cache_hit_savings_nano_usd = cache_hit_savings_nano_usd + ? WHERE hour_start_ms = ? AND session = ? AND model = ? AND project = ?`);
+  try {
+    for (const [hour, session, model, project, n, saved] of agg) {
+      cell.run([n!, saved!, hour!, model!, project!]);
+      sessionCell.run([n!, saved!, hour!, session!, model!, project!]);
+    }
+  } finally {
+    cell.free();
+    sessionCell.free();
+  }
+}
+
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The columns of `table` (generated ones included). */
+export function tableColumns(db: Database, table: string): string[] {
+  return (db.exec(`SELECT name FROM pragma_table_xinfo('${table}')`)[0]?.values ?? []).map((v) => String(v[0]));
+}
 
 export function getMeta(db: Database, key: string): string | null {
   const rows = db.exec('SELECT value FROM meta WHERE key = ?', [key]);

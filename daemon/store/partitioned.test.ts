@@ -55,6 +55,7 @@ function randomRecords(r: () => number, n: number, idBase: string): RequestRecor
     const model = pick(['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5', null]);
     const cost = pick([null, 0, 1000, 2000, Math.floor(r() * 1e6)]);
     const startedAt = r() < 0.2 ? pick(times) : T0 + Math.floor(r() * SPAN);
+    const hit = r() < 0.15; // a response-cache hit: $0, not billable, its would-have-cost in the savings
     return makeRecord({
       id: `${idBase}${String(i).padStart(5, '0')}-${Math.floor(r() * 1e6)}`,
       startedAt,
@@ -69,6 +70,7 @@ function randomRecords(r: () => number, n: number, idBase: string): RequestRecor
       durationMs: pick([100, 200, Math.floor(r() * 5000)]),
       tokens: { input: pick([1, 2, 3]), cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: pick([0, 10]), output: Math.floor(r() * 4) },
       upstreamRequestId: r() < 0.8 ? `req_${idBase}${i}` : null,
+      ...(hit && { cacheHit: true, billable: false, costNanoUsd: 0, cacheSavingsNanoUsd: Math.floor(r() * 1e6) }),
     });
   });
 }
@@ -235,6 +237,44 @@ describe('partitioned store = single database', () => {
     compareSummaries(a, c);
     c.close();
     expect(fs.readdirSync(monthsDir(dataDir)).every((f) => f.endsWith('.sqlite'))).toBe(true);
+  });
+
+  it('a store written by schema 7 (cco.sqlite and sealed month files) counts the hits of every row kept once migrated', () => {
+    const dataDir = tempDir('cco-part-');
+    const a = single();
+    const b = partitioned(dataDir);
+    const recs = randomRecords(rng(11), 600, 'h-');
+    expect(recs.filter((x) => x.cacheHit).length).toBeGreaterThan(50);
+    insertBoth(a, b, recs);
+    snapshot(b, dataDir); // every past month sealed in its file
+    const late = randomRecords(rng(12), 100, 'i-'); // late rows of sealed months, still in cco.sqlite
+    insertBoth(a, b, late);
+    writeSnapshot(b.db, dataDir, 0);
+    b.close();
+    // Back to schema 7: the columns of 7 → 8 dropped from cco.sqlite and every month file.
+    const files = [path.join(dataDir, 'cco.sqlite'), ...listPartitionFiles(dataDir).map((m) => path.join(monthsDir(dataDir), `${m}.sqlite`))];
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const db = new SQL.Database(fs.readFileSync(file));
+      for (const t of ['rollups', 'session_rollups']) for (const c of ['cache_hits', 'cache_hit_savings_nano_usd']) db.run(`ALTER TABLE ${t} DROP COLUMN ${c}`);
+      for (const c of ['git_branch', 'is_sidechain']) db.run(`ALTER TABLE requests DROP COLUMN ${c}`);
+      db.run("UPDATE meta SET value = '7' WHERE key = 'schema_version'");
+      fs.writeFileSync(file, db.export());
+      db.close();
+    }
+    // the month files' sizes and times changed: load() re-reads their index, as it would for any changed file
+    const c = partitioned(dataDir);
+    expect(c.dropSealedDuplicates()).toBe(0);
+    expect(c.backfillCacheHits()).toBe(files.length - 1);
+    expect(c.backfillCacheHits()).toBe(0); // once
+    compareSummaries(a, c);
+    const whole = buildSummary(c.db, { range: 'all', tz: 'UTC', now: NOW });
+    const hits = [...recs, ...late].filter((x) => x.cacheHit);
+    expect(whole.totals.responseCacheHits).toBe(hits.length);
+    expect(whole.totals.responseCacheSavedNanoUsd).toBe(hits.reduce((n, x) => n + x.cacheSavingsNanoUsd, 0));
+    const s1 = buildSummary(c.db, { range: 'all', tz: 'UTC', now: NOW, session: 's1' });
+    expect(s1.totals.responseCacheHits).toBe(hits.filter((x) => x.sessionId === 's1').length);
+    c.close();
   });
 
   it('closes idle months and keeps at most LRU_MAX clean months open', () => {

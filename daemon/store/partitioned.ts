@@ -30,7 +30,7 @@ import { Bloom } from './bloom.ts';
 import { integrityProblem, moveAside, writeDatabaseFile } from './db.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
-import { getMeta, migrate, setMeta } from './migrations.ts';
+import { backfillCacheHitCells, getMeta, migrate, setMeta } from './migrations.ts';
 import { listPartitionFiles, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
 import {
   applyReprice as applyRepriceOne,
@@ -421,6 +421,36 @@ export class PartitionedStore {
     return removed;
   }
 
+  /**
+   * Schema 8 counts response-cache hits in the rollups. Its migration filled them from cco.sqlite's rows; when
+   * sealed months exist (`meta.backfill_cache_hits`) this recounts them from every row kept, in cco.sqlite and
+   * in the month files (run after dropSealedDuplicates: each row counted once). Returns the months read.
+   */
+  backfillCacheHits(): number {
+    if (getMeta(this.db, 'backfill_cache_hits') === null) return 0;
+    let months = 0;
+    this.db.run('BEGIN');
+    try {
+      for (const table of ['rollups', 'session_rollups']) {
+        this.db.run(`UPDATE ${table} SET cache_hits = 0, cache_hit_savings_nano_usd = 0 WHERE cache_hits <> 0 OR cache_hit_savings_nano_usd <> 0`);
+      }
+      backfillCacheHitCells(this.db, this.db);
+      for (const month of this.months()) {
+        const part = this.tryOpenPart(month);
+        if (!part) continue; // damaged: its rows are gone, and so are its hits
+        backfillCacheHitCells(this.db, part.db);
+        months++;
+      }
+      this.db.run("DELETE FROM meta WHERE key = 'backfill_cache_hits'");
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    this.mainDirty = true;
+    return months;
+  }
+
   /** Applies `reprice_log` to the month databases (after a crash between a snapshot and its re-seal). */
   replayRepriceLog(): number {
     const rows = this.db.exec('SELECT id, month, cost_nano_usd, price_version, cache_savings_nano_usd, unpriced_reason FROM reprice_log')[0]?.values ?? [];
@@ -671,6 +701,8 @@ function repriceDelta(old: RequestRecord, u: RepriceUpdate): RollupDelta {
     unpriced: isUnpriced - wasUnpriced,
     savings: u.cacheSavingsNanoUsd - old.cacheSavingsNanoUsd,
     tokens: [0, 0, 0, 0, 0],
+    hits: 0,
+    hitSavings: old.cacheHit ? u.cacheSavingsNanoUsd - old.cacheSavingsNanoUsd : 0,
   };
 }
 

@@ -304,6 +304,8 @@ export function applyReprice(db: Database, writer: RowWriter, updates: readonly 
         unpriced: isUnpriced - wasUnpriced,
         savings: u.cacheSavingsNanoUsd - old.cacheSavingsNanoUsd,
         tokens: [0, 0, 0, 0, 0],
+        hits: 0,
+        hitSavings: old.cacheHit ? u.cacheSavingsNanoUsd - old.cacheSavingsNanoUsd : 0,
       });
       changed++;
     }

@@ -5,6 +5,7 @@ import type { Database, ParamsObject, SqlValue, Statement } from 'sql.js';
 import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import type { Interner } from './interner.ts';
 import { errorKind } from '../api/outcome.ts';
+import { tableColumns } from './migrations.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -15,10 +16,12 @@ export const REQUEST_COLUMNS = [
   'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens', 'thinking_tokens', 'web_search_requests',
   'service_tier', 'speed', 'inference_geo', 'billable', 'cost_nano_usd', 'price_version', 'unpriced_reason',
   'cache_savings_nano_usd', 'session_id', 'agent_id', 'parent_agent_id', 'project', 'client', 'credential_id',
-  'source', 'cache_hit', 'error_type', 'bytes_in', 'bytes_out',
+  'source', 'cache_hit', 'error_type', 'bytes_in', 'bytes_out', 'git_branch', 'is_sidechain',
 ] as const;
 
 const b = (v: boolean): number => (v ? 1 : 0);
+/** Journal lines written before schema 8 have no gitBranch/isSidechain: unknown. */
+const nb = (v: boolean | null | undefined): number | null => (v === null || v === undefined ? null : b(v));
 
 /** Row values in REQUEST_COLUMNS order; repeated strings become ids (new ones are added to `strings`). */
 export function recordToParams(r: RequestRecord, s: Interner): SqlValue[] {
@@ -30,6 +33,7 @@ export function recordToParams(r: RequestRecord, s: Interner): SqlValue[] {
     i(r.serviceTier), i(r.speed), i(r.inferenceGeo), b(r.billable), r.costNanoUsd, i(r.priceVersion),
     i(r.unpricedReason), r.cacheSavingsNanoUsd, i(r.sessionId), i(r.agentId), i(r.parentAgentId), i(r.project),
     i(r.client), i(r.credentialId), i(r.source), b(r.cacheHit), i(r.errorType), r.bytesIn, r.bytesOut,
+    i(r.gitBranch ?? null), nb(r.isSidechain),
   ];
 }
 
@@ -81,6 +85,8 @@ export function rowToRecord(o: ParamsObject, s: Interner): RequestRecord {
     source: tt(o.source) as RecordSource,
     cacheHit: int(o.cache_hit) === 1,
     errorType: t(o.error_type),
+    gitBranch: t(o.git_branch),
+    isSidechain: o.is_sidechain === null || o.is_sidechain === undefined ? null : int(o.is_sidechain) === 1,
     bytesIn: int(o.bytes_in),
     bytesOut: int(o.bytes_out),
   };
@@ -106,7 +112,8 @@ export function isRequestRecord(x: unknown): x is RequestRecord {
     typeof x.cacheHit === 'boolean' && isNum(x.bytesIn) && isNum(x.bytesOut) &&
     ['upstreamRequestId', 'messageId', 'modelRequested', 'model', 'serviceTier', 'speed', 'inferenceGeo',
       'priceVersion', 'unpricedReason', 'sessionId', 'agentId', 'parentAgentId', 'project', 'client',
-      'credentialId', 'errorType'].every((k) => isStrOrNull(x[k] ?? null))
+      'credentialId', 'errorType', 'gitBranch'].every((k) => isStrOrNull(x[k] ?? null)) &&
+    (x.isSidechain === undefined || x.isSidechain === null || typeof x.isSidechain === 'boolean')
   );
 }
 
@@ -117,18 +124,15 @@ export function rollupKey(r: { startedAt: number; model: string | null; modelReq
 
 const ROLLUP_COUNTERS = [
   'requests', 'cost_nano_usd', 'unpriced_requests', 'cache_savings_nano_usd', 'input_tokens', 'cache_write_5m_tokens',
-  'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens',
+  'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens', 'cache_hits', 'cache_hit_savings_nano_usd',
 ] as const;
 
 /** UPSERT adding the counters of one delta into the cell keyed by `keys` (rollups and session_rollups). */
-function rollupUpsert(table: string, keys: readonly string[]): string {
-  const cols = [...keys, ...ROLLUP_COUNTERS];
+function rollupUpsert(table: string, keys: readonly string[], counters: readonly string[]): string {
+  const cols = [...keys, ...counters];
   return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
-    ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${ROLLUP_COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+    ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }
-
-const ROLLUP_UPSERT = rollupUpsert('rollups', ['hour_start_ms', 'model', 'project']);
-const SESSION_ROLLUP_UPSERT = rollupUpsert('session_rollups', ['hour_start_ms', 'session', 'model', 'project']);
 
 /** Session part of the session rollup key: '' stands for unknown. */
 export function sessionKey(r: { sessionId: string | null }): string {
@@ -144,6 +148,9 @@ export interface RollupDelta {
   unpriced: number;
   savings: number;
   tokens: [number, number, number, number, number];
+  /** Response-cache hits, and what they would have cost (part of `savings`). */
+  hits: number;
+  hitSavings: number;
 }
 
 export function recordDelta(r: RequestRecord): RollupDelta {
@@ -155,6 +162,8 @@ export function recordDelta(r: RequestRecord): RollupDelta {
     unpriced: r.billable && r.costNanoUsd === null ? 1 : 0,
     savings: r.cacheSavingsNanoUsd,
     tokens: [r.tokens.input, r.tokens.cacheWrite5m, r.tokens.cacheWrite1h, r.tokens.cacheRead, r.tokens.output],
+    hits: r.cacheHit ? 1 : 0,
+    hitSavings: r.cacheHit ? r.cacheSavingsNanoUsd : 0,
   };
 }
 
@@ -170,6 +179,8 @@ export function mergeDelta(cells: Map<string, RollupDelta>, d: RollupDelta): voi
   cell.cost += d.cost;
   cell.unpriced += d.unpriced;
   cell.savings += d.savings;
+  cell.hits += d.hits;
+  cell.hitSavings += d.hitSavings;
   for (let i = 0; i < 5; i++) cell.tokens[i]! += d.tokens[i]!;
 }
 
@@ -217,6 +228,10 @@ export class ErrorAndSessionCells {
 
 /** Prepared statements for the write path; create once per database, `free()` on close. */
 export class RowWriter {
+  /** Indexes into recordToParams' values (REQUEST_COLUMNS order) of the columns `requests` has. */
+  private readonly requestPick: number[] | null;
+  /** Indexes into applyDelta's counters (ROLLUP_COUNTERS order) of the counters the rollups have. */
+  private readonly counterPick: number[] | null;
   private readonly insertStmt: Statement;
   private readonly rollupStmt: Statement;
   private readonly sessionRollupStmt: Statement;
@@ -230,11 +245,18 @@ export class RowWriter {
     /** false: rows only (a month file; its rollups are counted in cco.sqlite). */
     private readonly rollups = true,
   ) {
-    this.insertStmt = db.prepare(
-      `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
-    );
-    this.rollupStmt = db.prepare(ROLLUP_UPSERT);
-    this.sessionRollupStmt = db.prepare(SESSION_ROLLUP_UPSERT);
+    // Writes the columns the schema has: the store always runs the latest; tests write stores of older schemas.
+    const requestCols = new Set(tableColumns(db, 'requests'));
+    const counterCols = new Set(tableColumns(db, 'rollups'));
+    const requestPick = REQUEST_COLUMNS.flatMap((c, i) => (requestCols.has(c) ? [i] : []));
+    const counterPick = ROLLUP_COUNTERS.flatMap((c, i) => (counterCols.has(c) ? [i] : []));
+    this.requestPick = requestPick.length === REQUEST_COLUMNS.length ? null : requestPick;
+    this.counterPick = counterPick.length === ROLLUP_COUNTERS.length ? null : counterPick;
+    const cols = requestPick.map((i) => REQUEST_COLUMNS[i]!);
+    const counters = counterPick.map((i) => ROLLUP_COUNTERS[i]!);
+    this.insertStmt = db.prepare(`INSERT OR IGNORE INTO requests (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.rollupStmt = db.prepare(rollupUpsert('rollups', ['hour_start_ms', 'model', 'project'], counters));
+    this.sessionRollupStmt = db.prepare(rollupUpsert('session_rollups', ['hour_start_ms', 'session', 'model', 'project'], counters));
   }
 
   /**
@@ -252,7 +274,8 @@ export class RowWriter {
     try {
       for (const r of records) {
         try {
-          this.insertStmt.run(recordToParams(r, this.strings));
+          const params = recordToParams(r, this.strings);
+          this.insertStmt.run(this.requestPick ? this.requestPick.map((i) => params[i]!) : params);
           if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
           if (this.rollups) {
             mergeDelta(cells, recordDelta(r));
@@ -284,7 +307,8 @@ export class RowWriter {
 
   /** Adds a delta to a rollup cell and to its session rollup cell (caller owns the transaction). */
   applyDelta(d: RollupDelta): void {
-    const counters = [d.requests, d.cost, d.unpriced, d.savings, ...d.tokens];
+    const all = [d.requests, d.cost, d.unpriced, d.savings, ...d.tokens, d.hits, d.hitSavings];
+    const counters = this.counterPick ? this.counterPick.map((i) => all[i]!) : all;
     this.rollupStmt.run([...d.key, ...counters]);
     const [hour, model, project] = d.key;
     this.sessionRollupStmt.run([hour, d.session, model, project, ...counters]);

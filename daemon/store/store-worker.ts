@@ -95,6 +95,8 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   if (deduped > 0) log('warn', `store: ${deduped} row(s) of an interrupted fold were already in their month files; kept there only`);
   const relogged = parts.replayRepriceLog();
   if (relogged > 0) log('warn', `store: ${relogged} repricing(s) of sealed months re-applied after an interrupted snapshot`);
+  const backfilled = parts.backfillCacheHits();
+  if (backfilled > 0) log('info', `store: response-cache hits counted from ${backfilled} month file(s)`);
   const res: InitResult = {
     journalSeq: opened.journalSeq,
     schemaFrom: opened.schemaFrom,

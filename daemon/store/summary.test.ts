@@ -44,6 +44,8 @@ describe('summary', () => {
       costNanoUsd: 150,
       unpricedRequests: 0,
       cacheSavingsNanoUsd: 0,
+      responseCacheHits: 0,
+      responseCacheSavedNanoUsd: 0,
       tokens: { input: 20, cacheWrite5m: 40, cacheWrite1h: 60, cacheRead: 80, output: 100 },
     });
     expect(s.byModel.map((g) => [g.key, g.costNanoUsd])).toEqual([['A', 100], ['B', 50]]);

@@ -47,7 +47,7 @@ export const TOP_SESSIONS = 50;
 const HALF_HOUR = HOUR_MS / 2;
 
 /** Counter order of every SpendTotals read from SQL (COUNTER_COLUMNS below). */
-const COUNTERS = 9;
+const COUNTERS = 11;
 
 /** Counters in COUNTER_COLUMNS order → SpendTotals. */
 function totalsOf(a: ArrayLike<number>, at = 0): SpendTotals {
@@ -56,6 +56,8 @@ function totalsOf(a: ArrayLike<number>, at = 0): SpendTotals {
     costNanoUsd: a[at + 1]!,
     unpricedRequests: a[at + 2]!,
     cacheSavingsNanoUsd: a[at + 3]!,
+    responseCacheHits: a[at + 9]!,
+    responseCacheSavedNanoUsd: a[at + 10]!,
     tokens: { input: a[at + 4]!, cacheWrite5m: a[at + 5]!, cacheWrite1h: a[at + 6]!, cacheRead: a[at + 7]!, output: a[at + 8]! },
   };
 }
@@ -104,7 +106,7 @@ function earliestSessionHour(db: Database, session: string): number | null {
 }
 
 const COUNTER_COLUMNS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens,
-  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens`;
+  cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hits, cache_hit_savings_nano_usd`;
 
 /**
  * Folds the rollup cells of [from, to) (one row per hour × model × project) into totals, per-model and
@@ -167,7 +169,7 @@ function foldCells(
  * The costliest sessions of [from, to) (same hour rule as the cells), '' shown as "(none)". Ranks on
  * cost and requests only, then sums every counter for the top `limit` through the (session, hour) index:
  * with one session_rollups row per request (sessions spread over the month) that is ~30% cheaper than
- * summing all nine counters for every session.
+ * summing all eleven counters for every session.
  */
 function readSessions(db: Database, from: number, to: number, session: string | undefined, limit: number): SessionGroup[] {
   const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(s.${c.trim()})`).join(', ');

@@ -19,13 +19,18 @@ describe('applyRecord', () => {
     expect(s.totals.requests).toBe(0); // input untouched
   });
 
-  it('counts a response-cache hit apart when the summary has the hits of the range', () => {
+  it('counts a response-cache hit apart in the totals and in its groups, also in a summary narrowed to its session', () => {
     const hit = makeRecord({ startedAt: Date.parse('2026-01-10T10:15:00Z'), costNanoUsd: 0, cacheHit: true, billable: false, cacheSavingsNanoUsd: 900 });
-    const out = applyRecord({ ...makeSummary(), responseCacheHits: { requests: 1, savedNanoUsd: 100 } }, hit);
-    expect(out.responseCacheHits).toEqual({ requests: 2, savedNanoUsd: 1000 });
-    expect(out.totals.requests).toBe(1);
-    expect(applyRecord(makeSummary(), hit).responseCacheHits).toBeUndefined();
-    expect(applyRecord({ ...makeSummary(), responseCacheHits: { requests: 1, savedNanoUsd: 100 } }, { ...hit, cacheHit: false }).responseCacheHits).toEqual({ requests: 1, savedNanoUsd: 100 });
+    const base = makeSummary();
+    const start = { ...base, totals: { ...base.totals, requests: 1, responseCacheHits: 1, responseCacheSavedNanoUsd: 100 }, bySession: [] };
+    const out = applyRecord(start, hit);
+    expect([out.totals.requests, out.totals.responseCacheHits, out.totals.responseCacheSavedNanoUsd]).toEqual([2, 2, 1000]);
+    expect(out.byModel[0]).toMatchObject({ responseCacheHits: 1, responseCacheSavedNanoUsd: 900 });
+    expect(out.bySession?.[0]).toMatchObject({ key: 'sess-1', responseCacheHits: 1, responseCacheSavedNanoUsd: 900 });
+    const session = applyRecord({ ...base, session: 'sess-1' }, hit);
+    expect([session.totals.responseCacheHits, session.totals.responseCacheSavedNanoUsd]).toEqual([1, 900]);
+    const miss = applyRecord(start, { ...hit, cacheHit: false });
+    expect([miss.totals.requests, miss.totals.responseCacheHits, miss.totals.responseCacheSavedNanoUsd]).toEqual([2, 1, 100]);
   });
 
   it('adds a live record to its user group on the team store only', () => {

@@ -22,6 +22,8 @@ function addRecord<T extends SpendTotals>(t: T, r: RequestRecord): T {
     costNanoUsd: t.costNanoUsd + (r.costNanoUsd ?? 0),
     unpricedRequests: t.unpricedRequests + (isUnpriced(r) ? 1 : 0),
     cacheSavingsNanoUsd: t.cacheSavingsNanoUsd + r.cacheSavingsNanoUsd,
+    responseCacheHits: t.responseCacheHits + (r.cacheHit ? 1 : 0),
+    responseCacheSavedNanoUsd: t.responseCacheSavedNanoUsd + (r.cacheHit ? r.cacheSavingsNanoUsd : 0),
     tokens: addTokens(t.tokens, r.tokens),
   };
 }
@@ -38,6 +40,8 @@ function emptyGroup(key: string): SpendGroup {
     costNanoUsd: 0,
     unpricedRequests: 0,
     cacheSavingsNanoUsd: 0,
+    responseCacheHits: 0,
+    responseCacheSavedNanoUsd: 0,
     tokens: { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 },
   };
 }
@@ -124,7 +128,5 @@ export function applyRecord(s: Summary, r: RequestRecord): Summary {
     ...(s.byUser && { byUser: addToGroups(s.byUser, r.user ?? '(none)', r) }),
     errors: addToErrors(s.errors, r),
     series,
-    // a response-cache hit is counted apart as well (only where the daemon reports hits apart)
-    ...(r.cacheHit && s.responseCacheHits && { responseCacheHits: { requests: s.responseCacheHits.requests + 1, savedNanoUsd: s.responseCacheHits.savedNanoUsd + r.cacheSavingsNanoUsd } }),
   };
 }

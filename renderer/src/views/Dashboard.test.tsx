@@ -71,7 +71,7 @@ describe('Dashboard', () => {
 
   it('shows the response cache hits of the range apart from the requests', async () => {
     const { records, summary } = seeded(3);
-    const api = await startTestApi({ summaries: { '7d': { ...summary, responseCacheHits: { requests: 2, savedNanoUsd: 1_500_000_000 } } }, records, pageSize: 5 });
+    const api = await startTestApi({ summaries: { '7d': { ...summary, totals: { ...summary.totals, responseCacheHits: 2, responseCacheSavedNanoUsd: 1_500_000_000 } } }, records, pageSize: 5 });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
     await waitFor(() => expect(screen.getByTestId('range-cache-hits').textContent).toBe('2 from the response cache ($0; $1.50 saved)'), { timeout: 5000 });
@@ -109,6 +109,8 @@ describe('Dashboard', () => {
       costNanoUsd: rs.reduce((a, r) => a + (r.costNanoUsd ?? 0), 0),
       unpricedRequests: rs.filter((r) => r.costNanoUsd === null).length,
       cacheSavingsNanoUsd: 0,
+      responseCacheHits: 0,
+      responseCacheSavedNanoUsd: 0,
       tokens: { input: 10 * rs.length, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 20 * rs.length },
     });
     const byUser = [group('bob', records.filter((r) => r.user === 'bob')), group('alice', records.filter((r) => r.user === 'alice'))];

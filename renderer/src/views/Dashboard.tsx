@@ -188,9 +188,9 @@ export function Dashboard() {
         <div className="card">
           <div className="label">Requests</div>
           <div className="mid" data-testid="range-requests">{t ? formatCount(t.requests) : '…'}</div>
-          {s?.responseCacheHits && s.responseCacheHits.requests > 0 && (
+          {t && t.responseCacheHits > 0 && (
             <div className="muted small" data-testid="range-cache-hits">
-              {formatCount(s.responseCacheHits.requests)} from the response cache ($0; <Money nano={s.responseCacheHits.savedNanoUsd} /> saved)
+              {formatCount(t.responseCacheHits)} from the response cache ($0; <Money nano={t.responseCacheSavedNanoUsd} /> saved)
             </div>
           )}
           {s && <ErrorCount errors={s.errors} onSelect={onlyErrors} />}
