@@ -115,6 +115,8 @@ function record(rng: Rng, dev: Dev, t: number, seq: number, salt: number, sessio
     source: 'proxy',
     cacheHit: cacheRead > 0,
     errorType: failed ? 'overloaded_error' : null,
+    gitBranch: null,
+    isSidechain: sub,
     bytesIn: 40_000 + cacheRead * 3,
     bytesOut: stream ? 2_000 + output * 40 : 1_000 + output * 5,
     user: dev.name,

@@ -1,7 +1,7 @@
 /** Spend groups (by model / project / session / user) with tokens per billing category. */
 import { memo } from 'react';
 import type { SpendGroup } from '../../../shared/contract.ts';
-import { formatCount, formatTokens, shortProject } from '../format.ts';
+import { formatCount, formatTokens, formatUsdPrecise, shortProject } from '../format.ts';
 import { groupCost, Money, UnpricedCount } from './Money.tsx';
 
 export interface BreakdownProps {
@@ -13,6 +13,17 @@ export interface BreakdownProps {
   onSelect?: (key: string) => void;
   /** Row label for a key (projects: the shortest unique path suffix, see project-labels.ts). */
   label?: (key: string) => string;
+}
+
+/** A group's response-cache hits (counted in its requests at $0), shown apart; nothing when none. */
+export function CacheHits({ hits, saved }: { hits: number; saved: number }) {
+  if (hits === 0) return null;
+  return (
+    <span className="muted small" data-testid="group-cache-hits" title={`answered by CCO's response cache ($0); they would have cost ${formatUsdPrecise(saved)}`}>
+      {' '}
+      ({formatCount(hits)} cached)
+    </span>
+  );
 }
 
 /** Memoised (with stable onSelect) so the dashboard's other updates do not rebuild the tables. */
@@ -55,7 +66,10 @@ export const Breakdown = memo(function Breakdown({ title, groups, kind, onSelect
                     <Money nano={groupCost(g)} />{' '}
                     {groupCost(g) !== null && <UnpricedCount count={g.unpricedRequests} />}
                   </td>
-                  <td className="num">{formatCount(g.requests)}</td>
+                  <td className="num">
+                    {formatCount(g.requests)}
+                    <CacheHits hits={g.responseCacheHits} saved={g.responseCacheSavedNanoUsd} />
+                  </td>
                   <td className="num">{formatTokens(g.tokens.input)}</td>
                   <td className="num">{formatTokens(g.tokens.cacheWrite5m)}</td>
                   <td className="num">{formatTokens(g.tokens.cacheWrite1h)}</td>

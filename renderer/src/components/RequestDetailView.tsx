@@ -138,6 +138,13 @@ export function RequestDetailView({ id, onClose }: { id: string; onClose: () => 
             <dd>{d.project ?? '(none)'}</dd>
             <dt>Session</dt>
             <dd className="mono">{d.sessionId ?? '—'}</dd>
+            <dt>Git branch</dt>
+            <dd className="mono" data-testid="detail-git-branch">{d.gitBranch ?? '—'}</dd>
+            <dt>Thread</dt>
+            <dd data-testid="detail-thread">
+              {d.isSidechain === null ? '—' : d.isSidechain ? 'subagent (sidechain)' : 'main'}
+              {d.agentId ? <span className="mono muted"> · agent {d.agentId}</span> : null}
+            </dd>
             <dt>Client</dt>
             <dd>{d.client ?? '—'}</dd>
             {d.serviceTier ? (

@@ -11,6 +11,7 @@ import { useRequests, useSummary } from '../hooks/data.ts';
 import { groupCost, Money, UnpricedCount } from './Money.tsx';
 import { OutcomeBadge } from './OutcomeBadge.tsx';
 import { ErrorCount } from './ErrorCount.tsx';
+import { CacheHits } from './Breakdown.tsx';
 
 /** Share of the prompt read from the cache: read ÷ (read + uncached input + writes); null with no prompt. */
 export function cacheReadShare(t: TokenCounts): number | null {
@@ -78,7 +79,8 @@ export function SessionView({
           <dd>{info?.firstAt != null && info.lastAt != null ? formatSpan(info.lastAt - info.firstAt) : '—'}</dd>
           <dt>Requests</dt>
           <dd>
-            {formatCount(t.requests)} <ErrorCount errors={s.errors} />
+            {formatCount(t.requests)}
+            <CacheHits hits={t.responseCacheHits} saved={t.responseCacheSavedNanoUsd} /> <ErrorCount errors={s.errors} />
           </dd>
           <dt>Cost</dt>
           <dd data-testid="session-cost">

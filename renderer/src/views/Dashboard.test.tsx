@@ -69,12 +69,23 @@ describe('Dashboard', () => {
     expect(api.seen.some((s) => s.query.get('sort') === 'cost' && s.query.get('order') === 'asc' && !s.query.has('cursor'))).toBe(true);
   });
 
-  it('shows the response cache hits of the range apart from the requests', async () => {
-    const { records, summary } = seeded(3);
-    const api = await startTestApi({ summaries: { '7d': { ...summary, totals: { ...summary.totals, responseCacheHits: 2, responseCacheSavedNanoUsd: 1_500_000_000 } } }, records, pageSize: 5 });
+  it('shows the response cache hits of the range apart from the requests, in the totals and in each group', async () => {
+    const seededData = seeded(3);
+    const records = [...seededData.records];
+    let summary = seededData.summary;
+    for (const i of [0, 1]) {
+      const hit = makeRecord({ startedAt: Date.now() - (10 + i) * 60_000, model: 'claude-opus-4-1-20250805', cacheHit: true, billable: false, costNanoUsd: 0, cacheSavingsNanoUsd: 750_000_000 });
+      records.push(hit);
+      summary = applyRecord(summary, hit);
+    }
+    const api = await startTestApi({ summaries: { '7d': summary }, records, pageSize: 5 });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
     await waitFor(() => expect(screen.getByTestId('range-cache-hits').textContent).toBe('2 from the response cache ($0; $1.50 saved)'), { timeout: 5000 });
+    const byModel = await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 });
+    const row = within(byModel).getByTitle('claude-opus-4-1-20250805').closest('tr')!;
+    expect(within(row).getByTestId('group-cache-hits').textContent).toBe(' (2 cached)');
+    expect(within(within(byModel).getByTitle('claude-sonnet-4-5-20250929').closest('tr')!).queryByTestId('group-cache-hits')).toBeNull();
   });
 
   it('filters by model through the API', async () => {
@@ -137,7 +148,7 @@ describe('Dashboard', () => {
   it('logged in as a user: names them, no by-user breakdown or user filter, no admin panels or their requests', async () => {
     const { records, summary } = seeded(3);
     records.forEach((r) => (r.user = 'alice'));
-    const byUser = [{ key: 'alice', requests: 3, costNanoUsd: 6_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, tokens: { input: 30, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 60 } }];
+    const byUser = [{ key: 'alice', requests: 3, costNanoUsd: 6_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, responseCacheHits: 0, responseCacheSavedNanoUsd: 0, tokens: { input: 30, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 60 } }];
     const api = await startTestApi({ summaries: { '7d': { ...summary, byUser } }, records, viewer: { kind: 'user', user: 'alice' } });
     apis.push(api);
     history.replaceState(null, '', '/?user=bob'); // a link the admin shared
@@ -158,7 +169,7 @@ describe('Dashboard', () => {
   it('logged in as the admin: says so, and keeps the by-user breakdown and the admin panels', async () => {
     const { records, summary } = seeded(2);
     records.forEach((r, i) => (r.user = i === 0 ? 'alice' : 'bob'));
-    const group = (key: string) => ({ key, requests: 1, costNanoUsd: 1_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, tokens: { input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 20 } });
+    const group = (key: string) => ({ key, requests: 1, costNanoUsd: 1_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, responseCacheHits: 0, responseCacheSavedNanoUsd: 0, tokens: { input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 20 } });
     const api = await startTestApi({ summaries: { '7d': { ...summary, byUser: [group('alice'), group('bob')] } }, records, viewer: { kind: 'admin' } });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
@@ -170,6 +181,7 @@ describe('Dashboard', () => {
 
   it('opens a request detail with cost breakdown and price version, closes on Escape', async () => {
     const { records, summary } = seeded(3);
+    records[0] = { ...records[0]!, gitBranch: 'feature/login', isSidechain: true, agentId: 'a7' };
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
@@ -177,6 +189,8 @@ describe('Dashboard', () => {
     fireEvent.click(open[0]!);
     const dialog = await screen.findByRole('dialog');
     await waitFor(() => expect(within(dialog).getByText('2026-01-01')).toBeTruthy());
+    expect(within(dialog).getByTestId('detail-git-branch').textContent).toBe('feature/login');
+    expect(within(dialog).getByTestId('detail-thread').textContent).toBe('subagent (sidechain) · agent a7');
     expect(within(dialog).getByText('Cache read')).toBeTruthy();
     expect(within(dialog).getByText('$0.00075')).toBeTruthy();
     expect(window.location.hash).toBe(`#/requests/${records[0]!.id}`);
