@@ -332,6 +332,8 @@ async function startLocked(
     log,
     summary: (from, to, tz) => store.summary({ range: 'custom', from, to, tz, sessions: false }),
     broadcast: (msg) => live.broadcast(msg),
+    // federated: every request of this daemon is its `[team] user`'s (per-user budgets)
+    defaultUser: team?.user ?? null,
   });
   const limits = createLimitTracker({
     dataDir,
@@ -383,8 +385,8 @@ async function startLocked(
       options.onRecord?.(record);
     },
     whenRecorded: (done) => store.whenWritten(team ? () => team.whenWritten(done) : done),
-    admit: (method, p, headers) => guards.budgets.admit(method, p, headers),
-    admitAttributed: (a) => guards.budgets.admitAttributed(a),
+    admit: (method, p, headers, user) => guards.budgets.admit(method, p, headers, user),
+    admitAttributed: (a, user) => guards.budgets.admitAttributed(a, user),
     completeAttribution: (a) => sessionProjects.complete(a),
     // x-cco-cache is taken off every request (never forwarded), whether or not the cache is on.
     cachePlan: (req) => responseCache.plan(req, takeCacheMode(req)),

@@ -141,16 +141,16 @@ describe('guardStateOf', () => {
     period: 'daily' as const, usd: 1, project: null, hard: true, spentNanoUsd: 0, fraction: 0, state: 'ok' as const, periodStart: 0, periodEnd: 1000, ...over,
   });
   it('no hard budget and nothing paused: nothing to lift; past times are not shown', () => {
-    const g = guardStateOf({ tz: 'UTC', budgets: [budget({ hard: false, state: 'exceeded' })], overrideUntil: 10, pausedSessions: [], ready: true }, { recent: [], mutedUntil: 10 }, 50);
+    const g = guardStateOf({ tz: 'UTC', budgets: [budget({ hard: false, state: 'exceeded' })], overrideUntil: 10, pausedSessions: [], rules: [], ready: true }, { recent: [], mutedUntil: 10 }, 50);
     expect(g).toEqual({ mutedUntil: null, overrideUntil: null, canLift: false, periodEnd: null });
   });
   it('the latest end among the exceeded hard budgets; a paused session can be lifted', () => {
     const g = guardStateOf(
-      { tz: 'UTC', budgets: [budget({ state: 'exceeded', periodEnd: 500 }), budget({ period: 'weekly', state: 'exceeded', periodEnd: 900 }), budget({ periodEnd: 2000 })], overrideUntil: null, pausedSessions: [], ready: true },
+      { tz: 'UTC', budgets: [budget({ state: 'exceeded', periodEnd: 500 }), budget({ period: 'weekly', state: 'exceeded', periodEnd: 900 }), budget({ periodEnd: 2000 })], overrideUntil: null, pausedSessions: [], rules: [], ready: true },
       null,
       50,
     );
     expect(g).toMatchObject({ canLift: true, periodEnd: 900 });
-    expect(guardStateOf({ tz: 'UTC', budgets: [], overrideUntil: null, pausedSessions: [{ sessionId: 's', since: 1, reason: 'r' }], ready: true }, null, 5).canLift).toBe(true);
+    expect(guardStateOf({ tz: 'UTC', budgets: [], overrideUntil: null, pausedSessions: [{ sessionId: 's', since: 1, reason: 'r' }], rules: [], ready: true }, null, 5).canLift).toBe(true);
   });
 });

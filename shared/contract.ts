@@ -591,11 +591,19 @@ export interface LimitsResponse {
 export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
-/** One USD cap: global (project null) or for one project path. */
+/** A budget rule's `user` for the per-user default (`[budgets.per_user]`): every user, each on their own spend. */
+export const EVERY_USER = '*';
+
+/** One USD cap: global (project and user null), for one project path, or for one user (team modes). */
 export interface BudgetRule {
   period: BudgetPeriod;
   usd: number;
   project: string | null;
+  /**
+   * Team modes: the user this cap is for (`[budgets.users."alice"]`), or EVERY_USER for the per-user default
+   * (`[budgets.per_user]`, for each user without a cap of their own for that period). Absent/null: not a user budget.
+   */
+  user?: string | null;
   /** Refuse new billable requests once spent (soft caps only notify). */
   hard: boolean;
 }
@@ -608,12 +616,21 @@ export interface BudgetStatus extends BudgetRule {
   /** Epoch ms: the current period, in the daemon's time zone. */
   periodStart: number;
   periodEnd: number;
+  /** A row of the per-user default for one user (`user` names them; the cap is `[budgets.per_user]`'s). */
+  perUser?: boolean;
 }
 
 /** GET /api/budgets */
 export interface BudgetsResponse {
   tz: string;
+  /**
+   * Global and project budgets, each user budget, and the per-user default once per user who spent in its
+   * current period (`perUser`). Team modes only for users: the central gateway's token users, or the
+   * federated `[team] user`.
+   */
   budgets: BudgetStatus[];
+  /** The configured rules (config.toml), the per-user default (user EVERY_USER) included. */
+  rules: BudgetRule[];
   /** Hard caps and session pauses are lifted until this epoch ms (`cco budget override --for 1h`). */
   overrideUntil: number | null;
   /** Sessions paused by the runaway guard (their new requests are refused until the override or a restart). */
@@ -627,6 +644,8 @@ export interface BudgetChange {
   period: BudgetPeriod;
   usd: number;
   project?: string | null;
+  /** A user's budget, or EVERY_USER for the per-user default (not together with `project`). */
+  user?: string | null;
   hard?: boolean;
 }
 

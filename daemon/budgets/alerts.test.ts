@@ -89,6 +89,17 @@ describe('alert center', () => {
     expect(delivered[0]!.body).toMatch(/\$10\.10 of \$10\.00 spent; new requests are refused/);
   });
 
+  it('per-user budget rows are matched by user, not by position: a new user row crossing alerts once, for that user', () => {
+    const { c, delivered } = center();
+    const u = (user: string, fraction: number): BudgetStatus => ({ period: 'daily', usd: 2, project: null, user, perUser: true, hard: true, spentNanoUsd: fraction * 2e9, fraction, state: fraction >= 1 ? 'exceeded' : 'ok', periodStart: 0, periodEnd: 86_400_000 });
+    // carol's row appears first in the list (she spends most) and pushes bob's down
+    c.budgets([u('bob', 0.9)], [u('carol', 1.05), u('bob', 0.9)], T);
+    c.budgets([u('carol', 1.05), u('bob', 0.9)], [u('carol', 1.1), u('bob', 0.91)], T + 1000);
+    expect(delivered.map((d) => d.title)).toEqual(['Daily budget of user carol at 105%', 'Daily budget of user carol at 105%']);
+    expect(new Set(delivered.map((d) => d.key)).size).toBe(2);
+    expect(delivered[0]!.body).toMatch(/\$2\.10 of \$2\.00 spent; carol's new requests are refused/);
+  });
+
   it('runaway: more than N requests a minute from one session notifies (with a cooldown) and can pause it', () => {
     const { c, delivered, paused } = center({ runawayRequestsPerMinute: 3, runawayPause: true });
     for (let i = 0; i < 10; i++) c.record(makeRecord({ sessionId: 's1', endedAt: T + i * 1000, costNanoUsd: 1 }));

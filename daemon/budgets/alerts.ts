@@ -132,19 +132,22 @@ export function createAlertCenter(opts: AlertCenterOptions): AlertCenter {
     },
     budgets(before, after, t) {
       const { thresholds } = opts.settings();
-      after.forEach((a, i) => {
-        const b = before[i];
-        const prevF = b && b.period === a.period && b.project === a.project && b.periodStart === a.periodStart ? b.fraction : 0;
+      // Matched by what each row caps, not by position: a user's row of the per-user default appears with their first spend.
+      const id = (s: BudgetStatus) => `${s.period}:${s.project ?? ''}${s.user ? `:user=${s.user}` : ''}`;
+      const prev = new Map(before.map((b) => [id(b), b]));
+      after.forEach((a) => {
+        const b = prev.get(id(a));
+        const prevF = b && b.periodStart === a.periodStart ? b.fraction : 0;
         for (const th of thresholds) {
           const f = th / 100;
           if (a.fraction >= f && prevF < f) {
-            const name = `${a.period} budget${a.project ? ` for ${a.project}` : ''}`;
+            const name = `${a.period} budget${a.project ? ` for ${a.project}` : ''}${a.user ? ` of user ${a.user}` : ''}`;
             emit(
               {
-                key: `budget:${a.period}:${a.project ?? ''}:${a.periodStart}:${th}`,
+                key: `budget:${id(a)}:${a.periodStart}:${th}`,
                 kind: 'budget',
                 title: `${name[0]!.toUpperCase()}${name.slice(1)} at ${percent(a.fraction)}`,
-                body: `${usdText(a.spentNanoUsd)} of ${usdText(a.usd * 1e9)} spent${a.hard && a.fraction >= 1 ? '; new requests are refused (cco budget override --for 1h lifts it)' : ''}.`,
+                body: `${usdText(a.spentNanoUsd)} of ${usdText(a.usd * 1e9)} spent${a.hard && a.fraction >= 1 ? `; ${a.user ? `${a.user}'s ` : ''}new requests are refused (cco budget override --for 1h lifts it)` : ''}.`,
               },
               t,
             );

@@ -16,6 +16,8 @@ export interface GuardsOptions {
   summary: (from: number, to: number, tz: string) => Promise<Summary>;
   broadcast: (msg: LiveMessage) => void;
   tz?: string;
+  /** The user of requests that name none (federated `[team] user`). */
+  defaultUser?: string | null;
 }
 
 export interface Guards {
@@ -34,6 +36,7 @@ export function createGuards(opts: GuardsOptions): Guards {
     configFile: path.join(opts.configDir, 'config.toml'),
     dataDir: opts.dataDir,
     tz,
+    defaultUser: opts.defaultUser ?? null,
     warn: (m) => opts.log.warn(m),
     info: (m) => opts.log.info(m),
     summary: opts.summary,

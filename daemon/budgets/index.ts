@@ -1,10 +1,11 @@
 /**
  * Budgets in the daemon: rules from config.toml, spend tracking, the proxy's admission hooks (hard caps and
- * paused sessions refuse new billable requests with an Anthropic-shaped 400 and `x-should-retry: false`) and the
+ * paused sessions refuse new billable requests with an Anthropic-shaped 400 and `x-should-retry: false`; user
+ * caps in team modes refuse that user's, checked on arrival since the gateway knows the user then) and the
  * /api/budgets routes (a change edits config.toml and applies at once).
  */
 import express, { type Router } from 'express';
-import type { BudgetChange, RequestRecord, Summary } from '../../shared/contract.ts';
+import { EVERY_USER, type BudgetChange, type RequestRecord, type Summary } from '../../shared/contract.ts';
 import type { Attribution } from '../proxy/attribution.ts';
 import { isBillable } from '../proxy/attribution.ts';
 import { anthropicError, type ProxyRefusal } from '../proxy/forward.ts';
@@ -26,8 +27,9 @@ export interface Budgets {
    */
   ready: Promise<void>;
   alerts: () => BudgetConfig['alerts'];
-  admit(method: string, path: string, headers: Record<string, string | string[] | undefined>): ProxyRefusal | 'after-body' | null;
-  admitAttributed(a: Attribution): ProxyRefusal | null;
+  /** `user`: the request's team user (the central gateway's token user), known on arrival. */
+  admit(method: string, path: string, headers: Record<string, string | string[] | undefined>, user?: string | null): ProxyRefusal | 'after-body' | null;
+  admitAttributed(a: Attribution, user?: string | null): ProxyRefusal | null;
   book(record: RequestRecord): void;
   routes(api: Router): void;
   /** Re-read config.toml (e.g. after `cco config set budgets.…`). */
@@ -38,6 +40,8 @@ export interface BudgetsOptions {
   configFile: string;
   dataDir: string | null;
   tz?: string;
+  /** The user of requests that name none (federated `[team] user`); see BudgetTrackerOptions.defaultUser. */
+  defaultUser?: string | null;
   warn: (m: string) => void;
   info: (m: string) => void;
   now?: () => number;
@@ -63,7 +67,7 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
     opts.warn(`budgets: ${(err as Error).message}; no budgets apply`);
     config = { rules: [], alerts: { thresholds: '80,95', webhook_url: '', cooldown_minutes: 60, runaway_requests_per_minute: 0, runaway_usd_per_minute: 0, runaway_pause: false } };
   }
-  const tracker = createBudgetTracker({ tz, rules: config.rules, dataDir: opts.dataDir, warn: opts.warn, now: opts.now });
+  const tracker = createBudgetTracker({ tz, rules: config.rules, dataDir: opts.dataDir, defaultUser: opts.defaultUser ?? null, warn: opts.warn, now: opts.now });
   const ready = tracker.init(opts.summary);
 
   const reload = () => {
@@ -79,14 +83,14 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
     tracker,
     ready,
     alerts: () => config.alerts,
-    admit(method, path, headers) {
+    admit(method, path, headers, user = null) {
       if (!isBillable(method, path)) return null;
-      const refused = tracker.refusal(null, headerOf(headers, 'x-claude-code-session-id'));
+      const refused = tracker.refusal(null, headerOf(headers, 'x-claude-code-session-id'), user);
       if (refused) return toRefusal(refused);
       return tracker.needsAttribution() ? 'after-body' : null;
     },
-    admitAttributed(a) {
-      const refused = tracker.refusal(a.project, a.sessionId);
+    admitAttributed(a, user = null) {
+      const refused = tracker.refusal(a.project, a.sessionId, user);
       return refused ? toRefusal(refused) : null;
     },
     book: (record) => tracker.book(record),
@@ -103,13 +107,16 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
         if (typeof b.usd !== 'number' || !Number.isFinite(b.usd) || b.usd < 0) return bad(res, 'usd: a non-negative amount (0 clears the budget)');
         if (b.project !== undefined && b.project !== null && (typeof b.project !== 'string' || b.project === '')) return bad(res, 'project: a project path');
         if (b.hard !== undefined && typeof b.hard !== 'boolean') return bad(res, 'hard: true or false');
+        if (b.user !== undefined && b.user !== null && (typeof b.user !== 'string' || b.user === '')) return bad(res, `user: a user name, or "${EVERY_USER}" for the per-user default`);
+        if (b.user && b.project) return bad(res, 'a budget is for a project or for a user, not both');
         try {
-          config = applyBudgetChange(opts.configFile, { period: b.period, usd: b.usd, project: b.project ?? null, hard: b.hard }, opts.warn);
+          config = applyBudgetChange(opts.configFile, { period: b.period, usd: b.usd, project: b.project ?? null, user: b.user ?? null, hard: b.hard }, opts.warn);
         } catch (err) {
           return bad(res, (err as Error).message);
         }
         tracker.setRules(config.rules);
-        opts.info(`budget ${b.period}${b.project ? ` for ${b.project}` : ''} set to $${b.usd}${b.hard ? ' (hard)' : ''}`);
+        const whose = b.project ? ` for ${b.project}` : b.user === EVERY_USER ? ' for every user' : b.user ? ` for user ${b.user}` : '';
+        opts.info(`budget ${b.period}${whose} set to $${b.usd}${b.hard ? ' (hard)' : ''}`);
         res.json(tracker.response());
       });
       api.post('/budgets/override', json, (req, res) => {

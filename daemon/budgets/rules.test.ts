@@ -68,3 +68,71 @@ daily_usd = "lots"
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('per-user budgets in config.toml (team modes)', () => {
+  const TEXT = `[budgets]
+daily_usd = 50
+
+[budgets.users."alice"]
+daily_usd = 5
+daily_hard = true
+
+[budgets.users."bob@example.com"]
+monthly_usd = 100
+
+[budgets.per_user]   # every user without a cap of their own for that period
+daily_usd = 10
+daily_hard = true
+weekly_usd = 0
+`;
+
+  it('reads user caps and the per-user default (user "*"); 0 = none', () => {
+    expect(budgetConfigFromText(TEXT, FILE).rules).toEqual([
+      { period: 'daily', usd: 50, project: null, hard: false },
+      { period: 'daily', usd: 5, project: null, user: 'alice', hard: true },
+      { period: 'monthly', usd: 100, project: null, user: 'bob@example.com', hard: false },
+      { period: 'daily', usd: 10, project: null, user: '*', hard: true },
+    ]);
+  });
+
+  it.each([
+    ['[budgets.users."alice"]\ndaily_usd = -5\n', '/x/config.toml: [budgets.users."alice"] daily_usd = -5 is not allowed; expected an amount in USD from 0 to 1000000'],
+    ['[budgets.users."alice"]\ndaily_usd = "10"\n', '/x/config.toml: [budgets.users."alice"] daily_usd = "10" is not allowed; expected an amount in USD from 0 to 1000000'],
+    ['[budgets.users."alice"]\ndaily_hard = "yes"\n', '/x/config.toml: [budgets.users."alice"] daily_hard = "yes" is not allowed; expected true or false'],
+    ['[budgets.users."alice"]\ndayly_usd = 5\n', '/x/config.toml: [budgets.users."alice"] unknown key "dayly_usd"; allowed keys: daily_usd, weekly_usd, monthly_usd, daily_hard, weekly_hard, monthly_hard'],
+    ['[budgets.per_user]\nmonthly_usd = 2000000\n', '/x/config.toml: [budgets.per_user] monthly_usd = 2000000 is not allowed; expected an amount in USD from 0 to 1000000'],
+    ['[budgets]\nper_user = 5\n', '/x/config.toml: budgets.per_user must be a table ([budgets.per_user] with daily_usd, weekly_usd, monthly_usd, daily_hard, weekly_hard, monthly_hard)'],
+    ['[budgets]\nusers = "alice"\n', '/x/config.toml: budgets.users must hold one table per user, e.g. [budgets.users."alice"] with daily_usd = 10'],
+    ['[budgets.users]\nalice = 5\n', '/x/config.toml: budgets.users."alice" must be a table ([budgets.users."alice"] with daily_usd, weekly_usd, monthly_usd, daily_hard, weekly_hard, monthly_hard)'],
+    ['[budgets.users."*"]\ndaily_usd = 5\n', '/x/config.toml: [budgets.users."*"]: use [budgets.per_user] for a budget of every user'],
+    ['[budgets.users." bob"]\ndaily_usd = 5\n', '/x/config.toml: [budgets.users." bob"]: a user name must be non-empty, without spaces around it'],
+  ])('a bad user table is a ConfigError with a plain message: %j', (text, message) => {
+    expect(() => budgetConfigFromText(text, FILE)).toThrow(ConfigError);
+    expect(() => budgetConfigFromText(text, FILE)).toThrow(message);
+    // the general loader (cco run, cco config) says the same at start
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-budget-user-'));
+    const file = path.join(dir, 'config.toml');
+    fs.writeFileSync(file, text);
+    expect(() => loadConfig({ file, env: {} })).toThrow(message.replace(FILE, file));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [{ period: 'daily', usd: 5, user: 'alice', hard: true }, '[budgets.users."alice"]\ndaily_usd = 5\ndaily_hard = true\n'],
+    [{ period: 'weekly', usd: 20, user: '*' }, '[budgets.per_user]\nweekly_usd = 20\nweekly_hard = false\n'],
+  ] as const)('edits a user table: %j', (change, expected) => {
+    expect(applyBudgetChangeToText('', change)).toBe(expected);
+  });
+
+  it('edits keep the other tables; clearing a user cap; a user and a project together, or a bad name, are refused', () => {
+    const a = applyBudgetChangeToText(TEXT, { period: 'daily', usd: 7.5, user: 'alice', hard: false });
+    expect(a).toContain('[budgets.users."alice"]\ndaily_usd = 7.5\ndaily_hard = false\n');
+    const b = applyBudgetChangeToText(a, { period: 'daily', usd: 0, user: '*' });
+    expect(budgetConfigFromText(b, FILE).rules.filter((r) => r.user)).toEqual([
+      { period: 'daily', usd: 7.5, project: null, user: 'alice', hard: false },
+      { period: 'monthly', usd: 100, project: null, user: 'bob@example.com', hard: false },
+    ]);
+    expect(() => applyBudgetChangeToText('', { period: 'daily', usd: 1, user: 'alice', project: '/p' })).toThrow(/a project or for a user, not both/);
+    expect(() => applyBudgetChangeToText('', { period: 'daily', usd: 1, user: 'x'.repeat(65) })).toThrow(/at most 64 characters/);
+  });
+});

@@ -3,10 +3,13 @@
  * tables `[budgets.projects."<path>"]` with the same keys. Reading is lenient per project table (a bad one is
  * skipped with a warning); writing is a line-level edit that keeps every comment (config/edit.ts for the
  * global keys, the same approach here for project tables), validated as a whole before an atomic replace.
+ * Team modes add user caps, `[budgets.users."<name>"]`, and a per-user default, `[budgets.per_user]` (rule
+ * user EVERY_USER): strict, a bad value is a ConfigError (config/budget-tables.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUDGET_PERIODS, type BudgetChange, type BudgetPeriod, type BudgetRule } from '../../shared/contract.ts';
+import { BUDGET_PERIODS, EVERY_USER, type BudgetChange, type BudgetPeriod, type BudgetRule } from '../../shared/contract.ts';
+import { badUserName, PER_USER_HEADER, readUserBudgetTables, userHeader, type BudgetTable } from '../config/budget-tables.ts';
 import { ConfigError } from '../config/errors.ts';
 import { editConfigText, tomlValue } from '../config/edit.ts';
 import { applyDocument, parseConfigText } from '../config/load.ts';
@@ -40,6 +43,15 @@ function projectRules(project: string, table: unknown, file: string, warn: (m: s
   return out;
 }
 
+function userRules(user: string, table: BudgetTable): BudgetRule[] {
+  const out: BudgetRule[] = [];
+  for (const period of BUDGET_PERIODS) {
+    const usd = table[`${period}_usd`];
+    if (typeof usd === 'number' && usd > 0) out.push({ period, usd, project: null, user, hard: table[`${period}_hard`] === true });
+  }
+  return out;
+}
+
 /** Budget rules and alert settings from config.toml text (missing file = none). Throws ConfigError on a bad global key. */
 export function budgetConfigFromText(text: string, file: string, warn: (m: string) => void = () => {}): BudgetConfig {
   const config = defaultConfig();
@@ -55,6 +67,9 @@ export function budgetConfigFromText(text: string, file: string, warn: (m: strin
     if (!isObj(projects)) warn(`${file}: budgets.projects must be a table of tables; ignored`);
     else for (const [p, table] of Object.entries(projects)) rules.push(...projectRules(p, table, file, warn));
   }
+  const users = readUserBudgetTables(doc.budgets, file);
+  for (const [name, table] of users.users) rules.push(...userRules(name, table));
+  if (users.perUser) rules.push(...userRules(EVERY_USER, users.perUser));
   return { rules, alerts: config.alerts };
 }
 
@@ -114,6 +129,13 @@ export function applyBudgetChangeToText(text: string, change: BudgetChange): str
   if (!(Number.isFinite(change.usd) && change.usd >= 0 && change.usd <= MAX_USD)) throw new ConfigError(`budget: ${change.usd} is not an amount in USD from 0 to ${MAX_USD}`);
   const usd = Math.round(change.usd * 100) / 100;
   const hard = change.usd === 0 ? false : (change.hard ?? false);
+  if (change.user) {
+    if (change.project) throw new ConfigError('budget: a budget is for a project or for a user, not both');
+    const bad = change.user === EVERY_USER ? null : badUserName(change.user);
+    if (bad) throw new ConfigError(`budget: ${bad}`);
+    const h = change.user === EVERY_USER ? PER_USER_HEADER : userHeader(change.user);
+    return editTableKey(editTableKey(text, h, `${period}_usd`, usd), h, `${period}_hard`, hard);
+  }
   if (change.project) {
     const h = projectHeader(change.project);
     return editTableKey(editTableKey(text, h, `${period}_usd`, usd), h, `${period}_hard`, hard);

@@ -59,3 +59,72 @@ describe('budget tracker', () => {
     expect(b.isPaused('s1')).toBe(false);
   });
 });
+
+describe('per-user budgets', () => {
+  const rules = [
+    { period: 'daily' as const, usd: 1, project: null, user: 'alice', hard: true },
+    { period: 'daily' as const, usd: 2, project: null, user: '*', hard: true },
+    { period: 'weekly' as const, usd: 100, project: null, user: '*', hard: false },
+  ];
+  // spend booked today per user, then who is refused: alice has her own $1 daily cap (it replaces the $2
+  // default's daily cap for her), everyone else the $2 default; requests without a user meet no user cap.
+  it.each([
+    { spent: { alice: 0.99 }, refused: [] },
+    { spent: { alice: 1 }, refused: ['alice'] },
+    { spent: { alice: 1.5, bob: 1.99 }, refused: ['alice'] },
+    { spent: { bob: 2 }, refused: ['bob'] },
+    { spent: { bob: 2, carol: 3 }, refused: ['bob', 'carol'] },
+    { spent: { '': 50 }, refused: [] },
+  ])('spent $spent → refused $refused', ({ spent, refused }) => {
+    const b = createBudgetTracker({ tz: 'UTC', dataDir: null, now: () => T, rules });
+    for (const [u, usd] of Object.entries(spent)) b.book(rec(usd, u ? { user: u } : {}));
+    const who = ['alice', 'bob', 'carol', 'dave'].filter((u) => b.refusal(null, null, u) !== null);
+    expect(who).toEqual(refused);
+    expect(b.refusal(null, null, null)).toBeNull();
+  });
+
+  it('statuses: the own cap, and the default once per user who spent (by spend); the refusal names the user', () => {
+    const b = createBudgetTracker({ tz: 'UTC', dataDir: null, now: () => T, rules });
+    b.book(rec(1.2, { user: 'alice' }));
+    b.book(rec(0.5, { user: 'bob' }));
+    b.book(rec(1.8, { user: 'carol' }));
+    const rows = b.status().map((s) => [s.period, s.user, s.perUser ?? false, s.spentNanoUsd, s.state]);
+    expect(rows).toEqual([
+      ['daily', 'alice', false, 1.2e9, 'exceeded'],
+      ['daily', 'carol', true, 1.8e9, 'warning'],
+      ['daily', 'bob', true, 0.5e9, 'ok'],
+      ['weekly', 'carol', true, 1.8e9, 'ok'],
+      ['weekly', 'alice', true, 1.2e9, 'ok'],
+      ['weekly', 'bob', true, 0.5e9, 'ok'],
+    ]);
+    expect(b.response().rules).toEqual(rules);
+    const r = b.refusal(null, null, 'alice')!;
+    expect(r.message).toMatch(/daily budget of user alice of \$1\.00 is spent \(\$1\.20\), so CCO refuses alice's new requests until .*cco budget override --for 1h.*cco budget set daily <USD> --user alice --hard/);
+    b.book(rec(0.3, { user: 'carol' }));
+    expect(b.refusal(null, null, 'carol')!.message).toMatch(/daily budget of user carol \(the per-user budget\) of \$2\.00 .*--per-user/);
+    // the override lifts user caps too; user caps never need the body
+    expect(b.needsAttribution()).toBe(false);
+    b.override(T + 60_000);
+    expect(b.refusal(null, null, 'alice')).toBeNull();
+  });
+
+  it('start-up spend: the PostgreSQL summary byUser; on the embedded store the daemon own user (federated), else a warning', async () => {
+    const summary = (byUser?: { key: string; costNanoUsd: number }[]) => async () => ({ totals: { costNanoUsd: 3e9 }, byProject: [], ...(byUser && { byUser }) }) as unknown as Summary;
+    const pg = createBudgetTracker({ tz: 'UTC', dataDir: null, now: () => T, rules });
+    await pg.init(summary([{ key: 'alice', costNanoUsd: 1e9 }, { key: '(none)', costNanoUsd: 2e9 }]));
+    expect(pg.refusal(null, null, 'alice')).not.toBeNull();
+    expect(pg.status().filter((s) => s.period === 'daily').map((s) => s.user)).toEqual(['alice']);
+
+    const fed = createBudgetTracker({ tz: 'UTC', dataDir: null, now: () => T, rules, defaultUser: 'bob' });
+    await fed.init(summary());
+    expect(fed.refusal(null, null, null)!.message).toMatch(/user bob/); // $3 of bob's $2 default
+    fed.setRules([]);
+    expect(fed.refusal(null, null, null)).toBeNull();
+
+    const warnings: string[] = [];
+    const gw = createBudgetTracker({ tz: 'UTC', dataDir: null, now: () => T, rules, warn: (m) => warnings.push(m) });
+    await gw.init(summary());
+    expect(warnings).toEqual([expect.stringMatching(/per-user spend counts from this start: the embedded store keeps no user/)]);
+    expect(gw.refusal(null, null, 'alice')).toBeNull();
+  });
+});

@@ -1,12 +1,14 @@
 /**
  * Spend against the budget rules, kept in memory so the proxy's admission check is a few comparisons: totals
  * per period (and per project) are read once from the store at start, then each booked record adds its cost.
- * A period that ends starts again at zero. Also holds the override ("lift hard caps until …", persisted in
+ * A period that ends starts again at zero. Spend is kept per user too (team modes: the record's user — the
+ * central gateway's token user — else the daemon's own user, federated `[team] user`); a user's cap for a
+ * period is their own rule, else the per-user default's. Also holds the override ("lift hard caps until …", persisted in
  * `<data>/budget-override.json`) and the sessions paused by the runaway guard.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUDGET_PERIODS, type BudgetPeriod, type BudgetRule, type BudgetStatus, type BudgetsResponse, type RequestRecord, type Summary } from '../../shared/contract.ts';
+import { BUDGET_PERIODS, EVERY_USER, type BudgetPeriod, type BudgetRule, type BudgetStatus, type BudgetsResponse, type RequestRecord, type Summary } from '../../shared/contract.ts';
 import { periodContaining, type Period } from './periods.ts';
 
 export const OVERRIDE_FILE = 'budget-override.json';
@@ -16,12 +18,21 @@ const WARNING_AT = 0.8;
 interface Counter extends Period {
   total: number;
   byProject: Map<string, number>;
+  byUser: Map<string, number>;
 }
+
+/** The summaries' group of records without a user (or project). */
+const NONE_KEY = '(none)';
 
 export interface BudgetTrackerOptions {
   tz: string;
   rules: BudgetRule[];
   dataDir: string | null;
+  /**
+   * The user of requests that name none (federated mode: `[team] user`, whose machine this is); null = such
+   * requests count for no user.
+   */
+  defaultUser?: string | null;
   now?: () => number;
   warn?: (m: string) => void;
 }
@@ -41,8 +52,8 @@ export interface BudgetTracker {
   book(record: RequestRecord): void;
   status(now?: number): BudgetStatus[];
   response(now?: number): BudgetsResponse;
-  /** A hard cap or pause that refuses a new billable request from this project/session (null = allowed). */
-  refusal(project: string | null, sessionId: string | null, now?: number): BudgetRefusal | null;
+  /** A hard cap or pause that refuses a new billable request from this project/session/user (null = allowed). */
+  refusal(project: string | null, sessionId: string | null, user?: string | null, now?: number): BudgetRefusal | null;
   /** Whether the decision needs the request body (a project cap is exceeded, or a session is paused). */
   needsAttribution(now?: number): boolean;
   /** Lift hard caps and pauses until `until` (epoch ms; null = end the override). */
@@ -59,7 +70,10 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
   const now = opts.now ?? (() => Date.now());
   const warn = opts.warn ?? (() => {});
   const { tz } = opts;
+  const defaultUser = opts.defaultUser ?? null;
   let rules = [...opts.rules];
+  /** Whether per-user spend could be read at start (the PostgreSQL store's byUser, or the daemon's own user). */
+  let usersFromStore: boolean | null = null;
   let ready = false;
   const counters = new Map<BudgetPeriod, Counter>();
   const paused = new Map<string, { since: number; reason: string }>();
@@ -78,30 +92,65 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
     let c = counters.get(period);
     if (!c || t >= c.end || t < c.start) {
       const p = periodContaining(period, t, tz);
-      if (c && t < c.start) return { ...p, total: 0, byProject: new Map() }; // an old record: not this period
-      c = { ...p, total: 0, byProject: new Map() };
+      if (c && t < c.start) return { ...p, total: 0, byProject: new Map(), byUser: new Map() }; // an old record: not this period
+      c = { ...p, total: 0, byProject: new Map(), byUser: new Map() };
       counters.set(period, c);
     }
     return c;
   };
 
-  const statusOf = (rule: BudgetRule, t: number): BudgetStatus => {
+  /** The status of a rule; for the per-user default, of that rule for `user`. */
+  const statusOf = (rule: BudgetRule, t: number, user: string | null = null): BudgetStatus => {
     const c = counter(rule.period, t);
-    const spent = rule.project === null ? c.total : (c.byProject.get(rule.project) ?? 0);
+    const who = rule.user === EVERY_USER ? user : (rule.user ?? null);
+    const spent = who !== null ? (c.byUser.get(who) ?? 0) : rule.project === null ? c.total : (c.byProject.get(rule.project) ?? 0);
     const cap = Math.round(rule.usd * 1e9);
     const fraction = cap > 0 ? spent / cap : 0;
-    return { ...rule, spentNanoUsd: spent, fraction, state: fraction >= 1 ? 'exceeded' : fraction >= WARNING_AT ? 'warning' : 'ok', periodStart: c.start, periodEnd: c.end };
+    const state = fraction >= 1 ? 'exceeded' : fraction >= WARNING_AT ? 'warning' : 'ok';
+    const base = { ...rule, spentNanoUsd: spent, fraction, state, periodStart: c.start, periodEnd: c.end } as const;
+    return rule.user === EVERY_USER && user !== null ? { ...base, user, perUser: true } : base;
+  };
+
+  /** The rule that caps `user` for a period: their own, else the per-user default (undefined = none). */
+  const userRule = (user: string, period: BudgetPeriod): BudgetRule | undefined =>
+    rules.find((r) => r.period === period && r.user === user) ?? rules.find((r) => r.period === period && r.user === EVERY_USER);
+
+  /** Every rule's status; the per-user default once per user who spent in its period without a cap of their own. */
+  const statuses = (t: number): BudgetStatus[] => {
+    const out: BudgetStatus[] = [];
+    for (const r of rules) {
+      if (r.user !== EVERY_USER) {
+        out.push(statusOf(r, t));
+        continue;
+      }
+      const c = counter(r.period, t);
+      const users = [...c.byUser].filter(([u, spent]) => spent > 0 && !rules.some((x) => x.period === r.period && x.user === u)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      for (const [u] of users) out.push(statusOf(r, t, u));
+    }
+    return out;
+  };
+
+  const hasUserRules = () => rules.some((r) => r.user !== undefined && r.user !== null);
+  const warnUsersUnknown = () => {
+    if (usersFromStore === false && hasUserRules()) {
+      warn('budgets: per-user spend counts from this start: the embedded store keeps no user (run the gateway on PostgreSQL to keep it across restarts)');
+      usersFromStore = null; // once
+    }
   };
 
   const overridden = (t: number) => overrideUntil !== null && t < overrideUntil;
 
   const describe = (s: BudgetStatus) =>
-    `CCO: the ${s.period} budget${s.project ? ` for ${s.project}` : ''} of ${usdText(s.usd * 1e9)} is spent (${usdText(s.spentNanoUsd)}), so CCO refuses new requests until ${new Date(s.periodEnd).toISOString()}. ` +
-    'To lift it, run `cco budget override --for 1h` (or use "Lift budget for 1 hour" in the CCO tray), or raise it with `cco budget set`.';
+    s.user
+      ? `CCO: the ${s.period} budget of user ${s.user}${s.perUser ? ' (the per-user budget)' : ''} of ${usdText(s.usd * 1e9)} is spent (${usdText(s.spentNanoUsd)}), so CCO refuses ${s.user}'s new requests until ${new Date(s.periodEnd).toISOString()}. ` +
+        `An administrator of this CCO can lift it (\`cco budget override --for 1h\`) or raise it (\`cco budget set ${s.period} <USD> ${s.perUser ? '--per-user' : `--user ${s.user}`} --hard\`).`
+      : `CCO: the ${s.period} budget${s.project ? ` for ${s.project}` : ''} of ${usdText(s.usd * 1e9)} is spent (${usdText(s.spentNanoUsd)}), so CCO refuses new requests until ${new Date(s.periodEnd).toISOString()}. ` +
+        'To lift it, run `cco budget override --for 1h` (or use "Lift budget for 1 hour" in the CCO tray), or raise it with `cco budget set`.';
 
   return {
     setRules(next) {
       rules = [...next];
+      warnUsersUnknown();
     },
     rules: () => [...rules],
     async init(summary) {
@@ -112,8 +161,18 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
           const s = await summary(p.start, p.end, tz);
           const c = counter(period, t);
           c.total += s.totals.costNanoUsd;
-          for (const g of s.byProject) if (g.key !== '(none)') c.byProject.set(g.key, (c.byProject.get(g.key) ?? 0) + g.costNanoUsd);
+          for (const g of s.byProject) if (g.key !== NONE_KEY) c.byProject.set(g.key, (c.byProject.get(g.key) ?? 0) + g.costNanoUsd);
+          // Per user: the PostgreSQL store's byUser; on the embedded store (no users) every record is the daemon's own user's, if it has one.
+          const addUser = (u: string, nano: number) => c.byUser.set(u, (c.byUser.get(u) ?? 0) + nano);
+          if (s.byUser) {
+            for (const g of s.byUser) {
+              const u = g.key === NONE_KEY ? defaultUser : g.key;
+              if (u !== null) addUser(u, g.costNanoUsd);
+            }
+          } else if (defaultUser !== null) addUser(defaultUser, s.totals.costNanoUsd);
+          usersFromStore = !!s.byUser || defaultUser !== null;
         }
+        warnUsersUnknown();
         ready = true;
       } catch (err) {
         warn(`budgets: could not read today's spend from the store (${(err as Error).message}); counting from now`);
@@ -127,21 +186,22 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
         if (record.startedAt < c.start) continue;
         c.total += record.costNanoUsd;
         if (record.project) c.byProject.set(record.project, (c.byProject.get(record.project) ?? 0) + record.costNanoUsd);
+        const user = record.user ?? defaultUser;
+        if (user !== null) c.byUser.set(user, (c.byUser.get(user) ?? 0) + record.costNanoUsd);
       }
     },
-    status(t = now()) {
-      return rules.map((r) => statusOf(r, t));
-    },
+    status: (t = now()) => statuses(t),
     response(t = now()) {
       return {
         tz,
-        budgets: rules.map((r) => statusOf(r, t)),
+        budgets: statuses(t),
+        rules: [...rules],
         overrideUntil: overridden(t) ? overrideUntil : null,
         pausedSessions: [...paused].map(([sessionId, p]) => ({ sessionId, ...p })),
         ready,
       };
     },
-    refusal(project, sessionId, t = now()) {
+    refusal(project, sessionId, requestUser = null, t = now()) {
       if (overridden(t)) return null;
       if (sessionId !== null) {
         const p = paused.get(sessionId);
@@ -153,9 +213,18 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
         }
       }
       for (const r of rules) {
-        if (!r.hard || (r.project !== null && r.project !== project)) continue;
+        if (!r.hard || (r.project !== null && r.project !== project) || (r.user !== undefined && r.user !== null)) continue;
         const s = statusOf(r, t);
         if (s.state === 'exceeded') return { kind: 'budget', message: describe(s), rule: s };
+      }
+      const user = requestUser ?? defaultUser;
+      if (user !== null) {
+        for (const period of BUDGET_PERIODS) {
+          const r = userRule(user, period);
+          if (!r?.hard) continue;
+          const s = statusOf(r, t, user);
+          if (s.state === 'exceeded') return { kind: 'budget', message: describe(s), rule: s };
+        }
       }
       return null;
     },

@@ -7,6 +7,7 @@ import { platformDirs } from '../config/paths.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';
+import { addUser } from '../team/users.ts';
 import { parseDurationText } from './budget-cmd.ts';
 import { main } from './main.ts';
 
@@ -76,6 +77,38 @@ describe('cco budget / cco limits', () => {
       expect(text).toMatch(/credential [0-9a-f]{12} · allowed/);
       expect(text).toMatch(/ {2}5h +░{20} +0% +resets \d\d:\d\d \(in 5 h\)/);
       expect(text).toMatch(/ {2}7d Sonnet/);
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('user budgets: --user and --per-user edit their tables; the list shows the default and each user under it', async () => {
+    const dirs = platformDirs(env);
+    const file = path.join(dirs.configDir, 'config.toml');
+    fs.writeFileSync(file, '# team\n');
+    expect((await cco(['budget', 'set', 'daily', '20', '--user', 'alice', '--hard'])).out).toMatch(/^daily budget for user alice: \$20\.00 \(hard: CCO refuses alice's new requests once it is spent\) — saved in/);
+    expect((await cco(['budget', 'set', 'daily', '0.01', '--per-user', '--hard'])).out).toMatch(/^daily budget for every user: \$0\.01 \(hard: CCO refuses each user's new requests once it is spent\)/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('# team\n\n[budgets.users."alice"]\ndaily_usd = 20\ndaily_hard = true\n\n[budgets.per_user]\ndaily_usd = 0.01\ndaily_hard = true\n');
+    expect((await cco(['budget', 'list'])).out).toMatch(/^daily\s+\$\s+20\.00\s+hard\s+user alice\ndaily\s+\$\s+0\.01\s+hard\s+every user \(per-user default\)\n$/);
+    expect((await cco(['budget', 'set', 'daily', '5', '--user', 'bob', '--project', '/p'])).code).toBe(2);
+
+    // a loopback daemon attributes a request that sends a token to its user
+    const daemon: RunningDaemon = await startDaemon({ port: 0, upstreamUrl: up.url, dataDir: dirs.dataDir, configDir: dirs.configDir, rateLimit: false, log: silentLogger, apiKey: '' });
+    try {
+      const token = addUser(dirs.dataDir, 'carol');
+      const r = await fetch(`${daemon.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-cli', 'x-cco-token': token, 'x-mock-scenario': 'output_tokens:2000' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4000, messages: [{ role: 'user', content: 'x' }] }),
+      });
+      expect(r.status).toBe(200);
+      await r.arrayBuffer();
+      const list = (await cco(['budget', 'list'])).out.split('\n');
+      expect(list[0]).toMatch(/^daily\s+\$\s+20\.00\s+hard\s+user alice · \$0\.00 spent \(0%\)$/);
+      expect(list[1]).toMatch(/^daily\s+\$\s+0\.01\s+hard\s+every user \(per-user default\)$/);
+      expect(list[2]).toMatch(/^daily\s+\$\s+0\.01\s+hard\s+user carol \(per-user default\) · \$0\.03 spent \(300%\) · exceeded$/);
+      expect((await cco(['budget', 'clear', 'daily', '--per-user'])).out).toBe('daily budget for every user cleared\n');
+      expect((await cco(['budget', 'list', '--json'])).out).not.toContain('carol');
     } finally {
       await daemon.close();
     }

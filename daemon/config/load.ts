@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { readUserBudgetTables } from './budget-tables.ts';
 import { ConfigError } from './errors.ts';
 import { platformDirs, type PlatformDirs } from './paths.ts';
 import { allowedText, checkValue, defaultConfig, FIELDS, fieldFor, parseText, SECTIONS, setValue, type CcoConfig, type Value } from './schema.ts';
@@ -58,8 +59,9 @@ export function applyDocument(config: CcoConfig, doc: Record<string, unknown>, f
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new ConfigError(`${file}: "${section}" must be a [${section}] table`);
     }
+    if (section === 'budgets') readUserBudgetTables(body, file); // per-user budget tables: checked here, read by daemon/budgets/rules.ts
     for (const [key, raw] of Object.entries(body)) {
-      if (section === 'budgets' && key === 'projects') continue; // per-project budget tables: daemon/budgets/rules.ts reads them
+      if (section === 'budgets' && (key === 'projects' || key === 'users' || key === 'per_user')) continue; // budget tables: daemon/budgets/rules.ts reads them
       const f = fieldFor(`${section}.${key}`);
       if (!f) {
         const keys = FIELDS.filter((x) => x.section === section).map((x) => x.key);

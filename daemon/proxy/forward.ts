@@ -77,10 +77,11 @@ export interface ProxyOptions {
   /**
    * Admission (budgets): called when a request arrives, before anything reaches the upstream. A refusal is
    * answered at once (with `x-should-retry: false`) and not forwarded; 'after-body' waits for the whole body
-   * and asks `admitAttributed` with the request's attribution (project, session) before forwarding.
+   * and asks `admitAttributed` with the request's attribution (project, session) before forwarding. `user` is the
+   * request's team user (`userOf`), null when none.
    */
-  admit?(method: string, path: string, headers: IncomingMessage['headers']): ProxyRefusal | 'after-body' | null;
-  admitAttributed?(attribution: Attribution): ProxyRefusal | null;
+  admit?(method: string, path: string, headers: IncomingMessage['headers'], user: string | null): ProxyRefusal | 'after-body' | null;
+  admitAttributed?(attribution: Attribution, user: string | null): ProxyRefusal | null;
   /**
    * Completes a request's attribution once, when it is computed (before admission and recording): e.g. a
    * Claude Code side call without a working directory takes its session's project (session-projects.ts).
@@ -191,7 +192,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       res.end(body);
       finish('refused', null, null);
     };
-    const admission = opts.admit?.(method, path, req.headers) ?? null;
+    const admission = opts.admit?.(method, path, req.headers, opts.userOf?.(req) ?? null) ?? null;
     // Refused on arrival: the body is still read (held, never forwarded) so the record names its model and
     // project; the answer goes out once it has arrived.
     const early = admission !== null && admission !== 'after-body' ? admission : null;
@@ -244,7 +245,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       requestEnded = true;
       if (!upReq) {
         if (!bodyCopy) return refuse(early ?? { status: 413, body: anthropicError('request_too_large', 'Request exceeds the maximum size CCO holds while checking a budget') });
-        const late = early ?? (admission === 'after-body' ? (opts.admitAttributed?.(attribute()) ?? null) : null);
+        const late = early ?? (admission === 'after-body' ? (opts.admitAttributed?.(attribute(), opts.userOf?.(req) ?? null) ?? null) : null);
         if (late) return refuse(late);
         if (plan) return consult(plan);
         upReq = open();

@@ -46,15 +46,16 @@ export function windowGauge(w: LimitWindow, now: number, tz: string) {
 
 export function budgetGauge(b: BudgetStatus, now: number) {
   const left = Math.max(0, b.periodEnd - now);
-  const label = `${b.period[0]!.toUpperCase()}${b.period.slice(1)} budget${b.project ? ` · ${b.project.split(/[\\/]/).pop()}` : ''}`;
+  const whose = b.user ? ` · ${b.user}${b.perUser ? ' (per-user)' : ''}` : b.project ? ` · ${b.project.split(/[\\/]/).pop()}` : '';
+  const label = `${b.period[0]!.toUpperCase()}${b.period.slice(1)} budget${whose}`;
   return (
     <Gauge
-      key={`${b.period}:${b.project ?? ''}`}
+      key={`${b.period}:${b.project ?? ''}:${b.user ?? ''}`}
       label={label}
       fraction={b.fraction}
       status={b.state === 'exceeded' ? 'rejected' : null}
       detail={`${formatUsd(b.spentNanoUsd)} of ${formatUsd(Math.round(b.usd * 1e9))}${b.hard ? ' · hard' : ''} · resets in ${duration(left)}`}
-      testId={`budget-${b.period}${b.project ? '-project' : ''}`}
+      testId={`budget-${b.period}${b.user ? `-user-${b.user}` : b.project ? '-project' : ''}`}
     />
   );
 }

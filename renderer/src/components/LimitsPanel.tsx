@@ -5,7 +5,7 @@
  */
 import { useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { BudgetPeriod, CredentialLimits } from '../../../shared/contract.ts';
+import { EVERY_USER, type BudgetPeriod, type BudgetsResponse, type CredentialLimits } from '../../../shared/contract.ts';
 import { describeForecast, windowShort } from '../../../daemon/limits/describe.ts';
 import { localTimeZone } from '../api/timezone.ts';
 import { useDaemon } from '../hooks/daemon.tsx';
@@ -54,6 +54,7 @@ function BudgetEditor({ onSaved }: { onSaved: () => void }) {
   const [period, setPeriod] = useState<BudgetPeriod>('daily');
   const [usd, setUsd] = useState('');
   const [project, setProject] = useState('');
+  const [user, setUser] = useState('');
   const [hard, setHard] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
@@ -61,7 +62,7 @@ function BudgetEditor({ onSaved }: { onSaved: () => void }) {
     if (!client) return;
     const amount = Number(usd);
     if (!(amount >= 0)) return setMessage('Enter an amount in USD (0 clears the budget)');
-    client.setBudget({ period, usd: amount, project: project.trim() || null, hard }).then(
+    client.setBudget({ period, usd: amount, project: project.trim() || null, user: user.trim() || null, hard }).then(
       () => {
         setMessage(amount === 0 ? 'Budget cleared' : 'Budget saved');
         onSaved();
@@ -78,12 +79,24 @@ function BudgetEditor({ onSaved }: { onSaved: () => void }) {
       </select>
       <input type="number" min="0" step="0.01" placeholder="USD" value={usd} onChange={(e) => setUsd(e.target.value)} aria-label="Amount in USD" />
       <input type="text" placeholder="project path (all projects)" value={project} onChange={(e) => setProject(e.target.value)} aria-label="Project" />
+      <input type="text" placeholder={`team user (${EVERY_USER} = each user)`} value={user} onChange={(e) => setUser(e.target.value)} aria-label="User" />
       <label className="small">
         <input type="checkbox" checked={hard} onChange={(e) => setHard(e.target.checked)} /> hard (refuse requests once spent)
       </label>
       <button type="submit">Save</button>
       {message && <span className="muted small" role="status">{message}</span>}
     </form>
+  );
+}
+
+/** The per-user defaults (`[budgets.per_user]`), which have rows only for users who spent. */
+function PerUserDefaults({ budgets }: { budgets: BudgetsResponse | null }) {
+  const rules = budgets?.rules?.filter((r) => r.user === EVERY_USER) ?? [];
+  if (rules.length === 0) return null;
+  return (
+    <p className="muted small" data-testid="budget-per-user">
+      Every user, on their own spend: {rules.map((r) => `${r.period} $${r.usd.toFixed(2)}${r.hard ? ' (hard)' : ''}`).join(', ')}.
+    </p>
   );
 }
 
@@ -112,7 +125,8 @@ export function LimitsPanel() {
         </div>
       ))}
       <h3>Budgets</h3>
-      {(budgets?.budgets.length ?? 0) === 0 ? <p className="muted small">No budgets set.</p> : <div className="gauges">{budgets!.budgets.map((b) => budgetGauge(b, now))}</div>}
+      {(budgets?.budgets.length ?? 0) === 0 && (budgets?.rules?.length ?? 0) === 0 ? <p className="muted small">No budgets set.</p> : <div className="gauges">{budgets!.budgets.map((b) => budgetGauge(b, now))}</div>}
+      <PerUserDefaults budgets={budgets} />
       {budgets?.overrideUntil && <p className="small">Hard budgets lifted until {new Date(budgets.overrideUntil).toLocaleString()}.</p>}
       <BudgetEditor onSaved={reload} />
     </section>
