@@ -125,3 +125,42 @@ describe.skipIf(pgSkipReason() !== null)('per-user budgets on a central gateway 
     expect(fake.requests()).toHaveLength(3);
   });
 });
+
+describe('per-user budgets in the federated mode ([team] user)', () => {
+  it("every request of the laptop is its [team] user's: over the user cap it is refused, also after a restart (spend from the embedded store)", async () => {
+    const fake = await startFakeUpstream({ seed: 20 });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-fedbudget-data-'));
+    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-fedbudget-config-'));
+    // dana's own cap; the per-user default would let her spend more
+    fs.writeFileSync(path.join(configDir, 'config.toml'), '[budgets.users."dana"]\ndaily_usd = 0.02\ndaily_hard = true\n\n[budgets.per_user]\ndaily_usd = 5\ndaily_hard = true\n');
+    // The team database is not reachable (nothing listens on port 1): records wait in the outbox, forwarding goes on.
+    const start = () =>
+      startDaemon({ port: 0, upstreamUrl: fake.url, dataDir, configDir, team: { url: 'postgres://cco@127.0.0.1:1/team', user: 'dana', retryMinMs: 60_000 }, log: silentLogger, apiKey: '', pidDir: false, rateLimit: false });
+    let daemon = await start();
+    const ask = (max_tokens: number, outputTokens: number) =>
+      new Anthropic({ apiKey: 'sk-ant-api03-fed', baseURL: daemon.url, maxRetries: 0 }).messages.create(
+        { model: 'claude-sonnet-4-6', max_tokens, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'x-mock-scenario': `output_tokens:${outputTokens}` } },
+      );
+    try {
+      await ask(4000, 2000); // $0.03 of dana's $0.02
+      const refused = async () => {
+        const before = fake.requests().length;
+        const err = (await ask(10, 10).catch((e: unknown) => e)) as APIError;
+        expect(err.status).toBe(400);
+        expect((err.error as { error: { message: string } }).error.message).toMatch(/daily budget of user dana of \$0\.02 is spent/);
+        expect(fake.requests().length).toBe(before);
+      };
+      await refused();
+      const budgets = (await (await fetch(`${daemon.url}/api/budgets`, { headers: { authorization: `Bearer ${daemon.token}` } })).json()) as BudgetsResponse;
+      expect(budgets.budgets.map((b) => [b.user, b.state])).toEqual([['dana', 'exceeded']]);
+      await daemon.close();
+      daemon = await start();
+      await refused();
+    } finally {
+      await daemon.close();
+      await fake.close();
+      for (const d of [dataDir, configDir]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
