@@ -60,6 +60,8 @@ beforeAll(async () => {
   });
   // Two requests a minute apart just now: the active block always has a burn rate.
   records.push(makeRecord({ startedAt: now - 180_000, sessionId: 'session-1' }), makeRecord({ startedAt: now - 120_000, sessionId: 'session-1' }));
+  // Three response-cache hits ($0, their would-have-cost in the savings) in session-2.
+  for (const k of [1, 2, 3]) records.push(makeRecord({ startedAt: now - k * 3 * DAY, sessionId: 'session-2', cacheHit: true, billable: false, costNanoUsd: 0, cacheSavingsNanoUsd: 500_000_000 }));
   // Known 5-hour windows 60 days ago (UTC): 09:10 and 10:00 → the 09:00 block; 14:30 is past 09:00 + 5 h →
   // the 14:00 block; 20:00 is over 5 h after 14:30 → the 20:00 block. And one error without usage (not billable).
   const day = Math.floor((now - 60 * DAY) / DAY) * DAY;
@@ -131,7 +133,15 @@ describe('cco report', () => {
     const wide = await cco(['report', 'daily', '--range', 'all', '--tz', 'UTC'], { COLUMNS: '160' });
     expect(wide.out).toContain('Models');
     const csv = (await cco(['report', 'model', '--range', 'all', '--csv', '--tz', 'UTC'])).out.trimEnd().split('\r\n');
-    expect(csv[0]).toMatch(/^model,requests,cost_usd,unpriced_requests,/);
+    expect(csv[0]).toMatch(/^model,requests,cost_usd,unpriced_requests,.*,total_tokens,response_cache_hits,response_cache_saved_usd$/);
+    expect(csv.at(-1)).toMatch(/,3,1\.500000000$/);
+    // hits apart in the table too: the session that has them, and the total
+    const sessions = await cco(['report', 'session', '--range', 'all', '--tz', 'UTC'], { COLUMNS: '200' });
+    const head = sessions.out.split('\n').find((l) => l.startsWith('│ Session'))!.split('│').map((c) => c.trim());
+    const cached = head.indexOf('Cached');
+    expect(cached, sessions.out).toBeGreaterThan(0);
+    const cell = (key: string) => sessions.out.split('\n').find((l) => l.split('│')[1]?.trim().startsWith(key))!.split('│')[cached]!.trim();
+    expect([cell('session-2'), cell('session-1'), cell('Total')]).toEqual(['3', '', '3']);
     expect(csv.at(-1)).toMatch(new RegExp(`^total,${seeded.length},\\d+\\.\\d{9},23,`));
   });
 

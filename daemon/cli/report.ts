@@ -183,6 +183,8 @@ const KEY_HEAD: Record<ReportKind, string> = { daily: 'Date', weekly: 'Week of',
 export function formatReport(r: Report, width = 80): string {
   const isPeriod = UNITS[r.kind] !== undefined;
   const anyUnpriced = r.totals.unpricedRequests > 0;
+  // response-cache hits apart (counted in Reqs at $0), only when the range has some
+  const anyHits = r.totals.responseCacheHits > 0;
   const columns: Column[] = [
     { head: KEY_HEAD[r.kind], priority: 100, flex: !isPeriod, cut: r.kind === 'project' ? 'start' : 'end' },
     ...(isPeriod || r.kind === 'session' ? [{ head: 'Models', priority: 1, flex: true } satisfies Column] : []),
@@ -195,6 +197,7 @@ export function formatReport(r: Report, width = 80): string {
     { head: 'Tokens', align: 'right', priority: 2 },
     { head: 'Cost', align: 'right', priority: 99 },
     ...(anyUnpriced ? [{ head: 'Unpriced', align: 'right', priority: 8 } satisfies Column] : []),
+    ...(anyHits ? [{ head: 'Cached', align: 'right', priority: 8 } satisfies Column] : []),
   ];
   const tok = (n: number) => ({ wide: formatCount(n), narrow: formatTokens(n) });
   const cells = (key: string | { wide: string; narrow: string }, t: SpendTotals, extra: Row): Row => [
@@ -208,6 +211,7 @@ export function formatReport(r: Report, width = 80): string {
     tok(sum(t)),
     costCell(t),
     ...(anyUnpriced ? [t.unpricedRequests ? formatCount(t.unpricedRequests) : ''] : []),
+    ...(anyHits ? [t.responseCacheHits ? formatCount(t.responseCacheHits) : ''] : []),
   ];
   // Projects by their shortest unique path suffix (daemon/api/project-labels.ts) when the width is short.
   const label = projectLabeler(r.kind === 'project' ? r.rows.map((x) => x.key) : r.rows.flatMap((x) => x.projects ?? []));
@@ -227,7 +231,10 @@ export function formatReport(r: Report, width = 80): string {
   return `${title}\n${empty}${renderTable(columns, rows, width, totals)}`;
 }
 
-const CSV_HEAD = ['requests', 'cost_usd', 'unpriced_requests', 'input_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens', 'total_tokens'];
+const CSV_HEAD = [
+  'requests', 'cost_usd', 'unpriced_requests', 'input_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens', 'output_tokens',
+  'total_tokens', 'response_cache_hits', 'response_cache_saved_usd',
+];
 
 /** RFC 4180, one line per row then a `total` line; cost as USD with 9 decimals, exact. */
 export function reportCsv(r: Report): string {
@@ -247,6 +254,8 @@ export function reportCsv(r: Report): string {
       t.tokens.cacheRead,
       t.tokens.output,
       sum(t),
+      t.responseCacheHits,
+      nanoToUsd(t.responseCacheSavedNanoUsd),
       ...(isPeriod || r.kind === 'session' ? [row?.models?.join(' ') ?? ''] : []),
       ...(r.kind === 'session' ? [row?.projects?.join(' ') ?? ''] : []),
     ]);

@@ -44,13 +44,13 @@ function expected(reqs: readonly TruthRequest[]) {
   return reqs
     .map((r) => {
       const c = pricer.cost(r.usage, r.model, r.at);
-      return { requestId: r.requestId, tokens: c.tokens, cost: c.priced ? c.nanoUsd : null, sessionId: r.sessionId, project: r.project, agentId: r.agentId };
+      return { requestId: r.requestId, tokens: c.tokens, cost: c.priced ? c.nanoUsd : null, sessionId: r.sessionId, project: r.project, agentId: r.agentId, gitBranch: r.gitBranch, isSidechain: r.isSidechain };
     })
     .sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
 }
 const stored = (rs: readonly RequestRecord[]) =>
   rs
-    .map((r) => ({ requestId: r.upstreamRequestId!, tokens: r.tokens, cost: r.costNanoUsd, sessionId: r.sessionId, project: r.project, agentId: r.agentId }))
+    .map((r) => ({ requestId: r.upstreamRequestId!, tokens: r.tokens, cost: r.costNanoUsd, sessionId: r.sessionId, project: r.project, agentId: r.agentId, gitBranch: r.gitBranch, isSidechain: r.isSidechain }))
     .sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
 
 describe('HistoryImporter', () => {
@@ -68,6 +68,9 @@ describe('HistoryImporter', () => {
     const rs = await allRecords();
     expect(rs.every((r) => r.source === 'history')).toBe(true);
     expect(stored(rs)).toEqual(expected(truth.requests));
+    // the corpus has both kinds of thread and several branches, so the comparison above can tell them apart
+    expect(new Set(truth.requests.map((r) => r.isSidechain))).toEqual(new Set([true, false]));
+    expect(new Set(truth.requests.map((r) => r.gitBranch)).size).toBeGreaterThan(1);
     const sum = await store.summary({ range: 'all', tz: 'UTC' });
     expect(sum.totals.requests).toBe(truth.totals.requests);
     expect(sum.totals.tokens).toEqual({

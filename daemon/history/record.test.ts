@@ -23,7 +23,7 @@ describe('historyRecord', () => {
     expect(r.tokens).toEqual({ input: 10, cacheWrite5m: 600, cacheWrite1h: 400, cacheRead: 5000, output: 300 });
     expect(r).toMatchObject({
       source: 'history', upstreamRequestId: 'req_011CA', messageId: 'msg_01A', model: 'claude-sonnet-4-5-20250929', startedAt: entry.at,
-      sessionId: 'sess-1', agentId: 'ag1', project: '/p', client: 'claude-cli/2.0.31', webSearchRequests: 1, thinkingTokens: 120,
+      sessionId: 'sess-1', agentId: 'ag1', gitBranch: 'main', isSidechain: true, project: '/p', client: 'claude-cli/2.0.31', webSearchRequests: 1, thinkingTokens: 120,
       serviceTier: 'standard', status: null, ttfbMs: null, modelRequested: null, credentialId: null, billable: true, unpricedReason: null,
     });
   });

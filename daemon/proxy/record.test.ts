@@ -157,3 +157,37 @@ describe('a 200 whose usage cannot be read', () => {
     }
   });
 });
+
+describe('the thread of a proxied request', () => {
+  it('is a sidechain when Claude Code names an agent, the main thread with only a session, unknown otherwise; detail and exports carry it', async () => {
+    fake.reset();
+    const base = { 'x-api-key': 'sk-ant-api03-thread-test-key-0000000', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+    const send = async (text: string, extra: Record<string, string>) => {
+      const res = await fetch(`${daemon.url}/v1/messages`, {
+        method: 'POST',
+        headers: { ...base, ...extra },
+        body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: text }] }),
+      });
+      expect(res.status).toBe(200);
+      return res.headers.get('request-id')!;
+    };
+    const sub = await send('sub', { 'x-claude-code-session-id': 'sess-thread', 'x-claude-code-agent-id': 'agent-42' });
+    const main = await send('main', { 'x-claude-code-session-id': 'sess-thread' });
+    const other = await send('other', {});
+    await daemon.store.flush();
+    const auth = { authorization: `Bearer ${daemon.token}` };
+    const page = (await (await fetch(`${daemon.url}/api/requests?limit=50`, { headers: auth })).json()) as RequestPage;
+    const by = Object.fromEntries(page.items.map((r) => [r.upstreamRequestId, r]));
+    expect([by[sub]!.isSidechain, by[main]!.isSidechain, by[other]!.isSidechain]).toEqual([true, false, null]);
+    expect([by[sub]!.gitBranch, by[main]!.gitBranch]).toEqual([null, null]); // only a transcript knows the branch
+    const detail = (await (await fetch(`${daemon.url}/api/requests/${by[sub]!.id}`, { headers: auth })).json()) as RequestDetail;
+    expect(detail).toMatchObject({ isSidechain: true, agentId: 'agent-42', gitBranch: null });
+    const items = (await (await fetch(`${daemon.url}/api/export.json`, { headers: auth })).json()) as RequestPage['items'];
+    expect(items.find((r) => r.upstreamRequestId === main)).toMatchObject({ isSidechain: false, gitBranch: null });
+    const csv = (await (await fetch(`${daemon.url}/api/export.csv`, { headers: auth })).text()).split('\r\n');
+    const head = csv[0]!.split(',');
+    const row = csv.find((l) => l.includes(sub))!.split(',');
+    expect(row[head.indexOf('is_sidechain')]).toBe('true');
+    expect(row[head.indexOf('git_branch')]).toBe('');
+  });
+});

@@ -48,6 +48,9 @@ export interface TruthRequest {
   sessionId: string;
   project: string;
   agentId: string | null;
+  /** The transcript's `gitBranch` and `isSidechain` (a subagent file's lines are sidechains). */
+  gitBranch: string;
+  isSidechain: boolean;
   file: string;
 }
 
@@ -219,7 +222,7 @@ export function writeCorpus(opts: CorpusOptions): CorpusTruth {
         truth.assistantLines++;
         if (i < 2) copied.push(line);
       }
-      count({ messageId, requestId, at: respAt + (repeats - 1) * 300, model, usage: final, sessionId: o.sessionId, project: o.cwd, agentId: o.agentId, file: w.file });
+      count({ messageId, requestId, at: respAt + (repeats - 1) * 300, model, usage: final, sessionId: o.sessionId, project: o.cwd, agentId: o.agentId, gitBranch: o.branch, isSidechain: o.agentId !== null, file: w.file });
       if (rnd() < 0.04) {
         w.line(JSON.stringify({
           ...base(ctx), type: 'assistant', uuid: uuid(), timestamp: new Date(respAt + 1000).toISOString(), isApiErrorMessage: true,
