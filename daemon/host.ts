@@ -23,6 +23,7 @@ import { hostEnv } from './host-target.ts';
 
 export { hostEnv, hostTarget } from './host-target.ts';
 import { VERSION } from './version.ts';
+import { parseServerNames } from './api/auth.ts';
 
 export interface HostOptions {
   /** Environment (CCO_*, ANTHROPIC_API_KEY, HOME…); default process.env. */
@@ -104,6 +105,7 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
       host: config.server.host,
       port: config.server.port,
       upstreamUrl: config.server.upstream_url,
+      serverNames: parseServerNames(config.server.names) ?? [],
       dataDir: config.database.path || dirs.dataDir,
       configDir: dirs.configDir,
       ...(config.database.url ? { databaseUrl: config.database.url } : {}),

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from './api/app.ts';
-import { bindsBeyondLoopback, loopbackHosts, type TrustPolicy } from './api/auth.ts';
+import { bindsBeyondLoopback, loopbackHosts, serverNameTrust, type TrustPolicy } from './api/auth.ts';
 import { createLiveFeed } from './api/live.ts';
 import { createDaemonServer } from './api/server.ts';
 import { platformCacheDir, platformDirs } from './config/paths.ts';
@@ -64,6 +64,8 @@ export interface DaemonOptions {
   idleTimeoutMs?: number;
   /** Extra allowed browser origins for the API (the Electron app's `app://` origin is always allowed). */
   allowedOrigins?: string[];
+  /** `[server] names`: host names (host[:port]) browsers reach the daemon by besides loopback (a gateway's dashboard). */
+  serverNames?: string[];
   pricer?: Pricer;
   log?: Logger;
   /** Limits on the API and live feed per client credential (never the proxy, /health, /ready, dashboard files); false = off. Default 6000/min, 64 connections. */
@@ -317,7 +319,7 @@ async function startLocked(
   const policy: TrustPolicy = {
     token,
     hosts,
-    origins: new Set(['app://cco', ...(options.allowedOrigins ?? [])]),
+    origins: new Set(['app://cco', ...(options.allowedOrigins ?? []), ...serverNameTrust(options.serverNames ?? [], 0).origins]),
     // A user token opens the dashboard and API narrowed to its records; only a store that knows users can narrow.
     ...(isTeamStore(store) && { userOf: (t: string) => users.userOf(t) }),
     gateway: () => exposed || users.count() > 0,
@@ -464,7 +466,7 @@ async function startLocked(
     throw err;
   }
   lock.setPort(port);
-  for (const h of loopbackHosts(port, host)) hosts.add(h);
+  for (const h of [...loopbackHosts(port, host), ...serverNameTrust(options.serverNames ?? [], port).hosts]) hosts.add(h);
   // The OpenTelemetry SDK is loaded only here, only when an endpoint is configured.
   const otlp = options.otlp ? await (await import('./metrics/otlp.ts')).startOtlpExport(metrics, { ...options.otlp, version: VERSION, port, log }) : null;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

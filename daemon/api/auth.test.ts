@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequest, loopbackHosts, originAllowed, presentedToken, readCookie, viewerOf, type TrustPolicy } from './auth.ts';
+import { checkRequest, loopbackHosts, originAllowed, parseServerNames, presentedToken, readCookie, serverNameTrust, viewerOf, type TrustPolicy } from './auth.ts';
 
 const policy: TrustPolicy = { token: 'tok-123', hosts: loopbackHosts(3000, '127.0.0.1'), origins: new Set(['app://cco']) };
 
@@ -36,6 +36,31 @@ describe('auth', () => {
     expect(viewerOf(team, '')).toBeNull();
     expect(checkRequest(team, { host: '127.0.0.1:3000', cookie: 'cco_token=cco_alice' })).toEqual({ ok: true, viewer: { kind: 'user', user: 'alice' } });
     expect(checkRequest(team, { host: 'evil.example:3000', authorization: 'Bearer cco_alice' })).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it.each([
+    ['cco.internal', ['cco.internal']],
+    [' CCO.Example.com , cco.internal:8080 ', ['cco.example.com', 'cco.internal:8080']],
+    ['[fd00::1]:3000,10.0.0.5', ['[fd00::1]:3000', '10.0.0.5']],
+    ['', []],
+    ['http://cco.internal', null],
+    ['cco.internal/path', null],
+    ['*.internal', null],
+    ['cco internal', null],
+    ['-cco.internal', null],
+  ])('[server] names %j → %j', (text, names) => {
+    expect(parseServerNames(text)).toEqual(names);
+  });
+
+  it('lets a configured name in as Host (direct and behind a proxy) and as a TLS origin', () => {
+    const t = serverNameTrust(['cco.internal', 'cco.example.com:8443'], 3000);
+    expect(t.hosts).toEqual(['cco.internal', 'cco.internal:3000', 'cco.example.com:8443']);
+    expect(t.origins).toEqual(['https://cco.internal', 'https://cco.example.com:8443']);
+    const p: TrustPolicy = { ...policy, hosts: new Set([...policy.hosts, ...t.hosts]), origins: new Set([...policy.origins, ...t.origins]) };
+    expect(checkRequest(p, { host: 'cco.internal:3000', origin: 'http://cco.internal:3000', cookie: 'cco_token=tok-123' })).toMatchObject({ ok: true });
+    expect(checkRequest(p, { host: 'cco.internal', origin: 'https://cco.internal', cookie: 'cco_token=tok-123' })).toMatchObject({ ok: true });
+    expect(checkRequest(p, { host: 'evil.internal:3000', cookie: 'cco_token=tok-123' })).toMatchObject({ ok: false, status: 403 });
+    expect(checkRequest(p, { host: 'cco.internal:3000', origin: 'https://evil.internal', cookie: 'cco_token=tok-123' })).toMatchObject({ ok: false, status: 403 });
   });
 
   it('parses cookies and prefers the bearer header', () => {

@@ -31,6 +31,34 @@ export function loopbackHosts(port: number, bindHost: string): Set<string> {
   return hosts;
 }
 
+const NAME_RE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/;
+
+/**
+ * `[server] names` (comma-separated `host[:port]`): the names browsers reach a gateway by, besides the loopback
+ * ones. Lower-cased; null when one is not a host name (a scheme, a path, a space, a wildcard).
+ */
+export function parseServerNames(text: string): string[] | null {
+  const names = text.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+  return names.every((n) => NAME_RE.test(n)) ? names : null;
+}
+
+/**
+ * Host header values and TLS origins a configured name allows: `name:port` for browsers that reach the daemon
+ * directly, the name as given for a reverse proxy on the default port (or its own port, when one is given),
+ * and `https://…` for a TLS-terminating proxy in front.
+ */
+export function serverNameTrust(names: readonly string[], port: number): { hosts: string[]; origins: string[] } {
+  const hosts: string[] = [];
+  const origins: string[] = [];
+  for (const n of names) {
+    const hasPort = /:\d+$/.test(n) && !n.endsWith(']');
+    hosts.push(n);
+    if (!hasPort) hosts.push(`${n}:${port}`);
+    origins.push(`https://${n}`);
+  }
+  return { hosts, origins };
+}
+
 /** A peer or bind address on the loopback interface (127.0.0.0/8, ::1, IPv4-mapped 127.x, `localhost`). */
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;

@@ -5,6 +5,7 @@
  * routes answer 403 to a user; the login form sets the cookie and logout clears it.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -253,6 +254,25 @@ describe.skipIf(pgSkipReason() !== null)('dashboard login on the central gateway
       await until('bob’s token stops working', async () => (await call(tokens.bob, '/api/summary')).status === 401 || null, 10_000);
     } finally {
       fs.writeFileSync(file, before);
+    }
+  });
+});
+
+describe('[server] names: a gateway answers browsers that reach it by name', () => {
+  it('takes Host cco.internal:<port> and refuses another name', async () => {
+    const d = await startDaemon({ host: '0.0.0.0', port: 0, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cco-login-')), log: silentLogger, apiKey: '', pidDir: false, serverNames: ['cco.internal'] });
+    try {
+      const get = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port: d.port, path: '/api/status', headers: { host, authorization: `Bearer ${d.token}` } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }).on('error', reject);
+        });
+      expect(await get(`cco.internal:${d.port}`)).toBe(200);
+      expect(await get(`other.internal:${d.port}`)).toBe(403);
+    } finally {
+      await d.close();
     }
   });
 });

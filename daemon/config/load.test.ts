@@ -88,6 +88,7 @@ describe('loadConfig', () => {
     [{ CCO_LOG_LEVEL: 'trace' }, 'CCO_LOG_LEVEL: "trace" is not allowed for logging.level'],
     [{ CCO_CACHE_SIZE: '-5' }, 'CCO_CACHE_SIZE: "-5" is not allowed for cache.size'],
     [{ CCO_UPSTREAM_URL: 'nope' }, 'CCO_UPSTREAM_URL: "nope" is not allowed for server.upstream_url'],
+    [{ CCO_SERVER_NAMES: 'http://cco.internal' }, 'CCO_SERVER_NAMES: "http://cco.internal" is not allowed for server.names; expected comma-separated host names'],
   ])('rejects a bad environment value %j', (extra, message) => {
     const { env } = home();
     expect(() => loadConfig({ env: { ...env, ...extra } })).toThrow(message);

@@ -3,12 +3,14 @@
  * environment variable that overrides it. Validation, `cco config get/set`, the environment layer and the
  * documentation all read this table, so a key exists in exactly one place.
  */
+import { parseServerNames } from '../api/auth.ts';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUESTS_PER_MINUTE } from '../ratelimit/limiter.ts';
 
 export type LogLevelName = 'debug' | 'info' | 'warn' | 'error';
 
 export interface CcoConfig {
-  server: { host: string; port: number; auto_browser: boolean; upstream_url: string };
+  /** `names`: host names browsers reach a gateway by (comma-separated), besides loopback. */
+  server: { host: string; port: number; auto_browser: boolean; upstream_url: string; names: string };
   /** The opt-in response cache (daemon/cache): identical calls answered from disk, byte for byte. */
   cache: { enabled: boolean; size: number; ttl: number; dir: string };
   /** Directory of the record store (snapshot + journal); "" = the platform data dir. */
@@ -50,7 +52,7 @@ export type Value = string | number | boolean;
 export interface FieldSpec {
   section: Section;
   key: string;
-  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'optional-string' | 'percent-list' | 'header-list';
+  kind: 'string' | 'int' | 'bool' | 'enum' | 'url' | 'path' | 'pgurl' | 'usd' | 'optional-url' | 'optional-string' | 'percent-list' | 'header-list' | 'host-list';
   default: Value;
   /** enum values */
   values?: readonly string[];
@@ -66,6 +68,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { section: 'server', key: 'port', kind: 'int', default: 3000, min: 0, max: 65535, env: 'CCO_PORT', help: 'port to listen on (0 = any free port)' },
   { section: 'server', key: 'auto_browser', kind: 'bool', default: true, help: 'open the dashboard when `cco run` starts' },
   { section: 'server', key: 'upstream_url', kind: 'url', default: 'https://api.anthropic.com', env: 'CCO_UPSTREAM_URL', help: 'Anthropic API base URL' },
+  { section: 'server', key: 'names', kind: 'host-list', default: '', env: 'CCO_SERVER_NAMES', help: 'names the dashboard and API answer to besides loopback, comma-separated host[:port] (a team gateway reached as http://cco.internal:3000 or through a TLS proxy); "" = loopback only' },
   { section: 'cache', key: 'enabled', kind: 'bool', default: false, env: 'CCO_CACHE', help: 'answer identical API calls from the response cache (off by default; per request: x-cco-cache: on|off|refresh)' },
   { section: 'cache', key: 'size', kind: 'int', default: 1073741824, min: 0, max: Number.MAX_SAFE_INTEGER, env: 'CCO_CACHE_SIZE', help: 'response cache size bound in bytes (least recently used entries are evicted)' },
   { section: 'cache', key: 'ttl', kind: 'int', default: 3600, min: 0, max: 31_536_000, env: 'CCO_CACHE_TTL', help: 'response cache entry lifetime in seconds' },
@@ -131,6 +134,8 @@ export function allowedText(f: FieldSpec): string {
       return 'a string (may be "")';
     case 'percent-list':
       return 'comma-separated percentages from 1 to 100, e.g. "80,95"';
+    case 'host-list':
+      return 'comma-separated host names with an optional :port, e.g. "cco.internal,cco.example.com", or ""';
     case 'header-list':
       return 'comma-separated name=value pairs with HTTP header names, e.g. "authorization=Bearer abc,x-team=core", or ""';
     default:
@@ -168,6 +173,8 @@ export function checkValue(f: FieldSpec, v: unknown): { ok: true; value: Value }
       return v === '' ? { ok: true, value: v } : checkValue({ ...f, kind: 'url' }, v);
     case 'percent-list':
       return typeof v === 'string' && parsePercentList(v) !== null ? { ok: true, value: v } : { ok: false };
+    case 'host-list':
+      return typeof v === 'string' && parseServerNames(v) !== null ? { ok: true, value: v.trim() } : { ok: false };
     case 'header-list':
       return typeof v === 'string' && parseHeaderList(v) !== null ? { ok: true, value: v.trim() } : { ok: false };
     default:
