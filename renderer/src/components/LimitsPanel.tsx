@@ -78,8 +78,8 @@ function BudgetEditor({ onSaved }: { onSaved: () => void }) {
         <option value="monthly">Monthly</option>
       </select>
       <input type="number" min="0" step="0.01" placeholder="USD" value={usd} onChange={(e) => setUsd(e.target.value)} aria-label="Amount in USD" />
-      <input type="text" placeholder="project path (all projects)" value={project} onChange={(e) => setProject(e.target.value)} aria-label="Project" />
-      <input type="text" placeholder={`team user (${EVERY_USER} = each user)`} value={user} onChange={(e) => setUser(e.target.value)} aria-label="User" />
+      <input type="text" placeholder="project path (all projects)" value={project} onChange={(e) => setProject(e.target.value)} aria-label="Budget project" />
+      <input type="text" placeholder={`team user (${EVERY_USER} = each user)`} value={user} onChange={(e) => setUser(e.target.value)} aria-label="Budget user" />
       <label className="small">
         <input type="checkbox" checked={hard} onChange={(e) => setHard(e.target.checked)} /> hard (refuse requests once spent)
       </label>
