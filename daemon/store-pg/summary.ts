@@ -88,27 +88,16 @@ async function resolveRange(db: pg.Pool, q: PgSummaryQuery): Promise<{ from: num
   }
 }
 
-function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): { starts: number[]; indexOf: (t: number) => number } {
+/** Series bucket starts: every hour from `from`, or each local day's start (the first clipped to `from`). */
+function bucketStarts(from: number, to: number, bucket: 'hour' | 'day', tz: string): number[] {
   const starts: number[] = [];
   if (bucket === 'hour') {
     for (let t = from; t < to; t += HOUR_MS) starts.push(t);
-    return { starts, indexOf: (t) => Math.floor((t - from) / HOUR_MS) };
+    return starts;
   }
   let d = localDate(from, tz);
   for (let t = startOfLocalDay(d, tz); t < to; d = addDays(d, 1), t = startOfLocalDay(d, tz)) starts.push(Math.max(t, from));
-  return {
-    starts,
-    indexOf: (t) => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= t) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    },
-  };
+  return starts;
 }
 
 function sortGroups(m: Map<string, number[]>): SpendGroup[] {
@@ -121,14 +110,18 @@ type Values = unknown[];
 
 export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summary> {
   const { from, to, bucket } = await resolveRange(db, q);
-  const { starts, indexOf } = buckets(from, to, bucket, q.tz);
+  const starts = bucketStarts(from, to, bucket, q.tz);
   const series: SeriesPoint[] = starts.map((t) => ({ t: new Date(t).toISOString(), costNanoUsd: 0, requests: 0, byModel: {}, byProject: {} }));
   const s = scope(q, from, to);
   const table = q.session === undefined ? 'rollups' : 'session_rollups';
+  // Cells summed per series bucket in the database: width_bucket over the bucket starts gives the last
+  // start at or before the hour's midpoint (1-based; 0 = before the first, clamped to it as the embedded
+  // store does). Grouped by hour instead, every hour × model × project of the range came here to be folded:
+  // ~90 k rows for range=all at 5 M requests (bench:team), against days × models × projects now.
   const cellsQ = db.query({
-    text: `SELECT hour_start_ms, model, project, ${SUMS} FROM ${table} WHERE ${s.where}
-      GROUP BY hour_start_ms, model, project ORDER BY hour_start_ms`,
-    values: s.values,
+    text: `SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $${s.values.length + 1}::int8[]) AS b, model, project, ${SUMS}
+      FROM ${table} WHERE ${s.where} GROUP BY b, model, project`,
+    values: [...s.values, starts.length > 0 ? starts : [from]],
     rowMode: 'array',
   });
   const usersQ = db.query({
@@ -157,18 +150,12 @@ export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summ
     if (!acc) m.set(key, (acc = new Array<number>(COUNTERS).fill(0)));
     for (let i = 0; i < COUNTERS; i++) acc[i]! += Number(v[at + i] ?? 0);
   };
-  let lastHour = Number.NaN;
-  let point: SeriesPoint | undefined;
   for (const v of cells.rows as Values[]) {
-    const hour = Number(v[0]);
     const model = String(v[1] ?? '') || NONE_KEY;
     const project = String(v[2] ?? '') || NONE_KEY;
     add(byModel, model, v, 3);
     add(byProject, project, v, 3);
-    if (hour !== lastHour) {
-      lastHour = hour;
-      point = series[Math.max(0, Math.min(series.length - 1, indexOf(hour + HALF_HOUR)))];
-    }
+    const point = series[Math.max(0, Math.min(series.length - 1, Number(v[0]) - 1))];
     if (!point) continue;
     const cost = Number(v[4] ?? 0);
     point.requests += Number(v[3] ?? 0);
