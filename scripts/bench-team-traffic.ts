@@ -113,7 +113,7 @@ function record(rng: Rng, dev: Dev, t: number, seq: number, salt: number, sessio
     client: 'claude-cli/2.1.197',
     credentialId: dev.credentialId,
     source: 'proxy',
-    cacheHit: cacheRead > 0,
+    cacheHit: false, // CCO's response cache (not the prompt cache): off in this team's config
     errorType: failed ? 'overloaded_error' : null,
     gitBranch: null,
     isSidechain: sub,

@@ -11,6 +11,8 @@ import { tempDir } from '../store/test-fixtures.ts';
 import { DatabaseError, openPgStore, type PgStore } from './index.ts';
 import { PG_MIGRATIONS, migratePg } from './schema.ts';
 import { createPool } from './pool.ts';
+import { insertBatch } from './rows.ts';
+import { buildSummary } from './summary.ts';
 import { rec } from './test-backends.ts';
 
 const quiet = (): void => undefined;
@@ -74,12 +76,15 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
       await s.flush();
       await s.close();
     }
-    // The first back to schema 2: what 2 → 3 added is dropped (its detail rows, as schema 2 wrote them, stay).
+    // The first back to schema 2: what 2 → 3 added is dropped (its detail rows, as schema 2 wrote them, stay),
+    // and 3 → 4's indexes by user are schema 2's again.
     const [old, now] = urls as [string, string];
-    await sql(old, `ALTER TABLE rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
+    await sql(old, `DROP INDEX rollups_user, session_rollups_user, error_rollups_user;
+      CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);
+      ALTER TABLE rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
       ALTER TABLE session_rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
       ALTER TABLE requests DROP COLUMN git_branch, DROP COLUMN is_sidechain;
-      DELETE FROM cco_schema_version WHERE version = 3;`);
+      DELETE FROM cco_schema_version WHERE version >= 3;`);
     const s = await openPgStore({ url: old, dataDir: tempDir(), log: quiet });
     try {
       for (const table of ['rollups', 'session_rollups']) {
@@ -153,6 +158,49 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
       expect((await a.findByUpstreamRequestIds([records[3]!.upstreamRequestId!])).map((r) => r.id)).toEqual([records[3]!.id]);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('reads one user\'s summary through indexes keyed by user, added by a migration on a database of the previous schema', async () => {
+    const url = await cluster.createDatabase();
+    const pool = createPool(url);
+    const client = await pool.connect();
+    try {
+      const m = PG_MIGRATIONS.findIndex((sqlText) => sqlText.includes('session_rollups_user'));
+      expect(m).toBeGreaterThan(0);
+      await migratePg(pool, 'previous', PG_MIGRATIONS.slice(0, m));
+      const t = Date.UTC(2026, 3, 2, 10);
+      const records = Array.from({ length: 40 }, (_, i) =>
+        rec({ startedAt: t + i * 600_000, sessionId: `s${i % 4}`, user: i % 2 ? 'alice' : 'bob', status: i % 10 === 1 ? 529 : 200, costNanoUsd: 10 }),
+      );
+      await insertBatch(pool, records, null, new Set());
+      const q = { range: 'custom', from: t - DAY, to: t + DAY, tz: 'UTC', user: 'alice' } as const;
+      const before = await buildSummary(pool, q);
+      expect(await migratePg(pool, 'next')).toEqual({ from: m, to: PG_MIGRATIONS.length });
+      const after = await buildSummary(pool, q);
+      expect(after).toEqual(before);
+      expect(after.totals.requests).toBe(20);
+      expect(after.errors.requests).toBe(4);
+      // Whatever the table size, one user's cells come from an index on the user that holds the columns read
+      // (an index-only scan once VACUUM has marked the pages all-visible, as autovacuum does).
+      await client.query('VACUUM rollups, session_rollups, error_rollups');
+      await client.query('SET enable_seqscan = off; SET enable_bitmapscan = off');
+      const plan = async (text: string): Promise<string> =>
+        JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${text}`, [t - DAY, t + DAY, 'alice'])).rows);
+      const where = 'hour_start_ms >= $1 AND hour_start_ms < $2 AND user_name = $3';
+      const sums = 'SUM(requests), SUM(cost_nano_usd), SUM(cache_hits), SUM(cache_hit_savings_nano_usd), SUM(output_tokens)';
+      for (const [text, index] of [
+        [`SELECT hour_start_ms, model, project, ${sums} FROM rollups WHERE ${where} GROUP BY 1, 2, 3`, 'rollups_user'],
+        [`SELECT session, ${sums} FROM session_rollups WHERE ${where} GROUP BY session`, 'session_rollups_user'],
+        [`SELECT kind, SUM(requests) FROM error_rollups WHERE ${where} GROUP BY kind`, 'error_rollups_user'],
+      ] as const) {
+        const p = await plan(text);
+        expect(p).toContain('"Node Type":"Index Only Scan"');
+        expect(p).toContain(`"Index Name":"${index}"`);
+      }
+    } finally {
+      client.release();
+      await pool.end();
     }
   });
 
