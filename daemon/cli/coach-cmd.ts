@@ -1,10 +1,13 @@
 /**
- * `cco coach [--range 7d] [--tz ZONE] [--json] [--port N]`: the prompt-cache coach of the running daemon
- * (GET /api/cache-coach): hit ratio, $ saved by reads, $ wasted on writes never read, cache busters, TTL advice.
+ * `cco coach [--range 7d] [--tz ZONE] [--json] [--port N]`: the prompt-cache coach (daemon/coach): hit ratio,
+ * $ saved by reads, $ wasted on writes never read, cache busters, TTL advice. Asks the running daemon
+ * (GET /api/cache-coach); with none running it reads the store itself, holding the data folder's lock.
  */
 import type { CacheCoachReport, CoachGroup } from '../../shared/contract.ts';
 import { formatUsd } from '../api/format.ts';
-import { getJson, parse, parsePortArg, readToken, requireDaemon, UsageError, type Io } from './common.ts';
+import { platformDirs } from '../config/paths.ts';
+import { CliError, findDaemon, getJson, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';
+import { loadPricer, withStore } from './store-lock.ts';
 
 export const COACH_USAGE = `Usage: cco coach [--range today|7d|30d|month|all] [--tz ZONE] [--json] [--port N]
 
@@ -12,6 +15,7 @@ How Anthropic's prompt cache did over the range (default 7d), per model, project
 (reads ÷ (reads + uncached input + writes)), what reads saved, what writes never read before they expired
 wasted, sessions that rewrite their cache on every turn (and why), and what 5-minute against 1-hour writes
 would have cost. Every finding lists the request ids behind it (cco: /api/requests/<id>).
+Without a running daemon it reads the store directly.
 `;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -49,8 +53,16 @@ export async function coachCommand(argv: string[], io: Io): Promise<number> {
   const tz = values.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
   const { isValidTimeZone } = await import('../store/tz.ts');
   if (!isValidTimeZone(tz)) throw new UsageError(`--tz: "${tz}" is not a time zone (use an IANA name such as Europe/Paris)`);
-  const d = requireDaemon(io.env, parsePortArg(values.port));
-  const r = await getJson<CacheCoachReport>(`${d.record.url}/api/cache-coach?range=${range}&tz=${encodeURIComponent(tz)}`, readToken(d, io.env), 30_000);
+  const port = parsePortArg(values.port);
+  const d = findDaemon(io.env, port);
+  let r: CacheCoachReport;
+  if (d) r = await getJson<CacheCoachReport>(`${d.record.url}/api/cache-coach?range=${range}&tz=${encodeURIComponent(tz)}`, readToken(d, io.env), 30_000);
+  else {
+    if (port !== undefined) throw new CliError(`no CCO daemon is running on port ${port}`);
+    const pricer = loadPricer(platformDirs(io.env).configDir);
+    const { cacheCoach } = await import('../coach/coach.ts');
+    r = await withStore(io, 'cco coach', (store) => cacheCoach(store, pricer, { range: range as CacheCoachReport['range'], tz }));
+  }
   io.out(values.json ? JSON.stringify(r, null, 2) + '\n' : formatCoach(r).join('\n') + '\n');
   return 0;
 }

@@ -6,10 +6,9 @@
  */
 import type { ImportReport, ImportStatus, ReconcileReport, ReconcileRow } from '../../shared/contract.ts';
 import { platformDirs } from '../config/paths.ts';
-import { createPricer, loadPriceOverrides, type Pricer } from '../pricing/index.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';
 import { progressLine } from './progress.ts';
-import { lockDataFolder } from './store-lock.ts';
+import { loadPricer, withStore } from './store-lock.ts';
 import { parseSince } from './reprice.ts';
 
 export const IMPORT_USAGE = `Usage: cco import [--path DIR]... [--since DATE] [--json] [--port N]
@@ -49,31 +48,6 @@ async function daemonCall<T>(io: Io, port: number | undefined, route: string, in
   if (res.status === 404 && body?.error) throw new CliError(`the daemon on ${daemon.record.url} has no history import (an older version?)`);
   if (!res.ok || !body) throw new CliError(`${route}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
   return body;
-}
-
-function loadPricer(configDir: string): Pricer {
-  try {
-    return createPricer(loadPriceOverrides(configDir)?.overrides ?? null);
-  } catch (err) {
-    throw new CliError((err as Error).message, 2);
-  }
-}
-
-/** Opens the data folder's store for `work`, holding the data folder's lock (data-lock.ts), then closes it. */
-async function withStore<T>(io: Io, command: string, work: (store: import('../store/index.ts').Store, dataDir: string) => Promise<T>): Promise<T> {
-  const { dataDir } = platformDirs(io.env);
-  const lock = lockDataFolder(dataDir, command);
-  try {
-    const { openStore } = await import('../store/index.ts');
-    const store = await openStore({ dataDir, log: (level, msg) => level !== 'info' && io.err(`cco: ${msg}\n`) });
-    try {
-      return await work(store, dataDir);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    lock.release();
-  }
 }
 
 export function formatImportSummary(r: ImportReport): string {
