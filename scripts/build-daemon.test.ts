@@ -1,7 +1,8 @@
 /**
  * The standalone bundle, built for real and run from a directory with no node_modules anywhere above it:
- * the CLI answers, the daemon proxies a request to a local fake upstream, the store worker (the bundle
- * started as its own worker thread, sql.js with inline wasm) records it, and the record survives a restart.
+ * the CLI answers, the daemon proxies a request to a local fake upstream, the store worker (its own small
+ * file beside the bundle, sql.js with inline wasm) records it, and the record survives a restart. The
+ * bundle alone (no worker file beside it) still runs, starting itself as its store worker.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asciiOnly, buildDaemon } from './build-daemon.ts';
+import { asciiOnly, buildDaemon, STORE_WORKER_FILE } from './build-daemon.ts';
 
 const VERSION = '2026.1122.7';
 
@@ -35,6 +36,8 @@ function runToEnd(file: string, args: string[], env: NodeJS.ProcessEnv): Promise
 describe('npm run build:daemon', () => {
   let dir: string;
   let bundle: string;
+  let single: string;
+  let workerFile: string;
   let upstream: http.Server;
   let upstreamUrl: string;
   const children: ChildProcess[] = [];
@@ -49,9 +52,16 @@ describe('npm run build:daemon', () => {
     expect(built.bytes).toBeGreaterThan(500_000);
     expect(built.dashboardFiles).toBe(2);
     expect(built.warnings).toEqual([]);
+    workerFile = built.workerFile;
+    expect(workerFile).toMatch(STORE_WORKER_FILE);
+    expect(readdirSync(join(dir, 'build')).sort()).toEqual(['cco-daemon.cjs', workerFile]);
     mkdirSync(join(dir, 'alone'));
     bundle = join(dir, 'alone', 'cco-daemon.cjs');
     copyFileSync(built.outfile, bundle);
+    copyFileSync(join(dir, 'build', workerFile), join(dir, 'alone', workerFile));
+    mkdirSync(join(dir, 'single'));
+    single = join(dir, 'single', 'cco-daemon.cjs');
+    copyFileSync(built.outfile, single);
     upstream = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -81,9 +91,40 @@ describe('npm run build:daemon', () => {
   });
 
   it('is pure ASCII, so V8 holds its source as a one-byte string in each thread', () => {
-    const bytes = readFileSync(bundle);
-    expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
+    for (const file of [bundle, join(dir, 'alone', workerFile)]) expect(readFileSync(file).findIndex((b) => b > 0x7f)).toBe(-1);
   });
+
+  it('writes a store worker a fraction of the bundle: the store and sql.js, not the CLI, daemon and dashboard', () => {
+    const worker = readFileSync(join(dir, 'alone', workerFile), 'utf8');
+    expect(worker.length).toBeLessThan(readFileSync(bundle).length / 2);
+    expect(worker).toContain('store worker');
+    expect(worker).not.toContain('CCO fixture dashboard');
+    expect(worker).not.toContain('runMain');
+  });
+
+  it('a rebuild replaces the worker file of the previous build (a changed worker gets a new name)', async () => {
+    const out = join(dir, 'rebuild', 'cco-daemon.cjs');
+    mkdirSync(join(dir, 'rebuild'));
+    writeFileSync(join(dir, 'rebuild', 'cco-store-worker-000000000000.cjs'), '');
+    const again = await buildDaemon({ outfile: out, version: VERSION, dashboardDir: join(dir, 'dashboard') });
+    expect(again.workerFile).toBe(workerFile);
+    expect(readdirSync(join(dir, 'rebuild')).sort()).toEqual(['cco-daemon.cjs', workerFile]);
+  }, 60_000);
+
+  it('starts the worker file beside it, not itself', async () => {
+    const sabotaged = join(dir, 'sabotaged');
+    mkdirSync(sabotaged);
+    copyFileSync(bundle, join(sabotaged, 'cco-daemon.cjs'));
+    writeFileSync(join(sabotaged, workerFile), "throw new Error('the sibling store worker ran');\n");
+    const data = join(dir, 'sabotaged-data');
+    const child = spawn(process.execPath, [join(sabotaged, 'cco-daemon.cjs'), 'run', '--port', '0', '--no-browser', '--data-dir', data], { env: env(), cwd: sabotaged });
+    children.push(child);
+    const log = join(data, 'logs', 'cco.log');
+    await expect.poll(() => (existsSync(log) ? readFileSync(log, 'utf8') : ''), { timeout: 15_000 }).toContain('store: worker failed: the sibling store worker ran');
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }, 30_000);
 
   it('asciiOnly escapes non-ASCII on comment lines and refuses it in code', () => {
     const f = join(dir, 'ascii.js');
@@ -94,10 +135,13 @@ describe('npm run build:daemon', () => {
     expect(() => asciiOnly(f)).toThrow(/non-ASCII character outside a comment line/);
   });
 
-  it('runs the daemon: proxies, records through its own store worker, keeps the record across a restart', async () => {
-    const data = join(dir, 'data');
+  it.each([
+    ['with its worker file', () => bundle],
+    ['alone, as its own store worker', () => single],
+  ])('runs the daemon %s: proxies, records through the store worker, keeps the record across a restart', async (name, file) => {
+    const data = join(dir, `data-${name.length}`);
     const start = async (): Promise<{ child: ChildProcess; port: number }> => {
-      const child = spawn(process.execPath, [bundle, 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], { env: env(), cwd: join(dir, 'alone') });
+      const child = spawn(process.execPath, [file(), 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], { env: env(), cwd: join(file(), '..') });
       children.push(child);
       let out = '';
       const port = await new Promise<number>((resolve, reject) => {

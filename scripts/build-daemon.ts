@@ -3,24 +3,30 @@
  * runs with plain `node` (≥ 20) and no node_modules.
  *
  What differs from running the sources:
- * - the store worker: the bundle starts ITSELF as the worker thread
- *   (`new Worker(<this file>, { workerData: { role: 'cco-store-worker' } })`); the entry below sees that role
- *   and loads the store worker instead of the CLI. `workerUrl()` (daemon/store/worker-url.ts) does this when
- *   `__CCO_STORE_WORKER_ROLE__` is defined (esbuild `define`);
+ * - the store worker: the build also writes `cco-store-worker-<hash>.cjs` beside the bundle, the store worker
+ *   alone (the store modules and sql.js with its inline wasm: ~1.3 MB instead of the bundle's ~5 MB, which a
+ *   worker thread would read, parse and hold a second time). The bundle starts that file when it sits beside
+ *   it, else ITSELF as the worker thread (`new Worker(<this file>, { workerData: { role: 'cco-store-worker' } })`,
+ *   the entry below sees that role and loads the store worker instead of the CLI), so the bundle alone still
+ *   runs: the content hash in the name keeps a bundle from starting another build's worker. `workerUrl()`
+ *   (daemon/store/worker-url.ts) does this when `__CCO_STORE_WORKER_ROLE__` is defined (esbuild `define`);
  * - sql.js: with `__CCO_SQL_WASM__ = 'inline'` the store loads `sql.js/dist/sql-wasm-inline.js` (the wasm
  *   embedded in the JS) instead of `sql-wasm.wasm` from node_modules (daemon/store/db.ts, `defaultSqlWasm()`);
  * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
  *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
  * `import.meta.url` becomes this file's URL; the version is baked in as __CCO_VERSION__.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { buildStatusline } from './build-statusline.ts';
 
 const root = resolve(import.meta.dirname, '..');
 export const STORE_WORKER_ROLE = 'cco-store-worker';
+/** `cco-store-worker-<12 hex of the file's SHA-256>.cjs`, written beside the bundle. */
+export const STORE_WORKER_FILE = /^cco-store-worker-[0-9a-f]{12}\.cjs$/;
 
 /** Entry: the store worker when started as one, otherwise the CLI. Both lazily, so neither loads the other. */
 const ENTRY = `
@@ -113,7 +119,17 @@ export interface BuildDaemonOptions {
   dashboardDir?: string;
 }
 
-export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outfile: string; bytes: number; warnings: string[]; dashboardFiles: number }> {
+export interface BuiltDaemon {
+  outfile: string;
+  bytes: number;
+  /** The store worker's file beside `outfile`. */
+  workerFile: string;
+  workerBytes: number;
+  warnings: string[];
+  dashboardFiles: number;
+}
+
+export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltDaemon> {
   const outfile = resolve(opts.outfile ?? resolve(root, 'dist', 'cco-daemon.cjs'));
   const version = opts.version ?? (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
   mkdirSync(dirname(outfile), { recursive: true });
@@ -124,9 +140,14 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
   await buildStatusline(statuslineTmp);
   const statuslineJs = readFileSync(statuslineTmp, 'utf8');
   rmSync(statuslineTmp, { force: true });
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
-    outfile,
+  const define = {
+    'import.meta.url': '__cco_import_meta_url',
+    __CCO_VERSION__: JSON.stringify(version),
+    __CCO_STORE_WORKER_ROLE__: JSON.stringify(STORE_WORKER_ROLE),
+    __CCO_SQL_WASM__: JSON.stringify('inline'),
+    'process.env.NODE_ENV': '"production"',
+  };
+  const common: BuildOptions = {
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -135,29 +156,45 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<{ outf
     legalComments: 'none',
     logLevel: 'silent',
     banner: { js: `#!/usr/bin/env node\n"use strict";\nvar __cco_import_meta_url = require("url").pathToFileURL(__filename).href;` },
-    define: {
-      'import.meta.url': '__cco_import_meta_url',
-      __CCO_VERSION__: JSON.stringify(version),
-      __CCO_STORE_WORKER_ROLE__: JSON.stringify(STORE_WORKER_ROLE),
-      __CCO_SQL_WASM__: JSON.stringify('inline'),
-      __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs),
-      'process.env.NODE_ENV': '"production"',
-    },
     // optional native speed-ups of ws (it falls back to JS without them) and pg's optional libpq binding
     // (only loaded through `pg.native`, which CCO never uses)
     external: ['bufferutil', 'utf-8-validate', 'pg-native'],
+  };
+  // The store worker first: the bundle is told its file name (with the content hash).
+  const workerTmp = resolve(dirname(outfile), `.cco-store-worker-${process.pid}.cjs`);
+  const workerResult = await build({ ...common, entryPoints: [resolve(root, 'daemon', 'store', 'store-worker.ts')], outfile: workerTmp, define });
+  asciiOnly(workerTmp);
+  const workerFile = `cco-store-worker-${createHash('sha256').update(readFileSync(workerTmp)).digest('hex').slice(0, 12)}.cjs`;
+  for (const name of readdirSync(dirname(outfile))) {
+    if (STORE_WORKER_FILE.test(name) && name !== workerFile) rmSync(join(dirname(outfile), name), { force: true });
+  }
+  const workerPath = join(dirname(outfile), workerFile);
+  renameSync(workerTmp, workerPath);
+  const result = await build({
+    ...common,
+    stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
+    outfile,
+    define: { ...define, __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile), __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs) },
     plugins: [bundleOverrides(dashboard)],
   });
   asciiOnly(outfile);
   chmodSync(outfile, 0o755);
-  return { outfile, bytes: statSync(outfile).size, warnings: [...warnings, ...result.warnings.map((w) => w.text)], dashboardFiles: Object.keys(dashboard).length };
+  return {
+    outfile,
+    bytes: statSync(outfile).size,
+    workerFile,
+    workerBytes: statSync(workerPath).size,
+    warnings: [...warnings, ...[...workerResult.warnings, ...result.warnings].map((w) => w.text)],
+    dashboardFiles: Object.keys(dashboard).length,
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   buildDaemon({ outfile: process.argv[2] }).then(
-    ({ outfile, bytes, warnings, dashboardFiles }) => {
+    ({ outfile, bytes, workerFile, workerBytes, warnings, dashboardFiles }) => {
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MB, dashboard: ${dashboardFiles} files)\n`);
+      process.stdout.write(`${join(dirname(outfile), workerFile)} (${(workerBytes / 1024 / 1024).toFixed(1)} MB, the store worker)\n`);
     },
     (err: Error) => {
       process.stderr.write(`build:daemon failed: ${err.message}\n`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './test-fixtures.ts';
-import { startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
+import { bundleWorker, startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
 
 async function firstMessage(loc: WorkerLocation): Promise<unknown> {
   const w = startWorker(loc);
@@ -24,6 +24,18 @@ describe('workerUrl', () => {
     const here = workerUrl('file:///app/dist/cco-daemon.cjs');
     expect(here).toEqual({ url: new URL('file:///app/dist/store-worker.cjs'), tsxApi: null });
     expect(workerUrl('file:///app/out/index.js').url.href).toBe('file:///app/out/store-worker.js');
+  });
+
+  it('a one-file bundle starts its own worker file when it sits beside it, else itself with the role', () => {
+    const dir = tempDir();
+    const base = pathToFileURL(path.join(dir, 'cco-daemon.cjs')).href;
+    const self = { url: new URL(base), tsxApi: null, workerData: { role: 'cco-store-worker' } };
+    expect(bundleWorker(base, 'cco-store-worker', 'cco-store-worker-abc.cjs')).toEqual(self);
+    fs.writeFileSync(path.join(dir, 'cco-store-worker-abc.cjs'), '');
+    expect(bundleWorker(base, 'cco-store-worker', 'cco-store-worker-abc.cjs')).toEqual({ url: pathToFileURL(path.join(dir, 'cco-store-worker-abc.cjs')), tsxApi: null });
+    // another build's worker file (another hash) is never used
+    expect(bundleWorker(base, 'cco-store-worker', 'cco-store-worker-def.cjs')).toEqual(self);
+    expect(bundleWorker(base, 'cco-store-worker', undefined)).toEqual(self);
   });
 
   it('resolves tsx for sources and the worker boots under it', async () => {

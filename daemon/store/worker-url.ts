@@ -11,8 +11,9 @@
  * Calling tsx's `register()` API inside the worker before importing the entry works, so for sources we
  * start a tiny eval'd bootstrap that does exactly that (see `startWorker`).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 export interface WorkerLocation {
@@ -29,10 +30,28 @@ export interface WorkerLocation {
  * worker, started with `workerData: { role: <this value> }`; its entry checks the role.
  */
 declare const __CCO_STORE_WORKER_ROLE__: string | undefined;
+/**
+ * Also baked in by the one-file build: the name of the small store-worker bundle it emits beside itself
+ * (`cco-store-worker-<content hash>.cjs`: only the store and sql.js, not the CLI, daemon and dashboard).
+ */
+declare const __CCO_STORE_WORKER_FILE__: string | undefined;
+
+/**
+ * The worker of a one-file bundle: its own small worker file when that file sits beside it, otherwise the
+ * bundle itself started with `{ role }`. The name carries the worker's content hash, so a bundle replaced
+ * alone (`cco update`, a copied single file) never starts a worker of another build: it starts itself.
+ */
+export function bundleWorker(base: string, role: string, file: string | undefined, exists: (path: string) => boolean = existsSync): WorkerLocation {
+  if (file) {
+    const own = new URL(`./${file}`, base);
+    if (exists(fileURLToPath(own))) return { url: own, tsxApi: null };
+  }
+  return { url: new URL(base), tsxApi: null, workerData: { role } };
+}
 
 export function workerUrl(base: string = import.meta.url): WorkerLocation {
   if (typeof __CCO_STORE_WORKER_ROLE__ === 'string') {
-    return { url: new URL(base), tsxApi: null, workerData: { role: __CCO_STORE_WORKER_ROLE__ } };
+    return bundleWorker(base, __CCO_STORE_WORKER_ROLE__, typeof __CCO_STORE_WORKER_FILE__ === 'string' ? __CCO_STORE_WORKER_FILE__ : undefined);
   }
   const ext = /\.(ts|js|mjs|cjs)$/.exec(new URL(base).pathname)?.[1] ?? 'js';
   const url = new URL(`./store-worker.${ext}`, base);

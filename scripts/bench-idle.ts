@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:idle [variant…]` (not a test): idle footprint and cold start of built daemons, same run,
+ * alternating starts (issue 14). A variant is a bundle path, optionally preceded by environment settings:
+ * `dist/cco-daemon.cjs`, `MALLOC_ARENA_MAX=2:dist/cco-daemon.cjs`, `A=1,B=2:/tmp/old/cco-daemon.cjs`.
+ * Default: dist/cco-daemon.cjs. Each start gets an empty data folder; /proc/<pid>/status is read 3 s after
+ * /ready. Printed per variant: RSS, anonymous RSS, wall time to /ready and the process's CPU time by then
+ * (user + system, all threads: less sensitive to the machine's load than the wall time). ROUNDS (default 4).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = path.resolve(import.meta.dirname, '..');
+const rounds = Number(process.env.ROUNDS ?? 4);
+const TICK_MS = 1000 / 100; // USER_HZ on Linux
+
+interface Variant {
+  label: string;
+  bundle: string;
+  env: Record<string, string>;
+}
+
+function parseVariant(arg: string): Variant {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*=[^,:]*(?:,[A-Za-z_][A-Za-z0-9_]*=[^,:]*)*):(.+)$/.exec(arg);
+  const env: Record<string, string> = {};
+  if (m) for (const kv of m[1]!.split(',')) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  return { label: arg, bundle: path.resolve(m ? m[2]! : arg), env };
+}
+
+function statusKb(pid: number, field: 'VmRSS' | 'RssAnon'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Sample {
+  rss: number;
+  anon: number;
+  readyMs: number;
+  cpuMs: number;
+}
+
+async function once(v: Variant): Promise<Sample> {
+  const port = await freePort();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-idle-bench-'));
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [v.bundle, 'run', '--port', String(port), '--data-dir', path.join(home, 'data'), '--no-browser'], {
+    env: {
+      ...process.env,
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      XDG_DATA_HOME: path.join(home, '.local', 'share'),
+      CCO_CONFIG_DIR: path.join(home, 'config'),
+      NO_BROWSER: '1',
+      ANTHROPIC_API_KEY: '',
+      CCO_HISTORY: 'off',
+      ...v.env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${v.label}: daemon exited before /ready`);
+      if (performance.now() - t0 > 30_000) throw new Error(`${v.label}: no /ready after 30 s`);
+      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await sleep(5);
+    }
+    const readyMs = performance.now() - t0;
+    const cpu = cpuMs(child.pid!);
+    await sleep(3000);
+    return { rss: statusKb(child.pid!, 'VmRSS') / 1024, anon: statusKb(child.pid!, 'RssAnon') / 1024, readyMs, cpuMs: cpu };
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const variants = (args.length > 0 ? args : [path.join(root, 'dist', 'cco-daemon.cjs')]).map(parseVariant);
+  for (const v of variants) if (!fs.existsSync(v.bundle)) throw new Error(`${v.bundle}: not found (npm run build:daemon)`);
+  const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    // alternate the order each round, so neither variant always starts right after the other's exit
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) samples.get(v)!.push(await once(v));
+  }
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${rounds} starts each (median; all starts)`);
+  console.log('| variant | RSS MB | anon MB | /ready ms | CPU to /ready ms |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const v of variants) {
+    const s = samples.get(v)!;
+    const cell = (f: (x: Sample) => number, digits: number): string => `${median(s.map(f)).toFixed(digits)} (${s.map((x) => f(x).toFixed(digits)).join(' / ')})`;
+    console.log(`| ${v.label} | ${cell((x) => x.rss, 1)} | ${cell((x) => x.anon, 1)} | ${cell((x) => x.readyMs, 0)} | ${cell((x) => x.cpuMs, 0)} |`);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});
