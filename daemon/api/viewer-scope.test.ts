@@ -238,6 +238,12 @@ describe.skipIf(pgSkipReason() !== null)('dashboard login on the central gateway
     expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toMatch(/^cco_token=; Path=\/; Expires=Thu, 01 Jan 1970/);
 
+    // the printed-link way in takes a user token too
+    const link = await fetch(`${daemon.url}/?token=${encodeURIComponent(tokens.bob)}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(link.status).toBe(302);
+    const bobCookie = link.headers.get('set-cookie')!.split(';')[0]!;
+    expect(((await (await fetch(`${daemon.url}/api/summary?range=today`, { headers: { cookie: bobCookie } })).json()) as Summary).totals.requests).toBe(1);
+
     // the admin token through the same form sees everything
     const admin = (await login(daemon.token)).headers.get('set-cookie')!.split(';')[0]!;
     const all = (await (await fetch(`${daemon.url}/api/summary?range=today`, { headers: { cookie: admin } })).json()) as Summary;
