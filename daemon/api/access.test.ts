@@ -11,7 +11,7 @@ describe('access', () => {
     ['/api/cache-coach', 'scoped'],
     ['/api/cache', 'admin'],
     ['/api/cache/clear', 'admin'],
-    ['/api/budgets/override', 'admin'],
+    ['/api/budgets/override', 'scoped-read'],
     ['/api/status', 'open'],
     ['/api/login', 'public'],
     ['/api/summaryx', 'admin'], // not a root: denied to users by default
@@ -29,15 +29,19 @@ describe('access', () => {
   it('lets the daemon token everywhere and a user only into scoped and open routes', () => {
     const alice = { kind: 'user', user: 'alice' } as const;
     for (const v of [{ kind: 'admin' }, { kind: 'local' }] as const) {
-      expect(mayUse(v, '/api/reprice')).toBe(true);
-      expect(mayUse(v, '/metrics')).toBe(true);
+      expect(mayUse(v, 'POST', '/api/reprice')).toBe(true);
+      expect(mayUse(v, 'POST', '/api/budgets')).toBe(true);
+      expect(mayUse(v, 'GET', '/metrics')).toBe(true);
       expect(scopeOf(v)).toBeUndefined();
     }
-    expect(mayUse(alice, '/api/requests/x')).toBe(true);
-    expect(mayUse(alice, '/api/prices')).toBe(true);
-    expect(mayUse(alice, '/api/reprice')).toBe(false);
-    expect(mayUse(alice, '/metrics')).toBe(false);
-    expect(mayUse(alice, '/api/unknown')).toBe(false);
+    expect(mayUse(alice, 'GET', '/api/requests/x')).toBe(true);
+    expect(mayUse(alice, 'GET', '/api/prices')).toBe(true);
+    expect(mayUse(alice, 'GET', '/api/budgets')).toBe(true);
+    expect(mayUse(alice, 'POST', '/api/budgets')).toBe(false);
+    expect(mayUse(alice, 'POST', '/api/budgets/override')).toBe(false);
+    expect(mayUse(alice, 'POST', '/api/reprice')).toBe(false);
+    expect(mayUse(alice, 'GET', '/metrics')).toBe(false);
+    expect(mayUse(alice, 'GET', '/api/unknown')).toBe(false);
     expect(scopeOf(alice)).toBe('alice');
   });
 

@@ -4,13 +4,14 @@
  * cannot be added without a decision here.
  *
  * - `scoped`: a user token gets it, narrowed server-side to that user's records;
+ * - `scoped-read`: reads (GET/HEAD) as `scoped`, writes `admin`;
  * - `open`: any viewer, no records in it;
  * - `admin`: the daemon token only; a user token gets a 403;
  * - `public`: no token at all (the login form and logout).
  */
-import type { Viewer } from '../../shared/contract.ts';
+import { EVERY_USER, type BudgetsResponse, type Viewer } from '../../shared/contract.ts';
 
-export type RouteAccess = 'scoped' | 'open' | 'admin' | 'public';
+export type RouteAccess = 'scoped' | 'scoped-read' | 'open' | 'admin' | 'public';
 
 export const API_ACCESS = {
   '/api/summary': 'scoped',
@@ -25,7 +26,7 @@ export const API_ACCESS = {
   '/api/import': 'admin',
   '/api/reconcile': 'admin',
   '/api/limits': 'admin', // plan limits of every credential the gateway saw
-  '/api/budgets': 'admin', // everyone's spend against the budgets, and their writes
+  '/api/budgets': 'scoped-read', // a user reads their own budgets (userBudgets); setting and overriding: admin
   '/api/alerts': 'admin',
   '/api/cache': 'admin', // the shared response cache's status and clear
   '/api/team': 'admin',
@@ -52,9 +53,24 @@ export function scopeOf(viewer: Viewer | undefined): string | undefined {
   return viewer?.kind === 'user' ? viewer.user : undefined;
 }
 
-/** Whether `viewer` may use `path` (metrics: `/metrics`, admin). */
-export function mayUse(viewer: Viewer, path: string): boolean {
+/** Whether `viewer` may use `method path` (metrics: `/metrics`, admin). */
+export function mayUse(viewer: Viewer, method: string, path: string): boolean {
   if (viewer.kind !== 'user') return true;
   const access = path === '/metrics' ? 'admin' : accessOf(path);
+  if (access === 'scoped-read') return method === 'GET' || method === 'HEAD';
   return access !== 'admin';
+}
+
+/**
+ * GET /api/budgets for a user: only the caps on their own spend (their own, or the per-user default's row for
+ * them) and the rules that apply to them; no global or project budget (everyone's spend) and no paused
+ * sessions (other users').
+ */
+export function userBudgets(r: BudgetsResponse, user: string): BudgetsResponse {
+  return {
+    ...r,
+    budgets: r.budgets.filter((b) => b.user === user),
+    rules: r.rules.filter((b) => b.user === user || b.user === EVERY_USER),
+    pausedSessions: [],
+  };
 }

@@ -95,7 +95,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
         if (!viewer) {
           return apiError(res, 401, 'authentication_error', 'GET /metrics needs Authorization: Bearer <daemon token> (or [metrics] open = true on a loopback-only daemon)');
         }
-        if (!mayUse(viewer, '/metrics')) return apiError(res, 403, 'permission_error', 'GET /metrics is for the admin (the daemon token), not a user token');
+        if (!mayUse(viewer, 'GET', '/metrics')) return apiError(res, 403, 'permission_error', 'GET /metrics is for the admin (the daemon token), not a user token');
       }
       res.setHeader('content-type', metrics.contentType);
       res.setHeader('cache-control', 'no-store');
@@ -142,7 +142,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     const verdict = checkRequest(policy, req.headers);
     if (!verdict.ok) return apiError(res, verdict.status, verdict.status === 401 ? 'authentication_error' : 'permission_error', verdict.message);
     // Default deny: a user token reaches only the routes access.ts lists as scoped or open.
-    if (!mayUse(verdict.viewer, req.originalUrl.split('?')[0]!)) {
+    if (!mayUse(verdict.viewer, req.method, req.originalUrl.split('?')[0]!)) {
       return apiError(res, 403, 'permission_error', `${req.method} ${req.baseUrl}${req.path} is for the admin (the daemon token); a user token sees only its own records`);
     }
     res.locals.viewer = verdict.viewer;

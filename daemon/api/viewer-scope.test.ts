@@ -11,7 +11,7 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiError, BlocksResponse, CacheCoachReport, LiveMessage, RequestPage, RequestRecord, StatusResponse, Summary } from '../../shared/contract.ts';
+import type { ApiError, BlocksResponse, BudgetsResponse, CacheCoachReport, LiveMessage, RequestPage, RequestRecord, StatusResponse, Summary } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';
@@ -156,12 +156,12 @@ describe.skipIf(pgSkipReason() !== null)('dashboard login on the central gateway
 
   it('admin-only routes answer 403 to a user token, in the API’s error shape', async () => {
     const adminOnly: [string, string][] = [
-      ['GET', '/api/team'], ['GET', '/api/limits'], ['GET', '/api/budgets'], ['POST', '/api/budgets'], ['POST', '/api/budgets/override'],
+      ['GET', '/api/team'], ['GET', '/api/limits'], ['POST', '/api/budgets'], ['POST', '/api/budgets/override'],
       ['POST', '/api/reprice'], ['GET', '/api/cache'], ['POST', '/api/cache/clear'], ['GET', '/api/alerts'], ['POST', '/api/alerts/mute'],
       ['GET', '/api/import'], ['POST', '/api/import'], ['GET', '/api/reconcile'],
     ];
     // every admin root of access.ts is in the list
-    const roots = Object.entries(API_ACCESS).filter(([, a]) => a === 'admin').map(([r]) => r);
+    const roots = Object.entries(API_ACCESS).filter(([, a]) => a === 'admin' || a === 'scoped-read').map(([r]) => r);
     for (const r of roots) expect(adminOnly.some(([, p]) => p === r || p.startsWith(r + '/')), r).toBe(true);
     for (const [method, p] of adminOnly) {
       const res = await call(tokens.bob, p, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{}' }) });
@@ -175,6 +175,21 @@ describe.skipIf(pgSkipReason() !== null)('dashboard login on the central gateway
     expect(((await metrics.json()) as ApiError).error.type).toBe('permission_error');
     expect((await call(daemon.token, '/metrics')).status).toBe(200);
     expect((await call('cco_not-a-token', '/api/summary')).status).toBe(401);
+  });
+
+  it('budgets: a user reads only the caps on their own spend', async () => {
+    const set = (b: object) => call(daemon.token, '/api/budgets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    for (const b of [{ period: 'daily', usd: 10, user: 'alice' }, { period: 'daily', usd: 20, user: 'bob' }, { period: 'monthly', usd: 100 }, { period: 'weekly', usd: 5, user: '*' }]) {
+      expect((await set(b)).status).toBe(200);
+    }
+    const admin = await json<BudgetsResponse>(daemon.token, '/api/budgets');
+    expect(admin.budgets.some((b) => b.user === 'bob')).toBe(true);
+    expect(admin.budgets.some((b) => !b.user)).toBe(true); // the global monthly one
+    const alice = await json<BudgetsResponse>(tokens.alice, '/api/budgets');
+    expect(alice.budgets.length).toBeGreaterThan(0);
+    expect(alice.budgets.every((b) => b.user === 'alice')).toBe(true);
+    expect(alice.budgets.find((b) => b.period === 'daily')!.spentNanoUsd).toBe(admin.budgets.find((b) => b.period === 'daily' && b.user === 'alice')!.spentNanoUsd);
+    expect(alice.rules.map((r) => r.user).sort()).toEqual(['*', 'alice']);
   });
 
   it('status says who is looking; prices are open to users', async () => {

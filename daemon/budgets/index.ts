@@ -5,12 +5,13 @@
  * /api/budgets routes (a change edits config.toml and applies at once).
  */
 import express, { type Router } from 'express';
-import { EVERY_USER, type BudgetChange, type RequestRecord, type Summary } from '../../shared/contract.ts';
+import { EVERY_USER, type BudgetChange, type RequestRecord, type Summary, type Viewer } from '../../shared/contract.ts';
 import type { Attribution } from '../proxy/attribution.ts';
 import { isBillable } from '../proxy/attribution.ts';
 import { anthropicError, type ProxyRefusal } from '../proxy/forward.ts';
 import { applyBudgetChange, isBudgetPeriod, readBudgetConfig, type BudgetConfig } from './rules.ts';
 import { createBudgetTracker, type BudgetRefusal, type BudgetTracker } from './tracker.ts';
+import { scopeOf, userBudgets } from '../api/access.ts';
 
 /**
  * The status of a refusal. 400 `invalid_request_error` is what the API itself answers when an organisation's
@@ -99,7 +100,9 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
       const json = express.json({ limit: '16kb' });
       const bad = (res: express.Response, message: string) => res.status(400).json({ error: { type: 'invalid_request_error', message } });
       api.get('/budgets', (_req, res) => {
-        res.json(tracker.response());
+        // a user token (api/access.ts) reads only the budgets on its own spend
+        const self = scopeOf(res.locals.viewer as Viewer | undefined);
+        res.json(self === undefined ? tracker.response() : userBudgets(tracker.response(), self));
       });
       api.post('/budgets', json, (req, res) => {
         const b = req.body as Partial<BudgetChange> | undefined;

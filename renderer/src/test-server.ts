@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, StatusResponse, Summary, Viewer } from '../../shared/contract.ts';
+import type { BudgetsResponse, LiveMessage, RequestRecord, RequestSort, RequestStateFilter, SortOrder, StatusResponse, Summary, Viewer } from '../../shared/contract.ts';
 import { matchesStateFilter } from '../../daemon/api/outcome.ts';
 import { compareRecords } from './hooks/data.ts';
 import { makeSummary } from './test-fixtures.ts';
@@ -19,6 +19,8 @@ export interface TestApiState {
   rateLimited?: number;
   /** Serve GET /api/status (ok) naming this viewer; absent = no /api/status (an older daemon). */
   viewer?: Viewer;
+  /** GET /api/budgets; absent = 404. */
+  budgets?: BudgetsResponse;
 }
 
 export interface TestApi {
@@ -101,6 +103,7 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
         },
       } satisfies StatusResponse);
     }
+    if (url.pathname === '/api/budgets' && state.budgets) return json(state.budgets);
     if (url.pathname === '/api/prices') return json({ version: '2026-11-22.1', asOf: '2026-11-22' });
     if (url.pathname === '/api/export.json' && state.exportEnabled) return json([]);
     return json({ error: { type: 'not_found_error', message: 'unknown' } }, 404);

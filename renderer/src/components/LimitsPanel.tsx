@@ -100,6 +100,25 @@ function PerUserDefaults({ budgets }: { budgets: BudgetsResponse | null }) {
   );
 }
 
+/**
+ * A user of a team gateway (`user`) gets only their own budgets, read-only: plan limits and the editor are the
+ * admin's (the daemon answers a user 403 there, and narrows GET /api/budgets to their caps).
+ */
+export function UserBudgetsPanel() {
+  const { budgets } = useLimits({ limits: false });
+  const now = useNow();
+  if (!budgets || budgets.budgets.length === 0) return null;
+  return (
+    <section className="panel limits-panel" aria-labelledby="user-budgets-title" data-testid="user-budgets">
+      <div className="panel-head">
+        <h2 id="user-budgets-title">Your budgets</h2>
+      </div>
+      <div className="gauges">{budgets.budgets.map((b) => budgetGauge(b, now))}</div>
+      {budgets.overrideUntil && <p className="small">Hard budgets lifted until {new Date(budgets.overrideUntil).toLocaleString()}.</p>}
+    </section>
+  );
+}
+
 export function LimitsPanel() {
   const { limits, budgets, reload } = useLimits();
   const now = useNow();

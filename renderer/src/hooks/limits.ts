@@ -13,7 +13,9 @@ export interface LimitsData {
   reload(): void;
 }
 
-export function useLimits(): LimitsData {
+/** `limits: false`: budgets only (a team gateway's user may not read the plan limits). */
+export function useLimits(opts: { limits?: boolean } = {}): LimitsData {
+  const withLimits = opts.limits ?? true;
   const { client, epoch, onRecord, onLimits } = useDaemon();
   const [limits, setLimits] = useState<LimitsResponse | null>(null);
   const [budgets, setBudgets] = useState<BudgetsResponse | null>(null);
@@ -22,10 +24,10 @@ export function useLimits(): LimitsData {
   useEffect(() => {
     if (!client) return;
     const ac = new AbortController();
-    client.limits(ac.signal).then(setLimits, () => undefined);
+    if (withLimits) client.limits(ac.signal).then(setLimits, () => undefined);
     client.budgets(ac.signal).then(setBudgets, () => undefined);
     return () => ac.abort();
-  }, [client, epoch, tick]);
+  }, [client, epoch, tick, withLimits]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;

@@ -149,7 +149,12 @@ describe('Dashboard', () => {
     const { records, summary } = seeded(3);
     records.forEach((r) => (r.user = 'alice'));
     const byUser = [{ key: 'alice', requests: 3, costNanoUsd: 6_000_000, unpricedRequests: 0, cacheSavingsNanoUsd: 0, responseCacheHits: 0, responseCacheSavedNanoUsd: 0, tokens: { input: 30, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 60 } }];
-    const api = await startTestApi({ summaries: { '7d': { ...summary, byUser } }, records, viewer: { kind: 'user', user: 'alice' } });
+    const now = Date.now();
+    const budgets = {
+      tz: 'UTC', rules: [{ period: 'daily' as const, usd: 10, project: null, user: 'alice', hard: false }], overrideUntil: null, pausedSessions: [], ready: true,
+      budgets: [{ period: 'daily' as const, usd: 10, project: null, user: 'alice', hard: false, spentNanoUsd: 2_500_000_000, fraction: 0.25, state: 'ok' as const, periodStart: now - 3_600_000, periodEnd: now + 3_600_000 }],
+    };
+    const api = await startTestApi({ summaries: { '7d': { ...summary, byUser } }, records, viewer: { kind: 'user', user: 'alice' }, budgets });
     apis.push(api);
     history.replaceState(null, '', '/?user=bob'); // a link the admin shared
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
@@ -161,7 +166,11 @@ describe('Dashboard', () => {
     expect(screen.queryByLabelText('User')).toBeNull();
     expect(new URLSearchParams(window.location.search).get('user')).toBeNull();
     const asked = new Set(api.seen.map((x) => x.path));
-    for (const adminOnly of ['/api/limits', '/api/budgets', '/api/import', '/api/cache']) expect(asked.has(adminOnly), adminOnly).toBe(false);
+    for (const adminOnly of ['/api/limits', '/api/import', '/api/cache']) expect(asked.has(adminOnly), adminOnly).toBe(false);
+    // their own budget, read-only (no editor)
+    const own = await screen.findByTestId('user-budgets', undefined, { timeout: 5000 });
+    expect(within(own).getByTestId('budget-daily-user-alice').textContent).toContain('$2.50 of $10.00');
+    expect(screen.queryByRole('form', { name: 'Set a budget' })).toBeNull();
     // the bearer token (the Electron shell) is no cookie login: nothing to log out of
     expect(screen.queryByRole('button', { name: 'Log out' })).toBeNull();
   });

@@ -20,7 +20,7 @@ import { SpendChart, type StackBy } from '../components/SpendChart.tsx';
 import { ExportButtons } from '../components/ExportButtons.tsx';
 import { HistoryPanel } from '../components/HistoryPanel.tsx';
 import { CachePanel } from '../components/CachePanel.tsx';
-import { LimitsPanel } from '../components/LimitsPanel.tsx';
+import { LimitsPanel, UserBudgetsPanel } from '../components/LimitsPanel.tsx';
 import { formatClock, formatCount, formatTokens } from '../format.ts';
 import { useNowEvery } from '../hooks/now.ts';
 import { requestDetailHash } from '../bridge.ts';
@@ -222,6 +222,7 @@ export function Dashboard() {
       </section>
 
       {adminPanels && <LimitsPanel />}
+      {userView && <UserBudgetsPanel />}
 
       <section className="panel" aria-labelledby="chart-title">
         <div className="panel-head">
