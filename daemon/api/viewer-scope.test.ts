@@ -265,6 +265,24 @@ describe.skipIf(pgSkipReason() !== null)('dashboard login on the central gateway
     expect(all.totals.requests).toBe(3);
   });
 
+  it('status: the team shipping block (where records go, its errors) is for the admin only', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-login-'));
+    const token = addUser(dataDir, 'carol');
+    const d = await startDaemon({
+      host: '0.0.0.0', port: 0, upstreamUrl: fake.url, dataDir, log: silentLogger, apiKey: '', pidDir: false, rateLimit: false,
+      databaseUrl: await cluster.createDatabase(), team: { url: await cluster.createDatabase(), user: 'relay' },
+    });
+    try {
+      const status = async (t: string) => (await (await fetch(`${d.url}/api/status`, { headers: { authorization: `Bearer ${t}` } })).json()) as StatusResponse;
+      expect((await status(d.token)).team?.enabled).toBe(true);
+      const carol = await status(token);
+      expect(carol.viewer).toEqual({ kind: 'user', user: 'carol' });
+      expect(carol.team).toBeUndefined();
+    } finally {
+      await d.close();
+    }
+  });
+
   it('a user removed from users.json loses the dashboard too', async () => {
     const dataDir = daemon.dataDir;
     const file = path.join(dataDir, 'users.json');
