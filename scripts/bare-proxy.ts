@@ -1,6 +1,7 @@
 /**
  * The baseline for bench:proxy: the smallest correct node:http pipe proxy (keep-alive pool, streams piped,
- * no observation, no storage). Usage: tsx scripts/bare-proxy.ts <upstream-url>; prints {"port":N}.
+ * no observation, no storage). bench:proxy compiles it with esbuild and runs it with plain `node`, like CCO's
+ * bundle: node bare-proxy.cjs <upstream-url>; prints {"port":N}.
  */
 import http from 'node:http';
 
