@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asciiOnly, buildDaemon, STORE_WORKER_FILE } from './build-daemon.ts';
+import { metricsByName, startOtlpReceiver } from '../test/otlp-receiver.ts';
 
 const VERSION = '2026.1122.7';
 
@@ -195,5 +196,49 @@ describe('npm run build:daemon', () => {
     const items = await list(`http://127.0.0.1:${second.port}`);
     expect(items.map((i) => i.messageId)).toEqual(['msg_bundle']);
     expect(await stop(second.child)).toBe(0);
+  }, 60_000);
+
+  it('carries the OpenTelemetry SDK compressed, not as code, and exports OTLP with it when configured', async () => {
+    // the SDK's classes are not in the bundle's own code (only in the gzip+base64 chunk) …
+    const sdkClass = 'class PeriodicExportingMetricReader';
+    expect(readFileSync(join(import.meta.dirname, '..', 'node_modules', '@opentelemetry', 'sdk-metrics', 'build', 'src', 'export', 'PeriodicExportingMetricReader.js'), 'utf8')).toContain(sdkClass);
+    expect(readFileSync(bundle, 'utf8')).not.toContain(sdkClass);
+    // … and the chunk runs: the bundle, alone, pushes its metrics to a real OTLP/HTTP receiver
+    const receiver = await startOtlpReceiver();
+    const data = join(dir, 'data-otlp');
+    const child = spawn(process.execPath, [bundle, 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], {
+      env: { ...env(), CCO_OTLP_ENDPOINT: receiver.url, CCO_OTLP_INTERVAL_SECONDS: '1', CCO_HISTORY: 'off' },
+      cwd: join(dir, 'alone'),
+    });
+    children.push(child);
+    try {
+      let out = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        const onData = (d: Buffer): void => {
+          out += d.toString();
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('exit', (code) => reject(new Error(`daemon exited ${code}: ${out}`)));
+      });
+      const proxied = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-test-bundle', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(proxied.status).toBe(200);
+      await proxied.text();
+      const requestsSent = () => {
+        const last = receiver.received[receiver.received.length - 1];
+        return last ? (metricsByName(last).get('cco_requests_total')?.sum?.dataPoints ?? []).reduce((a, p) => a + (p.asDouble ?? 0), 0) : 0;
+      };
+      await expect.poll(requestsSent, { timeout: 15_000 }).toBe(1);
+      expect(receiver.received.every((r) => r.path === '/v1/metrics')).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await receiver.close();
+    }
   }, 60_000);
 });

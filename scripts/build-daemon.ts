@@ -14,10 +14,15 @@
  *   embedded in the JS) instead of `sql-wasm.wasm` from node_modules (daemon/store/db.ts, `defaultSqlWasm()`);
  * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
  *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
+ * - the OpenTelemetry SDK (daemon/metrics/otlp-sdk.ts, used only with `[metrics] otlp_endpoint`): bundled
+ *   apart, minified, gzip-compressed and embedded as base64 (`otlpChunk`); the bundle inflates and compiles it
+ *   on the first use. In the bundle's own code it would cost every daemon its source (0.6 MB) and its parse,
+ *   configured or not.
  * `import.meta.url` becomes this file's URL; the version is baked in as __CCO_VERSION__.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -91,6 +96,51 @@ export function bundleOverrides(dashboard: Record<string, string>): Plugin {
   };
 }
 
+const OTLP_SDK = /[\\/]daemon[\\/]metrics[\\/]otlp-sdk\.ts$/;
+
+/** daemon/metrics/otlp-sdk.ts and what it imports, as one minified CommonJS program, gzip-compressed, base64. */
+export async function otlpChunk(): Promise<{ base64: string; bytes: number }> {
+  const out = await build({
+    entryPoints: [resolve(root, 'daemon', 'metrics', 'otlp-sdk.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+    write: false,
+    // the chunk runs through vm, which has no dynamic-import hook: the SDK's import() of built-ins become require()
+    supported: { 'dynamic-import': false },
+  });
+  const js = out.outputFiles[0]!.contents;
+  return { base64: gzipSync(js, { level: 9 }).toString('base64'), bytes: js.length };
+}
+
+/** The bundle's otlp-sdk.ts: inflates the embedded chunk and runs it as a CommonJS module (Node built-ins only). */
+export function otlpChunkLoader(): Plugin {
+  return {
+    name: 'cco-otlp-chunk',
+    setup(b) {
+      // its own namespace: the loader is CommonJS, while a .ts path in this package would be taken for ESM
+      b.onResolve({ filter: /otlp-sdk\.ts$/ }, (args) => (OTLP_SDK.test(resolve(args.resolveDir, args.path)) ? { path: 'otlp-sdk', namespace: 'cco-otlp' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'cco-otlp' }, () => ({
+        loader: 'js',
+        contents: `
+const zlib = require('node:zlib');
+const vm = require('node:vm');
+const Module = require('node:module');
+const filename = __filename + '#otlp-sdk';
+const source = zlib.gunzipSync(Buffer.from(__CCO_OTLP_CHUNK__, 'base64')).toString('utf8');
+const chunk = { exports: {} };
+vm.runInThisContext(Module.wrap(source), { filename })(chunk.exports, Module.createRequire(__filename), chunk, filename, __dirname);
+module.exports = chunk.exports;
+`,
+      }));
+    },
+  };
+}
+
 /**
  * Rewrites the bundle as pure ASCII. esbuild escapes non-ASCII characters in strings, regexes and names
  * (charset 'ascii', its default) but keeps comments as written, and a single `→` in a comment makes V8
@@ -140,6 +190,7 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltD
   await buildStatusline(statuslineTmp);
   const statuslineJs = readFileSync(statuslineTmp, 'utf8');
   rmSync(statuslineTmp, { force: true });
+  const otlp = await otlpChunk();
   const define = {
     'import.meta.url': '__cco_import_meta_url',
     __CCO_VERSION__: JSON.stringify(version),
@@ -174,8 +225,8 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltD
     ...common,
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
     outfile,
-    define: { ...define, __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile), __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs) },
-    plugins: [bundleOverrides(dashboard)],
+    define: { ...define, __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile), __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs), __CCO_OTLP_CHUNK__: JSON.stringify(otlp.base64) },
+    plugins: [bundleOverrides(dashboard), otlpChunkLoader()],
   });
   asciiOnly(outfile);
   chmodSync(outfile, 0o755);

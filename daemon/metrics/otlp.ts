@@ -3,8 +3,8 @@
  * with the official OpenTelemetry JS SDK: a PeriodicExportingMetricReader whose one MetricProducer reads the
  * prom-client registry at collection time (prom-to-otel.ts), and the OTLP/HTTP JSON exporter, cumulative.
  *
- * - The SDK is loaded here by dynamic import, only when an endpoint is configured: a daemon without one never
- *   evaluates it (docs/design.md has the idle RSS either way).
+ * - The SDK (otlp-sdk.ts) is loaded here by dynamic import, only when an endpoint is configured: a daemon
+ *   without one never evaluates it, and the release bundle carries it compressed (docs/design.md: idle RSS).
  * - The export never touches the proxy: it runs on its own timer (unref'd), a collector that is down, slow or
  *   answers 500 only costs a failed export (logged once, then again when it recovers), and shutdown waits for a
  *   last export at most `SHUTDOWN_EXPORT_MS`.
@@ -80,14 +80,7 @@ function withoutOtlpEnv<T>(fn: () => T): T {
 }
 
 export async function startOtlpExport(metrics: Pick<Metrics, 'snapshot' | 'startedAt'>, opts: OtlpOptions & { version: string; port: number; log: Logger }): Promise<OtlpExport> {
-  const [{ MeterProvider, PeriodicExportingMetricReader }, { OTLPMetricExporter, AggregationTemporalityPreference }, { resourceFromAttributes }, { ExportResultCode }, { hrTimeOf, toScopeMetrics }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-metrics'),
-      import('@opentelemetry/exporter-metrics-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/core'),
-      import('./prom-to-otel.ts'),
-    ]);
+  const { MeterProvider, PeriodicExportingMetricReader, OTLPMetricExporter, AggregationTemporalityPreference, resourceFromAttributes, ExportResultCode, hrTimeOf, toScopeMetrics } = await import('./otlp-sdk.ts');
   const { log } = opts;
   const url = metricsUrl(opts.endpoint);
   const shown = displayUrl(url);
