@@ -127,13 +127,33 @@ ACTUAL="$(sha256_of "$TMP/$FILE")"
 [ "$ACTUAL" = "$EXPECTED" ] || die "checksum mismatch for $FILE (expected $EXPECTED, got $ACTUAL); nothing was installed"
 say "checksum verified (SHA-256 $ACTUAL)"
 
+# the daemon's store worker (cco-store-worker-<hash>.cjs), when the release has one: it goes beside the bundle
+WORKER=''
+if [ "$MODE" = daemon ]; then
+  WLINE="$(awk '{ n = $2; sub(/^\*/, "", n); if (n ~ /^cco-store-worker-[0-9a-f]+\.cjs$/) { print $1 " " n; exit } }' "$TMP/SHA256SUMS")"
+  if [ -n "$WLINE" ]; then
+    WORKER="${WLINE#* }"
+    say "downloading $WORKER"
+    fetch "$(asset_url "$WORKER")" "$TMP/$WORKER" || die "could not download $WORKER"
+    WACTUAL="$(sha256_of "$TMP/$WORKER")"
+    [ "$WACTUAL" = "${WLINE%% *}" ] || die "checksum mismatch for $WORKER (expected ${WLINE%% *}, got $WACTUAL); nothing was installed"
+  fi
+fi
+
 case "$MODE:$OS" in
   daemon:*)
     command -v node >/dev/null 2>&1 || die "the daemon needs Node.js >= 20 on PATH"
     node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "the daemon needs Node.js >= 20 (found $(node --version))"
     mkdir -p "$INSTALL_DIR" "$BIN_DIR"
+    if [ -n "$WORKER" ]; then
+      cp "$TMP/$WORKER" "$INSTALL_DIR/.$WORKER.new" && chmod 644 "$INSTALL_DIR/.$WORKER.new"
+      mv -f "$INSTALL_DIR/.$WORKER.new" "$INSTALL_DIR/$WORKER"
+    fi
     cp "$TMP/$FILE" "$INSTALL_DIR/.cco-daemon.cjs.new"
     mv -f "$INSTALL_DIR/.cco-daemon.cjs.new" "$INSTALL_DIR/cco-daemon.cjs"
+    for f in "$INSTALL_DIR"/cco-store-worker-*.cjs; do
+      if [ -e "$f" ] && [ "${f##*/}" != "$WORKER" ]; then rm -f "$f"; fi
+    done
     cat > "$BIN_DIR/cco" <<EOF
 #!/bin/sh
 exec node "$INSTALL_DIR/cco-daemon.cjs" "\$@"

@@ -26,12 +26,12 @@ import { gzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { STORE_WORKER_FILE } from '../daemon/store/worker-url.ts';
 import { buildStatusline } from './build-statusline.ts';
 
 const root = resolve(import.meta.dirname, '..');
 export const STORE_WORKER_ROLE = 'cco-store-worker';
-/** `cco-store-worker-<12 hex of the file's SHA-256>.cjs`, written beside the bundle. */
-export const STORE_WORKER_FILE = /^cco-store-worker-[0-9a-f]{12}\.cjs$/;
+export { STORE_WORKER_FILE };
 
 /** Entry: the store worker when started as one, otherwise the CLI. Both lazily, so neither loads the other. */
 const ENTRY = `

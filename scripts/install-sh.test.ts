@@ -1,7 +1,7 @@
 /** install.sh against a local release server, in a temporary HOME (Linux paths: daemon and AppImage). */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,27 @@ describe.runIf(process.platform === 'linux')('install.sh', () => {
     expect(spawnSync(cco, ['version'], { encoding: 'utf8' }).stdout.trim()).toBe('cco 2026.1122.1');
     expect(readFileSync(join(home, '.local', 'share', 'cco', 'cco-daemon.cjs'), 'utf8')).toBe(DAEMON);
     expect(srv.hits).toEqual(['/latest/download/SHA256SUMS', '/latest/download/cco-daemon.cjs']);
+  });
+
+  it('installs the release\'s store worker beside the daemon and removes other builds\' worker files', async () => {
+    const worker = 'cco-store-worker-0123456789ab.cjs';
+    srv = await serve({ latest: { files: { ...files, [worker]: '// worker' } } });
+    const dir = join(home, '.local', 'share', 'cco');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'cco-store-worker-aaaaaaaaaaaa.cjs'), '// old');
+    const r = await install(['--daemon']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', worker]);
+    expect(readFileSync(join(dir, worker), 'utf8')).toBe('// worker');
+  });
+
+  it('refuses a store worker whose checksum does not match and installs nothing', async () => {
+    const worker = 'cco-store-worker-0123456789ab.cjs';
+    srv = await serve({ latest: { files: { ...files, [worker]: '// worker' }, sums: `${hex(DAEMON)}  cco-daemon.cjs\n${'0'.repeat(64)}  ${worker}\n` } });
+    const r = await install(['--daemon']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`checksum mismatch for ${worker}`);
+    expect(existsSync(join(home, '.local'))).toBe(false);
   });
 
   it('installs a pinned version from its tag', async () => {

@@ -1,11 +1,13 @@
 /**
  * The release feed for the standalone daemon (`cco update`): GitHub releases of DEFAULT_RELEASE_REPO, each
- * carrying `cco-daemon.cjs` and `SHA256SUMS` (see .github/workflows/release.yml).
+ * carrying `cco-daemon.cjs`, its store worker `cco-store-worker-<hash>.cjs` (optional: older releases have none)
+ * and `SHA256SUMS` (see .github/workflows/release.yml).
  *
  * Stable = the newest published, non-prerelease release; beta = the newest published release of any kind
  * (GitHub prereleases carry `-beta.K` versions). Drafts are never considered.
  */
 import semver from 'semver';
+import { STORE_WORKER_FILE } from '../store/worker-url.ts';
 
 /** owner/repo of the releases; must match `publish` in electron-builder.yml (a test checks it). */
 export const DEFAULT_RELEASE_REPO = 'cco-app/cco';
@@ -23,6 +25,8 @@ export interface DaemonRelease {
   url: string;
   /** Lower-case hex SHA-256 of cco-daemon.cjs, from the release's SHA256SUMS. */
   sha256: string;
+  /** The store worker that goes beside it, when the release has one (listed in SHA256SUMS). */
+  worker?: { name: string; url: string; sha256: string };
 }
 
 export interface FeedOptions {
@@ -89,13 +93,16 @@ export async function findLatestDaemonRelease(opts: FeedOptions): Promise<Daemon
 
   const asset = (name: string): GithubAsset => best.release.assets.find((a) => a.name === name)!;
   const sumsText = await (await get(asset(SUMS_ASSET).browser_download_url, signal, 'application/octet-stream')).text();
-  const sha256 = parseSha256Sums(sumsText).get(DAEMON_ASSET);
+  const sums = parseSha256Sums(sumsText);
+  const sha256 = sums.get(DAEMON_ASSET);
   if (!sha256) throw new Error(`release ${best.release.tag_name}: ${SUMS_ASSET} has no line for ${DAEMON_ASSET}`);
+  const workerAsset = best.release.assets.find((a) => STORE_WORKER_FILE.test(a.name) && sums.has(a.name));
   return {
     version: best.version,
     tag: best.release.tag_name,
     prerelease: best.release.prerelease,
     url: asset(DAEMON_ASSET).browser_download_url,
     sha256,
+    ...(workerAsset ? { worker: { name: workerAsset.name, url: workerAsset.browser_download_url, sha256: sums.get(workerAsset.name)! } } : {}),
   };
 }

@@ -20,6 +20,7 @@ interface FakeRelease {
   draft?: boolean;
   body?: string; // cco-daemon.cjs
   sums?: string; // SHA256SUMS override
+  worker?: { name: string; body: string; sum?: string }; // cco-store-worker-<hash>.cjs
 }
 
 /** A local stand-in for the GitHub releases API and its asset downloads. */
@@ -34,7 +35,7 @@ async function startGithub(releases: FakeRelease[]): Promise<{ apiBase: string; 
         tag_name: r.tag,
         draft: r.draft ?? false,
         prerelease: r.prerelease ?? false,
-        assets: [DAEMON_ASSET, SUMS_ASSET].map((name) => ({ name, browser_download_url: `${base}/dl/${r.tag}/${name}` })),
+        assets: [DAEMON_ASSET, SUMS_ASSET, ...(r.worker ? [r.worker.name] : [])].map((name) => ({ name, browser_download_url: `${base}/dl/${r.tag}/${name}` })),
       }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
       return;
@@ -44,7 +45,9 @@ async function startGithub(releases: FakeRelease[]): Promise<{ apiBase: string; 
     if (rel && m) {
       const body = rel.body ?? daemonSource(rel.tag.slice(1));
       if (m[2] === DAEMON_ASSET) return void res.writeHead(200).end(body);
-      if (m[2] === SUMS_ASSET) return void res.writeHead(200).end(rel.sums ?? `${sha256(body)}  ${DAEMON_ASSET}\n${'0'.repeat(64)}  CCO-Setup.exe\n`);
+      if (rel.worker && m[2] === rel.worker.name) return void res.writeHead(200).end(rel.worker.body);
+      const workerLine = rel.worker ? `${rel.worker.sum ?? sha256(rel.worker.body)}  ${rel.worker.name}\n` : '';
+      if (m[2] === SUMS_ASSET) return void res.writeHead(200).end(rel.sums ?? `${sha256(body)}  ${DAEMON_ASSET}\n${workerLine}${'0'.repeat(64)}  CCO-Setup.exe\n`);
     }
     res.writeHead(404).end('not found');
   });
@@ -124,6 +127,34 @@ describe('cco update', () => {
     expect(statSync(target).mode & 0o777).toBe(0o755);
     expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak']);
     expect(lines.join('\n')).toContain('checksum verified');
+  });
+
+  it('puts the release\'s store worker beside the new bundle and drops the other builds\' worker files', async () => {
+    const oldWorker = join(dir, 'cco-store-worker-aaaaaaaaaaaa.cjs');
+    writeFileSync(oldWorker, '// the running build\'s worker');
+    const name = 'cco-store-worker-bbbbbbbbbbbb.cjs';
+    gh = await startGithub([{ tag: 'v2026.1122.1', worker: { name, body: '// the new worker' } }]);
+    const result = await runUpdate(opts({ yes: true }));
+    expect(result.status).toBe('updated');
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak', name]);
+    expect(readFileSync(join(dir, name), 'utf8')).toBe('// the new worker');
+    expect(statSync(join(dir, name)).mode & 0o777).toBe(0o644);
+  });
+
+  it('a worker file with a bad checksum changes nothing', async () => {
+    const name = 'cco-store-worker-bbbbbbbbbbbb.cjs';
+    gh = await startGithub([{ tag: 'v2026.1122.1', worker: { name, body: '// the new worker', sum: 'cd'.repeat(32) } }]);
+    await expect(runUpdate(opts({ yes: true }))).rejects.toMatchObject({ code: 'checksum' });
+    expect(readdirSync(dir)).toEqual(['cco-daemon.cjs']);
+    expect(run(target)).toBe('cco 2026.1121.0');
+  });
+
+  it('a rollback takes the new worker file away again and keeps the old one', async () => {
+    const oldWorker = 'cco-store-worker-aaaaaaaaaaaa.cjs';
+    writeFileSync(join(dir, oldWorker), '// the running build\'s worker');
+    gh = await startGithub([{ tag: 'v2026.1122.1', body: BROKEN, worker: { name: 'cco-store-worker-bbbbbbbbbbbb.cjs', body: '// the new worker' } }]);
+    expect((await runUpdate(opts({ yes: true }))).status).toBe('rolled-back');
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak', oldWorker]);
   });
 
   it('rejects a bad checksum and leaves the installed file untouched', async () => {

@@ -4,17 +4,21 @@
  * Reads the release feed (update-feed.ts), downloads the new file next to the running one, verifies its
  * SHA-256 against the release's SHA256SUMS, keeps a backup (`<file>.bak`), swaps atomically (rename over the
  * target) and runs the new file once (`node <file> version`); if that fails, the backup is put back.
+ * The release's store worker (`cco-store-worker-<hash>.cjs`, when it has one) is verified the same way and
+ * put beside the bundle under its own name before the swap; worker files of other builds go after a good
+ * start (a bundle without its own worker file starts itself as the worker, so none is ever required).
  * The CLI command wiring lives elsewhere: it calls runUpdate() and prints the result.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, copyFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import semver from 'semver';
+import { STORE_WORKER_FILE } from '../store/worker-url.ts';
 import { findLatestDaemonRelease, type DaemonRelease, type FeedOptions, type UpdateChannel } from './update-feed.ts';
 
 export type { UpdateChannel } from './update-feed.ts';
@@ -97,6 +101,11 @@ export function checkStarts(nodePath: string, file: string, args: string[], expe
   });
 }
 
+/** Whether the bundle `bundle` names `worker` as its store worker (the restored one may be the same build). */
+async function isWorkerOf(bundle: string, worker: string): Promise<boolean> {
+  return (await readFile(bundle, 'latin1')).includes(basename(worker));
+}
+
 async function install(opts: RunUpdateOptions, release: DaemonRelease, log: (line: string) => void): Promise<UpdateResult> {
   const target = opts.targetPath;
   const dir = dirname(target);
@@ -105,17 +114,34 @@ async function install(opts: RunUpdateOptions, release: DaemonRelease, log: (lin
   const mode = (await stat(target)).mode & 0o777;
 
   log(`downloading ${release.tag} …`);
-  let actual: string;
-  try {
-    actual = await downloadWithSha256(release.url, temp);
-  } catch (err) {
-    await rm(temp, { force: true });
-    if (err instanceof UpdateError) throw err;
-    throw new UpdateError('download', `download failed: ${(err as Error).message}`);
-  }
-  if (actual !== release.sha256) {
-    await rm(temp, { force: true });
-    throw new UpdateError('checksum', `checksum mismatch for ${release.tag}: expected ${release.sha256}, got ${actual}; nothing was changed`);
+  const fetchVerified = async (url: string, dest: string, expected: string): Promise<void> => {
+    let actual: string;
+    try {
+      actual = await downloadWithSha256(url, dest);
+    } catch (err) {
+      await rm(dest, { force: true });
+      if (err instanceof UpdateError) throw err;
+      throw new UpdateError('download', `download failed: ${(err as Error).message}`);
+    }
+    if (actual !== expected) {
+      await rm(dest, { force: true });
+      throw new UpdateError('checksum', `checksum mismatch for ${release.tag}: expected ${expected}, got ${actual}; nothing was changed`);
+    }
+  };
+  await fetchVerified(release.url, temp, release.sha256);
+  const worker = release.worker ? join(dir, release.worker.name) : null;
+  if (release.worker && worker) {
+    const workerTemp = join(dir, `.${release.worker.name}.download-${process.pid}`);
+    try {
+      await fetchVerified(release.worker.url, workerTemp, release.worker.sha256);
+      await chmod(workerTemp, 0o644);
+      await rename(workerTemp, worker); // a new name: the running daemon's worker file is left alone
+    } catch (err) {
+      await rm(temp, { force: true });
+      await rm(workerTemp, { force: true });
+      if (err instanceof UpdateError) throw err;
+      throw new UpdateError('install', `could not write ${worker}: ${(err as Error).message}`);
+    }
   }
   log('checksum verified (SHA-256)');
 
@@ -136,7 +162,11 @@ async function install(opts: RunUpdateOptions, release: DaemonRelease, log: (lin
     const restore = `${temp}.restore`;
     await copyFile(backupPath, restore);
     await rename(restore, target);
+    if (worker && !(await isWorkerOf(target, worker))) await rm(worker, { force: true });
     return { status: 'rolled-back', from: opts.currentVersion, to: release.version, backupPath, reason };
+  }
+  for (const name of await readdir(dir)) {
+    if (STORE_WORKER_FILE.test(name) && join(dir, name) !== worker) await rm(join(dir, name), { force: true });
   }
   log(`updated ${opts.currentVersion} → ${release.version} (backup: ${backupPath}); restart the daemon to use it`);
   return { status: 'updated', from: opts.currentVersion, to: release.version, backupPath };

@@ -36,6 +36,9 @@ declare const __CCO_STORE_WORKER_ROLE__: string | undefined;
  */
 declare const __CCO_STORE_WORKER_FILE__: string | undefined;
 
+/** The store worker file's name: `cco-store-worker-<12 hex of its SHA-256>.cjs` (build, release, `cco update`). */
+export const STORE_WORKER_FILE = /^cco-store-worker-[0-9a-f]{12}\.cjs$/;
+
 /**
  * The worker of a one-file bundle: its own small worker file when that file sits beside it, otherwise the
  * bundle itself started with `{ role }`. The name carries the worker's content hash, so a bundle replaced
