@@ -42,6 +42,8 @@ export interface DiskStoreOptions {
 const MAGIC = Buffer.from('CCOC1\n');
 const HEAD = MAGIC.length + 32 + 4;
 const KEY_RE = /^[0-9a-f]{64}$/;
+/** Entries up to this size are read synchronously on a hit (a 256 KB read from the page cache: ~50 µs). */
+const SYNC_READ_BYTES = 256 * 1024;
 
 export function encodeEntry(key: string, r: CachedResponse): Buffer {
   const meta = Buffer.from(JSON.stringify({ key, status: r.status, statusMessage: r.statusMessage, rawHeaders: r.rawHeaders, createdAt: r.createdAt, bodyBytes: r.body.length }));
@@ -154,7 +156,9 @@ export class DiskStore {
     }
     let bytes: Buffer;
     try {
-      bytes = await fs.promises.readFile(this.fileOf(key));
+      // A small entry is read at once: one read from the page cache costs less than the four thread-pool
+      // round trips of an async readFile (open, fstat, read, close), each an event-loop wake-up.
+      bytes = e.bytes <= SYNC_READ_BYTES ? fs.readFileSync(this.fileOf(key)) : await fs.promises.readFile(this.fileOf(key));
     } catch {
       this.forget(key);
       return null;

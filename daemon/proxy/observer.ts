@@ -13,7 +13,7 @@
 import type { AnthropicUsage, RequestState } from '../../shared/contract.ts';
 import { createDecoder, type Decoder } from './decode.ts';
 import { SseParser } from './sse.ts';
-import { StreamUsageAccumulator, readJsonResponse, type UsageObservation } from './usage.ts';
+import { StreamUsageAccumulator, readJsonResponseBytes, type UsageObservation } from './usage.ts';
 
 export interface ObserverInput {
   status: number;
@@ -135,8 +135,7 @@ export function createObserver(input: ObserverInput, options: ObserverOptions = 
     } else {
       const body = jsonParts.length === 1 ? jsonParts[0]! : Buffer.concat(jsonParts, jsonBytes);
       jsonParts.length = 0;
-      const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-      read = readJsonResponse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a BOM, as TextDecoder would
+      read = readJsonResponseBytes(body);
     }
     return {
       kind,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SseParser } from './sse.ts';
-import { StreamUsageAccumulator, readJsonResponse, reconcileCacheSplit, type StreamObservation } from './usage.ts';
+import { StreamUsageAccumulator, readJsonResponse, readJsonResponseBytes, reconcileCacheSplit, type StreamObservation } from './usage.ts';
 import type { AnthropicUsage } from '../../shared/contract.ts';
 
 const dir = join(import.meta.dirname, 'testdata');
@@ -147,5 +147,40 @@ describe('readJsonResponse', () => {
     expect(readJsonResponse('{"type":"mess').parseError).toMatch(/^invalid JSON body/);
     expect(readJsonResponse('{"input_tokens": 12}')).toMatchObject({ usage: null, parseError: null, errorType: null });
     expect(readJsonResponse('[1,2]')).toMatchObject({ usage: null, parseError: null });
+  });
+});
+
+describe('readJsonResponseBytes', () => {
+  const msg = (over: Record<string, unknown>) =>
+    JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [{ type: 'text', text: 'Grüße, 日本語, 😀 ∑' }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 9, service_tier: 'standard' }, ...over });
+  const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+
+  it('reads what readJsonResponse reads from the UTF-8 text, non-ASCII text in the content', () => {
+    const body = msg({});
+    expect(readJsonResponseBytes(utf8(body))).toEqual(readJsonResponse(body));
+    expect(readJsonResponseBytes(utf8(body)).usage).toEqual({ input_tokens: 3, output_tokens: 9, service_tier: 'standard' });
+  });
+
+  it('decodes as UTF-8 when a field it reads holds non-ASCII', () => {
+    for (const over of [{ model: 'modèle-ü' }, { id: 'msg_é' }, { stop_reason: 'fin_ñ' }, { usage: { input_tokens: 1, service_tier: 'ünïcode' } }, { type: 'error', error: { type: 'überlastet' } }]) {
+      const body = msg(over);
+      const read = readJsonResponseBytes(utf8(body));
+      expect(read).toEqual(readJsonResponse(body));
+    }
+    expect(readJsonResponseBytes(utf8(msg({ model: 'modèle-ü' }))).model).toBe('modèle-ü');
+  });
+
+  it('skips a BOM and reports a body that does not parse as the UTF-8 read does', () => {
+    const body = msg({});
+    expect(readJsonResponseBytes(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(body)]))).toEqual(readJsonResponse(body));
+    const broken = '{"id":"msg_ü", "model": ';
+    expect(readJsonResponseBytes(utf8(broken))).toEqual(readJsonResponse(broken));
+    expect(readJsonResponseBytes(utf8(broken)).parseError).toMatch(/invalid JSON body/);
+  });
+
+  it('reads a slice of a larger buffer (byteOffset honoured)', () => {
+    const body = msg({});
+    const big = Buffer.from('xxxx' + body + 'yyyy', 'utf8');
+    expect(readJsonResponseBytes(big.subarray(4, big.length - 4))).toEqual(readJsonResponse(body));
   });
 });
