@@ -491,8 +491,10 @@ export interface ReconcileReport {
   byProject: ReconcileProject[];
   /**
    * Why the transcripts miss proxy requests: `title-or-side-call` = no project in the request (Claude Code's
-   * title/topic calls carry none), `subagent` = a subagent's request (x-claude-code-agent-id) without a
-   * transcript record, `other-client` = not Claude Code, `no-transcript-line` = the rest.
+   * title/topic calls carry none), or a request of a session whose transcript shows other requests but not
+   * this one (the proxy gives side calls their session's project); `subagent` = a subagent's request
+   * (x-claude-code-agent-id) without a transcript record, `other-client` = not Claude Code,
+   * `no-transcript-line` = the rest (a Claude Code session without any transcript we hold).
    */
   proxyOnlyReasons: (ReconcileCell & { reason: ProxyOnlyReason })[];
   /** Traffic that bypassed the proxy: the sessions (top 50 by cost) and projects it came from. */

@@ -2,11 +2,11 @@
  * The real Claude Code CLI (npm @anthropic-ai/claude-code, pinned devDependency; its native binary ships in
  * the package) in print mode, through a real daemon and the fake upstream, with a temporary HOME. Then the
  * transcripts it wrote are imported: each transcript request must link to its proxy record, and nothing may be
- * counted twice. Skipped (with the reason) only when the binary cannot run on this platform.
+ * counted twice. Print mode makes no session-title call: that is claude-code-tui.test.ts. Skipped (with the
+ * reason) only when the binary cannot run on this platform.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,19 +16,8 @@ import { silentLogger } from '../log.ts';
 import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';
 import { walkTranscripts } from './sources.ts';
 import { parseTranscriptLine } from './transcript.ts';
+import { claudeBinary, claudeEnv } from './testkit/claude-cli.ts';
 
-const require = createRequire(import.meta.url);
-function claudeBinary(): { bin: string | null; why: string } {
-  let bin: string;
-  try {
-    bin = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
-  } catch {
-    return { bin: null, why: '@anthropic-ai/claude-code is not installed' };
-  }
-  const v = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: os.tmpdir() } });
-  if (v.status !== 0) return { bin: null, why: `claude --version failed (${v.error?.message ?? v.stderr.slice(0, 200)}): its native binary did not install for ${process.platform}-${process.arch}` };
-  return { bin, why: '' };
-}
 const { bin, why } = claudeBinary();
 if (!bin) console.log(`Claude Code transcript test skipped: ${why}`);
 
@@ -62,10 +51,7 @@ describe.skipIf(!bin)('real Claude Code transcripts', () => {
   it('claude -p through CCO: every transcript request links to its proxy record, nothing is counted twice', async () => {
     const work = path.join(home, 'work');
     fs.mkdirSync(work);
-    const env = {
-      PATH: process.env.PATH, HOME: home, ANTHROPIC_API_KEY: 'sk-ant-claude-code-test', ANTHROPIC_BASE_URL: daemon.url,
-      DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1',
-    };
+    const env = claudeEnv(home, daemon.url);
     const out = await new Promise<string>((resolve, reject) => {
       execFile(bin!, ['-p', 'Say hello in one line.'], { cwd: work, env, timeout: 150_000 }, (err, stdout, stderr) =>
         err ? reject(new Error(`claude -p failed: ${err.message} ${stderr}`)) : resolve(stdout),

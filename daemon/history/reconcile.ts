@@ -67,10 +67,19 @@ function dayKeyer(tz: string): (t: number) => string {
   };
 }
 
-export function proxyOnlyReason(r: RequestRecord): ProxyOnlyReason {
+/**
+ * Why a transcript misses a billable proxy request. `transcriptSessions`: the sessions some transcript shows.
+ * Claude Code writes every main-thread response of a session to its transcript and none of its side calls
+ * (the session title, haiku helpers); the proxy gives a side call its session's project (session-projects.ts),
+ * so a missing project alone does not tell a side call. A request of a session whose transcript we hold but
+ * that the transcript does not show is a side call; measured with the real CLI in claude-code-tui.test.ts:
+ * its title call names the session, carries no working directory, and is never written to the transcript.
+ */
+export function proxyOnlyReason(r: RequestRecord, transcriptSessions: ReadonlySet<string> = new Set()): ProxyOnlyReason {
   if (r.client !== null && !r.client.startsWith('claude-cli/')) return 'other-client';
   if (r.agentId !== null) return 'subagent';
   if (r.project === null) return 'title-or-side-call';
+  if (r.sessionId !== null && transcriptSessions.has(r.sessionId)) return 'title-or-side-call';
   return 'no-transcript-line';
 }
 
@@ -89,6 +98,10 @@ export async function reconcile(source: ReconcileSource, links: readonly History
   const byProject = new Map<string, ReconcileProject>();
   const reasons = new Map<ProxyOnlyReason, ReconcileCell>();
   const sessions = new Map<string, ReconcileCell & { sessionId: string; project: string }>();
+  // Sessions a transcript shows (linked records and transcript-only ones); proxy-only records wait for the end to be classified.
+  const transcriptSessions = new Set<string>();
+  for (const l of links) if (l.sessionId !== null) transcriptSessions.add(l.sessionId);
+  const proxyOnly: RequestRecord[] = [];
 
   const visit = (r: RequestRecord): void => {
     if (!r.billable) return;
@@ -107,15 +120,13 @@ export async function reconcile(source: ReconcileSource, links: readonly History
       let s = sessions.get(sk);
       if (!s) sessions.set(sk, (s = { sessionId: sk, project, ...cell() }));
       add(s, r);
+      if (r.sessionId !== null) transcriptSessions.add(r.sessionId);
       return;
     }
     const link = linkOf.get(r.id);
     if (!link) {
       for (const x of rows) add(x.proxyOnly, r);
-      const reason = proxyOnlyReason(r);
-      let c = reasons.get(reason);
-      if (!c) reasons.set(reason, (c = cell()));
-      add(c, r);
+      proxyOnly.push(r);
       return;
     }
     const [i, w5, w1, cr, o] = link.tokens;
@@ -138,6 +149,12 @@ export async function reconcile(source: ReconcileSource, links: readonly History
     for (const r of page.items) visit(r);
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
+  for (const r of proxyOnly) {
+    const reason = proxyOnlyReason(r, transcriptSessions);
+    let c = reasons.get(reason);
+    if (!c) reasons.set(reason, (c = cell()));
+    add(c, r);
+  }
 
   return {
     range: q.range,
