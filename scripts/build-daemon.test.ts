@@ -2,7 +2,7 @@
  * The standalone bundle, built for real and run from a directory with no node_modules anywhere above it:
  * the CLI answers, the daemon proxies a request to a local fake upstream, the store worker (its own small
  * file beside the bundle, sql.js with inline wasm) records it, and the record survives a restart. The
- * bundle alone (no worker file beside it) still runs, starting itself as its store worker.
+ * bundle alone (no worker file beside it) still runs: it carries the worker's code compressed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,6 +101,9 @@ describe('npm run build:daemon', () => {
     expect(worker).toContain('store worker');
     expect(worker).not.toContain('CCO fixture dashboard');
     expect(worker).not.toContain('runMain');
+    // and the bundle's own code has none of it (it carries it compressed, for running without the file)
+    expect(worker).toContain('store not open');
+    expect(readFileSync(bundle, 'utf8')).not.toContain('store not open');
   });
 
   it('a rebuild replaces the worker file of the previous build (a changed worker gets a new name)', async () => {
@@ -138,7 +141,7 @@ describe('npm run build:daemon', () => {
 
   it.each([
     ['with its worker file', () => bundle],
-    ['alone, as its own store worker', () => single],
+    ['alone, with the worker inflated from the bundle', () => single],
   ])('runs the daemon %s: proxies, records through the store worker, keeps the record across a restart', async (name, file) => {
     const data = join(dir, `data-${name.length}`);
     const start = async (): Promise<{ child: ChildProcess; port: number }> => {

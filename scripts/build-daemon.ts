@@ -3,13 +3,13 @@
  * runs with plain `node` (≥ 20) and no node_modules.
  *
  What differs from running the sources:
- * - the store worker: the build also writes `cco-store-worker-<hash>.cjs` beside the bundle, the store worker
- *   alone (the store modules and sql.js with its inline wasm: ~1.3 MB instead of the bundle's ~5 MB, which a
- *   worker thread would read, parse and hold a second time). The bundle starts that file when it sits beside
- *   it, else ITSELF as the worker thread (`new Worker(<this file>, { workerData: { role: 'cco-store-worker' } })`,
- *   the entry below sees that role and loads the store worker instead of the CLI), so the bundle alone still
- *   runs: the content hash in the name keeps a bundle from starting another build's worker. `workerUrl()`
- *   (daemon/store/worker-url.ts) does this when `__CCO_STORE_WORKER_ROLE__` is defined (esbuild `define`);
+ * - the store worker: the build bundles `daemon/store/store-worker.ts` alone (the store modules and sql.js
+ *   with its inline wasm: 1.1 MB, not the bundle's CLI, daemon and dashboard, which a worker thread would
+ *   otherwise read, parse and hold a second time) and writes it beside the bundle as
+ *   `cco-store-worker-<content hash>.cjs`; the bundle also carries the same code gzip-compressed
+ *   (`__CCO_STORE_WORKER_GZ__`, ~0.5 MB base64) and runs it with `eval` when the file is not beside it, so
+ *   the bundle alone still runs. The hash in the name keeps a bundle from starting another build's worker
+ *   (daemon/store/worker-url.ts, `workerUrl()`);
  * - sql.js: with `__CCO_SQL_WASM__ = 'inline'` the store loads `sql.js/dist/sql-wasm-inline.js` (the wasm
  *   embedded in the JS) instead of `sql-wasm.wasm` from node_modules (daemon/store/db.ts, `defaultSqlWasm()`);
  * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
@@ -30,18 +30,10 @@ import { STORE_WORKER_FILE } from '../daemon/store/worker-url.ts';
 import { buildStatusline } from './build-statusline.ts';
 
 const root = resolve(import.meta.dirname, '..');
-export const STORE_WORKER_ROLE = 'cco-store-worker';
 export { STORE_WORKER_FILE };
 
-/** Entry: the store worker when started as one, otherwise the CLI. Both lazily, so neither loads the other. */
-const ENTRY = `
-import { isMainThread, workerData } from 'node:worker_threads';
-if (!isMainThread && workerData && workerData.role === ${JSON.stringify(STORE_WORKER_ROLE)}) {
-  import('./daemon/store/store-worker.ts');
-} else {
-  import('./daemon/cli/main.ts').then((m) => m.runMain(process.argv.slice(2)));
-}
-`;
+/** Entry: the CLI (the store worker is built apart, see above). */
+const ENTRY = `import('./daemon/cli/main.ts').then((m) => m.runMain(process.argv.slice(2)));\n`;
 
 const STATIC_DIR_FN = /function defaultStaticDir\(\): string \{[\s\S]*?\n\}\n/;
 const STATIC_DIR_EMBEDDED = `function defaultStaticDir(): string {
@@ -194,7 +186,6 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltD
   const define = {
     'import.meta.url': '__cco_import_meta_url',
     __CCO_VERSION__: JSON.stringify(version),
-    __CCO_STORE_WORKER_ROLE__: JSON.stringify(STORE_WORKER_ROLE),
     __CCO_SQL_WASM__: JSON.stringify('inline'),
     'process.env.NODE_ENV': '"production"',
   };
@@ -225,7 +216,7 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltD
     ...common,
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
     outfile,
-    define: { ...define, __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile), __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs), __CCO_OTLP_CHUNK__: JSON.stringify(otlp.base64) },
+    define: { ...define, __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile), __CCO_STORE_WORKER_GZ__: JSON.stringify(gzipSync(readFileSync(workerPath), { level: 9 }).toString('base64')), __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs), __CCO_OTLP_CHUNK__: JSON.stringify(otlp.base64) },
     plugins: [bundleOverrides(dashboard), otlpChunkLoader()],
   });
   asciiOnly(outfile);

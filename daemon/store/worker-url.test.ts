@@ -26,16 +26,20 @@ describe('workerUrl', () => {
     expect(workerUrl('file:///app/out/index.js').url.href).toBe('file:///app/out/store-worker.js');
   });
 
-  it('a one-file bundle starts its own worker file when it sits beside it, else itself with the role', () => {
+  it('a one-file bundle starts its own worker file when it sits beside it, else the embedded code with eval', () => {
     const dir = tempDir();
     const base = pathToFileURL(path.join(dir, 'cco-daemon.cjs')).href;
-    const self = { url: new URL(base), tsxApi: null, workerData: { role: 'cco-store-worker' } };
-    expect(bundleWorker(base, 'cco-store-worker', 'cco-store-worker-abc.cjs')).toEqual(self);
+    const embedded = { url: new URL(base), tsxApi: null, code: '/* worker */' };
+    expect(bundleWorker(base, 'cco-store-worker-abc.cjs', () => '/* worker */')).toEqual(embedded);
     fs.writeFileSync(path.join(dir, 'cco-store-worker-abc.cjs'), '');
-    expect(bundleWorker(base, 'cco-store-worker', 'cco-store-worker-abc.cjs')).toEqual({ url: pathToFileURL(path.join(dir, 'cco-store-worker-abc.cjs')), tsxApi: null });
+    expect(bundleWorker(base, 'cco-store-worker-abc.cjs', () => '/* worker */')).toEqual({ url: pathToFileURL(path.join(dir, 'cco-store-worker-abc.cjs')), tsxApi: null });
     // another build's worker file (another hash) is never used
-    expect(bundleWorker(base, 'cco-store-worker', 'cco-store-worker-def.cjs')).toEqual(self);
-    expect(bundleWorker(base, 'cco-store-worker', undefined)).toEqual(self);
+    expect(bundleWorker(base, 'cco-store-worker-def.cjs', () => '/* worker */')).toEqual(embedded);
+  });
+
+  it('runs a worker given as code (CommonJS, eval) with its workerData', async () => {
+    const code = "const { parentPort, workerData } = require('node:worker_threads');\nparentPort.postMessage({ workerData, file: typeof __filename });\n";
+    expect(await firstMessage({ url: new URL('file:///x/cco-daemon.cjs'), tsxApi: null, code, workerData: { n: 1 } })).toEqual({ workerData: { n: 1 }, file: 'string' });
   });
 
   it('resolves tsx for sources and the worker boots under it', async () => {

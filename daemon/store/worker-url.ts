@@ -15,46 +15,48 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
 
 export interface WorkerLocation {
   /** The worker module. */
   url: URL;
   /** file: URL of tsx's ESM register API when `url` is TypeScript; null for built JavaScript. */
   tsxApi: string | null;
-  /** Given to the worker as `workerData` (e.g. the role a one-file bundle checks to start as the store worker). */
+  /** Given to the worker as `workerData`. */
   workerData?: unknown;
+  /** The worker's JavaScript (CommonJS), run with `eval` instead of loading `url` (a one-file bundle alone). */
+  code?: string;
 }
 
 /**
- * Baked in by a one-file build (esbuild `define`, see scripts/build-daemon.ts): the bundle is its own store
- * worker, started with `workerData: { role: <this value> }`; its entry checks the role.
+ * Baked in by the one-file build (esbuild `define`, see scripts/build-daemon.ts): the store worker's code,
+ * gzip-compressed, base64 (~0.5 MB instead of its 1.1 MB of JavaScript in the bundle's own source), and the
+ * name of the same code as a file the build writes beside the bundle (`cco-store-worker-<content hash>.cjs`).
  */
-declare const __CCO_STORE_WORKER_ROLE__: string | undefined;
-/**
- * Also baked in by the one-file build: the name of the small store-worker bundle it emits beside itself
- * (`cco-store-worker-<content hash>.cjs`: only the store and sql.js, not the CLI, daemon and dashboard).
- */
+declare const __CCO_STORE_WORKER_GZ__: string | undefined;
 declare const __CCO_STORE_WORKER_FILE__: string | undefined;
 
 /** The store worker file's name: `cco-store-worker-<12 hex of its SHA-256>.cjs` (build, release, `cco update`). */
 export const STORE_WORKER_FILE = /^cco-store-worker-[0-9a-f]{12}\.cjs$/;
 
 /**
- * The worker of a one-file bundle: its own small worker file when that file sits beside it, otherwise the
- * bundle itself started with `{ role }`. The name carries the worker's content hash, so a bundle replaced
- * alone (`cco update`, a copied single file) never starts a worker of another build: it starts itself.
+ * The worker of a one-file bundle: its own worker file when that file sits beside it, otherwise the same
+ * code inflated from the bundle and run with `eval` (the bundle alone still runs, e.g. copied as one file or
+ * replaced by an older `cco update`). The name carries the code's hash, so a bundle never starts a worker file
+ * of another build. Either way the worker thread holds only the store and sql.js, not the whole bundle.
  */
-export function bundleWorker(base: string, role: string, file: string | undefined, exists: (path: string) => boolean = existsSync): WorkerLocation {
+export function bundleWorker(base: string, file: string | undefined, embedded: () => string, exists: (path: string) => boolean = existsSync): WorkerLocation {
   if (file) {
     const own = new URL(`./${file}`, base);
     if (exists(fileURLToPath(own))) return { url: own, tsxApi: null };
   }
-  return { url: new URL(base), tsxApi: null, workerData: { role } };
+  return { url: new URL(base), tsxApi: null, code: embedded() };
 }
 
 export function workerUrl(base: string = import.meta.url): WorkerLocation {
-  if (typeof __CCO_STORE_WORKER_ROLE__ === 'string') {
-    return bundleWorker(base, __CCO_STORE_WORKER_ROLE__, typeof __CCO_STORE_WORKER_FILE__ === 'string' ? __CCO_STORE_WORKER_FILE__ : undefined);
+  if (typeof __CCO_STORE_WORKER_GZ__ === 'string') {
+    const gz = __CCO_STORE_WORKER_GZ__;
+    return bundleWorker(base, typeof __CCO_STORE_WORKER_FILE__ === 'string' ? __CCO_STORE_WORKER_FILE__ : undefined, () => gunzipSync(Buffer.from(gz, 'base64')).toString('latin1'));
   }
   const ext = /\.(ts|js|mjs|cjs)$/.exec(new URL(base).pathname)?.[1] ?? 'js';
   const url = new URL(`./store-worker.${ext}`, base);
@@ -67,6 +69,7 @@ export function workerUrl(base: string = import.meta.url): WorkerLocation {
 
 export function startWorker(loc: WorkerLocation): Worker {
   const data = loc.workerData === undefined ? {} : { workerData: loc.workerData };
+  if (loc.code !== undefined) return new Worker(loc.code, { eval: true, ...data });
   if (!loc.tsxApi) return new Worker(loc.url, data);
   const code = `import(${JSON.stringify(loc.tsxApi)})
   .then((tsx) => { tsx.register(); return import(${JSON.stringify(loc.url.href)}); })
