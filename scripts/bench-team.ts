@@ -50,6 +50,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 20);
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 const line = (figure: string, value: string, target = ''): void => console.log(`${figure.padEnd(52)} ${value.padEnd(34)} ${target}`);
+const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
 const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -308,7 +309,7 @@ async function main(): Promise<void> {
     const pg_ = lat(pacedLive);
     line(`  ${RATE} req/s paced, direct to the fake upstream`, `p50 ${pd.p50.toFixed(1)} ms  p99 ${pd.p99.toFixed(1)} ms`);
     line(`  ${RATE} req/s paced, through the gateway (${fmt(pacedLive.length)} req)`, `p50 ${pg_.p50.toFixed(1)} ms  p99 ${pg_.p99.toFixed(1)} ms`);
-    line('  gateway added latency at that load (gateway − direct)', `p50 +${(pg_.p50 - pd.p50).toFixed(1)} ms  p99 +${(pg_.p99 - pd.p99).toFixed(1)} ms`);
+    line('  gateway added latency at that load (gateway − direct)', `p50 ${signed(pg_.p50 - pd.p50)} ms  p99 ${signed(pg_.p99 - pd.p99)} ms`);
     // Every live request is in PostgreSQL with its user (reads drain the gateway's outbox first).
     const api = async <T>(p: string): Promise<T> => {
       const r = await fetch(gwUrl + p, { headers: { authorization: `Bearer ${gw.apiToken}` } });
