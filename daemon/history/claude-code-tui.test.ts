@@ -8,7 +8,8 @@
  *
  * From the fake upstream's ground truth (the requests it received and its ledger): every transcript request
  * links to its proxy record, nothing is counted twice, and each billable call the transcript does not show
- * (the title call among them) is proxy-only with reason `title-or-side-call`, in its session.
+ * (the title call among them) is proxy-only with reason `title-or-side-call`, in its session. The fake
+ * answers the title call with JSON of its schema, and Claude Code writes the title as an `ai-title` line.
  * Skipped (with the reason) only when the binary cannot run on this platform or tmux is missing.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -89,6 +90,22 @@ async function transcriptRequests(): Promise<{ ids: Set<string>; sessions: Set<s
   return { ids, sessions };
 }
 
+/** The session titles Claude Code wrote to its transcript (`{"type":"ai-title","aiTitle":…}`). */
+function aiTitles(session: string): string[] {
+  const dir = path.join(home, '.claude', 'projects');
+  const out: string[] = [];
+  for (const d of fs.readdirSync(dir)) {
+    const f = path.join(dir, d, `${session}.jsonl`);
+    if (!fs.existsSync(f)) continue;
+    for (const l of fs.readFileSync(f, 'utf8').split('\n')) {
+      if (!l.includes('"ai-title"')) continue;
+      const v = JSON.parse(l) as { type?: string; aiTitle?: string; sessionId?: string };
+      if (v.type === 'ai-title' && v.sessionId === session && v.aiTitle) out.push(v.aiTitle);
+    }
+  }
+  return out;
+}
+
 beforeAll(async () => {
   if (!bin) return;
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-claude-tui-'));
@@ -151,6 +168,8 @@ describe.skipIf(!bin)('real Claude Code transcripts, interactive', () => {
     // The transcript never shows a title call.
     for (const e of billable) if (sent.get(e.requestId)!.title) expect(transcriptIds.has(e.requestId), e.requestId).toBe(false);
     for (const id of transcriptIds) expect(billable.some((e) => e.requestId === id), id).toBe(true);
+    // Claude Code took the title the fake answered (JSON of the call's schema): an `ai-title` line, no usage.
+    expect(aiTitles(session).length).toBeGreaterThan(0);
 
     const before = await api<Summary>('/api/summary?range=all&tz=UTC&sessions=0');
     const report = await api<ImportReport>('/api/import', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

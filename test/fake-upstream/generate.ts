@@ -166,8 +166,11 @@ export function planMessage(p: PlanInput): Plan {
     used += toolBlock.deltas.reduce((a, d) => a + d.tokens, 0);
     if (!sc.stopReason && stopReason !== 'max_tokens') stopReason = 'tool_use';
   }
-  const textTokens = Math.max(1, total - used);
-  const text = makeText(rng, textTokens);
+  // Structured outputs (`output_config.format`, or the older `output_format`): the text is JSON of the schema.
+  const format = ((body.output_config as Json | undefined)?.format ?? body.output_format) as Json | undefined;
+  const structured = format?.type === 'json_schema' ? JSON.stringify(fillInput(rng, format.schema)) : null;
+  const textTokens = structured !== null ? Math.max(1, Math.ceil(Buffer.byteLength(structured) / 4)) : Math.max(1, total - used);
+  const text = structured ?? makeText(rng, textTokens);
   const textDeltas = tokenDeltas(pieces(rng, text), (t) => ({ type: 'text_delta', text: t }));
   blocks.push({ start: { type: 'text', text: '' }, deltas: textDeltas, final: { type: 'text', text } });
   if (toolBlock) blocks.push(toolBlock);

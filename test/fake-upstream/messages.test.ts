@@ -183,3 +183,23 @@ describe('POST /v1/messages through the official SDK', () => {
     expect(up.ledger().at(-1)).toMatchObject({ model: 'claude-sonnet-4-5-20250929', modelRequested: 'claude-sonnet-4-5' });
   });
 });
+
+describe('structured outputs', () => {
+  const schema = { type: 'object', properties: { title: { type: 'string' }, n: { type: 'integer' } }, required: ['title', 'n'], additionalProperties: false };
+  it('output_config.format json_schema (and the older output_format): the text is JSON of the schema, its tokens are the output', async () => {
+    for (const extra of [{ output_config: { format: { type: 'json_schema', schema } } }, { output_format: { type: 'json_schema', schema } }]) {
+      const raw = await rawRequest(`${up.url}/v1/messages`, {
+        headers: { ...JSON_HEADERS, 'anthropic-beta': 'structured-outputs-2025-12-15' },
+        body: JSON.stringify({ ...params, ...extra }),
+      });
+      expect(raw.status, raw.text).toBe(200);
+      const msg = JSON.parse(raw.text) as { content: { type: string; text: string }[]; usage: { output_tokens: number } };
+      const text = msg.content.find((b) => b.type === 'text')!.text;
+      const v = JSON.parse(text) as { title: unknown; n: unknown };
+      expect(Object.keys(v)).toEqual(['title', 'n']);
+      expect(typeof v.title).toBe('string');
+      expect(Number.isInteger(v.n)).toBe(true);
+      expect(msg.usage.output_tokens).toBe(Math.ceil(Buffer.byteLength(text) / 4));
+    }
+  });
+});
