@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './build-app.ts';
 import { nodeForkSpawner } from './spawners.ts';
@@ -37,6 +37,23 @@ describe('build-app', () => {
     const main = fs.readFileSync(path.join(out, 'main', 'index.js'), 'utf8');
     expect(main).toMatch(/from "electron"/);
     expect(files).toHaveLength(3);
+  });
+
+  it('both daemon hosts carry the OpenTelemetry SDK in a chunk of their own, imported only on demand', async () => {
+    const sdkCode = 'exports.PeriodicExportingMetricReader ='; // the SDK's own module, not a use of it
+    for (const [dir, entry] of [['main', 'index.js'], ['daemon', 'entry-utility.js']] as const) {
+      const chunks = fs.readdirSync(path.join(out, dir, 'chunks')).filter((f) => f.endsWith('.js'));
+      const all = [entry, ...chunks.map((f) => `chunks/${f}`)].map((f) => [f, fs.readFileSync(path.join(out, dir, f), 'utf8')] as const);
+      // nothing is left for app.asar's node_modules to answer (package.json keeps the SDK in devDependencies)
+      for (const [f, code] of all) expect(code, `${dir}/${f}`).not.toMatch(/(from |import\(|require\()"@opentelemetry\//);
+      expect(all.filter(([, code]) => code.includes(sdkCode)).map(([f]) => f), `${dir}: the SDK's chunk`).toEqual([expect.stringMatching(/^chunks\/otlp-sdk-\w+\.js$/)]);
+      const [, main] = all[0]!;
+      expect(main).not.toMatch(/^import .*otlp/m); // not loaded at start
+    }
+    // …and the chunk runs on its own (no node_modules needed): what otlp.ts takes from it is there
+    const chunk = fs.readdirSync(path.join(out, 'daemon', 'chunks')).find((f) => /^otlp-sdk-\w+\.js$/.test(f))!;
+    const sdk = (await import(pathToFileURL(path.join(out, 'daemon', 'chunks', chunk)).href)) as Record<string, unknown>;
+    for (const name of ['MeterProvider', 'PeriodicExportingMetricReader', 'OTLPMetricExporter', 'resourceFromAttributes', 'toScopeMetrics']) expect(typeof sdk[name], name).toBe('function');
   });
 
   it('the bundled daemon entry reaches ready under the supervisor and shuts down', async () => {

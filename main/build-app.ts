@@ -7,9 +7,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Packages bundled into out/ instead of shipped in app.asar's node_modules (package.json devDependencies). */
+const BUNDLED = /^@opentelemetry\//;
+
+/**
+ * Runtime packages stay external (electron-builder packs package.json `dependencies` into app.asar), except
+ * BUNDLED: the OpenTelemetry SDK is used only by daemon/metrics/otlp-sdk.ts behind a dynamic import, so with
+ * ESM splitting it becomes a chunk of its own, read only when `[metrics] otlp_endpoint` is set. Its
+ * node_modules tree (27 MB on disk, 5.6 MB of it JavaScript) stays out of app.asar (package:smoke checks it).
+ */
+const externalsExceptBundled: Plugin = {
+  name: 'cco-externals',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => (args.kind === 'entry-point' || BUNDLED.test(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
 
 export async function buildApp(opts: { root?: string; outDir?: string } = {}): Promise<string[]> {
   const base = opts.root ?? root;
@@ -24,8 +40,20 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
     define: { __CCO_VERSION__: JSON.stringify(version) },
   };
   await Promise.all([
-    build({ ...common, entryPoints: [path.join(base, 'main', 'index.ts')], outfile: path.join(out, 'main', 'index.js'), format: 'esm', target: 'node22', packages: 'external' }),
-    build({ ...common, entryPoints: [path.join(base, 'daemon', 'entry-utility.ts')], outfile: path.join(out, 'daemon', 'entry-utility.js'), format: 'esm', target: 'node22', packages: 'external' }),
+    // main (for `--daemon`) and the utility-process entry both host the daemon, so both carry the OTLP chunk.
+    ...[['main', 'index.ts'], ['daemon', 'entry-utility.ts']].map(([dir, file]) =>
+      build({
+        ...common,
+        entryPoints: [path.join(base, dir!, file!)],
+        outdir: path.join(out, dir!),
+        entryNames: '[name]',
+        chunkNames: 'chunks/[name]-[hash]',
+        splitting: true,
+        format: 'esm',
+        target: 'node22',
+        plugins: [externalsExceptBundled],
+      }),
+    ),
     build({ ...common, entryPoints: [path.join(base, 'preload', 'index.ts')], outfile: path.join(out, 'preload', 'index.cjs'), format: 'cjs', target: 'chrome140' }),
     // The store's worker thread is loaded from `store-worker.js` beside the bundle that opens the store
     // (daemon/store/worker-url.ts): the utility-process entry, and main for `--daemon`.

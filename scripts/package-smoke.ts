@@ -47,6 +47,8 @@ export const MUST_HAVE = [
 export const MUST_NOT: Array<[RegExp, string]> = [
   [/^\/node_modules\/(react|react-dom|recharts|es-toolkit|@reduxjs|victory-vendor|d3-[a-z-]+)\//, 'renderer-only package (Vite bundles it into out/renderer)'],
   [/^\/node_modules\/sql\.js\/dist\/(?!sql-wasm\.(js|wasm)$)/, 'a sql.js build the daemon does not load'],
+  // (@opentelemetry/api itself ships: prom-client depends on it)
+  [/^\/node_modules\/@opentelemetry\/(?!api(\/|$))/, 'the OpenTelemetry SDK (bundled into an out/ chunk read only with OTLP export: main/build-app.ts)'],
   [/\.map$/, 'source map'],
   [/\.d\.[cm]?ts$/, 'type declarations'],
   [/^\/node_modules\/(electron|electron-builder|app-builder-lib|typescript|vitest|vite|esbuild|playwright|playwright-core|@anthropic-ai|tsx)\//, 'a build or test tool'],
