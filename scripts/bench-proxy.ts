@@ -192,9 +192,10 @@ function buildBaseline(rev: string, dir: string): string {
   try {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(tree, 'node_modules'));
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-daemon.ts'], { cwd: tree, stdio: 'ignore' });
-    const out = path.join(dir, `cco-daemon-${rev}.cjs`);
-    fs.copyFileSync(path.join(tree, 'dist', 'cco-daemon.cjs'), out);
-    return out;
+    // The whole dist folder: later bundles load files beside them (the store worker, chunks).
+    const out = path.join(dir, `dist-${rev}`);
+    fs.cpSync(path.join(tree, 'dist'), out, { recursive: true });
+    return path.join(out, 'cco-daemon.cjs');
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: root, stdio: 'ignore' });
   }
