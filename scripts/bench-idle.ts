@@ -6,16 +6,14 @@
  * /ready. Printed per variant: RSS, anonymous RSS, wall time to /ready and the process's CPU time by then
  * (user + system, all threads: less sensitive to the machine's load than the wall time). ROUNDS (default 4).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startBundleDaemon, statusKb } from './bench-kit.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const rounds = Number(process.env.ROUNDS ?? 4);
-const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 interface Variant {
   label: string;
@@ -30,26 +28,6 @@ function parseVariant(arg: string): Variant {
   return { label: arg, bundle: path.resolve(m ? m[2]! : arg), env };
 }
 
-function statusKb(pid: number, field: 'VmRSS' | 'RssAnon'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
-function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 interface Sample {
   rss: number;
   anon: number;
@@ -58,40 +36,13 @@ interface Sample {
 }
 
 async function once(v: Variant): Promise<Sample> {
-  const port = await freePort();
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-idle-bench-'));
-  const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [v.bundle, 'run', '--port', String(port), '--data-dir', path.join(home, 'data'), '--no-browser'], {
-    env: {
-      ...process.env,
-      HOME: home,
-      XDG_CONFIG_HOME: path.join(home, '.config'),
-      XDG_DATA_HOME: path.join(home, '.local', 'share'),
-      CCO_CONFIG_DIR: path.join(home, 'config'),
-      NO_BROWSER: '1',
-      ANTHROPIC_API_KEY: '',
-      CCO_HISTORY: 'off',
-      ...v.env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const d = await startBundleDaemon(v.bundle, { env: v.env, label: v.label });
   try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${v.label}: daemon exited before /ready`);
-      if (performance.now() - t0 > 30_000) throw new Error(`${v.label}: no /ready after 30 s`);
-      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await sleep(5);
-    }
-    const readyMs = performance.now() - t0;
-    const cpu = cpuMs(child.pid!);
     await sleep(3000);
-    return { rss: statusKb(child.pid!, 'VmRSS') / 1024, anon: statusKb(child.pid!, 'RssAnon') / 1024, readyMs, cpuMs: cpu };
+    const pid = d.child.pid!;
+    return { rss: statusKb(pid, 'VmRSS') / 1024, anon: statusKb(pid, 'RssAnon') / 1024, readyMs: d.readyMs, cpuMs: d.cpuAtReadyMs };
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    fs.rmSync(home, { recursive: true, force: true });
+    await d.stop();
   }
 }
 

@@ -6,70 +6,31 @@
  * anonymous RSS are read from /proc/<pid>/status once /ready answered, a few exports went out and 3 s passed.
  * Pass an older bundle as a second argument to see what the SDK's code costs a daemon that does not use it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startOtlpReceiver } from '../test/otlp-receiver.ts';
+import { startBundleDaemon, statusKb } from './bench-kit.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const rounds = Number(process.env.ROUNDS ?? 3);
 const bundles = args.length > 0 ? args.map((a) => path.resolve(a)) : [path.join(root, 'dist', 'cco-daemon.cjs')];
 
-function statusKb(pid: number, field: 'VmRSS' | 'RssAnon'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function idle(bundle: string, endpoint: string | null, exported: () => number): Promise<{ rss: number; anon: number }> {
-  const port = await freePort();
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-otlp-bench-'));
-  const child: ChildProcess = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', path.join(home, 'data'), '--no-browser'], {
-    env: {
-      ...process.env,
-      HOME: home,
-      XDG_CONFIG_HOME: path.join(home, '.config'),
-      XDG_DATA_HOME: path.join(home, '.local', 'share'),
-      CCO_CONFIG_DIR: path.join(home, 'config'),
-      NO_BROWSER: '1',
-      ANTHROPIC_API_KEY: '',
-      CCO_HISTORY: 'off',
-      ...(endpoint ? { CCO_OTLP_ENDPOINT: endpoint, CCO_OTLP_INTERVAL_SECONDS: '1' } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const d = await startBundleDaemon(bundle, { env: endpoint ? { CCO_OTLP_ENDPOINT: endpoint, CCO_OTLP_INTERVAL_SECONDS: '1' } : {} });
   try {
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error('daemon exited before /ready');
-      if (i > 3000) throw new Error('no /ready after 30 s');
-      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await sleep(10);
-    }
     const before = exported();
     if (endpoint) for (let i = 0; exported() < before + 2; i++) {
       if (i > 300) throw new Error('no OTLP export arrived');
       await sleep(100);
     }
     await sleep(3000);
-    return { rss: statusKb(child.pid!, 'VmRSS'), anon: statusKb(child.pid!, 'RssAnon') };
+    return { rss: statusKb(d.child.pid!, 'VmRSS'), anon: statusKb(d.child.pid!, 'RssAnon') };
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    fs.rmSync(home, { recursive: true, force: true });
+    await d.stop();
   }
 }
 

@@ -11,12 +11,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import type { RequestRecord } from '../shared/contract.ts';
 import { openStore } from '../daemon/store/index.ts';
+import { freePort, statusKb } from './bench-kit.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const root = path.resolve(import.meta.dirname, '..');
@@ -28,14 +28,6 @@ const projects = Array.from({ length: 20 }, (_, i) => `/Users/someone/code/proje
 const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 const row = (figure: string, value: string, target: string): void => console.log(`${figure.padEnd(44)} ${value.padEnd(26)} target ${target}`);
 
-function statusKb(pid: number, field: 'VmRSS' | 'RssAnon' | 'VmHWM'): number {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Samples the RSS of `pid` every 10 ms until stopped; returns the maximum seen. */
 function sampleRss(pid: number): { stop: () => number } {
@@ -46,14 +38,6 @@ function sampleRss(pid: number): { stop: () => number } {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(port: number, child: ChildProcess): Promise<void> {
   for (;;) {

@@ -25,7 +25,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +36,7 @@ import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 import { makeRng } from '../test/fake-upstream/rng.ts';
 import { startPgCluster } from '../test/pg/cluster.ts';
 import { DEVELOPERS, PROJECTS, dayOfTraffic, daysBack, team, userName } from './bench-team-traffic.ts';
+import { freePort } from './bench-kit.ts';
 
 const rows = Number(process.argv[2] ?? 5_000_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -59,14 +59,6 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? Number.NaN;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function bulkLoad(url: string, now: number): Promise<{ loaded: number; ms: number; from: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-team-bulk-'));

@@ -1,0 +1,95 @@
+/**
+ * What the benchmark scripts share: a free port, a process's memory and CPU from /proc (Linux), and a built
+ * daemon bundle started the way a user starts it (`node <bundle> run`) in a throwaway HOME, timed to /ready.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const TICK_MS = 1000 / 100; // USER_HZ on Linux
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A /proc/<pid>/status figure in kB; 0 once the process is gone. */
+export function statusKb(pid: number, field: 'VmRSS' | 'RssAnon' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system, all threads) the process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+}
+
+export interface BundleDaemon {
+  child: ChildProcess;
+  port: number;
+  /** Wall time from spawn to the first 200 from /ready. */
+  readyMs: number;
+  /** The process's CPU time when /ready first answered. */
+  cpuAtReadyMs: number;
+  dataDir: string;
+  /** SIGTERM, wait for the exit, remove the throwaway HOME (and the data folder when it was made here). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <bundle> run` on a free port with an empty HOME (no config, no history import, no key, no
+ * browser) plus `env`, and waits up to 30 s for /ready.
+ */
+export async function startBundleDaemon(bundle: string, opts: { env?: Record<string, string>; dataDir?: string; label?: string } = {}): Promise<BundleDaemon> {
+  const label = opts.label ?? path.basename(bundle);
+  const port = await freePort();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-home-'));
+  const dataDir = opts.dataDir ?? path.join(home, 'data');
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', dataDir, '--no-browser'], {
+    env: {
+      ...process.env,
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      XDG_DATA_HOME: path.join(home, '.local', 'share'),
+      CCO_CONFIG_DIR: path.join(home, 'config'),
+      NO_BROWSER: '1',
+      ANTHROPIC_API_KEY: '',
+      CCO_HISTORY: 'off',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = async (): Promise<void> => {
+    const exited = child.exitCode === null ? new Promise((r) => child.once('exit', r)) : Promise.resolve();
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${label}: daemon exited before /ready`);
+      if (performance.now() - t0 > 30_000) throw new Error(`${label}: no /ready after 30 s`);
+      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await sleep(5);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, port, readyMs: performance.now() - t0, cpuAtReadyMs: cpuMs(child.pid!), dataDir, stop };
+}
