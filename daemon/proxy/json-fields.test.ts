@@ -76,6 +76,33 @@ describe('topLevelFields', () => {
     }
   });
 
+  it('takes the last of duplicate top-level keys, as JSON.parse does, over 2,000 random objects written with repeats', () => {
+    const r = rng(11);
+    for (let n = 0; n < 2000; n++) {
+      // Members written by hand, so a key can repeat (a JS object cannot hold two): mostly the wanted keys.
+      const members: string[] = [];
+      for (let i = 1 + Math.floor(r() * 7); i > 0; i--) {
+        const key = r() < 0.7 ? [...KEYS][Math.floor(r() * KEYS.size)]! : randomString(r);
+        members.push(`${JSON.stringify(key)}:${JSON.stringify(randomValue(r, 0))}`);
+      }
+      const text = respace(`{${members.join(',')}}`, r);
+      expect(fields(text), text).toEqual(expected(text));
+    }
+  });
+
+  it('returns null for every truncation of 300 random bodies (a body cut short is never attributed from a part)', () => {
+    const r = rng(13);
+    for (let n = 0; n < 300; n++) {
+      const obj: Record<string, unknown> = {};
+      for (let i = 1 + Math.floor(r() * 4); i > 0; i--) obj[r() < 0.5 ? [...KEYS][Math.floor(r() * KEYS.size)]! : randomString(r)] = randomValue(r, 0);
+      const text = respace(JSON.stringify(obj), r);
+      const bytes = Buffer.from(text);
+      const close = bytes.lastIndexOf(0x7d);
+      for (let cut = 0; cut <= close; cut++) expect(topLevelFields(bytes.subarray(0, cut), KEYS), `${cut} of ${text}`).toBeNull();
+      expect(topLevelFields(bytes, KEYS)).toEqual(expected(text));
+    }
+  });
+
   it('ignores nested members of the same name and brackets or quotes inside strings', () => {
     const text = JSON.stringify({
       messages: [{ role: 'user', content: 'say "model": "fake" } ] { [ \\" \\\\' }, { model: 'nested' }],
