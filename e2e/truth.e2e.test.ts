@@ -17,6 +17,16 @@ let browser: Browser;
 let ctx: BrowserContext;
 let dash: Page;
 
+/**
+ * The dashboard adds a request to its table when the live feed brings it: after a (re)load, wait until the
+ * feed is open before sending one. CI at load 10 sent the request before the socket opened, and the row never
+ * came: a record finished in that window shows only at the next refresh (renderer/src/hooks/daemon.tsx
+ * refetches after a reconnect, not after the first open).
+ */
+async function untilLive(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('[data-testid="live-status"]')?.textContent?.includes('Live'), undefined, { timeout: 8000 });
+}
+
 async function waitText(page: Page, testId: string, expected: string, timeout = 8000) {
   await page.waitForFunction(
     ([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() === want,
@@ -83,6 +93,7 @@ describe('the truth at a glance, in Chromium', () => {
   });
 
   it('an upstream 429 shows red with its status and is counted apart', async () => {
+    await untilLive(dash);
     await claudeCall('sess-err', '/home/u/a/my-app', { scenario: 'status:429' });
     await stack.daemon.store.flush();
     const page = await stack.api<RequestPage>('/api/requests?state=errors');
@@ -145,7 +156,7 @@ describe('the truth at a glance, in Chromium', () => {
   });
 
   it('when the daemon goes away the numbers stay, dimmed and labelled with their age', async () => {
-    await dash.waitForFunction(() => document.querySelector('[data-testid="live-status"]')?.textContent?.includes('Live'), undefined, { timeout: 8000 });
+    await untilLive(dash);
     await stack.daemon.close();
     const note = dash.getByTestId('stale-note');
     await note.waitFor({ timeout: 10_000 });
