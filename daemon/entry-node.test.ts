@@ -15,6 +15,7 @@ import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 
 const ENTRY = fileURLToPath(new URL('./entry-node.ts', import.meta.url));
+const SIGNAL_PROBE = fileURLToPath(new URL('../test/signal-probe.mjs', import.meta.url));
 type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
 
 // Never read the developer's own config (pricing.json) or write to the real home.
@@ -37,7 +38,7 @@ interface Proc {
 }
 
 function runDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', SIGNAL_PROBE, ENTRY, ...args], {
     env: { ...process.env, ANTHROPIC_API_KEY: '', NO_BROWSER: '1', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,7 +48,7 @@ function runDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code, signal) => {
-      // CI once saw a null code here after SIGTERM (load average 15): say which signal ended it, and what it printed.
+      // A null code: a signal ended it (say which) instead of its own handler's clean exit.
       if (signal) err += `\n[test] the daemon was ended by ${signal}, not by its own exit`;
       resolve(code);
     }),
@@ -80,6 +81,9 @@ describe('daemon process', () => {
     const url = await waitForUrl(p);
     expect(p.stdout()).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/);
     expect(p.stdout()).toContain(`export ANTHROPIC_BASE_URL=${url}`);
+    // The stop handlers exist before the line a supervisor waits for: CI twice sent SIGTERM in the gap and the
+    // daemon died by the signal's default action (code null), without its final snapshot.
+    expect(p.stderr()).toMatch(/\[probe\] SIGTERM handlers at the listening line: [1-9]/);
     p.child.kill('SIGTERM');
     expect(await p.exited, p.stderr()).toBe(0);
   });

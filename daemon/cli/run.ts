@@ -93,6 +93,10 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
   }
   const { daemon, loaded, log, apiKeySource } = hosted;
   const { config } = loaded;
+  // Listen for the stop signals before printing where the daemon listens: a supervisor (or a test) may send
+  // SIGTERM as soon as it reads that line, and a signal without a handler yet takes the default action and
+  // ends the process without its final snapshot (CI saw it twice: exit by SIGTERM, code null).
+  const stopping = hooks.stopSignal ?? waitForSignal();
   io.out(
     [
       '',
@@ -116,7 +120,7 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
   if (config.server.auto_browser && !values['no-browser'] && !env.NO_BROWSER) void openBrowser(daemon.dashboardUrl, env);
   hooks.onStarted?.(daemon);
 
-  const signal = await (hooks.stopSignal ?? waitForSignal());
+  const signal = await stopping;
   io.out(`\n${signal}: shutting down…\n`);
   log.info('stop requested', { signal });
   await hosted.close();
