@@ -42,7 +42,11 @@ describe('backoffDelay', () => {
 describe('parseLiveMessage', () => {
   it('accepts known frames and ignores the rest', () => {
     expect(parseLiveMessage('{"type":"hello","version":"1","serverTime":"x"}')?.type).toBe('hello');
+    // Every type of the contract passes (import progress and alerts were dropped here once).
+    for (const type of ['hello', 'request', 'import', 'limits', 'alert']) expect(parseLiveMessage(JSON.stringify({ type }))?.type).toBe(type);
     expect(parseLiveMessage('{"type":"other"}')).toBeNull();
+    expect(parseLiveMessage('{"type":"toString"}')).toBeNull();
+    expect(parseLiveMessage('null')).toBeNull();
     expect(parseLiveMessage('not json')).toBeNull();
     expect(parseLiveMessage(42)).toBeNull();
   });

@@ -21,11 +21,17 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BAC
   return Math.max(0, Math.round(raw + jitter));
 }
 
+/**
+ * Every message type the daemon sends. A `Record` over the contract's union, so a type added to
+ * LiveMessage does not compile until it is listed here (an unlisted type was silently dropped before).
+ */
+const LIVE_TYPES: Record<LiveMessage['type'], true> = { hello: true, request: true, import: true, limits: true, alert: true };
+
 export function parseLiveMessage(data: unknown): LiveMessage | null {
   if (typeof data !== 'string') return null;
   try {
-    const msg = JSON.parse(data) as { type?: unknown };
-    if (msg && (msg.type === 'hello' || msg.type === 'request' || msg.type === 'limits')) return msg as LiveMessage;
+    const msg = JSON.parse(data) as { type?: unknown } | null;
+    if (msg && typeof msg.type === 'string' && Object.hasOwn(LIVE_TYPES, msg.type)) return msg as LiveMessage;
   } catch {
     /* ignore malformed frames */
   }
