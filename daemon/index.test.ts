@@ -497,6 +497,9 @@ describe('desktop integration', () => {
     const get = await fetch(daemon.url + '/api/summary', { headers: { origin: 'app://cco', authorization: `Bearer ${daemon.token}` } });
     expect(get.status).toBe(200);
     expect(get.headers.get('access-control-allow-origin')).toBe('app://cco');
+    // The popover reads the live seq of each answer (renderer/src/hooks/daemon.tsx): exposed cross-origin.
+    expect(get.headers.get('access-control-expose-headers')).toBe('x-cco-live-seq');
+    expect(Number.isSafeInteger(Number(get.headers.get('x-cco-live-seq')))).toBe(true);
     const evil = await fetch(daemon.url + '/api/summary', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     expect(evil.status).toBe(403);

@@ -435,6 +435,7 @@ async function startLocked(
     recordingEnabled: () => recording,
     ...(team && { team: () => team.status() }),
     extraApi: guards.routes,
+    liveSeq: () => live.seq(),
   });
   // Proxied requests in flight: shutdown records each of them before the store closes.
   let inFlight = 0;

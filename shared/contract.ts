@@ -371,9 +371,17 @@ export interface TeamStatus {
   refused: number;
 }
 
+/** Response header of every /api answer: the live feed's `seq` when the request arrived (see LiveMessage hello). */
+export const LIVE_SEQ_HEADER = 'x-cco-live-seq';
+
 /** Messages on WS /api/live (server → client). */
 export type LiveMessage =
-  | { type: 'hello'; version: string; serverTime: string }
+  /**
+   * `seq`: records published on this feed since the daemon started. API answers carry the count at the moment
+   * they were asked (header LIVE_SEQ_HEADER), so a client whose data was read at a lower count knows that
+   * records finished before its socket opened, and refetches.
+   */
+  | { type: 'hello'; version: string; serverTime: string; seq: number }
   | { type: 'request'; record: RequestRecord }
   | { type: 'import'; status: ImportStatus }
   /** A credential's limit state changed (throttled); re-read GET /api/limits for the binding window. */

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { LIVE_SEQ_HEADER } from '../../shared/contract.ts';
 import type { ApiError, CacheCoachReport, HealthResponse, LimitsResponse, ReadyResponse, RequestDetail, ResponseCacheCleared, ResponseCacheStatus, StatusResponse, TeamStatus, Viewer } from '../../shared/contract.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { cacheCoach } from '../coach/coach.ts';
@@ -57,6 +58,8 @@ export interface ApiDeps {
   recordingEnabled?: () => boolean;
   /** Federated team mode's shipping state (GET /api/team, and `team` in GET /api/status); absent = off. */
   team?: () => TeamStatus;
+  /** The live feed's published-record count (LIVE_SEQ_HEADER on every /api answer); absent = no header. */
+  liveSeq?: () => number;
   /** Extra authenticated /api routes (budgets…), mounted after the built-in ones. */
   extraApi?: (api: express.Router) => void;
 }
@@ -130,6 +133,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     if (origin === undefined || !policy.origins.has(origin)) return next();
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('vary', 'Origin');
+    res.setHeader('access-control-expose-headers', LIVE_SEQ_HEADER);
     if (req.method !== 'OPTIONS') return next();
     if (!hostAllowed(policy, req.headers.host)) return apiError(res, 403, 'permission_error', `Host ${req.headers.host} is not allowed`);
     res.setHeader('access-control-allow-headers', 'authorization, content-type');
@@ -153,6 +157,15 @@ export function createApiApp(deps: ApiDeps): express.Express {
 
   const api = express.Router();
   api.use(guard);
+  // Taken before the handler reads the store: every record counted was add()ed before this request, and a
+  // store read sees every record add()ed before it, so the answer holds at least the first `seq` records.
+  if (deps.liveSeq) {
+    const liveSeq = deps.liveSeq;
+    api.use((_req, res, next) => {
+      res.setHeader(LIVE_SEQ_HEADER, String(liveSeq()));
+      next();
+    });
+  }
   if (deps.rateLimit) api.use(deps.rateLimit);
   // `user` filters need a store that knows users (the PostgreSQL team store); elsewhere they would do nothing.
   api.use(['/summary', '/requests', '/export.csv', '/export.json', '/blocks', '/cache-coach'], (req, res, next) => {

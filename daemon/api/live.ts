@@ -22,6 +22,8 @@ export interface LiveFeed {
   /** Sends any other live message (e.g. `limits`) to every client logged in with the daemon token. */
   broadcast(msg: LiveMessage): void;
   clients(): number;
+  /** Records published since start (the hello frame's and the API's `seq`). */
+  seq(): number;
   close(): void;
 }
 
@@ -38,6 +40,7 @@ export function createLiveFeed(
     if (!v) return null;
     return v.kind === 'user' ? v.user : undefined;
   };
+  let published = 0;
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) ws.ping();
   }, 30_000);
@@ -67,12 +70,13 @@ export function createLiveFeed(
       const viewer = verdict.viewer;
       wss.handleUpgrade(req, socket, head, (ws) => {
         viewers.set(ws, viewer);
-        const hello: LiveMessage = { type: 'hello', version, serverTime: new Date().toISOString() };
+        const hello: LiveMessage = { type: 'hello', version, serverTime: new Date().toISOString(), seq: published };
         send(ws, JSON.stringify(hello));
       });
       return true;
     },
     publish(record, json) {
+      published++;
       if (wss.clients.size === 0) return;
       // The same text JSON.stringify({ type: 'request', record }) gives, without serialising the record again.
       const msg = json ? `{"type":"request","record":${json}}` : JSON.stringify({ type: 'request', record } satisfies LiveMessage);
@@ -87,6 +91,7 @@ export function createLiveFeed(
       for (const ws of wss.clients) if (scopeOf(ws) === undefined) send(ws, text);
     },
     clients: () => wss.clients.size,
+    seq: () => published,
     close() {
       clearInterval(heartbeat);
       for (const ws of wss.clients) ws.terminate();

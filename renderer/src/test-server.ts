@@ -108,6 +108,8 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
     if (url.pathname === '/api/export.json' && state.exportEnabled) return json([]);
     return json({ error: { type: 'not_found_error', message: 'unknown' } }, 404);
   });
+  /** Records pushed (the hello's seq; this server's answers carry no seq header, as a daemon before it had one). */
+  let published = 0;
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -115,7 +117,7 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      ws.send(JSON.stringify({ type: 'hello', version: '9.9.9', serverTime: new Date().toISOString() } satisfies LiveMessage));
+      ws.send(JSON.stringify({ type: 'hello', version: '9.9.9', serverTime: new Date().toISOString(), seq: published } satisfies LiveMessage));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -126,6 +128,7 @@ export async function startTestApi(state: TestApiState, token = 'test-token'): P
     state,
     seen,
     push(record) {
+      published++;
       state.records.unshift(record);
       for (const ws of sockets) ws.send(JSON.stringify({ type: 'request', record } satisfies LiveMessage));
     },

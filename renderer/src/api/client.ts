@@ -20,6 +20,7 @@ import type {
   Summary,
   SummaryRange,
 } from '../../../shared/contract.ts';
+import { LIVE_SEQ_HEADER } from '../../../shared/contract.ts';
 import type { DaemonInfo } from '../../../shared/bridge.ts';
 import { localTimeZone } from './timezone.ts';
 import { retryAfterMs } from '../../../daemon/api/retry-after.ts';
@@ -82,11 +83,38 @@ export class ApiClient {
   readonly #primed = new Map<string, Promise<unknown>>();
   /** Primed responses that already arrived, so a view can render them in its very first pass (peek*). */
   readonly #settled = new Map<string, unknown>();
+  /** Who hears each answer's live seq (LIVE_SEQ_HEADER); until someone listens, the lowest seen is kept. */
+  #seqListener: ((seq: number) => void) | null = null;
+  #unheardSeq: number | null = null;
 
   constructor(info: DaemonInfo, fetchImpl: FetchLike = (i, init) => fetch(i, init)) {
     this.baseUrl = info.baseUrl.replace(/\/+$/, '');
     this.#token = info.token;
     this.#fetch = fetchImpl;
+  }
+
+  #noteSeq(header: string | null): void {
+    const seq = header === null ? NaN : Number(header);
+    if (!Number.isSafeInteger(seq) || seq < 0) return;
+    if (this.#seqListener) this.#seqListener(seq);
+    else this.#unheardSeq = this.#unheardSeq === null ? seq : Math.min(this.#unheardSeq, seq);
+  }
+
+  /**
+   * Hear the live feed's record count as of each API answer (the daemon's LIVE_SEQ_HEADER). The lowest count
+   * of answers that came before anyone listened (primed requests) is told at once. One listener; returns the
+   * unsubscribe.
+   */
+  onLiveSeq(listener: (seq: number) => void): () => void {
+    this.#seqListener = listener;
+    if (this.#unheardSeq !== null) {
+      const seq = this.#unheardSeq;
+      this.#unheardSeq = null;
+      listener(seq);
+    }
+    return () => {
+      if (this.#seqListener === listener) this.#seqListener = null;
+    };
   }
 
   /** Bearer token for WS URLs; empty when the cookie authenticates. */
@@ -115,6 +143,7 @@ export class ApiClient {
         credentials: this.#token ? 'omit' : 'same-origin',
         signal,
       });
+      this.#noteSeq(res.headers.get(LIVE_SEQ_HEADER));
       if (res.status !== 429 || attempt >= ApiClient.RATE_LIMIT_RETRIES) return res;
       await res.body?.cancel();
       await wait(retryAfterMs(res.headers.get('retry-after')), signal);

@@ -6,11 +6,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { startDaemon, type RunningDaemon } from '../../../daemon/index.ts';
 import { silentLogger } from '../../../daemon/log.ts';
 import type { CcoBridge } from '../../../shared/bridge.ts';
+import { LIVE_SEQ_HEADER } from '../../../shared/contract.ts';
+import { ApiClient } from '../api/client.ts';
 import { DaemonProvider, useDaemon } from './daemon.tsx';
 
 let daemon: RunningDaemon;
@@ -43,10 +45,11 @@ afterAll(async () => {
 });
 
 function Probe() {
-  const { live, epoch, importStatus } = useDaemon();
+  const { live, epoch, importStatus, version } = useDaemon();
   return (
     <dl>
       <dd data-testid="live">{live}</dd>
+      <dd data-testid="hello">{version ?? 'none'}</dd>
       <dd data-testid="epoch">{epoch}</dd>
       <dd data-testid="imported">{importStatus?.last?.imported ?? 'none'}</dd>
     </dl>
@@ -58,7 +61,54 @@ const bridge = (): CcoBridge => ({
   app: { openDashboard: async () => {} },
 });
 
+/** A proxied request (the upstream refuses the connection): the daemon records and publishes it. */
+async function publishOne(): Promise<void> {
+  const res = await fetch(`${daemon.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.arrayBuffer();
+}
+
+async function liveSeqNow(): Promise<number> {
+  const res = await fetch(`${daemon.url}/api/prices`, { headers: { authorization: `Bearer ${daemon.token}` } });
+  await res.arrayBuffer();
+  return Number(res.headers.get(LIVE_SEQ_HEADER));
+}
+
 describe('DaemonProvider and the live feed', () => {
+  afterEach(() => cleanup());
+
+  it('refetches when a record finished between its first reads and the socket’s open, and only then', async () => {
+    const info = { baseUrl: daemon.url, token: daemon.token };
+    // No record in between: the hello's seq equals the reads', the first load is not asked twice.
+    const quiet = new ApiClient(info);
+    await quiet.summary({ range: 'today' });
+    render(
+      <DaemonProvider bridge={bridge()} initialClient={quiet}>
+        <Probe />
+      </DaemonProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId('hello').textContent).not.toBe('none'), { timeout: 10_000 });
+    expect(screen.getByTestId('epoch').textContent).toBe('0');
+    cleanup();
+
+    // A record published after the read, before the socket opened: neither the answer nor the feed has it.
+    const before = await liveSeqNow();
+    const gap = new ApiClient(info);
+    await gap.summary({ range: 'today' });
+    await publishOne();
+    expect(await liveSeqNow()).toBe(before + 1);
+    render(
+      <DaemonProvider bridge={bridge()} initialClient={gap}>
+        <Probe />
+      </DaemonProvider>,
+    );
+    await waitFor(() => expect(screen.getByTestId('hello').textContent).not.toBe('none'), { timeout: 10_000 });
+    await waitFor(() => expect(screen.getByTestId('epoch').textContent).toBe('1'));
+  });
+
   it('hands the history import’s live frames to the views and refetches when an import stored requests', async () => {
     render(
       <DaemonProvider bridge={bridge()}>

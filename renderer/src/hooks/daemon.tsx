@@ -80,10 +80,27 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
 
   useEffect(() => {
     if (!client) return;
+    // A record that finished after an API answer was read but before the socket opened reaches the views
+    // neither way: the answer's seq (records published when it was asked) below the hello's says so.
+    let helloSeq: number | null = null;
+    let lowestRead: number | null = null;
+    const refetch = () => {
+      lowestRead = null;
+      setEpoch((n) => n + 1);
+    };
+    const stopSeq = client.onLiveSeq((seq) => {
+      if (helloSeq !== null && seq < helloSeq) refetch();
+      else if (helloSeq === null) lowestRead = lowestRead === null ? seq : Math.min(lowestRead, seq);
+    });
     const conn = new LiveConnection({
       url: () => client.liveUrl(),
       onMessage: (msg) => {
-        if (msg.type === 'hello') setVersion(msg.version);
+        if (msg.type === 'hello') {
+          setVersion(msg.version);
+          helloSeq = msg.seq;
+          if (lowestRead !== null && lowestRead < msg.seq) refetch();
+          lowestRead = null;
+        }
         else if (msg.type === 'request') for (const l of listeners.current) l(msg.record);
         else if (msg.type === 'import') {
           setImportStatus(msg.status);
@@ -92,13 +109,20 @@ export function DaemonProvider({ bridge, initialClient, children }: DaemonProvid
         }
         else if (msg.type === 'limits') for (const l of limitListeners.current) l(msg.limits);
       },
-      onState: (s) => setLive(s),
+      onState: (s) => {
+        setLive(s);
+        // Reads while the socket is down compare with the next hello, not with the last (a restarted daemon counts from 0).
+        if (s !== 'open') helloSeq = null;
+      },
       onOpen: (reconnected) => {
-        if (reconnected) setEpoch((n) => n + 1);
+        if (reconnected) refetch();
       },
     });
     conn.start();
-    return () => conn.stop();
+    return () => {
+      stopSeq();
+      conn.stop();
+    };
   }, [client]);
 
   const value = useMemo<DaemonContextValue>(
