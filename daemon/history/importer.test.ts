@@ -138,6 +138,21 @@ describe('HistoryImporter', () => {
     expect(readLinks(path.join(dir, 'data', 'history')).length).toBe(seen.length);
   });
 
+  it('a run stopped early saves the offsets of what it stored (files.json is written at most once a second during a run)', async () => {
+    const ac = new AbortController();
+    const first = importer({ batchSize: 10 }).run({ signal: ac.signal, progress: (p) => p.imported >= 20 && ac.abort() });
+    await expect(first).rejects.toThrow();
+    const storedFirst = (await allRecords()).length;
+    expect(storedFirst).toBeGreaterThanOrEqual(20);
+    expect(storedFirst).toBeLessThan(truth.requests.length);
+    // A fresh importer reads files.json from disk: it goes on from there, re-reading nothing that was stored.
+    const total = truth.files.reduce((s, f) => s + fs.statSync(f).size, 0);
+    const second = await importer().run();
+    expect(second.bytesRead).toBeLessThan(total);
+    expect(second.imported).toBe(truth.requests.length - storedFirst);
+    expect(stored(await allRecords())).toEqual(expected(truth.requests));
+  });
+
   it('--since keeps older responses out and saves no offsets', async () => {
     const since = [...truth.requests].sort((a, b) => a.at - b.at)[Math.floor(truth.requests.length / 2)]!.at;
     const report = await importer().run({ since });

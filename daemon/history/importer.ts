@@ -49,6 +49,11 @@ export interface ImporterOptions {
   between?: () => Promise<void> | void;
   /** Share one state between importers of the same data dir (the daemon's follow loop and `cco import --path`). */
   state?: HistoryState;
+  /**
+   * Read transcripts with fs.readSync (default true: no thread-pool round trip per open, read and close).
+   * The daemon sets false: its proxy shares the thread, and a slow disk or network folder must not hold it.
+   */
+  syncReads?: boolean;
 }
 
 export interface RunOptions {
@@ -66,6 +71,13 @@ interface Pending {
 }
 
 const PENDING_PER_FILE = 256;
+/**
+ * files.json is written (and fsync'ed) at most this often during a run, and at its end: each write is the
+ * whole state (6,645 files: ~1 MB) and an fsync, which took most of a 100 MB import's wall time when
+ * written after every batch on a busy disk. Offsets advance in memory after every stored batch; a kill -9
+ * re-reads what the last second stored, and the deterministic ids make that re-read store nothing twice.
+ */
+const SAVE_EVERY_MS = 1000;
 /** A transcript line is written after the response ended; its request started at most this much earlier. */
 const LOOKBACK_MS = 86_400_000;
 
@@ -131,107 +143,118 @@ export class HistoryImporter {
     let batch: TranscriptEntry[] = [];
     /** Offsets to save once the current batch is stored. */
     let commits: { path: string; dev: number; ino: number; size: number; mtimeMs: number; offset: number }[] = [];
+    let dirty = false; // offsets advanced since files.json was written
+    let savedAt = performance.now();
     const flush = async (): Promise<void> => {
       if (batch.length) await this.store(batch, pricer, report);
       progress.imported = report.imported;
       batch = [];
       if (saveState && commits.length) {
         for (const c of commits) this.state.set(c);
-        this.state.save();
+        dirty = true;
+        if (performance.now() - savedAt >= SAVE_EVERY_MS) {
+          this.state.save();
+          dirty = false;
+          savedAt = performance.now();
+        }
       }
       commits = [];
     };
+    const sync = o.syncReads ?? true;
 
-    for (const w of work) {
-      ro.signal?.throwIfAborted();
-      const pending = new Map<string, Pending>();
-      const emit = (p: Pending): void => {
-        if (ro.since !== undefined && p.entry.at < ro.since) report.beforeSince++;
-        else batch.push(p.entry);
-        report.responses++;
-      };
-      let fh: fs.promises.FileHandle;
-      try {
-        fh = await fs.promises.open(w.path, 'r');
-      } catch (err) {
-        report.problems.push({ path: w.path, code: (err as NodeJS.ErrnoException).code ?? 'EIO' });
-        continue;
-      }
-      let end = w.from;
-      let lineEnd = w.from; // just past the last complete line handed out
-      const doneBefore = progress.bytesDone;
-      try {
-        const res = await readLines(fh, w.from, {
-          line: (bytes, at) => {
-            lineEnd = at + bytes.length + 1;
-            const v = parseTranscriptLine(bytes);
-            if (v.kind === 'entry') {
-              const key = entryKey(v.entry);
-              const prev = pending.get(key);
-              if (prev) {
-                pending.delete(key); // re-insert: a repeat makes the response recent again
-                pending.set(key, { entry: v.entry, firstAt: prev.firstAt });
-              } else {
-                pending.set(key, { entry: v.entry, firstAt: at });
-                if (pending.size > PENDING_PER_FILE) {
-                  const oldest = pending.keys().next().value!;
-                  emit(pending.get(oldest)!);
-                  pending.delete(oldest);
-                }
-              }
-            } else if (v.kind === 'malformed') report.malformedLines++;
-            else if (v.why === 'synthetic') report.syntheticLines++;
-          },
-          oversized: (at, n) => {
-            lineEnd = at + n + 1;
-            report.oversizedLines++;
-          },
-        }, {
-          until: w.size,
-          ...(o.maxLineBytes !== undefined && { maxLineBytes: o.maxLineBytes }),
-          progress: (off) => {
-            progress.bytesDone = doneBefore + (off - w.from);
-          },
-          between: async () => {
-            if (batch.length >= batchSize) {
-              // Save this file's offset only up to what is stored: before every response still pending.
-              let safe = lineEnd;
-              for (const p of pending.values()) safe = Math.min(safe, p.firstAt);
-              commits.push({ path: w.path, dev: w.dev, ino: w.ino, size: w.size, mtimeMs: w.mtimeMs, offset: safe });
-              await flush();
-              ro.progress?.({ ...progress });
-            }
-            await o.between?.();
-            ro.signal?.throwIfAborted();
-          },
-        });
-        end = res.end;
-        report.bytesRead += res.bytesRead;
-        progress.bytesDone = doneBefore + (w.size - w.from);
-      } catch (err) {
-        if (ro.signal?.aborted) {
-          await fh.close().catch(() => undefined);
-          throw err;
+    try {
+      for (const w of work) {
+        ro.signal?.throwIfAborted();
+        const pending = new Map<string, Pending>();
+        const emit = (p: Pending): void => {
+          if (ro.since !== undefined && p.entry.at < ro.since) report.beforeSince++;
+          else batch.push(p.entry);
+          report.responses++;
+        };
+        let fh: fs.promises.FileHandle | number;
+        try {
+          fh = sync ? fs.openSync(w.path, 'r') : await fs.promises.open(w.path, 'r');
+        } catch (err) {
+          report.problems.push({ path: w.path, code: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+          continue;
         }
-        report.problems.push({ path: w.path, code: (err as NodeJS.ErrnoException).code ?? 'EIO' });
-      } finally {
-        await fh.close().catch(() => undefined);
+        let end = w.from;
+        let lineEnd = w.from; // just past the last complete line handed out
+        const doneBefore = progress.bytesDone;
+        try {
+          const res = await readLines(fh, w.from, {
+            line: (bytes, at) => {
+              lineEnd = at + bytes.length + 1;
+              const v = parseTranscriptLine(bytes);
+              if (v.kind === 'entry') {
+                const key = entryKey(v.entry);
+                const prev = pending.get(key);
+                if (prev) {
+                  pending.delete(key); // re-insert: a repeat makes the response recent again
+                  pending.set(key, { entry: v.entry, firstAt: prev.firstAt });
+                } else {
+                  pending.set(key, { entry: v.entry, firstAt: at });
+                  if (pending.size > PENDING_PER_FILE) {
+                    const oldest = pending.keys().next().value!;
+                    emit(pending.get(oldest)!);
+                    pending.delete(oldest);
+                  }
+                }
+              } else if (v.kind === 'malformed') report.malformedLines++;
+              else if (v.why === 'synthetic') report.syntheticLines++;
+            },
+            oversized: (at, n) => {
+              lineEnd = at + n + 1;
+              report.oversizedLines++;
+            },
+          }, {
+            until: w.size,
+            ...(o.maxLineBytes !== undefined && { maxLineBytes: o.maxLineBytes }),
+            progress: (off) => {
+              progress.bytesDone = doneBefore + (off - w.from);
+            },
+            between: async () => {
+              if (batch.length >= batchSize) {
+                // Save this file's offset only up to what is stored: before every response still pending.
+                let safe = lineEnd;
+                for (const p of pending.values()) safe = Math.min(safe, p.firstAt);
+                commits.push({ path: w.path, dev: w.dev, ino: w.ino, size: w.size, mtimeMs: w.mtimeMs, offset: safe });
+                await flush();
+                ro.progress?.({ ...progress });
+              }
+              await o.between?.();
+              ro.signal?.throwIfAborted();
+            },
+          });
+          end = res.end;
+          report.bytesRead += res.bytesRead;
+          progress.bytesDone = doneBefore + (w.size - w.from);
+        } catch (err) {
+          if (ro.signal?.aborted) throw err;
+          report.problems.push({ path: w.path, code: (err as NodeJS.ErrnoException).code ?? 'EIO' });
+        } finally {
+          if (typeof fh === 'number') fs.closeSync(fh);
+          else await fh.close().catch(() => undefined);
+        }
+        // The last response of a file still being written may get another repeat: keep it for next time.
+        let offset = end;
+        const recent = now() - w.mtimeMs < settleMs;
+        const entries = [...pending.values()];
+        if (recent && entries.length) {
+          const last = entries.pop()!;
+          offset = last.firstAt;
+        }
+        for (const p of entries) emit(p);
+        commits.push({ path: w.path, dev: w.dev, ino: w.ino, size: w.size, mtimeMs: w.mtimeMs, offset });
+        progress.filesDone++;
+        if (batch.length >= batchSize) await flush();
+        ro.progress?.({ ...progress });
       }
-      // The last response of a file still being written may get another repeat: keep it for next time.
-      let offset = end;
-      const recent = now() - w.mtimeMs < settleMs;
-      const entries = [...pending.values()];
-      if (recent && entries.length) {
-        const last = entries.pop()!;
-        offset = last.firstAt;
-      }
-      for (const p of entries) emit(p);
-      commits.push({ path: w.path, dev: w.dev, ino: w.ino, size: w.size, mtimeMs: w.mtimeMs, offset });
-      progress.filesDone++;
-      if (batch.length >= batchSize) await flush();
-      ro.progress?.({ ...progress });
+      await flush();
+    } finally {
+      // The offsets of what is stored, also when the run stops early (an abort, a store error).
+      if (dirty) this.state.save();
     }
-    await flush();
     if (saveState && !this.state.existed) this.state.save();
     report.durationMs = now() - startedAt;
     ro.progress?.({ ...progress });

@@ -10,9 +10,24 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** Both ways of reading: a FileHandle (the daemon: thread-pool reads) and a descriptor (fs.readSync). */
+const WAYS = ['handle', 'fd'] as const;
+let way: (typeof WAYS)[number] = 'handle';
+
 async function collect(content: string | Buffer, start = 0, opts: Parameters<typeof readLines>[3] = {}) {
   const file = path.join(dir, 'f.jsonl');
   fs.writeFileSync(file, content);
+  if (way === 'fd') {
+    const fd = fs.openSync(file, 'r');
+    const lines: { text: string; at: number }[] = [];
+    const oversized: { at: number; bytes: number }[] = [];
+    try {
+      const res = await readLines(fd, start, { line: (b, at) => lines.push({ text: b.toString('utf8'), at }), oversized: (at, bytes) => oversized.push({ at, bytes }) }, opts);
+      return { lines, oversized, ...res };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
   const fh = await fs.promises.open(file, 'r');
   const lines: { text: string; at: number }[] = [];
   const oversized: { at: number; bytes: number }[] = [];
@@ -24,7 +39,11 @@ async function collect(content: string | Buffer, start = 0, opts: Parameters<typ
   }
 }
 
-describe('readLines', () => {
+describe.each(WAYS)('readLines from a %s', (w) => {
+  beforeEach(() => {
+    way = w;
+  });
+
   it('hands out complete lines with their offsets and stops before an unfinished last line', async () => {
     const r = await collect('a\nbb\r\n\nccc\npartial');
     expect(r.lines).toEqual([

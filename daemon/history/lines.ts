@@ -6,7 +6,11 @@
  * Only complete lines (ending in `\n`) are handed out: a last line without its newline is one Claude Code is
  * still writing, so `end` stops before it and the next read starts there. A file that shrinks while it is read
  * simply ends early (reads return 0 bytes).
+ *
+ * The file is a FileHandle (reads in the thread pool) or a plain descriptor (`fs.readSync`: no thread-pool
+ * round trip per read, ~3× fewer wake-ups for the importer; a 1 MiB read from the page cache takes ~0.1 ms).
  */
+import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 const NEWLINE = 0x0a;
@@ -49,7 +53,7 @@ function readBuffer(size: number): Buffer {
   return b;
 }
 
-export async function readLines(fh: FileHandle, start: number, visit: LineVisitor, opts: ReadLinesOptions = {}): Promise<ReadLinesResult> {
+export async function readLines(fh: FileHandle | number, start: number, visit: LineVisitor, opts: ReadLinesOptions = {}): Promise<ReadLinesResult> {
   const maxLine = opts.maxLineBytes ?? 64 * 1024 * 1024;
   const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
   const until = opts.until ?? Number.POSITIVE_INFINITY;
@@ -64,7 +68,7 @@ export async function readLines(fh: FileHandle, start: number, visit: LineVisito
   let bytesRead = 0;
   while (pos < until) {
     const want = Math.min(chunkBytes, until - pos);
-    const { bytesRead: n } = await fh.read(buf, 0, want, pos);
+    const n = typeof fh === 'number' ? fs.readSync(fh, buf, 0, want, pos) : (await fh.read(buf, 0, want, pos)).bytesRead;
     if (n === 0) break; // end of file (or the file shrank under us)
     bytesRead += n;
     let from = 0;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPricer } from '../pricing/index.ts';
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
 import { historyRecord, historyRecordId } from './record.ts';
 import type { TranscriptEntry } from './transcript.ts';
 
@@ -33,6 +35,18 @@ describe('historyRecord', () => {
     expect(historyRecordId(entry)).not.toBe(historyRecordId({ ...entry, requestId: 'req_other' }));
     expect(historyRecordId(entry)).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(historyRecordId(entry) < historyRecordId({ ...entry, at: entry.at + 1 })).toBe(true);
+  });
+
+  it('gives exactly the ids of the first version (ulid with a sha256-fed prng): a re-import after an upgrade stores nothing twice', () => {
+    const first = (e: TranscriptEntry): string => {
+      const digest = createHash('sha256').update(`${e.messageId}:${e.requestId ?? ''}`).digest();
+      let i = 0;
+      return ulid(e.at, () => digest[i++]! / 256);
+    };
+    for (let k = 0; k < 500; k++) {
+      const e = { ...entry, messageId: `msg_${k.toString(36)}é`, requestId: k % 7 ? `req_${(k * 7919).toString(36)}` : null, at: entry.at + k * 1_234_567 };
+      expect(historyRecordId(e)).toBe(first(e));
+    }
   });
 
   it('applies the long-context tier when the prompt is over 200k tokens (only possible with the 1M beta)', () => {

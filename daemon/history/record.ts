@@ -8,8 +8,8 @@
  * first bits of sha256(message id + request id). Importing the same response twice (a restart after a
  * kill -9, a resumed session's copy of earlier lines) gives the same id, and the store keeps one.
  */
-import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { hash } from 'node:crypto';
+import { encodeTime } from 'ulid';
 import type { RequestRecord } from '../../shared/contract.ts';
 import type { Pricer } from '../pricing/index.ts';
 import { entryKey, type TranscriptEntry } from './transcript.ts';
@@ -17,10 +17,19 @@ import { entryKey, type TranscriptEntry } from './transcript.ts';
 /** The API accepts prompts over 200k tokens only with the 1M-context beta, so such a prompt had it. */
 const BASE_CONTEXT_TOKENS = 200_000;
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * `ulid(e.at, prng)` with the prng returning digest[0], digest[1], … / 256, as the ids were first made (and
+ * must stay: a re-import after an upgrade must give the same ids), written out: ulid draws a character per
+ * prng call, floor(byte / 256 × 32) = byte >> 3, and prepends it, so the 16 characters are the first 16
+ * digest bytes' top 5 bits in reverse order. ~4× faster than the ulid call with a createHash per record.
+ */
 export function historyRecordId(e: TranscriptEntry): string {
-  const digest = createHash('sha256').update(entryKey(e)).digest();
-  let i = 0;
-  return ulid(e.at, () => digest[i++]! / 256);
+  const digest = hash('sha256', entryKey(e), 'buffer');
+  let random = '';
+  for (let i = 0; i < 16; i++) random = CROCKFORD[digest[i]! >> 3]! + random;
+  return encodeTime(e.at, 10) + random;
 }
 
 export function historyRecord(e: TranscriptEntry, pricer: Pricer): RequestRecord {

@@ -51,7 +51,7 @@ export function startHistoryService(o: HistoryServiceOptions): HistoryService {
   const state = new HistoryState(o.dataDir);
   const make = (r: readonly string[]): HistoryImporter =>
     new HistoryImporter({
-      dataDir: o.dataDir, sink: o.sink, pricer: o.pricer, roots: r, between: yieldToLoop,
+      dataDir: o.dataDir, sink: o.sink, pricer: o.pricer, roots: r, between: yieldToLoop, syncReads: false,
       state, ...(o.settleMs !== undefined && { settleMs: o.settleMs }),
     });
   const importer = make(roots);

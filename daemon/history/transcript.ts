@@ -9,6 +9,7 @@
  * `<synthetic>` marks messages Claude Code made up itself (API errors, interruptions): not requests either.
  */
 import type { AnthropicUsage } from '../../shared/contract.ts';
+import { collectFields, type Wanted } from '../proxy/json-fields.ts';
 
 export interface TranscriptEntry {
   /** `message.id` (`msg_…`). */
@@ -78,9 +79,68 @@ function readUsage(u: Obj): AnthropicUsage {
   return usage;
 }
 
-/** Parses one line (UTF-8 bytes, without its newline). */
+/**
+ * What a line's scan collects: the top-level fields, and inside `message` (in the same pass) its usage, model
+ * and id. Reused from line to line (the scan clears them); lines are parsed one at a time.
+ */
+const MESSAGE: Wanted = { keys: new Set(['usage', 'model', 'id']), found: new Map() };
+const LINE: Wanted = {
+  keys: new Set(['message', 'timestamp', 'requestId', 'sessionId', 'cwd', 'gitBranch', 'agentId', 'isSidechain', 'version']),
+  found: new Map(),
+  inside: { key: 'message', wanted: MESSAGE },
+};
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJ = 0x7b;
+
+/** Thrown by the value readers for a wanted value that is not valid JSON (the line is malformed). */
+class BadValue extends Error {}
+
+/** A string value (its bytes at [s, e), quotes included) as JSON.parse gives it; null for another type or ''. */
+function strAt(b: Buffer, r: [number, number] | undefined): string | null {
+  if (r === undefined) return null;
+  const [s, e] = r;
+  if (b[s] !== QUOTE) {
+    parseAt(b, r); // a number, object, … (checked, as JSON.parse of the whole line would) is not a string
+    return null;
+  }
+  if (e - s === 2) return null;
+  for (let k = s + 1; k < e - 1; k++) if (b[k] === BACKSLASH) return str(parseAt(b, r));
+  return b.toString('utf8', s + 1, e - 1); // no escapes: the string is its bytes
+}
+
+function parseAt(b: Buffer, [s, e]: [number, number]): unknown {
+  try {
+    return JSON.parse(b.toString('utf8', s, e));
+  } catch (err) {
+    throw new BadValue((err as Error).message.slice(0, 200));
+  }
+}
+
+/**
+ * Lines at least this long are scanned, shorter ones parsed whole. JSON.parse of a short, string-dense line
+ * (an assistant line of a few hundred bytes: ids, a short text block, usage) is faster than any JavaScript
+ * scan of it (4.4 µs against 7.4 µs for an 860-byte line); from ~5 KB on (thinking blocks, tool inputs,
+ * long text) the scan wins and keeps winning: 21 against 33 µs at 17 KB, 34 against 675 µs at 260 KB, and
+ * a 10 MB line is never decoded into a string.
+ */
+const SCAN_FROM_BYTES = 4096;
+
+/**
+ * Parses one line (UTF-8 bytes, without its newline). A line of SCAN_FROM_BYTES or more is not parsed
+ * whole: a depth-aware scan (json-fields.ts; strings crossed with indexOf) finds the top-level fields and,
+ * in the same pass, `usage`, `model` and `id` inside `message`; only `usage` goes through JSON.parse, and
+ * the rest (message content: most of the line) is stepped over, never decoded. Both ways give the same
+ * verdict for a valid line. A line whose structure is broken (cut mid-write, not an object) or whose wanted
+ * values are not valid JSON is malformed; a long line's invalid JSON deep inside the content it skips is
+ * not looked at.
+ */
 export function parseTranscriptLine(line: Buffer): LineVerdict {
   if (!mayHoldUsage(line)) return { kind: 'skip', why: 'no-usage' };
+  return line.length < SCAN_FROM_BYTES ? parseWhole(line) : scanLine(line);
+}
+
+function parseWhole(line: Buffer): LineVerdict {
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));
@@ -112,6 +172,49 @@ export function parseTranscriptLine(line: Buffer): LineVerdict {
       version: str(value.version),
     },
   };
+}
+
+/** Exported for the tests (both ways must agree on every valid line); parseTranscriptLine picks one. */
+export { parseWhole as parseLineWhole, scanLine as parseLineScanned };
+
+function scanLine(line: Buffer): LineVerdict {
+  if (!mayHoldUsage(line)) return { kind: 'skip', why: 'no-usage' };
+  if (!collectFields(line, LINE)) return { kind: 'malformed', why: 'not a JSON object, or cut short' };
+  const top = LINE.found;
+  const inner = MESSAGE.found;
+  try {
+    const m = top.get('message');
+    if (m === undefined || line[m[0]] !== OPEN_OBJ) {
+      if (m !== undefined) parseAt(line, m);
+      return { kind: 'skip', why: 'no-usage' };
+    }
+    const u = inner.get('usage');
+    const usage = u === undefined ? undefined : parseAt(line, u);
+    const model = strAt(line, inner.get('model'));
+    const messageId = strAt(line, inner.get('id'));
+    const ts = top.get('timestamp');
+    const timestamp = ts === undefined ? undefined : parseAt(line, ts);
+    const requestId = strAt(line, top.get('requestId'));
+    const sessionId = strAt(line, top.get('sessionId'));
+    const project = strAt(line, top.get('cwd'));
+    const gitBranch = strAt(line, top.get('gitBranch'));
+    const agentId = strAt(line, top.get('agentId'));
+    const version = strAt(line, top.get('version'));
+    const sc = top.get('isSidechain');
+    const isSidechain = sc === undefined ? false : parseAt(line, sc) === true;
+    if (!isObj(usage)) return { kind: 'skip', why: 'no-usage' };
+    if (model === '<synthetic>') return { kind: 'skip', why: 'synthetic' };
+    const at = typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
+    if (messageId === null || model === null) return { kind: 'skip', why: 'no-id' };
+    if (!Number.isFinite(at)) return { kind: 'malformed', why: 'missing or invalid timestamp' };
+    return {
+      kind: 'entry',
+      entry: { messageId, requestId, at, model, usage: readUsage(usage), sessionId, project, gitBranch, agentId, isSidechain, version },
+    };
+  } catch (err) {
+    if (err instanceof BadValue) return { kind: 'malformed', why: err.message };
+    throw err;
+  }
 }
 
 /** The de-duplication key of a response: message id + request id. */

@@ -26,9 +26,26 @@ const COLON = 0x3a;
 
 const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+/**
+ * Bytes looked at one by one before handing the rest of a string to `indexOf`: a Buffer.indexOf call costs
+ * ~0.1–0.2 µs however close the quote is, more than a loop over a short string (most keys and values of a
+ * transcript line or a request's metadata are short); a long one (message text, file contents) is still
+ * crossed by indexOf (memchr).
+ */
+const SHORT_STRING = 64;
+
 /** Index of the quote closing the string whose content starts at `from`, or -1 if it never closes. */
 function stringEnd(b: Buffer, from: number): number {
-  let at = from;
+  const stop = Math.min(b.length, from + SHORT_STRING);
+  for (let i = from; i < stop; i++) {
+    const c = b[i];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i++; // the escaped byte is never the closing quote
+  }
+  if (stop === b.length) return -1;
+  // Long string: from `stop` on by indexOf. `stop` may be just past a backslash whose escaped byte is at
+  // `stop`: the slash count below sees it (it counts back to `from`).
+  let at = stop;
   for (;;) {
     const q = b.indexOf(QUOTE, at);
     if (q === -1) return -1;
@@ -75,43 +92,117 @@ function skipSpace(b: Buffer, at: number): number {
   return i;
 }
 
+/** The wanted keys by their UTF-8 length, so a member's key is compared in place, never decoded. */
+type KeyTable = ([string, Buffer][] | undefined)[];
+const keyTables = new WeakMap<ReadonlySet<string>, Map<string, KeyTable>>();
+function keyTable(keys: ReadonlySet<string>, extra = ''): KeyTable {
+  let byExtra = keyTables.get(keys);
+  if (!byExtra) keyTables.set(keys, (byExtra = new Map()));
+  let t = byExtra.get(extra);
+  if (!t) {
+    t = [];
+    for (const k of extra && !keys.has(extra) ? [...keys, extra] : keys) {
+      const bytes = Buffer.from(k);
+      (t[bytes.length] ??= []).push([k, bytes]);
+    }
+    byExtra.set(extra, t);
+  }
+  return t;
+}
+
+/**
+ * Which of `keys` the key whose content is body[from, to) is: the key, undefined for another one, null for
+ * a key that is not a valid JSON string. A key without escapes is its own UTF-8 bytes; one with escapes
+ * is decoded by JSON.parse.
+ */
+function wantedKey(body: Buffer, from: number, to: number, table: KeyTable, keys: ReadonlySet<string>, extra?: string): string | undefined | null {
+  for (let k = from; k < to; k++) {
+    if (body[k] === BACKSLASH) {
+      try {
+        const key = JSON.parse(body.toString('utf8', from - 1, to + 1)) as string;
+        return keys.has(key) || key === extra ? key : undefined;
+      } catch {
+        return null;
+      }
+    }
+  }
+  const same = table[to - from];
+  if (same === undefined) return undefined;
+  next: for (const [key, bytes] of same) {
+    for (let k = 0; k < bytes.length; k++) if (body[from + k] !== bytes[k]) continue next;
+    return key;
+  }
+  return undefined;
+}
+
+/**
+ * What to collect while crossing an object: the value ranges of `keys` go into `found` (key → [start, end)
+ * in the scanned buffer; the last one for a key given twice, as JSON.parse takes it); when `inside` is set
+ * and its key's value is an object, that object's members are collected the same way in the same pass
+ * (e.g. a transcript line's top-level fields and, in one scan, `usage`, `model` and `id` of its `message`).
+ */
+export interface Wanted {
+  keys: ReadonlySet<string>;
+  found: Map<string, [number, number]>;
+  inside?: { key: string; wanted: Wanted };
+}
+
+/** End (exclusive) of the object starting at `at` (a `{`) whose members are collected into `w`, or -1. */
+function objectEnd(body: Buffer, at: number, w: Wanted): number {
+  const table = keyTable(w.keys, w.inside?.key);
+  let i = skipSpace(body, at + 1);
+  if (body[i] === CLOSE_OBJ) return i + 1;
+  for (;;) {
+    if (body[i] !== QUOTE) return -1;
+    const keyEnd = stringEnd(body, i + 1);
+    if (keyEnd === -1) return -1;
+    const key = wantedKey(body, i + 1, keyEnd, table, w.keys, w.inside?.key);
+    if (key === null) return -1;
+    i = skipSpace(body, keyEnd + 1);
+    if (body[i] !== COLON) return -1;
+    const start = skipSpace(body, i + 1);
+    const inner = key !== undefined && key === w.inside?.key && body[start] === OPEN_OBJ ? w.inside.wanted : undefined;
+    if (inner) inner.found.clear(); // a key given twice: its last object's members count
+    const end = inner ? objectEnd(body, start, inner) : valueEnd(body, start);
+    if (end === -1) return -1;
+    if (key !== undefined && w.keys.has(key)) w.found.set(key, [start, end]);
+    i = skipSpace(body, end);
+    if (body[i] === COMMA) {
+      i = skipSpace(body, i + 1);
+      continue;
+    }
+    return body[i] === CLOSE_OBJ ? i + 1 : -1;
+  }
+}
+
+/**
+ * Collects into `w` (cleared first, nested ones too) what it asks for among the members of the JSON object
+ * in `body` (UTF-8). False when the body is not a JSON object (or is cut short). The values themselves are
+ * not checked: hand a range to JSON.parse (or read a plain string's bytes) to get what `JSON.parse(body)[key]`
+ * gives. Also how the history import reads a transcript line's few fields (daemon/history/transcript.ts).
+ */
+export function collectFields(body: Buffer, w: Wanted): boolean {
+  for (let x: Wanted | undefined = w; x; x = x.inside?.wanted) x.found.clear();
+  const start = skipSpace(body, 0);
+  if (body[start] !== OPEN_OBJ) return false;
+  const end = objectEnd(body, start, w);
+  return end !== -1 && skipSpace(body, end) === body.length;
+}
+
+/** The value ranges of `keys` among the top-level members of the JSON object in `body`, or null (collectFields). */
+export function topLevelRanges(body: Buffer, keys: ReadonlySet<string>): Map<string, [number, number]> | null {
+  const w: Wanted = { keys, found: new Map() };
+  return collectFields(body, w) ? w.found : null;
+}
+
 /**
  * The values of `keys` among the top-level members of the JSON object in `body` (UTF-8), as
  * `JSON.parse(body)` would give them; a key that is absent is absent from the result. Null when the body
  * is not a JSON object, or a wanted value does not parse.
  */
 export function topLevelFields(body: Buffer, keys: ReadonlySet<string>): Record<string, unknown> | null {
-  let i = skipSpace(body, 0);
-  if (body[i] !== OPEN_OBJ) return null;
-  i = skipSpace(body, i + 1);
-  const found = new Map<string, [number, number]>();
-  if (body[i] === CLOSE_OBJ) return skipSpace(body, i + 1) === body.length ? {} : null;
-  for (;;) {
-    if (body[i] !== QUOTE) return null;
-    const keyEnd = stringEnd(body, i + 1);
-    if (keyEnd === -1) return null;
-    let key = body.toString('latin1', i + 1, keyEnd); // exact for the ASCII keys we look for
-    if (key.includes('\\') || /[^\x20-\x7e]/.test(key)) {
-      try {
-        key = JSON.parse(body.toString('utf8', i, keyEnd + 1)) as string;
-      } catch {
-        return null;
-      }
-    }
-    i = skipSpace(body, keyEnd + 1);
-    if (body[i] !== COLON) return null;
-    const start = skipSpace(body, i + 1);
-    const end = valueEnd(body, start);
-    if (end === -1) return null;
-    if (keys.has(key)) found.set(key, [start, end]);
-    i = skipSpace(body, end);
-    if (body[i] === COMMA) {
-      i = skipSpace(body, i + 1);
-      continue;
-    }
-    if (body[i] !== CLOSE_OBJ || skipSpace(body, i + 1) !== body.length) return null;
-    break;
-  }
+  const found = topLevelRanges(body, keys);
+  if (!found) return null;
   const out: Record<string, unknown> = {};
   try {
     for (const [key, [start, end]] of found) out[key] = JSON.parse(body.toString('utf8', start, end));
