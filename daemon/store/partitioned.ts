@@ -177,6 +177,7 @@ export class PartitionedStore {
     else throw new Error(`month file ${month} is missing`);
     try {
       db.run('PRAGMA journal_mode = MEMORY');
+      db.run('PRAGMA temp_store = MEMORY'); // see db.ts
       migrate(db);
       const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false };
       setMeta(db, 'month', month);

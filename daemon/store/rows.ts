@@ -238,6 +238,8 @@ export class RowWriter {
   // Prepared on first use (a batch with a failure or a session): tests write through older schemas too.
   private errorRollupStmt: Statement | null = null;
   private sessionStmt: Statement | null = null;
+  /** UTC hours whose rollups this writer changed, until a reader empties it (summary-cache.ts invalidation). */
+  readonly touchedHours = new Set<number>();
 
   constructor(
     private readonly db: Database,
@@ -309,6 +311,7 @@ export class RowWriter {
   applyDelta(d: RollupDelta): void {
     const all = [d.requests, d.cost, d.unpriced, d.savings, ...d.tokens, d.hits, d.hitSavings];
     const counters = this.counterPick ? this.counterPick.map((i) => all[i]!) : all;
+    this.touchedHours.add(d.key[0]);
     this.rollupStmt.run([...d.key, ...counters]);
     const [hour, model, project] = d.key;
     this.sessionRollupStmt.run([hour, d.session, model, project, ...counters]);

@@ -15,7 +15,7 @@ import { readSegment } from './replay.ts';
 import { Interner } from './interner.ts';
 import { RowWriter } from './rows.ts';
 import { listSegments, segmentPath } from './segments.ts';
-import { buildSummary } from './summary.ts';
+import { SummaryCache } from './summary-cache.ts';
 import { BufferWatch } from './gc.ts';
 import { PartitionedStore } from './partitioned.ts';
 import { SNAPSHOT_FILE } from './db.ts';
@@ -46,6 +46,7 @@ interface Open {
   writer: RowWriter;
   dataDir: string;
   parts: PartitionedStore;
+  summaries: SummaryCache;
 }
 let open: Open | null = null;
 const pending: RequestRecord[] = [];
@@ -89,7 +90,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   }
   const writer = new RowWriter(opened.db, new Interner(opened.db));
   const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect(), (d) => post({ type: 'damaged', damaged: d }));
-  open = { db: opened.db, writer, dataDir, parts };
+  open = { db: opened.db, writer, dataDir, parts, summaries: new SummaryCache(opened.db, writer.touchedHours) };
   parts.load();
   const deduped = parts.dropSealedDuplicates();
   if (deduped > 0) log('warn', `store: ${deduped} row(s) of an interrupted fold were already in their month files; kept there only`);
@@ -143,7 +144,7 @@ type Handlers = { [K in keyof WorkerCalls]: (m: Extract<CallMessage, { type: K }
 const handlers: Handlers = {
   init: (m) => init(m.dataDir, m.sqlWasm),
   flush: () => (need(), null),
-  summary: (m) => buildSummary(need().db, m.query),
+  summary: (m) => need().summaries.summary(m.query),
   list: (m) => need().parts.list(m.query),
   get: (m) => need().parts.get(m.requestId),
   scanReprice: (m) => need().parts.scanForReprice(m.query),
@@ -180,6 +181,7 @@ const handlers: Handlers = {
     if (open) {
       applyPending();
       open.parts.close();
+      open.summaries.free();
       open.writer.free();
       open.writer.strings.free();
       open.db.close();

@@ -47,10 +47,10 @@ export const TOP_SESSIONS = 50;
 const HALF_HOUR = HOUR_MS / 2;
 
 /** Counter order of every SpendTotals read from SQL (COUNTER_COLUMNS below). */
-const COUNTERS = 11;
+export const COUNTERS = 11;
 
 /** Counters in COUNTER_COLUMNS order → SpendTotals. */
-function totalsOf(a: ArrayLike<number>, at = 0): SpendTotals {
+export function totalsOf(a: ArrayLike<number>, at = 0): SpendTotals {
   return {
     requests: a[at]!,
     costNanoUsd: a[at + 1]!,
@@ -66,6 +66,8 @@ function totalsOf(a: ArrayLike<number>, at = 0): SpendTotals {
 export function resolveRange(
   db: Database,
   q: SummaryQuery,
+  /** The first rollup hour (range `all`), when the caller keeps it. */
+  earliest: () => number | null = () => earliestRollupHour(db),
 ): { from: number; to: number; bucket: 'hour' | 'day' } {
   if (!isValidTimeZone(q.tz)) throw new RangeError(`unknown time zone: ${q.tz}`);
   const now = q.now ?? Date.now();
@@ -79,7 +81,7 @@ export function resolveRange(
     case 'month':
       return { from: startOfMonthContaining(now, q.tz), to: now, bucket: 'day' };
     case 'all': {
-      const first = q.session === undefined ? earliestRollupHour(db) : earliestSessionHour(db, sessionParam(q.session));
+      const first = q.session === undefined ? earliest() : earliestSessionHour(db, sessionParam(q.session));
       const from = startOfDayContaining(first === null ? now : Math.min(first + HALF_HOUR, now), q.tz);
       return { from, to: now, bucket: 'day' };
     }
@@ -96,7 +98,7 @@ export function resolveRange(
 }
 
 /** Stored session key for a query value: "(none)" means requests without a session (''). */
-function sessionParam(session: string): string {
+export function sessionParam(session: string): string {
   return session === NONE_KEY ? '' : session;
 }
 
@@ -105,7 +107,7 @@ function earliestSessionHour(db: Database, session: string): number | null {
   return v === null || v === undefined ? null : Number(v);
 }
 
-const COUNTER_COLUMNS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens,
+export const COUNTER_COLUMNS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens,
   cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hits, cache_hit_savings_nano_usd`;
 
 /**
@@ -228,7 +230,7 @@ function readErrors(db: Database, from: number, to: number, session: string | un
  * Bucket start instants covering [from, to), and a function mapping an instant to its bucket index
  * (arithmetic for hours, a binary search over the local midnights for days: no time-zone lookup per row).
  */
-function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): {
+export function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): {
   starts: number[];
   indexOf: (t: number) => number;
 } {
@@ -257,7 +259,7 @@ function buckets(from: number, to: number, bucket: 'hour' | 'day', tz: string): 
   };
 }
 
-function sortGroups(m: Map<string, number[]>): SpendGroup[] {
+export function sortGroups(m: Map<string, number[]>): SpendGroup[] {
   return [...m.entries()]
     .map(([key, a]) => ({ key, ...totalsOf(a) }))
     .sort((a, b) => b.costNanoUsd - a.costNanoUsd || b.requests - a.requests || a.key.localeCompare(b.key));

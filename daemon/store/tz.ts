@@ -129,6 +129,22 @@ export function addDays(d: LocalDate, days: number): LocalDate {
  * first instant that exists on that date.
  */
 export function startOfLocalDay(d: LocalDate, tz: string): number {
+  // memoised per zone: a year of day buckets costs ~1,500 offset look-ups and Date objects otherwise
+  let memo = dayStarts.get(tz);
+  if (!memo) dayStarts.set(tz, (memo = new Map()));
+  const key = d.year * 10_000 + d.month * 100 + d.day;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const t = computeStartOfLocalDay(d, tz);
+  if (memo.size >= MAX_CACHED_HOURS) memo.clear();
+  memo.set(key, t);
+  return t;
+}
+
+/** Per zone: local date key → its first instant (startOfLocalDay). */
+const dayStarts = new Map<string, Map<number, number>>();
+
+function computeStartOfLocalDay(d: LocalDate, tz: string): number {
   const guess = Date.UTC(d.year, d.month - 1, d.day);
   const t1 = guess - tzOffsetMs(guess, tz);
   const t2 = guess - tzOffsetMs(t1, tz);
