@@ -116,13 +116,13 @@ export class HistoryImporter {
       bytesRead: 0, responses: 0, imported: 0, alreadyStored: 0, linked: 0, beforeSince: 0, unpriced: 0,
       syntheticLines: 0, malformedLines: 0, oversizedLines: 0, problems: [...walk.problems], durationMs: 0,
     };
-    const present = new Set(walk.files.map((f) => `${f.dev}:${f.ino}`));
+    const present = new Set(walk.files.map((f) => f.id));
     if (saveState) this.state.retain(present, roots);
 
     // Work list: what to read of each file.
     const work: { path: string; dev: number; ino: number; size: number; mtimeMs: number; from: number }[] = [];
     for (const f of walk.files) {
-      const prev = this.state.get(f.dev, f.ino);
+      const prev = this.state.byId(f.id);
       let from = 0;
       const truncated = prev !== undefined && f.size < prev.offset;
       if (prev && !truncated) from = prev.offset;

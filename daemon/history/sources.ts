@@ -12,6 +12,8 @@ import path from 'node:path';
 
 export interface TranscriptFile {
   path: string;
+  /** `dev:ino`: the file's identity (the key of its saved offset). */
+  id: string;
   dev: number;
   ino: number;
   size: number;
@@ -94,7 +96,20 @@ export class DirListings {
 
 const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'EIO';
 
-/** Every `*.jsonl` file under `roots`, sorted by path. Never throws for a file-system problem. */
+/** A folder the walk is inside, linked to its parent: loop detection without copying a set per folder. */
+interface Ancestor {
+  id: string;
+  up: Ancestor | null;
+}
+
+/**
+ * Every `*.jsonl` file under `roots`, sorted by path. Never throws for a file-system problem.
+ *
+ * An unchanged rescan of 1 GB of transcripts (6,679 files in 5,374 folders) is ~12,000 stat calls, which
+ * are most of its cost; everything else per entry is kept small: paths are concatenated (not path.join),
+ * the walk is a loop over an explicit stack (no promise per folder), ancestors are a linked list, and a
+ * file's `dev:ino` key is made once.
+ */
 export async function walkTranscripts(roots: readonly string[], listings: DirListings = new DirListings()): Promise<WalkResult> {
   listings.startWalk();
   const files: TranscriptFile[] = [];
@@ -106,53 +121,58 @@ export async function walkTranscripts(roots: readonly string[], listings: DirLis
   // unchanged rescan is all metadata), yielding to the event loop every few milliseconds so the proxy
   // sharing the thread is never held up longer than that.
   let slice = performance.now();
-  const breathe = async (): Promise<void> => {
-    if (performance.now() - slice < YIELD_EVERY_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    slice = performance.now();
-  };
 
-  const walkDir = async (dir: string, st: fs.Stats, ancestors: ReadonlySet<string>): Promise<void> => {
-    const id = `${st.dev}:${st.ino}`;
-    if (ancestors.has(id)) {
-      problems.push({ path: dir, code: 'symlink-loop' }); // a symlink back to a folder we are inside
-      return;
-    }
-    if (seenDirs.has(id)) return; // the same folder reached another way: walked once
-    seenDirs.add(id);
-    const inside = new Set(ancestors).add(id);
-    let entries: Listing['entries'];
-    try {
-      entries = listings.list(dir, id, st);
-    } catch (err) {
-      problems.push({ path: dir, code: codeOf(err) });
-      return;
-    }
-    const subdirs: [string, fs.Stats, boolean][] = [];
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      const isJsonl = e.name.endsWith('.jsonl');
-      // Plain directories and files need no stat to know what they are; symlinks do (the listing holds
-      // only symlinks, folders and .jsonl files).
-      let s: fs.Stats;
-      try {
-        s = fs.statSync(p);
-      } catch (err) {
-        if (e.link || isJsonl) problems.push({ path: p, code: codeOf(err) });
+  /** Depth first, in the order the recursive walk had: a folder's real subfolders by path, then symlinked ones. */
+  const walkTree = async (rootDir: string, rootStat: fs.Stats): Promise<void> => {
+    const stack: { dir: string; st: fs.Stats; up: Ancestor | null }[] = [{ dir: rootDir, st: rootStat, up: null }];
+    for (let frame = stack.pop(); frame; frame = stack.pop()) {
+      const { dir, st, up } = frame;
+      const id = `${st.dev}:${st.ino}`;
+      let loop = false;
+      for (let a = up; a; a = a.up) if (a.id === id) loop = true;
+      if (loop) {
+        problems.push({ path: dir, code: 'symlink-loop' }); // a symlink back to a folder we are inside
         continue;
       }
-      if (s.isDirectory()) subdirs.push([p, s, e.link]);
-      else if (s.isFile() && isJsonl) {
-        const fid = `${s.dev}:${s.ino}`;
-        if (seenFiles.has(fid)) continue; // the same file reached twice (a symlink to it)
-        seenFiles.add(fid);
-        files.push({ path: p, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
+      if (seenDirs.has(id)) continue; // the same folder reached another way: walked once
+      seenDirs.add(id);
+      let entries: Listing['entries'];
+      try {
+        entries = listings.list(dir, id, st);
+      } catch (err) {
+        problems.push({ path: dir, code: codeOf(err) });
+        continue;
+      }
+      const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+      const inside: Ancestor = { id, up };
+      const subdirs: { dir: string; st: fs.Stats; up: Ancestor; link: boolean }[] = [];
+      for (const e of entries) {
+        const p = prefix + e.name;
+        const isJsonl = e.name.endsWith('.jsonl');
+        // Plain directories and files need no stat to know what they are; symlinks do (the listing holds
+        // only symlinks, folders and .jsonl files).
+        let s: fs.Stats;
+        try {
+          s = fs.statSync(p);
+        } catch (err) {
+          if (e.link || isJsonl) problems.push({ path: p, code: codeOf(err) });
+          continue;
+        }
+        if (s.isDirectory()) subdirs.push({ dir: p, st: s, up: inside, link: e.link });
+        else if (isJsonl && s.isFile()) {
+          const fid = `${s.dev}:${s.ino}`;
+          if (seenFiles.has(fid)) continue; // the same file reached twice (a symlink to it)
+          seenFiles.add(fid);
+          files.push({ path: p, id: fid, dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs });
+        }
+      }
+      if (subdirs.length > 1) subdirs.sort((x, y) => (x.link !== y.link ? (x.link ? 1 : -1) : x.dir < y.dir ? -1 : 1));
+      for (let k = subdirs.length - 1; k >= 0; k--) stack.push(subdirs[k]!); // the first is popped first
+      if (performance.now() - slice >= YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        slice = performance.now();
       }
     }
-    await breathe();
-    // Real folders first, then symlinked ones: a file reached both ways is listed under its real path.
-    subdirs.sort((a, b) => (a[2] !== b[2] ? (a[2] ? 1 : -1) : a[0] < b[0] ? -1 : 1));
-    for (const [p, s] of subdirs) await walkDir(p, s, inside);
   };
 
   for (const root of roots) {
@@ -164,8 +184,8 @@ export async function walkTranscripts(roots: readonly string[], listings: DirLis
       else problems.push({ path: root, code: codeOf(err) });
       continue;
     }
-    if (st.isDirectory()) await walkDir(root, st, new Set());
-    else if (st.isFile() && root.endsWith('.jsonl')) files.push({ path: root, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+    if (st.isDirectory()) await walkTree(root, st);
+    else if (st.isFile() && root.endsWith('.jsonl')) files.push({ path: root, id: `${st.dev}:${st.ino}`, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
     else missingRoots.push(root);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

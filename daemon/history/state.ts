@@ -62,6 +62,11 @@ export class HistoryState {
     return this.files.get(`${dev}:${ino}`);
   }
 
+  /** By the `dev:ino` key the walk made (sources.ts). */
+  byId(id: string): FileState | undefined {
+    return this.files.get(id);
+  }
+
   set(f: FileState): void {
     this.files.set(`${f.dev}:${f.ino}`, f);
   }
