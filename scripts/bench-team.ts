@@ -16,7 +16,8 @@
  *      direct then through the gateway: latency p50/p99 and the gateway's added latency (the difference).
  *    Then checks every live request reached PostgreSQL (the gateway's outbox drained) with its user.
  * 3. READS: `/api/summary` p50/p95 for month, 30d and all — the team view (with its by-user breakdown) and
- *    one user (`user=`) — and `/api/requests` first page, beside the target (≤ 50 ms at 5 M rows).
+ *    one user (`user=`) — and `/api/requests` first page, beside the target (≤ 50 ms at 5 M rows). Then an
+ *    in-process A/B of the summary from the hourly cells only against the day layers (PostgreSQL migration 5).
  *
  * PostgreSQL runs with fsync on and shared_buffers 512 MB (the test clusters' 32 MB and fsync off are not a
  * server's). Everything shares the machine: the bench process generates load and data, so figures are
@@ -31,6 +32,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { RequestPage, Summary } from '../shared/contract.ts';
 import { openPgStore } from '../daemon/store-pg/index.ts';
+import { createPool } from '../daemon/store-pg/pool.ts';
+import { buildSummary } from '../daemon/store-pg/summary.ts';
 import { addUser } from '../daemon/team/users.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 import { makeRng } from '../test/fake-upstream/rng.ts';
@@ -258,11 +261,15 @@ async function main(): Promise<void> {
     // A month-old database has been through autovacuum (it runs after inserts/updates): visibility maps set,
     // statistics current. Done here explicitly so the reads do not depend on when it last woke up.
     t0 = performance.now();
-    await client.query('VACUUM ANALYZE rollups, session_rollups, error_rollups, sessions, request_keys');
+    await client.query(`VACUUM ANALYZE rollups, session_rollups, error_rollups, sessions, request_keys, day_rollups, day_team_rollups,
+      day_user_rollups, session_day_rollups, error_day_rollups, session_totals`);
     console.log(`  VACUUM ANALYZE of the rollup tables (what autovacuum does after a load): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const size = (await client.query<{ s: string }>(`SELECT pg_size_pretty(pg_database_size(current_database())) AS s`)).rows[0]!.s;
-    const cells = (await client.query<{ r: number; s: number }>('SELECT (SELECT count(*) FROM rollups) AS r, (SELECT count(*) FROM session_rollups) AS s')).rows[0]!;
-    console.log(`  database ${size}; rollups ${fmt(Number(cells.r))} cells, session_rollups ${fmt(Number(cells.s))} cells\n`);
+    const cells = (await client.query<Record<string, number>>(`SELECT (SELECT count(*) FROM rollups) AS r, (SELECT count(*) FROM session_rollups) AS s,
+      (SELECT count(*) FROM day_rollups) AS d, (SELECT count(*) FROM day_team_rollups) AS dt, (SELECT count(*) FROM day_user_rollups) AS du,
+      (SELECT count(*) FROM session_day_rollups) AS sd, (SELECT count(*) FROM session_totals) AS st`)).rows[0]!;
+    const n = (k: string): string => fmt(Number(cells[k]));
+    console.log(`  database ${size}; rollups ${n('r')} cells, session_rollups ${n('s')} cells; day layers: day_rollups ${n('d')}, day_team_rollups ${n('dt')}, day_user_rollups ${n('du')}, session_day_rollups ${n('sd')}, session_totals ${n('st')}\n`);
 
     // 2. LIVE
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-team-'));
@@ -332,6 +339,28 @@ async function main(): Promise<void> {
     const pageUser = await timed(N, (i) => api<RequestPage>(`/api/requests?limit=50&user=${userName(i % DEVELOPERS)}`));
     line('  /api/requests first page (50), user=devNN', `p50 ${pageUser.p50.toFixed(1)} ms  p95 ${pageUser.p95.toFixed(1)} ms`, '(no #19 target)');
     console.log(`  load ${load()}`);
+    // A/B in this run, in-process (buildSummary on a pool, no HTTP): the hourly cells only (days: false, the
+    // summary before PostgreSQL migration 5) against the day layers, alternating, same data, same load.
+    console.log('\nIN-PROCESS A/B (buildSummary: hours only vs day layers; 15 calls each, alternating; tz Europe/Paris)');
+    const pool = createPool(url, { max: 8 });
+    for (const range of ['month', 'all'] as const) {
+      for (const user of [undefined, userName(6)]) {
+        const q = { range, tz: 'Europe/Paris', ...(user !== undefined && { user }) };
+        const hours: number[] = [];
+        const days: number[] = [];
+        await buildSummary(pool, { ...q, days: false });
+        await buildSummary(pool, q);
+        for (let i = 0; i < 15; i++) {
+          for (const [on, xs] of [[false, hours], [true, days]] as const) {
+            const t1 = performance.now();
+            await buildSummary(pool, { ...q, days: on });
+            xs.push(performance.now() - t1);
+          }
+        }
+        line(`  ${range}, ${user === undefined ? 'team' : `user=${user}`}`, `hours p50 ${pct(hours, 50).toFixed(1)} ms → days p50 ${pct(days, 50).toFixed(1)} ms`, `load ${load()}`);
+      }
+    }
+    await pool.end();
     await client.end();
   } finally {
     if (gateway && gateway.exitCode === null) {

@@ -77,9 +77,10 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
       await s.close();
     }
     // The first back to schema 2: what 2 → 3 added is dropped (its detail rows, as schema 2 wrote them, stay),
-    // and 3 → 4's indexes by user are schema 2's again.
+    // 3 → 4's indexes by user are schema 2's again, and 4 → 5's day layer is gone.
     const [old, now] = urls as [string, string];
-    await sql(old, `DROP INDEX rollups_user, session_rollups_user, error_rollups_user;
+    await sql(old, `DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups;
+      DROP INDEX rollups_user, session_rollups_user, error_rollups_user;
       CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);
       ALTER TABLE rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
       ALTER TABLE session_rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
@@ -168,12 +169,18 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
     try {
       const m = PG_MIGRATIONS.findIndex((sqlText) => sqlText.includes('session_rollups_user'));
       expect(m).toBeGreaterThan(0);
-      await migratePg(pool, 'previous', PG_MIGRATIONS.slice(0, m));
       const t = Date.UTC(2026, 3, 2, 10);
       const records = Array.from({ length: 40 }, (_, i) =>
         rec({ startedAt: t + i * 600_000, sessionId: `s${i % 4}`, user: i % 2 ? 'alice' : 'bob', status: i % 10 === 1 ? 529 : 200, costNanoUsd: 10 }),
       );
+      // Written by today's code, then taken back to the schema before migration m (its indexes and the later
+      // day layer dropped, their versions forgotten).
+      await migratePg(pool, 'now');
       await insertBatch(pool, records, null, new Set());
+      await client.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups;
+        DROP INDEX rollups_user, session_rollups_user, error_rollups_user;
+        CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);
+        DELETE FROM cco_schema_version WHERE version > ${m}`);
       const q = { range: 'custom', from: t - DAY, to: t + DAY, tz: 'UTC', user: 'alice' } as const;
       const before = await buildSummary(pool, q);
       expect(await migratePg(pool, 'next')).toEqual({ from: m, to: PG_MIGRATIONS.length });

@@ -1,6 +1,6 @@
 /**
- * RequestRecord ⇄ `requests` row for PostgreSQL, and the idempotent batch insert that keeps `rollups` and
- * `session_rollups` in step in the same transaction.
+ * RequestRecord ⇄ `requests` row for PostgreSQL, and the idempotent batch insert that keeps `rollups`,
+ * `session_rollups` and their UTC-day layers (`day_rollups`, `session_day_rollups`) in step in the same transaction.
  *
  * A batch is three statements whatever its size (columns passed as arrays and `unnest`ed, prepared once
  * per connection as named statements): claim ids + upstream request-ids in `request_keys`, insert the
@@ -11,6 +11,8 @@ import type pg from 'pg';
 import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import { ErrorAndSessionCells, HOUR_MS } from '../store/rows.ts';
 import { ensurePartitions } from './partitions.ts';
+
+const DAY_MS = 24 * HOUR_MS;
 
 /** [column, SQL array type, value of a record]. */
 type Column = readonly [string, string, (r: RequestRecord, user: string | null) => unknown];
@@ -159,13 +161,20 @@ export function recordCell(r: RequestRecord, user: string | null): Cell {
   };
 }
 
-/** Sums cells by key (with or without the session), sorted by key so lock order is the same everywhere. */
-function merge(cells: readonly Cell[], withSession: boolean): Cell[] {
+/** The first ms of the UTC day holding `t` (day_rollups' key). */
+export const utcDayOf = (t: number): number => Math.floor(t / DAY_MS) * DAY_MS;
+
+/**
+ * Sums cells by the key `shape` gives (hour or UTC day; with or without the session; with or without model and
+ * project), sorted by key so lock order is the same everywhere.
+ */
+function merge(cells: readonly Cell[], shape: (c: Cell) => Cell): Cell[] {
   const m = new Map<string, Cell>();
-  for (const c of cells) {
-    const k = `${c.hour}\u0000${withSession ? c.session : ''}\u0000${c.model}\u0000${c.project}\u0000${c.user}`;
+  for (const cell of cells) {
+    const c = shape(cell);
+    const k = `${c.hour}\u0000${c.session}\u0000${c.model}\u0000${c.project}\u0000${c.user}`;
     const acc = m.get(k);
-    if (!acc) m.set(k, { ...c, session: withSession ? c.session : '', counters: [...c.counters] });
+    if (!acc) m.set(k, { ...c, counters: [...c.counters] });
     else for (let i = 0; i < acc.counters.length; i++) acc.counters[i]! += c.counters[i]!;
   }
   return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
@@ -175,20 +184,34 @@ const unnestList = (types: readonly string[], from = 1): string => types.map((t,
 
 const ROLLUP_KEYS = ['hour_start_ms', 'model', 'project', 'user_name'];
 const SESSION_KEYS = ['hour_start_ms', 'session', 'model', 'project', 'user_name'];
+const DAY_KEYS = ['day_start_ms', 'model', 'project', 'user_name'];
+const SESSION_DAY_KEYS = ['day_start_ms', 'session', 'user_name'];
 
 function upsertSql(table: string, keys: readonly string[]): string {
   const cols = [...keys, ...COUNTER_NAMES];
-  const types = [...keys.map((k) => (k === 'hour_start_ms' ? 'int8' : 'text')), ...COUNTER_NAMES.map(() => 'int8')];
+  const types = [...keys.map((k) => (k.endsWith('_start_ms') ? 'int8' : 'text')), ...COUNTER_NAMES.map(() => 'int8')];
   return `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnestList(types)})
     ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${COUNTER_NAMES.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
 }
 
 const ROLLUP_UPSERT = upsertSql('rollups', ROLLUP_KEYS);
 const SESSION_UPSERT = upsertSql('session_rollups', SESSION_KEYS);
+const DAY_UPSERT = upsertSql('day_rollups', DAY_KEYS);
+const DAY_TEAM_UPSERT = upsertSql('day_team_rollups', ['day_start_ms', 'model', 'project']);
+const DAY_USER_UPSERT = upsertSql('day_user_rollups', ['day_start_ms', 'user_name']);
+const SESSION_DAY_UPSERT = upsertSql('session_day_rollups', SESSION_DAY_KEYS);
+const SESSION_TOTALS_UPSERT = `INSERT INTO session_totals (session, first_hour_ms, last_hour_ms, ${COUNTER_NAMES.join(', ')})
+  SELECT * FROM unnest(${unnestList(['text', 'int8', 'int8', ...COUNTER_NAMES.map(() => 'int8')])})
+  ON CONFLICT (session) DO UPDATE SET first_hour_ms = LEAST(session_totals.first_hour_ms, excluded.first_hour_ms),
+    last_hour_ms = GREATEST(session_totals.last_hour_ms, excluded.last_hour_ms),
+    ${COUNTER_NAMES.map((c) => `${c} = session_totals.${c} + excluded.${c}`).join(', ')}`;
 
 const ERROR_UPSERT = `INSERT INTO error_rollups (hour_start_ms, session, kind, user_name, requests)
   SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int8[])
   ON CONFLICT (hour_start_ms, session, kind, user_name) DO UPDATE SET requests = error_rollups.requests + excluded.requests`;
+const ERROR_DAY_UPSERT = `INSERT INTO error_day_rollups (day_start_ms, kind, user_name, requests)
+  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[])
+  ON CONFLICT (day_start_ms, kind, user_name) DO UPDATE SET requests = error_day_rollups.requests + excluded.requests`;
 // As the embedded store: a session's project is the one of its latest request that names one.
 const SESSIONS_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, project)
   SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[])
@@ -197,7 +220,7 @@ const SESSIONS_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, proje
     project = CASE WHEN excluded.project <> '' AND (sessions.project = '' OR excluded.last_ms >= sessions.last_ms)
       THEN excluded.project ELSE sessions.project END`;
 
-/** Adds a batch's failed requests into error_rollups and its sessions into `sessions` (caller owns the transaction). */
+/** Adds a batch's failed requests into error_rollups (and their UTC days into error_day_rollups) and its sessions into `sessions` (caller owns the transaction). */
 export async function applyErrorsAndSessions(client: pg.PoolClient, records: readonly RequestRecord[], userOfRecord: (r: RequestRecord) => string | null): Promise<void> {
   // The embedded store's cells, with the user in the error cells' key.
   const cells = new ErrorAndSessionCells(userOfRecord);
@@ -206,6 +229,16 @@ export async function applyErrorsAndSessions(client: pg.PoolClient, records: rea
   if (errors.size > 0) {
     const list = [...errors.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
     await client.query({ name: 'cco_error_upsert', text: ERROR_UPSERT, values: [0, 1, 2, 3, 4].map((i) => list.map((e) => e[i])) });
+    const byDay = new Map<string, [number, string, string, number]>();
+    for (const [hour, , kind, user, n] of list) {
+      const day = utcDayOf(hour);
+      const k = `${day}\u0000${kind}\u0000${user}`;
+      const acc = byDay.get(k);
+      if (acc) acc[3] += n;
+      else byDay.set(k, [day, kind, user, n]);
+    }
+    const days = [...byDay.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+    await client.query({ name: 'cco_error_day_upsert', text: ERROR_DAY_UPSERT, values: [0, 1, 2, 3].map((i) => days.map((e) => e[i])) });
   }
   if (cells.sessions.size > 0) {
     const list = [...cells.sessions.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -213,10 +246,15 @@ export async function applyErrorsAndSessions(client: pg.PoolClient, records: rea
   }
 }
 
-/** Adds merged cells into rollups and session_rollups (caller owns the transaction). */
+/**
+ * Adds merged cells into rollups and session_rollups, and their UTC days into day_rollups and
+ * session_day_rollups (caller owns the transaction: the hours and the days move together, so every path that
+ * writes cells — insert, bulk, federated shipping, reprice — keeps the days exact, and a batch counted once
+ * is counted once in both).
+ */
 export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]): Promise<void> {
   if (cells.length === 0) return;
-  const byCell = merge(cells, false);
+  const byCell = merge(cells, (c) => ({ ...c, session: '' }));
   const cols = (list: Cell[], keys: (c: Cell) => unknown[]): unknown[][] => {
     const width = keys(list[0]!).length + COUNTER_NAMES.length;
     const out: unknown[][] = Array.from({ length: width }, () => []);
@@ -227,11 +265,40 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
     return out;
   };
   await client.query({ name: 'cco_rollup_upsert', text: ROLLUP_UPSERT, values: cols(byCell, (c) => [c.hour, c.model, c.project, c.user]) });
-  const bySession = merge(cells, true);
+  const bySession = merge(cells, (c) => c);
   await client.query({
     name: 'cco_session_rollup_upsert',
     text: SESSION_UPSERT,
     values: cols(bySession, (c) => [c.hour, c.session, c.model, c.project, c.user]),
+  });
+  const byDay = merge(byCell, (c) => ({ ...c, hour: utcDayOf(c.hour) }));
+  await client.query({ name: 'cco_day_rollup_upsert', text: DAY_UPSERT, values: cols(byDay, (c) => [c.hour, c.model, c.project, c.user]) });
+  const byTeamDay = merge(byDay, (c) => ({ ...c, user: '' }));
+  await client.query({ name: 'cco_day_team_upsert', text: DAY_TEAM_UPSERT, values: cols(byTeamDay, (c) => [c.hour, c.model, c.project]) });
+  const byUserDay = merge(byDay, (c) => ({ ...c, model: '', project: '' }));
+  await client.query({ name: 'cco_day_user_upsert', text: DAY_USER_UPSERT, values: cols(byUserDay, (c) => [c.hour, c.user]) });
+  const bySessionDay = merge(bySession, (c) => ({ ...c, hour: utcDayOf(c.hour), model: '', project: '' }));
+  await client.query({
+    name: 'cco_session_day_rollup_upsert',
+    text: SESSION_DAY_UPSERT,
+    values: cols(bySessionDay, (c) => [c.hour, c.session, c.user]),
+  });
+  // each session's totals and the span of its cells' hours (first, last)
+  const spans = new Map<string, { first: number; last: number; counters: number[] }>();
+  for (const c of bySession) {
+    const acc = spans.get(c.session);
+    if (!acc) spans.set(c.session, { first: c.hour, last: c.hour, counters: [...c.counters] });
+    else {
+      acc.first = Math.min(acc.first, c.hour);
+      acc.last = Math.max(acc.last, c.hour);
+      for (let i = 0; i < acc.counters.length; i++) acc.counters[i]! += c.counters[i]!;
+    }
+  }
+  const totals = [...spans.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  await client.query({
+    name: 'cco_session_totals_upsert',
+    text: SESSION_TOTALS_UPSERT,
+    values: [totals.map((t) => t[0]), totals.map((t) => t[1].first), totals.map((t) => t[1].last), ...COUNTER_NAMES.map((_, i) => totals.map((t) => t[1].counters[i]))],
   });
 }
 

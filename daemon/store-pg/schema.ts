@@ -15,6 +15,10 @@
  *   user): the same counters as the embedded store's, with the user as an extra key ('' = none). These and
  *   `error_rollups` have an index (user_name, hour_start_ms) that includes the columns a summary reads, so
  *   one user's summary is an index-only scan (migration 4).
+ * - `day_rollups` (UTC day × model × project × user), `day_team_rollups` (day × model × project),
+ *   `day_user_rollups` (day × user), `session_day_rollups` (day × session × user): the hourly cells summed per
+ *   UTC day (day_start_ms = the day's first ms); `session_totals`: each session's counters and first/last cell
+ *   hour. Written with the hours (migration 5).
  *
  * Text keys that are sorted (id, session) use COLLATE "C" so orders match the embedded store's byte order.
  */
@@ -34,6 +38,13 @@ const COUNTERS = `
 /** The rollup counters as of migration 4 (a fixed list: a released migration's text never changes). */
 const INCLUDED_COUNTERS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens,
      cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hits, cache_hit_savings_nano_usd`;
+
+/** COUNTERS and the response-cache columns (migration 3), for tables made after it. */
+const ALL_COUNTERS = `${COUNTERS},
+  cache_hits bigint NOT NULL DEFAULT 0,
+  cache_hit_savings_nano_usd bigint NOT NULL DEFAULT 0`;
+
+const sumOf = (cols: string): string => cols.split(',').map((c) => `SUM(${c.trim()})`).join(', ');
 
 /** Index i migrates from version i to i + 1. Never edit a released entry; append. */
 export const PG_MIGRATIONS: readonly string[] = [
@@ -165,6 +176,80 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms) INCLUDE (model, project, ${INCLUDED_COUNTERS});
    CREATE INDEX session_rollups_user ON session_rollups (user_name, hour_start_ms) INCLUDE (session, ${INCLUDED_COUNTERS});
    CREATE INDEX error_rollups_user ON error_rollups (user_name, hour_start_ms) INCLUDE (kind, requests);`,
+  // 4 → 5: layers of UTC days over the hourly rollups, and each session's totals (bench:team at 5 M requests: the
+  // team view of range=all read ≈265 k hourly cells and ≈290 k session cells, 1.4 s). Summaries read whole UTC
+  // days from them and hours at the range's edges and where a local day does not start on a UTC midnight
+  // (summary.ts DayPlan). All are written with the hours, in the same transaction (rows.ts applyCells), and
+  // backfilled from them here:
+  // - day_rollups: rollups per UTC day (one user's view);
+  // - day_team_rollups (no user) and day_user_rollups (no model or project): the team view's series and groups,
+  //   and its by-user breakdown, without the rows the other key multiplies;
+  // - session_day_rollups: session_rollups per UTC day, session and user (no model or project: only the
+  //   top-sessions list reads it); error_day_rollups: error_rollups per UTC day, kind and user;
+  // - session_totals: each session's counters and the hours of its first and last cells; the team's top
+  //   sessions of a range are the costliest sessions wholly inside it (an index in that order) merged with
+  //   those that cross one of its ends (a GiST index on the span), summed from their cells.
+  `CREATE TABLE day_rollups (
+     day_start_ms bigint NOT NULL,
+     model text NOT NULL,
+     project text NOT NULL,
+     user_name text NOT NULL,
+     ${ALL_COUNTERS},
+     PRIMARY KEY (day_start_ms, model, project, user_name)
+   );
+   CREATE TABLE day_team_rollups (
+     day_start_ms bigint NOT NULL,
+     model text NOT NULL,
+     project text NOT NULL,
+     ${ALL_COUNTERS},
+     PRIMARY KEY (day_start_ms, model, project)
+   );
+   CREATE TABLE day_user_rollups (
+     day_start_ms bigint NOT NULL,
+     user_name text NOT NULL,
+     ${ALL_COUNTERS},
+     PRIMARY KEY (day_start_ms, user_name)
+   );
+   CREATE TABLE session_day_rollups (
+     day_start_ms bigint NOT NULL,
+     session text COLLATE "C" NOT NULL,
+     user_name text NOT NULL,
+     ${ALL_COUNTERS},
+     PRIMARY KEY (day_start_ms, session, user_name)
+   );
+   CREATE TABLE error_day_rollups (
+     day_start_ms bigint NOT NULL,
+     kind text NOT NULL,
+     user_name text NOT NULL,
+     requests bigint NOT NULL DEFAULT 0,
+     PRIMARY KEY (day_start_ms, kind, user_name)
+   );
+   CREATE TABLE session_totals (
+     session text COLLATE "C" PRIMARY KEY,
+     first_hour_ms bigint NOT NULL,
+     last_hour_ms bigint NOT NULL,
+     ${ALL_COUNTERS}
+   );
+   INSERT INTO day_rollups (day_start_ms, model, project, user_name, ${INCLUDED_COUNTERS})
+     SELECT (hour_start_ms / 86400000) * 86400000, model, project, user_name, ${sumOf(INCLUDED_COUNTERS)}
+     FROM rollups GROUP BY 1, 2, 3, 4;
+   INSERT INTO day_team_rollups (day_start_ms, model, project, ${INCLUDED_COUNTERS})
+     SELECT day_start_ms, model, project, ${sumOf(INCLUDED_COUNTERS)} FROM day_rollups GROUP BY 1, 2, 3;
+   INSERT INTO day_user_rollups (day_start_ms, user_name, ${INCLUDED_COUNTERS})
+     SELECT day_start_ms, user_name, ${sumOf(INCLUDED_COUNTERS)} FROM day_rollups GROUP BY 1, 2;
+   INSERT INTO session_day_rollups (day_start_ms, session, user_name, ${INCLUDED_COUNTERS})
+     SELECT (hour_start_ms / 86400000) * 86400000, session, user_name, ${sumOf(INCLUDED_COUNTERS)}
+     FROM session_rollups GROUP BY 1, 2, 3;
+   INSERT INTO error_day_rollups (day_start_ms, kind, user_name, requests)
+     SELECT (hour_start_ms / 86400000) * 86400000, kind, user_name, SUM(requests) FROM error_rollups GROUP BY 1, 2, 3;
+   INSERT INTO session_totals (session, first_hour_ms, last_hour_ms, ${INCLUDED_COUNTERS})
+     SELECT session, MIN(hour_start_ms), MAX(hour_start_ms), ${sumOf(INCLUDED_COUNTERS)} FROM session_rollups GROUP BY 1;
+   CREATE INDEX day_rollups_user ON day_rollups (user_name, day_start_ms) INCLUDE (model, project, ${INCLUDED_COUNTERS});
+   CREATE INDEX session_day_rollups_user ON session_day_rollups (user_name, day_start_ms) INCLUDE (session, ${INCLUDED_COUNTERS});
+   CREATE INDEX error_day_rollups_user ON error_day_rollups (user_name, day_start_ms) INCLUDE (kind, requests);
+   CREATE INDEX session_day_rollups_session ON session_day_rollups (session, day_start_ms);
+   CREATE INDEX session_totals_cost ON session_totals (cost_nano_usd DESC, requests DESC, session);
+   CREATE INDEX session_totals_span ON session_totals USING gist (int8range(first_hour_ms, last_hour_ms, '[]'));`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

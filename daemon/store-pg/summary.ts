@@ -1,8 +1,10 @@
 /**
- * Summaries on PostgreSQL, from `rollups` / `session_rollups` only, with the embedded store's rules (see
+ * Summaries on PostgreSQL, from the rollups only (never the detail), with the embedded store's rules (see
  * daemon/store/summary.ts: hours attributed by their midpoint, ranges in the caller's IANA zone, top 50
  * sessions): the database sums the cells of the range over users, the folding into totals, groups and
  * buckets is the same arithmetic in JS. Adds `byUser` (the team view) and an optional `user` filter.
+ * Day-bucketed ranges read whole UTC days from the day layers (schema.ts migration 5; DayPlan below) and hours
+ * at their edges: the same answer from ~1/10 of the cells for the team's long ranges.
  */
 import type pg from 'pg';
 import type { ErrorCounts, SeriesPoint, SessionGroup, SpendGroup, SpendTotals, Summary } from '../../shared/contract.ts';
@@ -15,11 +17,15 @@ import { COUNTER_SQL } from './rows.ts';
 export interface PgSummaryQuery extends SummaryQuery {
   /** Narrow everything to one user ("(none)" = requests without a user). */
   user?: string;
+  /** false: read only the hourly cells (the same answer, slower: tests and bench:team's A/B compare the two). */
+  days?: boolean;
 }
 
 const HALF_HOUR = HOUR_MS / 2;
+const DAY_MS = 24 * HOUR_MS;
 const COUNTERS = 11;
 const SUMS = COUNTER_SQL.split(', ').map((c) => `SUM(${c})`).join(', ');
+const NEGATED = COUNTER_SQL.split(', ').map((c) => `-${c}`).join(', ');
 
 function totalsOf(a: ArrayLike<number>): SpendTotals {
   return {
@@ -100,6 +106,203 @@ function bucketStarts(from: number, to: number, bucket: 'hour' | 'day', tz: stri
   return starts;
 }
 
+/**
+ * How a day-bucketed summary reads the UTC-day layer (day_rollups, session_day_rollups) instead of the hours.
+ * The hours a range covers are those with from − 30 min ≤ hour start < to (scope()); of them, whole UTC days
+ * [dayFrom, dayTo) are read from the day tables and the rest (`edges`: at most a day's hours at each end) from
+ * the hourly ones, which sums exactly the same cells (integer counters).
+ *
+ * The series needs each cell in its local-day bucket (the hour's midpoint rule): a UTC day whose 24 hours fall
+ * in one bucket goes there whole; otherwise (every day, in a zone whose day does not start on a UTC midnight:
+ * 1–2 hours for Europe/Paris, 6 for Asia/Kolkata) the day goes to the bucket of most of its hours
+ * (`dayBuckets`), and each of its other hours (`moved`) is read from the hourly cells, subtracted from that
+ * bucket and added to its own. Totals and groups over the range see +hour −hour: nothing.
+ */
+export interface DayPlan {
+  /** The range's hours: [hourFrom, hourTo). */
+  hourFrom: number;
+  hourTo: number;
+  dayFrom: number;
+  dayTo: number;
+  /** The clamped series bucket (1-based) of each day of [dayFrom, dayTo). */
+  dayBuckets: number[];
+  /** Hour starts of the range outside [dayFrom, dayTo). */
+  edges: number[];
+  /** Hour starts inside [dayFrom, dayTo) whose bucket is not their day's. */
+  moved: number[];
+}
+
+/** width_bucket(x, starts) clamped to [1, starts.length], as the series folding does. */
+function bucketOf(x: number, starts: readonly number[]): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(1, Math.min(starts.length, lo));
+}
+
+/** The day plan of a day-bucketed range, or null when no whole UTC day lies inside it. */
+export function planDays(from: number, to: number, starts: readonly number[]): DayPlan | null {
+  if (starts.length === 0) return null;
+  const hourFrom = Math.ceil((from - HALF_HOUR) / HOUR_MS) * HOUR_MS;
+  const hourTo = Math.ceil(to / HOUR_MS) * HOUR_MS;
+  const dayFrom = Math.ceil(hourFrom / DAY_MS) * DAY_MS;
+  const dayTo = Math.floor(hourTo / DAY_MS) * DAY_MS;
+  if (dayFrom >= dayTo) return null;
+  const edges: number[] = [];
+  for (let h = hourFrom; h < dayFrom; h += HOUR_MS) edges.push(h);
+  for (let h = dayTo; h < hourTo; h += HOUR_MS) edges.push(h);
+  const dayBuckets: number[] = [];
+  const moved: number[] = [];
+  const hours = new Array<number>(24);
+  for (let d = dayFrom; d < dayTo; d += DAY_MS) {
+    const count = new Map<number, number>();
+    for (let k = 0; k < 24; k++) {
+      const b = bucketOf(d + k * HOUR_MS + HALF_HOUR, starts);
+      hours[k] = b;
+      count.set(b, (count.get(b) ?? 0) + 1);
+    }
+    let best = hours[0]!;
+    for (const [b, n] of count) if (n > count.get(best)!) best = b;
+    dayBuckets.push(best);
+    for (let k = 0; k < 24; k++) if (hours[k] !== best) moved.push(d + k * HOUR_MS);
+  }
+  return { hourFrom, hourTo, dayFrom, dayTo, dayBuckets, edges, moved };
+}
+
+/** A SELECT's WHERE: the optional user, with its parameter appended to `values`. */
+function userWhere(q: PgSummaryQuery, values: unknown[]): string {
+  return q.user === undefined ? '' : ` AND user_name = $${values.push(keyParam(q.user))}`;
+}
+
+/**
+ * The day path's three reads (see DayPlan): series cells (bucket, model, project), the users' totals and the
+ * top sessions, each from the day cells of [dayFrom, dayTo) and the hourly cells of its edges. The team view
+ * (no user) reads the day layers without the user (series, groups) or without model and project (by user);
+ * one user's view reads day_rollups through its index by user.
+ */
+function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[]): { cells: pg.QueryArrayConfig; users: pg.QueryArrayConfig; errors: pg.QueryArrayConfig } {
+  const cellValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.dayBuckets, [...plan.edges, ...plan.moved], starts, plan.moved];
+  const cu = userWhere(q, cellValues);
+  const dayBucket = (col: string): string => `($3::int4[])[((${col} - $1) / ${DAY_MS})::int4 + 1]`;
+  const cells = {
+    text: `SELECT b, model, project, ${SUMS} FROM (
+        SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM ${q.user === undefined ? 'day_team_rollups' : 'day_rollups'}
+          WHERE day_start_ms >= $1 AND day_start_ms < $2${cu}
+        UNION ALL
+        SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), model, project, ${COUNTER_SQL}
+          ${hourCells('rollups', '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
+        UNION ALL
+        SELECT ${dayBucket('hour_start_ms')}, model, project, ${NEGATED}
+          ${hourCells('rollups', '$6', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
+      ) c GROUP BY b, model, project HAVING SUM(requests) <> 0`,
+    values: cellValues,
+    rowMode: 'array' as const,
+  };
+  const rangeValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.edges];
+  const ru = userWhere(q, rangeValues);
+  const users = {
+    text: `SELECT user_name, ${SUMS} FROM (
+        SELECT user_name, ${COUNTER_SQL} FROM ${q.user === undefined ? 'day_user_rollups' : 'day_rollups'}
+          WHERE day_start_ms >= $1 AND day_start_ms < $2${ru}
+        UNION ALL
+        SELECT user_name, ${COUNTER_SQL} ${hourCells('rollups', '$3', `user_name, ${COUNTER_SQL}`, ru)}
+      ) c GROUP BY user_name`,
+    values: rangeValues,
+    rowMode: 'array' as const,
+  };
+  const errors = {
+    text: `SELECT kind, SUM(requests) AS n FROM (
+        SELECT kind, requests FROM error_day_rollups WHERE day_start_ms >= $1 AND day_start_ms < $2${ru}
+        UNION ALL
+        SELECT kind, requests ${hourCells('error_rollups', '$3', 'kind, requests', ru)}
+      ) e GROUP BY kind ORDER BY n DESC, kind COLLATE "C" ASC`,
+    values: rangeValues,
+    rowMode: 'array' as const,
+  };
+  return { cells, users, errors };
+}
+
+/** A session's project and first/last request, joined to each row of a top-sessions read. */
+const SESSION_INFO = 'LEFT JOIN LATERAL (SELECT project, first_ms, last_ms FROM sessions WHERE sessions.session = t.session OFFSET 0) i ON true';
+
+/** One session's counters in the range: its day cells and its cells at the edge hours ($1..$3 as rangeValues). */
+const sessionRangeSums = (userCond: string): string => `SELECT ${SUMS} FROM (
+    SELECT ${COUNTER_SQL} FROM session_day_rollups WHERE session = t.session AND day_start_ms >= $1 AND day_start_ms < $2${userCond}
+    UNION ALL
+    SELECT ${COUNTER_SQL} FROM session_rollups WHERE session = t.session AND hour_start_ms = ANY($3::int8[])${userCond}
+  ) y`;
+
+/** Byte order of two strings' UTF-8 (PostgreSQL's COLLATE "C", the embedded store's order). */
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** The costliest sessions of a day-path range (the order of readSessions). */
+async function readSessionsByDay(db: pg.Pool, q: PgSummaryQuery, plan: DayPlan): Promise<SessionGroup[]> {
+  const values: unknown[] = [plan.dayFrom, plan.dayTo, plan.edges];
+  if (q.user !== undefined) {
+    // One user: rank that user's sessions of the range by the two sums the order needs, then sum every counter
+    // of the 50 kept (through the index by session).
+    const ru = userWhere(q, values);
+    const { rows } = await db.query({
+      text: `SELECT t.session, s.*, t.c, t.n, i.project, i.first_ms, i.last_ms FROM (
+          SELECT session, SUM(cost_nano_usd) AS c, SUM(requests) AS n FROM (
+            SELECT session, cost_nano_usd, requests FROM session_day_rollups WHERE day_start_ms >= $1 AND day_start_ms < $2${ru}
+            UNION ALL
+            SELECT session, cost_nano_usd, requests ${hourCells('session_rollups', '$3', 'session, cost_nano_usd, requests', ru)}
+          ) x GROUP BY session ORDER BY c DESC, n DESC, session ASC LIMIT ${TOP_SESSIONS}) t
+        CROSS JOIN LATERAL (${sessionRangeSums(ru)}) s
+        ${SESSION_INFO}
+        ORDER BY t.c DESC, t.n DESC, t.session ASC`,
+      values,
+      rowMode: 'array',
+    });
+    return sessionGroups(rows as Values[]);
+  }
+  // The team: a session whose cells all lie in the range counts its totals (session_totals, read in the order
+  // wanted, so the first 50 wholly inside are enough); one that crosses an end of the range (first cell before
+  // it, a later one at or after that end) is summed from its cells. Merged, the first 50 are the answer.
+  const { hourFrom, hourTo } = plan;
+  const [inside, crossing] = await Promise.all([
+    db.query({
+      text: `SELECT t.session, ${COUNTER_SQL}, t.cost_nano_usd AS c, t.requests AS n, i.project, i.first_ms, i.last_ms FROM (
+          SELECT * FROM session_totals WHERE first_hour_ms >= $1 AND last_hour_ms < $2
+          ORDER BY cost_nano_usd DESC, requests DESC, session ASC LIMIT ${TOP_SESSIONS}) t
+        ${SESSION_INFO}`,
+      values: [hourFrom, hourTo],
+      rowMode: 'array',
+    }),
+    db.query({
+      text: `SELECT t.session, s.*, i.project, i.first_ms, i.last_ms FROM (
+          SELECT session FROM session_totals WHERE int8range(first_hour_ms, last_hour_ms, '[]') @> $4::int8 AND first_hour_ms < $4
+          UNION
+          SELECT session FROM session_totals WHERE int8range(first_hour_ms, last_hour_ms, '[]') @> $5::int8 AND first_hour_ms < $5) t
+        CROSS JOIN LATERAL (SELECT *, cost_nano_usd AS c, requests AS n FROM (SELECT ${COUNTER_SQL.split(', ').map((c) => `SUM(${c}) AS ${c}`).join(', ')} FROM (
+          SELECT ${COUNTER_SQL} FROM session_day_rollups WHERE session = t.session AND day_start_ms >= $1 AND day_start_ms < $2
+          UNION ALL
+          SELECT ${COUNTER_SQL} FROM session_rollups WHERE session = t.session AND hour_start_ms = ANY($3::int8[])) y) z
+          WHERE requests IS NOT NULL) s
+        ${SESSION_INFO}`,
+      values: [...values, hourFrom, hourTo],
+      rowMode: 'array',
+    }),
+  ]);
+  const rows = [...(inside.rows as Values[]), ...(crossing.rows as Values[])];
+  const at = 1 + COUNTERS;
+  rows.sort((a, b) => Number(b[at]) - Number(a[at]) || Number(b[at + 1]) - Number(a[at + 1]) || byteOrder(String(a[0]), String(b[0])));
+  return sessionGroups(rows.slice(0, TOP_SESSIONS));
+}
+
+/**
+ * `FROM` the cells of `table` at the hour starts in the array parameter, one index probe per hour (OFFSET 0
+ * keeps the planner from turning it into a join it estimates from the average hour: a seq scan of the table).
+ */
+function hourCells(table: string, param: string, cols: string, where: string): string {
+  return `FROM unnest(${param}::int8[]) AS h(t) CROSS JOIN LATERAL (SELECT ${cols} FROM ${table} WHERE hour_start_ms = h.t${where} OFFSET 0) r`;
+}
+
 function sortGroups(m: Map<string, number[]>): SpendGroup[] {
   return [...m.entries()]
     .map(([key, a]) => ({ key, ...totalsOf(a) }))
@@ -118,19 +321,23 @@ export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summ
   // start at or before the hour's midpoint (1-based; 0 = before the first, clamped to it as the embedded
   // store does). Grouped by hour instead, every hour × model × project of the range came here to be folded:
   // ~90 k rows for range=all at 5 M requests (bench:team), against days × models × projects now.
-  const cellsQ = db.query({
+  // Whole UTC days from the day layer (DayPlan), for the team's views of long ranges; one session's summary
+  // reads its own hours (few cells, and the day layer has no model or project per session).
+  const plan = q.session === undefined && bucket === 'day' && q.days !== false ? planDays(from, to, starts) : null;
+  const viaDays = plan ? dayQueries(q, plan, starts) : null;
+  const cellsQ = db.query(viaDays?.cells ?? {
     text: `SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $${s.values.length + 1}::int8[]) AS b, model, project, ${SUMS}
       FROM ${table} WHERE ${s.where} GROUP BY b, model, project`,
     values: [...s.values, starts.length > 0 ? starts : [from]],
     rowMode: 'array',
   });
-  const usersQ = db.query({
+  const usersQ = db.query(viaDays?.users ?? {
     text: `SELECT user_name, ${SUMS} FROM ${table} WHERE ${s.where} GROUP BY user_name`,
     values: s.values,
     rowMode: 'array',
   });
-  const sessionsQ = q.sessions === false ? null : readSessions(db, q, from, to);
-  const errorsQ = db.query({
+  const sessionsQ = q.sessions === false ? null : plan ? readSessionsByDay(db, q, plan) : readSessions(db, q, from, to);
+  const errorsQ = db.query(viaDays?.errors ?? {
     text: `SELECT kind, SUM(requests) AS n FROM error_rollups WHERE ${s.where} GROUP BY kind ORDER BY n DESC, kind COLLATE "C" ASC`,
     values: s.values,
     rowMode: 'array',
@@ -191,12 +398,16 @@ async function readSessions(db: pg.Pool, q: PgSummaryQuery, from: number, to: nu
     text: `SELECT t.*, i.project, i.first_ms, i.last_ms FROM (
         SELECT session, ${SUMS}, SUM(cost_nano_usd) AS c, SUM(requests) AS n FROM session_rollups WHERE ${s.where}
         GROUP BY session ORDER BY c DESC, n DESC, session ASC LIMIT ${TOP_SESSIONS}) t
-      LEFT JOIN sessions i ON i.session = t.session
+      LEFT JOIN LATERAL (SELECT project, first_ms, last_ms FROM sessions WHERE sessions.session = t.session OFFSET 0) i ON true
       ORDER BY t.c DESC, t.n DESC, t.session ASC`,
     values: s.values,
     rowMode: 'array',
   });
-  return (rows as Values[]).map((v) => {
+  return sessionGroups(rows as Values[]);
+}
+
+function sessionGroups(rows: Values[]): SessionGroup[] {
+  return rows.map((v) => {
     const [project, first, last] = v.slice(3 + COUNTERS);
     return {
       key: String(v[0] ?? '') || NONE_KEY,

@@ -1,6 +1,7 @@
 /**
- * Test helpers (not used by production code): the two store backends behind one `open()`, and records with
- * unique upstream request-ids (as the real upstream gives; the PostgreSQL store dedupes on them).
+ * Test helpers (not used by production code): the two store backends behind one `open()`, records with
+ * unique upstream request-ids (as the real upstream gives; the PostgreSQL store dedupes on them), and the check
+ * that the PostgreSQL day layers are in step with their hours.
  */
 import { ulid } from 'ulid';
 import type { RequestRecord } from '../../shared/contract.ts';
@@ -40,4 +41,36 @@ export function pgBackend(cluster: () => PgCluster): Backend {
 /** makeRecord with a unique upstream request-id. */
 export function rec(over: Partial<RequestRecord> = {}): RequestRecord {
   return makeRecord({ upstreamRequestId: `req_${ulid()}`, ...over });
+}
+
+const COUNTER_COLUMNS_SQL = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens, cache_write_5m_tokens,
+  cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hits, cache_hit_savings_nano_usd`;
+/** The rollup counters, by name. */
+export const COUNTER_COLUMNS = COUNTER_COLUMNS_SQL.split(',').map((c) => c.trim());
+const SUMS = COUNTER_COLUMNS.map((c) => `SUM(${c})::text`).join(', ');
+const TEXTS = COUNTER_COLUMNS.map((c) => `${c}::text`).join(', ');
+const DAY = 86_400_000;
+
+/**
+ * Rows where a day layer of the PostgreSQL store (or its session totals) and its hourly cells summed the same
+ * way differ, both ways: [] when they are in step (schema.ts migration 5).
+ */
+export async function dayLayerMismatches(db: { query: (text: string) => Promise<{ rows: unknown[] }> }): Promise<unknown[]> {
+  const day = `(hour_start_ms / ${DAY}) * ${DAY}`;
+  const pairs: [string, string][] = [
+    [`SELECT ${day}, model, project, user_name, ${SUMS} FROM rollups GROUP BY 1, 2, 3, 4`, `SELECT day_start_ms, model, project, user_name, ${TEXTS} FROM day_rollups`],
+    [`SELECT ${day}, model, project, ${SUMS} FROM rollups GROUP BY 1, 2, 3`, `SELECT day_start_ms, model, project, ${TEXTS} FROM day_team_rollups`],
+    [`SELECT ${day}, user_name, ${SUMS} FROM rollups GROUP BY 1, 2`, `SELECT day_start_ms, user_name, ${TEXTS} FROM day_user_rollups`],
+    [`SELECT ${day}, session, user_name, ${SUMS} FROM session_rollups GROUP BY 1, 2, 3`, `SELECT day_start_ms, session, user_name, ${TEXTS} FROM session_day_rollups`],
+    [`SELECT ${day}, kind, user_name, SUM(requests)::text FROM error_rollups GROUP BY 1, 2, 3`, 'SELECT day_start_ms, kind, user_name, requests::text FROM error_day_rollups'],
+    [
+      `SELECT session, MIN(hour_start_ms), MAX(hour_start_ms), ${SUMS} FROM session_rollups GROUP BY 1`,
+      `SELECT session, first_hour_ms, last_hour_ms, ${TEXTS} FROM session_totals`,
+    ],
+  ];
+  const out: unknown[] = [];
+  for (const [a, b] of pairs) {
+    out.push(...(await db.query(`(${a}) EXCEPT (${b})`)).rows, ...(await db.query(`(${b}) EXCEPT (${a})`)).rows);
+  }
+  return out;
 }

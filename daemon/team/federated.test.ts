@@ -18,6 +18,7 @@ import { listSegments, segmentPath } from '../store/segments.ts';
 import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';
 import { allRecords, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../../test/daemon-process.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
+import { dayLayerMismatches } from '../store-pg/test-backends.ts';
 
 process.env.CCO_CONFIG_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
 
@@ -51,7 +52,7 @@ async function api<T>(url: string, token: string, p: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** message id → rows in PostgreSQL, and the rollups' request total per user. */
+/** message id → rows in PostgreSQL, and the rollups' request total per user (checks the day layers are in step). */
 async function ledger(url: string): Promise<{ perMessage: Map<string, number>; rows: number; rollups: Record<string, number> }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -59,6 +60,8 @@ async function ledger(url: string): Promise<{ perMessage: Map<string, number>; r
     const rows = await c.query<{ message_id: string; n: string }>('SELECT message_id, count(*) AS n FROM requests GROUP BY message_id');
     const roll = await c.query<{ user_name: string; n: string }>('SELECT user_name, sum(requests) AS n FROM rollups GROUP BY user_name');
     const perMessage = new Map(rows.rows.map((r) => [r.message_id, Number(r.n)]));
+    // the day layers summaries read hold what the hours hold, whatever was shipped twice or replayed
+    expect(await dayLayerMismatches(c)).toEqual([]);
     return {
       perMessage,
       rows: [...perMessage.values()].reduce((a, b) => a + b, 0),

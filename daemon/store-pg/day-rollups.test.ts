@@ -1,0 +1,211 @@
+/**
+ * The UTC-day layer over the hourly rollups (schema.ts migration 5, rows.ts applyCells, summary.ts DayPlan):
+ * - migration 4 → 5 backfills it from the hours of a database written before it;
+ * - every write path keeps it equal to its hours summed per UTC day (insert, a replay counted once, bulk,
+ *   reprice);
+ * - summaries read it (a changed day cell shows) and give exactly the hourly path's answer, in zones whose
+ *   days start on a UTC midnight or not (whole, half and quarter hours, DST), for the team and one user.
+ * The sql.js ⇄ PostgreSQL equivalence on random data (equivalence.test.ts) covers it without users.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../../shared/contract.ts';
+import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
+import { tempDir } from '../store/test-fixtures.ts';
+import { openPgStore, type PgStore } from './index.ts';
+import { PG_MIGRATIONS, migratePg } from './schema.ts';
+import { createPool } from './pool.ts';
+import { insertBatch } from './rows.ts';
+import { planDays, type PgSummaryQuery } from './summary.ts';
+import { COUNTER_COLUMNS, dayLayerMismatches, rec } from './test-backends.ts';
+
+const quiet = (): void => undefined;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const NOW = Date.UTC(2026, 2, 30, 13, 17); // Europe's DST change (29 March) inside the data
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Records at any minute of the last 80 days (every local midnight of every zone gets neighbours), 3 users and none. */
+function records(seed: number, n: number): RequestRecord[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  return Array.from({ length: n }, () => {
+    const t = NOW - Math.floor(rnd() * 80 * DAY);
+    return rec({
+      startedAt: t,
+      endedAt: t + 50,
+      model: pick(['m-opus', 'm-sonnet', null]),
+      modelRequested: 'm-asked',
+      project: pick(['/p1', '/p2', null]),
+      // five sessions as long as the data, and ~380 of five hours (more than the top 50: some wholly inside a
+      // range, some across one of its ends)
+      sessionId: rnd() < 0.5 ? `q${Math.floor(t / (5 * HOUR))}` : pick(['s1', 's2', 's3', 's4', 's5', null]),
+      user: pick(['ann', 'bob', 'cy', null]),
+      costNanoUsd: rnd() < 0.1 ? null : Math.floor(rnd() * 40_000_000),
+      cacheSavingsNanoUsd: Math.floor(rnd() * 1000),
+      status: pick([200, 200, 200, 529]),
+      tokens: { input: Math.floor(rnd() * 900), cacheWrite5m: 3, cacheWrite1h: 1, cacheRead: Math.floor(rnd() * 4000), output: Math.floor(rnd() * 700) },
+    });
+  });
+}
+
+const TEXTS = COUNTER_COLUMNS.map((c) => `${c}::text`).join(', ');
+
+const ZONES = ['UTC', 'Europe/Paris', 'America/Los_Angeles', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+
+describe('planDays', () => {
+  const utcStarts = (from: number, days: number): number[] => Array.from({ length: days }, (_, i) => from + i * DAY);
+
+  it('reads whole UTC days from the day layer and the hours at the edges; nothing moves in UTC', () => {
+    const from = Date.UTC(2026, 0, 1);
+    const to = Date.UTC(2026, 0, 10, 5, 20);
+    const plan = planDays(from, to, utcStarts(from, 10))!;
+    expect(plan.dayFrom).toBe(Date.UTC(2026, 0, 1));
+    expect(plan.dayTo).toBe(Date.UTC(2026, 0, 10));
+    expect(plan.dayBuckets).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // from − 30 min rounds up to `from`; to 05:20 takes the hours 00:00–05:00
+    expect(plan.edges).toEqual([0, 1, 2, 3, 4, 5].map((h) => Date.UTC(2026, 0, 10, h)));
+    expect(plan.moved).toEqual([]);
+  });
+
+  it('moves the hours of a UTC day that belong to the next local day (Asia/Kolkata: from 18:30 UTC)', () => {
+    // local days of +05:30 start at 18:30 UTC; the hour 18:00–19:00 has its midpoint on it, so it is the next day's
+    const starts = [Date.UTC(2026, 0, 1, 18, 30) - DAY, ...Array.from({ length: 4 }, (_, i) => Date.UTC(2026, 0, 1, 18, 30) + i * DAY)];
+    const plan = planDays(starts[0]!, Date.UTC(2026, 0, 4, 20), starts)!;
+    expect(plan.dayFrom).toBe(Date.UTC(2026, 0, 1));
+    expect(plan.dayTo).toBe(Date.UTC(2026, 0, 4));
+    expect(plan.dayBuckets).toEqual([1, 2, 3]);
+    expect(plan.moved).toEqual([0, 1, 2].flatMap((d) => [18, 19, 20, 21, 22, 23].map((h) => Date.UTC(2026, 0, 1 + d, h))));
+    expect(plan.edges[0]).toBe(Date.UTC(2025, 11, 31, 18));
+    expect(plan.edges.at(-1)).toBe(Date.UTC(2026, 0, 4, 19));
+  });
+
+  it('is null when no whole UTC day lies inside the range', () => {
+    expect(planDays(Date.UTC(2026, 0, 1, 3), Date.UTC(2026, 0, 2, 2), [Date.UTC(2026, 0, 1, 3)])).toBeNull();
+  });
+});
+
+describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () => {
+  let cluster: PgCluster;
+  let store: PgStore;
+  const data = records(2026_0331, 1500);
+
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+    store = await openPgStore({ url: await cluster.createDatabase(), dataDir: tempDir('cco-pgstore-'), log: quiet });
+    for (const r of data) store.add(r);
+    await store.flush();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await cluster?.destroy();
+  });
+
+  it('stays equal to the hours summed per UTC day on every write path', async () => {
+    expect(await dayLayerMismatches(store.pool)).toEqual([]);
+    expect(Number((await store.pool.query('SELECT count(*) AS n FROM day_rollups')).rows[0].n)).toBeGreaterThan(100);
+    // a replay (same records again, and one upstream request under another id) is counted once in both
+    for (const r of data.slice(0, 100)) store.add(r);
+    store.add(rec({ startedAt: data[0]!.startedAt, upstreamRequestId: data[0]!.upstreamRequestId, costNanoUsd: 5 }));
+    await store.flush();
+    // the history-import path, with records already stored
+    const bulk = records(77, 200);
+    expect(await store.addBulk([...data.slice(100, 150), ...bulk])).toMatchObject({ inserted: 200, skipped: 50 });
+    // a repricing moves costs in the hours and the days
+    await store.applyReprice(data.slice(0, 300).map((r, i) => ({ id: r.id, costNanoUsd: i % 7 === 0 ? null : i * 1000, priceVersion: 'v2', cacheSavingsNanoUsd: i, unpricedReason: null })));
+    expect(await dayLayerMismatches(store.pool)).toEqual([]);
+    const totals = await store.pool.query(`SELECT (SELECT SUM(requests) FROM rollups)::int AS h, (SELECT SUM(requests) FROM day_rollups)::int AS d,
+      (SELECT SUM(requests) FROM session_day_rollups)::int AS s`);
+    expect(totals.rows[0]).toEqual({ h: 1700, d: 1700, s: 1700 });
+    expect((await store.pool.query('SELECT count(*)::int AS n FROM session_totals')).rows[0].n).toBeGreaterThan(300);
+  });
+
+  it('gives the hourly path\'s answer in every zone and range, for the team and for one user', async () => {
+    const queries: PgSummaryQuery[] = [];
+    for (const tz of ZONES) {
+      for (const range of ['7d', '30d', 'month', 'all'] as const) {
+        for (const user of [undefined, 'ann', '(none)']) queries.push({ range, tz, now: NOW, ...(user !== undefined && { user }) });
+      }
+      queries.push({ range: 'custom', tz, from: NOW - 50 * DAY + 1_234_567, to: NOW - 2 * DAY - 999 });
+      queries.push({ range: 'custom', tz, from: NOW - 9 * DAY, to: NOW - 3 * DAY, user: 'bob', sessions: false });
+    }
+    let viaDays = 0;
+    for (const q of queries) {
+      const hours = await store.summary({ ...q, days: false });
+      const days = await store.summary(q);
+      expect(days, JSON.stringify(q)).toEqual(hours);
+      expect(hours.totals.requests, JSON.stringify(q)).toBeGreaterThan(0);
+      if (q.range === 'all' || q.range === '30d') expect(hours.bySession?.length, JSON.stringify(q)).toBe(50);
+      if (q.range !== 'custom' || q.to! - q.from! > 2 * DAY) viaDays++;
+    }
+    expect(viaDays).toBeGreaterThan(30);
+  });
+
+  it('summaries read the day layers (a changed day cell shows; the hourly path does not see it)', async () => {
+    const day = Math.floor((NOW - 10 * DAY) / DAY) * DAY;
+    const team: PgSummaryQuery = { range: 'all', tz: 'Europe/Paris', now: NOW };
+    const ann: PgSummaryQuery = { ...team, user: 'ann' };
+    const before = [await store.summary(team), await store.summary(ann)] as const;
+    const bump = async (sign: 1 | -1): Promise<void> => {
+      // one cell of that day in each (ann's where the table has users)
+      const cell = "(model, project) = (SELECT model, project FROM day_rollups WHERE day_start_ms = $1 AND user_name = 'ann' ORDER BY 1, 2 LIMIT 1)";
+      for (const [table, key] of [['day_rollups', `${cell} AND user_name = 'ann'`], ['day_team_rollups', cell], ['day_user_rollups', "user_name = 'ann'"]]) {
+        const n = await store.pool.query(`UPDATE ${table} SET requests = requests + $2 WHERE day_start_ms = $1 AND ${key}`, [day, sign * 1000]);
+        expect(n.rowCount, table).toBe(1);
+      }
+      const e = await store.pool.query(`UPDATE error_day_rollups SET requests = requests + $2 WHERE (day_start_ms, kind, user_name) =
+        (SELECT day_start_ms, kind, user_name FROM error_day_rollups WHERE day_start_ms >= $1 ORDER BY 1, 2, 3 LIMIT 1)`, [day, sign * 1000]);
+      expect(e.rowCount).toBe(1);
+      const s = await store.pool.query(`UPDATE session_totals SET cost_nano_usd = cost_nano_usd + $1 WHERE session = 's3'`, [sign * 10 ** 12]);
+      expect(s.rowCount).toBe(1);
+    };
+    await bump(1);
+    try {
+      const [t, a] = [await store.summary(team), await store.summary(ann)];
+      expect(t.totals.requests).toBe(before[0].totals.requests + 1000); // day_team_rollups
+      expect(t.byUser!.find((u) => u.key === 'ann')!.requests).toBe(before[0].byUser!.find((u) => u.key === 'ann')!.requests + 1000); // day_user_rollups
+      expect(t.bySession?.[0]).toMatchObject({ key: 's3', costNanoUsd: before[0].bySession!.find((x) => x.key === 's3')!.costNanoUsd + 10 ** 12 }); // session_totals
+      expect(t.errors.requests).toBe(before[0].errors.requests + 1000); // error_day_rollups
+      expect(a.totals.requests).toBe(before[1].totals.requests + 1000); // day_rollups
+      expect(await store.summary({ ...team, days: false })).toEqual(before[0]);
+    } finally {
+      await bump(-1);
+    }
+    expect(await store.summary(team)).toEqual(before[0]);
+  });
+
+  it('4 → 5 backfills the day layer from the hours of a database written by schema 4', async () => {
+    const url = await cluster.createDatabase();
+    const pool = createPool(url);
+    try {
+      await migratePg(pool, 'now');
+      await insertBatch(pool, data.slice(0, 700), null, new Set());
+      const written = async () => ({
+        days: (await pool.query(`SELECT day_start_ms, model, project, user_name, ${TEXTS} FROM day_rollups ORDER BY 1, 2, 3, 4`)).rows,
+        team: (await pool.query(`SELECT day_start_ms, model, project, ${TEXTS} FROM day_team_rollups ORDER BY 1, 2, 3`)).rows,
+        users: (await pool.query(`SELECT day_start_ms, user_name, ${TEXTS} FROM day_user_rollups ORDER BY 1, 2`)).rows,
+        sessions: (await pool.query(`SELECT day_start_ms, session, user_name, ${TEXTS} FROM session_day_rollups ORDER BY 1, 2, 3`)).rows,
+        totals: (await pool.query(`SELECT session, first_hour_ms, last_hour_ms, ${TEXTS} FROM session_totals ORDER BY 1`)).rows,
+        errors: (await pool.query('SELECT day_start_ms, kind, user_name, requests::text FROM error_day_rollups ORDER BY 1, 2, 3')).rows,
+      });
+      const asInserted = await written();
+      expect(asInserted.days.length).toBeGreaterThan(50);
+      await pool.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups;
+        DELETE FROM cco_schema_version WHERE version >= 5`);
+      expect(await migratePg(pool, 'next')).toEqual({ from: 4, to: PG_MIGRATIONS.length });
+      expect(await written()).toEqual(asInserted);
+      expect(await dayLayerMismatches(pool)).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+});
