@@ -324,14 +324,14 @@ export interface StatusResponse {
       /** ISO time of the last snapshot written (or found at start), null if none yet. */
       lastAt: string | null;
     };
-    /** Stored request rows. */
-    requests: number;
+    /** Stored request rows (everyone's: left out for a user token, whose figures are its own). */
+    requests?: number;
     droppedWrites: number;
     workerRestarts: number;
     /** Failed disk writes/syncs (journal, snapshot) since start. */
     diskErrors: number;
     partitions: { months: number; open: number; damaged: string[] };
-    /** Damaged files moved aside since start or found at start. */
+    /** Damaged files moved aside since start or found at start (server paths: empty for a user token). */
     damagedFiles: { file: string; movedTo: string; reason: string; at: string }[];
     lastError: { message: string; at: string } | null;
   };

@@ -43,6 +43,21 @@ describe('buildStatus / readiness', () => {
     expect(readiness(h).ready).toBe(false);
   });
 
+  it('a user token sees the problems, not everyone\'s request count nor the server\'s file paths', () => {
+    const h = health({
+      damaged: [{ kind: 'month', month: '2026-10', file: '/srv/cco/months/2026-10.sqlite', movedTo: '/srv/cco/months/2026-10.sqlite.corrupt-1', reason: 'malformed', at: AT }],
+    });
+    const admin = buildStatus({ ...input(h), viewer: { kind: 'admin' } });
+    expect(admin.store.requests).toBe(50);
+    expect(JSON.stringify(admin)).toContain('/srv/cco/months');
+    const alice = buildStatus({ ...input(h), viewer: { kind: 'user', user: 'alice' } });
+    expect(alice.store).not.toHaveProperty('requests');
+    expect(alice.store.damagedFiles).toEqual([]);
+    expect(alice.problems).toEqual([{ code: 'month-damaged', severity: 'error', since: new Date(AT).toISOString(), message: 'The month file 2026-10 was damaged (malformed) and moved aside; its requests are no longer listed (its totals are kept).' }]);
+    expect(alice.status).toBe('error');
+    expect(JSON.stringify(alice)).not.toContain('/srv/cco');
+  });
+
   it('standby: not recording, and stats may be missing (the worker did not answer)', () => {
     const h = health({ kind: 'standby', workerUp: false, journalWritable: false, standby: { reason: 'EISDIR: illegal operation on a directory', since: AT } });
     const st = buildStatus(input(h, null));

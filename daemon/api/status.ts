@@ -55,17 +55,19 @@ export function buildStatus(i: StatusInput): StatusResponse {
       problems.push({ code: 'worker-restarted', severity: 'warning', message: 'The store worker stopped and is being restarted; records wait in the journal.', since: errAt });
     }
   }
+  // A user token (a developer's view of a central gateway) sees that something is wrong, not the server's paths.
+  const user = i.viewer?.kind === 'user';
   for (const d of h.damaged) {
+    const moved = user ? 'moved aside' : `moved to ${d.movedTo}`;
     problems.push({
       code: d.kind === 'snapshot' ? 'snapshot-damaged' : 'month-damaged',
       severity: 'error',
       message:
         d.kind === 'snapshot'
-          ? `cco.sqlite was damaged (${d.reason}) and moved to ${d.movedTo}; the store was rebuilt from the journal.`
-          : `The month file ${d.month} was damaged (${d.reason}) and moved to ${d.movedTo}; its requests are no longer listed (its totals are kept).`,
+          ? `cco.sqlite was damaged (${d.reason}) and ${moved}; the store was rebuilt from the journal.`
+          : `The month file ${d.month} was damaged (${d.reason}) and ${moved}; its requests are no longer listed (its totals are kept).`,
       since: iso(d.at),
-      file: d.file,
-      movedTo: d.movedTo,
+      ...(!user && { file: d.file, movedTo: d.movedTo }),
     });
   }
   if (h.journalGap) problems.push({ code: 'journal-gap', severity: 'error', message: h.journalGap, since: iso(i.startedAt) });
@@ -96,7 +98,8 @@ export function buildStatus(i: StatusInput): StatusResponse {
       workerUp: h.workerUp,
       journal: { writable: h.journalWritable, bytes: s?.journalBytes ?? 0, pendingRecords: h.pendingRecords },
       snapshot: { lastAt: s?.lastSnapshotAt != null ? iso(s.lastSnapshotAt) : null },
-      requests: s?.requests ?? 0,
+      // everyone's count: a user's own figures come from /api/summary, narrowed to them
+      ...(!user && { requests: s?.requests ?? 0 }),
       droppedWrites: dropped,
       workerRestarts: s?.workerRestarts ?? 0,
       diskErrors: h.diskErrors,
@@ -105,7 +108,7 @@ export function buildStatus(i: StatusInput): StatusResponse {
         open: s?.openMonths ?? 0,
         damaged: h.damaged.filter((d) => d.kind === 'month').map((d) => d.month ?? d.file),
       },
-      damagedFiles: h.damaged.map((d) => ({ file: d.file, movedTo: d.movedTo, reason: d.reason, at: iso(d.at) })),
+      damagedFiles: user ? [] : h.damaged.map((d) => ({ file: d.file, movedTo: d.movedTo, reason: d.reason, at: iso(d.at) })),
       lastError: h.lastError ? { message: h.lastError.message, at: iso(h.lastError.at) } : null,
     },
   };

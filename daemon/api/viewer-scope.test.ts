@@ -193,8 +193,14 @@ describe.skipIf(pgSkipReason() !== null)('dashboard login on the central gateway
   });
 
   it('status says who is looking; prices are open to users', async () => {
-    expect((await json<StatusResponse>(tokens.alice, '/api/status')).viewer).toEqual({ kind: 'user', user: 'alice' });
-    expect((await json<StatusResponse>(daemon.token, '/api/status')).viewer).toEqual({ kind: 'admin' });
+    const alice = await json<StatusResponse>(tokens.alice, '/api/status');
+    expect(alice.viewer).toEqual({ kind: 'user', user: 'alice' });
+    // the store's health, without everyone's request count
+    expect(alice.store).not.toHaveProperty('requests');
+    expect(alice.store.ready).toBe(true);
+    const admin = await json<StatusResponse>(daemon.token, '/api/status');
+    expect(admin.viewer).toEqual({ kind: 'admin' });
+    expect(admin.store.requests).toBeGreaterThan(0);
     expect((await call(tokens.alice, '/api/prices')).status).toBe(200);
   });
 
