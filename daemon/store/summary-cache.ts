@@ -125,7 +125,6 @@ class Statements {
   readonly cells: Statement;
   readonly sessions: Statement;
   readonly errors: Statement;
-  readonly info: Statement;
   readonly earliest: Statement;
   constructor(db: Database) {
     this.cells = db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
@@ -134,14 +133,12 @@ class Statements {
     this.sessions = db.prepare(`SELECT session, ${sums} FROM session_rollups
       WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY session`);
     this.errors = db.prepare('SELECT kind, SUM(requests) FROM error_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY kind');
-    this.info = db.prepare('SELECT project, first_ms, last_ms FROM sessions WHERE session = ?');
     this.earliest = db.prepare('SELECT MIN(hour_start_ms) FROM rollups');
   }
   free(): void {
     this.cells.free();
     this.sessions.free();
     this.errors.free();
-    this.info.free();
     this.earliest.free();
   }
 }
@@ -414,17 +411,11 @@ export class SummaryCache {
   /** Sessions with their project and first/last request (the `sessions` table), as readSessions gives them. */
   private withInfo(top: readonly [string, number[]][]): SessionGroup[] {
     if (top.length === 0) return [];
-    this.stmts ??= new Statements(this.db);
-    const stmt = this.stmts.info;
+    // one IN query: 50 point look-ups through a prepared statement cost ~3× as much (their pages miss the cache)
+    const keys = top.map(([k]) => k);
     const info = new Map<string, unknown[]>();
-    for (const [key] of top) {
-      try {
-        stmt.bind([key]);
-        if (stmt.step()) info.set(key, stmt.get());
-      } finally {
-        stmt.reset();
-      }
-    }
+    const rows = this.db.exec(`SELECT session, project, first_ms, last_ms FROM sessions WHERE session IN (${keys.map(() => '?').join(',')})`, keys);
+    for (const v of rows[0]?.values ?? []) info.set(String(v[0]), v.slice(1));
     return top.map(([key, a]) => {
       const [project, first, last] = info.get(key) ?? [null, null, null];
       return {
