@@ -32,13 +32,20 @@ function compactParts(f: Intl.NumberFormat, value: number): string {
  * Exact dollars for headlines, totals and rows: $1,702.47 (thousands separators, never compact), cents
  * ($12.31, $0.57), sub-cent amounts with two significant digits ($0.0042).
  */
+const USD_SUBCENT: Intl.NumberFormatOptions = { style: 'currency', currency: 'USD', minimumSignificantDigits: 2, maximumSignificantDigits: 2 };
+const USD_CENTS: Intl.NumberFormatOptions = { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 };
+/** formatUsd's two formatters for the default locale (it runs for every request's log line: no key to build). */
+let defaultUsd: { subcent: Intl.NumberFormat; cents: Intl.NumberFormat } | null = null;
+
 export function formatUsd(nano: number, locale?: string): string {
   const usd = nano / NANO_PER_USD;
   const abs = Math.abs(usd);
-  if (abs !== 0 && abs < 0.01) {
-    return nf(locale, { style: 'currency', currency: 'USD', minimumSignificantDigits: 2, maximumSignificantDigits: 2 }).format(usd);
+  const subcent = abs !== 0 && abs < 0.01;
+  if (locale === undefined) {
+    defaultUsd ??= { subcent: nf(undefined, USD_SUBCENT), cents: nf(undefined, USD_CENTS) };
+    return (subcent ? defaultUsd.subcent : defaultUsd.cents).format(usd);
   }
-  return nf(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(usd);
+  return nf(locale, subcent ? USD_SUBCENT : USD_CENTS).format(usd);
 }
 
 /** Chart axes only: compact from a thousand up ($1.2k, $1.5M), otherwise as formatUsd. */

@@ -41,8 +41,18 @@ export function createGuards(opts: GuardsOptions): Guards {
     info: (m) => opts.log.info(m),
     summary: opts.summary,
   });
+  // Read for every booked record: parsed again only when the configuration was (re)loaded.
+  let settingsOf: ReturnType<typeof budgets.alerts> | null = null;
+  let settings: ReturnType<typeof alertSettingsFrom> | null = null;
   const alerts = createAlertCenter({
-    settings: () => alertSettingsFrom(budgets.alerts()),
+    settings: () => {
+      const a = budgets.alerts();
+      if (a !== settingsOf || !settings) {
+        settings = alertSettingsFrom(a);
+        settingsOf = a;
+      }
+      return settings;
+    },
     log: (a) => opts.log.warn(`alert: ${a.title} — ${a.body}`),
     deliver: (a) => {
       opts.broadcast({ type: 'alert', alert: a });

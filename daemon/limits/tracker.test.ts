@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CredentialLimits } from '../../shared/contract.ts';
+import type { CredentialLimits, UnifiedLimits } from '../../shared/contract.ts';
 import { parseRateLimitHeaders } from './parse.ts';
 import { createLimitTracker, LIMITS_FILE, NO_CREDENTIAL } from './tracker.ts';
 
@@ -94,6 +94,111 @@ describe('limit tracker', () => {
     t.observe('a', unified('0.2'), null, T + 2);
     await new Promise((r) => setTimeout(r, 40));
     expect(seen).toHaveLength(1);
+    t.close();
+  });
+});
+
+describe('limit tracker merging (copy on change, no structuredClone)', () => {
+  // The merge as it was written first (structuredClone, then JSON.stringify to tell a change): the reference.
+  const refUnified = (prev: UnifiedLimits | null, next: UnifiedLimits): UnifiedLimits => {
+    if (!prev) return structuredClone(next);
+    const out = structuredClone(prev);
+    out.status = next.status ?? out.status;
+    out.resetsAt = next.resetsAt ?? out.resetsAt;
+    out.representativeClaim = next.representativeClaim ?? out.representativeClaim;
+    out.fallback = next.fallback ?? out.fallback;
+    out.fallbackPercentage = next.fallbackPercentage ?? out.fallbackPercentage;
+    for (const w of Object.values(next.windows)) {
+      const o = (out.windows[w.name] ??= { name: w.name, utilization: null, resetsAt: null, status: null });
+      o.utilization = w.utilization ?? o.utilization;
+      o.resetsAt = w.resetsAt ?? o.resetsAt;
+      o.status = w.status ?? o.status;
+    }
+    out.overage.status = next.overage.status ?? out.overage.status;
+    out.overage.resetsAt = next.overage.resetsAt ?? out.overage.resetsAt;
+    out.overage.inUse = next.overage.inUse ?? out.overage.inUse;
+    out.overage.disabledReason = next.overage.disabledReason ?? out.overage.disabledReason;
+    Object.assign(out.overage.other, next.overage.other);
+    return out;
+  };
+  type Std = NonNullable<CredentialLimits['standard']>;
+  const refStandard = (prev: Std | null, next: Std): Std => {
+    const out: Std = prev ? structuredClone(prev) : {};
+    for (const [name, b] of Object.entries(next) as [keyof Std, NonNullable<Std[keyof Std]>][]) {
+      const o = (out[name] ??= { limit: null, remaining: null, resetsAt: null });
+      o.limit = b.limit ?? o.limit;
+      o.remaining = b.remaining ?? o.remaining;
+      o.resetsAt = b.resetsAt ?? o.resetsAt;
+    }
+    return out;
+  };
+
+  /** Deterministic random header sets: a few values each, some garbled, some absent. */
+  const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const headers = (r: () => number): string[] => {
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const raw: string[] = [];
+    const maybe = (name: string, values: string[]) => {
+      if (r() < 0.6) raw.push(name, pick(values));
+    };
+    maybe('anthropic-ratelimit-unified-status', ['allowed', 'allowed_warning', 'rejected', '??']);
+    maybe('anthropic-ratelimit-unified-reset', [String(S), String(S + 3600), 'x']);
+    maybe('anthropic-ratelimit-unified-representative-claim', ['five_hour', 'seven_day']);
+    maybe('anthropic-ratelimit-unified-fallback-percentage', ['0.5', '0.25']);
+    for (const w of ['5h', '7d', '7d_opus']) {
+      maybe(`anthropic-ratelimit-unified-${w}-utilization`, ['0.1', '0.5', '0.93', 'bad']);
+      maybe(`anthropic-ratelimit-unified-${w}-reset`, [String(S), String(S + 7200)]);
+      maybe(`anthropic-ratelimit-unified-${w}-status`, ['allowed', 'rejected']);
+    }
+    maybe('anthropic-ratelimit-unified-overage-status', ['allowed', 'rejected']);
+    maybe('anthropic-ratelimit-unified-overage-in-use', ['true', 'false']);
+    maybe('anthropic-ratelimit-unified-overage-extra', ['a', 'b']);
+    for (const b of ['requests', 'tokens', 'input-tokens', 'output-tokens']) {
+      maybe(`anthropic-ratelimit-${b}-limit`, ['4000', '2000000']);
+      maybe(`anthropic-ratelimit-${b}-remaining`, ['3999', '3998', '1980000', 'x']);
+      maybe(`anthropic-ratelimit-${b}-reset`, ['2026-12-07T09:20:51Z', '2026-12-07T09:21:51Z']);
+    }
+    return raw;
+  };
+
+  it('gives what the structuredClone merge gave, and hands onUnified the previous state untouched', () => {
+    const r = rng(7);
+    for (let run = 0; run < 40; run++) {
+      const seen: { before: string; beforeNow: UnifiedLimits | null; after: UnifiedLimits }[] = [];
+      const t = createLimitTracker({ dataDir: null, onUnified: (_id, before, after) => seen.push({ before: JSON.stringify(before), beforeNow: before, after }) });
+      let refU: UnifiedLimits | null = null;
+      let refS: Std | null = null;
+      for (let i = 0; i < 30; i++) {
+        const parsed = parseRateLimitHeaders(headers(r));
+        t.observe('cred', parsed, null, T + i * 1000);
+        if (parsed?.unified) refU = refUnified(refU, parsed.unified);
+        if (parsed?.standard) refS = refStandard(refS, parsed.standard);
+        const got = t.get('cred', T + i * 1000);
+        if (!got) continue;
+        expect(got.unified).toEqual(refU);
+        expect(got.standard).toEqual(refS);
+      }
+      // `before` as it was when handed over, never edited by a later merge
+      for (const s of seen) expect(JSON.stringify(s.beforeNow)).toBe(s.before);
+    }
+  });
+
+  it('an unchanged standard state is not a change: nothing is saved for it', () => {
+    const dir = tmp();
+    const file = path.join(dir, LIMITS_FILE);
+    const t = createLimitTracker({ dataDir: dir, saveDelayMs: 60_000 });
+    const std = parseRateLimitHeaders(['anthropic-ratelimit-requests-limit', '4000', 'anthropic-ratelimit-requests-remaining', '3999']);
+    t.observe('k', std, null, T);
+    t.flush();
+    expect(fs.existsSync(file)).toBe(true);
+    fs.rmSync(file);
+    t.observe('k', std, null, T + 1);
+    t.flush();
+    expect(fs.existsSync(file)).toBe(false);
+    t.observe('k', parseRateLimitHeaders(['anthropic-ratelimit-requests-remaining', '3998']), null, T + 2);
+    t.flush();
+    expect(t.get('k')!.standard!.requests).toEqual({ limit: 4000, remaining: 3998, resetsAt: null });
+    expect(fs.existsSync(file)).toBe(true);
     t.close();
   });
 });

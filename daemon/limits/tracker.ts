@@ -59,40 +59,71 @@ export interface LimitTracker {
   close(): void;
 }
 
-function mergeUnified(prev: UnifiedLimits | null, next: UnifiedLimits): UnifiedLimits {
-  if (!prev) return structuredClone(next);
-  const out = structuredClone(prev);
-  out.status = next.status ?? out.status;
-  out.resetsAt = next.resetsAt ?? out.resetsAt;
-  out.representativeClaim = next.representativeClaim ?? out.representativeClaim;
-  out.fallback = next.fallback ?? out.fallback;
-  out.fallbackPercentage = next.fallbackPercentage ?? out.fallbackPercentage;
-  for (const w of Object.values(next.windows)) {
-    const o = (out.windows[w.name] ??= { name: w.name, utilization: null, resetsAt: null, status: null });
-    o.utilization = w.utilization ?? o.utilization;
-    o.resetsAt = w.resetsAt ?? o.resetsAt;
-    o.status = w.status ?? o.status;
-  }
-  out.overage.status = next.overage.status ?? out.overage.status;
-  out.overage.resetsAt = next.overage.resetsAt ?? out.overage.resetsAt;
-  out.overage.inUse = next.overage.inUse ?? out.overage.inUse;
-  out.overage.disabledReason = next.overage.disabledReason ?? out.overage.disabledReason;
-  Object.assign(out.overage.other, next.overage.other);
-  return out;
+/** A copy of a unified state (plain data: no structuredClone, which cost more than the rest of a request's bookkeeping). */
+function copyUnified(u: UnifiedLimits): UnifiedLimits {
+  const windows: UnifiedLimits['windows'] = {};
+  for (const name of Object.keys(u.windows)) windows[name] = { ...u.windows[name]! };
+  return { ...u, windows, overage: { ...u.overage, other: { ...u.overage.other } } };
 }
 
+/**
+ * `prev` with every non-null field of `next` laid over it, and whether that changed anything. Unchanged, the
+ * result is `prev` itself (not a copy); changed, a new object (`prev` stays as it was: observers get both).
+ */
+function mergeUnified(prev: UnifiedLimits | null, next: UnifiedLimits): { merged: UnifiedLimits; changed: boolean } {
+  if (!prev) return { merged: copyUnified(next), changed: true };
+  let out: UnifiedLimits | null = null;
+  const edit = (): UnifiedLimits => (out ??= copyUnified(prev));
+  const scalars = ['status', 'resetsAt', 'representativeClaim', 'fallback', 'fallbackPercentage'] as const;
+  for (const k of scalars) {
+    const v = next[k];
+    if (v !== null && v !== prev[k]) (edit() as unknown as Record<string, unknown>)[k] = v;
+  }
+  for (const name of Object.keys(next.windows)) {
+    const w = next.windows[name]!;
+    const o = prev.windows[w.name];
+    if (!o) {
+      edit().windows[w.name] = { name: w.name, utilization: w.utilization, resetsAt: w.resetsAt, status: w.status };
+      continue;
+    }
+    if ((w.utilization !== null && w.utilization !== o.utilization) || (w.resetsAt !== null && w.resetsAt !== o.resetsAt) || (w.status !== null && w.status !== o.status)) {
+      const c = edit().windows[w.name]!;
+      c.utilization = w.utilization ?? c.utilization;
+      c.resetsAt = w.resetsAt ?? c.resetsAt;
+      c.status = w.status ?? c.status;
+    }
+  }
+  const overage = ['status', 'resetsAt', 'inUse', 'disabledReason'] as const;
+  for (const k of overage) {
+    const v = next.overage[k];
+    if (v !== null && v !== prev.overage[k]) (edit().overage as unknown as Record<string, unknown>)[k] = v;
+  }
+  for (const k of Object.keys(next.overage.other)) {
+    if (next.overage.other[k] !== prev.overage.other[k]) edit().overage.other[k] = next.overage.other[k]!;
+  }
+  return out ? { merged: out, changed: true } : { merged: prev, changed: false };
+}
+
+/** `prev` with every non-null field of `next` laid over it; `prev` itself when nothing changes (see mergeUnified). */
 function mergeStandard(
   prev: Entry['standard'],
   next: NonNullable<ParsedRateLimits['standard']>,
-): NonNullable<Entry['standard']> {
-  const out: NonNullable<Entry['standard']> = prev ? structuredClone(prev) : {};
-  for (const [name, b] of Object.entries(next) as [StandardLimitName, StandardLimitBucket][]) {
-    const o = (out[name] ??= { limit: null, remaining: null, resetsAt: null });
-    o.limit = b.limit ?? o.limit;
-    o.remaining = b.remaining ?? o.remaining;
-    o.resetsAt = b.resetsAt ?? o.resetsAt;
+): { merged: NonNullable<Entry['standard']>; changed: boolean } {
+  let out: NonNullable<Entry['standard']> | null = prev ? null : {};
+  for (const name of Object.keys(next) as StandardLimitName[]) {
+    const b = next[name]!;
+    const o = prev?.[name];
+    if (o && (b.limit === null || b.limit === o.limit) && (b.remaining === null || b.remaining === o.remaining) && (b.resetsAt === null || b.resetsAt === o.resetsAt)) continue;
+    if (!out) {
+      out = {};
+      for (const k of Object.keys(prev!) as StandardLimitName[]) out[k] = { ...prev![k]! };
+    }
+    const c = (out[name] ??= { limit: null, remaining: null, resetsAt: null });
+    c.limit = b.limit ?? c.limit;
+    c.remaining = b.remaining ?? c.remaining;
+    c.resetsAt = b.resetsAt ?? c.resetsAt;
   }
-  return out;
+  return out ? { merged: out, changed: true } : { merged: prev!, changed: false };
 }
 
 /** Loose check of a persisted entry; anything off and the whole entry is dropped. */
@@ -221,8 +252,8 @@ export function createLimitTracker(opts: LimitTrackerOptions): LimitTracker {
         let changed = false;
         if (parsed?.unified) {
           const before = e.unified;
-          const after = mergeUnified(before, parsed.unified);
-          changed = JSON.stringify(before) !== JSON.stringify(after);
+          const { merged: after, changed: unifiedChanged } = mergeUnified(before, parsed.unified);
+          changed = unifiedChanged;
           e.unified = after;
           for (const w of Object.values(after.windows)) {
             const spend = (e.spend[w.name] ??= { resetsAt: w.resetsAt, nanoUsd: 0 });
@@ -241,9 +272,9 @@ export function createLimitTracker(opts: LimitTrackerOptions): LimitTracker {
           }
         }
         if (parsed?.standard) {
-          const next = mergeStandard(e.standard, parsed.standard);
-          if (JSON.stringify(next) !== JSON.stringify(e.standard)) changed = true;
-          e.standard = next;
+          const { merged, changed: standardChanged } = mergeStandard(e.standard, parsed.standard);
+          if (standardChanged) changed = true;
+          e.standard = merged;
         }
         if (parsed) e.updatedAt = Math.max(e.updatedAt, at);
         if (costNanoUsd && costNanoUsd > 0) {

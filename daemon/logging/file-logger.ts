@@ -1,8 +1,8 @@
 /**
  * Structured JSON-lines logs to a file (default `<data>/logs/cco.log`), rotated by size: at `maxBytes`
  * (10 MB) the file becomes `cco.log.1`, older ones shift up, and only `keep` files (5, current included)
- * remain — at most 50 MB. Lines are queued and written together on the next tick, so a caller on the
- * proxy path never waits on the disk; `flush()`/`close()` write synchronously.
+ * remain — at most 50 MB. Lines are queued and written together (one write) on the next tick, so a caller on
+ * the proxy path never waits on the disk; `flush()`/`close()` write synchronously.
  *
  * Every line is redacted before it is written: values under credential-like field names, anything that
  * looks like an Anthropic key or a bearer credential, and every registered secret (the dashboard token,
@@ -64,17 +64,31 @@ export function createFileLogger(opts: FileLoggerOptions): FileLogger {
   let scheduled = false;
   let closed = false;
 
-  const writeLine = (line: string) => {
-    if (fd === null) return;
-    const bytes = Buffer.byteLength(line);
-    if (size > 0 && size + bytes > maxBytes) {
-      fs.closeSync(fd);
-      rotateFiles(file, keep);
-      fd = fs.openSync(file, 'a', 0o600);
-      size = 0;
+  /** Writes queued lines with one write per file (a line that would pass maxBytes rotates first). */
+  const writeLines = (lines: readonly string[]) => {
+    let batch: string[] = [];
+    let batchBytes = 0;
+    const out = () => {
+      if (batch.length === 0 || fd === null) return;
+      fs.writeSync(fd, batch.length === 1 ? batch[0]! : batch.join(''));
+      size += batchBytes;
+      batch = [];
+      batchBytes = 0;
+    };
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      if (size + batchBytes > 0 && size + batchBytes + bytes > maxBytes) {
+        out();
+        if (fd === null) return;
+        fs.closeSync(fd);
+        rotateFiles(file, keep);
+        fd = fs.openSync(file, 'a', 0o600);
+        size = 0;
+      }
+      batch.push(line);
+      batchBytes += bytes;
     }
-    fs.writeSync(fd, line);
-    size += bytes;
+    out();
   };
 
   const flush = () => {
@@ -82,7 +96,7 @@ export function createFileLogger(opts: FileLoggerOptions): FileLogger {
     const lines = queue;
     queue = [];
     try {
-      for (const line of lines) writeLine(line);
+      writeLines(lines);
     } catch (err) {
       process.stderr.write(`cco: cannot write the log file ${file}: ${(err as Error).message}\n`);
     }

@@ -36,18 +36,52 @@ function redactQueryPair(whole: string, sep: string, name: string, value: string
   return whole;
 }
 
+/** The query-pair rewrite of texts seen lately (paths repeat: `/v1/messages?beta=true` on every call). */
+const queryRedacted = new Map<string, string>();
+const QUERY_CACHE_SIZE = 256;
+const QUERY_CACHE_MAX_CHARS = 512;
+
+function redactQuery(text: string): string {
+  const hit = queryRedacted.get(text);
+  if (hit !== undefined) return hit;
+  const out = text.replace(QUERY_PAIR, redactQueryPair);
+  if (text.length <= QUERY_CACHE_MAX_CHARS) {
+    if (queryRedacted.size >= QUERY_CACHE_SIZE) queryRedacted.clear();
+    queryRedacted.set(text, out);
+  }
+  return out;
+}
+
+/** A text none of PATTERNS can match skips them (a log line's fields are mostly such texts). */
+const MAY_HOLD_PATTERN = /sk-ant-|bearer|basic/i;
+
 /**
  * `text` with credentials replaced by `[redacted]`: the given secrets, Anthropic keys, bearer values, and
  * credential-like query values (`?key=`, `api_key`, `token`, `access_token`…, or any value shaped like a key).
  * The logger runs every message through this, and the proxy runs every recorded path through it
- * (proxy/record.ts), so what is never logged is never stored either.
+ * (proxy/record.ts), so what is never logged is never stored either. Runs per log field and per request:
+ * each step is skipped when a plain substring test shows it cannot match, and the query step (which depends
+ * only on the text) is remembered for a few hundred short texts.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join(REDACTED);
-  for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
-  if (out.includes('=')) out = out.replace(QUERY_PAIR, redactQueryPair);
+  for (const s of secrets) if (s && s.length >= 8 && out.includes(s)) out = out.split(s).join(REDACTED);
+  if (MAY_HOLD_PATTERN.test(out)) for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+  if (out.includes('=')) out = redactQuery(out);
   return out;
+}
+
+/** SECRET_KEY's verdict per field name (log lines use a few dozen names, over and over). */
+const secretKeys = new Map<string, boolean>();
+
+function secretKey(name: string): boolean {
+  let secret = secretKeys.get(name);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(name);
+    if (secretKeys.size >= 1024) secretKeys.clear();
+    secretKeys.set(name, secret);
+  }
+  return secret;
 }
 
 /** A deep copy of `value` with secrets removed (depth-limited; cycles become "[cycle]"). */
@@ -60,8 +94,9 @@ export function redactFields(value: unknown, secrets: readonly string[] = [], de
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redactFields(v, secrets, depth + 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactFields(v, secrets, depth + 1, seen);
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    out[k] = secretKey(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactFields(v, secrets, depth + 1, seen);
   }
   return out;
 }

@@ -39,6 +39,37 @@ const TOKEN_CATEGORIES = [
   ['output', (r: RequestRecord) => r.tokens.output],
 ] as const;
 
+/** Counter increments not yet handed to prom-client, per label set (bounded by the labels' cardinality, as prom-client's own map). */
+class Tally {
+  private readonly pending = new Map<string, { labels: Record<string, string>; value: number }>();
+  add(key: string, labels: () => Record<string, string>, value: number): void {
+    const p = this.pending.get(key);
+    if (p) p.value += value;
+    else this.pending.set(key, { labels: labels(), value });
+  }
+  flush(counter: client.Counter<string>): void {
+    for (const p of this.pending.values()) {
+      if (p.value > 0) counter.inc(p.labels, p.value);
+      p.value = 0;
+    }
+  }
+}
+
+/** Histogram values not yet observed by prom-client (at most FLUSH_EVERY). */
+const FLUSH_EVERY = 256;
+class Pending {
+  private values: number[] = [];
+  push(h: client.Histogram, value: number): void {
+    this.values.push(value);
+    if (this.values.length >= FLUSH_EVERY) this.flush(h);
+  }
+  flush(h: client.Histogram): void {
+    const values = this.values;
+    this.values = [];
+    for (const v of values) h.observe(v);
+  }
+}
+
 export function createMetrics(opts: {
   store: () => Store | null;
   defaultMetrics?: boolean;
@@ -49,13 +80,23 @@ export function createMetrics(opts: {
   const registry = new client.Registry();
   if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: registry, prefix: 'cco_' });
   const reg = [registry];
-  const requests = new client.Counter({ name: 'cco_requests_total', help: 'Proxied requests by final state, upstream HTTP status and model', labelNames: ['state', 'status', 'model'], registers: reg });
-  const tokens = new client.Counter({ name: 'cco_tokens_total', help: 'Tokens by billing category and model', labelNames: ['category', 'model'], registers: reg });
-  const cost = new client.Counter({ name: 'cco_cost_usd_total', help: 'Cost of priced requests in US dollars, by model', labelNames: ['model'], registers: reg });
-  const unpriced = new client.Counter({ name: 'cco_unpriced_requests_total', help: 'Billable requests that could not be priced, by model', labelNames: ['model'], registers: reg });
-  const added = new client.Histogram({ name: 'cco_proxy_added_latency_seconds', help: 'Time CCO spent on a request before issuing it to the upstream', buckets: LATENCY_BUCKETS, registers: reg });
-  const upstream = new client.Histogram({ name: 'cco_upstream_latency_seconds', help: 'Upstream time to first response byte', buckets: UPSTREAM_BUCKETS, registers: reg });
-  const duration = new client.Histogram({ name: 'cco_request_duration_seconds', help: 'Whole request duration as the client saw it', buckets: DURATION_BUCKETS, registers: reg });
+  // The per-request counters and histograms are tallied here (a Map lookup per labelled counter) and handed
+  // to prom-client when the registry is read (each metric's `collect`), or every FLUSH_EVERY values: prom-client
+  // builds and checks a label key on every inc/observe, which was a measurable share of a request's bookkeeping.
+  const requestsTally = new Tally();
+  const tokensTally = new Tally();
+  const costTally = new Tally();
+  const unpricedTally = new Tally();
+  const requests: client.Counter<string> = new client.Counter({ name: 'cco_requests_total', help: 'Proxied requests by final state, upstream HTTP status and model', labelNames: ['state', 'status', 'model'], registers: reg, collect: () => requestsTally.flush(requests) });
+  const tokens: client.Counter<string> = new client.Counter({ name: 'cco_tokens_total', help: 'Tokens by billing category and model', labelNames: ['category', 'model'], registers: reg, collect: () => tokensTally.flush(tokens) });
+  const cost: client.Counter<string> = new client.Counter({ name: 'cco_cost_usd_total', help: 'Cost of priced requests in US dollars, by model', labelNames: ['model'], registers: reg, collect: () => costTally.flush(cost) });
+  const unpriced: client.Counter<string> = new client.Counter({ name: 'cco_unpriced_requests_total', help: 'Billable requests that could not be priced, by model', labelNames: ['model'], registers: reg, collect: () => unpricedTally.flush(unpriced) });
+  const addedValues = new Pending();
+  const upstreamValues = new Pending();
+  const durationValues = new Pending();
+  const added: client.Histogram = new client.Histogram({ name: 'cco_proxy_added_latency_seconds', help: 'Time CCO spent on a request before issuing it to the upstream', buckets: LATENCY_BUCKETS, registers: reg, collect: () => addedValues.flush(added) });
+  const upstream: client.Histogram = new client.Histogram({ name: 'cco_upstream_latency_seconds', help: 'Upstream time to first response byte', buckets: UPSTREAM_BUCKETS, registers: reg, collect: () => upstreamValues.flush(upstream) });
+  const duration: client.Histogram = new client.Histogram({ name: 'cco_request_duration_seconds', help: 'Whole request duration as the client saw it', buckets: DURATION_BUCKETS, registers: reg, collect: () => durationValues.flush(duration) });
   const limits = new client.Gauge({ name: 'cco_plan_limit_utilization', help: 'Plan-limit utilization (0..1), when known', labelNames: ['limit'], registers: reg });
 
   // Read at scrape time from the store.
@@ -138,16 +179,17 @@ export function createMetrics(opts: {
     contentType: registry.contentType,
     observe(r, proxyAddedMs) {
       const model = r.model ?? r.modelRequested ?? '(none)';
-      requests.inc({ state: r.state, status: r.status === null ? 'none' : String(r.status), model });
+      const status = r.status === null ? 'none' : String(r.status);
+      requestsTally.add(`${r.state}\0${status}\0${model}`, () => ({ state: r.state, status, model }), 1);
       for (const [category, get] of TOKEN_CATEGORIES) {
         const n = get(r);
-        if (n > 0) tokens.inc({ category, model }, n);
+        if (n > 0) tokensTally.add(`${category}\0${model}`, () => ({ category, model }), n);
       }
-      if (r.costNanoUsd !== null) cost.inc({ model }, r.costNanoUsd / 1e9);
-      else if (r.billable) unpriced.inc({ model });
-      if (proxyAddedMs !== undefined && proxyAddedMs !== null) added.observe(proxyAddedMs / 1000);
-      if (r.ttfbMs !== null) upstream.observe(r.ttfbMs / 1000);
-      duration.observe(r.durationMs / 1000);
+      if (r.costNanoUsd !== null) costTally.add(model, () => ({ model }), r.costNanoUsd / 1e9);
+      else if (r.billable) unpricedTally.add(model, () => ({ model }), 1);
+      if (proxyAddedMs !== undefined && proxyAddedMs !== null) addedValues.push(added, proxyAddedMs / 1000);
+      if (r.ttfbMs !== null) upstreamValues.push(upstream, r.ttfbMs / 1000);
+      durationValues.push(duration, r.durationMs / 1000);
     },
     setLimitUtilization(limit, ratio) {
       if (ratio === null || !Number.isFinite(ratio)) limits.remove({ limit });

@@ -161,10 +161,18 @@ export function projectInRawBody(body: Buffer): string | null {
   }
 }
 
+/** `path` up to its query or fragment. */
+export function pathOnly(path: string): string {
+  const q = path.indexOf('?');
+  const h = path.indexOf('#');
+  const end = q === -1 ? h : h === -1 ? q : Math.min(q, h);
+  return end === -1 ? path : path.slice(0, end);
+}
+
 /** POST /v1/messages, /v1/complete and /v1/messages/batches… can cost money; nothing else does. */
 export function isBillable(method: string, path: string): boolean {
-  if (method.toUpperCase() !== 'POST') return false;
-  let p = path.split(/[?#]/, 1)[0]!;
+  if (method !== 'POST' && method.toUpperCase() !== 'POST') return false;
+  let p = pathOnly(path);
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   return p === '/v1/messages' || p === '/v1/complete' || p === '/v1/messages/batches' || p.startsWith('/v1/messages/batches/');
 }

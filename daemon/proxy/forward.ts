@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestState } from '../../shared/contract.ts';
 import type { Logger } from '../log.ts';
 import { attributeRequest, type Attribution } from './attribution.ts';
-import { clientResponseHeaders, rawHeader as rawValue, upstreamRequestHeaders } from './headers.ts';
+import { clientResponseHeaders, rawHeader as rawValue, responseHeadFacts, upstreamRequestHeaders } from './headers.ts';
 import { createObserver, decideState, type Observation, type Observer } from './observer.ts';
 import type { CachedResponse, ResponseCachePlan } from '../cache/response-cache.ts';
 
@@ -302,14 +302,10 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       bodyCopy = null;
       status = up.statusCode ?? 502;
       ttfbMs = Math.round(performance.now() - t0);
-      const rid = up.headers['request-id'];
-      upstreamRequestId = typeof rid === 'string' ? rid : null;
+      const head = responseHeadFacts(up.rawHeaders);
+      upstreamRequestId = head.requestId ?? null;
       responseHeaders = up.rawHeaders;
-      observer = createObserver({
-        status,
-        contentType: up.headers['content-type'],
-        contentEncoding: up.headers['content-encoding'],
-      });
+      observer = createObserver({ status, contentType: head.contentType, contentEncoding: head.contentEncoding });
       const obs = observer;
       // rawHeaders hold each header byte as one char (latin1) and Node writes a head as latin1: the values,
       // octets 0x80-0xFF included, reach the client byte for byte (header-bytes.e2e.test.ts). Never decode
@@ -317,7 +313,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       const sentHeaders = clientResponseHeaders(up.rawHeaders);
       res.writeHead(status, up.statusMessage, sentHeaders);
       // A copy for the response cache: only when this request uses it and the answer is a 200.
-      const storing = plan && status === 200 && !/no-store/i.test(String(up.headers['cache-control'] ?? '')) ? plan : null;
+      const storing = plan && status === 200 && !/no-store/i.test(head.cacheControl ?? '') ? plan : null;
       let copy: Buffer[] | null = storing ? [] : null;
       let copyBytes = 0;
       // Headers normally leave with the first body chunk (one write, not two); if the upstream sent its head
@@ -330,7 +326,7 @@ export function createProxyHandler(opts: ProxyOptions): (req: IncomingMessage, r
       // With a Content-Length the client knows the response is whole once the last byte arrives, whatever
       // res.end() does: so the chunk that completes the length is held back and sent only once the record
       // is durable, as the terminating chunk of a chunked response is (same guarantee, no extra write).
-      const declared = Number(up.headers['content-length'] ?? NaN);
+      const declared = Number(head.contentLength ?? NaN);
       const lastAt = Number.isSafeInteger(declared) && declared > 0 ? declared : Infinity;
       let held: Buffer | undefined;
       up.on('data', (chunk: Buffer) => {

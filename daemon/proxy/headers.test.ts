@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientResponseHeaders, hasCredential, rawHeader, upstreamRequestHeaders } from './headers.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { clientResponseHeaders, hasCredential, rawHeader, responseHeadFacts, upstreamRequestHeaders } from './headers.ts';
 
 describe('headers', () => {
   it('keeps order, casing and duplicates; drops hop-by-hop and host; rewrites Host first', () => {
@@ -37,5 +39,37 @@ describe('headers', () => {
     expect(clientResponseHeaders(raw)).toEqual(['request-id', 'req_1', 'Content-Encoding', 'gzip', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
     expect(rawHeader(raw, 'content-encoding')).toBe('gzip');
     expect(rawHeader(raw, 'x-none')).toBeUndefined();
+  });
+});
+
+describe('responseHeadFacts', () => {
+  it("gives what Node's IncomingMessage.headers gives for the five headers it reads (a real response with duplicates)", async () => {
+    const heads: [string, string][][] = [
+      [['Request-Id', 'req_1'], ['Content-Type', 'application/json'], ['content-length', '2']],
+      [['request-id', 'a'], ['REQUEST-ID', 'b'], ['Content-Encoding', 'gzip'], ['content-encoding', 'br'], ['Content-Type', 'text/event-stream'], ['content-type', 'application/json']],
+      [['Cache-Control', 'private'], ['cache-control', 'no-store'], ['X-Other', 'x'], ['Connection', 'keep-alive']],
+      [['anthropic-ratelimit-requests-limit', '4000'], ['Content-Length', '2']],
+      [],
+    ];
+    for (const head of heads) {
+      const server = http.createServer((_req, res) => {
+        // raw header lines as given (writeHead with an array keeps duplicates and casing)
+        res.writeHead(200, head.flat());
+        res.end('{}');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port, agent: false }, resolve).on('error', reject));
+      const facts = responseHeadFacts(res.rawHeaders);
+      expect(facts).toEqual({
+        requestId: res.headers['request-id'],
+        contentType: res.headers['content-type'],
+        contentEncoding: res.headers['content-encoding'],
+        contentLength: res.headers['content-length'],
+        cacheControl: res.headers['cache-control'],
+      });
+      res.resume();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -82,3 +82,35 @@ export function rawHeader(raw: readonly string[], name: string): string | undefi
   }
   return undefined;
 }
+
+/** What the forwarding path reads from an upstream response's head. */
+export interface ResponseHeadFacts {
+  requestId: string | undefined;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  contentLength: string | undefined;
+  cacheControl: string | undefined;
+}
+
+/**
+ * The values Node's `IncomingMessage.headers` would give for the five headers the proxy reads (duplicates
+ * joined with ", ", except content-type and content-length, where the first counts), read straight from the
+ * raw array: touching `headers` builds the whole object (every rate-limit header included) for each response.
+ */
+export function responseHeadFacts(raw: readonly string[]): ResponseHeadFacts {
+  const facts: ResponseHeadFacts = { requestId: undefined, contentType: undefined, contentEncoding: undefined, contentLength: undefined, cacheControl: undefined };
+  const join = (prev: string | undefined, v: string) => (prev === undefined ? v : `${prev}, ${v}`);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const n = name.length;
+    if (n !== 10 && n !== 12 && n !== 13 && n !== 14 && n !== 16) continue;
+    const lower = name.toLowerCase();
+    const v = raw[i + 1]!;
+    if (lower === 'request-id') facts.requestId = join(facts.requestId, v);
+    else if (lower === 'content-type') facts.contentType ??= v;
+    else if (lower === 'content-encoding') facts.contentEncoding = join(facts.contentEncoding, v);
+    else if (lower === 'content-length') facts.contentLength ??= v;
+    else if (lower === 'cache-control') facts.cacheControl = join(facts.cacheControl, v);
+  }
+  return facts;
+}

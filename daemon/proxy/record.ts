@@ -7,13 +7,14 @@ import { UNPRICED_USAGE_UNREADABLE, type AnthropicUsage, type RequestRecord, typ
 import type { Pricer } from '../pricing/index.ts';
 import type { FinishedRequest } from './forward.ts';
 import { redactText } from '../logging/redact.ts';
+import { pathOnly } from './attribution.ts';
 
 const ZERO_TOKENS: TokenCounts = { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 };
 
 /** Responses that always report usage when they succeed: POST /v1/messages (JSON or SSE). */
 function reportsUsage(method: string, path: string): boolean {
-  if (method.toUpperCase() !== 'POST') return false;
-  let p = path.split(/[?#]/, 1)[0]!;
+  if (method !== 'POST' && method.toUpperCase() !== 'POST') return false;
+  let p = pathOnly(path);
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   return p === '/v1/messages';
 }

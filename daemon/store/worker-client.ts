@@ -53,6 +53,19 @@ type State = 'starting' | 'ready' | 'down' | 'closed';
  */
 const POST_BATCH_MS = 50;
 
+/** The chunks' bytes in one Uint8Array with an ArrayBuffer of its own. */
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 export class WorkerClient {
   private worker: Worker | null = null;
   private state: State = 'down';
@@ -208,8 +221,11 @@ export class WorkerClient {
     if (this.chunks.length === 0 || this.state !== 'ready' || !this.worker) return;
     const chunks = this.chunks;
     this.chunks = [];
-    const m: WorkerInbound = { type: 'add-lines', chunks };
-    this.worker.postMessage(m, chunks.map((c) => c.buffer as ArrayBuffer));
+    // One buffer per message: transferring an ArrayBuffer costs ~10 µs each (25 per batch at 500 requests/s
+    // took ~0.3 ms a post), copying a batch's few tens of KB into one costs a few µs.
+    const one = chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
+    const m: WorkerInbound = { type: 'add-lines', chunks: [one] };
+    this.worker.postMessage(m, [one.buffer as ArrayBuffer]);
   }
 
   private send(p: Pending): void {
