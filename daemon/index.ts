@@ -427,7 +427,7 @@ async function startLocked(
       })
     : null;
   const app = createApiApp({
-    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir(), log, rateLimit: limiter?.middleware,
+    policy, store, pricer: () => pricer, reprice: repriceAll, version: VERSION, startedAt, staticDir: options.staticDir ?? defaultStaticDir, log, rateLimit: limiter?.middleware,
     metrics: { render: () => metrics.render(), contentType: metrics.contentType, open: !!options.metricsOpen && !exposed },
     ...(history && { history }),
     limits: () => limits.snapshot(),

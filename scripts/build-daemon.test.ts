@@ -144,8 +144,10 @@ describe('npm run build:daemon', () => {
     ['alone, with the worker inflated from the bundle', () => single],
   ])('runs the daemon %s: proxies, records through the store worker, keeps the record across a restart', async (name, file) => {
     const data = join(dir, `data-${name.length}`);
+    const tmp = join(dir, `tmp-${name.length}`); // the daemon's own TMPDIR: where it unpacks the dashboard
+    mkdirSync(tmp, { recursive: true });
     const start = async (): Promise<{ child: ChildProcess; port: number }> => {
-      const child = spawn(process.execPath, [file(), 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], { env: env(), cwd: join(file(), '..') });
+      const child = spawn(process.execPath, [file(), 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], { env: { ...env(), TMPDIR: tmp }, cwd: join(file(), '..') });
       children.push(child);
       let out = '';
       const port = await new Promise<number>((resolve, reject) => {
@@ -184,16 +186,19 @@ describe('npm run build:daemon', () => {
     await expect.poll(async () => (await list(base)).length, { timeout: 5000 }).toBe(1);
     expect((await list(base))[0]).toMatchObject({ messageId: 'msg_bundle', tokens: { input: 12, output: 3 } });
 
-    // the embedded dashboard is served (and guarded by the token like the unbundled one)
+    // the embedded dashboard is unpacked at its first request, not at start …
+    const unpacked = () => readdirSync(tmp).filter((n) => n.startsWith('cco-dashboard-')).length;
+    expect(unpacked()).toBe(0);
+    // … then served (and guarded by the token like the unbundled one)
     const auth = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${base}/assets/app-1.js`)).status).not.toBe(200);
+    expect(unpacked()).toBe(0); // a request without the token unpacks nothing
     expect(await (await fetch(`${base}/`, { headers: auth })).text()).toContain('CCO fixture dashboard');
     expect(await (await fetch(`${base}/assets/app-1.js`, { headers: auth })).text()).toBe('console.log("fixture asset");');
-    expect((await fetch(`${base}/assets/app-1.js`)).status).not.toBe(200);
-    const unpacked = () => readdirSync(tmpdir()).filter((n) => n.startsWith('cco-dashboard-')).length;
-    const before = unpacked();
+    expect(unpacked()).toBe(1);
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(join(data, 'cco.sqlite'))).toBe(true);
-    expect(unpacked()).toBe(before - 1); // its unpacked dashboard was removed at exit
+    expect(unpacked()).toBe(0); // its unpacked dashboard was removed at exit
 
     const second = await start();
     const items = await list(`http://127.0.0.1:${second.port}`);

@@ -12,8 +12,10 @@
  *   (daemon/store/worker-url.ts, `workerUrl()`);
  * - sql.js: with `__CCO_SQL_WASM__ = 'inline'` the store loads `sql.js/dist/sql-wasm-inline.js` (the wasm
  *   embedded in the JS) instead of `sql-wasm.wasm` from node_modules (daemon/store/db.ts, `defaultSqlWasm()`);
- * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded; at start the daemon unpacks it into a
- *   fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there.
+ * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded as a function returning
+ *   the files (its base64 strings exist only while it runs); at the first dashboard request the daemon unpacks
+ *   them into a fresh private temp dir (mkdtemp, 0700, removed at exit) and serves it from there. An idle
+ *   daemon whose dashboard is never opened never unpacks it.
  * - the OpenTelemetry SDK (daemon/metrics/otlp-sdk.ts, used only with `[metrics] otlp_endpoint`): bundled
  *   apart, minified, gzip-compressed and embedded as base64 (`otlpChunk`); the bundle inflates and compiles it
  *   on the first use. In the bundle's own code it would cost every daemon its source (0.6 MB) and its parse,
@@ -37,13 +39,14 @@ const ENTRY = `import('./daemon/cli/main.ts').then((m) => m.runMain(process.argv
 
 const STATIC_DIR_FN = /function defaultStaticDir\(\): string \{[\s\S]*?\n\}\n/;
 const STATIC_DIR_EMBEDDED = `function defaultStaticDir(): string {
-  const names = Object.keys(__ccoDashboard);
+  const files = __ccoDashboard();
+  const names = Object.keys(files);
   if (names.length === 0) return __ccoPath.join(__ccoPath.dirname(__filename), 'public');
   const dir = __ccoFs.mkdtempSync(__ccoPath.join(__ccoOs.tmpdir(), 'cco-dashboard-'));
   for (const name of names) {
     const file = __ccoPath.join(dir, ...name.split('/'));
     __ccoFs.mkdirSync(__ccoPath.dirname(file), { recursive: true });
-    __ccoFs.writeFileSync(file, Buffer.from(__ccoDashboard[name]!, 'base64'));
+    __ccoFs.writeFileSync(file, Buffer.from(files[name]!, 'base64'));
   }
   process.once('exit', () => __ccoFs.rmSync(dir, { recursive: true, force: true }));
   return dir;
@@ -76,7 +79,7 @@ export function bundleOverrides(dashboard: Record<string, string>): Plugin {
     name: 'cco-bundle-overrides',
     setup(b) {
       b.onResolve({ filter: /^cco-embedded-dashboard$/ }, () => ({ path: 'dashboard', namespace: 'cco-embed' }));
-      b.onLoad({ filter: /.*/, namespace: 'cco-embed' }, () => ({ contents: `export const files = ${JSON.stringify(dashboard)};`, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'cco-embed' }, () => ({ contents: `export function files() {\n  return ${JSON.stringify(dashboard)};\n}`, loader: 'js' }));
       b.onLoad({ filter: /[\\/]daemon[\\/]index\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!STATIC_DIR_FN.test(source)) {

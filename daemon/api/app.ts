@@ -38,8 +38,12 @@ export interface ApiDeps {
   reprice?: (since: number | undefined) => Promise<unknown>;
   version: string;
   startedAt: number;
-  /** Built renderer (index.html + assets); may be missing in a source checkout that was not built. */
-  staticDir: string;
+  /**
+   * Built renderer (index.html + assets); may be missing in a source checkout that was not built. A function
+   * is called once, at the first dashboard request (the one-file bundle unpacks its embedded dashboard then,
+   * not at every start).
+   */
+  staticDir: string | (() => string);
   log: Logger;
   /**
    * Rate limit for the JSON API, mounted after the token/Host/Origin guard (so only authenticated requests
@@ -278,9 +282,12 @@ export function createApiApp(deps: ApiDeps): express.Express {
 
   // Dashboard: the built single-page app. Its routes are served index.html; everything else was proxied
   // before reaching this app (see server.ts).
-  app.use(guardDashboard(policy), express.static(deps.staticDir, { index: false, maxAge: '1h' }));
+  let staticDir: string | null = typeof deps.staticDir === 'string' ? deps.staticDir : null;
+  const dashboardDir = (): string => (staticDir ??= (deps.staticDir as () => string)());
+  let serveStatic: ReturnType<typeof express.static> | null = null;
+  app.use(guardDashboard(policy), (req, res, next) => (serveStatic ??= express.static(dashboardDir(), { index: false, maxAge: '1h' }))(req, res, next));
   app.get(/.*/, guardDashboard(policy), (_req, res) => {
-    const index = path.join(deps.staticDir, 'index.html');
+    const index = path.join(dashboardDir(), 'index.html');
     if (!fs.existsSync(index)) {
       res.status(503).type('text/plain').send('The dashboard is not built. Run `npm run build:renderer`, then reload.\n');
       return;

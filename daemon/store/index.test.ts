@@ -40,7 +40,33 @@ describe('store', () => {
     expect(mode(dataDir)).toBe(0o700);
     expect(mode(path.join(dataDir, 'journal'))).toBe(0o700);
     for (const seq of listSegments(dataDir)) expect(mode(segmentPath(dataDir, seq))).toBe(0o600);
+    await s.snapshot();
     expect(mode(path.join(dataDir, 'cco.sqlite'))).toBe(0o600);
+  });
+
+  it('an empty store is not written at start (nothing to keep); its first snapshot and a restart are as before', async () => {
+    const dataDir = tempDir();
+    const snapshotFile = path.join(dataDir, 'cco.sqlite');
+    const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });
+    expect(fs.existsSync(snapshotFile)).toBe(false);
+    expect((await s.stats()).lastSnapshotAt).toBeNull();
+    await s.close(); // the final snapshot writes it
+    expect(mode(snapshotFile)).toBe(0o600);
+    // as if that start had been killed instead: no cco.sqlite, its empty journal segment left behind
+    fs.rmSync(snapshotFile);
+    fs.writeFileSync(segmentPath(dataDir, 5), '', { mode: 0o600 });
+    const again = await open({ dataDir });
+    expect(fs.existsSync(snapshotFile)).toBe(false);
+    expect(listSegments(dataDir)).toEqual([6]);
+    const r = makeRecord({ startedAt: Date.UTC(2026, 0, 1, 10) });
+    again.add(r);
+    await again.flush();
+    await again.snapshot();
+    expect(fs.existsSync(snapshotFile)).toBe(true);
+    await again.close();
+    const third = await open({ dataDir });
+    expect(await third.getRequest(r.id)).toEqual(r);
+    expect((await third.stats()).requests).toBe(1);
   });
 
   it('a query sees a record added in the same turn, and whenWritten runs once its line is on disk', async () => {

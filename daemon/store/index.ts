@@ -429,7 +429,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     store = new DurableStore(opts, journal, worker, notes);
     const pruned = await store.pruneOld();
     const snapshotFile = path.join(opts.dataDir, SNAPSHOT_FILE);
-    if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || init.needsFold || !fs.existsSync(snapshotFile)) {
+    const written = fs.existsSync(snapshotFile);
+    if (!written && init.requests === 0) {
+      // A store never written that holds nothing (a first start, or starts that never recorded anything):
+      // the next start builds the same empty database, so there is nothing to write. Writing it cost every
+      // first start a full export in the worker (~150 ms of CPU: sql.js' export reopens the database, whose
+      // first randomness loads node:crypto in that thread). The first snapshot after a record, or the one at
+      // close, writes it. Segments of such a store hold no record (replay inserted none).
+      journal.deleteUpTo(seq - 1);
+    } else if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || init.needsFold || !written) {
       // Folds the replayed journal into cco.sqlite and deletes it. A failure (full disk) is not fatal: the
       // journal still holds every record, and the next snapshot tries again.
       await store.snapshot().catch(() => undefined);
