@@ -1,9 +1,15 @@
 /**
- * npm run bench:import [-- MB]: the history import on a generated corpus of MB megabytes (default 1024) of
- * Claude Code transcripts, against ccusage (`daily --json --offline`, the npm package's native binary) on
- * the same corpus, in the same run. Prints CCO's MB/s and peak RSS (with the store, and the import pipeline
- * alone), the unchanged rescan, ccusage's time and RSS, both token totals (must be equal) and the cost
- * difference explained by category. The corpus is cached in the temp dir (`cco-bench-import-<MB>`).
+ * npm run bench:import [-- MB [bundle…]]: the history import on a generated corpus of MB megabytes (default
+ * 1024) of Claude Code transcripts, against ccusage (`daily --json --offline`, the npm package's native
+ * binary) on the same corpus, in the same run. Everything CCO runs is built and runs under plain node, as a
+ * user runs it:
+ *  - the import pipeline alone (read, parse, de-duplicate, price; records summed, not stored): this
+ *    checkout's sources bundled by esbuild (bench-import-child.ts), then three unchanged rescans;
+ *  - `cco import --path <corpus> --json` of each release bundle given (default dist/cco-daemon.cjs, from
+ *    `npm run build:daemon`; give an older build too for an A/B in the same run), into a fresh data folder.
+ * Prints MB/s, CPU time and peak RSS (VmHWM, all threads), the unchanged rescan (wall and CPU), ccusage's
+ * time and RSS, both token totals (must be equal, and equal to the generator's ground truth) and the cost
+ * difference explained by category. The corpus is cached in the temp dir (`cco-bench-import-<MB>-v2`).
  * Not a test: numbers against targets (≥ 2× ccusage's throughput, RSS ≤ 150 MB, rescan < 100 ms).
  */
 import { spawn } from 'node:child_process';
@@ -11,14 +17,27 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { ImportReport } from '../shared/contract.ts';
 import { writeCorpus, type TruthTotals } from '../daemon/history/testkit/corpus.ts';
+import { cpuMs, statusKb } from './bench-kit.ts';
 
 const sizeMB = Number(process.argv[2] ?? 1024);
+const repo = path.resolve(import.meta.dirname, '..');
+const bundles = (process.argv.length > 3 ? process.argv.slice(3) : [path.join(repo, 'dist', 'cco-daemon.cjs')]).map((b) => path.resolve(b));
+for (const b of bundles) if (!fs.existsSync(b)) throw new Error(`${b}: not found (npm run build:daemon)`);
 const require = createRequire(import.meta.url);
-const TSX = pathToFileURL(require.resolve('tsx')).href;
-const CHILD = fileURLToPath(new URL('./bench-import-child.ts', import.meta.url));
 const MB = 1024 * 1024;
+
+// The pipeline child, bundled so that it runs under plain node (tsx would add its own ~90 MB and compile time).
+const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-import-build-'));
+const CHILD = path.join(buildDir, 'bench-import-child.mjs');
+await build({
+  entryPoints: [fileURLToPath(new URL('./bench-import-child.ts', import.meta.url))], outfile: CHILD, bundle: true, platform: 'node',
+  format: 'esm', target: 'node20', logLevel: 'warning',
+  banner: { js: "import { createRequire as __ccoRequire } from 'node:module'; const require = __ccoRequire(import.meta.url);" },
+});
 
 const corpusDir = path.join(os.tmpdir(), `cco-bench-import-${sizeMB}-v2`);
 const root = path.join(corpusDir, 'projects');
@@ -39,20 +58,21 @@ if (fs.existsSync(truthFile)) {
   console.log(`corpus: wrote ${corpusDir}: ${(t.bytes / MB).toFixed(0)} MB, ${t.files.length} files, ${t.totals.requests} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Runs a command, timing it and sampling its VmHWM (peak RSS) from /proc until it exits. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; out: string; hwmMB: number }> {
+/** Runs a command, timing it and sampling its VmHWM (peak RSS) and CPU time from /proc until it exits. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; out: string; hwmMB: number; cpuMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let hwm = 0;
+    let cpu = 0;
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const poll = setInterval(() => {
+      hwm = Math.max(hwm, statusKb(child.pid!, 'VmHWM') / 1024);
       try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]) / 1024);
+        cpu = cpuMs(child.pid!);
       } catch {
         // exited
       }
@@ -60,13 +80,13 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
     child.on('close', (code) => {
       clearInterval(poll);
       if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`));
-      else resolve({ ms: performance.now() - t0, out, hwmMB: hwm });
+      else resolve({ ms: performance.now() - t0, out, hwmMB: hwm, cpuMs: cpu });
     });
   });
 }
 
 interface ChildResult {
-  ms: number; bytes: number; files: number; imported: number; hwmMB: number; peakSampledMB: number; rescanMs: number; rescanCpuMs: number; rescanRead: number;
+  ms: number; cpuMs: number; processMs: number; processCpuMs: number; bytes: number; files: number; imported: number; hwmMB: number; peakSampledMB: number; rescanMs: number; rescanCpuMs: number; rescanRead: number;
   sums: { requests: number; cost: number; input: number; cacheWrite5m: number; cacheWrite1h: number; cacheRead: number; output: number; webSearch: number; unpriced: number };
   cat: { cacheWrite1h: number; cacheWrite1hAs5m: number; longContext: number; longContextAtBase: number; webSearch: number };
   report: { malformedLines: number; syntheticLines: number; problems: unknown[] };
@@ -74,10 +94,22 @@ interface ChildResult {
 const child = async (mode: string): Promise<ChildResult> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `cco-bench-import-data-`));
   try {
-    const r = await run(process.execPath, ['--import', TSX, CHILD, mode, dataDir, root]);
+    const r = await run(process.execPath, [CHILD, mode, dataDir, root]);
     return JSON.parse(r.out.trim().split('\n').pop()!) as ChildResult;
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+/** `node <bundle> import --path <corpus> --json` in a throwaway HOME (its own data folder, no daemon). */
+const ccoImport = async (bundle: string) => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-import-home-'));
+  try {
+    const env = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: path.join(home, '.local', 'share'), XDG_CONFIG_HOME: path.join(home, '.config'), CCO_CONFIG_DIR: path.join(home, 'config') };
+    const r = await run(process.execPath, [bundle, 'import', '--path', root, '--json'], env);
+    return { ...r, report: JSON.parse(r.out) as ImportReport };
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
   }
 };
 
@@ -96,36 +128,48 @@ const ccusage = async () => {
   return { ...r, totals: j.totals };
 };
 
-// Warm the page cache for everyone, then alternate: ccusage, CCO pipeline, CCO with the store.
+// Warm the page cache for everyone, then alternate: ccusage, CCO pipeline, each `cco import` bundle.
 await run('cat', [truthFile]);
-for (const f of fs.readdirSync(root)) void f;
-const idle = JSON.parse((await run(process.execPath, ['--import', TSX, CHILD, 'idle', '', ''])).out) as { rssMB: number; hwmMB: number };
-const cc = [await ccusage(), await ccusage()];
-const pipeline = await child('pipeline');
-const stored = await child('store');
+const idle = JSON.parse((await run(process.execPath, [CHILD, 'idle', '', ''])).out) as { rssMB: number; hwmMB: number };
+const cc = [await ccusage()];
+const pipelines = [await child('pipeline')];
+const imports = new Map<string, Awaited<ReturnType<typeof ccoImport>>[]>(bundles.map((b) => [b, []]));
+for (let round = 0; round < 2; round++) {
+  if (round) {
+    cc.push(await ccusage());
+    pipelines.push(await child('pipeline'));
+  }
+  for (const b of bundles) imports.get(b)!.push(await ccoImport(b));
+}
 const ccBest = cc.reduce((a, b) => (a.ms < b.ms ? a : b));
+const pipeline = pipelines.reduce((a, b) => (a.processMs < b.processMs ? a : b));
 fs.rmSync(ccHome, { recursive: true, force: true });
+fs.rmSync(buildDir, { recursive: true, force: true });
 
 const mbps = (bytes: number, ms: number): string => `${(bytes / MB / (ms / 1000)).toFixed(1)} MB/s`;
 const usd = (nano: number): string => `$${(nano / 1e9).toFixed(2)}`;
-const s = stored.sums;
+const s = pipeline.sums;
 const ours = { input: s.input, output: s.output, cacheCreation: s.cacheWrite5m + s.cacheWrite1h, cacheRead: s.cacheRead };
 const theirs = { input: ccBest.totals.inputTokens, output: ccBest.totals.outputTokens, cacheCreation: ccBest.totals.cacheCreationTokens, cacheRead: ccBest.totals.cacheReadTokens };
 const equal = JSON.stringify(ours) === JSON.stringify(theirs);
 const t = truth.totals;
 const truthTokens = { input: t.input, output: t.output, cacheCreation: t.cacheWrite5m + t.cacheWrite1h, cacheRead: t.cacheRead };
+const secs = (ms: number): string => (ms / 1000).toFixed(2);
 
 console.log(`\nbench:import — ${(truth.bytes / MB).toFixed(0)} MB, ${truth.files} files, ${t.requests} requests (node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
-console.log(`ccusage ${path.basename(path.dirname(path.dirname(ccusageBin)))} daily --json --offline: ${cc.map((c) => (c.ms / 1000).toFixed(2)).join(' / ')} s → best ${mbps(truth.bytes, ccBest.ms)}, peak RSS ${ccBest.hwmMB.toFixed(0)} MB`);
-console.log(`CCO import pipeline (read, parse, de-duplicate, price; no store): ${(pipeline.ms / 1000).toFixed(2)} s → ${mbps(pipeline.bytes, pipeline.ms)}, peak RSS ${pipeline.hwmMB.toFixed(0)} MB (tsx baseline ${idle.hwmMB.toFixed(0)} MB)`);
-console.log(`CCO import into the store (cco import): ${(stored.ms / 1000).toFixed(2)} s → ${mbps(stored.bytes, stored.ms)}, ${stored.imported} stored, peak RSS ${stored.hwmMB.toFixed(0)} MB`);
-console.log(`  throughput vs ccusage: pipeline ${(ccBest.ms / pipeline.ms).toFixed(2)}×, with the store ${(ccBest.ms / stored.ms).toFixed(2)}× (target ≥ 2×)`);
-console.log(`  RSS target ≤ 150 MB: pipeline ${pipeline.hwmMB.toFixed(0)} MB, with the store ${stored.hwmMB.toFixed(0)} MB`);
-console.log(`  unchanged rescan (best of 3): ${stored.rescanMs.toFixed(1)} ms wall, ${stored.rescanCpuMs.toFixed(1)} ms CPU (${stored.rescanRead} bytes read; target < 100 ms); pipeline process ${pipeline.rescanMs.toFixed(1)} ms wall, ${pipeline.rescanCpuMs.toFixed(1)} ms CPU`);
+console.log(`ccusage ${path.basename(path.dirname(path.dirname(ccusageBin)))} daily --json --offline: ${cc.map((c) => secs(c.ms)).join(' / ')} s (CPU ${cc.map((c) => secs(c.cpuMs)).join(' / ')} s) → best ${mbps(truth.bytes, ccBest.ms)}, peak RSS ${ccBest.hwmMB.toFixed(0)} MB`);
+console.log(`CCO import pipeline (read, parse, de-duplicate, price; no store; plain node): ${pipelines.map((p) => secs(p.processMs)).join(' / ')} s from process start (CPU ${pipelines.map((p) => secs(p.processCpuMs)).join(' / ')} s; the import alone ${pipelines.map((p) => secs(p.ms)).join(' / ')} s, CPU ${pipelines.map((p) => secs(p.cpuMs)).join(' / ')} s) → best ${mbps(pipeline.bytes, pipeline.processMs)}, ${(ccBest.ms / pipeline.processMs).toFixed(2)}× ccusage; peak RSS ${pipeline.hwmMB.toFixed(0)} MB (the bundle idle under node ${idle.hwmMB.toFixed(0)} MB)`);
+for (const [b, rs] of imports) {
+  const best = rs.reduce((a, x) => (a.ms < x.ms ? a : x));
+  const ok = best.report.imported === t.requests ? 'all stored' : `STORED ${best.report.imported} OF ${t.requests}`;
+  console.log(`cco import (${path.relative(process.cwd(), b) || b}): ${rs.map((r) => secs(r.ms)).join(' / ')} s wall incl. start-up (CPU ${rs.map((r) => secs(r.cpuMs)).join(' / ')} s, import itself ${rs.map((r) => secs(r.report.durationMs)).join(' / ')} s) → best ${mbps(truth.bytes, best.ms)}, ${(ccBest.ms / best.ms).toFixed(2)}× ccusage; peak RSS ${Math.max(...rs.map((r) => r.hwmMB)).toFixed(0)} MB; ${ok}`);
+}
+console.log(`  targets: ≥ 2× ccusage's throughput, RSS ≤ 150 MB while importing`);
+console.log(`  unchanged rescan (best of 3, pipeline process): ${pipeline.rescanMs.toFixed(1)} ms wall, ${pipeline.rescanCpuMs.toFixed(1)} ms CPU (${pipeline.rescanRead} bytes read; target < 100 ms)`);
 console.log(`tokens: CCO ${JSON.stringify(ours)}\n        ccusage ${JSON.stringify(theirs)} → ${equal ? 'EQUAL' : 'DIFFERENT'}; ground truth ${JSON.stringify(truthTokens) === JSON.stringify(ours) ? 'matches CCO' : `differs: ${JSON.stringify(truthTokens)}`}`);
 const ccCost = Math.round(ccBest.totals.totalCost * 1e9);
 const delta = s.cost - ccCost;
-const c = stored.cat;
+const c = pipeline.cat;
 
 // How ccusage prices each category: one-request probe corpora, its cost against the price table's.
 const { createPricer } = await import('../daemon/pricing/index.ts');
@@ -156,4 +200,4 @@ console.log(`cost: CCO ${usd(s.cost)}, ccusage ${usd(ccCost)}, difference ${usd(
 console.log(`  1h cache writes (2× input): ${p1h.ours === p1h.theirs ? 'priced alike (ccusage reads the 5m/1h split)' : `ccusage ${usd(p1h.theirs)} vs CCO ${usd(p1h.ours)} per 100k → ${usd(d1h)}`}`);
 console.log(`  web search ($10 / 1,000; ${s.webSearch} searches): ccusage ${pWeb.theirs === 0 ? 'charges nothing' : usd(pWeb.theirs) + ' per 100'} → ${usd(dWeb)}`);
 console.log(`  long-context tier (prompt > 200k: the API re-prices the WHOLE request; probe 250k: CCO ${usd(pLong.ours)}, ccusage ${usd(pLong.theirs)}): CCO's tier adds ${usd(c.longContext - c.longContextAtBase)} over base prices; ccusage's smaller premium leaves ${usd(dLong)} of the difference`);
-console.log(`bad input: ${stored.report.malformedLines} malformed lines, ${stored.report.syntheticLines} <synthetic> lines, ${stored.report.problems.length} unreadable`);
+console.log(`bad input: ${pipeline.report.malformedLines} malformed lines, ${pipeline.report.syntheticLines} <synthetic> lines, ${pipeline.report.problems.length} unreadable`);

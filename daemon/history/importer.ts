@@ -145,12 +145,17 @@ export class HistoryImporter {
     let commits: { path: string; dev: number; ino: number; size: number; mtimeMs: number; offset: number }[] = [];
     let dirty = false; // offsets advanced since files.json was written
     let savedAt = performance.now();
-    const flush = async (): Promise<void> => {
-      if (batch.length) await this.store(batch, pricer, report);
+    /**
+     * The batch being stored while the next one is read and parsed (at most one: the store's worker thread
+     * inserts while this thread parses). Batches are stored in order, each one's offsets committed only once
+     * it is stored, and a batch's request-id lookup sees every earlier batch in the store.
+     */
+    let storing: Promise<void> | null = null;
+    const storeAndCommit = async (entries: TranscriptEntry[], done: typeof commits): Promise<void> => {
+      if (entries.length) await this.store(entries, pricer, report);
       progress.imported = report.imported;
-      batch = [];
-      if (saveState && commits.length) {
-        for (const c of commits) this.state.set(c);
+      if (saveState && done.length) {
+        for (const c of done) this.state.set(c);
         dirty = true;
         if (performance.now() - savedAt >= SAVE_EVERY_MS) {
           this.state.save();
@@ -158,6 +163,13 @@ export class HistoryImporter {
           savedAt = performance.now();
         }
       }
+    };
+    /** Hands the current batch to the store once the previous one is stored (its failure is thrown here). */
+    const flush = async (): Promise<void> => {
+      if (storing) await storing;
+      storing = storeAndCommit(batch, commits);
+      storing.catch(() => undefined); // awaited by the next flush or at the end; not an unhandled rejection
+      batch = [];
       commits = [];
     };
     const sync = o.syncReads ?? true;
@@ -251,8 +263,10 @@ export class HistoryImporter {
         ro.progress?.({ ...progress });
       }
       await flush();
+      await storing;
     } finally {
       // The offsets of what is stored, also when the run stops early (an abort, a store error).
+      await (storing as Promise<void> | null)?.catch(() => undefined);
       if (dirty) this.state.save();
     }
     if (saveState && !this.state.existed) this.state.save();
