@@ -665,6 +665,8 @@ export type AlertKind = 'limit-threshold' | 'limit-status' | 'overage' | 'limit-
 export interface CcoAlert {
   /** Stable per occurrence (e.g. `limit:<cred>:5h:<reset>:80`): the same crossing never fires twice. */
   key: string;
+  /** A budget alert on one user's cap: that user (whose own live feed gets it too, docs/team.md). */
+  user?: string;
   kind: AlertKind;
   title: string;
   body: string;

@@ -3,8 +3,9 @@
  * than buffered without bound; clients reconnect and re-read state over HTTP.
  *
  * A client logged in with a user token (docs/team.md, "Dashboard login") gets only that user's `request`
- * frames (the dashboard adds them to its figures, so that is also all it learns of the summaries) and none of
- * the broadcasts (limits, alerts, import progress), which are about the whole daemon.
+ * frames (the dashboard adds them to its figures, so that is also all it learns of the summaries) and, of the
+ * broadcasts (limits, alerts, import progress), which are about the whole daemon, only the alerts on that
+ * user's own budget caps (the caps GET /api/budgets shows them).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,7 +20,8 @@ export interface LiveFeed {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** `json`: the record already serialised (the store's journal line), so a record is serialised once. */
   publish(record: RequestRecord, json?: string | null): void;
-  /** Sends any other live message (e.g. `limits`) to every client logged in with the daemon token. */
+  /** Sends any other live message (e.g. `limits`) to every client logged in with the daemon token (and an
+   * alert on one user's budget to that user's clients). */
   broadcast(msg: LiveMessage): void;
   clients(): number;
   /** Records published since start (the hello frame's and the API's `seq`). */
@@ -88,7 +90,11 @@ export function createLiveFeed(
     broadcast(msg) {
       if (wss.clients.size === 0) return;
       const text = JSON.stringify(msg);
-      for (const ws of wss.clients) if (scopeOf(ws) === undefined) send(ws, text);
+      const user = msg.type === 'alert' ? msg.alert.user : undefined;
+      for (const ws of wss.clients) {
+        const scope = scopeOf(ws);
+        if (scope === undefined || (user !== undefined && scope === user)) send(ws, text);
+      }
     },
     clients: () => wss.clients.size,
     seq: () => published,

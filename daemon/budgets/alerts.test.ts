@@ -86,6 +86,7 @@ describe('alert center', () => {
     c.budgets([b(0.85)], [b(1.01)], T + 2000);
     c.budgets([b(1.01)], [b(1.2)], T + 3000);
     expect(delivered.map((d) => d.title)).toEqual(['Daily budget at 101%']);
+    expect(delivered[0]).not.toHaveProperty('user'); // everyone's spend: the admin's alert only
     expect(delivered[0]!.body).toMatch(/\$10\.10 of \$10\.00 spent; new requests are refused/);
   });
 
@@ -98,6 +99,8 @@ describe('alert center', () => {
     expect(delivered.map((d) => d.title)).toEqual(['Daily budget of user carol at 105%', 'Daily budget of user carol at 105%']);
     expect(new Set(delivered.map((d) => d.key)).size).toBe(2);
     expect(delivered[0]!.body).toMatch(/\$2\.10 of \$2\.00 spent; carol's new requests are refused/);
+    // the user the cap is on: the live feed also sends it to that user's own sockets (daemon/api/live.ts)
+    expect(delivered.map((d) => d.user)).toEqual(['carol', 'carol']);
   });
 
   it('runaway: more than N requests a minute from one session notifies (with a cooldown) and can pause it', () => {

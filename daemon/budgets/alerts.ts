@@ -146,6 +146,7 @@ export function createAlertCenter(opts: AlertCenterOptions): AlertCenter {
               {
                 key: `budget:${id(a)}:${a.periodStart}:${th}`,
                 kind: 'budget',
+                ...(a.user && { user: a.user }),
                 title: `${name[0]!.toUpperCase()}${name.slice(1)} at ${percent(a.fraction)}`,
                 body: `${usdText(a.spentNanoUsd)} of ${usdText(a.usd * 1e9)} spent${a.hard && a.fraction >= 1 ? `; ${a.user ? `${a.user}'s ` : ''}new requests are refused (cco budget override --for 1h lifts it)` : ''}.`,
               },
