@@ -19,6 +19,13 @@ export const REQUEST_COLUMNS = [
   'source', 'cache_hit', 'error_type', 'bytes_in', 'bytes_out', 'git_branch', 'is_sidechain',
 ] as const;
 
+/** Columns holding an id into `strings` (see recordToParams), by REQUEST_COLUMNS index. */
+export const INTERNED_COLUMNS: ReadonlySet<number> = new Set(
+  ['method', 'path', 'state', 'model_requested', 'model', 'service_tier', 'speed', 'inference_geo', 'price_version',
+    'unpriced_reason', 'session_id', 'agent_id', 'parent_agent_id', 'project', 'client', 'credential_id', 'source',
+    'error_type', 'git_branch'].map((c) => REQUEST_COLUMNS.indexOf(c as (typeof REQUEST_COLUMNS)[number])),
+);
+
 const b = (v: boolean): number => (v ? 1 : 0);
 /** Journal lines written before schema 8 have no gitBranch/isSidechain: unknown. */
 const nb = (v: boolean | null | undefined): number | null => (v === null || v === undefined ? null : b(v));
@@ -302,6 +309,33 @@ export class RowWriter {
     } catch (err) {
       this.db.run('ROLLBACK');
       this.strings.reload(); // drop dictionary entries the rollback removed
+      throw err;
+    }
+    return inserted;
+  }
+
+  /**
+   * Inserts rows given as values in REQUEST_COLUMNS order, strings already this database's ids (a fold copying
+   * rows between databases: no record objects), in one transaction; a row SQLite rejects goes to `onError` and
+   * the rest still commit. Rows only: a writer without rollups. Returns how many were new.
+   */
+  insertValues(rows: readonly SqlValue[][], onError: (id: string, err: Error) => void): number {
+    if (this.rollups) throw new Error('insertValues writes rows only (a month file)');
+    let inserted = 0;
+    this.db.run('BEGIN');
+    try {
+      for (const v of rows) {
+        try {
+          this.insertStmt.run(this.requestPick ? this.requestPick.map((i) => v[i]!) : v);
+          inserted += this.db.getRowsModified();
+        } catch (err) {
+          onError(String(v[0]), err as Error);
+        }
+      }
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      this.strings.reload();
       throw err;
     }
     return inserted;
