@@ -71,6 +71,9 @@ export interface ObserverOptions {
   decodeBatchBytes?: number;
 }
 
+/** Content deltas, pings and block starts/stops: the bulk of a stream, never read for usage. */
+const skipUnread = (eventType: string): boolean => !StreamUsageAccumulator.reads(eventType);
+
 export function createObserver(input: ObserverInput, options: ObserverOptions = {}): Observer {
   const kind = contentKind(input.contentType);
   if (kind === 'other') {
@@ -84,7 +87,7 @@ export function createObserver(input: ObserverInput, options: ObserverOptions = 
 
   // SSE: decoded bytes → parser → accumulator. JSON: decoded bytes → bounded text.
   const acc = kind === 'sse' ? new StreamUsageAccumulator() : null;
-  const parser = acc ? new SseParser((event, data) => acc.onEvent(event, data)) : null;
+  const parser = acc ? new SseParser((event, data) => acc.onEvent(event, data), { skip: skipUnread }) : null;
   // JSON: the decoded chunks as they came (decoders never reuse what they hand to the sink), turned into
   // text once at the end — cheaper than a streaming TextDecoder per request.
   const jsonParts: Uint8Array[] = [];

@@ -109,3 +109,50 @@ describe('SseParser', () => {
     expect(parser.droppedEvents).toBe(2);
   });
 });
+
+describe('SseParser skip', () => {
+  const types = ['', 'message_start', 'content_block_delta', 'ping', 'message_delta', 'message_stop', 'error'];
+  const skip = (t: string) => t === 'content_block_delta' || t === 'ping';
+  /** A random stream: events with an optional `event:` line, 1–3 data lines (UTF-8, colons, empty), comments; CRLF, CR or LF. */
+  function stream(r: () => number): string {
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    // one line ending per stream: a CR line end followed by a LF blank line would be one CRLF (events merge)
+    const end = pick(['\n', '\r\n', '\r']);
+    const eol = () => end;
+    let out = r() < 0.2 ? '\ufeff' : '';
+    for (let i = Math.floor(r() * 12); i > 0; i--) {
+      const type = pick(types);
+      if (r() < 0.2) out += `: comment${eol()}`;
+      if (type) out += `event: ${type}${eol()}`;
+      for (let d = 1 + Math.floor(r() * 3); d > 0; d--) out += `data:${pick([' ', ''])}${pick(['{"a":1}', '', 'héllo ✓ 日本', 'x: y', '🙂'])}${eol()}`;
+      if (r() < 0.1) out += `id: 7${eol()}`;
+      out += eol();
+    }
+    return out;
+  }
+  it('gives every event it does not skip exactly as without skip, at every split of random streams', () => {
+    let seed = 11;
+    const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 150; i++) {
+      const text = stream(r);
+      const all = parse([text]).events;
+      const want = all.filter(([t]) => !skip(t));
+      for (const chunks of allSplits(text)) {
+        const events: Ev[] = [];
+        const p = new SseParser((e, d) => events.push([e, d]), { skip });
+        for (const c of chunks) p.push(c);
+        p.end();
+        expect(events).toEqual(want);
+        expect(p.droppedEvents).toBe(0);
+      }
+    }
+  });
+  it('an event whose data was skipped and whose later event: line names a read type is dropped, not dispatched half-read', () => {
+    const events: Ev[] = [];
+    const p = new SseParser((e, d) => events.push([e, d]), { skip });
+    p.push(new TextEncoder().encode('event: ping\ndata: 1\nevent: message_delta\ndata: 2\n\nevent: message_stop\ndata: {}\n\n'));
+    p.end();
+    expect(events).toEqual([['message_stop', '{}']]);
+    expect(p.droppedEvents).toBe(1);
+  });
+});

@@ -61,7 +61,15 @@ export function reconcileCacheSplit(usage: AnthropicUsage): void {
   usage.cache_creation = { ...split, ephemeral_5m_input_tokens: total - newH1, ephemeral_1h_input_tokens: newH1 };
 }
 
+/** Event types whose data StreamUsageAccumulator reads ('' and 'message': a data-only event, read by its `type`). */
+const READ_EVENTS: ReadonlySet<string> = new Set(['', 'message', 'message_start', 'message_delta', 'message_stop', 'error']);
+
 export class StreamUsageAccumulator {
+  /** Whether `onEvent` looks at an event of this type at all (the SSE parser skips the data of the others). */
+  static reads(eventType: string): boolean {
+    return READ_EVENTS.has(eventType);
+  }
+
   #messageId: string | null = null;
   #model: string | null = null;
   #usage: Obj | null = null;
