@@ -19,6 +19,9 @@
  *    one user (`user=`) — and `/api/requests` first page, beside the target (≤ 50 ms at 5 M rows). Then an
  *    in-process A/B of the summary from the hourly cells only against the day layers (PostgreSQL migration 5).
  *
+ * BENCH_KEEP=1 keeps the loaded cluster running at the end (its URL printed) until the bench is stopped, for
+ * profiling with EXPLAIN ANALYZE.
+ *
  * PostgreSQL runs with fsync on and shared_buffers 512 MB (the test clusters' 32 MB and fsync off are not a
  * server's). Everything shares the machine: the bench process generates load and data, so figures are
  * lower bounds for a dedicated server.
@@ -369,6 +372,14 @@ async function main(): Promise<void> {
       await exited;
     }
     await fake?.close();
+    if (process.env.BENCH_KEEP === '1') {
+      // the loaded database stays up for EXPLAIN ANALYZE until this process is stopped (its exit removes it)
+      console.log(`\nBENCH_KEEP=1: the cluster stays up at ${cluster.url('cco_team')} until Ctrl-C / SIGTERM`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
     await cluster.destroy();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   }
