@@ -60,6 +60,18 @@ function rfc3339(v: string): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
+/** rfc3339 of the reset times seen lately: every response repeats the same few (4 buckets, one per minute). */
+const resetTimes = new Map<string, number | null>();
+function rfc3339Cached(v: string): number | null {
+  let t = resetTimes.get(v);
+  if (t === undefined) {
+    t = rfc3339(v);
+    if (resetTimes.size >= 64) resetTimes.clear();
+    resetTimes.set(v, t);
+  }
+  return t;
+}
+
 function bool(v: string): boolean | null {
   const s = v.trim().toLowerCase();
   return s === 'true' ? true : s === 'false' ? false : null;
@@ -133,7 +145,7 @@ function applyStandard(out: Partial<Record<StandardLimitName, StandardLimitBucke
   for (const bucket of STANDARD_LIMIT_BUCKETS) {
     if (!rest.startsWith(bucket + '-')) continue;
     const field = rest.slice(bucket.length + 1);
-    const parsed = field === 'limit' || field === 'remaining' ? count(value) : field === 'reset' ? rfc3339(value) : null;
+    const parsed = field === 'limit' || field === 'remaining' ? count(value) : field === 'reset' ? rfc3339Cached(value) : null;
     if (parsed === null) return false;
     const b = (out[bucket] ??= { limit: null, remaining: null, resetsAt: null });
     if (field === 'limit') b.limit = parsed;
