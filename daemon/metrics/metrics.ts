@@ -41,16 +41,18 @@ const TOKEN_CATEGORIES = [
 
 /** Counter increments not yet handed to prom-client, per label set (bounded by the labels' cardinality, as prom-client's own map). */
 class Tally {
-  private readonly pending = new Map<string, { labels: Record<string, string>; value: number }>();
+  private readonly pending = new Map<string, { labels: Record<string, string>; value: number; handed: boolean }>();
   add(key: string, labels: () => Record<string, string>, value: number): void {
     const p = this.pending.get(key);
     if (p) p.value += value;
-    else this.pending.set(key, { labels: labels(), value });
+    else this.pending.set(key, { labels: labels(), value, handed: false });
   }
   flush(counter: client.Counter<string>): void {
     for (const p of this.pending.values()) {
-      if (p.value > 0) counter.inc(p.labels, p.value);
+      // a label set's first increment is handed over even when 0 (prom-client then shows the series at 0, as before)
+      if (p.value > 0 || !p.handed) counter.inc(p.labels, p.value);
       p.value = 0;
+      p.handed = true;
     }
   }
 }

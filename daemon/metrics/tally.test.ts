@@ -31,6 +31,10 @@ describe('metrics tallies', () => {
     f = await families(m);
     expect(Number(sample(f.get('cco_requests_total'), { model: 'claude-a', state: 'complete', status: '200' })?.value)).toBe(305);
     expect(Number(sample(f.get('cco_request_duration_seconds'), {})?.count)).toBe(306);
+    // a $0 request shows its model's cost series at 0 (prom-client's inc of 0, as before the tallies)
+    m.observe(makeRecord({ model: 'claude-free', costNanoUsd: 0, billable: false }), null);
+    f = await families(m);
+    expect(sample(f.get('cco_cost_usd_total'), { model: 'claude-free' })?.value).toBe('0');
     // the JSON snapshot (OTLP) reads the same tallies
     m.observe(a, 0.5);
     const snap = await m.snapshot();
