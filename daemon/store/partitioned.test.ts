@@ -288,4 +288,45 @@ describe('partitioned store = single database', () => {
     expect(b.openMonths()).toEqual([]);
     b.close();
   });
+
+  it('never holds more than LRU_MAX month databases in memory, the one being loaded included', () => {
+    const dataDir = tempDir('cco-part-');
+    const a = partitioned(dataDir);
+    a.insert(randomRecords(rng(5), 300, 'e-'), () => undefined);
+    snapshot(a, dataDir);
+    a.close();
+    // Month databases are counted as sql.js makes and closes them (cco.sqlite is opened with the real SQL).
+    let made = 0;
+    let live = 0;
+    let most = 0;
+    class Counted extends SQL.Database {
+      constructor(data?: ArrayLike<number> | Buffer | null) {
+        super(data);
+        made++;
+        most = Math.max(most, ++live);
+      }
+      override close(): void {
+        live--;
+        super.close();
+      }
+    }
+    const counted = { ...SQL, Database: Counted } as unknown as SqlJsStatic;
+    const opened = openDatabase(SQL, dataDir, () => undefined);
+    let released = 0;
+    const b = new PartitionedStore(counted, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined, () => released++);
+    b.load();
+    expect(b.months().length).toBeGreaterThan(LRU_MAX + 1);
+    // Walks every month newest first, as an export does, then every month again for a cost sort.
+    let cursor: string | null = null;
+    do {
+      const page: { nextCursor: string | null } = b.list({ limit: 7, ...(cursor !== null && { cursor }) });
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    b.list({ sort: 'cost', limit: 10 });
+    expect(most).toBe(LRU_MAX);
+    // Every load hands its file's read buffer back at once, and every eviction its database.
+    expect(released).toBe(made + (made - live));
+    b.close();
+    expect(live).toBe(0);
+  });
 });

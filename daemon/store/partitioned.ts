@@ -188,13 +188,21 @@ export class PartitionedStore {
     }
   }
 
-  /** The month's database (opened from its file, or created empty with `create`); evicts beyond LRU_MAX. */
+  /**
+   * The month's database (opened from its file, or created empty with `create`). Room is made first: at
+   * most LRU_MAX clean month databases exist at any time, the one being loaded included (a month of 1 M
+   * rows/year is ~35 MB in MEMFS, and loading it holds the file's bytes twice: the read buffer and the
+   * MEMFS copy). Both the evicted month's memory and the read buffer are returned at once (`onRelease`
+   * collects garbage), not whenever the worker next allocates: an export walking every month otherwise
+   * kept up to four months' worth of buffers alive at each month boundary.
+   */
   private openPart(month: MonthKey, create = false): OpenPart {
     let part = this.open.get(month);
     if (!part) {
+      this.evict(month);
       part = this.loadPart(month, create);
       this.open.set(month, part);
-      this.evict(month);
+      this.onRelease();
     }
     part.lastUsed = Date.now();
     return part;
