@@ -262,6 +262,21 @@ describe('store', () => {
 });
 
 describe('store bulk ingest', () => {
+  it('a snapshot closes the month databases a list opened (the export copy of cco.sqlite does not sit on top of them)', async () => {
+    const dataDir = tempDir();
+    const s = await open({ dataDir });
+    const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
+    await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
+    await s.snapshot(); // folds the three past months into their files
+    expect((await s.stats()).months).toBe(3);
+    const page = await s.listRequests({ limit: 500, from: past[0], to: Date.UTC(2025, 5, 1) });
+    expect(page.items).toHaveLength(60);
+    expect((await s.stats()).openMonths).toBe(2); // LRU_MAX
+    await s.snapshot();
+    expect((await s.stats()).openMonths).toBe(0);
+    expect((await s.listRequests({ limit: 500, from: past[0], to: Date.UTC(2025, 5, 1) })).items).toEqual(page.items);
+  });
+
   it('addBulk stores new records once, updates rollups, skips known ids and invalid records, survives reopen', async () => {
     const dataDir = tempDir();
     const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });

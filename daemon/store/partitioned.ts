@@ -262,6 +262,11 @@ export class PartitionedStore {
     return n;
   }
 
+  /** Closes every clean month (before a snapshot); returns how many. */
+  closeClean(): number {
+    return this.closeIdle(Number.POSITIVE_INFINITY);
+  }
+
   /** Month databases open now (for stats and tests). */
   openMonths(): MonthKey[] {
     return [...this.open.keys()].sort();

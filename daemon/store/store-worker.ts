@@ -161,6 +161,10 @@ const handlers: Handlers = {
   pressure: (m) => need().parts.pressure(m.now),
   snapshot: (m) => {
     const o = need();
+    // Clean month databases (a month file each, ~35 MB at 1 M rows a year, up to LRU_MAX of them) are
+    // closed first: the export copy of cco.sqlite must not sit on top of them. A list that reaches them
+    // again reopens them (at most once per snapshot interval).
+    o.parts.closeClean();
     buffers.collect(); // no outgrown buffers beside the export copy
     let bytes = 0;
     const writeMain = (): void => {
