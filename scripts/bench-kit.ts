@@ -2,7 +2,7 @@
  * What the benchmark scripts share: a free port, a process's memory and CPU from /proc (Linux), and a built
  * daemon bundle started the way a user starts it (`node <bundle> run`) in a throwaway HOME, timed to /ready.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,6 +10,17 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
+
+/**
+ * `npm run build:daemon` in `root`, so a bench measures this checkout: a dist/ bundle left from an older
+ * commit measured that commit once (bench:store-scale, the summary figures of the wrong build).
+ * BENCH_NO_BUILD=1 keeps an existing bundle.
+ */
+export function buildDaemonBundle(root: string, bundle: string): void {
+  if (process.env.BENCH_NO_BUILD === '1' && fs.existsSync(bundle)) return;
+  const built = spawnSync('npm', ['run', 'build:daemon'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build:daemon failed');
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {

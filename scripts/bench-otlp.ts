@@ -6,13 +6,12 @@
  * anonymous RSS are read from /proc/<pid>/status once /ready answered, a few exports went out and 3 s passed.
  * Pass an older bundle as a second argument to see what the SDK's code costs a daemon that does not use it.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startOtlpReceiver } from '../test/otlp-receiver.ts';
-import { startBundleDaemon, statusKb } from './bench-kit.ts';
+import { buildDaemonBundle, startBundleDaemon, statusKb } from './bench-kit.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -35,7 +34,7 @@ async function idle(bundle: string, endpoint: string | null, exported: () => num
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(bundles[0]!)) spawnSync('npm', ['run', 'build:daemon'], { cwd: root, stdio: 'inherit' });
+  if (args.length === 0) buildDaemonBundle(root, bundles[0]!); // given bundles are A/B builds, measured as they are
   const receiver = await startOtlpReceiver();
   const exported = () => receiver.received.length;
   const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;

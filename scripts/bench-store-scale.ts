@@ -1,7 +1,7 @@
 /**
  * `npm run bench:store-scale [rows=1000000]` (not a test): the store at scale, against the release bundle.
  *
- * Builds dist/cco-daemon.cjs if missing (`npm run build:daemon`), then prints each figure beside its target
+ * Builds dist/cco-daemon.cjs from this checkout (`npm run build:daemon`; BENCH_NO_BUILD=1 reuses an existing one), then prints each figure beside its target
  * (issue 14): idle RSS of an empty daemon (and its ratio to a bare node:http server measured in the same
  * run), cold start to /ready, bulk ingest through Store.addBulk (this process, sources; `rows` records over
  * 12 months, current month included), restart to /ready on that store, steady RSS, /api/summary p50 for
@@ -9,14 +9,14 @@
  * and the RSS peak during a snapshot (the final one at SIGTERM; the current month holds 1/12 of the rows).
  * RSS is the daemon process's (main thread + store worker), sampled from /proc every 10 ms (Linux).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import type { RequestRecord } from '../shared/contract.ts';
 import { openStore } from '../daemon/store/index.ts';
-import { freePort, statusKb } from './bench-kit.ts';
+import { buildDaemonBundle, freePort, statusKb } from './bench-kit.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const root = path.resolve(import.meta.dirname, '..');
@@ -129,7 +129,7 @@ function record(i: number, now: number): RequestRecord {
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(bundle)) spawnSync('npm', ['run', 'build:daemon'], { cwd: root, stdio: 'inherit' });
+  buildDaemonBundle(root, bundle);
   console.log(`bench:store-scale rows=${rows} node ${process.version} ${os.cpus().length} cpus, load ${os.loadavg()[0]!.toFixed(1)}`);
 
   // A bare node:http server: the floor any Node daemon pays.
