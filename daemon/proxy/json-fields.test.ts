@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { topLevelFields } from './json-fields.ts';
+import { mulberry32 as rng } from '../../test/seeded-random.ts';
 
 const KEYS = new Set(['model', 'stream', 'metadata', 'system']);
 const fields = (text: string, keys: ReadonlySet<string> = KEYS) => topLevelFields(Buffer.from(text), keys);
@@ -8,17 +9,6 @@ const fields = (text: string, keys: ReadonlySet<string> = KEYS) => topLevelField
 function expected(text: string, keys: ReadonlySet<string> = KEYS): Record<string, unknown> {
   const all = JSON.parse(text) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(all).filter(([k]) => keys.has(k)));
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PIECES = ['a', 'model', '"', '\\', '\\"', '{', '}', '[', ']', ',', ':', ' ', '\n', '\t', 'é', '量子', '🧮', '\u0000', '\u001f', '\u2028', 'stream', 'x'.repeat(70)];

@@ -17,22 +17,12 @@ import { createPool } from './pool.ts';
 import { insertBatch } from './rows.ts';
 import { planDays, type PgSummaryQuery } from './summary.ts';
 import { COUNTER_COLUMNS, dayLayerMismatches, rec } from './test-backends.ts';
+import { mulberry32 as prng } from '../../test/seeded-random.ts';
 
 const quiet = (): void => undefined;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 2, 30, 13, 17); // Europe's DST change (29 March) inside the data
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Records at any minute of the last 80 days (every local midnight of every zone gets neighbours), 3 users and none. */
 function records(seed: number, n: number): RequestRecord[] {

@@ -10,21 +10,10 @@ import type { SummaryQuery } from '../store/summary.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
 import type { PgStore } from './index.ts';
 import { pgBackend, rec, sqljsBackend } from './test-backends.ts';
+import { mulberry32 as prng } from '../../test/seeded-random.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 4, 20, 15, 37);
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomRecords(seed: number, n: number): RequestRecord[] {
   const rnd = prng(seed);

@@ -26,23 +26,12 @@ import {
 import { RowWriter } from './rows.ts';
 import { buildSummary } from './summary.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
+import { mulberry32 as rng } from '../../test/seeded-random.ts';
 
 let SQL: SqlJsStatic;
 beforeAll(async () => {
   SQL = await loadSqlJs();
 });
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.UTC(2025, 0, 1);
 const NOW = Date.UTC(2026, 1, 20); // Feb 2026: every month before it folds

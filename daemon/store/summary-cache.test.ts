@@ -15,22 +15,12 @@ import { RowWriter } from './rows.ts';
 import { byteOrder, SummaryCache } from './summary-cache.ts';
 import { buildSummary, type SummaryQuery } from './summary.ts';
 import { makeRecord } from './test-fixtures.ts';
+import { mulberry32 as rng } from '../../test/seeded-random.ts';
 
 let SQL: SqlJsStatic;
 beforeAll(async () => {
   SQL = await loadSqlJs();
 });
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 9, 1); // spans the October/November DST changes and Lord Howe's

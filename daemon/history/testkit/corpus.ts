@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AnthropicUsage } from '../../../shared/contract.ts';
+import { mulberry32 as prng } from '../../../test/seeded-random.ts';
 
 export interface CorpusOptions {
   root: string; // a `projects` folder
@@ -79,18 +80,6 @@ export interface CorpusTruth {
 }
 
 export const CORPUS_MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'] as const;
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LOREM = 'The quick brown fox jumps over the lazy dog; const x = await readFile(path, "utf8"); // {"usage"? no}\n';
 
