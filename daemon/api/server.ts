@@ -54,6 +54,10 @@ export function createDaemonServer(opts: { api: Handler; proxy: Handler; live: L
     },
   );
   server.on('upgrade', (req, socket, head) => {
+    // Node hands an upgrade's socket over without its error listener. A client that resets the connection
+    // while CCO refuses it (401/403/429 written with socket.end) or before `ws` has taken it would raise an
+    // uncaught ECONNRESET and take the daemon down. `ws` adds its own listeners once it owns the socket.
+    socket.on('error', () => socket.destroy());
     if (!opts.live.handleUpgrade(req, socket, head)) socket.destroy();
   });
   return server;
