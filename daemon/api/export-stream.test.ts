@@ -48,6 +48,11 @@ beforeAll(async () => {
       pagesRead++;
       return store.listRequests(q);
     },
+    // The path a real export takes: pages encoded in the store worker.
+    exportPage: (...a: Parameters<NonNullable<Store['exportPage']>>) => {
+      pagesRead++;
+      return store.exportPage!(...a);
+    },
   };
   server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');

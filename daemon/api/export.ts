@@ -10,14 +10,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import type { ApiError, RequestPage, RequestQuery, RequestRecord } from '../../shared/contract.ts';
-import { csvHeader, recordToCsv } from './csv.ts';
+import type { ApiError, RequestQuery } from '../../shared/contract.ts';
+import { ENCODERS, type ExportFormat } from './export-format.ts';
 import { describeZodError, exportQuery, type ExportQuery } from './query.ts';
 import type { Store } from '../store/index.ts';
 import { localDate } from '../store/tz.ts';
 import type { Logger } from '../log.ts';
 
-export type ExportFormat = 'csv' | 'json';
+export type { ExportFormat } from './export-format.ts';
 
 /** Rows per store round trip (the store's own page maximum). */
 export const EXPORT_PAGE = 500;
@@ -51,28 +51,6 @@ export function exportFilename(format: ExportFormat, w: ExportWindow, tz: string
   return `cco-requests-${from}-${to}.${format}`;
 }
 
-interface Encoder {
-  contentType: string;
-  open: string;
-  rows(items: RequestRecord[], first: boolean): string;
-  close: string;
-}
-
-const ENCODERS: Record<ExportFormat, Encoder> = {
-  csv: {
-    contentType: 'text/csv; charset=utf-8; header=present',
-    open: csvHeader(),
-    rows: (items) => items.map(recordToCsv).join(''),
-    close: '',
-  },
-  json: {
-    contentType: 'application/json; charset=utf-8',
-    open: '[',
-    rows: (items, first) => (first ? '\n' : ',\n') + items.map((r) => JSON.stringify(r)).join(',\n'),
-    close: '\n]\n',
-  },
-};
-
 /** Resolves true once `res` can take more, false if it closed first. */
 function drained(res: ServerResponse): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
@@ -96,7 +74,7 @@ function drained(res: ServerResponse): Promise<boolean> {
  */
 export async function streamExport(
   res: ServerResponse,
-  store: Pick<Store, 'summary' | 'listRequests'>,
+  store: Pick<Store, 'summary' | 'listRequests' | 'exportPage'>,
   q: ExportQuery,
   format: ExportFormat,
   opts: { head?: boolean; pageSize?: number; log?: Logger } = {},
@@ -114,11 +92,20 @@ export async function streamExport(
     ...(window.from !== undefined && { from: window.from }),
     ...(window.to !== undefined && { to: window.to }),
   };
-  const page = (cursor: string | null): Promise<RequestPage> =>
-    store.listRequests({ ...base, ...(cursor !== null && { cursor }), limit: Math.min(pageSize, remaining) });
+  // A store that encodes pages itself (the embedded store: in its worker, handing over bytes) keeps the
+  // records off this thread; otherwise pages of records are encoded here.
+  const page = async (cursor: string | null, first: boolean): Promise<Page> => {
+    const query: RequestQuery = { ...base, ...(cursor !== null && { cursor }), limit: Math.min(pageSize, remaining) };
+    if (store.exportPage) {
+      const c = await store.exportPage(query, format, first);
+      return { chunk: c.bytes, rows: c.rows, nextCursor: c.nextCursor };
+    }
+    const p = await store.listRequests(query);
+    return { chunk: p.items.length > 0 ? enc.rows(p.items, first) : '', rows: p.items.length, nextCursor: p.nextCursor };
+  };
 
   // The first page is read before any header goes out, so a store failure is still a clean error answer.
-  let current: RequestPage | null = opts.head ? null : await page(null);
+  let current: Page | null = opts.head ? null : await page(null, true);
   res.statusCode = 200;
   res.setHeader('content-type', enc.contentType);
   res.setHeader('content-disposition', `attachment; filename="${exportFilename(format, window, q.tz)}"`);
@@ -131,24 +118,28 @@ export async function streamExport(
   let written = 0;
   try {
     if (!res.write(enc.open) && !(await drained(res))) return written;
-    let first = true;
     while (current) {
-      if (current.items.length > 0) {
-        const chunk = enc.rows(current.items, first);
-        first = false;
-        written += current.items.length;
-        remaining -= current.items.length;
-        if (!res.write(chunk) && !(await drained(res))) return written; // client gone: stop paging
+      if (current.rows > 0) {
+        written += current.rows;
+        remaining -= current.rows;
+        if (!res.write(current.chunk) && !(await drained(res))) return written; // client gone: stop paging
       }
       if (res.destroyed) return written;
-      current = current.nextCursor !== null && remaining > 0 ? await page(current.nextCursor) : null;
+      current = current.nextCursor !== null && remaining > 0 ? await page(current.nextCursor, written === 0) : null;
     }
-    res.end(first && format === 'json' ? ']\n' : enc.close);
+    res.end(written === 0 && format === 'json' ? ']\n' : enc.close);
   } catch (err) {
     opts.log?.error('export failed mid-stream', { error: err instanceof Error ? err.message : String(err), rows: written });
     res.destroy(err instanceof Error ? err : new Error(String(err)));
   }
   return written;
+}
+
+/** One page, encoded, and where the next one starts. */
+interface Page {
+  chunk: string | Uint8Array;
+  rows: number;
+  nextCursor: string | null;
 }
 
 /**

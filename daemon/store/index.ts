@@ -17,6 +17,7 @@ import { Journal } from './journal.ts';
 import type { IsolateMemory, LogLevel, WorkerCalls } from './messages.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
+import type { ExportChunk, ExportFormat } from '../api/export-format.ts';
 import { journalBytes, listSegments } from './segments.ts';
 import { isRequestRecord } from './rows.ts';
 import { WorkerClient } from './worker-client.ts';
@@ -109,6 +110,12 @@ export interface Store {
   flush(): Promise<void>;
   summary(q: SummaryQuery): Promise<Summary>;
   listRequests(q: RequestQuery): Promise<RequestPage>;
+  /**
+   * The page `listRequests(q)` would answer, encoded for an export (`first`: no row was written before it).
+   * Optional: a store that has it keeps an export's records off the caller's thread (the embedded store
+   * encodes in its worker and hands over the bytes); without it the export encodes listRequests pages.
+   */
+  exportPage?(q: RequestQuery, format: ExportFormat, first: boolean): Promise<ExportChunk>;
   getRequest(id: string): Promise<RequestRecord | null>;
   scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }>;
   applyReprice(updates: RepriceUpdate[]): Promise<void>;
@@ -292,6 +299,10 @@ class DurableStore implements Store {
 
   listRequests(q: RequestQuery): Promise<RequestPage> {
     return this.ask('list', { query: q });
+  }
+
+  exportPage(q: RequestQuery, format: ExportFormat, first: boolean): Promise<ExportChunk> {
+    return this.ask('exportPage', { query: q, format, first });
   }
 
   getRequest(id: string): Promise<RequestRecord | null> {

@@ -7,6 +7,7 @@ import type { SqlWasm } from './db.ts';
 import type { DamagedFile } from './health.ts';
 import type { RepriceUpdate } from './queries.ts';
 import type { SummaryQuery } from './summary.ts';
+import type { ExportChunk, ExportFormat } from '../api/export-format.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -39,6 +40,8 @@ export interface WorkerCalls {
   flush: { args: Record<string, never>; result: null };
   summary: { args: { query: SummaryQuery }; result: Summary };
   list: { args: { query: RequestQuery }; result: RequestPage };
+  /** A list page encoded for an export (its bytes are transferred, not cloned); `stream` paging, see PartitionedStore.list. */
+  exportPage: { args: { query: RequestQuery; format: ExportFormat; first: boolean }; result: ExportChunk };
   get: { args: { requestId: string }; result: RequestRecord | null };
   scanReprice: {
     args: { query: { since?: number; cursor?: string; limit: number } };

@@ -11,7 +11,7 @@ import type { RequestQuery, RequestRecord, RequestSort, SortOrder } from '../../
 import { loadSqlJs, openDatabase, writeSnapshot } from './db.ts';
 import { Interner } from './interner.ts';
 import { migrate } from './migrations.ts';
-import { listPartitionFiles, monthsDir } from './months.ts';
+import { listPartitionFiles, monthRange, monthsDir } from './months.ts';
 import { LRU_MAX, PartitionedStore } from './partitioned.ts';
 import {
   applyReprice,
@@ -106,12 +106,12 @@ function randomQuery(r: () => number): RequestQuery {
 }
 
 /** Pages both to the end (at most `maxPages`), comparing every page. */
-function comparePaging(a: Single, b: PartitionedStore, q: RequestQuery, maxPages = 6): number {
+function comparePaging(a: Single, b: PartitionedStore, q: RequestQuery, maxPages = 6, stream = false): number {
   let cursor: string | undefined;
   let pages = 0;
   do {
     const want = listRequests(a.db, a.writer.strings, { ...q, ...(cursor && { cursor }) });
-    const got = b.list({ ...q, ...(cursor && { cursor }) });
+    const got = b.list({ ...q, ...(cursor && { cursor }) }, { stream });
     expect(got, `query ${JSON.stringify(q)} page ${pages}`).toEqual(want);
     cursor = want.nextCursor ?? undefined;
     pages++;
@@ -163,6 +163,9 @@ describe('partitioned store = single database', () => {
 
       for (let i = 0; i < 16; i++) comparePaging(a, b, randomQuery(r));
       expect(b.openMonths().length).toBeLessThanOrEqual(LRU_MAX);
+      // Streams (an export's pages, which close months behind the cursor) paged to the end: same pages.
+      const rs = rng(seed + 100);
+      for (let i = 0; i < 6; i++) comparePaging(a, b, randomQuery(rs), 1000, true);
       for (const rec of [...first, ...late].filter(() => r() < 0.05)) expect(b.get(rec.id)).toEqual(getRequest(a.db, a.writer.strings, rec.id));
       expect(b.get('missing')).toBeNull();
       const ids = [...first, ...late].map((x) => ({ id: x.id, startedAt: x.startedAt }));
@@ -198,6 +201,7 @@ describe('partitioned store = single database', () => {
       b.retention(cutoff);
       expect(listPartitionFiles(dataDir).every((m) => Date.parse(`${m}-01T00:00:00Z`) >= Date.UTC(new Date(cutoff).getUTCFullYear(), new Date(cutoff).getUTCMonth() - 1, 1))).toBe(true);
       for (let i = 0; i < 10; i++) comparePaging(a, b, randomQuery(r));
+      for (let i = 0; i < 6; i++) comparePaging(a, b, randomQuery(rs), 1000, true);
       compareScan(a, b, undefined, 300);
       for (const rec of first.filter(() => r() < 0.05)) expect(b.get(rec.id)).toEqual(getRequest(a.db, a.writer.strings, rec.id));
       compareSummaries(a, b);
@@ -315,6 +319,57 @@ describe('partitioned store = single database', () => {
     expect(most).toBe(LRU_MAX);
     // Every load hands its file's read buffer back at once, and every eviction its database.
     expect(released).toBe(made + (made - live));
+    b.close();
+    expect(live).toBe(0);
+  });
+  it('a stream (an export) holds one month database at a time and closes each once its cursor has left it', () => {
+    const dataDir = tempDir('cco-part-');
+    const a = partitioned(dataDir);
+    a.insert(randomRecords(rng(6), 400, 'f-'), () => undefined);
+    snapshot(a, dataDir);
+    a.close();
+    let live = 0;
+    let most = 0;
+    class Counted extends SQL.Database {
+      constructor(data?: ArrayLike<number> | Buffer | null) {
+        super(data);
+        most = Math.max(most, ++live);
+      }
+      override close(): void {
+        live--;
+        super.close();
+      }
+    }
+    const counted = { ...SQL, Database: Counted } as unknown as SqlJsStatic;
+    const opened = openDatabase(SQL, dataDir, () => undefined);
+    const b = new PartitionedStore(counted, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined);
+    b.load();
+    expect(b.months().length).toBeGreaterThan(LRU_MAX + 1);
+    const walk = (order: 'asc' | 'desc', limit: number): number => {
+      let cursor: string | null = null;
+      let rows = 0;
+      do {
+        const page: { items: RequestRecord[]; nextCursor: string | null } = b.list({ order, limit, ...(cursor !== null && { cursor }) }, { stream: true });
+        rows += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return rows;
+    };
+    // Pages within a month, across a boundary, and spanning several months (~28 rows a month).
+    for (const [order, limit] of [['desc', 7], ['asc', 7], ['desc', 60], ['asc', 60]] as const) {
+      most = live;
+      expect(walk(order, limit)).toBe(400);
+      expect([order, limit, most]).toEqual([order, limit, 1]); // LRU_MAX before streams closed months
+      expect(b.openMonths()).toEqual([]); // at its end, nothing is left open
+    }
+    // A month someone is looking at (opened by an ordinary list) is not the stream's to close, nor evicted.
+    const viewed = b.months()[3]!;
+    b.list({ from: monthRange(viewed).start, to: monthRange(viewed).end, limit: 1 });
+    expect(b.openMonths()).toEqual([viewed]);
+    most = live;
+    expect(walk('desc', 7)).toBe(400);
+    expect(most).toBe(2);
+    expect(b.openMonths()).toEqual([viewed]);
     b.close();
     expect(live).toBe(0);
   });

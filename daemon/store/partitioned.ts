@@ -65,6 +65,27 @@ interface PartInfo {
   mtimeMs: number;
   ids: Bloom;
   upstream: Bloom;
+  /** The file's first and last row in time order, once it was opened in this worker (see list). */
+  ends?: { first: RowKey; last: RowKey } | null;
+}
+
+/** A row's place in time order: (started_at, id). */
+interface RowKey {
+  t: number;
+  id: string;
+}
+
+const keyCmp = (a: RowKey, b: RowKey): number => a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The first and last row of a month database in time order (null when it has none). */
+function endsOf(db: Database): { first: RowKey; last: RowKey } | null {
+  const one = (dir: string): RowKey | null => {
+    const v = db.exec(`SELECT started_at, id FROM requests ORDER BY started_at ${dir}, id ${dir} LIMIT 1`)[0]?.values[0];
+    return v ? { t: Number(v[0]), id: String(v[1]) } : null;
+  };
+  const first = one('ASC');
+  const last = one('DESC');
+  return first && last ? { first, last } : null;
 }
 
 interface OpenPart {
@@ -74,6 +95,8 @@ interface OpenPart {
   lastUsed: number;
   /** Changed in memory (repricing, fold) and not yet sealed: never evicted. */
   dirty: boolean;
+  /** Opened by a stream (an export's pages) and not used by another query since: closed once passed. */
+  stream: boolean;
 }
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -179,7 +202,7 @@ export class PartitionedStore {
       db.run('PRAGMA journal_mode = MEMORY');
       db.run('PRAGMA temp_store = MEMORY'); // see db.ts
       migrate(db);
-      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false };
+      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false };
       setMeta(db, 'month', month);
       return part;
     } catch (err) {
@@ -196,14 +219,17 @@ export class PartitionedStore {
    * collects garbage), not whenever the worker next allocates: an export walking every month otherwise
    * kept up to four months' worth of buffers alive at each month boundary.
    */
-  private openPart(month: MonthKey, create = false): OpenPart {
+  private openPart(month: MonthKey, create = false, stream = false): OpenPart {
     let part = this.open.get(month);
     if (!part) {
       this.evict(month);
       part = this.loadPart(month, create);
+      part.stream = stream;
       this.open.set(month, part);
+      const info = this.info.get(month);
+      if (info && info.ends === undefined) info.ends = endsOf(part.db);
       this.onRelease();
-    }
+    } else if (!stream) part.stream = false;
     part.lastUsed = Date.now();
     return part;
   }
@@ -213,9 +239,9 @@ export class PartitionedStore {
    * (`YYYY-MM.sqlite.corrupt-<ms>`), the month is forgotten (queries skip it; its rollups stay in
    * cco.sqlite, so totals still count it) and `onDamaged` reports it. Other months are not affected.
    */
-  private tryOpenPart(month: MonthKey): OpenPart | null {
+  private tryOpenPart(month: MonthKey, stream = false): OpenPart | null {
     try {
-      return this.openPart(month);
+      return this.openPart(month, false, stream);
     } catch (err) {
       if (!(err instanceof DamagedMonthError)) throw err;
       const file = partitionPath(this.dataDir, month);
@@ -287,7 +313,7 @@ export class PartitionedStore {
     } finally {
       stmt.free();
     }
-    this.info.set(part.month, { rows: n, bytes, mtimeMs, ids, upstream });
+    this.info.set(part.month, { rows: n, bytes, mtimeMs, ids, upstream, ends: endsOf(part.db) });
     this.db.run(
       `INSERT INTO partitions (month, rows, bytes, mtime_ms, ids, upstream) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (month) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, mtime_ms = excluded.mtime_ms,
@@ -508,21 +534,37 @@ export class PartitionedStore {
 
   // ---------------------------------------------------------------- reads
 
-  list(q: RequestQuery): RequestPage {
+  /**
+   * A page of `q` merged across cco.sqlite and the month files it reaches. `stream`: the caller pages on
+   * through the whole result (an export), so a time-ordered page closes the month databases it opened as
+   * soon as the cursor has left them, before it loads the next month, instead of leaving them in the LRU:
+   * an export then holds at most one month in memory (~35 MB at 1 M rows a year), not LRU_MAX of them.
+   */
+  list(q: RequestQuery, opts: { stream?: boolean } = {}): RequestPage {
     const plan = listPlan(q);
     const cmp = compareRecords(plan.sort, plan.order);
     const n = plan.limit + 1;
     let merged = listRows(this.db, this.writer.strings, q, plan);
     let months = this.monthsIn(q.from, q.to);
     const byTime = plan.sort === 'time';
+    const stream = opts.stream === true && byTime;
     if (byTime && plan.order === 'desc') months = months.reverse();
     const c = plan.cursor;
-    if (byTime && c && c.v !== null) {
-      const v = c.v;
-      months = months.filter((m) => (plan.order === 'desc' ? monthRange(m).start <= v : monthRange(m).end > v));
-    }
+    // Whether a page after the cursor (v, id) may need this month: it reaches the cursor's side, and its
+    // rows do not all lie at or before the cursor (known once the month was opened: a page that ended on a
+    // month's last row does not open that month again for nothing).
+    const needed = (v: number, id: string) => (m: MonthKey): boolean => {
+      const r = monthRange(m);
+      if (plan.order === 'desc' ? r.start > v : r.end <= v) return false;
+      const ends = this.info.get(m)?.ends;
+      if (ends === undefined) return true;
+      const at: RowKey = { t: v, id };
+      return ends !== null && (plan.order === 'desc' ? keyCmp(ends.first, at) < 0 : keyCmp(ends.last, at) > 0);
+    };
+    if (byTime && c && c.v !== null) months = months.filter(needed(c.v, c.id));
     const from = this.floored(q.from);
     const pq: RequestQuery = { ...q, ...(from !== undefined && { from }) };
+    const visited: OpenPart[] = [];
     for (const month of months) {
       if (byTime && merged.length >= n) {
         // The (limit + 1)-th row so far beats every row of this month and the ones after it: done.
@@ -530,11 +572,25 @@ export class PartitionedStore {
         const r = monthRange(month);
         if (plan.order === 'desc' ? kth >= r.end : kth < r.start) break;
       }
-      const part = this.tryOpenPart(month);
+      // Reaching this month means every month before it in this page gave all its rows left after the
+      // cursor to this page (each of them sorts before this month's rows): the stream is done with them.
+      if (stream && !this.open.has(month)) this.closeStreamed(visited);
+      const part = this.tryOpenPart(month, stream);
       if (!part) continue;
+      visited.push(part);
       merged = mergeFirst(merged, listRows(part.db, part.strings, pq, plan), cmp, n);
     }
-    return pageOf(plan, merged);
+    const page = pageOf(plan, merged);
+    if (stream) {
+      const last = page.nextCursor === null ? null : merged[plan.limit - 1]!;
+      this.closeStreamed(visited.filter((p) => last === null || !needed(last.startedAt, last.id)(p.month)));
+    }
+    return page;
+  }
+
+  /** Closes the stream-opened month databases among `parts` (see list). */
+  private closeStreamed(parts: readonly OpenPart[]): void {
+    for (const p of parts) if (p.stream && !p.dirty && this.open.get(p.month) === p) this.closePart(p);
   }
 
   get(id: string): RequestRecord | null {

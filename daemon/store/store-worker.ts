@@ -19,6 +19,7 @@ import { SummaryCache } from './summary-cache.ts';
 import { BufferWatch } from './gc.ts';
 import { PartitionedStore } from './partitioned.ts';
 import { SNAPSHOT_FILE } from './db.ts';
+import { ENCODERS } from '../api/export-format.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,6 +40,8 @@ const WASM_COMPILE_THREADS_FLAG = '--wasm-num-compilation-tasks=1';
 v8.setFlagsFromString(WASM_COMPILE_THREADS_FLAG);
 
 const post = (m: WorkerOutbound): void => port.postMessage(m);
+/** Posts `m` handing over (not copying) the buffers in `transfer`. */
+const postMoving = (m: WorkerOutbound, transfer: ArrayBuffer[]): void => port.postMessage(m, transfer);
 const log = (level: LogLevel, msg: string): void => post({ type: 'log', level, msg });
 
 interface Open {
@@ -52,6 +55,7 @@ let open: Open | null = null;
 const pending: RequestRecord[] = [];
 const buffers = new BufferWatch();
 const utf8 = new TextDecoder();
+const utf8Out = new TextEncoder();
 
 function insert(records: RequestRecord[]): number {
   if (!open) return 0;
@@ -146,6 +150,12 @@ const handlers: Handlers = {
   flush: () => (need(), null),
   summary: (m) => need().summaries.summary(m.query),
   list: (m) => need().parts.list(m.query),
+  exportPage: (m) => {
+    const page = need().parts.list(m.query, { stream: true });
+    const text = page.items.length > 0 ? ENCODERS[m.format].rows(page.items, m.first) : '';
+    // A buffer of its own (TextEncoder, not Buffer's shared pool): it is transferred, not copied.
+    return { bytes: utf8Out.encode(text), rows: page.items.length, nextCursor: page.nextCursor };
+  },
   get: (m) => need().parts.get(m.requestId),
   scanReprice: (m) => need().parts.scanForReprice(m.query),
   applyReprice: (m) => {
@@ -201,7 +211,10 @@ function call(m: CallMessage): void {
   chain = chain.then(async () => {
     try {
       const handler = handlers[m.type] as (msg: CallMessage) => unknown;
-      post({ type: 'reply', id: m.id, ok: true, result: await handler(m) });
+      const result = await handler(m);
+      // An export page's bytes move to the main thread instead of being copied there.
+      const transfer = m.type === 'exportPage' ? [(result as { bytes: Uint8Array<ArrayBuffer> }).bytes.buffer] : [];
+      postMoving({ type: 'reply', id: m.id, ok: true, result } satisfies WorkerOutbound, transfer);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       post({ type: 'reply', id: m.id, ok: false, error: e.message, name: e.name });
