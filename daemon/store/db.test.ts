@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSqlWasm, loadSqlJs, openDatabase, writeSnapshot, type SqlWasm } from './db.ts';
 import { openStore } from './index.ts';
@@ -65,5 +67,41 @@ describe('openDatabase', () => {
     } finally {
       reopened.db.close();
     }
+  });
+
+  it('checks cco.sqlite at open unless it is the file this store last wrote, unchanged', async () => {
+    const SQL = await loadSqlJs('file');
+    const dir = tempDir();
+    const file = path.join(dir, 'cco.sqlite');
+    const first = openDatabase(SQL, dir, () => undefined);
+    first.db.run('CREATE TABLE t (x INTEGER)');
+    first.db.run('INSERT INTO t VALUES (1)');
+    writeSnapshot(first.db, dir, 1);
+    first.db.close();
+    const reopen = () => {
+      const o = openDatabase(SQL, dir, () => undefined);
+      o.db.close();
+      return o.snapshot;
+    };
+    expect(reopen()).toEqual({ state: 'loaded', checked: false }); // written and fsynced by this store
+    // The same bytes written again in place (its change time moves): checked.
+    fs.writeFileSync(file, fs.readFileSync(file));
+    expect(reopen()).toEqual({ state: 'loaded', checked: true });
+    // A copy (another inode), e.g. restored from a backup: checked.
+    const again = openDatabase(SQL, dir, () => undefined);
+    writeSnapshot(again.db, dir, 2);
+    again.db.close();
+    fs.copyFileSync(file, `${file}.copy`);
+    fs.renameSync(`${file}.copy`, file);
+    expect(reopen()).toEqual({ state: 'loaded', checked: true });
+    // A page damaged after this store wrote it: checked, and moved aside.
+    const third = openDatabase(SQL, dir, () => undefined);
+    writeSnapshot(third.db, dir, 3);
+    third.db.close();
+    expect(reopen()).toEqual({ state: 'loaded', checked: false });
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, 4096);
+    fs.closeSync(fd);
+    expect(reopen()).toMatchObject({ state: 'damaged' });
   });
 });
