@@ -21,6 +21,7 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['renderer/**/*.test.{ts,tsx}'],
           setupFiles: ['renderer/src/test-setup.ts'],
+          testTimeout: 60_000, // several 15 s waits (test-setup.ts) may add up in one test under load
         },
       },
       {

@@ -45,13 +45,13 @@ describe('Dashboard', () => {
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
 
-    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('12'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('12'));
     // 1+2+3+4+6+…+12 mUSD = 78 − 5 = 73 mUSD
     expect(screen.getByTestId('range-total').textContent).toBe('$0.07');
     expect(screen.getByTestId('range-total').querySelector('.money')?.getAttribute('title')).toBe('$0.073');
     expect(screen.getByTestId('range-savings').textContent).toBe('$0.03');
     expect(screen.getAllByText('+1 unpriced').length).toBeGreaterThan(0);
-    expect(await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 })).toBeTruthy();
+    expect(await screen.findByRole('region', { name: 'By model' })).toBeTruthy();
 
     const table = screen.getByTestId('requests-table');
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 5));
@@ -81,8 +81,8 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary }, records, pageSize: 5 });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    await waitFor(() => expect(screen.getByTestId('range-cache-hits').textContent).toBe('2 from the response cache ($0; $1.50 saved)'), { timeout: 5000 });
-    const byModel = await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('range-cache-hits').textContent).toBe('2 from the response cache ($0; $1.50 saved)'));
+    const byModel = await screen.findByRole('region', { name: 'By model' });
     const row = within(byModel).getByTitle('claude-opus-4-1-20250805').closest('tr')!;
     expect(within(row).getByTestId('group-cache-hits').textContent).toBe(' (2 cached)');
     expect(within(within(byModel).getByTitle('claude-sonnet-4-5-20250929').closest('tr')!).queryByTestId('group-cache-hits')).toBeNull();
@@ -93,7 +93,7 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const table = await screen.findByTestId('requests-table', undefined, { timeout: 5000 });
+    const table = await screen.findByTestId('requests-table', undefined);
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(7));
     await screen.findByRole('option', { name: 'opus-4-1' });
     fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'claude-opus-4-1-20250805' } });
@@ -106,7 +106,7 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    expect(await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 })).toBeTruthy();
+    expect(await screen.findByRole('region', { name: 'By model' })).toBeTruthy();
     expect(screen.queryByRole('region', { name: 'By user' })).toBeNull();
     expect(screen.queryByLabelText('User')).toBeNull();
   });
@@ -128,7 +128,7 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': { ...summary, byUser } }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const panel = await screen.findByRole('region', { name: 'By user' }, { timeout: 5000 });
+    const panel = await screen.findByRole('region', { name: 'By user' });
     const rows = within(panel).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.querySelector('th')!.textContent)).toEqual(['bob', 'alice']);
     // bob: records 2,3,5,6 → $0.002 + $0.003 + (unpriced #5) + $0.006; alice: records 1 and 4 → $0.005
@@ -158,8 +158,8 @@ describe('Dashboard', () => {
     apis.push(api);
     history.replaceState(null, '', '/?user=bob'); // a link the admin shared
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    expect((await screen.findByTestId('viewer', undefined, { timeout: 5000 })).textContent).toBe('Signed in as alice');
-    expect(await screen.findByRole('region', { name: 'By model' }, { timeout: 5000 })).toBeTruthy();
+    expect((await screen.findByTestId('viewer', undefined)).textContent).toBe('Signed in as alice');
+    expect(await screen.findByRole('region', { name: 'By model' })).toBeTruthy();
     const table = screen.getByTestId('requests-table');
     await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1 + 3));
     expect(screen.queryByRole('region', { name: 'By user' })).toBeNull();
@@ -168,7 +168,7 @@ describe('Dashboard', () => {
     const asked = new Set(api.seen.map((x) => x.path));
     for (const adminOnly of ['/api/limits', '/api/import', '/api/cache']) expect(asked.has(adminOnly), adminOnly).toBe(false);
     // their own budget, read-only (no editor)
-    const own = await screen.findByTestId('user-budgets', undefined, { timeout: 5000 });
+    const own = await screen.findByTestId('user-budgets', undefined);
     expect(within(own).getByTestId('budget-daily-user-alice').textContent).toContain('$2.50 of $10.00');
     expect(screen.queryByRole('form', { name: 'Set a budget' })).toBeNull();
     // the bearer token (the Electron shell) is no cookie login: nothing to log out of
@@ -182,8 +182,8 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': { ...summary, byUser: [group('alice'), group('bob')] } }, records, viewer: { kind: 'admin' } });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    expect((await screen.findByTestId('viewer', undefined, { timeout: 5000 })).textContent).toBe('Admin · all users');
-    expect(await screen.findByRole('region', { name: 'By user' }, { timeout: 5000 })).toBeTruthy();
+    expect((await screen.findByTestId('viewer', undefined)).textContent).toBe('Admin · all users');
+    expect(await screen.findByRole('region', { name: 'By user' })).toBeTruthy();
     await waitFor(() => expect(api.seen.some((x) => x.path === '/api/limits')).toBe(true));
     expect(api.seen.some((x) => x.path === '/api/cache')).toBe(true);
   });
@@ -194,7 +194,7 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const open = await screen.findAllByRole('button', { name: /Open request/ }, { timeout: 5000 });
+    const open = await screen.findAllByRole('button', { name: /Open request/ });
     fireEvent.click(open[0]!);
     const dialog = await screen.findByRole('dialog');
     await waitFor(() => expect(within(dialog).getByText('2026-01-01')).toBeTruthy());
@@ -218,7 +218,7 @@ describe('Dashboard', () => {
     apis.push(api);
     history.replaceState(null, '', '/?range=30d');
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const count = await screen.findByTestId('error-count', undefined, { timeout: 5000 });
+    const count = await screen.findByTestId('error-count', undefined);
     expect(count.textContent).toBe('2 errors · 1× 429 rate limited, 1× 529 overloaded');
     fireEvent.click(count);
     const table = screen.getByTestId('requests-table');
@@ -245,7 +245,7 @@ describe('Dashboard', () => {
     const api = await startTestApi({ summaries: { '7d': summary, [`session:${sessionA}`]: one }, records });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    const projects = await screen.findByRole('region', { name: 'By project' }, { timeout: 5000 });
+    const projects = await screen.findByRole('region', { name: 'By project' });
     expect(within(projects).getByText('a/my-app').closest('th')?.getAttribute('title')).toBe('/home/u/a/my-app');
     expect(within(projects).getByText('b/my-app')).toBeTruthy();
     const sessions = screen.getByRole('region', { name: 'By session' });
@@ -269,11 +269,11 @@ describe('Dashboard', () => {
     const { records, summary } = seeded(3);
     const api = await startTestApi({ summaries: { '7d': summary }, records });
     render(<App bridge={bridgeFor(api)} view="dashboard" />);
-    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('3'), { timeout: 5000 });
-    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('range-requests').textContent).toBe('3'));
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'));
     expect(screen.queryByTestId('stale-note')).toBeNull();
     await api.close(); // the daemon goes away
-    const note = await screen.findByTestId('stale-note', undefined, { timeout: 5000 });
+    const note = await screen.findByTestId('stale-note', undefined);
     expect(note.textContent).toMatch(/figures as of .* \(just now\)/);
     expect(screen.getByTestId('range-requests').textContent).toBe('3');
     expect(screen.getByRole('region', { name: 'Totals' }).className).toContain('stale');
@@ -285,13 +285,13 @@ describe('Dashboard', () => {
     const off = await startTestApi({ summaries: { '7d': summary }, records });
     apis.push(off);
     render(<App bridge={bridgeFor(off)} view="dashboard" />);
-    await screen.findByTestId('requests-table', undefined, { timeout: 5000 });
+    await screen.findByTestId('requests-table', undefined);
     await waitFor(() => expect(off.seen.some((s) => s.path === '/api/export.json')).toBe(true));
     expect(screen.queryByRole('button', { name: 'Export CSV' })).toBeNull();
     cleanup();
     const on = await startTestApi({ summaries: { '7d': summary }, records, exportEnabled: true });
     apis.push(on);
     render(<App bridge={bridgeFor(on)} view="dashboard" />);
-    expect(await screen.findByRole('button', { name: 'Export CSV' }, { timeout: 5000 })).toBeTruthy();
+    expect(await screen.findByRole('button', { name: 'Export CSV' })).toBeTruthy();
   });
 });

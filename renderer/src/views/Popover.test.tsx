@@ -35,7 +35,7 @@ describe('Popover', () => {
     const opened: (string | undefined)[] = [];
     render(<App bridge={bridgeFor(api, opened)} view="popover" />);
 
-    await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$0.0042'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$0.0042'));
     await waitFor(() => expect(screen.getByTestId('month-total').textContent).toBe('$12.31'));
     expect(screen.getAllByText('+1 unpriced').length).toBeGreaterThan(0);
     const list = await screen.findByTestId('recent-list');
@@ -54,7 +54,7 @@ describe('Popover', () => {
     const api = await startTestApi({ summaries: { today, month: today }, records: [makeRecord({ startedAt: now - 5000 })] });
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="popover" />);
-    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'));
     await waitFor(() => expect(screen.getByTestId('today-total').textContent).toBe('$0.00'));
 
     api.push(makeRecord({ startedAt: now, costNanoUsd: 2_500_000_000 }));
@@ -63,7 +63,7 @@ describe('Popover', () => {
 
     api.dropLive();
     await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Reconnecting'));
-    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'));
   });
 
   it('shows the setup line when nothing has been recorded yet', async () => {
@@ -71,9 +71,7 @@ describe('Popover', () => {
     apis.push(api);
     render(<App bridge={bridgeFor(api)} view="popover" />);
     const port = new URL(api.baseUrl).port;
-    await waitFor(() => expect(screen.getByTestId('setup-line').textContent).toBe(`export ANTHROPIC_BASE_URL=http://127.0.0.1:${port}`), {
-      timeout: 5000,
-    });
+    await waitFor(() => expect(screen.getByTestId('setup-line').textContent).toBe(`export ANTHROPIC_BASE_URL=http://127.0.0.1:${port}`));
   });
 
   it('renders primed data that already arrived in its first render, without asking again', async () => {
@@ -93,7 +91,7 @@ describe('Popover', () => {
     expect(screen.getByTestId('today-total').textContent).toBe('$7.00');
     expect(within(screen.getByTestId('recent-list')).getAllByRole('button')).toHaveLength(1);
     expect(performance.getEntriesByName('cco:popover-rendered').length).toBeGreaterThan(0);
-    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'), { timeout: 5000 });
+    await waitFor(() => expect(screen.getByTestId('live-status').textContent).toContain('Live'));
     await new Promise((r) => setTimeout(r, 100));
     await waitFor(() => expect(screen.getByTestId('month-total').textContent).toBe('$7.00'));
     // the primed answers were used: two more requests, this month's and the sparkline's last 24 hours
