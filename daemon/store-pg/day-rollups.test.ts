@@ -157,12 +157,30 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       expect(e.rowCount).toBe(1);
       const s = await store.pool.query(`UPDATE session_totals SET cost_nano_usd = cost_nano_usd + $1 WHERE session = 's3'`, [sign * 10 ** 12]);
       expect(s.rowCount).toBe(1);
+      // migration 6: ann's February (a whole UTC month of range=all), the team's first cell after the last whole
+      // UTC day (an edge hour) and one at 23:00 UTC in winter (Europe/Paris's next local day: a moved hour)
+      const m = await store.pool.query(`UPDATE month_user_rollups SET requests = requests + $2 WHERE month_start_ms = $1 AND user_name = 'ann'`, [Date.UTC(2026, 1, 1), sign * 1000]);
+      expect(m.rowCount).toBe(1);
+      for (const hour of [edgeHour, movedHour]) {
+        const h = await store.pool.query(`UPDATE hour_team_rollups SET requests = requests + $2 WHERE (hour_start_ms, model, project) =
+          (SELECT hour_start_ms, model, project FROM hour_team_rollups WHERE hour_start_ms = $1 ORDER BY 2, 3 LIMIT 1)`, [hour, sign * 1000]);
+        expect(h.rowCount).toBe(1);
+      }
     };
+    const hourWhere = async (where: string): Promise<number> => Number((await store.pool.query(`SELECT min(hour_start_ms) AS h FROM hour_team_rollups WHERE ${where}`)).rows[0].h);
+    const edgeHour = await hourWhere(`hour_start_ms >= ${Math.floor(NOW / DAY) * DAY}`);
+    const movedHour = await hourWhere(`hour_start_ms >= ${Date.UTC(2026, 1, 10)} AND hour_start_ms % ${DAY} = ${23 * HOUR}`);
+    // its local day (Paris, UTC+1 in February) starts at that hour; the UTC day it belongs to is the day before's
+    const movedPoint = before[0].series.findIndex((p) => Date.parse(p.t) === movedHour);
+    expect(movedPoint).toBeGreaterThan(0);
     await bump(1);
     try {
       const [t, a] = [await store.summary(team), await store.summary(ann)];
-      expect(t.totals.requests).toBe(before[0].totals.requests + 1000); // day_team_rollups
-      expect(t.byUser!.find((u) => u.key === 'ann')!.requests).toBe(before[0].byUser!.find((u) => u.key === 'ann')!.requests + 1000); // day_user_rollups
+      expect(t.totals.requests).toBe(before[0].totals.requests + 2000); // day_team_rollups, hour_team_rollups (edge)
+      expect(t.byUser!.find((u) => u.key === 'ann')!.requests).toBe(before[0].byUser!.find((u) => u.key === 'ann')!.requests + 2000); // day_user_rollups, month_user_rollups
+      // the moved hour: into its own local day, out of its UTC day's
+      expect(t.series[movedPoint]!.requests).toBe(before[0].series[movedPoint]!.requests + 1000);
+      expect(t.series[movedPoint - 1]!.requests).toBe(before[0].series[movedPoint - 1]!.requests - 1000);
       expect(t.bySession?.[0]).toMatchObject({ key: 's3', costNanoUsd: before[0].bySession!.find((x) => x.key === 's3')!.costNanoUsd + 10 ** 12 }); // session_totals
       expect(t.errors.requests).toBe(before[0].errors.requests + 1000); // error_day_rollups
       expect(a.totals.requests).toBe(before[1].totals.requests + 1000); // day_rollups
@@ -171,6 +189,32 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       await bump(-1);
     }
     expect(await store.summary(team)).toEqual(before[0]);
+  });
+
+  it('range=all takes in at once records older than its first day written by another daemon (its first hour is cached)', async () => {
+    const url = await cluster.createDatabase();
+    const [here, other] = [await openPgStore({ url, dataDir: tempDir('cco-pgstore-'), log: quiet }), await openPgStore({ url, dataDir: tempDir('cco-pgstore-'), log: quiet })];
+    try {
+      const at = (t: number, user: string) => rec({ startedAt: t, endedAt: t + 10, user, costNanoUsd: 1000 });
+      for (const r of [at(NOW - 3 * DAY, 'ann'), at(NOW - 2 * DAY, 'bob')]) here.add(r);
+      await here.flush();
+      const queries: PgSummaryQuery[] = [{ range: 'all', tz: 'Europe/Paris', now: NOW }, { range: 'all', tz: 'Europe/Paris', now: NOW, user: 'ann' }];
+      for (const q of queries) expect((await here.summary(q)).series.length).toBeLessThanOrEqual(4);
+      for (const q of queries) expect((await here.summary(q)).series.length).toBeLessThanOrEqual(4); // read again: from the cached hour
+      // another daemon (or a history import) writes a month older
+      other.add(at(NOW - 33 * DAY, 'ann'));
+      await other.flush();
+      const [team, ann] = [await here.summary(queries[0]!), await here.summary(queries[1]!)];
+      expect(team.totals.requests).toBe(3);
+      expect(ann.totals.requests).toBe(2);
+      for (const s of [team, ann]) {
+        expect(s.series.length).toBeGreaterThanOrEqual(34);
+        expect(s.series[0]!.requests).toBe(1);
+      }
+    } finally {
+      await here.close();
+      await other.close();
+    }
   });
 
   it('4 → 5 backfills the day layer from the hours of a database written by schema 4', async () => {
@@ -189,11 +233,50 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       });
       const asInserted = await written();
       expect(asInserted.days.length).toBeGreaterThan(50);
-      await pool.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups;
+      await pool.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups,
+        hour_team_rollups, month_user_rollups;
         DELETE FROM cco_schema_version WHERE version >= 5`);
       expect(await migratePg(pool, 'next')).toEqual({ from: 4, to: PG_MIGRATIONS.length });
       expect(await written()).toEqual(asInserted);
       expect(await dayLayerMismatches(pool)).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('5 → 6 backfills the team hours and the users\' months from a database written by schema 5', async () => {
+    const url = await cluster.createDatabase();
+    const pool = createPool(url);
+    try {
+      // schema 5 as released, written (rows.ts of schema 5 wrote the same hours and days; the new layers are
+      // filled from the hours by the migration below, as on a team's database)
+      expect(await migratePg(pool, 'v5', PG_MIGRATIONS.slice(0, 5))).toEqual({ from: 0, to: 5 });
+      const written = async () => ({
+        hours: (await pool.query(`SELECT hour_start_ms, model, project, ${TEXTS} FROM hour_team_rollups ORDER BY 1, 2, 3`)).rows,
+        months: (await pool.query(`SELECT month_start_ms, user_name, ${TEXTS} FROM month_user_rollups ORDER BY 1, 2`)).rows,
+      });
+      // the cells of 900 records, as schema 5's write path left them: written by this version into a
+      // scratch database, then copied table by table (every table of schema 5 holding rollups)
+      const scratch = createPool(await cluster.createDatabase());
+      try {
+        await migratePg(scratch, 'now');
+        await insertBatch(scratch, data.slice(0, 900), null, new Set());
+        for (const table of ['rollups', 'session_rollups', 'error_rollups', 'sessions', 'day_rollups', 'day_team_rollups', 'day_user_rollups', 'session_day_rollups', 'error_day_rollups', 'session_totals']) {
+          const { rows } = await scratch.query(`SELECT * FROM ${table}`);
+          await pool.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1)`, [JSON.stringify(rows)]);
+        }
+        const asInserted = {
+          hours: (await scratch.query(`SELECT hour_start_ms, model, project, ${TEXTS} FROM hour_team_rollups ORDER BY 1, 2, 3`)).rows,
+          months: (await scratch.query(`SELECT month_start_ms, user_name, ${TEXTS} FROM month_user_rollups ORDER BY 1, 2`)).rows,
+        };
+        expect(asInserted.hours.length).toBeGreaterThan(300);
+        expect(asInserted.months.length).toBeGreaterThan(8); // 3 UTC months × 3 users and none
+        expect(await migratePg(pool, 'next')).toEqual({ from: 5, to: PG_MIGRATIONS.length });
+        expect(await written()).toEqual(asInserted);
+        expect(await dayLayerMismatches(pool)).toEqual([]);
+      } finally {
+        await scratch.end();
+      }
     } finally {
       await pool.end();
     }

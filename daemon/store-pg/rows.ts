@@ -164,6 +164,12 @@ export function recordCell(r: RequestRecord, user: string | null): Cell {
 /** The first ms of the UTC day holding `t` (day_rollups' key). */
 export const utcDayOf = (t: number): number => Math.floor(t / DAY_MS) * DAY_MS;
 
+/** The first ms of the UTC month holding `t` (month_user_rollups' key). */
+export const utcMonthOf = (t: number): number => {
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+};
+
 /**
  * Sums cells by the key `shape` gives (hour or UTC day; with or without the session; with or without model and
  * project), sorted by key so lock order is the same everywhere.
@@ -199,6 +205,8 @@ const SESSION_UPSERT = upsertSql('session_rollups', SESSION_KEYS);
 const DAY_UPSERT = upsertSql('day_rollups', DAY_KEYS);
 const DAY_TEAM_UPSERT = upsertSql('day_team_rollups', ['day_start_ms', 'model', 'project']);
 const DAY_USER_UPSERT = upsertSql('day_user_rollups', ['day_start_ms', 'user_name']);
+const HOUR_TEAM_UPSERT = upsertSql('hour_team_rollups', ['hour_start_ms', 'model', 'project']);
+const MONTH_USER_UPSERT = upsertSql('month_user_rollups', ['month_start_ms', 'user_name']);
 const SESSION_DAY_UPSERT = upsertSql('session_day_rollups', SESSION_DAY_KEYS);
 const SESSION_TOTALS_UPSERT = `INSERT INTO session_totals (session, first_hour_ms, last_hour_ms, ${COUNTER_NAMES.join(', ')})
   SELECT * FROM unnest(${unnestList(['text', 'int8', 'int8', ...COUNTER_NAMES.map(() => 'int8')])})
@@ -247,8 +255,8 @@ export async function applyErrorsAndSessions(client: pg.PoolClient, records: rea
 }
 
 /**
- * Adds merged cells into rollups and session_rollups, and their UTC days into day_rollups and
- * session_day_rollups (caller owns the transaction: the hours and the days move together, so every path that
+ * Adds merged cells into rollups and session_rollups, their team hours into hour_team_rollups, their UTC days
+ * into the day layers and their users' UTC months into month_user_rollups (caller owns the transaction: the hours and the days move together, so every path that
  * writes cells — insert, bulk, federated shipping, reprice — keeps the days exact, and a batch counted once
  * is counted once in both).
  */
@@ -265,6 +273,8 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
     return out;
   };
   await client.query({ name: 'cco_rollup_upsert', text: ROLLUP_UPSERT, values: cols(byCell, (c) => [c.hour, c.model, c.project, c.user]) });
+  const byTeamHour = merge(byCell, (c) => ({ ...c, user: '' }));
+  await client.query({ name: 'cco_hour_team_upsert', text: HOUR_TEAM_UPSERT, values: cols(byTeamHour, (c) => [c.hour, c.model, c.project]) });
   const bySession = merge(cells, (c) => c);
   await client.query({
     name: 'cco_session_rollup_upsert',
@@ -277,6 +287,8 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
   await client.query({ name: 'cco_day_team_upsert', text: DAY_TEAM_UPSERT, values: cols(byTeamDay, (c) => [c.hour, c.model, c.project]) });
   const byUserDay = merge(byDay, (c) => ({ ...c, model: '', project: '' }));
   await client.query({ name: 'cco_day_user_upsert', text: DAY_USER_UPSERT, values: cols(byUserDay, (c) => [c.hour, c.user]) });
+  const byUserMonth = merge(byUserDay, (c) => ({ ...c, hour: utcMonthOf(c.hour) }));
+  await client.query({ name: 'cco_month_user_upsert', text: MONTH_USER_UPSERT, values: cols(byUserMonth, (c) => [c.hour, c.user]) });
   const bySessionDay = merge(bySession, (c) => ({ ...c, hour: utcDayOf(c.hour), model: '', project: '' }));
   await client.query({
     name: 'cco_session_day_rollup_upsert',

@@ -19,6 +19,9 @@
  *   `day_user_rollups` (day × user), `session_day_rollups` (day × session × user): the hourly cells summed per
  *   UTC day (day_start_ms = the day's first ms); `session_totals`: each session's counters and first/last cell
  *   hour. Written with the hours (migration 5).
+ * - `hour_team_rollups` (hour × model × project: the team's hours without the user) and `month_user_rollups`
+ *   (UTC month × user): the team view's edge and moved hours, and its by-user breakdown of whole months.
+ *   Written with the hours (migration 6).
  *
  * Text keys that are sorted (id, session) use COLLATE "C" so orders match the embedded store's byte order.
  */
@@ -250,6 +253,32 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX session_day_rollups_session ON session_day_rollups (session, day_start_ms);
    CREATE INDEX session_totals_cost ON session_totals (cost_nano_usd DESC, requests DESC, session);
    CREATE INDEX session_totals_span ON session_totals USING gist (int8range(first_hour_ms, last_hour_ms, '[]'));`,
+  // 5 → 6: the team view of range=all at 5 M requests (bench:team) still read every user's hourly cells of the
+  // hours a viewer's local day takes from the next UTC day (Europe/Paris: 22:00–24:00 UTC, a busy hour of an
+  // American office) and each user's day cells for the by-user breakdown. Two more layers, written with the
+  // hours (rows.ts applyCells) and backfilled from them here:
+  // - hour_team_rollups: rollups without the user (hour × model × project), the team's edge and moved hours;
+  // - month_user_rollups: rollups per UTC month (month_start_ms = its first ms) and user, the team's by-user
+  //   breakdown of the whole UTC months of a range.
+  `CREATE TABLE hour_team_rollups (
+     hour_start_ms bigint NOT NULL,
+     model text NOT NULL,
+     project text NOT NULL,
+     ${ALL_COUNTERS},
+     PRIMARY KEY (hour_start_ms, model, project)
+   );
+   CREATE TABLE month_user_rollups (
+     month_start_ms bigint NOT NULL,
+     user_name text NOT NULL,
+     ${ALL_COUNTERS},
+     PRIMARY KEY (month_start_ms, user_name)
+   );
+   INSERT INTO hour_team_rollups (hour_start_ms, model, project, ${INCLUDED_COUNTERS})
+     SELECT hour_start_ms, model, project, ${sumOf(INCLUDED_COUNTERS)} FROM rollups GROUP BY 1, 2, 3;
+   INSERT INTO month_user_rollups (month_start_ms, user_name, ${INCLUDED_COUNTERS})
+     SELECT (EXTRACT(EPOCH FROM date_trunc('month', to_timestamp(day_start_ms / 1000) AT TIME ZONE 'UTC')) * 1000)::int8, user_name,
+       ${sumOf(INCLUDED_COUNTERS)}
+     FROM day_user_rollups GROUP BY 1, 2;`,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

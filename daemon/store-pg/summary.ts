@@ -25,7 +25,6 @@ const HALF_HOUR = HOUR_MS / 2;
 const DAY_MS = 24 * HOUR_MS;
 const COUNTERS = 11;
 const SUMS = COUNTER_SQL.split(', ').map((c) => `SUM(${c})`).join(', ');
-const NEGATED = COUNTER_SQL.split(', ').map((c) => `-${c}`).join(', ');
 
 function totalsOf(a: ArrayLike<number>): SpendTotals {
   return {
@@ -56,9 +55,24 @@ function scope(q: PgSummaryQuery, from: number, to: number): { where: string; va
   return { where: where.join(' AND '), values };
 }
 
-async function resolveRange(db: pg.Pool, q: PgSummaryQuery): Promise<{ from: number; to: number; bucket: 'hour' | 'day' }> {
-  if (!isValidTimeZone(q.tz)) throw new RangeError(`unknown time zone: ${q.tz}`);
-  const now = q.now ?? Date.now();
+/** The first cell hour of a summary's scope (range=all starts on its local day), null when there is none. */
+async function firstHour(db: pg.Pool, q: PgSummaryQuery): Promise<number | null> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (q.session !== undefined) where.push(`session = $${values.push(keyParam(q.session))}`);
+  if (q.user !== undefined) where.push(`user_name = $${values.push(keyParam(q.user))}`);
+  const table = q.session === undefined ? 'rollups' : 'session_rollups';
+  const { rows } = await db.query<{ h: number | null }>(
+    `SELECT MIN(hour_start_ms) AS h FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
+    values,
+  );
+  const h = rows[0]?.h;
+  return h === null || h === undefined ? null : Number(h);
+}
+
+/** The range of a summary; range=all needs the first cell hour of its scope (`first`, null: none). */
+function resolveRange(q: PgSummaryQuery & { now: number }, first: number | null): { from: number; to: number; bucket: 'hour' | 'day' } {
+  const now = q.now;
   switch (q.range) {
     case 'today':
       return { from: startOfDayContaining(now, q.tz), to: now, bucket: 'hour' };
@@ -69,17 +83,7 @@ async function resolveRange(db: pg.Pool, q: PgSummaryQuery): Promise<{ from: num
     case 'month':
       return { from: startOfMonthContaining(now, q.tz), to: now, bucket: 'day' };
     case 'all': {
-      const where: string[] = [];
-      const values: unknown[] = [];
-      if (q.session !== undefined) where.push(`session = $${values.push(keyParam(q.session))}`);
-      if (q.user !== undefined) where.push(`user_name = $${values.push(keyParam(q.user))}`);
-      const table = q.session === undefined ? 'rollups' : 'session_rollups';
-      const { rows } = await db.query<{ h: number | null }>(
-        `SELECT MIN(hour_start_ms) AS h FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
-        values,
-      );
-      const first = rows[0]?.h ?? null;
-      const from = startOfDayContaining(first === null ? now : Math.min(Number(first) + HALF_HOUR, now), q.tz);
+      const from = startOfDayContaining(first === null ? now : Math.min(first + HALF_HOUR, now), q.tz);
       return { from, to: now, bucket: 'day' };
     }
     case 'custom': {
@@ -130,7 +134,19 @@ export interface DayPlan {
   edges: number[];
   /** Hour starts inside [dayFrom, dayTo) whose bucket is not their day's. */
   moved: number[];
+  /**
+   * The whole UTC months inside [dayFrom, dayTo): [monthFrom, monthTo), read from the month layer by the team's
+   * by-user breakdown (its days outside them from the day layer); monthFrom = monthTo = dayTo when there is none.
+   */
+  monthFrom: number;
+  monthTo: number;
 }
+
+/** The first ms of the UTC month holding `t`, and of the next one. */
+const monthStart = (t: number, next = 0): number => {
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + next, 1);
+};
 
 /** width_bucket(x, starts) clamped to [1, starts.length], as the series folding does. */
 function bucketOf(x: number, starts: readonly number[]): number {
@@ -170,7 +186,10 @@ export function planDays(from: number, to: number, starts: readonly number[]): D
     dayBuckets.push(best);
     for (let k = 0; k < 24; k++) if (hours[k] !== best) moved.push(d + k * HOUR_MS);
   }
-  return { hourFrom, hourTo, dayFrom, dayTo, dayBuckets, edges, moved };
+  let monthFrom = monthStart(dayFrom) === dayFrom ? dayFrom : monthStart(dayFrom, 1);
+  let monthTo = monthStart(dayTo);
+  if (monthFrom >= monthTo) monthFrom = monthTo = dayTo;
+  return { hourFrom, hourTo, dayFrom, dayTo, dayBuckets, edges, moved, monthFrom, monthTo };
 }
 
 /** A SELECT's WHERE: the optional user, with its parameter appended to `values`. */
@@ -179,41 +198,59 @@ function userWhere(q: PgSummaryQuery, values: unknown[]): string {
 }
 
 /**
- * The day path's three reads (see DayPlan): series cells (bucket, model, project), the users' totals and the
- * top sessions, each from the day cells of [dayFrom, dayTo) and the hourly cells of its edges. The team view
- * (no user) reads the day layers without the user (series, groups) or without model and project (by user);
- * one user's view reads day_rollups through its index by user.
+ * The day path's reads (see DayPlan): the series cells with the range's groups, the users' totals and the
+ * errors, each from the day cells of [dayFrom, dayTo) and the hourly cells of its edges (and of the moved hours,
+ * once: +1 into their own bucket, −1 out of their day's). The team view (no user) reads the layers without the
+ * user: day_team_rollups and hour_team_rollups (series, groups), month_user_rollups and day_user_rollups (by
+ * user); one user's view reads day_rollups and rollups through their indexes by user, and its by-user row is
+ * the grand total (grouping set ()).
+ *
+ * The cells come back already folded as far as the answer needs (GROUPING SETS; GROUPING() says which): per
+ * bucket × model and bucket × project only the requests and cost the series shows, per model and per project
+ * (and in all, for one user) every counter. That is ~days × (models + projects) rows of 2 numbers instead of
+ * days × models × projects rows of 11 (bench:team's range=all).
  */
-function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[]): { cells: pg.QueryArrayConfig; users: pg.QueryArrayConfig; errors: pg.QueryArrayConfig } {
-  const cellValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.dayBuckets, [...plan.edges, ...plan.moved], starts, plan.moved];
+function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[]): { cells: pg.QueryArrayConfig; users: pg.QueryArrayConfig | null; errors: pg.QueryArrayConfig } {
+  const team = q.user === undefined;
+  const cellValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.dayBuckets, plan.edges, starts, plan.moved];
   const cu = userWhere(q, cellValues);
   const dayBucket = (col: string): string => `($3::int4[])[((${col} - $1) / ${DAY_MS})::int4 + 1]`;
+  const hours = team ? 'hour_team_rollups' : 'rollups';
+  const counters = COUNTER_SQL.split(', ');
+  // bucket × model: requests and cost; bucket × project: cost; model, project (and all): every counter
+  const grouped = counters.map((c, i) => (i === 0 ? `SUM(${c})` : i === 1 ? `SUM(${c})` : `CASE WHEN GROUPING(b) = 1 THEN SUM(${c}) END`)).join(', ');
   const cells = {
-    text: `SELECT b, model, project, ${SUMS} FROM (
-        SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM ${q.user === undefined ? 'day_team_rollups' : 'day_rollups'}
+    text: `SELECT GROUPING(b, model, project) AS g, b, model, project, ${grouped} FROM (
+        SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM ${team ? 'day_team_rollups' : 'day_rollups'}
           WHERE day_start_ms >= $1 AND day_start_ms < $2${cu}
         UNION ALL
         SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), model, project, ${COUNTER_SQL}
-          ${hourCells('rollups', '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
+          ${hourCells(hours, '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
         UNION ALL
-        SELECT ${dayBucket('hour_start_ms')}, model, project, ${NEGATED}
-          ${hourCells('rollups', '$6', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
-      ) c GROUP BY b, model, project HAVING SUM(requests) <> 0`,
+        SELECT m.b, model, project, ${counters.map((c) => `m.s * ${c}`).join(', ')}
+          ${hourCells(hours, '$6', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
+          CROSS JOIN LATERAL (VALUES (width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), 1), (${dayBucket('hour_start_ms')}, -1)) m(b, s)
+      ) c GROUP BY GROUPING SETS ((b, model), (b, project), (model), (project)${team ? '' : ', ()'}) HAVING SUM(requests) <> 0`,
     values: cellValues,
     rowMode: 'array' as const,
   };
   const rangeValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.edges];
   const ru = userWhere(q, rangeValues);
-  const users = {
-    text: `SELECT user_name, ${SUMS} FROM (
-        SELECT user_name, ${COUNTER_SQL} FROM ${q.user === undefined ? 'day_user_rollups' : 'day_rollups'}
-          WHERE day_start_ms >= $1 AND day_start_ms < $2${ru}
-        UNION ALL
-        SELECT user_name, ${COUNTER_SQL} ${hourCells('rollups', '$3', `user_name, ${COUNTER_SQL}`, ru)}
-      ) c GROUP BY user_name`,
-    values: rangeValues,
-    rowMode: 'array' as const,
-  };
+  const users = team
+    ? {
+        text: `SELECT user_name, ${SUMS} FROM (
+            SELECT user_name, ${COUNTER_SQL} FROM month_user_rollups WHERE month_start_ms >= $4 AND month_start_ms < $5
+            UNION ALL
+            SELECT user_name, ${COUNTER_SQL} FROM day_user_rollups WHERE day_start_ms >= $1 AND day_start_ms < $4
+            UNION ALL
+            SELECT user_name, ${COUNTER_SQL} FROM day_user_rollups WHERE day_start_ms >= $5 AND day_start_ms < $2
+            UNION ALL
+            SELECT user_name, ${COUNTER_SQL} ${hourCells('rollups', '$3', `user_name, ${COUNTER_SQL}`, '')}
+          ) c GROUP BY user_name`,
+        values: [...rangeValues, plan.monthFrom, plan.monthTo],
+        rowMode: 'array' as const,
+      }
+    : null;
   const errors = {
     text: `SELECT kind, SUM(requests) AS n FROM (
         SELECT kind, requests FROM error_day_rollups WHERE day_start_ms >= $1 AND day_start_ms < $2${ru}
@@ -264,18 +301,15 @@ async function readSessionsByDay(db: pg.Pool, q: PgSummaryQuery, plan: DayPlan):
   // The team: a session whose cells all lie in the range counts its totals (session_totals, read in the order
   // wanted, so the first 50 wholly inside are enough); one that crosses an end of the range (first cell before
   // it, a later one at or after that end) is summed from its cells. Merged, the first 50 are the answer.
+  // One statement (one round trip, one backend): the two parts are small.
   const { hourFrom, hourTo } = plan;
-  const [inside, crossing] = await Promise.all([
-    db.query({
-      text: `SELECT t.session, ${COUNTER_SQL}, t.cost_nano_usd AS c, t.requests AS n, i.project, i.first_ms, i.last_ms FROM (
-          SELECT * FROM session_totals WHERE first_hour_ms >= $1 AND last_hour_ms < $2
+  const both = await db.query({
+    text: `(SELECT t.session, ${COUNTER_SQL}, t.cost_nano_usd AS c, t.requests AS n, i.project, i.first_ms, i.last_ms FROM (
+          SELECT * FROM session_totals WHERE first_hour_ms >= $4 AND last_hour_ms < $5
           ORDER BY cost_nano_usd DESC, requests DESC, session ASC LIMIT ${TOP_SESSIONS}) t
-        ${SESSION_INFO}`,
-      values: [hourFrom, hourTo],
-      rowMode: 'array',
-    }),
-    db.query({
-      text: `SELECT t.session, s.*, i.project, i.first_ms, i.last_ms FROM (
+        ${SESSION_INFO})
+      UNION ALL
+      (SELECT t.session, s.*, i.project, i.first_ms, i.last_ms FROM (
           SELECT session FROM session_totals WHERE int8range(first_hour_ms, last_hour_ms, '[]') @> $4::int8 AND first_hour_ms < $4
           UNION
           SELECT session FROM session_totals WHERE int8range(first_hour_ms, last_hour_ms, '[]') @> $5::int8 AND first_hour_ms < $5) t
@@ -284,12 +318,11 @@ async function readSessionsByDay(db: pg.Pool, q: PgSummaryQuery, plan: DayPlan):
           UNION ALL
           SELECT ${COUNTER_SQL} FROM session_rollups WHERE session = t.session AND hour_start_ms = ANY($3::int8[])) y) z
           WHERE requests IS NOT NULL) s
-        ${SESSION_INFO}`,
-      values: [...values, hourFrom, hourTo],
-      rowMode: 'array',
-    }),
-  ]);
-  const rows = [...(inside.rows as Values[]), ...(crossing.rows as Values[])];
+        ${SESSION_INFO})`,
+    values: [...values, hourFrom, hourTo],
+    rowMode: 'array',
+  });
+  const rows = [...(both.rows as Values[])];
   const at = 1 + COUNTERS;
   rows.sort((a, b) => Number(b[at]) - Number(a[at]) || Number(b[at + 1]) - Number(a[at + 1]) || byteOrder(String(a[0]), String(b[0])));
   return sessionGroups(rows.slice(0, TOP_SESSIONS));
@@ -311,8 +344,36 @@ function sortGroups(m: Map<string, number[]>): SpendGroup[] {
 
 type Values = unknown[];
 
-export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summary> {
-  const { from, to, bucket } = await resolveRange(db, q);
+/**
+ * range=all's first cell hour as last read, per pool and user (not per session: too many). The summary is built
+ * from it while the database is asked again, in parallel: one round trip less before the reads. When it
+ * changed (older cells arrived: a history import, another daemon's backlog) the summary is built again from
+ * the new one, so the answer is always the one from a first hour read during the call.
+ */
+const firstHours = new WeakMap<pg.Pool, Map<string, number | null>>();
+
+export async function buildSummary(db: pg.Pool, query: PgSummaryQuery): Promise<Summary> {
+  if (!isValidTimeZone(query.tz)) throw new RangeError(`unknown time zone: ${query.tz}`);
+  const q = { ...query, now: query.now ?? Date.now() };
+  if (q.range !== 'all') return summarize(db, q, resolveRange(q, null));
+  let known = firstHours.get(db);
+  if (!known) firstHours.set(db, (known = new Map()));
+  const key = q.session !== undefined ? null : q.user === undefined ? 'team' : `user:${q.user}`;
+  const firstQ = firstHour(db, q);
+  if (key !== null && known.has(key)) {
+    const guess = known.get(key)!;
+    const [summary, first] = await Promise.all([summarize(db, q, resolveRange(q, guess)), firstQ]);
+    if (first === guess) return summary;
+    known.set(key, first);
+    return summarize(db, q, resolveRange(q, first));
+  }
+  const first = await firstQ;
+  if (known.size >= 1000) known.clear(); // any names a caller asks for: bounded
+  if (key !== null) known.set(key, first);
+  return summarize(db, q, resolveRange(q, first));
+}
+
+async function summarize(db: pg.Pool, q: PgSummaryQuery, { from, to, bucket }: { from: number; to: number; bucket: 'hour' | 'day' }): Promise<Summary> {
   const starts = bucketStarts(from, to, bucket, q.tz);
   const series: SeriesPoint[] = starts.map((t) => ({ t: new Date(t).toISOString(), costNanoUsd: 0, requests: 0, byModel: {}, byProject: {} }));
   const s = scope(q, from, to);
@@ -331,7 +392,7 @@ export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summ
     values: [...s.values, starts.length > 0 ? starts : [from]],
     rowMode: 'array',
   });
-  const usersQ = db.query(viaDays?.users ?? {
+  const usersQ = viaDays && !viaDays.users ? null : db.query(viaDays?.users ?? {
     text: `SELECT user_name, ${SUMS} FROM ${table} WHERE ${s.where} GROUP BY user_name`,
     values: s.values,
     rowMode: 'array',
@@ -352,26 +413,49 @@ export async function buildSummary(db: pg.Pool, q: PgSummaryQuery): Promise<Summ
 
   const byModel = new Map<string, number[]>();
   const byProject = new Map<string, number[]>();
+  const byUser = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, key: string, v: Values, at: number): void => {
     let acc = m.get(key);
     if (!acc) m.set(key, (acc = new Array<number>(COUNTERS).fill(0)));
     for (let i = 0; i < COUNTERS; i++) acc[i]! += Number(v[at + i] ?? 0);
   };
-  for (const v of cells.rows as Values[]) {
-    const model = String(v[1] ?? '') || NONE_KEY;
-    const project = String(v[2] ?? '') || NONE_KEY;
-    add(byModel, model, v, 3);
-    add(byProject, project, v, 3);
-    const point = series[Math.max(0, Math.min(series.length - 1, Number(v[0]) - 1))];
-    if (!point) continue;
-    const cost = Number(v[4] ?? 0);
-    point.requests += Number(v[3] ?? 0);
-    point.costNanoUsd += cost;
-    point.byModel[model] = (point.byModel[model] ?? 0) + cost;
-    point.byProject[project] = (point.byProject[project] ?? 0) + cost;
+  const pointOf = (b: unknown): SeriesPoint | undefined => series[Math.max(0, Math.min(series.length - 1, Number(b) - 1))];
+  if (viaDays) {
+    // grouping sets (dayQueries): g = GROUPING(b, model, project), a bit set for each key left out
+    for (const v of cells.rows as Values[]) {
+      const g = Number(v[0]);
+      const model = String(v[2] ?? '') || NONE_KEY;
+      const project = String(v[3] ?? '') || NONE_KEY;
+      if (g === 1) {
+        const point = pointOf(v[1]);
+        if (!point) continue;
+        const cost = Number(v[5] ?? 0);
+        point.requests += Number(v[4] ?? 0);
+        point.costNanoUsd += cost;
+        point.byModel[model] = (point.byModel[model] ?? 0) + cost;
+      } else if (g === 2) {
+        const point = pointOf(v[1]);
+        if (point) point.byProject[project] = (point.byProject[project] ?? 0) + Number(v[5] ?? 0);
+      } else if (g === 5) add(byModel, model, v, 4);
+      else if (g === 6) add(byProject, project, v, 4);
+      else if (g === 7) add(byUser, keyParam(q.user!) || NONE_KEY, v, 4);
+    }
+  } else {
+    for (const v of cells.rows as Values[]) {
+      const model = String(v[1] ?? '') || NONE_KEY;
+      const project = String(v[2] ?? '') || NONE_KEY;
+      add(byModel, model, v, 3);
+      add(byProject, project, v, 3);
+      const point = pointOf(v[0]);
+      if (!point) continue;
+      const cost = Number(v[4] ?? 0);
+      point.requests += Number(v[3] ?? 0);
+      point.costNanoUsd += cost;
+      point.byModel[model] = (point.byModel[model] ?? 0) + cost;
+      point.byProject[project] = (point.byProject[project] ?? 0) + cost;
+    }
   }
-  const byUser = new Map<string, number[]>();
-  for (const v of users.rows as Values[]) add(byUser, String(v[0] ?? '') || NONE_KEY, v, 1);
+  for (const v of (users?.rows ?? []) as Values[]) add(byUser, String(v[0] ?? '') || NONE_KEY, v, 1);
   const sum = new Array<number>(COUNTERS).fill(0);
   for (const a of byModel.values()) for (let i = 0; i < COUNTERS; i++) sum[i]! += a[i]!;
   return {

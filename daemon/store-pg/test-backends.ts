@@ -52,15 +52,20 @@ const TEXTS = COUNTER_COLUMNS.map((c) => `${c}::text`).join(', ');
 const DAY = 86_400_000;
 
 /**
- * Rows where a day layer of the PostgreSQL store (or its session totals) and its hourly cells summed the same
- * way differ, both ways: [] when they are in step (schema.ts migration 5).
+ * Rows where a day layer of the PostgreSQL store (or its session totals, its team hours or its users'
+ * months) and its hourly cells summed the same way differ, both ways: [] when they are in step (schema.ts
+ * migrations 5 and 6).
  */
 export async function dayLayerMismatches(db: { query: (text: string) => Promise<{ rows: unknown[] }> }): Promise<unknown[]> {
   const day = `(hour_start_ms / ${DAY}) * ${DAY}`;
+  // the UTC month's first ms, as PostgreSQL's calendar has it (the write path computes it in JS)
+  const month = `(EXTRACT(EPOCH FROM date_trunc('month', to_timestamp(hour_start_ms / 1000) AT TIME ZONE 'UTC')) * 1000)::int8`;
   const pairs: [string, string][] = [
     [`SELECT ${day}, model, project, user_name, ${SUMS} FROM rollups GROUP BY 1, 2, 3, 4`, `SELECT day_start_ms, model, project, user_name, ${TEXTS} FROM day_rollups`],
     [`SELECT ${day}, model, project, ${SUMS} FROM rollups GROUP BY 1, 2, 3`, `SELECT day_start_ms, model, project, ${TEXTS} FROM day_team_rollups`],
     [`SELECT ${day}, user_name, ${SUMS} FROM rollups GROUP BY 1, 2`, `SELECT day_start_ms, user_name, ${TEXTS} FROM day_user_rollups`],
+    [`SELECT hour_start_ms, model, project, ${SUMS} FROM rollups GROUP BY 1, 2, 3`, `SELECT hour_start_ms, model, project, ${TEXTS} FROM hour_team_rollups`],
+    [`SELECT ${month}, user_name, ${SUMS} FROM rollups GROUP BY 1, 2`, `SELECT month_start_ms, user_name, ${TEXTS} FROM month_user_rollups`],
     [`SELECT ${day}, session, user_name, ${SUMS} FROM session_rollups GROUP BY 1, 2, 3`, `SELECT day_start_ms, session, user_name, ${TEXTS} FROM session_day_rollups`],
     [`SELECT ${day}, kind, user_name, SUM(requests)::text FROM error_rollups GROUP BY 1, 2, 3`, 'SELECT day_start_ms, kind, user_name, requests::text FROM error_day_rollups'],
     [
