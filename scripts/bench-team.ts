@@ -376,10 +376,14 @@ async function main(): Promise<void> {
     if (process.env.BENCH_KEEP === '1') {
       // the loaded database stays up for EXPLAIN ANALYZE until this process is stopped (its exit removes it)
       console.log(`\nBENCH_KEEP=1: the cluster stays up at ${cluster.url('cco_team')} until Ctrl-C / SIGTERM`);
+      // a timer keeps the event loop alive: signal listeners alone do not, and the process would end (and its
+      // cluster with it) as soon as the reads are done
+      const alive = setInterval(() => undefined, 60_000);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
+      clearInterval(alive);
     }
     await cluster.destroy();
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
