@@ -13,17 +13,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ulid } from 'ulid';
 import type { RequestRecord } from '../shared/contract.ts';
 import { openStore } from '../daemon/store/index.ts';
 import { buildDaemonBundle, freePort, statusKb } from './bench-kit.ts';
+import { benchRecord } from './bench-records.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const root = path.resolve(import.meta.dirname, '..');
 const bundle = path.join(root, 'dist', 'cco-daemon.cjs');
 const MONTH_MS = 30.4 * 86_400_000;
-const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'];
-const projects = Array.from({ length: 20 }, (_, i) => `/Users/someone/code/project-number-${i}`);
 
 const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
 const row = (figure: string, value: string, target: string): void => console.log(`${figure.padEnd(44)} ${value.padEnd(26)} target ${target}`);
@@ -83,50 +81,7 @@ async function p50(n: number, f: () => Promise<unknown>): Promise<number> {
   return ts.sort((a, b) => a - b)[Math.floor(n / 2)]!;
 }
 
-function record(i: number, now: number): RequestRecord {
-  const startedAt = now - Math.floor(((rows - i) / rows) * 12 * MONTH_MS);
-  const model = models[i % models.length] ?? null;
-  return {
-    id: ulid(startedAt), // ulid() costs ~0.5 ms a call under load: once per record only
-    startedAt,
-    endedAt: startedAt + 4000,
-    method: 'POST',
-    path: '/v1/messages?beta=true',
-    status: 200,
-    state: i % 50 === 0 ? 'client_aborted' : 'complete',
-    upstreamRequestId: `req_011CV${String(i).padStart(20, '0')}`,
-    messageId: `msg_01${String(i).padStart(22, '0')}`,
-    modelRequested: model,
-    model,
-    stream: true,
-    ttfbMs: 800,
-    durationMs: 4000 + (i % 997),
-    tokens: { input: 12, cacheWrite5m: 2400, cacheWrite1h: 0, cacheRead: 48_000, output: 650 },
-    thinkingTokens: 120,
-    webSearchRequests: 0,
-    serviceTier: 'standard',
-    speed: null,
-    inferenceGeo: null,
-    billable: true,
-    costNanoUsd: 30_000_000 + i,
-    priceVersion: '2026-01-15',
-    unpricedReason: null,
-    cacheSavingsNanoUsd: 120_000_000,
-    sessionId: `0b9f${Math.floor(i / 60).toString(16).padStart(8, '0')}-1c2d-4e5f-8a9b-0c1d2e3f4a5b`,
-    agentId: null,
-    parentAgentId: null,
-    project: projects[Math.floor(i / 200) % projects.length] ?? null,
-    client: 'claude-cli/2.1.197',
-    credentialId: 'k_3f9a2c',
-    source: 'proxy',
-    cacheHit: true,
-    errorType: null,
-    gitBranch: null,
-    isSidechain: null,
-    bytesIn: 180_000,
-    bytesOut: 9_000,
-  };
-}
+const record = (i: number, now: number): RequestRecord => benchRecord(i, rows, now);
 
 async function main(): Promise<void> {
   buildDaemonBundle(root, bundle);

@@ -21,6 +21,7 @@ import type { ExportChunk, ExportFormat } from '../api/export-format.ts';
 import { journalBytes, listSegments } from './segments.ts';
 import { isRequestRecord } from './rows.ts';
 import { WorkerClient } from './worker-client.ts';
+import { MAX_DIRECT_MONTHS } from './months.ts';
 import { HealthNotes, type StoreHealth } from './health.ts';
 import type { WorkerLocation } from './worker-url.ts';
 
@@ -74,7 +75,7 @@ export interface BulkResult {
 
 /** addBulk journals this many records per turn, then yields so the proxy keeps serving. */
 export const BULK_CHUNK = 1000;
-/** addBulk snapshots (which folds past months out of cco.sqlite) once this many such rows wait there. */
+/** addBulk snapshots (which writes past months' rows into their month files) once this many such rows wait. */
 export const FOLD_AT_ROWS = 50_000;
 /** applyReprice snapshots once this many sealed months hold unsealed repricings. */
 const MAX_DIRTY_MONTHS = 2;
@@ -251,8 +252,13 @@ class DurableStore implements Store {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await this.flush();
-    // Records of past months wait in cco.sqlite until a snapshot folds them into their month files.
-    if (inserted > 0 && (await this.ask('pressure', { now: this.opts.now() })).unfolded >= FOLD_AT_ROWS) await this.snapshot();
+    // Records of past months wait in memory (in their month databases, or in cco.sqlite for the fold) until a
+    // snapshot writes them to their month files.
+    if (inserted > 0) {
+      const p = await this.ask('pressure', { now: this.opts.now() });
+      // A month short of MAX_DIRECT_MONTHS: a time-ordered import always finds room for its next month.
+      if (p.unfolded + p.direct >= FOLD_AT_ROWS || p.directMonths >= MAX_DIRECT_MONTHS - 1) await this.snapshot();
+    }
     return { inserted, skipped: valid.length - inserted, invalid: records.length - valid.length };
   }
 
@@ -417,6 +423,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       notes.error(`${d.kind === 'snapshot' ? 'cco.sqlite' : `month ${d.month}`} was damaged (${d.reason}); moved to ${d.movedTo}`);
     },
     ...(options.workerLocation ? { location: options.workerLocation } : {}),
+    now: opts.now,
   });
   let journal: Journal | null = null;
   try {

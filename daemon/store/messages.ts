@@ -36,7 +36,8 @@ export interface IsolateMemory {
 
 /** Every call: its arguments and its result. */
 export interface WorkerCalls {
-  init: { args: { dataDir: string; sqlWasm?: SqlWasm }; result: InitResult };
+  /** `now`: the store's clock (StoreOptions.now), which decides which months are past. */
+  init: { args: { dataDir: string; sqlWasm?: SqlWasm; now?: number }; result: InitResult };
   flush: { args: Record<string, never>; result: null };
   summary: { args: { query: SummaryQuery }; result: Summary };
   list: { args: { query: RequestQuery }; result: RequestPage };
@@ -49,8 +50,11 @@ export interface WorkerCalls {
   };
   applyReprice: { args: { updates: RepriceUpdate[] }; result: { changed: number; dirty: number } };
   stats: { args: Record<string, never>; result: { requests: number; months: number; openMonths: number; memory: IsolateMemory } };
-  /** Rows of past months waiting in cco.sqlite, month databases with unsealed repricings. */
-  pressure: { args: { now?: number }; result: { unfolded: number; dirty: number } };
+  /**
+   * Rows of past months waiting in cco.sqlite, month databases with unsealed changes, rows written straight
+   * into month databases since their files were written, and how many months hold those.
+   */
+  pressure: { args: { now?: number }; result: { unfolded: number; dirty: number; direct: number; directMonths: number } };
   /**
    * Export the database to cco.sqlite, recording `upToSeq` as the journal position it contains; months
    * that ended before `now` (default: the worker's clock) are folded into their files.
@@ -76,7 +80,7 @@ export type CallMessage = {
  * per grouped write, transferred rather than cloned — nearly free on the proxy thread.
  */
 export type WorkerInbound =
-  | { type: 'add-lines'; chunks: Uint8Array[] }
+  | { type: 'add-lines'; chunks: Uint8Array[]; /** the store's clock when posted */ now?: number }
   /** Test hook: the worker dies at once (`process.exit(3)` or an uncaught error); see WorkerClient.crashForTest. */
   | { type: 'test-crash'; how: 'exit' | 'throw' }
   | CallMessage;

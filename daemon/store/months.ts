@@ -7,6 +7,12 @@ import path from 'node:path';
 
 export type MonthKey = string;
 
+/**
+ * Past months taking rows straight into their month database at once (each pinned in memory until the next
+ * snapshot stages it; partitioned.ts `insert`); rows of further months wait in cco.sqlite for the fold.
+ */
+export const MAX_DIRECT_MONTHS = 3;
+
 const MONTH_RE = /^(\d{4})-(\d{2})$/;
 const FILE_RE = /^(\d{4}-\d{2})\.sqlite$/;
 

@@ -12,7 +12,7 @@ import { loadSqlJs, openDatabase, writeSnapshot } from './db.ts';
 import { Interner } from './interner.ts';
 import { migrate } from './migrations.ts';
 import { listPartitionFiles, monthRange, monthsDir } from './months.ts';
-import { LRU_MAX, PartitionedStore } from './partitioned.ts';
+import { LRU_MAX, MAX_DIRECT_MONTHS, PartitionedStore } from './partitioned.ts';
 import {
   applyReprice,
   deleteOlderThan,
@@ -77,16 +77,14 @@ function single(): Single {
 
 function partitioned(dataDir: string): PartitionedStore {
   const opened = openDatabase(SQL, dataDir, () => undefined);
-  const ps = new PartitionedStore(SQL, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined);
+  const ps = new PartitionedStore(SQL, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined, undefined, undefined, () => NOW);
   ps.load();
   ps.replayRepriceLog();
   return ps;
 }
 
 function snapshot(ps: PartitionedStore, dataDir: string): void {
-  const write = (): void => void writeSnapshot(ps.db, dataDir, 0);
-  write();
-  ps.afterMainWritten(write, NOW);
+  ps.snapshot(() => void writeSnapshot(ps.db, dataDir, 0), NOW, false);
 }
 
 function randomQuery(r: () => number): RequestQuery {
@@ -132,9 +130,9 @@ function compareScan(a: Single, b: PartitionedStore, since: number | undefined, 
   return seen;
 }
 
-function insertBoth(a: Single, b: PartitionedStore, recs: RequestRecord[]): void {
+function insertBoth(a: Single, b: PartitionedStore, recs: RequestRecord[], now = NOW): void {
   const nA = a.writer.insertMany(recs, () => undefined);
-  const nB = b.insert(recs, () => undefined);
+  const nB = b.insert(recs, () => undefined, now);
   expect(nB).toBe(nA);
 }
 
@@ -162,7 +160,8 @@ describe('partitioned store = single database', () => {
       expect(b.count()).toBe(first.length + late.length);
 
       for (let i = 0; i < 16; i++) comparePaging(a, b, randomQuery(r));
-      expect(b.openMonths().length).toBeLessThanOrEqual(LRU_MAX);
+      // Months taking late rows directly stay pinned until the next snapshot, besides the LRU's clean ones.
+      expect(b.openMonths().length).toBeLessThanOrEqual(LRU_MAX + MAX_DIRECT_MONTHS);
       // Streams (an export's pages, which close months behind the cursor) paged to the end: same pages.
       const rs = rng(seed + 100);
       for (let i = 0; i < 6; i++) comparePaging(a, b, randomQuery(rs), 1000, true);
@@ -240,8 +239,9 @@ describe('partitioned store = single database', () => {
     expect(recs.filter((x) => x.cacheHit).length).toBeGreaterThan(50);
     insertBoth(a, b, recs);
     snapshot(b, dataDir); // every past month sealed in its file
-    const late = randomRecords(rng(12), 100, 'i-'); // late rows of sealed months, still in cco.sqlite
-    insertBoth(a, b, late);
+    // Late rows of sealed months, still in cco.sqlite: they came while their months were not yet past.
+    const late = randomRecords(rng(12), 100, 'i-');
+    insertBoth(a, b, late, T0);
     writeSnapshot(b.db, dataDir, 0);
     b.close();
     // Back to schema 7: the columns of 7 → 8 dropped from cco.sqlite and every month file.
@@ -269,6 +269,77 @@ describe('partitioned store = single database', () => {
     expect(s1.totals.responseCacheHits).toBe(hits.filter((x) => x.sessionId === 's1').length);
     c.close();
   });
+
+  it('rows of a past month go straight into its month database, written once by the next snapshot', () => {
+    const dataDir = tempDir('cco-part-');
+    const a = single();
+    const b = partitioned(dataDir);
+    const month = Date.UTC(2025, 5, 1);
+    const recs = randomRecords(rng(21), 300, 'k-').map((x, i) => ({ ...x, startedAt: month + i * 60_000, endedAt: month + i * 60_000 + 500 }));
+    insertBoth(a, b, recs);
+    // Not in cco.sqlite (no copy, fold and delete later): in the month's database, counted in the rollups.
+    expect(b.db.exec('SELECT COUNT(*) FROM requests')[0]?.values[0]?.[0]).toBe(0);
+    expect(b.pressure(NOW)).toMatchObject({ unfolded: 0, direct: 300, directMonths: 1 });
+    expect(b.openMonths()).toEqual(['2025-06']);
+    expect(b.count()).toBe(300);
+    for (let i = 0; i < 5; i++) comparePaging(a, b, randomQuery(rng(30 + i)));
+    compareSummaries(a, b);
+    snapshot(b, dataDir);
+    expect(b.pressure(NOW)).toMatchObject({ unfolded: 0, dirty: 0, direct: 0 });
+    expect(fs.readdirSync(monthsDir(dataDir))).toEqual(['2025-06.sqlite']);
+    b.close();
+    const c = partitioned(dataDir);
+    expect(c.count()).toBe(300);
+    for (let i = 0; i < 5; i++) comparePaging(a, c, randomQuery(rng(40 + i)));
+    compareSummaries(a, c);
+    // More rows after the month's last one, once a list knows where its rows end: pages after a cursor still
+    // reach them, streamed or not.
+    const end = month + 300 * 60_000;
+    insertBoth(a, c, randomRecords(rng(22), 50, 'l-').map((x, i) => ({ ...x, startedAt: end + i * 60_000, endedAt: end + i * 60_000 + 500 })));
+    for (const stream of [false, true]) for (const order of ['asc', 'desc'] as const) comparePaging(a, c, { order, limit: 40 }, 100, stream);
+    c.close();
+  });
+
+  for (const when of ['before', 'after'] as const) {
+    it(`a snapshot killed ${when} cco.sqlite is written, its month files staged: nothing lost or doubled once the journal is replayed`, () => {
+      const dataDir = tempDir('cco-part-');
+      const a = single();
+      const b = partitioned(dataDir);
+      const first = randomRecords(rng(50), 400, 'm-');
+      insertBoth(a, b, first);
+      snapshot(b, dataDir);
+      // Late rows of two sealed months and of a month never written: they go straight into month databases.
+      const late = randomRecords(rng(51), 90, 'n-').map((x, i) => {
+        const t = [Date.UTC(2025, 2, 3), Date.UTC(2025, 7, 9), Date.UTC(2024, 11, 30)][i % 3]! + i * 1000;
+        return { ...x, startedAt: t, endedAt: t + 500 };
+      });
+      insertBoth(a, b, late);
+      expect(b.pressure(NOW)).toMatchObject({ direct: 90, directMonths: 3 });
+      const killed = new Error('kill -9');
+      expect(() => b.snapshot(() => {
+        if (when === 'after') writeSnapshot(b.db, dataDir, 0);
+        throw killed; // the process dies here: the staged files are not renamed
+      }, NOW, false)).toThrow(killed);
+      expect(fs.readdirSync(monthsDir(dataDir)).filter((f) => f.includes('.next-')).length).toBe(3);
+      b.close();
+      const c = partitioned(dataDir);
+      expect(fs.readdirSync(monthsDir(dataDir)).every((f) => f.endsWith('.sqlite'))).toBe(true);
+      // Before: cco.sqlite never counted the late rows and no file has them. After: both do.
+      expect(c.count()).toBe(first.length + (when === 'after' ? late.length : 0));
+      // The journal still holds the late records (the snapshot did not finish): replayed, each is new exactly once.
+      expect(c.insert(late, () => undefined, NOW)).toBe(when === 'after' ? 0 : late.length);
+      expect(c.count()).toBe(first.length + late.length);
+      for (let i = 0; i < 6; i++) comparePaging(a, c, randomQuery(rng(60 + i)));
+      compareSummaries(a, c);
+      snapshot(c, dataDir);
+      c.close();
+      const d = partitioned(dataDir);
+      expect(d.count()).toBe(first.length + late.length);
+      for (let i = 0; i < 6; i++) comparePaging(a, d, randomQuery(rng(70 + i)));
+      compareSummaries(a, d);
+      d.close();
+    });
+  }
 
   it('closes idle months and keeps at most LRU_MAX clean months open', () => {
     const dataDir = tempDir('cco-part-');

@@ -3,26 +3,34 @@
  *
  * `cco.sqlite` (the "main" database, always open, journaled and snapshotted as before) holds the rollups,
  * the session rollups, and the detail rows not yet sealed: the current month, plus rows of past months that
- * arrived late (month rollover, bulk import, replay) until the next snapshot folds them out. Each past month
- * lives in `months/YYYY-MM.sqlite` (same schema, rows only), written once (tmp → fsync → rename) and opened
- * on demand, read-only, by the queries that reach it: an LRU of at most LRU_MAX clean months, closed after
- * IDLE_MS idle. A month file is rewritten (a new file renamed over it, "re-sealed") only when late rows or
- * repricings for it are folded in.
+ * arrived late (month rollover, bulk import, replay) and did not go straight into their month database (see
+ * `insert`) until the next snapshot folds them out. Each past month lives in `months/YYYY-MM.sqlite` (same
+ * schema, rows only), written once (tmp → fsync → rename) and opened on demand, read-only, by the queries
+ * that reach it: an LRU of at most LRU_MAX clean months, closed after IDLE_MS idle. A month file is
+ * rewritten (a new file renamed over it, "re-sealed") only when rows or repricings for it arrive.
  *
- * Invariant: a record is counted in the rollups iff its row was new; rows and rollups of the same record
- * live in cco.sqlite until the snapshot that contains them is on disk, and only then move to their month
- * file (fold). So the order of a snapshot is: (1) write cco.sqlite; (2) re-seal months with repricings and
- * clear `reprice_log`; (3) fold past months' rows into their files, delete them from cco.sqlite; (4) if (2)
- * or (3) did anything, write cco.sqlite again. A crash between (1) and (4) leaves rows both in cco.sqlite
- * and in a month file, or a `reprice_log` not yet cleared: the next start folds/re-applies again
- * (INSERT OR IGNORE, idempotent UPDATEs) before serving. A late record is a duplicate iff its id is in
- * cco.sqlite or (visible) in its month file — the check journal replay and bulk ingest make.
+ * Invariant: a record is counted in the rollups iff its row was new, and on disk cco.sqlite's rollups count
+ * exactly the rows of cco.sqlite and of the month files its `partitions` describes. Rows of a late record
+ * written into cco.sqlite stay there until the snapshot that contains them is on disk, and only then move
+ * to their month file (fold). Rows written straight into a month database (`insert`, rollups in cco.sqlite
+ * in the same transaction) are staged by the next snapshot before cco.sqlite is written and put in place
+ * after it (`snapshot`). So the order of a snapshot is: (0) stage month databases holding direct rows;
+ * (1) write cco.sqlite, naming the staged files (the commit point), rename them into place; (2) re-seal
+ * months with repricings and clear `reprice_log`; (3) fold past months' rows into their files, delete them
+ * from cco.sqlite; (4) if (2) or (3) did anything, write cco.sqlite again. A crash before (1) leaves staged
+ * files no cco.sqlite names (removed at start; the journal, not yet cut, still holds their rows); between (1)
+ * and the renames, named ones (renamed at start); between (1) and (4), rows both in cco.sqlite and in a month
+ * file, or a `reprice_log` not yet cleared: the next start folds/re-applies again (INSERT OR IGNORE,
+ * idempotent UPDATEs) before serving. A late record is a duplicate iff its id is in cco.sqlite or (visible)
+ * in its month's database — the check journal replay and bulk ingest make.
  *
  * Retention: whole month files whose month ended before the cutoff are deleted; `meta.detail_floor`
  * (the highest cutoff applied) hides the rows of the month the cutoff falls in, so every query answers
  * exactly as a single database that deleted rows before the cutoff.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord } from '../../shared/contract.ts';
 import { compareRecords } from '../../shared/record-values.ts';
@@ -31,7 +39,8 @@ import { integrityProblem, moveAside, writeDatabaseFile } from './db.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
 import { backfillCacheHitCells, getMeta, migrate, setMeta } from './migrations.ts';
-import { listPartitionFiles, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
+import { fsyncDir } from './segments.ts';
+import { listPartitionFiles, MAX_DIRECT_MONTHS, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
 import {
   applyReprice as applyRepriceOne,
   countRequests,
@@ -52,12 +61,18 @@ import { INTERNED_COLUMNS, recordDelta, REQUEST_COLUMNS, RowWriter, type RollupD
 
 /** Clean (unmodified) month databases kept open at most. */
 export const LRU_MAX = 2;
+export { MAX_DIRECT_MONTHS } from './months.ts';
 /** A clean month database unused this long is closed. */
 export const IDLE_MS = 60_000;
 /** A month is folded out of cco.sqlite once it ended this long ago (late requests of its last minutes). */
 export const FOLD_GRACE_MS = 3_600_000;
 /** Rows read from cco.sqlite per step of a fold. */
 const FOLD_CHUNK = 5000;
+/** The Bloom filters of a month first written directly are sized for this many ids (rebuilt when staged). */
+const DIRECT_BLOOM_IDS = 100_000;
+/** `meta` key in cco.sqlite: the staged month files (`YYYY-MM.sqlite.next-<token>`) this cco.sqlite commits. */
+const SEALING_KEY = 'sealing';
+const NEXT_RE = /^(\d{4}-\d{2})\.sqlite\.next-[0-9a-f-]+$/;
 
 interface PartInfo {
   rows: number;
@@ -93,10 +108,14 @@ interface OpenPart {
   db: Database;
   strings: Interner;
   lastUsed: number;
-  /** Changed in memory (repricing, fold) and not yet sealed: never evicted. */
+  /** Changed in memory (repricing, fold, direct rows) and not yet sealed: never evicted. */
   dirty: boolean;
   /** Opened by a stream (an export's pages) and not used by another query since: closed once passed. */
   stream: boolean;
+  /** Rows written straight into this month database since its file was last written (see `insert`). */
+  direct: number;
+  /** Row writer of direct inserts (prepared once per open month). */
+  writer: RowWriter | null;
 }
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -133,6 +152,8 @@ export class PartitionedStore {
     private readonly log: Log,
     private readonly onRelease: () => void = () => undefined,
     private readonly onDamaged: (d: DamagedFile) => void = () => undefined,
+    /** The clock that decides which months are past (rows written straight into their month database). */
+    private readonly clock: () => number = Date.now,
   ) {
     const f = getMeta(db, 'detail_floor');
     if (f !== null) this.floor = Number(f);
@@ -144,6 +165,7 @@ export class PartitionedStore {
   load(): void {
     fs.mkdirSync(monthsDir(this.dataDir), { recursive: true, mode: 0o700 });
     removePartitionTemps(this.dataDir);
+    this.finishSealing();
     const rows = this.db.exec('SELECT month, rows, bytes, mtime_ms, ids, upstream FROM partitions')[0]?.values ?? [];
     const known = new Map<string, PartInfo>();
     for (const [month, n, bytes, mtime, ids, up] of rows) {
@@ -171,6 +193,31 @@ export class PartitionedStore {
         this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
         this.mainDirty = true;
       }
+    }
+  }
+
+  /**
+   * A snapshot cut short between staging and renaming (see `snapshot`): a staged file named in cco.sqlite's
+   * `meta.sealing` was committed by it, and is renamed into place now (its `partitions` row describes it); any
+   * other staged file was not (cco.sqlite on disk is older: the journal still holds its rows) and is removed.
+   */
+  private finishSealing(): void {
+    const committed = new Set<string>(JSON.parse(getMeta(this.db, SEALING_KEY) ?? '[]') as string[]);
+    let renamed = false;
+    for (const name of fs.readdirSync(monthsDir(this.dataDir))) {
+      const m = NEXT_RE.exec(name);
+      if (!m?.[1]) continue;
+      const file = path.join(monthsDir(this.dataDir), name);
+      if (committed.has(name)) {
+        fs.renameSync(file, partitionPath(this.dataDir, m[1]));
+        renamed = true;
+        this.log('info', `store: month ${m[1]} sealed from ${name} (a snapshot was cut short after cco.sqlite was written)`);
+      } else fs.rmSync(file, { force: true });
+    }
+    if (renamed) fsyncDir(monthsDir(this.dataDir));
+    if (committed.size > 0) {
+      this.db.run('DELETE FROM meta WHERE key = ?', [SEALING_KEY]);
+      this.mainDirty = true;
     }
   }
 
@@ -202,7 +249,7 @@ export class PartitionedStore {
       db.run('PRAGMA journal_mode = MEMORY');
       db.run('PRAGMA temp_store = MEMORY'); // see db.ts
       migrate(db);
-      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false };
+      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false, direct: 0, writer: null };
       setMeta(db, 'month', month);
       return part;
     } catch (err) {
@@ -270,6 +317,7 @@ export class PartitionedStore {
   }
 
   private closePart(p: OpenPart): void {
+    p.writer?.free();
     p.strings.free();
     p.db.close();
     this.open.delete(p.month);
@@ -349,18 +397,79 @@ export class PartitionedStore {
   // ---------------------------------------------------------------- writes
 
   /**
-   * Inserts records (live, replayed or bulk) into cco.sqlite, rollups in the same transaction, leaving out
-   * those already sealed in their month's file. Returns how many were new.
+   * Inserts records (live, replayed or bulk), rollups in cco.sqlite in the same transaction; returns how many
+   * were new. A record of a month that ended (by `now`, the fold's rule) goes straight into its month
+   * database when cco.sqlite holds no row of that month and at most MAX_DIRECT_MONTHS months take rows so
+   * (`direct`); the month stays pinned in memory until the next snapshot stages its file (see `snapshot`). Any
+   * other record goes into cco.sqlite, leaving out those already sealed in its month's file, and waits there
+   * for the fold. So a past month's row is written once, not into cco.sqlite, then copied into its month file
+   * and deleted: at 100 k bulk rows over 12 months the fold was half the worker's time (docs/design.md).
    */
-  insert(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void): number {
+  insert(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void, now = this.clock()): number {
     if (records.length === 0) return 0;
-    let fresh: readonly RequestRecord[] = records;
-    if (this.info.size > 0) {
-      const sealed = this.sealedIds(records);
-      if (sealed.size > 0) fresh = records.filter((r) => !sealed.has(r.id));
+    const limit = foldLimit(now);
+    const direct = new Map<MonthKey, RequestRecord[]>();
+    const rest: RequestRecord[] = [];
+    const decided = new Map<MonthKey, boolean>();
+    for (const r of records) {
+      if (r.startedAt >= limit || r.startedAt < this.floor) {
+        rest.push(r);
+        continue;
+      }
+      const month = monthOf(r.startedAt);
+      let ok = decided.get(month);
+      if (ok === undefined) decided.set(month, (ok = this.takesDirect(month, decided)));
+      if (!ok) {
+        rest.push(r);
+        continue;
+      }
+      let list = direct.get(month);
+      if (!list) direct.set(month, (list = []));
+      list.push(r);
     }
-    const n = this.writer.insertMany(fresh, onError);
-    if (n > 0) this.mainDirty = true;
+    let n = 0;
+    for (const [month, recs] of direct) n += this.insertDirect(month, recs, onError);
+    if (rest.length === 0) return n;
+    let fresh: readonly RequestRecord[] = rest;
+    if (this.info.size > 0) {
+      const sealed = this.sealedIds(rest);
+      if (sealed.size > 0) fresh = rest.filter((r) => !sealed.has(r.id));
+    }
+    const m = this.writer.insertMany(fresh, onError);
+    if (m > 0) this.mainDirty = true;
+    return n + m;
+  }
+
+  /** A past month may take rows directly: already does, or cco.sqlite holds none of it and there is room. */
+  private takesDirect(month: MonthKey, decided: ReadonlyMap<MonthKey, boolean>): boolean {
+    if (this.open.get(month)?.direct) return true;
+    let taking = 0;
+    for (const p of this.open.values()) if (p.direct > 0) taking++;
+    for (const [m, ok] of decided) if (ok && !this.open.get(m)?.direct) taking++;
+    if (taking >= MAX_DIRECT_MONTHS) return false;
+    const { start, end } = monthRange(month);
+    return this.db.exec('SELECT 1 FROM requests WHERE started_at >= ? AND started_at < ? LIMIT 1', [start, end]).length === 0;
+  }
+
+  /** Rows into the month's database, their rollups into cco.sqlite's, one transaction each (committed together). */
+  private insertDirect(month: MonthKey, recs: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void): number {
+    const known = this.info.has(month);
+    const part = (known ? this.tryOpenPart(month) : null) ?? this.openPart(month, true);
+    part.writer ??= new RowWriter(part.db, part.strings, false);
+    const n = part.writer.insertMany(recs, onError, this.writer);
+    if (n === 0) return 0;
+    let info = this.info.get(month);
+    if (!info) this.info.set(month, (info = { rows: 0, bytes: 0, mtimeMs: 0, ids: Bloom.forCount(DIRECT_BLOOM_IDS), upstream: Bloom.forCount(DIRECT_BLOOM_IDS) }));
+    info.rows += n;
+    info.ends = endsOf(part.db); // a list's cursor test reads them
+    // Every id of the batch (a superset of the new ones): a Bloom filter may answer "maybe", never a wrong "no".
+    for (const r of recs) {
+      info.ids.add(r.id);
+      if (r.upstreamRequestId !== null) info.upstream.add(r.upstreamRequestId);
+    }
+    part.dirty = true;
+    part.direct += n;
+    this.mainDirty = true;
     return n;
   }
 
@@ -649,15 +758,26 @@ export class PartitionedStore {
     return n;
   }
 
-  /** Rows in cco.sqlite that a fold would move out now, and month databases holding unsealed changes. */
-  pressure(now = Date.now()): { unfolded: number; dirty: number } {
+  /**
+   * Rows in cco.sqlite that a fold would move out now, month databases holding unsealed changes, and rows
+   * written straight into month databases since their files were last written.
+   */
+  pressure(now = this.clock()): { unfolded: number; dirty: number; direct: number; directMonths: number } {
     const limit = foldLimit(now);
     const unfolded = Number(this.db.exec('SELECT COUNT(*) FROM requests WHERE started_at < ?', [limit])[0]?.values[0]?.[0] ?? 0);
-    return { unfolded, dirty: [...this.open.values()].filter((p) => p.dirty).length };
+    let dirty = 0;
+    let direct = 0;
+    let directMonths = 0;
+    for (const p of this.open.values()) {
+      if (p.dirty) dirty++;
+      direct += p.direct;
+      if (p.direct > 0) directMonths++;
+    }
+    return { unfolded, dirty, direct, directMonths };
   }
 
   /** True when the next snapshot has months to fold or repricings to seal. */
-  needsFold(now = Date.now()): boolean {
+  needsFold(now = this.clock()): boolean {
     const p = this.pressure(now);
     const log = Number(this.db.exec('SELECT COUNT(*) FROM reprice_log')[0]?.values[0]?.[0] ?? 0);
     return p.unfolded > 0 || p.dirty > 0 || log > 0;
@@ -666,10 +786,67 @@ export class PartitionedStore {
   // ---------------------------------------------------------------- snapshot
 
   /**
+   * A whole snapshot. (0) Month databases holding direct rows are written to `YYYY-MM.sqlite.next-<token>`
+   * (fsynced, beside their sealed file), described in `partitions` and named in `meta.sealing`; (1) `writeMain`
+   * writes cco.sqlite — the commit point: from here on the staged files are what cco.sqlite's rollups and
+   * `partitions` count; (1b) each staged file is renamed over its month's file. A kill before (1) leaves
+   * staged files no cco.sqlite names: `load` removes them, and the journal (not yet cut at this snapshot)
+   * still holds their rows. A kill after (1) leaves them named: `load` renames them into place. Then steps
+   * (2)–(4) (`afterMainWritten`). `writeMain` runs at least once (the journal position must move on);
+   * `mainOnDisk` false forces (1). Returns true when cco.sqlite was written again after a fold or seal.
+   */
+  snapshot(writeMain: () => void, now = this.clock(), mainOnDisk = true): boolean {
+    const staged = this.stageDirect();
+    let written = false;
+    if (staged.length > 0 || this.mainDirty || !mainOnDisk) {
+      writeMain();
+      written = true;
+    }
+    this.commitStaged(staged);
+    const again = this.afterMainWritten(writeMain, now);
+    if (!again && !written) writeMain();
+    return again;
+  }
+
+  /** Step (0) of `snapshot`. */
+  private stageDirect(): { part: OpenPart; file: string }[] {
+    const staged: { part: OpenPart; file: string }[] = [];
+    try {
+      for (const part of this.open.values()) {
+        if (part.direct === 0) continue;
+        const file = `${partitionPath(this.dataDir, part.month)}.next-${randomUUID()}`;
+        const bytes = writeDatabaseFile(part.db, file);
+        staged.push({ part, file });
+        this.describe(part, bytes, Math.round(fs.statSync(file).mtimeMs));
+      }
+    } catch (err) {
+      for (const { file } of staged) fs.rmSync(file, { force: true }); // the next snapshot stages them again
+      throw err;
+    }
+    if (staged.length > 0) setMeta(this.db, SEALING_KEY, JSON.stringify(staged.map((x) => path.basename(x.file))));
+    return staged;
+  }
+
+  /** Step (1b) of `snapshot`, once cco.sqlite naming the staged files is on disk. */
+  private commitStaged(staged: readonly { part: OpenPart; file: string }[]): void {
+    if (staged.length === 0) return;
+    for (const { part, file } of staged) {
+      const to = partitionPath(this.dataDir, part.month);
+      fs.renameSync(file, to);
+      part.direct = 0;
+      part.dirty = false; // the file holds its repricings too; reprice_log is cleared by afterMainWritten
+      this.log('info', `store: month ${part.month} sealed in ${to}`);
+    }
+    fsyncDir(monthsDir(this.dataDir));
+    // Kept in cco.sqlite on disk until its next write: a name no file has any more is ignored by `load`.
+    this.db.run('DELETE FROM meta WHERE key = ?', [SEALING_KEY]);
+  }
+
+  /**
    * Steps (2)–(4) of a snapshot (see the header), after `writeMain` wrote cco.sqlite once. Returns true
    * when cco.sqlite was written again.
    */
-  afterMainWritten(writeMain: () => void, now = Date.now()): boolean {
+  private afterMainWritten(writeMain: () => void, now: number): boolean {
     this.mainDirty = false;
     let changed = false;
     for (const part of [...this.open.values()]) {

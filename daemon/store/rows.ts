@@ -271,39 +271,45 @@ export class RowWriter {
   /**
    * Inserts records not yet stored (by id) in one transaction; returns how many were new. A record that
    * SQLite rejects is reported through `onError` and skipped; the rest of the batch still commits.
+   * `counts` is the writer whose rollups count the new rows: this one, or — for a month database, which holds
+   * rows only — cco.sqlite's; then both databases commit together (a rollup failure rolls back both).
    */
-  insertMany(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void): number {
+  insertMany(records: readonly RequestRecord[], onError: (r: RequestRecord, err: Error) => void, counts: RowWriter | null = this.rollups ? this : null): number {
     if (records.length === 0) return 0;
+    if (counts && !counts.rollups) throw new Error('insertMany: the counting writer keeps no rollups');
     let inserted = 0;
     // Rollup deltas of the batch, merged per cell: a busy batch touches few cells, so this turns one
     // upsert pair per record into one per cell (the same totals, in the same transaction).
     const cells = new Map<string, RollupDelta>();
     const extra = new ErrorAndSessionCells();
+    const other = counts && counts !== this ? counts : null;
     this.db.run('BEGIN');
     try {
-      for (const r of records) {
-        try {
-          const params = recordToParams(r, this.strings);
-          this.insertStmt.run(this.requestPick ? this.requestPick.map((i) => params[i]!) : params);
-          if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
-          if (this.rollups) {
-            mergeDelta(cells, recordDelta(r));
-            extra.add(r);
+      other?.db.run('BEGIN');
+      try {
+        for (const r of records) {
+          try {
+            const params = recordToParams(r, this.strings);
+            this.insertStmt.run(this.requestPick ? this.requestPick.map((i) => params[i]!) : params);
+            if (this.db.getRowsModified() !== 1) continue; // already stored (replay) → nothing to add
+            if (counts) {
+              mergeDelta(cells, recordDelta(r));
+              extra.add(r);
+            }
+            inserted++;
+          } catch (err) {
+            onError(r, err as Error); // a failed statement is rolled back on its own; the transaction stays open
           }
-          inserted++;
-        } catch (err) {
-          onError(r, err as Error); // a failed statement is rolled back on its own; the transaction stays open
         }
-      }
-      // A rollup failure fails the whole batch (rows and rollups never disagree); it stays in the journal.
-      for (const d of cells.values()) this.applyDelta(d);
-      if (extra.errors.size > 0) {
-        this.errorRollupStmt ??= this.db.prepare(ERROR_ROLLUP_UPSERT);
-        for (const [hour, session, kind, , n] of extra.errors.values()) this.errorRollupStmt.run([hour, session, kind, n]);
-      }
-      if (extra.sessions.size > 0) {
-        this.sessionStmt ??= this.db.prepare(SESSION_UPSERT);
-        for (const s of extra.sessions.values()) this.sessionStmt.run(s.slice(0, 4) as [string, number, number, string]);
+        // A rollup failure fails the whole batch (rows and rollups never disagree); it stays in the journal.
+        counts?.applyCells(cells, extra);
+        other?.db.run('COMMIT');
+      } catch (err) {
+        if (other) {
+          other.db.run('ROLLBACK');
+          other.strings.reload();
+        }
+        throw err;
       }
       this.db.run('COMMIT');
     } catch (err) {
@@ -312,6 +318,19 @@ export class RowWriter {
       throw err;
     }
     return inserted;
+  }
+
+  /** Adds a batch's merged rollup, failure and session cells (caller owns the transaction). */
+  private applyCells(cells: Map<string, RollupDelta>, extra: ErrorAndSessionCells): void {
+    for (const d of cells.values()) this.applyDelta(d);
+    if (extra.errors.size > 0) {
+      this.errorRollupStmt ??= this.db.prepare(ERROR_ROLLUP_UPSERT);
+      for (const [hour, session, kind, , n] of extra.errors.values()) this.errorRollupStmt.run([hour, session, kind, n]);
+    }
+    if (extra.sessions.size > 0) {
+      this.sessionStmt ??= this.db.prepare(SESSION_UPSERT);
+      for (const s of extra.sessions.values()) this.sessionStmt.run(s.slice(0, 4) as [string, number, number, string]);
+    }
   }
 
   /**

@@ -52,6 +52,12 @@ interface Open {
   summaries: SummaryCache;
 }
 let open: Open | null = null;
+/** The store's clock (StoreOptions.now) as the main thread last sent it, as an offset from this thread's. */
+let clockOffset = 0;
+const clock = (): number => Date.now() + clockOffset;
+const setClock = (now: number | undefined): void => {
+  if (now !== undefined) clockOffset = now - Date.now();
+};
 const pending: RequestRecord[] = [];
 const buffers = new BufferWatch();
 const utf8 = new TextDecoder();
@@ -93,7 +99,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
     post({ type: 'damaged', damaged: { kind: 'snapshot', file, movedTo: opened.snapshot.movedTo!, reason: opened.snapshot.reason!, at: Date.now() } });
   }
   const writer = new RowWriter(opened.db, new Interner(opened.db));
-  const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect(), (d) => post({ type: 'damaged', damaged: d }));
+  const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect(), (d) => post({ type: 'damaged', damaged: d }), clock);
   open = { db: opened.db, writer, dataDir, parts, summaries: new SummaryCache(opened.db, writer.touchedHours) };
   parts.load();
   const deduped = parts.dropSealedDuplicates();
@@ -146,7 +152,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
 type Handlers = { [K in keyof WorkerCalls]: (m: Extract<CallMessage, { type: K }>) => WorkerCalls[K]['result'] | Promise<WorkerCalls[K]['result']> };
 
 const handlers: Handlers = {
-  init: (m) => init(m.dataDir, m.sqlWasm),
+  init: (m) => (setClock(m.now), init(m.dataDir, m.sqlWasm)),
   flush: () => (need(), null),
   summary: (m) => need().summaries.summary(m.query),
   list: (m) => need().parts.list(m.query),
@@ -161,14 +167,14 @@ const handlers: Handlers = {
   applyReprice: (m) => {
     const p = need().parts;
     const changed = p.applyReprice(m.updates);
-    return { changed, dirty: p.pressure().dirty };
+    return { changed, dirty: p.pressure(clock()).dirty };
   },
   stats: () => {
     const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
     const p = need().parts;
     return { requests: p.count(), months: p.months().length, openMonths: p.openMonths().length, memory: { heapTotal, heapUsed, external, arrayBuffers } };
   },
-  pressure: (m) => need().parts.pressure(m.now),
+  pressure: (m) => need().parts.pressure(m.now ?? clock()),
   snapshot: (m) => {
     const o = need();
     // Clean month databases (a month file each, ~35 MB at 1 M rows a year, up to LRU_MAX of them) are
@@ -181,11 +187,9 @@ const handlers: Handlers = {
       bytes = writeSnapshot(o.db, o.dataDir, m.upToSeq);
       buffers.collect(); // returns the export copy now, not whenever this idle thread next allocates
     };
-    // cco.sqlite unchanged since it was read or written (e.g. only a schema migration in memory): the
-    // file on disk already holds every row, so the fold may run ahead of a rewrite.
-    if (o.parts.mainDirty || !fs.existsSync(path.join(o.dataDir, SNAPSHOT_FILE))) writeMain();
-    if (o.parts.afterMainWritten(writeMain, m.now)) buffers.collect();
-    else if (bytes === 0) writeMain(); // journal_seq must still move on
+    // Stages month databases holding direct rows, writes cco.sqlite (skipped when unchanged since it was read
+    // or written and nothing was staged), puts the staged files in place, seals and folds (partitioned.ts).
+    if (o.parts.snapshot(writeMain, m.now ?? clock(), fs.existsSync(path.join(o.dataDir, SNAPSHOT_FILE)))) buffers.collect();
     return { bytes, at: Date.now() };
   },
   retention: (m) => need().parts.retention(m.cutoff),
@@ -224,6 +228,7 @@ function call(m: CallMessage): void {
 
 port.on('message', (m: WorkerInbound) => {
   if (m.type === 'add-lines') {
+    setClock(m.now);
     for (const chunk of m.chunks) {
       for (const line of utf8.decode(chunk).split('\n')) if (line !== '') pending.push(JSON.parse(line) as RequestRecord);
     }

@@ -32,6 +32,8 @@ export interface WorkerClientOptions {
   restartMaxMs?: number;
   /** A worker up this long resets the backoff. Default 60 s. */
   stableMs?: number;
+  /** The store's clock, sent with records and at init (the worker decides by it which months are past). */
+  now?: () => number;
 }
 
 /** Sends of one call to workers that then died, after which the call is failed rather than re-sent. */
@@ -111,7 +113,8 @@ export class WorkerClient {
     w.on('error', (err) => this.log('error', `store: worker failed: ${err.message}`));
     w.on('exit', (code) => this.onExit(w, code));
     this.initId = this.nextId++;
-    const init: WorkerInbound = { ...args, type: 'init', id: this.initId };
+    const now = this.opts.now?.();
+    const init: WorkerInbound = { ...args, ...(now !== undefined && { now }), type: 'init', id: this.initId };
     w.postMessage(init);
   }
 
@@ -224,7 +227,8 @@ export class WorkerClient {
     // One buffer per message: transferring an ArrayBuffer costs ~10 µs each (25 per batch at 500 requests/s
     // took ~0.3 ms a post), copying a batch's few tens of KB into one costs a few µs.
     const one = chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
-    const m: WorkerInbound = { type: 'add-lines', chunks: [one] };
+    const now = this.opts.now?.();
+    const m: WorkerInbound = { type: 'add-lines', chunks: [one], ...(now !== undefined && { now }) };
     this.worker.postMessage(m, [one.buffer as ArrayBuffer]);
   }
 
