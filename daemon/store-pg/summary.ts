@@ -25,6 +25,8 @@ const HALF_HOUR = HOUR_MS / 2;
 const DAY_MS = 24 * HOUR_MS;
 const COUNTERS = 11;
 const SUMS = COUNTER_SQL.split(', ').map((c) => `SUM(${c})`).join(', ');
+/** NULL for each counter after the first two (rows that carry only requests and cost). */
+const PAD = ', NULL::numeric'.repeat(COUNTERS - 2);
 
 function totalsOf(a: ArrayLike<number>): SpendTotals {
   return {
@@ -200,15 +202,18 @@ function userWhere(q: PgSummaryQuery, values: unknown[]): string {
 /**
  * The day path's reads (see DayPlan): the series cells with the range's groups, the users' totals and the
  * errors, each from the day cells of [dayFrom, dayTo) and the hourly cells of its edges (and of the moved hours,
- * once: +1 into their own bucket, −1 out of their day's). The team view (no user) reads the layers without the
- * user: day_team_rollups and hour_team_rollups (series, groups), month_user_rollups and day_user_rollups (by
- * user); one user's view reads day_rollups and rollups through their indexes by user, and its by-user row is
- * the grand total (grouping set ()).
+ * read once: +1 into their own bucket, −1 out of their day's). The team view (no user) reads the layers
+ * without the user: day_team_rollups and hour_team_rollups (series, groups), month_user_rollups and
+ * day_user_rollups (by user); one user's view reads day_rollups and rollups through their indexes by user, and
+ * its by-user row is the sum of its groups.
  *
- * The cells come back already folded as far as the answer needs (GROUPING SETS; GROUPING() says which): per
- * bucket × model and bucket × project only the requests and cost the series shows, per model and per project
- * (and in all, for one user) every counter. That is ~days × (models + projects) rows of 2 numbers instead of
- * days × models × projects rows of 11 (bench:team's range=all).
+ * The cells come back folded as far as the answer needs: per bucket × model and bucket × project only the
+ * requests and cost the series shows (1, 2), per model × project every counter (3; the moved hours are left
+ * out there: +1 −1). ~days × (models + projects) rows of 2 numbers instead of days × models × projects rows of
+ * 11 (bench:team's range=all). Two plain GROUP BYs over a materialized list cost PostgreSQL about a third of
+ * the aggregate transitions GROUPING SETS did (each set computes every aggregate); sending the cells unfolded
+ * to be folded here was slower (bench:team's team range=all in process, 3–4.4 M rows, load 5–8, A/B: GROUPING
+ * SETS 101 → 92 ms; unfolded 91 → 146 ms).
  */
 function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[]): { cells: pg.QueryArrayConfig; users: pg.QueryArrayConfig | null; errors: pg.QueryArrayConfig } {
   const team = q.user === undefined;
@@ -216,21 +221,27 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
   const cu = userWhere(q, cellValues);
   const dayBucket = (col: string): string => `($3::int4[])[((${col} - $1) / ${DAY_MS})::int4 + 1]`;
   const hours = team ? 'hour_team_rollups' : 'rollups';
-  const counters = COUNTER_SQL.split(', ');
-  // bucket × model: requests and cost; bucket × project: cost; model, project (and all): every counter
-  const grouped = counters.map((c, i) => (i === 0 ? `SUM(${c})` : i === 1 ? `SUM(${c})` : `CASE WHEN GROUPING(b) = 1 THEN SUM(${c}) END`)).join(', ');
   const cells = {
-    text: `SELECT GROUPING(b, model, project) AS g, b, model, project, ${grouped} FROM (
+    text: `WITH base AS MATERIALIZED (
         SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM ${team ? 'day_team_rollups' : 'day_rollups'}
           WHERE day_start_ms >= $1 AND day_start_ms < $2${cu}
         UNION ALL
         SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), model, project, ${COUNTER_SQL}
           ${hourCells(hours, '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
+      ), moved AS MATERIALIZED (
+        SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells(hours, '$6', 'hour_start_ms, model, project, requests, cost_nano_usd', cu)}
+      ), series AS MATERIALIZED (
+        SELECT b, model, project, requests, cost_nano_usd FROM base
         UNION ALL
-        SELECT m.b, model, project, ${counters.map((c) => `m.s * ${c}`).join(', ')}
-          ${hourCells(hours, '$6', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
-          CROSS JOIN LATERAL (VALUES (width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), 1), (${dayBucket('hour_start_ms')}, -1)) m(b, s)
-      ) c GROUP BY GROUPING SETS ((b, model), (b, project), (model), (project)${team ? '' : ', ()'}) HAVING SUM(requests) <> 0`,
+        SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), model, project, requests, cost_nano_usd FROM moved
+        UNION ALL
+        SELECT ${dayBucket('hour_start_ms')}, model, project, -requests, -cost_nano_usd FROM moved
+      )
+      SELECT 1, b, model, NULL::text, SUM(requests), SUM(cost_nano_usd)${PAD} FROM series GROUP BY b, model HAVING SUM(requests) <> 0
+      UNION ALL
+      SELECT 2, b, NULL::text, project, SUM(requests), SUM(cost_nano_usd)${PAD} FROM series GROUP BY b, project HAVING SUM(requests) <> 0
+      UNION ALL
+      SELECT 3, NULL::int4, model, project, ${SUMS} FROM base GROUP BY model, project`,
     values: cellValues,
     rowMode: 'array' as const,
   };
@@ -415,24 +426,25 @@ async function summarize(db: pg.Pool, q: PgSummaryQuery, { from, to, bucket }: {
   };
   const pointOf = (b: unknown): SeriesPoint | undefined => series[Math.max(0, Math.min(series.length - 1, Number(b) - 1))];
   if (viaDays) {
-    // grouping sets (dayQueries): g = GROUPING(b, model, project), a bit set for each key left out
+    // dayQueries' cells: 1 = bucket × model, 2 = bucket × project (requests, cost), 3 = model × project (all)
     for (const v of cells.rows as Values[]) {
       const g = Number(v[0]);
       const model = String(v[2] ?? '') || NONE_KEY;
       const project = String(v[3] ?? '') || NONE_KEY;
+      if (g === 3) {
+        add(byModel, model, v, 4);
+        add(byProject, project, v, 4);
+        if (q.user !== undefined) add(byUser, keyParam(q.user) || NONE_KEY, v, 4);
+        continue;
+      }
+      const point = pointOf(v[1]);
+      if (!point) continue;
+      const cost = Number(v[5] ?? 0);
       if (g === 1) {
-        const point = pointOf(v[1]);
-        if (!point) continue;
-        const cost = Number(v[5] ?? 0);
         point.requests += Number(v[4] ?? 0);
         point.costNanoUsd += cost;
         point.byModel[model] = (point.byModel[model] ?? 0) + cost;
-      } else if (g === 2) {
-        const point = pointOf(v[1]);
-        if (point) point.byProject[project] = (point.byProject[project] ?? 0) + Number(v[5] ?? 0);
-      } else if (g === 5) add(byModel, model, v, 4);
-      else if (g === 6) add(byProject, project, v, 4);
-      else if (g === 7) add(byUser, keyParam(q.user!) || NONE_KEY, v, 4);
+      } else point.byProject[project] = (point.byProject[project] ?? 0) + cost;
     }
   } else {
     for (const v of cells.rows as Values[]) {
