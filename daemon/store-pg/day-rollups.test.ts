@@ -161,6 +161,17 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       // UTC day (an edge hour) and one at 23:00 UTC in winter (Europe/Paris's next local day: a moved hour)
       const m = await store.pool.query(`UPDATE month_user_rollups SET requests = requests + $2 WHERE month_start_ms = $1 AND user_name = 'ann'`, [Date.UTC(2026, 1, 1), sign * 1000]);
       expect(m.rowCount).toBe(1);
+      // migration 7: the team's February per model × project (its groups) and that day per model and per project
+      // (its series)
+      const mt = await store.pool.query(`UPDATE month_team_rollups SET requests = requests + $2 WHERE (month_start_ms, model, project) =
+        (SELECT month_start_ms, model, project FROM month_team_rollups WHERE month_start_ms = $1 ORDER BY 2, 3 LIMIT 1)`, [Date.UTC(2026, 1, 1), sign * 1000]);
+      expect(mt.rowCount).toBe(1);
+      const dm = await store.pool.query(`UPDATE day_model_rollups SET requests = requests + $2 WHERE (day_start_ms, model) =
+        (SELECT day_start_ms, model FROM day_model_rollups WHERE day_start_ms = $1 ORDER BY 2 LIMIT 1)`, [day, sign * 1000]);
+      expect(dm.rowCount).toBe(1);
+      const dp = await store.pool.query(`UPDATE day_project_rollups SET cost_nano_usd = cost_nano_usd + $2 WHERE (day_start_ms, project) =
+        (SELECT day_start_ms, project FROM day_project_rollups WHERE day_start_ms = $1 ORDER BY 2 LIMIT 1)`, [day, sign * 7]);
+      expect(dp.rowCount).toBe(1);
       for (const hour of [edgeHour, movedHour]) {
         const h = await store.pool.query(`UPDATE hour_team_rollups SET requests = requests + $2 WHERE (hour_start_ms, model, project) =
           (SELECT hour_start_ms, model, project FROM hour_team_rollups WHERE hour_start_ms = $1 ORDER BY 2, 3 LIMIT 1)`, [hour, sign * 1000]);
@@ -176,7 +187,13 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
     await bump(1);
     try {
       const [t, a] = [await store.summary(team), await store.summary(ann)];
-      expect(t.totals.requests).toBe(before[0].totals.requests + 2000); // day_team_rollups, hour_team_rollups (edge)
+      expect(t.totals.requests).toBe(before[0].totals.requests + 3000); // day_team_rollups, month_team_rollups, hour_team_rollups (edge)
+      // the bumped day (local day of Paris, UTC+1 then: from 23:00 UTC the day before): day_model_rollups' requests
+      // and day_project_rollups' cost
+      const dayPoint = before[0].series.findIndex((p) => Date.parse(p.t) === day - HOUR);
+      expect(t.series[dayPoint]!.requests).toBe(before[0].series[dayPoint]!.requests + 1000);
+      const costs = (s: typeof t) => Object.values(s.series[dayPoint]!.byProject).reduce((x, y) => x + y, 0);
+      expect(costs(t)).toBe(costs(before[0]) + 7);
       expect(t.byUser!.find((u) => u.key === 'ann')!.requests).toBe(before[0].byUser!.find((u) => u.key === 'ann')!.requests + 2000); // day_user_rollups, month_user_rollups
       // the moved hour: into its own local day, out of its UTC day's
       expect(t.series[movedPoint]!.requests).toBe(before[0].series[movedPoint]!.requests + 1000);
@@ -234,7 +251,7 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       const asInserted = await written();
       expect(asInserted.days.length).toBeGreaterThan(50);
       await pool.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups,
-        hour_team_rollups, month_user_rollups;
+        hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups;
         DELETE FROM cco_schema_version WHERE version >= 5`);
       expect(await migratePg(pool, 'next')).toEqual({ from: 4, to: PG_MIGRATIONS.length });
       expect(await written()).toEqual(asInserted);
@@ -244,41 +261,53 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
     }
   });
 
-  it('5 → 6 backfills the team hours and the users\' months from a database written by schema 5', async () => {
-    const url = await cluster.createDatabase();
-    const pool = createPool(url);
+  /**
+   * A database written by schema `version` (the cells of 900 records, as that schema's write path left them:
+   * written by this version into a scratch database, then its tables of that schema copied) brought to the
+   * latest: the layers the later migrations add are filled from the hours exactly as the write path fills them.
+   */
+  async function backfilledFrom(version: number, tables: string[], added: Record<string, string>): Promise<void> {
+    const pool = createPool(await cluster.createDatabase());
+    const scratch = createPool(await cluster.createDatabase());
     try {
-      // schema 5 as released, written (rows.ts of schema 5 wrote the same hours and days; the new layers are
-      // filled from the hours by the migration below, as on a team's database)
-      expect(await migratePg(pool, 'v5', PG_MIGRATIONS.slice(0, 5))).toEqual({ from: 0, to: 5 });
-      const written = async () => ({
-        hours: (await pool.query(`SELECT hour_start_ms, model, project, ${TEXTS} FROM hour_team_rollups ORDER BY 1, 2, 3`)).rows,
-        months: (await pool.query(`SELECT month_start_ms, user_name, ${TEXTS} FROM month_user_rollups ORDER BY 1, 2`)).rows,
-      });
-      // the cells of 900 records, as schema 5's write path left them: written by this version into a
-      // scratch database, then copied table by table (every table of schema 5 holding rollups)
-      const scratch = createPool(await cluster.createDatabase());
-      try {
-        await migratePg(scratch, 'now');
-        await insertBatch(scratch, data.slice(0, 900), null, new Set());
-        for (const table of ['rollups', 'session_rollups', 'error_rollups', 'sessions', 'day_rollups', 'day_team_rollups', 'day_user_rollups', 'session_day_rollups', 'error_day_rollups', 'session_totals']) {
-          const { rows } = await scratch.query(`SELECT * FROM ${table}`);
-          await pool.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1)`, [JSON.stringify(rows)]);
-        }
-        const asInserted = {
-          hours: (await scratch.query(`SELECT hour_start_ms, model, project, ${TEXTS} FROM hour_team_rollups ORDER BY 1, 2, 3`)).rows,
-          months: (await scratch.query(`SELECT month_start_ms, user_name, ${TEXTS} FROM month_user_rollups ORDER BY 1, 2`)).rows,
-        };
-        expect(asInserted.hours.length).toBeGreaterThan(300);
-        expect(asInserted.months.length).toBeGreaterThan(8); // 3 UTC months × 3 users and none
-        expect(await migratePg(pool, 'next')).toEqual({ from: 5, to: PG_MIGRATIONS.length });
-        expect(await written()).toEqual(asInserted);
-        expect(await dayLayerMismatches(pool)).toEqual([]);
-      } finally {
-        await scratch.end();
+      expect(await migratePg(pool, `v${version}`, PG_MIGRATIONS.slice(0, version))).toEqual({ from: 0, to: version });
+      await migratePg(scratch, 'now');
+      await insertBatch(scratch, data.slice(0, 900), null, new Set());
+      for (const table of tables) {
+        const { rows } = await scratch.query(`SELECT * FROM ${table}`);
+        await pool.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1)`, [JSON.stringify(rows)]);
       }
+      const written = async (db: typeof pool) => {
+        const out: Record<string, unknown[]> = {};
+        for (const [table, cols] of Object.entries(added)) out[table] = (await db.query(`SELECT ${cols} FROM ${table} ORDER BY ${cols.split(',').map((_, i) => i + 1).join(', ')}`)).rows;
+        return out;
+      };
+      const asInserted = await written(scratch);
+      for (const rows of Object.values(asInserted)) expect(rows.length).toBeGreaterThan(8); // 3 UTC months × 3 users and none, at least
+      expect(await migratePg(pool, 'next')).toEqual({ from: version, to: PG_MIGRATIONS.length });
+      expect(await written(pool)).toEqual(asInserted);
+      expect(await dayLayerMismatches(pool)).toEqual([]);
     } finally {
+      await scratch.end();
       await pool.end();
     }
+  }
+  const SCHEMA_5 = ['rollups', 'session_rollups', 'error_rollups', 'sessions', 'day_rollups', 'day_team_rollups', 'day_user_rollups', 'session_day_rollups', 'error_day_rollups', 'session_totals'];
+  const SCHEMA_6_ADDED = {
+    hour_team_rollups: `hour_start_ms, model, project, ${TEXTS}`,
+    month_user_rollups: `month_start_ms, user_name, ${TEXTS}`,
+  };
+  const SCHEMA_7_ADDED = {
+    day_model_rollups: 'day_start_ms, model, requests::text, cost_nano_usd::text',
+    day_project_rollups: 'day_start_ms, project, requests::text, cost_nano_usd::text',
+    month_team_rollups: `month_start_ms, model, project, ${TEXTS}`,
+  };
+
+  it('5 → 6 backfills the team hours and the users\' months from a database written by schema 5', async () => {
+    await backfilledFrom(5, SCHEMA_5, { ...SCHEMA_6_ADDED, ...SCHEMA_7_ADDED });
+  });
+
+  it('6 → 7 backfills the team\'s days per model and per project and its months from a database written by schema 6', async () => {
+    await backfilledFrom(6, [...SCHEMA_5, ...Object.keys(SCHEMA_6_ADDED)], SCHEMA_7_ADDED);
   });
 });

@@ -193,11 +193,11 @@ const SESSION_KEYS = ['hour_start_ms', 'session', 'model', 'project', 'user_name
 const DAY_KEYS = ['day_start_ms', 'model', 'project', 'user_name'];
 const SESSION_DAY_KEYS = ['day_start_ms', 'session', 'user_name'];
 
-function upsertSql(table: string, keys: readonly string[]): string {
-  const cols = [...keys, ...COUNTER_NAMES];
-  const types = [...keys.map((k) => (k.endsWith('_start_ms') ? 'int8' : 'text')), ...COUNTER_NAMES.map(() => 'int8')];
+function upsertSql(table: string, keys: readonly string[], counters: readonly string[] = COUNTER_NAMES): string {
+  const cols = [...keys, ...counters];
+  const types = [...keys.map((k) => (k.endsWith('_start_ms') ? 'int8' : 'text')), ...counters.map(() => 'int8')];
   return `INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnestList(types)})
-    ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${COUNTER_NAMES.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
+    ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
 }
 
 const ROLLUP_UPSERT = upsertSql('rollups', ROLLUP_KEYS);
@@ -207,6 +207,10 @@ const DAY_TEAM_UPSERT = upsertSql('day_team_rollups', ['day_start_ms', 'model', 
 const DAY_USER_UPSERT = upsertSql('day_user_rollups', ['day_start_ms', 'user_name']);
 const HOUR_TEAM_UPSERT = upsertSql('hour_team_rollups', ['hour_start_ms', 'model', 'project']);
 const MONTH_USER_UPSERT = upsertSql('month_user_rollups', ['month_start_ms', 'user_name']);
+const SERIES_COUNTERS = ['requests', 'cost_nano_usd'];
+const DAY_MODEL_UPSERT = upsertSql('day_model_rollups', ['day_start_ms', 'model'], SERIES_COUNTERS);
+const DAY_PROJECT_UPSERT = upsertSql('day_project_rollups', ['day_start_ms', 'project'], SERIES_COUNTERS);
+const MONTH_TEAM_UPSERT = upsertSql('month_team_rollups', ['month_start_ms', 'model', 'project']);
 const SESSION_DAY_UPSERT = upsertSql('session_day_rollups', SESSION_DAY_KEYS);
 const SESSION_TOTALS_UPSERT = `INSERT INTO session_totals (session, first_hour_ms, last_hour_ms, ${COUNTER_NAMES.join(', ')})
   SELECT * FROM unnest(${unnestList(['text', 'int8', 'int8', ...COUNTER_NAMES.map(() => 'int8')])})
@@ -285,6 +289,14 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
   await client.query({ name: 'cco_day_rollup_upsert', text: DAY_UPSERT, values: cols(byDay, (c) => [c.hour, c.model, c.project, c.user]) });
   const byTeamDay = merge(byDay, (c) => ({ ...c, user: '' }));
   await client.query({ name: 'cco_day_team_upsert', text: DAY_TEAM_UPSERT, values: cols(byTeamDay, (c) => [c.hour, c.model, c.project]) });
+  // requests and cost (the first two counters) per day × model and day × project; every counter per month
+  const series = (list: Cell[], key: (c: Cell) => string): unknown[][] => [list.map((c) => c.hour), list.map(key), list.map((c) => c.counters[0]), list.map((c) => c.counters[1])];
+  const byModelDay = merge(byTeamDay, (c) => ({ ...c, project: '' }));
+  await client.query({ name: 'cco_day_model_upsert', text: DAY_MODEL_UPSERT, values: series(byModelDay, (c) => c.model) });
+  const byProjectDay = merge(byTeamDay, (c) => ({ ...c, model: '' }));
+  await client.query({ name: 'cco_day_project_upsert', text: DAY_PROJECT_UPSERT, values: series(byProjectDay, (c) => c.project) });
+  const byTeamMonth = merge(byTeamDay, (c) => ({ ...c, hour: utcMonthOf(c.hour) }));
+  await client.query({ name: 'cco_month_team_upsert', text: MONTH_TEAM_UPSERT, values: cols(byTeamMonth, (c) => [c.hour, c.model, c.project]) });
   const byUserDay = merge(byDay, (c) => ({ ...c, model: '', project: '' }));
   await client.query({ name: 'cco_day_user_upsert', text: DAY_USER_UPSERT, values: cols(byUserDay, (c) => [c.hour, c.user]) });
   const byUserMonth = merge(byUserDay, (c) => ({ ...c, hour: utcMonthOf(c.hour) }));

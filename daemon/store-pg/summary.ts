@@ -221,7 +221,32 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
   const cu = userWhere(q, cellValues);
   const dayBucket = (col: string): string => `($3::int4[])[((${col} - $1) / ${DAY_MS})::int4 + 1]`;
   const hours = team ? 'hour_team_rollups' : 'rollups';
-  const cells = {
+  // The team: the series from the day × model and day × project layers (requests and cost only), the groups
+  // from whole UTC months, the other days and the edge hours (migration 7).
+  const teamSeries = (key: string, table: string): string => `SELECT ${dayBucket('day_start_ms')} AS b, ${key}, requests, cost_nano_usd FROM ${table}
+        WHERE day_start_ms >= $1 AND day_start_ms < $2
+      UNION ALL SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), ${key}, requests, cost_nano_usd FROM edges
+      UNION ALL SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), ${key}, requests, cost_nano_usd FROM moved
+      UNION ALL SELECT ${dayBucket('hour_start_ms')}, ${key}, -requests, -cost_nano_usd FROM moved`;
+  const teamCells = {
+    text: `WITH edges AS MATERIALIZED (SELECT hour_start_ms, model, project, ${COUNTER_SQL} ${hourCells(hours, '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, '')}),
+        moved AS MATERIALIZED (SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells(hours, '$6', 'hour_start_ms, model, project, requests, cost_nano_usd', '')})
+      SELECT 1, b, model, NULL::text, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('model', 'day_model_rollups')}) s
+        GROUP BY b, model HAVING SUM(requests) <> 0
+      UNION ALL
+      SELECT 2, b, NULL::text, project, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('project', 'day_project_rollups')}) s
+        GROUP BY b, project HAVING SUM(requests) <> 0
+      UNION ALL
+      SELECT 3, NULL::int4, model, project, ${SUMS} FROM (
+        SELECT model, project, ${COUNTER_SQL} FROM month_team_rollups WHERE month_start_ms >= $7 AND month_start_ms < $8
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $1 AND day_start_ms < $7
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $8 AND day_start_ms < $2
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM edges
+      ) c GROUP BY model, project`,
+    values: [...cellValues, plan.monthFrom, plan.monthTo],
+    rowMode: 'array' as const,
+  };
+  const userCells = {
     text: `WITH base AS MATERIALIZED (
         SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM ${team ? 'day_team_rollups' : 'day_rollups'}
           WHERE day_start_ms >= $1 AND day_start_ms < $2${cu}
@@ -245,6 +270,7 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
     values: cellValues,
     rowMode: 'array' as const,
   };
+  const cells = team ? teamCells : userCells;
   const rangeValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.edges];
   const ru = userWhere(q, rangeValues);
   const users = team

@@ -54,7 +54,7 @@ const DAY = 86_400_000;
 /**
  * Rows where a day layer of the PostgreSQL store (or its session totals, its team hours or its users'
  * months) and its hourly cells summed the same way differ, both ways: [] when they are in step (schema.ts
- * migrations 5 and 6).
+ * migrations 5 to 7).
  */
 export async function dayLayerMismatches(db: { query: (text: string) => Promise<{ rows: unknown[] }> }): Promise<unknown[]> {
   const day = `(hour_start_ms / ${DAY}) * ${DAY}`;
@@ -66,6 +66,9 @@ export async function dayLayerMismatches(db: { query: (text: string) => Promise<
     [`SELECT ${day}, user_name, ${SUMS} FROM rollups GROUP BY 1, 2`, `SELECT day_start_ms, user_name, ${TEXTS} FROM day_user_rollups`],
     [`SELECT hour_start_ms, model, project, ${SUMS} FROM rollups GROUP BY 1, 2, 3`, `SELECT hour_start_ms, model, project, ${TEXTS} FROM hour_team_rollups`],
     [`SELECT ${month}, user_name, ${SUMS} FROM rollups GROUP BY 1, 2`, `SELECT month_start_ms, user_name, ${TEXTS} FROM month_user_rollups`],
+    [`SELECT ${day}, model, SUM(requests)::text, SUM(cost_nano_usd)::text FROM rollups GROUP BY 1, 2`, 'SELECT day_start_ms, model, requests::text, cost_nano_usd::text FROM day_model_rollups'],
+    [`SELECT ${day}, project, SUM(requests)::text, SUM(cost_nano_usd)::text FROM rollups GROUP BY 1, 2`, 'SELECT day_start_ms, project, requests::text, cost_nano_usd::text FROM day_project_rollups'],
+    [`SELECT ${month}, model, project, ${SUMS} FROM rollups GROUP BY 1, 2, 3`, `SELECT month_start_ms, model, project, ${TEXTS} FROM month_team_rollups`],
     [`SELECT ${day}, session, user_name, ${SUMS} FROM session_rollups GROUP BY 1, 2, 3`, `SELECT day_start_ms, session, user_name, ${TEXTS} FROM session_day_rollups`],
     [`SELECT ${day}, kind, user_name, SUM(requests)::text FROM error_rollups GROUP BY 1, 2, 3`, 'SELECT day_start_ms, kind, user_name, requests::text FROM error_day_rollups'],
     [
