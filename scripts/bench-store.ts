@@ -1,6 +1,6 @@
 /**
  * Store benchmark (not a test): `npx tsx scripts/bench-store.ts [rows=100000]`.
- * Inserts `rows` realistic records spread over 90 days through the public Store API and prints:
+ * Inserts `rows` realistic records (scripts/bench-records.ts) spread over 90 days through the public Store API and prints:
  * add() cost on the calling thread, time until flushed, summary and list latencies, snapshot time and
  * size, reopen time, and process RSS (the worker thread shares the process, so RSS includes sql.js).
  */
@@ -11,11 +11,10 @@ import { ulid } from 'ulid';
 import type { RequestRecord, SummaryRange } from '../shared/contract.ts';
 import { collectGarbage } from '../daemon/store/gc.ts';
 import { openStore, type Store } from '../daemon/store/index.ts';
+import { BENCH_PROJECTS, benchRecord } from './bench-records.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const DAY = 86_400_000;
-const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-20250514'];
-const projects = Array.from({ length: 20 }, (_, i) => `/Users/someone/code/project-number-${i}`);
 
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const rss = (): string => mb(process.memoryUsage().rss);
@@ -26,50 +25,8 @@ async function memory(store: Store): Promise<string> {
   return `rss ${mb(m.rss)} (main heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, buffers ${mb(m.arrayBuffers)}; worker heap ${mb(w.heapUsed)}/${mb(w.heapTotal)}, buffers ${mb(w.arrayBuffers)})`;
 }
 
-function record(i: number, now: number): RequestRecord {
-  const startedAt = now - Math.floor(((rows - i) / rows) * 89 * DAY);
-  const model = models[i % models.length] ?? null;
-  return {
-    id: ulid(startedAt),
-    startedAt,
-    endedAt: startedAt + 4000,
-    method: 'POST',
-    path: '/v1/messages?beta=true',
-    status: 200,
-    state: i % 50 === 0 ? 'client_aborted' : 'complete',
-    upstreamRequestId: `req_011CV${ulid()}`,
-    messageId: `msg_01${ulid()}`,
-    modelRequested: model,
-    model,
-    stream: true,
-    ttfbMs: 800,
-    durationMs: 4000,
-    tokens: { input: 12, cacheWrite5m: 2400, cacheWrite1h: 0, cacheRead: 48_000, output: 650 },
-    thinkingTokens: 120,
-    webSearchRequests: 0,
-    serviceTier: 'standard',
-    speed: null,
-    inferenceGeo: null,
-    billable: true,
-    costNanoUsd: 30_000_000 + i,
-    priceVersion: '2026-01-15',
-    unpricedReason: null,
-    cacheSavingsNanoUsd: 120_000_000,
-    sessionId: `0b9f${Math.floor(i / 60).toString(16).padStart(8, '0')}-1c2d-4e5f-8a9b-0c1d2e3f4a5b`,
-    agentId: null,
-    parentAgentId: null,
-    project: projects[Math.floor(i / 200) % projects.length] ?? null,
-    client: 'claude-cli/2.1.197',
-    credentialId: 'k_3f9a2c',
-    source: 'proxy',
-    cacheHit: true,
-    errorType: null,
-    gitBranch: null,
-    isSidechain: null,
-    bytesIn: 180_000,
-    bytesOut: 9_000,
-  };
-}
+/** One store benchmark's records (scripts/bench-records.ts), spread over 89 days. */
+const record = (i: number, now: number): RequestRecord => benchRecord(i, rows, now, 89 * DAY);
 
 async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
@@ -121,7 +78,7 @@ async function main(): Promise<void> {
     console.log(`summary ${range}: ${await median(9, () => store.summary({ range, tz: 'Europe/Berlin' }))}`);
   }
   console.log(`listRequests (50, no filter): ${await median(9, () => store.listRequests({}))}`);
-  console.log(`listRequests (50, project filter): ${await median(9, () => store.listRequests({ project: projects[3] ?? '' }))}`);
+  console.log(`listRequests (50, project filter): ${await median(9, () => store.listRequests({ project: BENCH_PROJECTS[3] ?? '' }))}`);
   console.log(`listRequests (50, session filter): ${await median(9, () => store.listRequests({ session: record(rows / 2, now).sessionId ?? '' }))}`);
 
   collectGarbage(); // this script's own garbage (built records, the burst array): not the store's
