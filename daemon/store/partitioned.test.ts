@@ -143,6 +143,23 @@ function compareSummaries(a: Single, b: PartitionedStore): void {
   }
 }
 
+
+/** sql.js whose databases count themselves: made, alive now, and the most alive at once (`most` may be reset). */
+function countedSql(): { counted: SqlJsStatic; dbs: { made: number; live: number; most: number } } {
+  const dbs = { made: 0, live: 0, most: 0 };
+  class Counted extends SQL.Database {
+    constructor(data?: ArrayLike<number> | Buffer | null) {
+      super(data);
+      dbs.made++;
+      dbs.most = Math.max(dbs.most, ++dbs.live);
+    }
+    override close(): void {
+      dbs.live--;
+      super.close();
+    }
+  }
+  return { counted: { ...SQL, Database: Counted } as unknown as SqlJsStatic, dbs };
+}
 describe('partitioned store = single database', () => {
   for (const seed of [1, 2]) {
     it(`seed ${seed}: lists, gets, scans, reprices, retention and reopen give identical answers`, () => {
@@ -360,21 +377,7 @@ describe('partitioned store = single database', () => {
     snapshot(a, dataDir);
     a.close();
     // Month databases are counted as sql.js makes and closes them (cco.sqlite is opened with the real SQL).
-    let made = 0;
-    let live = 0;
-    let most = 0;
-    class Counted extends SQL.Database {
-      constructor(data?: ArrayLike<number> | Buffer | null) {
-        super(data);
-        made++;
-        most = Math.max(most, ++live);
-      }
-      override close(): void {
-        live--;
-        super.close();
-      }
-    }
-    const counted = { ...SQL, Database: Counted } as unknown as SqlJsStatic;
+    const { counted, dbs } = countedSql();
     const opened = openDatabase(SQL, dataDir, () => undefined);
     let released = 0;
     const b = new PartitionedStore(counted, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined, () => released++);
@@ -387,11 +390,11 @@ describe('partitioned store = single database', () => {
       cursor = page.nextCursor;
     } while (cursor !== null);
     b.list({ sort: 'cost', limit: 10 });
-    expect(most).toBe(LRU_MAX);
+    expect(dbs.most).toBe(LRU_MAX);
     // Every load hands its file's read buffer back at once, and every eviction its database.
-    expect(released).toBe(made + (made - live));
+    expect(released).toBe(dbs.made + (dbs.made - dbs.live));
     b.close();
-    expect(live).toBe(0);
+    expect(dbs.live).toBe(0);
   });
   it('a stream (an export) holds one month database at a time and closes each once its cursor has left it', () => {
     const dataDir = tempDir('cco-part-');
@@ -399,19 +402,7 @@ describe('partitioned store = single database', () => {
     a.insert(randomRecords(rng(6), 400, 'f-'), () => undefined);
     snapshot(a, dataDir);
     a.close();
-    let live = 0;
-    let most = 0;
-    class Counted extends SQL.Database {
-      constructor(data?: ArrayLike<number> | Buffer | null) {
-        super(data);
-        most = Math.max(most, ++live);
-      }
-      override close(): void {
-        live--;
-        super.close();
-      }
-    }
-    const counted = { ...SQL, Database: Counted } as unknown as SqlJsStatic;
+    const { counted, dbs } = countedSql();
     const opened = openDatabase(SQL, dataDir, () => undefined);
     const b = new PartitionedStore(counted, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined);
     b.load();
@@ -428,20 +419,20 @@ describe('partitioned store = single database', () => {
     };
     // Pages within a month, across a boundary, and spanning several months (~28 rows a month).
     for (const [order, limit] of [['desc', 7], ['asc', 7], ['desc', 60], ['asc', 60]] as const) {
-      most = live;
+      dbs.most = dbs.live;
       expect(walk(order, limit)).toBe(400);
-      expect([order, limit, most]).toEqual([order, limit, 1]); // LRU_MAX before streams closed months
+      expect([order, limit, dbs.most]).toEqual([order, limit, 1]); // LRU_MAX before streams closed months
       expect(b.openMonths()).toEqual([]); // at its end, nothing is left open
     }
     // A month someone is looking at (opened by an ordinary list) is not the stream's to close, nor evicted.
     const viewed = b.months()[3]!;
     b.list({ from: monthRange(viewed).start, to: monthRange(viewed).end, limit: 1 });
     expect(b.openMonths()).toEqual([viewed]);
-    most = live;
+    dbs.most = dbs.live;
     expect(walk('desc', 7)).toBe(400);
-    expect(most).toBe(2);
+    expect(dbs.most).toBe(2);
     expect(b.openMonths()).toEqual([viewed]);
     b.close();
-    expect(live).toBe(0);
+    expect(dbs.live).toBe(0);
   });
 });
