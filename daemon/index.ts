@@ -278,9 +278,24 @@ async function startLocked(
   const startedAt = Date.now();
 
   const storeLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => log[level](msg);
+  // Federated: the database may be down now; only a malformed URL stops the start. Opened before the store:
+  // records the store is about to replay from its journal are offered to the outbox first (team/reoffer.ts).
+  let team: TeamShipper | null = null;
+  if (options.team) {
+    try {
+      team = await (await import('./team/shipper.ts')).openTeamShipper({ ...options.team, dataDir, log: storeLog });
+    } catch (err) {
+      if (err instanceof (await import('./store-pg/pool.ts')).DatabaseError) throw new DaemonStartError(`[team] url: ${err.message}`, 'EDATABASE');
+      throw err;
+    }
+  }
   let store: Store;
   let storeStandby: string | null = null;
   try {
+    if (team && !options.databaseUrl) {
+      const offered = await (await import('./team/reoffer.ts')).reofferStoreJournal(dataDir, team, (m) => log.warn(m));
+      if (offered > 0) log.info(`team: ${offered} record(s) of the store's journal offered to the outbox again (the team database skips those it has)`);
+    }
     // PostgreSQL (and `pg`) only for a team setup: loaded here, not at every start.
     if (options.databaseUrl) store = await (await import('./store-pg/index.ts')).openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
     else {
@@ -297,19 +312,9 @@ async function startLocked(
       storeStandby = opened.standby;
     }
   } catch (err) {
+    await team?.close();
     if (options.databaseUrl && err instanceof (await import('./store-pg/pool.ts')).DatabaseError) throw new DaemonStartError(err.message, 'EDATABASE');
     throw err;
-  }
-  // Federated: the database may be down now; only a malformed URL stops the start.
-  let team: TeamShipper | null = null;
-  if (options.team) {
-    try {
-      team = await (await import('./team/shipper.ts')).openTeamShipper({ ...options.team, dataDir, log: storeLog });
-    } catch (err) {
-      await store.close();
-      if (err instanceof (await import('./store-pg/pool.ts')).DatabaseError) throw new DaemonStartError(`[team] url: ${err.message}`, 'EDATABASE');
-      throw err;
-    }
   }
 
   const hosts = new Set<string>();

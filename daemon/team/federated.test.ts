@@ -15,6 +15,7 @@ import { writeCorpus } from '../history/testkit/corpus.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { createLogger, silentLogger } from '../log.ts';
 import { listSegments, segmentPath } from '../store/segments.ts';
+import { makeRecord } from '../store/test-fixtures.ts';
 import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';
 import { allRecords, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../../test/daemon-process.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
@@ -255,6 +256,41 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
       expect(l.rows).toBe(local.length);
       expect(l.rollups).toEqual({ erin: local.length });
       process.stderr.write(`[federated kill -9] completed ${s.completed.length}, in PG before restart ${before.rows}, after ${l.rows}; re-sent+skipped ${d.team!.status().duplicates}, newly shipped ${d.team!.status().shipped}\n`);
+    } finally {
+      await d.close();
+    }
+  }, 120_000);
+
+  it('a record the store journaled but the outbox never got (a kill -9 between the two writes) is shipped at the next start', async () => {
+    const db = await cluster.createDatabase();
+    const dataDir = tmp();
+    const p = runDaemon(['--port', '0', '--upstream', fake.url, '--data-dir', dataDir], { CCO_TEAM_URL: db, CCO_TEAM_USER: 'gina' });
+    const url = await waitForUrl(p);
+    const token = tokenOf(p);
+    const s = sender(url);
+    await s.send(3);
+    await until('shipped', async () => ((await api<TeamStatus>(url, token, '/api/team')).shipped === 3 ? true : null));
+    p.child.kill('SIGKILL');
+    await p.exited;
+    // what the kill leaves when it falls after the store's journal write and before the outbox's: a line in
+    // the store's open segment only
+    const seqs = listSegments(dataDir);
+    expect(seqs.length).toBeGreaterThan(0);
+    const gap = makeRecord({ startedAt: Date.now() - 1000, messageId: 'msg_gap', upstreamRequestId: 'req_gap', user: 'gina' });
+    fs.appendFileSync(segmentPath(dataDir, seqs.at(-1)!), JSON.stringify(gap) + '\n');
+    expect((await ledger(db)).perMessage.has('msg_gap')).toBe(false);
+
+    const d = await start(dataDir, db, 'gina');
+    try {
+      await d.team!.drain();
+      const l = await ledger(db);
+      expect(exactlyOnce([...s.completed, 'msg_gap'], l.perMessage)).toEqual({ missing: [], doubled: [] });
+      const local = await allRecords(d.store);
+      expect(local.map((r) => r.messageId)).toContain('msg_gap');
+      expect(l.rows).toBe(local.length);
+      expect(l.rollups).toEqual({ gina: local.length });
+      // the journal's other records were re-sent and skipped, not shipped twice
+      expect(d.team!.status()).toMatchObject({ shipped: 1, waiting: 0 });
     } finally {
       await d.close();
     }
