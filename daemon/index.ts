@@ -25,6 +25,7 @@ import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
 import { openStoreOrStandby } from './store/standby.ts';
+import { dropPrestartedWorker } from './store/prestart.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { OtlpExport, OtlpOptions } from './metrics/otlp.ts';
 import { createGateway } from './team/gateway.ts';
@@ -297,8 +298,10 @@ async function startLocked(
       if (offered > 0) log.info(`team: ${offered} record(s) of the store's journal offered to the outbox again (the team database skips those it has)`);
     }
     // PostgreSQL (and `pg`) only for a team setup: loaded here, not at every start.
-    if (options.databaseUrl) store = await (await import('./store-pg/index.ts')).openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
-    else {
+    if (options.databaseUrl) {
+      dropPrestartedWorker(); // the sql.js worker `cco run` started ahead is not needed
+      store = await (await import('./store-pg/index.ts')).openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
+    } else {
       // Forwarding never depends on the disk: a store that cannot be opened puts the daemon on standby.
       const opened = await openStoreOrStandby({
         open: async () => {

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../config/errors.ts';
 import { CliError, processIo, UsageError, type Io } from './common.ts';
+import { prestartStoreWorker } from '../store/prestart.ts';
 
 export const USAGE = `Usage: cco <command> [options]
 
@@ -113,6 +114,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 export function runMain(argv = process.argv.slice(2)): void {
   exitQuietlyOnClosedPipe(process.stdout);
   exitQuietlyOnClosedPipe(process.stderr);
+  // The daemon's store worker starts now, on another core, while the daemon's modules load (store/prestart.ts).
+  if (argv[0] === 'run' && !argv.includes('-h') && !argv.includes('--help')) prestartStoreWorker();
   main(argv).then(
     (code) => {
       process.exitCode = code;

@@ -21,6 +21,7 @@ import type { ExportChunk, ExportFormat } from '../api/export-format.ts';
 import { journalBytes, listSegments } from './segments.ts';
 import { isRequestRecord } from './rows.ts';
 import { WorkerClient } from './worker-client.ts';
+import { takePrestartedWorker } from './prestart.ts';
 import { MAX_DIRECT_MONTHS } from './months.ts';
 import { HealthNotes, type StoreHealth } from './health.ts';
 import type { WorkerLocation } from './worker-url.ts';
@@ -422,7 +423,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       notes.noteDamaged(d);
       notes.error(`${d.kind === 'snapshot' ? 'cco.sqlite' : `month ${d.month}`} was damaged (${d.reason}); moved to ${d.movedTo}`);
     },
-    ...(options.workerLocation ? { location: options.workerLocation } : {}),
+    // A worker `cco run` started ahead (store/prestart.ts) runs the default location's code: adopted only then.
+    ...(options.workerLocation ? { location: options.workerLocation } : { prestarted: takePrestartedWorker }),
     now: opts.now,
   });
   let journal: Journal | null = null;

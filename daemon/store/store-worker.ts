@@ -6,10 +6,10 @@
  * reflects every record posted before the call.
  */
 import v8 from 'node:v8';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import type { RequestRecord } from '../../shared/contract.ts';
-import { openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
+import { defaultSqlWasm, openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { readSegment } from './replay.ts';
 import { Interner } from './interner.ts';
@@ -20,6 +20,7 @@ import { BufferWatch } from './gc.ts';
 import { PartitionedStore } from './partitioned.ts';
 import { SNAPSHOT_FILE } from './db.ts';
 import { ENCODERS } from '../api/export-format.ts';
+import type { PrestartData } from './prestart.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -38,6 +39,13 @@ if (!port) throw new Error('store-worker must run in a worker thread');
  */
 const WASM_COMPILE_THREADS_FLAG = '--wasm-num-compilation-tasks=1';
 v8.setFlagsFromString(WASM_COMPILE_THREADS_FLAG);
+
+/**
+ * A worker started ahead of its `init` (store/prestart.ts: `cco run` starts it before loading the daemon)
+ * instantiates the default sql.js at once, while the main thread is still busy; `init` then takes it.
+ */
+const preloaded = (workerData as Partial<PrestartData> | null)?.preloadSqlJs ? loadSqlJs() : null;
+preloaded?.catch(() => undefined); // a failure is init's to report
 
 const post = (m: WorkerOutbound): void => port.postMessage(m);
 /** Posts `m` handing over (not copying) the buffers in `transfer`. */
@@ -92,7 +100,7 @@ function need(): Open {
 }
 
 async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
-  const SQL = await loadSqlJs(sqlWasm);
+  const SQL = await (preloaded && (sqlWasm === undefined || sqlWasm === defaultSqlWasm()) ? preloaded : loadSqlJs(sqlWasm));
   const opened = openDatabase(SQL, dataDir, log);
   if (opened.snapshot.state === 'damaged') {
     const file = path.join(dataDir, SNAPSHOT_FILE);

@@ -34,6 +34,8 @@ export interface WorkerClientOptions {
   stableMs?: number;
   /** The store's clock, sent with records and at init (the worker decides by it which months are past). */
   now?: () => number;
+  /** A worker already started at `location` (store/prestart.ts), used for the first start instead of a new one. */
+  prestarted?: () => Worker | null;
 }
 
 /** Sends of one call to workers that then died, after which the call is failed rather than re-sent. */
@@ -83,6 +85,7 @@ export class WorkerClient {
   private chunks: Uint8Array[] = [];
   private batchScheduled = false;
   private readonly location: WorkerLocation;
+  private prestarted: (() => Worker | null) | undefined;
   private readonly log: (level: LogLevel, msg: string) => void;
   /** Workers started after the first; for tests and stats. */
   restarts = 0;
@@ -90,6 +93,7 @@ export class WorkerClient {
   constructor(private readonly opts: WorkerClientOptions) {
     this.log = opts.log;
     this.location = opts.location ?? workerUrl();
+    this.prestarted = opts.prestarted;
   }
 
   /** Starts the first worker and initialises it (`init` call); rejects (and closes) if that fails. */
@@ -105,7 +109,9 @@ export class WorkerClient {
   private spawn(): void {
     const args = this.initArgs;
     if (args === null || this.state === 'closed') return;
-    const w = startWorker(this.location);
+    const prestarted = this.prestarted?.() ?? null;
+    this.prestarted = undefined; // the first start only
+    const w = prestarted ?? startWorker(this.location);
     this.worker = w;
     this.state = 'starting';
     this.startedAt = performance.now(); // monotonic: only ever compared as an interval

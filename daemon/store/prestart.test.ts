@@ -1,0 +1,43 @@
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from './index.ts';
+import { dropPrestartedWorker, prestartStoreWorker, takePrestartedWorker } from './prestart.ts';
+import { makeRecord, tempDir } from './test-fixtures.ts';
+
+describe('the store worker started ahead (cco run)', () => {
+  it('openStore adopts it: the store runs on that thread, and closing the store ends it', async () => {
+    const w = prestartStoreWorker()!;
+    expect(w).not.toBeNull();
+    const s = await openStore({ dataDir: path.join(tempDir(), 'data'), log: () => undefined });
+    expect(takePrestartedWorker()).toBeNull(); // taken by the store
+    const r = makeRecord({ costNanoUsd: 7_000 });
+    s.add(r);
+    await s.flush();
+    expect(await s.getRequest(r.id)).toEqual(r);
+    const exited = once(w, 'exit');
+    await s.close(); // terminates the store's worker: this one (an unadopted one would keep running)
+    await exited;
+  });
+
+  it('one that died before the store opened is not adopted: the store starts its own', async () => {
+    const w = prestartStoreWorker({ url: new URL('file:///prestart-test'), tsxApi: null, code: 'process.exit(7)' })!;
+    const [code] = (await once(w, 'exit')) as [number];
+    expect(code).toBe(7);
+    const s = await openStore({ dataDir: path.join(tempDir(), 'data'), log: () => undefined });
+    expect(takePrestartedWorker()).toBeNull();
+    const r = makeRecord({});
+    s.add(r);
+    await s.flush();
+    expect(await s.getRequest(r.id)).toEqual(r);
+    await s.close();
+  });
+
+  it('dropPrestartedWorker ends one nobody adopted (a PostgreSQL store)', async () => {
+    const w = prestartStoreWorker()!;
+    const exited = once(w, 'exit');
+    dropPrestartedWorker();
+    await exited;
+    expect(takePrestartedWorker()).toBeNull();
+  });
+});

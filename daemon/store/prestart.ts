@@ -1,0 +1,58 @@
+/**
+ * The store worker started ahead of the daemon (issue 14, cold start): `cco run` starts it before it loads
+ * the daemon's modules, so the thread's start, the worker's compile and sql.js' wasm instantiation (~150 ms
+ * of CPU on an idle machine) run on another core while the main thread evaluates express, the API and the
+ * proxy, instead of after them. `openStore` then adopts it (`takePrestartedWorker`) for its first worker;
+ * the daemon drops one it did not adopt (`dropPrestartedWorker`: a PostgreSQL store needs none).
+ *
+ * Until adopted the worker is unref'd (a start that fails early, e.g. the data folder is locked, still exits)
+ * and does nothing but load sql.js: it opens no file before its `init` message, which the store sends only
+ * once it holds the data folder's lock.
+ */
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
+
+/** `workerData` of a prestarted worker: load the default sql.js at once, before `init` arrives. */
+export interface PrestartData {
+  preloadSqlJs: true;
+}
+
+let early: { worker: Worker; gone: boolean } | null = null;
+
+/**
+ * Starts the store worker now (default location), once per process; returns it (tests), or null when one was
+ * already started or it could not start (never throws: the store then starts its own).
+ */
+export function prestartStoreWorker(location: WorkerLocation = workerUrl()): Worker | null {
+  if (early) return null;
+  try {
+    const worker = startWorker({ ...location, workerData: { preloadSqlJs: true } satisfies PrestartData });
+    const entry = { worker, gone: false };
+    // An error or exit before adoption: nobody listens yet, so it is noted and the store starts a new worker.
+    worker.once('error', () => (entry.gone = true));
+    worker.once('exit', () => (entry.gone = true));
+    worker.unref();
+    early = entry;
+    return worker;
+  } catch {
+    early = null;
+    return null;
+  }
+}
+
+/** The prestarted worker (ref'd again), or null when none was started, it was taken, or it died meanwhile. */
+export function takePrestartedWorker(): Worker | null {
+  const e = early;
+  early = null;
+  if (!e) return null;
+  if (e.gone) return null;
+  e.worker.ref();
+  return e.worker;
+}
+
+/** Terminates a prestarted worker nobody adopted (a PostgreSQL store, or a store opened elsewhere). */
+export function dropPrestartedWorker(): void {
+  const e = early;
+  early = null;
+  if (e && !e.gone) void e.worker.terminate();
+}
