@@ -344,6 +344,8 @@ async function startLocked(
     broadcast: (msg) => live.broadcast(msg),
     // federated: every request of this daemon is its `[team] user`'s (per-user budgets)
     defaultUser: team?.user ?? null,
+    // the embedded store answers a summary with exactly the records added before it: spend is read at the first rule
+    spendAtStart: isTeamStore(store),
   });
   const limits = createLimitTracker({
     dataDir,

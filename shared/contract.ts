@@ -645,7 +645,10 @@ export interface BudgetsResponse {
   overrideUntil: number | null;
   /** Sessions paused by the runaway guard (their new requests are refused until the override or a restart). */
   pausedSessions: { sessionId: string; since: number; reason: string }[];
-  /** Whether the spend totals were read from the store yet (false for a moment after start). */
+  /**
+   * False while the spend totals are being read from the store: for a moment after start, or after the first
+   * rule is set on a daemon that started with none (a daemon without rules reads no spend).
+   */
   ready: boolean;
 }
 

@@ -18,6 +18,8 @@ export interface GuardsOptions {
   tz?: string;
   /** The user of requests that name none (federated `[team] user`). */
   defaultUser?: string | null;
+  /** See BudgetsOptions.spendAtStart (the PostgreSQL store). */
+  spendAtStart?: boolean;
 }
 
 export interface Guards {
@@ -31,12 +33,13 @@ export interface Guards {
 }
 
 export function createGuards(opts: GuardsOptions): Guards {
-  const tz = opts.tz ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  // No time zone asked here: a daemon without budget rules never needs one at start (budgets/index.ts).
   const budgets = createBudgets({
     configFile: path.join(opts.configDir, 'config.toml'),
     dataDir: opts.dataDir,
-    tz,
+    ...(opts.tz !== undefined && { tz: opts.tz }),
     defaultUser: opts.defaultUser ?? null,
+    spendAtStart: opts.spendAtStart ?? false,
     warn: (m) => opts.log.warn(m),
     info: (m) => opts.log.info(m),
     summary: opts.summary,
@@ -59,7 +62,7 @@ export function createGuards(opts: GuardsOptions): Guards {
       postWebhook(budgets.alerts().webhook_url, a, (m) => opts.log.warn(m));
     },
     pauseSession: (s, reason) => budgets.tracker.pause(s, reason),
-    endOfDay: (t) => startOfNextDay(t, tz),
+    endOfDay: (t) => startOfNextDay(t, budgets.tz()),
   });
   return {
     budgets,

@@ -25,7 +25,8 @@ interface Counter extends Period {
 const NONE_KEY = '(none)';
 
 export interface BudgetTrackerOptions {
-  tz: string;
+  /** The budgets' time zone, or a function giving it: asked only when a period is needed (ICU costs ~8 MB). */
+  tz: string | (() => string);
   rules: BudgetRule[];
   dataDir: string | null;
   /**
@@ -47,7 +48,11 @@ export interface BudgetRefusal {
 export interface BudgetTracker {
   setRules(rules: BudgetRule[]): void;
   rules(): BudgetRule[];
-  /** Reads the current periods' totals from the store (summary per period); until then spend counts from 0. */
+  /**
+   * Reads the current periods' totals from the store, adding them to what is booked from now on: the three
+   * summaries are asked at once, in this call, so a record the store took before it is in them and one booked
+   * after it is not (the store answers a call after the records added before it). Book nothing before this.
+   */
   init(summary: (from: number, to: number, tz: string) => Promise<Summary>): Promise<void>;
   book(record: RequestRecord): void;
   status(now?: number): BudgetStatus[];
@@ -69,12 +74,15 @@ export function usdText(nano: number): string {
 export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
   const now = opts.now ?? (() => Date.now());
   const warn = opts.warn ?? (() => {});
-  const { tz } = opts;
+  let zone = typeof opts.tz === 'string' ? opts.tz : null;
+  const tzOf = typeof opts.tz === 'function' ? opts.tz : null;
+  const tz = (): string => (zone ??= tzOf!());
   const defaultUser = opts.defaultUser ?? null;
   let rules = [...opts.rules];
   /** Whether per-user spend could be read at start (the PostgreSQL store's byUser, or the daemon's own user). */
   let usersFromStore: boolean | null = null;
-  let ready = false;
+  /** False while init reads the spend. */
+  let ready = true;
   const counters = new Map<BudgetPeriod, Counter>();
   const paused = new Map<string, { since: number; reason: string }>();
   const overrideFile = opts.dataDir ? path.join(opts.dataDir, OVERRIDE_FILE) : null;
@@ -91,7 +99,7 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
   const counter = (period: BudgetPeriod, t: number): Counter => {
     let c = counters.get(period);
     if (!c || t >= c.end || t < c.start) {
-      const p = periodContaining(period, t, tz);
+      const p = periodContaining(period, t, tz());
       if (c && t < c.start) return { ...p, total: 0, byProject: new Map(), byUser: new Map() }; // an old record: not this period
       c = { ...p, total: 0, byProject: new Map(), byUser: new Map() };
       counters.set(period, c);
@@ -155,10 +163,18 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
     rules: () => [...rules],
     async init(summary) {
       const t = now();
+      ready = false;
       try {
-        for (const period of BUDGET_PERIODS) {
-          const p = periodContaining(period, t, tz);
-          const s = await summary(p.start, p.end, tz);
+        // Asked together, before any await: see the interface.
+        const asked = BUDGET_PERIODS.map((period) => {
+          const p = periodContaining(period, t, tz());
+          return summary(p.start, p.end, tz());
+        });
+        const answers = await Promise.allSettled(asked);
+        for (const [i, period] of BUDGET_PERIODS.entries()) {
+          const a = answers[i]!;
+          if (a.status === 'rejected') throw a.reason;
+          const s = a.value;
           const c = counter(period, t);
           c.total += s.totals.costNanoUsd;
           for (const g of s.byProject) if (g.key !== NONE_KEY) c.byProject.set(g.key, (c.byProject.get(g.key) ?? 0) + g.costNanoUsd);
@@ -193,7 +209,7 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
     status: (t = now()) => statuses(t),
     response(t = now()) {
       return {
-        tz,
+        tz: tz(),
         budgets: statuses(t),
         rules: [...rules],
         overrideUntil: overridden(t) ? overrideUntil : null,

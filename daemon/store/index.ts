@@ -110,6 +110,7 @@ export interface Store {
   whenWritten(done: () => void): void;
   /** Resolves once every record add()ed so far is fsynced AND applied in the worker. */
   flush(): Promise<void>;
+  /** Holds every record add()ed before this call and none added after it (budgets read their spend by that). */
   summary(q: SummaryQuery): Promise<Summary>;
   listRequests(q: RequestQuery): Promise<RequestPage>;
   /**
