@@ -172,10 +172,10 @@ function loadOrCreateToken(dataDir: string, log: Logger): string {
 }
 
 /** The built-in price table plus the user's pricing.json, if any; a malformed file stops the start. */
-function loadPricer(configDir: string, log: Logger): Pricer {
+async function loadPricer(configDir: string, log: Logger): Promise<Pricer> {
   let loaded;
   try {
-    loaded = loadPriceOverrides(configDir);
+    loaded = await loadPriceOverrides(configDir);
   } catch (err) {
     throw new DaemonStartError((err as Error).message, 'EPRICING');
   }
@@ -274,7 +274,7 @@ async function startLocked(
 ): Promise<RunningDaemon> {
   const token = options.token ?? loadOrCreateToken(dataDir, log);
   const configDir = options.configDir ?? platformDirs().configDir;
-  let pricer = options.pricer ?? loadPricer(configDir, log);
+  let pricer = options.pricer ?? (await loadPricer(configDir, log));
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   const startedAt = Date.now();
 
@@ -407,7 +407,7 @@ async function startLocked(
   let repricing: Promise<unknown> = Promise.resolve();
   const repriceAll = (since: number | undefined) => {
     const run = repricing.then(async () => {
-      const next = options.pricer ?? loadPricer(configDir, log);
+      const next = options.pricer ?? (await loadPricer(configDir, log));
       const report = await repriceStored(store, next, { since });
       pricer = next;
       log.info('repriced stored requests', { ...report });

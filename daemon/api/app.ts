@@ -14,7 +14,7 @@ import { noTokenPage } from './no-token-page.ts';
 import { checkRequest, hostAllowed, viewerOf, type TrustPolicy } from './auth.ts';
 import { mayUse, scopeOf } from './access.ts';
 import { loginRoutes, setTokenCookie } from './login.ts';
-import { describeZodError, requestsQuery, summaryQuery } from './query.ts';
+import { parseInput } from './parse-query.ts';
 import { isTeamStore } from '../store-pg/brand.ts';
 import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
@@ -184,14 +184,14 @@ export function createApiApp(deps: ApiDeps): express.Express {
     next();
   });
   api.get('/summary', async (req, res) => {
-    const q = summaryQuery.safeParse(req.query);
-    if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
+    const q = await parseInput('summaryQuery', req.query);
+    if (!q.ok) return apiError(res, 400, 'invalid_request_error', q.message);
     const self = scope(res);
     res.json(await store.summary({ ...q.data, ...(self !== undefined && { user: self }) }));
   });
   api.get('/requests', async (req, res) => {
-    const q = requestsQuery.safeParse(req.query);
-    if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
+    const q = await parseInput('requestsQuery', req.query);
+    if (!q.ok) return apiError(res, 400, 'invalid_request_error', q.message);
     try {
       const self = scope(res);
       const page = await store.listRequests({ ...q.data, ...(self !== undefined && { user: self }) });
@@ -262,8 +262,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
     res.json(deps.limits() satisfies LimitsResponse);
   });
   api.get('/cache-coach', async (req, res) => {
-    const q = summaryQuery.safeParse(req.query);
-    if (!q.success) return apiError(res, 400, 'invalid_request_error', describeZodError(q.error));
+    const q = await parseInput('summaryQuery', req.query);
+    if (!q.ok) return apiError(res, 400, 'invalid_request_error', q.message);
     const self = scope(res);
     res.json((await cacheCoach(store, deps.pricer(), { ...q.data, ...(self !== undefined && { user: self }) })) satisfies CacheCoachReport);
   });

@@ -7,7 +7,7 @@
  */
 import express from 'express';
 import type { ApiError, BlocksResponse } from '../../shared/contract.ts';
-import { describeZodError, summaryQuery } from './query.ts';
+import { parseInput } from './parse-query.ts';
 import type { Store } from '../store/index.ts';
 import { blockEntry, BlockBuilder } from '../blocks/blocks.ts';
 
@@ -33,8 +33,8 @@ export function blocksRoutes(store: Store, scope: (res: express.Response) => str
     const now = Date.now();
     const user = scope(res);
     if (req.query.active === '1') return res.json(await blocksOf(store, now - ACTIVE_LOOKBACK_MS, now + 1, now, user));
-    const q = summaryQuery.safeParse(req.query);
-    if (!q.success) return res.status(400).json({ error: { type: 'invalid_request_error', message: describeZodError(q.error) } } satisfies ApiError);
+    const q = await parseInput('summaryQuery', req.query);
+    if (!q.ok) return res.status(400).json({ error: { type: 'invalid_request_error', message: q.message } } satisfies ApiError);
     // The range exactly as /api/summary resolves it (its `all` starts at the first day with data).
     const s = await store.summary({ ...q.data, sessions: false, now, ...(user !== undefined && { user }) });
     res.json(await blocksOf(store, Date.parse(s.from), Date.parse(s.to), now, user));

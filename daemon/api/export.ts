@@ -12,7 +12,8 @@ import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { ApiError, RequestQuery } from '../../shared/contract.ts';
 import { ENCODERS, type ExportFormat } from './export-format.ts';
-import { describeZodError, exportQuery, type ExportQuery } from './query.ts';
+import type { ExportQuery } from './query.ts';
+import { parseInput } from './parse-query.ts';
 import type { Store } from '../store/index.ts';
 import { localDate } from '../store/tz.ts';
 import type { Logger } from '../log.ts';
@@ -148,9 +149,9 @@ interface Page {
  */
 export function exportHandler(store: Store, format: ExportFormat, log: Logger, scope: (res: Response) => string | undefined = () => undefined) {
   return async (req: Request, res: Response): Promise<void> => {
-    const q = exportQuery.safeParse(req.query);
-    if (!q.success) {
-      res.status(400).json({ error: { type: 'invalid_request_error', message: describeZodError(q.error) } } satisfies ApiError);
+    const q = await parseInput('exportQuery', req.query);
+    if (!q.ok) {
+      res.status(400).json({ error: { type: 'invalid_request_error', message: q.message } } satisfies ApiError);
       return;
     }
     const self = scope(res);

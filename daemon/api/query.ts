@@ -1,4 +1,8 @@
-/** Validation of the API's query strings (zod), with plain messages for 400 answers. */
+/**
+ * Validation of the API's query strings and bodies (zod), with plain messages for 400 answers. Loaded at the
+ * first API call that needs it, through parse-query.ts, not at start: zod's evaluation and these schemas cost
+ * every start ~50 ms of CPU and ~3 MB of heap (docs/design.md, idle footprint, fourth round).
+ */
 import { z } from 'zod';
 import { REQUEST_SORTS, REQUEST_STATES, STATE_FILTER_ERRORS, type RequestQuery, type RequestStateFilter, type SummaryRange } from '../../shared/contract.ts';
 
@@ -79,6 +83,14 @@ export const exportQuery = z
   .refine(...customNeedsBounds);
 
 export type ExportQuery = z.infer<typeof exportQuery>;
+
+/** POST /api/import's body (api/history-routes.ts). */
+export const importBody = z
+  .object({
+    paths: z.array(z.string().min(1)).max(64).optional(),
+    since: z.number().int().nonnegative().optional(),
+  })
+  .strict();
 
 /** First issue of a zod error as "field: message". */
 export function describeZodError(err: z.ZodError): string {

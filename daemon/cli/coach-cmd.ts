@@ -59,7 +59,7 @@ export async function coachCommand(argv: string[], io: Io): Promise<number> {
   if (d) r = await getJson<CacheCoachReport>(`${d.record.url}/api/cache-coach?range=${range}&tz=${encodeURIComponent(tz)}`, readToken(d, io.env), 30_000);
   else {
     if (port !== undefined) throw new CliError(`no CCO daemon is running on port ${port}`);
-    const pricer = loadPricer(platformDirs(io.env).configDir);
+    const pricer = await loadPricer(platformDirs(io.env).configDir);
     const { cacheCoach } = await import('../coach/coach.ts');
     r = await withStore(io, 'cco coach', (store) => cacheCoach(store, pricer, { range: range as CacheCoachReport['range'], tz }));
   }

@@ -107,7 +107,7 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
     if (port !== undefined) throw new CliError(`no CCO daemon is running on port ${port}`);
     const { HistoryImporter } = await import('../history/importer.ts');
     const { defaultRoots } = await import('../history/sources.ts');
-    const pricer = loadPricer(platformDirs(io.env).configDir);
+    const pricer = await loadPricer(platformDirs(io.env).configDir);
     report = await withStore(io, 'cco import', async (store, dataDir) => {
       const imp = new HistoryImporter({ dataDir, sink: store, pricer: () => pricer, roots: paths ?? defaultRoots(io.env) });
       return imp.run({ ...(since !== undefined && { since }), progress: (p) => bar.update(p) });

@@ -63,7 +63,7 @@ export async function repriceCommand(argv: string[], io: Io): Promise<number> {
     const dirs = platformDirs(io.env);
     let pricer;
     try {
-      pricer = createPricer(loadPriceOverrides(dirs.configDir)?.overrides ?? null);
+      pricer = createPricer((await loadPriceOverrides(dirs.configDir))?.overrides ?? null);
     } catch (err) {
       throw new CliError((err as Error).message, 2);
     }

@@ -42,9 +42,9 @@ export async function withStore<T>(io: Io, command: string, work: (store: Store,
 }
 
 /** The price table with the user's overrides (config folder), as the daemon would load it. */
-export function loadPricer(configDir: string): Pricer {
+export async function loadPricer(configDir: string): Promise<Pricer> {
   try {
-    return createPricer(loadPriceOverrides(configDir)?.overrides ?? null);
+    return createPricer((await loadPriceOverrides(configDir))?.overrides ?? null);
   } catch (err) {
     throw new CliError((err as Error).message, 2);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnthropicUsage, CostBreakdown } from '../../shared/contract.ts';
 import { createPricer, splitCacheWrites, type CostOptions } from './cost.ts';
-import { parsePriceOverrides } from './overrides.ts';
+import { parsePriceOverrides } from './overrides-schema.ts';
 import { TABLE_VERSION } from './prices.ts';
 
 /*

@@ -5,7 +5,7 @@ export { createModelIndex, normaliseModelId } from './models.ts';
 export type { MatchKind, ModelIndex, ModelPlatform, NormalisedModelId, ResolvedModel } from './models.ts';
 export { createPricer, readTokens, splitCacheWrites } from './cost.ts';
 export type { CostOptions, CostResult, Pricer, PricingTier } from './cost.ts';
-export { applyOverrides, checkMultipliers, loadPriceOverrides, parsePriceOverrides, PRICING_FILE } from './overrides.ts';
+export { applyOverrides, checkMultipliers, loadPriceOverrides, PRICING_FILE } from './overrides.ts';
 export type { LoadedPriceOverrides, ModelOverride, PriceOverrides } from './overrides.ts';
 export { reprice, usageFromRow } from './reprice.ts';
 export type { RepricedRow, RepriceResult, RepriceRow } from './reprice.ts';

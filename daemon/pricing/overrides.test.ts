@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPricer } from './cost.ts';
-import { loadPriceOverrides, parsePriceOverrides } from './overrides.ts';
+import { loadPriceOverrides } from './overrides.ts';
+import { parsePriceOverrides } from './overrides-schema.ts';
 import { TABLE_VERSION } from './prices.ts';
 
 const NOV = Date.parse('2026-11-01T00:00:00Z');
@@ -22,13 +23,13 @@ describe('overrides', () => {
     return text;
   };
 
-  it('no file → null', () => {
-    expect(loadPriceOverrides(dir)).toBeNull();
+  it('no file → null', async () => {
+    expect(await loadPriceOverrides(dir)).toBeNull();
   });
 
-  it('invalid JSON names the file', () => {
+  it('invalid JSON names the file', async () => {
     write('{ "models": ');
-    expect(() => loadPriceOverrides(dir)).toThrow(new RegExp(`${join(dir, 'pricing.json')}: invalid JSON`));
+    await expect(loadPriceOverrides(dir)).rejects.toThrow(new RegExp(`${join(dir, 'pricing.json')}: invalid JSON`));
   });
 
   const malformed: [string, unknown, RegExp][] = [
@@ -42,11 +43,11 @@ describe('overrides', () => {
     ['usGeo not a boolean', { models: { m: { usGeo: 'yes' } } }, /entry "m", field "usGeo"/],
     ['bad top-level field', { webSearchPer1000: 'ten' }, /field "webSearchPer1000"/],
   ];
-  it.each(malformed)('malformed: %s → error naming file, entry and field', (_n, body, re) => {
+  it.each(malformed)('malformed: %s → error naming file, entry and field', async (_n, body, re) => {
     write(body);
     let message = '';
     try {
-      loadPriceOverrides(dir);
+      await loadPriceOverrides(dir);
     } catch (err) {
       message = (err as Error).message;
     }
@@ -54,14 +55,14 @@ describe('overrides', () => {
     expect(message).toMatch(re);
   });
 
-  it('a new model needs all five prices', () => {
+  it('a new model needs all five prices', async () => {
     write({ models: { 'my-model': { prices: { input: '1', write5m: '1.25', write1h: '2', cacheRead: '0.1' } } } });
-    expect(() => loadPriceOverrides(dir)).toThrow(/entry "my-model", field "prices\.output": required/);
+    await expect(loadPriceOverrides(dir)).rejects.toThrow(/entry "my-model", field "prices\.output": required/);
   });
 
-  it('patching a known model: own version, prices used, unusual ratios warned', () => {
+  it('patching a known model: own version, prices used, unusual ratios warned', async () => {
     const text = write({ models: { 'claude-sonnet-4-6': { prices: { input: '2.5' } } } });
-    const loaded = loadPriceOverrides(dir)!;
+    const loaded = (await loadPriceOverrides(dir))!;
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
     expect(loaded.overrides.hash).toBe(hash);
     // 3.75 / 2.5 = 1.5 (not 1.25), 6 / 2.5 = 2.4 (not 2), 0.3 / 2.5 = 0.12 → three warnings
@@ -75,21 +76,21 @@ describe('overrides', () => {
     expect(r.priceVersion).toBe(pricer.version);
   });
 
-  it('consistent prices give no warning; numbers are accepted', () => {
+  it('consistent prices give no warning; numbers are accepted', async () => {
     write({ models: { 'claude-opus-4-7': { prices: { input: 4, write5m: 5, write1h: 8, cacheRead: 0.4, output: 20 } } } });
-    expect(loadPriceOverrides(dir)!.warnings).toEqual([]);
+    expect((await loadPriceOverrides(dir))!.warnings).toEqual([]);
   });
 
-  it('an overridden price applies at all dates (built-in dated change dropped)', () => {
+  it('an overridden price applies at all dates (built-in dated change dropped)', async () => {
     write({ models: { 'claude-sonnet-5-5': { prices: { cacheRead: '0.15' } } } });
-    const pricer = createPricer(loadPriceOverrides(dir)!.overrides);
+    const pricer = createPricer((await loadPriceOverrides(dir))!.overrides);
     for (const at of [Date.parse('2026-10-01T00:00:00Z'), Date.parse('2026-11-01T00:00:00Z')]) {
       const r = pricer.cost({ cache_read_input_tokens: 1000 }, 'claude-sonnet-5-5', at);
       expect(r.priced && r.nanoUsd).toBe(150_000); // 1000×0.15×1000
     }
   });
 
-  it('adds a new model, a fast price, and a web search price', () => {
+  it('adds a new model, a fast price, and a web search price', async () => {
     write({
       webSearchPer1000: '5',
       models: {
@@ -97,7 +98,7 @@ describe('overrides', () => {
         'claude-opus-4-7': { fast: [{ multiplier: '3', until: '2026-07-24T00:00:00Z' }] },
       },
     });
-    const pricer = createPricer(loadPriceOverrides(dir)!.overrides);
+    const pricer = createPricer((await loadPriceOverrides(dir))!.overrides);
     const a = pricer.cost({ input_tokens: 1000, output_tokens: 100, server_tool_use: { web_search_requests: 2 } }, 'acme-coder-1-20261101', NOV);
     // input 1000×1×1000 = 1,000,000; output 100×5×1000 = 500,000; search 2×5,000,000 = 10,000,000
     expect(a.priced && a.nanoUsd).toBe(11_500_000);

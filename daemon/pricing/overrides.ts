@@ -14,67 +14,21 @@
  * needs all five prices. Prices are decimal strings or numbers, USD per million tokens.
  * Malformed → thrown Error naming file, entry and field. Unusual ratios → warnings. The active
  * version becomes `<tableVersion>+user.<first 8 hex of sha256(file bytes)>`.
+ *
+ * The file's schema (zod) is in overrides-schema.ts, loaded only when a pricing file exists: most daemons have
+ * none, and zod's evaluation cost every start ~50 ms of CPU (docs/design.md, idle footprint, fourth round).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { isDecimal, mulRatio, parseRatio, type Ratio } from './decimal.ts';
+import { mulRatio, parseRatio, type Ratio } from './decimal.ts';
 import { createModelIndex } from './models.ts';
 import { PRICE_TABLE, type ModelPriceEntry, type PriceSetUsd, type PriceTable } from './prices.ts';
 
 export const PRICING_FILE = 'pricing.json';
 
-const price = z.union([
-  z
-    .string()
-    .refine((s) => isDecimal(s) && (s.split('.')[1] ?? '').length <= 9, {
-      message: 'expected a non-negative decimal with at most 9 decimals, e.g. "3.75"',
-    }),
-  z
-    .number()
-    .refine((n) => Number.isFinite(n) && n >= 0 && isDecimal(String(n)) && (String(n).split('.')[1] ?? '').length <= 9, {
-      message: 'expected a non-negative price with at most 9 decimals',
-    })
-    .transform((n) => String(n)),
-]);
+import type { ModelOverride } from './overrides-schema.ts';
 
-const instant = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'expected an ISO date/time' });
-
-const priceSet = z.strictObject({ input: price, write5m: price, write1h: price, cacheRead: price, output: price });
-
-const modelOverride = z.strictObject({
-  name: z.string().min(1).optional(),
-  family: z.enum(['opus', 'sonnet', 'haiku', 'fable', 'mythos', 'other']).optional(),
-  ids: z.array(z.string().min(1)).optional(),
-  aliases: z.array(z.string().min(1)).optional(),
-  prices: priceSet.partial().optional(),
-  changes: z.array(z.strictObject({ from: instant, prices: priceSet.partial(), note: z.string().optional() })).optional(),
-  fast: z
-    .array(z.strictObject({ multiplier: price, from: instant.optional(), until: instant.optional() }))
-    .optional(),
-  usGeo: z.boolean().optional(),
-  tiers: z
-    .array(
-      z.strictObject({
-        kind: z.enum(['prompt-band', 'long-context']),
-        promptAbove: z.number().int().nonnegative(),
-        requiresContext1m: z.boolean(),
-        prices: priceSet,
-        note: z.string().optional(),
-      }),
-    )
-    .optional(),
-  status: z.string().optional(),
-  notes: z.string().optional(),
-});
-
-const overridesFile = z.strictObject({
-  webSearchPer1000: price.optional(),
-  models: z.record(z.string().min(1), modelOverride).default({}),
-});
-
-export type ModelOverride = z.infer<typeof modelOverride>;
+export type { ModelOverride };
 
 export interface PriceOverrides {
   file: string; // path as loaded (for messages and the /api/prices view)
@@ -88,39 +42,11 @@ export interface LoadedPriceOverrides {
   warnings: string[];
 }
 
-function describePath(path: readonly PropertyKey[]): string {
-  if (path[0] === 'models' && path.length >= 2) {
-    const field = path.slice(2).map(String).join('.');
-    return `entry "${String(path[1])}"${field ? `, field "${field}"` : ''}`;
-  }
-  return path.length ? `field "${path.map(String).join('.')}"` : 'top level';
-}
-
-/** Validates the text of a pricing file. Throws an Error naming the file, entry and field. */
-export function parsePriceOverrides(text: string | Buffer, file: string): PriceOverrides {
-  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new Error(`${file}: invalid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = overridesFile.safeParse(json);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${file}: ${describePath(i.path)}: ${i.message}`);
-    throw new Error(lines.join('\n'));
-  }
-  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
-  const out: PriceOverrides = { file, hash, models: parsed.data.models };
-  if (parsed.data.webSearchPer1000 !== undefined) out.webSearchPer1000 = parsed.data.webSearchPer1000;
-  return out;
-}
-
 /**
- * Reads `<configDir>/pricing.json`. Returns null when the file does not exist; throws on a
- * malformed file (or on an entry the table cannot take); returns warnings for unusual prices.
+ * Reads `<configDir>/pricing.json`. Resolves to null when the file does not exist; rejects on a
+ * malformed file (or on an entry the table cannot take); gives warnings for unusual prices.
  */
-export function loadPriceOverrides(configDir: string, base: PriceTable = PRICE_TABLE): LoadedPriceOverrides | null {
+export async function loadPriceOverrides(configDir: string, base: PriceTable = PRICE_TABLE): Promise<LoadedPriceOverrides | null> {
   const file = join(configDir, PRICING_FILE);
   let bytes: Buffer;
   try {
@@ -129,6 +55,7 @@ export function loadPriceOverrides(configDir: string, base: PriceTable = PRICE_T
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }
+  const { parsePriceOverrides } = await import('./overrides-schema.ts');
   const overrides = parsePriceOverrides(bytes, file);
   const { warnings } = applyOverrides(base, overrides);
   return { overrides, warnings };

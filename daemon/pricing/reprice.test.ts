@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPricer } from './cost.ts';
-import { parsePriceOverrides } from './overrides.ts';
+import { parsePriceOverrides } from './overrides-schema.ts';
 import { TABLE_VERSION } from './prices.ts';
 import { reprice, usageFromRow, type RepriceRow } from './reprice.ts';
 
