@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { Database, SqlJsConfig, SqlJsStatic } from 'sql.js';
 import { getMeta, migrate, setMeta } from './migrations.ts';
 import { fsyncDir } from './segments.ts';
+import { readDatabaseBytes } from './file-bytes.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -131,7 +132,7 @@ export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'in
     let reason: string | null;
     let checked = true;
     try {
-      const bytes = fs.readFileSync(file);
+      const bytes = readDatabaseBytes(file);
       if (bytes.byteLength === 0) throw new Error('the file is empty (0 bytes)');
       checked = !unchangedSinceWritten(file);
       db = new SQL.Database(bytes);

@@ -36,6 +36,7 @@ import type { RequestPage, RequestQuery, RequestRecord } from '../../shared/cont
 import { compareRecords } from '../../shared/record-values.ts';
 import { Bloom } from './bloom.ts';
 import { integrityProblem, moveAside, writeDatabaseFile } from './db.ts';
+import { readDatabaseBytes } from './file-bytes.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
 import { backfillCacheHitCells, getMeta, migrate, setMeta } from './migrations.ts';
@@ -232,7 +233,7 @@ export class PartitionedStore {
     if (fs.existsSync(file)) {
       const st = fs.statSync(file);
       const version = `${month} ${st.size} ${st.mtimeMs}`;
-      const bytes = fs.readFileSync(file);
+      const bytes = readDatabaseBytes(file);
       if (bytes.byteLength === 0) throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
       db = new this.SQL.Database(bytes);
       if (!this.checked.has(version)) {

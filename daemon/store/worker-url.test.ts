@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './test-fixtures.ts';
-import { bundleWorker, startWorker, workerUrl, type WorkerLocation } from './worker-url.ts';
+import { bundleWorker, startWorker, workerUrl, WORKER_YOUNG_GENERATION_MB, type WorkerLocation } from './worker-url.ts';
 
 async function firstMessage(loc: WorkerLocation): Promise<unknown> {
   const w = startWorker(loc);
@@ -40,6 +40,19 @@ describe('workerUrl', () => {
   it('runs a worker given as code (CommonJS, eval) with its workerData', async () => {
     const code = "const { parentPort, workerData } = require('node:worker_threads');\nparentPort.postMessage({ workerData, file: typeof __filename });\n";
     expect(await firstMessage({ url: new URL('file:///x/cco-daemon.cjs'), tsxApi: null, code, workerData: { n: 1 } })).toEqual({ workerData: { n: 1 }, file: 'string' });
+  });
+
+  it('caps the worker\'s new space at the young generation it is given (V8 would grow it to 32 MB and keep it)', async () => {
+    // Many scavenges with survivors (a live window of 5,000 objects), as an export's pages make.
+    const code = `const { parentPort } = require('node:worker_threads');
+const v8 = require('node:v8');
+let keep = [];
+for (let i = 0; i < 3e6; i++) { keep.push({ a: i, b: 'x' + i }); if (keep.length > 5000) keep = []; }
+parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
+`;
+    const newSpace = (await firstMessage({ url: new URL('file:///x/cco-daemon.cjs'), tsxApi: null, code })) as number;
+    expect(WORKER_YOUNG_GENERATION_MB).toBe(16);
+    expect(newSpace).toBeLessThanOrEqual(16 * 1024 * 1024);
   });
 
   it('resolves tsx for sources and the worker boots under it', async () => {
