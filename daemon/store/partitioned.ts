@@ -28,7 +28,6 @@
  * (the highest cutoff applied) hides the rows of the month the cutoff falls in, so every query answers
  * exactly as a single database that deleted rows before the cutoff.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
@@ -74,6 +73,13 @@ const DIRECT_BLOOM_IDS = 100_000;
 /** `meta` key in cco.sqlite: the staged month files (`YYYY-MM.sqlite.next-<token>`) this cco.sqlite commits. */
 const SEALING_KEY = 'sealing';
 const NEXT_RE = /^(\d{4}-\d{2})\.sqlite\.next-[0-9a-f-]+$/;
+/**
+ * A staged file's token: unique within this process, which alone writes the folder (leftovers of an earlier
+ * run are removed or renamed at load). Not node:crypto's randomUUID: loading node:crypto cost every start of
+ * the worker ~10-17 ms of CPU on its critical path (docs/design.md, idle footprint, fourth round).
+ */
+let stageSeq = 0;
+const stageToken = (): string => `${Date.now().toString(16)}-${process.pid.toString(16)}-${(++stageSeq).toString(16)}`;
 
 interface PartInfo {
   rows: number;
@@ -815,7 +821,7 @@ export class PartitionedStore {
     try {
       for (const part of this.open.values()) {
         if (part.direct === 0) continue;
-        const file = `${partitionPath(this.dataDir, part.month)}.next-${randomUUID()}`;
+        const file = `${partitionPath(this.dataDir, part.month)}.next-${stageToken()}`;
         const bytes = writeDatabaseFile(part.db, file);
         staged.push({ part, file });
         this.describe(part, bytes, Math.round(fs.statSync(file).mtimeMs));

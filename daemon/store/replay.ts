@@ -4,7 +4,6 @@
  * crash), "invalid" otherwise. Never throws for bad content; I/O errors propagate.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type { RequestRecord } from '../../shared/contract.ts';
 import { isRequestRecord } from './rows.ts';
 
@@ -28,7 +27,9 @@ export async function readSegment(
   onRecord: (r: RequestRecord) => void,
   warn: (msg: string) => void,
 ): Promise<SegmentReadResult> {
-  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  // node:readline only when there is a segment to read (an empty or cleanly closed store has none at start)
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   const res: SegmentReadResult = { lines: 0, records: 0, skipped: 0 };
   let pending: { text: string; no: number } | null = null;
   const handle = (l: { text: string; no: number }, last: boolean): void => {
