@@ -265,16 +265,18 @@ async function main(): Promise<void> {
     // statistics current. Done here explicitly so the reads do not depend on when it last woke up.
     t0 = performance.now();
     await client.query(`VACUUM ANALYZE rollups, session_rollups, error_rollups, sessions, request_keys, day_rollups, day_team_rollups,
-      day_user_rollups, session_day_rollups, error_day_rollups, session_totals, hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups`);
+      day_user_rollups, session_day_rollups, error_day_rollups, session_totals, hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups,
+      local_day_model_rollups, local_day_project_rollups`);
     console.log(`  VACUUM ANALYZE of the rollup tables (what autovacuum does after a load): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const size = (await client.query<{ s: string }>(`SELECT pg_size_pretty(pg_database_size(current_database())) AS s`)).rows[0]!.s;
     const cells = (await client.query<Record<string, number>>(`SELECT (SELECT count(*) FROM rollups) AS r, (SELECT count(*) FROM session_rollups) AS s,
       (SELECT count(*) FROM day_rollups) AS d, (SELECT count(*) FROM day_team_rollups) AS dt, (SELECT count(*) FROM day_user_rollups) AS du,
       (SELECT count(*) FROM session_day_rollups) AS sd, (SELECT count(*) FROM session_totals) AS st,
       (SELECT count(*) FROM hour_team_rollups) AS ht, (SELECT count(*) FROM month_user_rollups) AS mu,
-      (SELECT count(*) FROM day_model_rollups) AS dm, (SELECT count(*) FROM day_project_rollups) AS dp, (SELECT count(*) FROM month_team_rollups) AS mt`)).rows[0]!;
+      (SELECT count(*) FROM day_model_rollups) AS dm, (SELECT count(*) FROM day_project_rollups) AS dp, (SELECT count(*) FROM month_team_rollups) AS mt,
+      (SELECT count(*) FROM local_day_model_rollups) AS lm, (SELECT count(*) FROM local_day_project_rollups) AS lp`)).rows[0]!;
     const n = (k: string): string => fmt(Number(cells[k]));
-    console.log(`  database ${size}; rollups ${n('r')} cells, session_rollups ${n('s')} cells; day layers: day_rollups ${n('d')}, day_team_rollups ${n('dt')}, day_user_rollups ${n('du')}, session_day_rollups ${n('sd')}, session_totals ${n('st')}, hour_team_rollups ${n('ht')}, month_user_rollups ${n('mu')}, day_model_rollups ${n('dm')}, day_project_rollups ${n('dp')}, month_team_rollups ${n('mt')}\n`);
+    console.log(`  database ${size}; rollups ${n('r')} cells, session_rollups ${n('s')} cells; day layers: day_rollups ${n('d')}, day_team_rollups ${n('dt')}, day_user_rollups ${n('du')}, session_day_rollups ${n('sd')}, session_totals ${n('st')}, hour_team_rollups ${n('ht')}, month_user_rollups ${n('mu')}, day_model_rollups ${n('dm')}, day_project_rollups ${n('dp')}, month_team_rollups ${n('mt')}, local_day_model_rollups ${n('lm')}, local_day_project_rollups ${n('lp')}\n`);
 
     // 2. LIVE
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-team-'));

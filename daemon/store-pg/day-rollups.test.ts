@@ -15,7 +15,7 @@ import { openPgStore, type PgStore } from './index.ts';
 import { PG_MIGRATIONS, migratePg } from './schema.ts';
 import { createPool } from './pool.ts';
 import { insertBatch } from './rows.ts';
-import { planDays, type PgSummaryQuery } from './summary.ts';
+import { planDays, planWindows, type PgSummaryQuery } from './summary.ts';
 import { COUNTER_COLUMNS, dayLayerMismatches, rec } from './test-backends.ts';
 import { mulberry32 as prng } from '../../test/seeded-random.ts';
 
@@ -81,6 +81,50 @@ describe('planDays', () => {
 
   it('is null when no whole UTC day lies inside the range', () => {
     expect(planDays(Date.UTC(2026, 0, 1, 3), Date.UTC(2026, 0, 2, 2), [Date.UTC(2026, 0, 1, 3)])).toBeNull();
+  });
+});
+
+describe('planWindows', () => {
+  const days = (first: number, n: number): number[] => Array.from({ length: n }, (_, i) => first + i * DAY);
+
+  it('reads each whole UTC day as the window from midnight, in one run; the partial last day from its hours', () => {
+    const from = Date.UTC(2026, 0, 1);
+    const to = Date.UTC(2026, 0, 4, 2, 10);
+    const plan = planWindows(from, Date.UTC(2026, 0, 4, 3), days(from, 4));
+    expect(plan).toEqual({ runHours: [0], runFirst: [from], runLast: [Date.UTC(2026, 0, 3)], hours: [0, 1, 2].map((h) => Date.UTC(2026, 0, 4, h)) });
+    expect(to).toBeLessThan(Date.UTC(2026, 0, 4, 3));
+  });
+
+  it('reads the local days of a half-hour zone (Asia/Kolkata: from 18:30 UTC) as the windows from 18:00 UTC', () => {
+    // the hour 18:00–19:00 UTC has its midpoint on the local midnight: it is the new day's first
+    const first = Date.UTC(2026, 0, 1, 18, 30);
+    const plan = planWindows(first - 30 * 60_000, Date.UTC(2026, 0, 5), days(first, 4));
+    expect(plan.runHours).toEqual([18]);
+    expect(plan.runFirst).toEqual([Date.UTC(2026, 0, 1, 18)]);
+    expect(plan.runLast).toEqual([Date.UTC(2026, 0, 3, 18)]);
+    expect(plan.hours).toEqual([18, 19, 20, 21, 22, 23].map((h) => Date.UTC(2026, 0, 4, h)));
+  });
+
+  it('reads a DST change\'s 23- and 25-hour days from their hours and starts a run of the new offset after each', () => {
+    // Europe/Paris, 2026: local days from 23:00 UTC (UTC+1), 29 March has 23 hours, then from 22:00 UTC (UTC+2)
+    const winter = days(Date.UTC(2026, 2, 25, 23), 4); // 26 → 29 March
+    const summer = days(Date.UTC(2026, 2, 29, 22), 3); // 30 March → 1 April
+    const plan = planWindows(winter[0]!, Date.UTC(2026, 3, 1, 22), [...winter, ...summer]);
+    expect(plan.runHours).toEqual([23, 22]);
+    expect(plan.runFirst).toEqual([winter[0], summer[0]]);
+    expect(plan.runLast).toEqual([winter[2], summer[2]]);
+    expect(plan.hours).toEqual(Array.from({ length: 23 }, (_, i) => winter[3]! + i * HOUR));
+    // 25 October: 25 hours (from 22:00 UTC on the 24th to 23:00 UTC on the 25th)
+    const autumn = planWindows(Date.UTC(2026, 9, 23, 22), Date.UTC(2026, 9, 26, 23), [...days(Date.UTC(2026, 9, 23, 22), 2), ...days(Date.UTC(2026, 9, 25, 23), 2)]);
+    expect(autumn.runHours).toEqual([22, 23]);
+    expect(autumn.hours).toEqual(Array.from({ length: 25 }, (_, i) => Date.UTC(2026, 9, 24, 22) + i * HOUR));
+  });
+
+  it('splits a run where a day is missing from the buckets (a partial first bucket)', () => {
+    const from = Date.UTC(2026, 0, 1, 9);
+    const plan = planWindows(from, Date.UTC(2026, 0, 4), [from, ...days(Date.UTC(2026, 0, 2), 2)]);
+    expect(plan.hours).toEqual(Array.from({ length: 15 }, (_, i) => from + i * HOUR));
+    expect(plan).toMatchObject({ runHours: [0], runFirst: [Date.UTC(2026, 0, 2)], runLast: [Date.UTC(2026, 0, 3)] });
   });
 });
 
@@ -161,18 +205,23 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       // UTC day (an edge hour) and one at 23:00 UTC in winter (Europe/Paris's next local day: a moved hour)
       const m = await store.pool.query(`UPDATE month_user_rollups SET requests = requests + $2 WHERE month_start_ms = $1 AND user_name = 'ann'`, [Date.UTC(2026, 1, 1), sign * 1000]);
       expect(m.rowCount).toBe(1);
-      // migration 7: the team's February per model × project (its groups) and that day per model and per project
-      // (its series)
+      // migration 7: the team's February per model × project (its groups)
       const mt = await store.pool.query(`UPDATE month_team_rollups SET requests = requests + $2 WHERE (month_start_ms, model, project) =
         (SELECT month_start_ms, model, project FROM month_team_rollups WHERE month_start_ms = $1 ORDER BY 2, 3 LIMIT 1)`, [Date.UTC(2026, 1, 1), sign * 1000]);
       expect(mt.rowCount).toBe(1);
-      const dm = await store.pool.query(`UPDATE day_model_rollups SET requests = requests + $2 WHERE (day_start_ms, model) =
-        (SELECT day_start_ms, model FROM day_model_rollups WHERE day_start_ms = $1 ORDER BY 2 LIMIT 1)`, [day, sign * 1000]);
-      expect(dm.rowCount).toBe(1);
-      const dp = await store.pool.query(`UPDATE day_project_rollups SET cost_nano_usd = cost_nano_usd + $2 WHERE (day_start_ms, project) =
-        (SELECT day_start_ms, project FROM day_project_rollups WHERE day_start_ms = $1 ORDER BY 2 LIMIT 1)`, [day, sign * 7]);
-      expect(dp.rowCount).toBe(1);
-      for (const hour of [edgeHour, movedHour]) {
+      // migration 8: the team's series, per model and per project, of two local days of Paris (UTC+1 then: from
+      // 23:00 UTC the day before): that day (requests per model, cost per project) and the one from movedHour
+      const window = async (table: string, col: string, start: number, delta: number): Promise<void> => {
+        const w = await store.pool.query(`UPDATE ${table} SET ${col} = ${col} + $2 WHERE (start_hour, day_start_ms, ${table.includes('model') ? 'model' : 'project'}) =
+          (SELECT start_hour, day_start_ms, ${table.includes('model') ? 'model' : 'project'} FROM ${table} WHERE start_hour = 23 AND day_start_ms = $1 ORDER BY 3 LIMIT 1)`, [start, delta]);
+        expect(w.rowCount, table).toBe(1);
+      };
+      await window('local_day_model_rollups', 'requests', day - HOUR, sign * 1000);
+      await window('local_day_project_rollups', 'cost_nano_usd', day - HOUR, sign * 7);
+      await window('local_day_model_rollups', 'requests', movedHour, sign * 1000);
+      // the team hours: an edge hour (groups and series), the hour that starts a local day (in its window, not read
+      // on its own) and one of the 23 hours of the DST change's local day (read on their own)
+      for (const hour of [edgeHour, movedHour, dstHour]) {
         const h = await store.pool.query(`UPDATE hour_team_rollups SET requests = requests + $2 WHERE (hour_start_ms, model, project) =
           (SELECT hour_start_ms, model, project FROM hour_team_rollups WHERE hour_start_ms = $1 ORDER BY 2, 3 LIMIT 1)`, [hour, sign * 1000]);
         expect(h.rowCount).toBe(1);
@@ -184,20 +233,27 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
     // its local day (Paris, UTC+1 in February) starts at that hour; the UTC day it belongs to is the day before's
     const movedPoint = before[0].series.findIndex((p) => Date.parse(p.t) === movedHour);
     expect(movedPoint).toBeGreaterThan(0);
+    // 29 March in Paris: 23 hours, from 23:00 UTC on the 28th to 22:00 UTC on the 29th
+    const dstHour = await hourWhere(`hour_start_ms >= ${Date.UTC(2026, 2, 28, 23)} AND hour_start_ms < ${Date.UTC(2026, 2, 29, 22)}`);
+    const dstPoint = before[0].series.findIndex((p) => Date.parse(p.t) === Date.UTC(2026, 2, 28, 23));
+    expect(dstPoint).toBeGreaterThan(0);
     await bump(1);
     try {
       const [t, a] = [await store.summary(team), await store.summary(ann)];
       expect(t.totals.requests).toBe(before[0].totals.requests + 3000); // day_team_rollups, month_team_rollups, hour_team_rollups (edge)
-      // the bumped day (local day of Paris, UTC+1 then: from 23:00 UTC the day before): day_model_rollups' requests
-      // and day_project_rollups' cost
+      // the bumped day (local day of Paris, UTC+1 then: from 23:00 UTC the day before): local_day_model_rollups'
+      // requests and local_day_project_rollups' cost
       const dayPoint = before[0].series.findIndex((p) => Date.parse(p.t) === day - HOUR);
       expect(t.series[dayPoint]!.requests).toBe(before[0].series[dayPoint]!.requests + 1000);
       const costs = (s: typeof t) => Object.values(s.series[dayPoint]!.byProject).reduce((x, y) => x + y, 0);
       expect(costs(t)).toBe(costs(before[0]) + 7);
       expect(t.byUser!.find((u) => u.key === 'ann')!.requests).toBe(before[0].byUser!.find((u) => u.key === 'ann')!.requests + 2000); // day_user_rollups, month_user_rollups
-      // the moved hour: into its own local day, out of its UTC day's
+      // the local day from the hour that moved before migration 8: its window, not its hour nor its UTC day's
       expect(t.series[movedPoint]!.requests).toBe(before[0].series[movedPoint]!.requests + 1000);
-      expect(t.series[movedPoint - 1]!.requests).toBe(before[0].series[movedPoint - 1]!.requests - 1000);
+      expect(t.series[movedPoint - 1]!.requests).toBe(before[0].series[movedPoint - 1]!.requests);
+      // the DST change's 23-hour day from its hours; the last, partial day from its hours (the edge hour)
+      expect(t.series[dstPoint]!.requests).toBe(before[0].series[dstPoint]!.requests + 1000);
+      expect(t.series.at(-1)!.requests).toBe(before[0].series.at(-1)!.requests + 1000);
       expect(t.bySession?.[0]).toMatchObject({ key: 's3', costNanoUsd: before[0].bySession!.find((x) => x.key === 's3')!.costNanoUsd + 10 ** 12 }); // session_totals
       expect(t.errors.requests).toBe(before[0].errors.requests + 1000); // error_day_rollups
       expect(a.totals.requests).toBe(before[1].totals.requests + 1000); // day_rollups
@@ -251,7 +307,8 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
       const asInserted = await written();
       expect(asInserted.days.length).toBeGreaterThan(50);
       await pool.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups,
-        hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups;
+        hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups, local_day_model_rollups,
+        local_day_project_rollups;
         DELETE FROM cco_schema_version WHERE version >= 5`);
       expect(await migratePg(pool, 'next')).toEqual({ from: 4, to: PG_MIGRATIONS.length });
       expect(await written()).toEqual(asInserted);
@@ -303,11 +360,20 @@ describe.skipIf(pgSkipReason() !== null)('the UTC-day layer (PostgreSQL)', () =>
     month_team_rollups: `month_start_ms, model, project, ${TEXTS}`,
   };
 
+  const SCHEMA_8_ADDED = {
+    local_day_model_rollups: 'start_hour, day_start_ms, model, requests::text, cost_nano_usd::text',
+    local_day_project_rollups: 'start_hour, day_start_ms, project, requests::text, cost_nano_usd::text',
+  };
+
   it('5 → 6 backfills the team hours and the users\' months from a database written by schema 5', async () => {
-    await backfilledFrom(5, SCHEMA_5, { ...SCHEMA_6_ADDED, ...SCHEMA_7_ADDED });
+    await backfilledFrom(5, SCHEMA_5, { ...SCHEMA_6_ADDED, ...SCHEMA_7_ADDED, ...SCHEMA_8_ADDED });
   });
 
   it('6 → 7 backfills the team\'s days per model and per project and its months from a database written by schema 6', async () => {
-    await backfilledFrom(6, [...SCHEMA_5, ...Object.keys(SCHEMA_6_ADDED)], SCHEMA_7_ADDED);
+    await backfilledFrom(6, [...SCHEMA_5, ...Object.keys(SCHEMA_6_ADDED)], { ...SCHEMA_7_ADDED, ...SCHEMA_8_ADDED });
+  });
+
+  it('7 → 8 backfills the local days per model and per project from a database written by schema 7', async () => {
+    await backfilledFrom(7, [...SCHEMA_5, ...Object.keys(SCHEMA_6_ADDED), ...Object.keys(SCHEMA_7_ADDED)], SCHEMA_8_ADDED);
   });
 });

@@ -79,7 +79,8 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
     // The first back to schema 2: what 2 → 3 added is dropped (its detail rows, as schema 2 wrote them, stay),
     // 3 → 4's indexes by user are schema 2's again, and the layers of 4 → 5 and 5 → 6 are gone.
     const [old, now] = urls as [string, string];
-    await sql(old, `DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups, hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups;
+    await sql(old, `DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups, hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups,
+      local_day_model_rollups, local_day_project_rollups;
       DROP INDEX rollups_user, session_rollups_user, error_rollups_user;
       CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);
       ALTER TABLE rollups DROP COLUMN cache_hits, DROP COLUMN cache_hit_savings_nano_usd;
@@ -177,7 +178,8 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
       // day layer dropped, their versions forgotten).
       await migratePg(pool, 'now');
       await insertBatch(pool, records, null, new Set());
-      await client.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups, hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups;
+      await client.query(`DROP TABLE day_rollups, day_team_rollups, day_user_rollups, session_day_rollups, session_totals, error_day_rollups, hour_team_rollups, month_user_rollups, day_model_rollups, day_project_rollups, month_team_rollups,
+          local_day_model_rollups, local_day_project_rollups;
         DROP INDEX rollups_user, session_rollups_user, error_rollups_user;
         CREATE INDEX rollups_user ON rollups (user_name, hour_start_ms);
         DELETE FROM cco_schema_version WHERE version > ${m}`);

@@ -211,6 +211,12 @@ const SERIES_COUNTERS = ['requests', 'cost_nano_usd'];
 const DAY_MODEL_UPSERT = upsertSql('day_model_rollups', ['day_start_ms', 'model'], SERIES_COUNTERS);
 const DAY_PROJECT_UPSERT = upsertSql('day_project_rollups', ['day_start_ms', 'project'], SERIES_COUNTERS);
 const MONTH_TEAM_UPSERT = upsertSql('month_team_rollups', ['month_start_ms', 'model', 'project']);
+const localDayUpsert = (table: string, key: string): string => `INSERT INTO ${table} (start_hour, day_start_ms, ${key}, requests, cost_nano_usd)
+  SELECT * FROM unnest($1::int2[], $2::int8[], $3::text[], $4::int8[], $5::int8[])
+  ON CONFLICT (start_hour, day_start_ms, ${key}) DO UPDATE SET requests = ${table}.requests + excluded.requests,
+    cost_nano_usd = ${table}.cost_nano_usd + excluded.cost_nano_usd`;
+const LOCAL_DAY_MODEL_UPSERT = localDayUpsert('local_day_model_rollups', 'model');
+const LOCAL_DAY_PROJECT_UPSERT = localDayUpsert('local_day_project_rollups', 'project');
 const SESSION_DAY_UPSERT = upsertSql('session_day_rollups', SESSION_DAY_KEYS);
 const SESSION_TOTALS_UPSERT = `INSERT INTO session_totals (session, first_hour_ms, last_hour_ms, ${COUNTER_NAMES.join(', ')})
   SELECT * FROM unnest(${unnestList(['text', 'int8', 'int8', ...COUNTER_NAMES.map(() => 'int8')])})
@@ -260,7 +266,8 @@ export async function applyErrorsAndSessions(client: pg.PoolClient, records: rea
 
 /**
  * Adds merged cells into rollups and session_rollups, their team hours into hour_team_rollups, their UTC days
- * into the day layers and their users' UTC months into month_user_rollups (caller owns the transaction: the hours and the days move together, so every path that
+ * into the day layers, the 24-hour windows holding their hours into the local-day layers and their users' UTC
+ * months into month_user_rollups (caller owns the transaction: the hours and the days move together, so every path that
  * writes cells — insert, bulk, federated shipping, reprice — keeps the days exact, and a batch counted once
  * is counted once in both).
  */
@@ -295,6 +302,13 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
   await client.query({ name: 'cco_day_model_upsert', text: DAY_MODEL_UPSERT, values: series(byModelDay, (c) => c.model) });
   const byProjectDay = merge(byTeamDay, (c) => ({ ...c, model: '' }));
   await client.query({ name: 'cco_day_project_upsert', text: DAY_PROJECT_UPSERT, values: series(byProjectDay, (c) => c.project) });
+  // the same per 24-hour window from each whole UTC hour (a zone's local day): every hour is in 24 of them
+  const windows = (list: Cell[]): Cell[] => merge(list.flatMap((c) => Array.from({ length: 24 }, (_, j) => ({ ...c, hour: c.hour - j * HOUR_MS }))), (c) => c);
+  const local = (list: Cell[], key: (c: Cell) => string): unknown[][] => [list.map((c) => (c.hour / HOUR_MS) % 24), ...series(list, key)];
+  const byModelHour = merge(byTeamHour, (c) => ({ ...c, project: '' }));
+  await client.query({ name: 'cco_local_day_model_upsert', text: LOCAL_DAY_MODEL_UPSERT, values: local(windows(byModelHour), (c) => c.model) });
+  const byProjectHour = merge(byTeamHour, (c) => ({ ...c, model: '' }));
+  await client.query({ name: 'cco_local_day_project_upsert', text: LOCAL_DAY_PROJECT_UPSERT, values: local(windows(byProjectHour), (c) => c.project) });
   const byTeamMonth = merge(byTeamDay, (c) => ({ ...c, hour: utcMonthOf(c.hour) }));
   await client.query({ name: 'cco_month_team_upsert', text: MONTH_TEAM_UPSERT, values: cols(byTeamMonth, (c) => [c.hour, c.model, c.project]) });
   const byUserDay = merge(byDay, (c) => ({ ...c, model: '', project: '' }));

@@ -194,6 +194,46 @@ export function planDays(from: number, to: number, starts: readonly number[]): D
   return { hourFrom, hourTo, dayFrom, dayTo, dayBuckets, edges, moved, monthFrom, monthTo };
 }
 
+/**
+ * How the team's series of a day-bucketed range reads the local-day layers (migration 8) instead of the UTC days
+ * and the hours a local day moves. Bucket i holds the hours [E_i, E_i+1): E_i is the first whole hour whose
+ * midpoint is at or after the bucket's start (the range's first hour for the first bucket), the last ends at
+ * the range's end. In any zone, whole, half or quarter hours off UTC, a local day is the 24 hours from a whole
+ * UTC hour, read as one row per model and per project of the window from E_i; the days of one UTC start hour
+ * that follow each other are one run (one range scan). A bucket of another length (the range's partial first
+ * and last days, a DST change's 23 or 25 hours) is read from its hours.
+ */
+export interface WindowPlan {
+  /** Runs of 24-hour buckets: the windows' UTC start hour (0–23), the first and the last window start. */
+  runHours: number[];
+  runFirst: number[];
+  runLast: number[];
+  /** Hour starts of the other buckets. */
+  hours: number[];
+}
+
+export function planWindows(hourFrom: number, hourTo: number, starts: readonly number[]): WindowPlan {
+  const plan: WindowPlan = { runHours: [], runFirst: [], runLast: [], hours: [] };
+  const bounds = starts.map((t, i) => (i === 0 ? hourFrom : Math.ceil((t - HALF_HOUR) / HOUR_MS) * HOUR_MS));
+  bounds.push(hourTo);
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const [a, b] = [bounds[i]!, bounds[i + 1]!];
+    if (b - a !== DAY_MS) {
+      for (let h = a; h < b; h += HOUR_MS) plan.hours.push(h);
+      continue;
+    }
+    const k = (((a % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS;
+    const n = plan.runLast.length - 1;
+    if (n >= 0 && plan.runHours[n] === k && plan.runLast[n] === a - DAY_MS) plan.runLast[n] = a;
+    else {
+      plan.runHours.push(k);
+      plan.runFirst.push(a);
+      plan.runLast.push(a);
+    }
+  }
+  return plan;
+}
+
 /** A SELECT's WHERE: the optional user, with its parameter appended to `values`. */
 function userWhere(q: PgSummaryQuery, values: unknown[]): string {
   return q.user === undefined ? '' : ` AND user_name = $${values.push(keyParam(q.user))}`;
@@ -201,11 +241,11 @@ function userWhere(q: PgSummaryQuery, values: unknown[]): string {
 
 /**
  * The day path's reads (see DayPlan): the series cells with the range's groups, the users' totals and the
- * errors, each from the day cells of [dayFrom, dayTo) and the hourly cells of its edges (and of the moved hours,
- * read once: +1 into their own bucket, −1 out of their day's). The team view (no user) reads the layers
- * without the user: day_team_rollups and hour_team_rollups (series, groups), month_user_rollups and
- * day_user_rollups (by user); one user's view reads day_rollups and rollups through their indexes by user, and
- * its by-user row is the sum of its groups.
+ * errors, each from the day cells of [dayFrom, dayTo) and the hourly cells of its edges. The team view (no
+ * user) reads the layers without the user: its series from the local-day layers (WindowPlan), its groups from
+ * month_team_rollups, day_team_rollups and hour_team_rollups, its by-user breakdown from month_user_rollups,
+ * day_user_rollups and rollups; one user's view reads day_rollups and rollups through their indexes by user
+ * (and the moved hours of DayPlan), and its by-user row is the sum of its groups.
  *
  * The cells come back folded as far as the answer needs: per bucket × model and bucket × project only the
  * requests and cost the series shows (1, 2), per model × project every counter (3; the moved hours are left
@@ -220,41 +260,41 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
   const cellValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.dayBuckets, plan.edges, starts, plan.moved];
   const cu = userWhere(q, cellValues);
   const dayBucket = (col: string): string => `($3::int4[])[((${col} - $1) / ${DAY_MS})::int4 + 1]`;
-  const hours = team ? 'hour_team_rollups' : 'rollups';
-  // The team: the series from the day × model and day × project layers (requests and cost only), the groups
-  // from whole UTC months, the other days and the edge hours (migration 7).
-  const teamSeries = (key: string, table: string): string => `SELECT ${dayBucket('day_start_ms')} AS b, ${key}, requests, cost_nano_usd FROM ${table}
-        WHERE day_start_ms >= $1 AND day_start_ms < $2
-      UNION ALL SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), ${key}, requests, cost_nano_usd FROM edges
-      UNION ALL SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), ${key}, requests, cost_nano_usd FROM moved
-      UNION ALL SELECT ${dayBucket('hour_start_ms')}, ${key}, -requests, -cost_nano_usd FROM moved`;
-  const teamCells = {
-    text: `WITH edges AS MATERIALIZED (SELECT hour_start_ms, model, project, ${COUNTER_SQL} ${hourCells(hours, '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, '')}),
-        moved AS MATERIALIZED (SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells(hours, '$6', 'hour_start_ms, model, project, requests, cost_nano_usd', '')})
-      SELECT 1, b, model, NULL::text, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('model', 'day_model_rollups')}) s
-        GROUP BY b, model HAVING SUM(requests) <> 0
+  // The team: the series from the local-day layers, per model and per project (requests and cost only;
+  // WindowPlan), and the hours of the buckets that are not 24 hours long; the groups from whole UTC months, the
+  // other UTC days and the edge hours (migration 7). Nothing moves: a local day is read whole.
+  const windows = team ? planWindows(plan.hourFrom, plan.hourTo, starts) : null;
+  const teamSeries = (key: string, table: string): string => `SELECT width_bucket(w.day_start_ms + ${HALF_HOUR}, $4::int8[]) AS b, w.${key}, w.requests, w.cost_nano_usd
+        FROM unnest($7::int2[], $8::int8[], $9::int8[]) AS r(k, a, z) CROSS JOIN LATERAL (SELECT day_start_ms, ${key}, requests, cost_nano_usd FROM ${table}
+          WHERE start_hour = r.k AND day_start_ms >= r.a AND day_start_ms <= r.z OFFSET 0) w
+      UNION ALL SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $4::int8[]), ${key}, requests, cost_nano_usd FROM hours`;
+  const teamCells = windows && {
+    text: `WITH edges AS MATERIALIZED (SELECT model, project, ${COUNTER_SQL} ${hourCells('hour_team_rollups', '$3', `model, project, ${COUNTER_SQL}`, '')}),
+        hours AS MATERIALIZED (SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells('hour_team_rollups', '$10', 'hour_start_ms, model, project, requests, cost_nano_usd', '')})
+      SELECT 1, b, model, NULL::text, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('model', 'local_day_model_rollups')}) s GROUP BY b, model
       UNION ALL
-      SELECT 2, b, NULL::text, project, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('project', 'day_project_rollups')}) s
-        GROUP BY b, project HAVING SUM(requests) <> 0
+      SELECT 2, b, NULL::text, project, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('project', 'local_day_project_rollups')}) s GROUP BY b, project
       UNION ALL
       SELECT 3, NULL::int4, model, project, ${SUMS} FROM (
-        SELECT model, project, ${COUNTER_SQL} FROM month_team_rollups WHERE month_start_ms >= $7 AND month_start_ms < $8
-        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $1 AND day_start_ms < $7
-        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $8 AND day_start_ms < $2
+        SELECT model, project, ${COUNTER_SQL} FROM month_team_rollups WHERE month_start_ms >= $5 AND month_start_ms < $6
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $1 AND day_start_ms < $5
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $6 AND day_start_ms < $2
         UNION ALL SELECT model, project, ${COUNTER_SQL} FROM edges
       ) c GROUP BY model, project`,
-    values: [...cellValues, plan.monthFrom, plan.monthTo],
+    values: [plan.dayFrom, plan.dayTo, plan.edges, starts, plan.monthFrom, plan.monthTo, windows.runHours, windows.runFirst, windows.runLast, windows.hours],
     rowMode: 'array' as const,
   };
+  // One user: the day cells and the edge hours of that user, and the hours a local day moves (read once: +1 into
+  // their own bucket, −1 out of their UTC day's; left out of the groups, where they net to zero).
   const userCells = {
     text: `WITH base AS MATERIALIZED (
-        SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM ${team ? 'day_team_rollups' : 'day_rollups'}
+        SELECT ${dayBucket('day_start_ms')} AS b, model, project, ${COUNTER_SQL} FROM day_rollups
           WHERE day_start_ms >= $1 AND day_start_ms < $2${cu}
         UNION ALL
         SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $5::int8[]), model, project, ${COUNTER_SQL}
-          ${hourCells(hours, '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
+          ${hourCells('rollups', '$4', `hour_start_ms, model, project, ${COUNTER_SQL}`, cu)}
       ), moved AS MATERIALIZED (
-        SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells(hours, '$6', 'hour_start_ms, model, project, requests, cost_nano_usd', cu)}
+        SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells('rollups', '$6', 'hour_start_ms, model, project, requests, cost_nano_usd', cu)}
       ), series AS MATERIALIZED (
         SELECT b, model, project, requests, cost_nano_usd FROM base
         UNION ALL
@@ -270,7 +310,7 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
     values: cellValues,
     rowMode: 'array' as const,
   };
-  const cells = team ? teamCells : userCells;
+  const cells = teamCells ?? userCells;
   const rangeValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.edges];
   const ru = userWhere(q, rangeValues);
   const users = team

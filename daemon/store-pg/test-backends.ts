@@ -49,12 +49,13 @@ const COUNTER_COLUMNS_SQL = `requests, cost_nano_usd, unpriced_requests, cache_s
 export const COUNTER_COLUMNS = COUNTER_COLUMNS_SQL.split(',').map((c) => c.trim());
 const SUMS = COUNTER_COLUMNS.map((c) => `SUM(${c})::text`).join(', ');
 const TEXTS = COUNTER_COLUMNS.map((c) => `${c}::text`).join(', ');
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * Rows where a day layer of the PostgreSQL store (or its session totals, its team hours or its users'
- * months) and its hourly cells summed the same way differ, both ways: [] when they are in step (schema.ts
- * migrations 5 to 7).
+ * months, its local days) and its hourly cells summed the same way differ, both ways: [] when they are in step
+ * (schema.ts migrations 5 to 8).
  */
 export async function dayLayerMismatches(db: { query: (text: string) => Promise<{ rows: unknown[] }> }): Promise<unknown[]> {
   const day = `(hour_start_ms / ${DAY}) * ${DAY}`;
@@ -69,6 +70,12 @@ export async function dayLayerMismatches(db: { query: (text: string) => Promise<
     [`SELECT ${day}, model, SUM(requests)::text, SUM(cost_nano_usd)::text FROM rollups GROUP BY 1, 2`, 'SELECT day_start_ms, model, requests::text, cost_nano_usd::text FROM day_model_rollups'],
     [`SELECT ${day}, project, SUM(requests)::text, SUM(cost_nano_usd)::text FROM rollups GROUP BY 1, 2`, 'SELECT day_start_ms, project, requests::text, cost_nano_usd::text FROM day_project_rollups'],
     [`SELECT ${month}, model, project, ${SUMS} FROM rollups GROUP BY 1, 2, 3`, `SELECT month_start_ms, model, project, ${TEXTS} FROM month_team_rollups`],
+    // every 24-hour window from a whole UTC hour holds the hours from its start to 23 hours later
+    ...(['model', 'project'] as const).map((key): [string, string] => [
+      `SELECT ((s / ${HOUR}) % 24)::int2, s, ${key}, SUM(requests)::text, SUM(cost_nano_usd)::text
+        FROM (SELECT hour_start_ms - j * ${HOUR} AS s, ${key}, requests, cost_nano_usd FROM rollups CROSS JOIN generate_series(0, 23) j) w GROUP BY 1, 2, 3`,
+      `SELECT start_hour, day_start_ms, ${key}, requests::text, cost_nano_usd::text FROM local_day_${key}_rollups`,
+    ]),
     [`SELECT ${day}, session, user_name, ${SUMS} FROM session_rollups GROUP BY 1, 2, 3`, `SELECT day_start_ms, session, user_name, ${TEXTS} FROM session_day_rollups`],
     [`SELECT ${day}, kind, user_name, SUM(requests)::text FROM error_rollups GROUP BY 1, 2, 3`, 'SELECT day_start_ms, kind, user_name, requests::text FROM error_day_rollups'],
     [
