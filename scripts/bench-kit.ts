@@ -62,15 +62,15 @@ export interface BundleDaemon {
 
 /**
  * Starts `node <bundle> run` on a free port with an empty HOME (no config, no history import, no key, no
- * browser) plus `env`, and waits up to 30 s for /ready.
+ * browser) plus `env` and `args`, and waits up to 30 s for /ready.
  */
-export async function startBundleDaemon(bundle: string, opts: { env?: Record<string, string>; dataDir?: string; label?: string } = {}): Promise<BundleDaemon> {
+export async function startBundleDaemon(bundle: string, opts: { env?: Record<string, string>; dataDir?: string; label?: string; args?: string[] } = {}): Promise<BundleDaemon> {
   const label = opts.label ?? path.basename(bundle);
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-bench-home-'));
   const dataDir = opts.dataDir ?? path.join(home, 'data');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', dataDir, '--no-browser'], {
+  const child = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', dataDir, '--no-browser', ...(opts.args ?? [])], {
     env: {
       ...process.env,
       HOME: home,
