@@ -9,6 +9,7 @@
  *   first of a pair alternates too), `calls` times each (default 31) after one warm-up.
  * - In process (BENCH_OLD_SRC / BENCH_NEW_SRC = two source trees, optional): their `buildSummary` on one pool,
  *   alternating the same way: the database's share without HTTP.
+ * - BENCH_RANGES=all,30d,month (the default): the ranges timed, each for the team and one user.
  * - Each daemon's CPU time a call (/proc, user + system, all threads), beside the wall times.
  * - BENCH_CPU_PROF=<dir>: the daemons run with `--cpu-prof` into that directory (written when they stop).
  *
@@ -70,7 +71,7 @@ async function alternate(a: (i: number) => Promise<unknown>, b: (i: number) => P
 }
 
 const QUERIES: { what: string; path: (i: number) => string; q: (i: number) => PgSummaryQuery }[] = [];
-for (const range of ['all', '30d', 'month'] as const) {
+for (const range of (process.env.BENCH_RANGES?.split(',') ?? ['all', '30d', 'month']) as ('all' | '30d' | 'month')[]) {
   QUERIES.push({ what: `${range}, team`, path: () => `/api/summary?range=${range}&tz=${TZ}`, q: () => ({ range, tz: TZ }) });
   const user = (i: number): string => userName(i % DEVELOPERS);
   QUERIES.push({ what: `${range}, user=devNN`, path: (i) => `/api/summary?range=${range}&tz=${TZ}&user=${user(i)}`, q: (i) => ({ range, tz: TZ, user: user(i) }) });

@@ -255,33 +255,37 @@ function userWhere(q: PgSummaryQuery, values: unknown[]): string {
  * to be folded here was slower (bench:team's team range=all in process, 3–4.4 M rows, load 5–8, A/B: GROUPING
  * SETS 101 → 92 ms; unfolded 91 → 146 ms).
  */
-function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[]): { cells: pg.QueryArrayConfig; users: pg.QueryArrayConfig | null; errors: pg.QueryArrayConfig } {
+function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[]): { cells: pg.QueryArrayConfig; users: pg.QueryArrayConfig | null; errors: pg.QueryArrayConfig; timeKeyed: boolean } {
   const team = q.user === undefined;
   const cellValues: unknown[] = [plan.dayFrom, plan.dayTo, plan.dayBuckets, plan.edges, starts, plan.moved];
   const cu = userWhere(q, cellValues);
   const dayBucket = (col: string): string => `($3::int4[])[((${col} - $1) / ${DAY_MS})::int4 + 1]`;
   // The team: the series from the local-day layers, per model and per project (requests and cost only;
   // WindowPlan), and the hours of the buckets that are not 24 hours long; the groups from whole UTC months, the
-  // other UTC days and the edge hours (migration 7). Nothing moves: a local day is read whole.
+  // other UTC days and the edge hours (migration 7). Nothing moves: a local day is read whole. Each window row is
+  // one bucket's already, so the series rows come keyed by their window's (or hour's) start, not summed, and
+  // are put in their buckets here (the same midpoint rule): PostgreSQL's width_bucket and a hash aggregate over
+  // the ≈3,400 rows of range=all cost more than the rows themselves (EXPLAIN ANALYZE at 5 M rows).
   const windows = team ? planWindows(plan.hourFrom, plan.hourTo, starts) : null;
-  const teamSeries = (key: string, table: string): string => `SELECT width_bucket(w.day_start_ms + ${HALF_HOUR}, $4::int8[]) AS b, w.${key}, w.requests, w.cost_nano_usd
-        FROM unnest($7::int2[], $8::int8[], $9::int8[]) AS r(k, a, z) CROSS JOIN LATERAL (SELECT day_start_ms, ${key}, requests, cost_nano_usd FROM ${table}
+  const teamSeries = (g: number, key: string, table: string): string => `SELECT ${g}, w.day_start_ms, ${key === 'model' ? 'w.model, NULL::text' : 'NULL::text, w.project'}, w.requests, w.cost_nano_usd${PAD}
+        FROM unnest($6::int2[], $7::int8[], $8::int8[]) AS r(k, a, z) CROSS JOIN LATERAL (SELECT day_start_ms, ${key}, requests, cost_nano_usd FROM ${table}
           WHERE start_hour = r.k AND day_start_ms >= r.a AND day_start_ms <= r.z OFFSET 0) w
-      UNION ALL SELECT width_bucket(hour_start_ms + ${HALF_HOUR}, $4::int8[]), ${key}, requests, cost_nano_usd FROM hours`;
+      UNION ALL
+      SELECT ${g}, hour_start_ms, ${key === 'model' ? 'model, NULL::text' : 'NULL::text, project'}, SUM(requests), SUM(cost_nano_usd)${PAD} FROM hours GROUP BY hour_start_ms, ${key}`;
   const teamCells = windows && {
     text: `WITH edges AS MATERIALIZED (SELECT model, project, ${COUNTER_SQL} ${hourCells('hour_team_rollups', '$3', `model, project, ${COUNTER_SQL}`, '')}),
-        hours AS MATERIALIZED (SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells('hour_team_rollups', '$10', 'hour_start_ms, model, project, requests, cost_nano_usd', '')})
-      SELECT 1, b, model, NULL::text, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('model', 'local_day_model_rollups')}) s GROUP BY b, model
+        hours AS MATERIALIZED (SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells('hour_team_rollups', '$9', 'hour_start_ms, model, project, requests, cost_nano_usd', '')})
+      ${teamSeries(1, 'model', 'local_day_model_rollups')}
       UNION ALL
-      SELECT 2, b, NULL::text, project, SUM(requests), SUM(cost_nano_usd)${PAD} FROM (${teamSeries('project', 'local_day_project_rollups')}) s GROUP BY b, project
+      ${teamSeries(2, 'project', 'local_day_project_rollups')}
       UNION ALL
-      SELECT 3, NULL::int4, model, project, ${SUMS} FROM (
-        SELECT model, project, ${COUNTER_SQL} FROM month_team_rollups WHERE month_start_ms >= $5 AND month_start_ms < $6
-        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $1 AND day_start_ms < $5
-        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $6 AND day_start_ms < $2
+      SELECT 3, NULL::int8, model, project, ${SUMS} FROM (
+        SELECT model, project, ${COUNTER_SQL} FROM month_team_rollups WHERE month_start_ms >= $4 AND month_start_ms < $5
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $1 AND day_start_ms < $4
+        UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $5 AND day_start_ms < $2
         UNION ALL SELECT model, project, ${COUNTER_SQL} FROM edges
       ) c GROUP BY model, project`,
-    values: [plan.dayFrom, plan.dayTo, plan.edges, starts, plan.monthFrom, plan.monthTo, windows.runHours, windows.runFirst, windows.runLast, windows.hours],
+    values: [plan.dayFrom, plan.dayTo, plan.edges, plan.monthFrom, plan.monthTo, windows.runHours, windows.runFirst, windows.runLast, windows.hours],
     rowMode: 'array' as const,
   };
   // One user: the day cells and the edge hours of that user, and the hours a local day moves (read once: +1 into
@@ -337,7 +341,9 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
     values: rangeValues,
     rowMode: 'array' as const,
   };
-  return { cells, users, errors };
+  // the team's series rows carry a window's or an hour's start (its bucket: the one holding its midpoint), one
+  // user's the bucket
+  return { cells, users, errors, timeKeyed: team };
 }
 
 /** A session's project and first/last request, joined to each row of a top-sessions read. */
@@ -503,7 +509,7 @@ async function summarize(db: pg.Pool, q: PgSummaryQuery, { from, to, bucket }: {
         if (q.user !== undefined) add(byUser, keyParam(q.user) || NONE_KEY, v, 4);
         continue;
       }
-      const point = pointOf(v[1]);
+      const point = viaDays.timeKeyed ? series[bucketOf(Number(v[1]) + HALF_HOUR, starts) - 1] : pointOf(v[1]);
       if (!point) continue;
       const cost = Number(v[5] ?? 0);
       if (g === 1) {
