@@ -285,6 +285,28 @@ describe('store bulk ingest', () => {
     expect((await s.listRequests({ limit: 500, from: past[0], to: Date.UTC(2025, 5, 1) })).items).toEqual(page.items);
   });
 
+  it('an export closes the month databases other lists left open before its first page, and leaves none open', async () => {
+    const dataDir = tempDir();
+    const s = await open({ dataDir });
+    const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
+    await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
+    await s.snapshot();
+    const viewed = await s.listRequests({ limit: 500, from: past[1], to: Date.UTC(2025, 5, 1) });
+    expect((await s.stats()).openMonths).toBe(2); // April and May, the LRU's
+    // An export of March alone: its stream opens March only, and April and May are closed first.
+    let cursor: string | null = null;
+    let rows = 0;
+    do {
+      const c = await s.exportPage!({ limit: 7, from: past[0], to: Date.UTC(2025, 3, 1), ...(cursor !== null && { cursor }) }, 'csv', cursor === null);
+      if (cursor === null) expect((await s.stats()).openMonths).toBeLessThanOrEqual(1);
+      rows += c.rows;
+      cursor = c.nextCursor;
+    } while (cursor !== null);
+    expect(rows).toBe(20);
+    expect((await s.stats()).openMonths).toBe(0);
+    expect((await s.listRequests({ limit: 500, from: past[1], to: Date.UTC(2025, 5, 1) })).items).toEqual(viewed.items);
+  });
+
   it('addBulk stores new records once, updates rollups, skips known ids and invalid records, survives reopen', async () => {
     const dataDir = tempDir();
     const s = await openStore({ dataDir, log: () => undefined, retentionDays: 36_500 });

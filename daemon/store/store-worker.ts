@@ -167,7 +167,12 @@ const handlers: Handlers = {
   summary: (m) => need().summaries.summary(m.query),
   list: (m) => need().parts.list(m.query),
   exportPage: (m) => {
-    const page = need().parts.list(m.query, { stream: true });
+    const o = need();
+    // An export's first page: month databases other queries left open (up to LRU_MAX, ~30 MB each at 1 M rows
+    // a year) are closed first, so the export's own month does not sit on top of them; a list that reaches
+    // them again reopens them. Their buffers are unmapped at the collection (file-bytes.ts).
+    if (m.query.cursor === undefined && o.parts.closeClean() > 0) buffers.collect();
+    const page = o.parts.list(m.query, { stream: true });
     const text = page.items.length > 0 ? ENCODERS[m.format].rows(page.items, m.first) : '';
     // A buffer of its own (TextEncoder, not Buffer's shared pool): it is transferred, not copied.
     return { bytes: utf8Out.encode(text), rows: page.items.length, nextCursor: page.nextCursor };
