@@ -263,15 +263,20 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
   // The team: the series from the local-day layers, per model and per project (requests and cost only;
   // WindowPlan), and the hours of the buckets that are not 24 hours long; the groups from whole UTC months, the
   // other UTC days and the edge hours (migration 7). Nothing moves: a local day is read whole. Each window row is
-  // one bucket's already, so the series rows come keyed by their window's (or hour's) start, not summed, and
-  // are put in their buckets here (the same midpoint rule): PostgreSQL's width_bucket and a hash aggregate over
-  // the ≈3,400 rows of range=all cost more than the rows themselves (EXPLAIN ANALYZE at 5 M rows).
+  // one bucket's already, so the series comes keyed by its windows' (and hours') starts, not summed, and is put
+  // in its buckets here (the same midpoint rule): PostgreSQL's width_bucket and a hash aggregate over the ≈3,400
+  // rows of range=all cost more than the rows themselves (EXPLAIN ANALYZE at 5 M rows). One row per model and
+  // per project carries them as text ("start:requests:cost,…"): node-pg parsing ≈4,000 rows one by one was a
+  // third of the daemon's CPU for the call (bench:team-ab: 37 → 26 ms a call).
   const windows = team ? planWindows(plan.hourFrom, plan.hourTo, starts) : null;
-  const teamSeries = (g: number, key: string, table: string): string => `SELECT ${g}, w.day_start_ms, ${key === 'model' ? 'w.model, NULL::text' : 'NULL::text, w.project'}, w.requests, w.cost_nano_usd${PAD}
-        FROM unnest($6::int2[], $7::int8[], $8::int8[]) AS r(k, a, z) CROSS JOIN LATERAL (SELECT day_start_ms, ${key}, requests, cost_nano_usd FROM ${table}
-          WHERE start_hour = r.k AND day_start_ms >= r.a AND day_start_ms <= r.z OFFSET 0) w
-      UNION ALL
-      SELECT ${g}, hour_start_ms, ${key === 'model' ? 'model, NULL::text' : 'NULL::text, project'}, SUM(requests), SUM(cost_nano_usd)${PAD} FROM hours GROUP BY hour_start_ms, ${key}`;
+  const teamSeries = (g: number, key: string, table: string): string => `SELECT ${g}, NULL::int8, ${key === 'model' ? 'k, NULL::text' : 'NULL::text, k'}${PAD}, NULL::numeric, NULL::numeric,
+        string_agg(concat(t, ':', n, ':', c), ',') FROM (
+          SELECT w.day_start_ms AS t, w.${key} AS k, w.requests AS n, w.cost_nano_usd AS c
+            FROM unnest($6::int2[], $7::int8[], $8::int8[]) AS r(k, a, z) CROSS JOIN LATERAL (SELECT day_start_ms, ${key}, requests, cost_nano_usd FROM ${table}
+              WHERE start_hour = r.k AND day_start_ms >= r.a AND day_start_ms <= r.z OFFSET 0) w
+          UNION ALL
+          SELECT hour_start_ms, ${key}, SUM(requests), SUM(cost_nano_usd) FROM hours GROUP BY hour_start_ms, ${key}
+        ) s GROUP BY k`;
   const teamCells = windows && {
     text: `WITH edges AS MATERIALIZED (SELECT model, project, ${COUNTER_SQL} ${hourCells('hour_team_rollups', '$3', `model, project, ${COUNTER_SQL}`, '')}),
         hours AS MATERIALIZED (SELECT hour_start_ms, model, project, requests, cost_nano_usd ${hourCells('hour_team_rollups', '$9', 'hour_start_ms, model, project, requests, cost_nano_usd', '')})
@@ -279,7 +284,7 @@ function dayQueries(q: PgSummaryQuery, plan: DayPlan, starts: readonly number[])
       UNION ALL
       ${teamSeries(2, 'project', 'local_day_project_rollups')}
       UNION ALL
-      SELECT 3, NULL::int8, model, project, ${SUMS} FROM (
+      SELECT 3, NULL::int8, model, project, ${SUMS}, NULL::text FROM (
         SELECT model, project, ${COUNTER_SQL} FROM month_team_rollups WHERE month_start_ms >= $4 AND month_start_ms < $5
         UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $1 AND day_start_ms < $4
         UNION ALL SELECT model, project, ${COUNTER_SQL} FROM day_team_rollups WHERE day_start_ms >= $5 AND day_start_ms < $2
@@ -497,6 +502,13 @@ async function summarize(db: pg.Pool, q: PgSummaryQuery, { from, to, bucket }: {
     for (let i = 0; i < COUNTERS; i++) acc[i]! += Number(v[at + i] ?? 0);
   };
   const pointOf = (b: unknown): SeriesPoint | undefined => series[Math.max(0, Math.min(series.length - 1, Number(b) - 1))];
+  const addSeries = (point: SeriesPoint, g: number, model: string, project: string, requests: number, cost: number): void => {
+    if (g === 1) {
+      point.requests += requests;
+      point.costNanoUsd += cost;
+      point.byModel[model] = (point.byModel[model] ?? 0) + cost;
+    } else point.byProject[project] = (point.byProject[project] ?? 0) + cost;
+  };
   if (viaDays) {
     // dayQueries' cells: 1 = bucket × model, 2 = bucket × project (requests, cost), 3 = model × project (all)
     for (const v of cells.rows as Values[]) {
@@ -509,14 +521,17 @@ async function summarize(db: pg.Pool, q: PgSummaryQuery, { from, to, bucket }: {
         if (q.user !== undefined) add(byUser, keyParam(q.user) || NONE_KEY, v, 4);
         continue;
       }
-      const point = viaDays.timeKeyed ? series[bucketOf(Number(v[1]) + HALF_HOUR, starts) - 1] : pointOf(v[1]);
-      if (!point) continue;
-      const cost = Number(v[5] ?? 0);
-      if (g === 1) {
-        point.requests += Number(v[4] ?? 0);
-        point.costNanoUsd += cost;
-        point.byModel[model] = (point.byModel[model] ?? 0) + cost;
-      } else point.byProject[project] = (point.byProject[project] ?? 0) + cost;
+      if (viaDays.timeKeyed) {
+        // the team: one row per model or project, its windows and hours as "start:requests:cost,…"
+        const xs = String(v[4 + COUNTERS] ?? '').split(/[:,]/);
+        for (let i = 0; i + 2 < xs.length; i += 3) {
+          const point = series[bucketOf(Number(xs[i]) + HALF_HOUR, starts) - 1];
+          if (point) addSeries(point, g, model, project, Number(xs[i + 1]), Number(xs[i + 2]));
+        }
+        continue;
+      }
+      const point = pointOf(v[1]);
+      if (point) addSeries(point, g, model, project, Number(v[4] ?? 0), Number(v[5] ?? 0));
     }
   } else {
     for (const v of cells.rows as Values[]) {
