@@ -68,6 +68,23 @@ const setClock = (now: number | undefined): void => {
 };
 const pending: RequestRecord[] = [];
 const buffers = new BufferWatch();
+
+/**
+ * One more collection a second after a snapshot. Under load (CI at load 8–10, twice), a copy exactly the size
+ * of cco.sqlite — the export's — was still counted 10 s after the snapshot's own collections, and an idle
+ * worker runs no other GC to find it. Not reproduced on a quiet machine; the likely cause is a GC cycle already
+ * under way when the copy was allocated, which then keeps it for that cycle. A later, separate collection
+ * frees it; a copy really still referenced would stay (index.test.ts checks the count comes down).
+ */
+let againTimer: NodeJS.Timeout | null = null;
+function collectAgainSoon(): void {
+  if (againTimer) return;
+  againTimer = setTimeout(() => {
+    againTimer = null;
+    buffers.collect();
+  }, 1000);
+  againTimer.unref();
+}
 const utf8 = new TextDecoder();
 const utf8Out = new TextEncoder();
 
@@ -205,6 +222,7 @@ const handlers: Handlers = {
     // Stages month databases holding direct rows, writes cco.sqlite (skipped when unchanged since it was read
     // or written and nothing was staged), puts the staged files in place, seals and folds (partitioned.ts).
     if (o.parts.snapshot(writeMain, m.now ?? clock(), fs.existsSync(path.join(o.dataDir, SNAPSHOT_FILE)))) buffers.collect();
+    collectAgainSoon();
     return { bytes, at: Date.now() };
   },
   retention: (m) => need().parts.retention(m.cutoff),
