@@ -41,9 +41,11 @@ export interface ImporterOptions {
   /** Folders to read (`projects` folders, or any folder holding `.jsonl` transcripts). */
   roots: readonly string[];
   /**
-   * Responses per store batch; default 1000. Against 5000 (same build, alternating, 100 MB, load 8):
+   * Responses per store batch; default 500. 1000 against 5000 (same build, alternating, 100 MB, load 8):
    * `cco import` peak RSS 202–221 MB against 252–280 MB at about the same CPU, the pipeline alone on 1 GB
-   * 111 MB against 196 MB (fewer entries and records alive, two batches at a time).
+   * 111 MB against 196 MB (fewer entries and records alive, two batches at a time). 500 against 1000 (once
+   * addBulk no longer snapshotted after every batch, load 6–7): 180–185 MB against 196–201 MB, CPU 6.8–7.3
+   * against 6.3–7.1 s (docs/design.md, h15-rss).
    */
   batchSize?: number;
   /** A file changed more recently than this keeps its last response back for the next run; default 2000. */
@@ -111,7 +113,7 @@ export class HistoryImporter {
     const now = o.now ?? Date.now;
     const startedAt = now();
     const settleMs = o.settleMs ?? 2000;
-    const batchSize = o.batchSize ?? 1000;
+    const batchSize = o.batchSize ?? 500;
     const saveState = ro.since === undefined;
     const pricer = o.pricer();
     const roots = o.roots.map((r) => path.resolve(r));

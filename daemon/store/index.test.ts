@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type StoreOptions } from './index.ts';
+import { DIRECT_SNAPSHOT_MIN_ROWS, openStore, type Store, type StoreOptions } from './index.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
 import type { RequestRecord } from '../../shared/contract.ts';
@@ -270,12 +270,35 @@ describe('store', () => {
 });
 
 describe('store bulk ingest', () => {
+  it('batches that each span more past months than there are direct slots snapshot once per DIRECT_SNAPSHOT_MIN_ROWS records, not after every batch', async () => {
+    const dataDir = tempDir();
+    const s = await open({ dataDir });
+    const seq = (): number => Math.max(...listSegments(dataDir));
+    const seq0 = seq();
+    // Four past months in every batch (like transcript files read in no time order): MAX_DIRECT_MONTHS is 3.
+    const months = [Date.UTC(2025, 1, 10), Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
+    const perBatch = 2000;
+    const batches = DIRECT_SNAPSHOT_MIN_ROWS / perBatch;
+    for (let b = 0; b < batches; b++) {
+      const recs = Array.from({ length: perBatch }, (_, i) => makeRecord({ startedAt: months[i % 4]! + (b * perBatch + i) * 1000 }));
+      expect((await s.addBulk(recs)).inserted).toBe(perBatch);
+      // Rotated once per snapshot: none until DIRECT_SNAPSHOT_MIN_ROWS records were added, then one.
+      expect(seq() - seq0).toBe(b === batches - 1 ? 1 : 0);
+    }
+    expect((await s.stats()).requests).toBe(DIRECT_SNAPSHOT_MIN_ROWS);
+    await s.close();
+    const again = await open({ dataDir });
+    expect((await again.stats()).requests).toBe(DIRECT_SNAPSHOT_MIN_ROWS);
+    expect((await again.listRequests({ limit: 10, from: months[3], to: Date.UTC(2025, 5, 1) })).items).toHaveLength(10);
+  }, 60_000);
+
   it('a snapshot closes the month databases a list opened (the export copy of cco.sqlite does not sit on top of them)', async () => {
     const dataDir = tempDir();
     const s = await open({ dataDir });
     const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
     await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
-    await s.snapshot(); // folds the three past months into their files
+    await s.snapshot(); // writes the three past months' files (60 rows: addBulk itself did not snapshot)
+    await s.snapshot(); // closes them: clean now
     expect((await s.stats()).months).toBe(3);
     const page = await s.listRequests({ limit: 500, from: past[0], to: Date.UTC(2025, 5, 1) });
     expect(page.items).toHaveLength(60);

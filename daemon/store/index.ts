@@ -78,6 +78,14 @@ export interface BulkResult {
 export const BULK_CHUNK = 1000;
 /** addBulk snapshots (which writes past months' rows into their month files) once this many such rows wait. */
 export const FOLD_AT_ROWS = 50_000;
+/**
+ * addBulk snapshots when past months run short of direct slots (see `addBulk`) only once this many records
+ * were bulk-added since the last snapshot. An import whose batches each span more past months than there are
+ * slots (transcript files are not read in time order: every batch of the 100 MB bench corpus spans 4 months)
+ * otherwise snapshotted after every batch: 22 snapshots of ~0.5 s for 21,525 records, 2/3 of `cco import`'s
+ * CPU (docs/design.md, h15-rss). Rows of months without a slot wait in cco.sqlite for the fold meanwhile.
+ */
+export const DIRECT_SNAPSHOT_MIN_ROWS = 10_000;
 /** applyReprice snapshots once this many sealed months hold unsealed repricings. */
 const MAX_DIRTY_MONTHS = 2;
 /** Default detail retention: 13 months (rollups are kept forever). */
@@ -137,6 +145,8 @@ function defaultLog(level: LogLevel, msg: string): void {
 
 class DurableStore implements Store {
   private changes = 0;
+  /** Records addBulk inserted since the last snapshot began. */
+  private bulkSinceSnapshot = 0;
   private dropped = 0;
   private lastSnapshotAt: number | null = null;
   private snapshotChain: Promise<void> = Promise.resolve();
@@ -259,7 +269,9 @@ class DurableStore implements Store {
     if (inserted > 0) {
       const p = await this.ask('pressure', { now: this.opts.now() });
       // A month short of MAX_DIRECT_MONTHS: a time-ordered import always finds room for its next month.
-      if (p.unfolded + p.direct >= FOLD_AT_ROWS || p.directMonths >= MAX_DIRECT_MONTHS - 1) await this.snapshot();
+      this.bulkSinceSnapshot += inserted;
+      const slotsShort = p.directMonths >= MAX_DIRECT_MONTHS - 1 && this.bulkSinceSnapshot >= DIRECT_SNAPSHOT_MIN_ROWS;
+      if (p.unfolded + p.direct >= FOLD_AT_ROWS || slotsShort) await this.snapshot();
     }
     return { inserted, skipped: valid.length - inserted, invalid: records.length - valid.length };
   }
@@ -351,6 +363,7 @@ class DurableStore implements Store {
 
   private async doSnapshot(): Promise<void> {
     const changesBefore = this.changes;
+    const bulkBefore = this.bulkSinceSnapshot;
     const { oldSeq, retired } = this.journal.rotate();
     try {
       const res = await this.ask('snapshot', { upToSeq: oldSeq, now: this.opts.now() });
@@ -358,6 +371,7 @@ class DurableStore implements Store {
       this.journal.deleteUpTo(oldSeq);
       this.lastSnapshotAt = res.at;
       this.changes -= changesBefore;
+      this.bulkSinceSnapshot -= bulkBefore;
     } catch (err) {
       this.notes.error(`snapshot failed: ${(err as Error).message}`, err);
       this.opts.log('error', `store: snapshot failed: ${(err as Error).message}`);
