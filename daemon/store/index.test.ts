@@ -313,7 +313,8 @@ describe('store bulk ingest', () => {
     const s = await open({ dataDir });
     const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
     await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
-    await s.snapshot();
+    await s.snapshot(); // writes the three past months' files (60 rows: addBulk itself did not snapshot)
+    await s.snapshot(); // closes them: clean now
     const viewed = await s.listRequests({ limit: 500, from: past[1], to: Date.UTC(2025, 5, 1) });
     expect((await s.stats()).openMonths).toBe(2); // April and May, the LRU's
     // An export of March alone: its stream opens March only, and April and May are closed first.
