@@ -269,6 +269,16 @@ describe('store', () => {
   }, 90_000); // 30,000 records and two snapshots: ~8 s alone, past 20 s on a loaded 2-core runner
 });
 
+/** A store whose three past months (20 rows each) are written to their files and closed (clean). */
+async function threePastMonthsClosed(): Promise<{ s: Store; past: number[] }> {
+  const s = await open({ dataDir: tempDir() });
+  const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
+  await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
+  await s.snapshot(); // writes the three past months' files (60 rows: addBulk itself did not snapshot)
+  await s.snapshot(); // closes them: clean now
+  return { s, past };
+}
+
 describe('store bulk ingest', () => {
   it('batches that each span more past months than there are direct slots snapshot once per DIRECT_SNAPSHOT_MIN_ROWS records, not after every batch', async () => {
     const dataDir = tempDir();
@@ -293,12 +303,7 @@ describe('store bulk ingest', () => {
   }, 60_000);
 
   it('a snapshot closes the month databases a list opened (the export copy of cco.sqlite does not sit on top of them)', async () => {
-    const dataDir = tempDir();
-    const s = await open({ dataDir });
-    const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
-    await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
-    await s.snapshot(); // writes the three past months' files (60 rows: addBulk itself did not snapshot)
-    await s.snapshot(); // closes them: clean now
+    const { s, past } = await threePastMonthsClosed();
     expect((await s.stats()).months).toBe(3);
     const page = await s.listRequests({ limit: 500, from: past[0], to: Date.UTC(2025, 5, 1) });
     expect(page.items).toHaveLength(60);
@@ -309,12 +314,7 @@ describe('store bulk ingest', () => {
   });
 
   it('an export closes the month databases other lists left open before its first page, and leaves none open', async () => {
-    const dataDir = tempDir();
-    const s = await open({ dataDir });
-    const past = [Date.UTC(2025, 2, 10), Date.UTC(2025, 3, 10), Date.UTC(2025, 4, 10)];
-    await s.addBulk(past.flatMap((t) => Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: t + i * 1000 }))));
-    await s.snapshot(); // writes the three past months' files (60 rows: addBulk itself did not snapshot)
-    await s.snapshot(); // closes them: clean now
+    const { s, past } = await threePastMonthsClosed();
     const viewed = await s.listRequests({ limit: 500, from: past[1], to: Date.UTC(2025, 5, 1) });
     expect((await s.stats()).openMonths).toBe(2); // April and May, the LRU's
     // An export of March alone: its stream opens March only, and April and May are closed first.
