@@ -266,6 +266,8 @@ export interface ReadyResponse {
  * - `worker-restarted`: the store worker died and was restarted (informational).
  * - `team-unreachable`: federated mode cannot reach the team's PostgreSQL; records are kept on disk and
  *   shipped when it is back (the local store records as usual).
+ * - `team-schema-newer`: a newer CCO migrated the team's PostgreSQL while this daemon ran; it writes nothing
+ *   there (records are kept on disk) until it is restarted with a CCO that knows that schema.
  */
 export type StatusProblemCode =
   | 'store-standby'
@@ -275,7 +277,8 @@ export type StatusProblemCode =
   | 'month-damaged'
   | 'journal-gap'
   | 'worker-restarted'
-  | 'team-unreachable';
+  | 'team-unreachable'
+  | 'team-schema-newer';
 
 export interface StatusProblem {
   code: StatusProblemCode;
@@ -369,6 +372,24 @@ export interface TeamStatus {
   failingSince: string | null;
   /** Records PostgreSQL refused with a data error (logged, not shipped). */
   refused: number;
+  /** Set once the team database's schema is newer than this CCO: nothing more is shipped until a restart. */
+  newerSchema?: NewerSchema | null;
+}
+
+/**
+ * The team database was migrated by a newer CCO (while this daemon ran, or before it connected): this daemon
+ * writes nothing there (its records would lack the newer summary layers); its records wait on disk and are
+ * shipped once it runs a CCO that knows `database`.
+ */
+export interface NewerSchema {
+  /** The database's schema version. */
+  database: number;
+  /** The newest schema version this CCO knows. */
+  supported: number;
+  /** The CCO version that applied the database's newest migration, when recorded. */
+  migratedBy: string | null;
+  /** ISO time it was first seen. */
+  since: string;
 }
 
 /** Response header of every /api answer: the live feed's `seq` when the request arrived (see LiveMessage hello). */

@@ -16,6 +16,7 @@ import { mayUse, scopeOf } from './access.ts';
 import { loginRoutes, setTokenCookie } from './login.ts';
 import { parseInput } from './parse-query.ts';
 import { isTeamStore } from '../store-pg/brand.ts';
+import { SchemaNewerError } from '../store-pg/schema-newer.ts';
 import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { Logger } from '../log.ts';
@@ -297,7 +298,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof StoreUnavailableError) {
+    // a PostgreSQL store whose database a newer CCO migrated: its reads would miss the records it cannot write
+    if (err instanceof StoreUnavailableError || err instanceof SchemaNewerError) {
       if (!res.headersSent) apiError(res, 503, 'overloaded_error', err.message);
       return;
     }

@@ -73,7 +73,19 @@ export function buildStatus(i: StatusInput): StatusResponse {
   if (h.journalGap) problems.push({ code: 'journal-gap', severity: 'error', message: h.journalGap, since: iso(i.startedAt) });
   const dropped = s?.droppedWrites ?? 0;
   if (dropped > 0) problems.push({ code: 'records-dropped', severity: 'error', message: `${dropped} record(s) could not be stored.`, since: errAt });
-  if (i.team?.lastError) {
+  const newer = h.newerSchema ?? i.team?.newerSchema ?? null;
+  if (newer) {
+    const by = newer.migratedBy ? `CCO ${newer.migratedBy}` : 'a newer CCO';
+    const waiting = i.team?.newerSchema ? i.team.waiting : s && 'outboxWaiting' in s ? Number(s.outboxWaiting) : undefined;
+    problems.push({
+      code: 'team-schema-newer',
+      severity: 'warning',
+      message:
+        `The team database was upgraded to schema ${newer.database} by ${by}; this CCO (${i.version}) knows schema ${newer.supported}, ` +
+        `so it writes nothing there${waiting === undefined ? '' : ` (${waiting} record(s) wait on disk)`}. Restart it with ${by} or newer to write them.`,
+      since: newer.since,
+    });
+  } else if (i.team?.lastError) {
     problems.push({
       code: 'team-unreachable',
       severity: 'warning',

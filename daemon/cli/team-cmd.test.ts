@@ -10,7 +10,8 @@ import type { RequestRecord } from '../../shared/contract.ts';
 import { makeRecord } from '../store/test-fixtures.ts';
 import { createPool } from '../store-pg/pool.ts';
 import { insertBatch } from '../store-pg/rows.ts';
-import { migratePg } from '../store-pg/schema.ts';
+import { PG_MIGRATIONS, migratePg } from '../store-pg/schema.ts';
+import { SchemaGuard } from '../store-pg/schema-guard.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
 import type { Report } from './report.ts';
 import { main } from './main.ts';
@@ -103,6 +104,24 @@ describe.skipIf(pgSkipReason() !== null)('cco team report (real PostgreSQL)', ()
     expect(lines[0]).toMatch(/^user,requests,cost_usd,/);
     expect(lines[1]).toMatch(/^bob,2,0\.004000000,/);
     expect(lines.at(-1)).toMatch(/^total,5,0\.006500000,/);
+  });
+
+  it('flags a database a newer CCO migrated (one line on stderr), still reports', async () => {
+    const newer = await cluster.createDatabase();
+    const pool = createPool(newer);
+    try {
+      await migratePg(pool, '2099.101.0', [...PG_MIGRATIONS, 'CREATE TABLE cco_next_layer (hour_start_ms bigint PRIMARY KEY)']);
+      await insertBatch(pool, [rec('ann', '/p', 'claude-opus-4-6', 1_000_000, Date.now() - 3_600_000)], null, new Set(), new SchemaGuard(PG_MIGRATIONS.length + 1));
+    } finally {
+      await pool.end();
+    }
+    const t = io();
+    expect(await main(['team', 'report', '--range', '7d', '--tz', 'UTC', '--url', newer], t.io)).toBe(0);
+    expect(t.err()).toBe(`cco: the team database's schema is version ${PG_MIGRATIONS.length + 1}, newer than this CCO knows (${PG_MIGRATIONS.length}): the figures below may be incomplete; upgrade cco\n`);
+    expect(t.out()).toMatch(/│ ann +│ +1 │/);
+    const same = io();
+    expect(await main(['team', 'report', '--range', '7d', '--tz', 'UTC', '--url', url], same.io)).toBe(0);
+    expect(same.err()).toBe('');
   });
 
   it('one clear line without a database, with an empty one, and with one that is down', async () => {

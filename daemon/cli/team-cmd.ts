@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { SummaryRange } from '../../shared/contract.ts';
 import { loadConfig } from '../config/load.ts';
 import { createPool, describeUrl } from '../store-pg/pool.ts';
+import { PG_SCHEMA_VERSION } from '../store-pg/schema.ts';
 import { buildSummary } from '../store-pg/summary.ts';
 import { isValidTimeZone } from '../store/tz.ts';
 import { CliError, parse, UsageError, type Io } from './common.ts';
@@ -76,7 +77,12 @@ export async function teamCommand(argv: string[], io: Io): Promise<number> {
   }
   try {
     try {
-      await pool.query('SELECT max(version) FROM cco_schema_version');
+      const { rows } = await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM cco_schema_version');
+      // a newer CCO migrated it: this one reads the summary layers it knows (newer CCOs still write them), flagged
+      const v = Number(rows[0]?.v ?? 0);
+      if (v > PG_SCHEMA_VERSION) {
+        io.err(`cco: the team database's schema is version ${v}, newer than this CCO knows (${PG_SCHEMA_VERSION}): the figures below may be incomplete; upgrade cco\n`);
+      }
     } catch (err) {
       const e = err as Error & { code?: string };
       if (e.code === '42P01') throw new CliError(`no CCO team ledger at ${describeUrl(url)} yet (a daemon creates it on its first shipment)`);

@@ -7,11 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestPage, Summary } from '../../shared/contract.ts';
+import type { RequestPage, StatusResponse, Summary } from '../../shared/contract.ts';
 import { DaemonStartError, startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
+import { until } from '../../test/daemon-process.ts';
+import { createPool } from './pool.ts';
+import { PG_MIGRATIONS, migratePg } from './schema.ts';
 
 process.env.CCO_CONFIG_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
 
@@ -53,6 +56,36 @@ describe.skipIf(pgSkipReason() !== null)('daemon with CCO_DATABASE_URL (PostgreS
     expect((await api<Summary>('/api/summary?range=today&user=(none)')).totals.requests).toBe(2);
     expect((await api<Summary>('/api/summary?range=today&user=alice')).totals.requests).toBe(0);
     expect((await api<RequestPage>('/api/requests?user=alice')).items).toEqual([]);
+  });
+
+  it('a newer CCO migrates the database while it runs: records wait on disk, reads are refused with a 503, the status says so', async () => {
+    const db = await cluster.createDatabase();
+    const d = await startDaemon({ port: 0, upstreamUrl: fake.url, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cco-d-')), log: silentLogger, apiKey: '', databaseUrl: db, pidDir: false });
+    const pool = createPool(db);
+    try {
+      const sdk = new Anthropic({ apiKey: 'sk-ant-api03-test', baseURL: d.url, maxRetries: 0 });
+      const ask = () => sdk.messages.create({ model: 'claude-haiku-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] });
+      await ask();
+      const get = (p: string) => fetch(d.url + p, { headers: { authorization: `Bearer ${d.token}` } });
+      expect(((await (await get('/api/summary?range=today')).json()) as Summary).totals.requests).toBe(1);
+      // a newer CCO (one migration more) migrates the shared database
+      await migratePg(pool, '2099.101.0', [...PG_MIGRATIONS, 'CREATE TABLE cco_next_layer (hour_start_ms bigint PRIMARY KEY)']);
+      await ask(); // forwarded as usual, recorded in the outbox
+      const st = await until('the newer schema seen', async () => {
+        const x = (await (await get('/api/status')).json()) as StatusResponse;
+        return x.problems.some((p) => p.code === 'team-schema-newer') ? x : null;
+      });
+      expect(st.problems).toEqual([
+        expect.objectContaining({ code: 'team-schema-newer', severity: 'warning', message: expect.stringMatching(/^The team database was upgraded to schema \d+ by CCO 2099\.101\.0; .* \(1 record\(s\) wait on disk\)/) }),
+      ]);
+      const summary = await get('/api/summary?range=today');
+      expect(summary.status).toBe(503);
+      expect(((await summary.json()) as { error: { message: string } }).error.message).toMatch(/^database schema version \d+ is newer than this CCO supports/);
+      expect(Number((await pool.query('SELECT count(*) AS n FROM requests')).rows[0].n)).toBe(1);
+    } finally {
+      await d.close();
+      await pool.end();
+    }
   });
 
   it('refuses to start with one clear line when the database is down', async () => {

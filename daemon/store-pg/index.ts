@@ -10,6 +10,10 @@
  * added before them (and fail with the database's error while it is unreachable).
  *
  * Start: a bad URL, an unreachable database or a failed migration is one `DatabaseError` line.
+ *
+ * Schema: every write checks, under the migrations' lock, that the database's schema is the one this daemon
+ * knows (schema-guard.ts). When a newer CCO migrated it meanwhile, records wait in the outbox, reads are refused
+ * with the same error (they would miss them), `health()` says so, until a restart with a CCO that knows it.
  */
 import { TEAM_STORE } from './brand.ts';
 import path from 'node:path';
@@ -22,10 +26,11 @@ import { isRequestRecord } from '../store/rows.ts';
 import { VERSION } from '../version.ts';
 import { Outbox } from './outbox.ts';
 import { listPartitions } from './partitions.ts';
-import { DatabaseError, checkConnection, createPool, describeUrl, isTransient } from './pool.ts';
+import { DatabaseError, checkConnection, createPool, describeUrl, mustWait } from './pool.ts';
 import { applyReprice, deleteOlderThan, findByUpstreamRequestIds, getRequest, listRequests, scanForReprice } from './queries.ts';
 import { insertBatch } from './rows.ts';
-import { migratePg } from './schema.ts';
+import { PG_MIGRATIONS, migratePg } from './schema.ts';
+import { SchemaGuard, newerSchemaLine } from './schema-guard.ts';
 import { buildSummary, type PgSummaryQuery } from './summary.ts';
 
 export { DatabaseError } from './pool.ts';
@@ -51,6 +56,8 @@ export interface PgStoreOptions {
   retryMinMs?: number;
   retryMaxMs?: number;
   log?: (level: LogLevel, msg: string) => void;
+  /** The migrations this store knows (default PG_MIGRATIONS; tests give a prefix to play an older CCO). */
+  migrations?: readonly string[];
 }
 
 export interface PgStoreStats extends StoreStats {
@@ -71,15 +78,20 @@ export class PgStore implements Store {
     readonly pool: pg.Pool,
     private readonly months: Set<number>,
     private readonly opts: { retentionDays: number; defaultUser: string | null; log: (level: LogLevel, msg: string) => void },
+    /** Refuses writes (and then reads) once the database's schema is newer than this store's. */
+    readonly guard: SchemaGuard = new SchemaGuard(),
   ) {}
 
-  /** Ships records, isolating one the database refuses (a data error) so it cannot block the outbox forever. */
+  /**
+   * Ships records, isolating one the database refuses (a data error) so it cannot block the outbox forever; a
+   * lost connection or a newer schema throws (the outbox keeps them).
+   */
   async ship(records: RequestRecord[]): Promise<void> {
     try {
-      await insertBatch(this.pool, records, this.opts.defaultUser, this.months);
+      await insertBatch(this.pool, records, this.opts.defaultUser, this.months, this.guard);
     } catch (err) {
-      if (isTransient(err) || records.length === 1) {
-        if (!isTransient(err)) {
+      if (mustWait(err) || records.length === 1) {
+        if (!mustWait(err)) {
           this.dropped++;
           this.opts.log('error', `store: PostgreSQL refused record ${records[0]?.id}: ${(err as Error).message}; dropped`);
           return;
@@ -127,6 +139,7 @@ export class PgStore implements Store {
 
   async addBulk(records: readonly RequestRecord[]): Promise<{ inserted: number; skipped: number; invalid: number }> {
     if (this.closing) throw new Error('store closed');
+    this.guard.check();
     const valid = records.filter((r) => isRequestRecord(r));
     await this.outbox.drain();
     const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM request_keys WHERE id = ANY($1::text[])', [valid.map((r) => r.id)]);
@@ -143,36 +156,46 @@ export class PgStore implements Store {
   }
 
   async findByUpstreamRequestIds(ids: readonly string[], range: { from?: number; to?: number } = {}): Promise<RequestRecord[]> {
-    await this.outbox.drain();
+    await this.drained();
     return findByUpstreamRequestIds(this.pool, ids, range);
   }
 
   async summary(q: PgSummaryQuery): Promise<Summary> {
-    await this.outbox.drain();
+    await this.drained();
     return buildSummary(this.pool, q);
   }
 
   async listRequests(q: RequestQuery): Promise<RequestPage> {
-    await this.outbox.drain();
+    await this.drained();
     return listRequests(this.pool, q);
   }
 
   async getRequest(id: string): Promise<RequestRecord | null> {
-    await this.outbox.drain();
+    await this.drained();
     return getRequest(this.pool, id);
   }
 
   async scanForReprice(q: { since?: number; cursor?: string; limit: number }): Promise<{ rows: RequestRecord[]; nextCursor: string | null }> {
-    await this.outbox.drain();
+    await this.drained();
     return scanForReprice(this.pool, q);
   }
 
   async applyReprice(updates: RepriceUpdate[]): Promise<void> {
-    await applyReprice(this.pool, updates);
+    await applyReprice(this.pool, updates, this.guard);
   }
 
-  /** Ready while the outbox (on disk) takes records, even with the database unreachable (lastError says so). */
+  /** Before a read: every record added so far is in the database, and its schema is still this store's. */
+  private async drained(): Promise<void> {
+    this.guard.check();
+    await this.outbox.drain();
+  }
+
+  /**
+   * Ready while the outbox (on disk) takes records, even with the database unreachable or migrated by a newer
+   * CCO (lastError and newerSchema say so).
+   */
   health(): StoreHealth {
+    const newer = this.guard.newer;
     const err = this.outbox.error;
     return {
       kind: 'postgres',
@@ -183,7 +206,8 @@ export class PgStore implements Store {
       damaged: [],
       journalGap: null,
       standby: null,
-      lastError: err === null ? null : { message: `database unreachable: ${err}`, at: Date.now() },
+      lastError: err === null ? null : { message: newer ? err : `database unreachable: ${err}`, at: Date.now() },
+      newerSchema: newer,
     };
   }
 
@@ -208,7 +232,7 @@ export class PgStore implements Store {
   }
 
   async pruneOld(now = Date.now()): Promise<number> {
-    const n = await deleteOlderThan(this.pool, now - this.opts.retentionDays * DAY_MS, this.months);
+    const n = await deleteOlderThan(this.pool, now - this.opts.retentionDays * DAY_MS, this.months, this.guard);
     if (n > 0) this.opts.log('info', `store: retention removed ${n} request rows older than ${this.opts.retentionDays} days`);
     return n;
   }
@@ -243,17 +267,15 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   });
   try {
     await checkConnection(pool, options.url);
+    const migrations = options.migrations ?? PG_MIGRATIONS;
     try {
-      await migratePg(pool, VERSION);
+      await migratePg(pool, VERSION, migrations);
     } catch (err) {
       throw new DatabaseError(`PostgreSQL at ${describeUrl(options.url)}: ${(err as Error).message}`, { cause: err });
     }
     const months = new Set((await listPartitions(pool)).keys());
-    const s = new PgStore(pool, months, {
-      retentionDays: options.retentionDays ?? 396,
-      defaultUser: options.defaultUser ?? null,
-      log,
-    });
+    const guard = new SchemaGuard(migrations.length, (e) => log('error', `store: ${newerSchemaLine(e, VERSION)}`));
+    const s = new PgStore(pool, months, { retentionDays: options.retentionDays ?? 396, defaultUser: options.defaultUser ?? null, log }, guard);
     s.outbox = await Outbox.open({
       dir: path.join(options.dataDir, 'pg-outbox'),
       ship: (records) => s.ship(records),

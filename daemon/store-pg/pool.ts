@@ -4,6 +4,9 @@
  * cannot be reached at start. The password never appears in a message.
  */
 import pg from 'pg';
+import { SchemaNewerError } from './schema-newer.ts';
+
+export { SchemaNewerError } from './schema-newer.ts';
 
 /** A start-up problem with the database, worded for the user (one line). */
 export class DatabaseError extends Error {
@@ -82,6 +85,11 @@ export async function checkConnection(pool: pg.Pool, url: string): Promise<void>
     const why = e.code && !e.message.includes(e.code) ? `${e.message} (${e.code})` : e.message;
     throw new DatabaseError(`cannot use PostgreSQL at ${describeUrl(url)}: ${why || 'connection failed'}`, { cause: err });
   }
+}
+
+/** True for errors after which records must wait in the outbox and be sent again (never dropped as refused). */
+export function mustWait(err: unknown): boolean {
+  return err instanceof SchemaNewerError || isTransient(err);
 }
 
 /** True for errors after which the same statement may work later (connection lost, server down, deadlock). */

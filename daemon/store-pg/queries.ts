@@ -9,6 +9,7 @@ import { sortValue } from '../../shared/record-values.ts';
 import { NONE_KEY, clampLimit, decodeCursor, decodeListCursor, encodeCursor, encodeListCursor, type RepriceUpdate } from '../store/queries.ts';
 import { listPartitions, monthBounds } from './partitions.ts';
 import { SELECT_COLUMNS, applyCells, recordCell, rowToRecord, type Cell } from './rows.ts';
+import { SchemaGuard } from './schema-guard.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -143,12 +144,16 @@ export async function scanForReprice(
   return { rows: page, nextCursor: records.length > limit && last ? encodeCursor({ t: last.startedAt, id: last.id }) : null };
 }
 
-/** Updates rows and moves the cost/unpriced/savings differences into their rollup cells; one transaction. */
-export async function applyReprice(pool: pg.Pool, updates: readonly RepriceUpdate[]): Promise<number> {
+/**
+ * Updates rows and moves the cost/unpriced/savings differences into their rollup cells (the guard's schema's
+ * layers); one transaction, refused by the schema guard as a batch insert is.
+ */
+export async function applyReprice(pool: pg.Pool, updates: readonly RepriceUpdate[], guard: SchemaGuard = new SchemaGuard()): Promise<number> {
   if (updates.length === 0) return 0;
+  guard.check();
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await guard.begin(client);
     const { rows } = await client.query(
       `SELECT ${SELECT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM request_keys k
         JOIN requests r ON r.started_at = k.started_at AND r.id = k.id WHERE k.id = ANY($1::text[]) FOR UPDATE OF r`,
@@ -181,7 +186,7 @@ export async function applyReprice(pool: pg.Pool, updates: readonly RepriceUpdat
           applied.map((a) => a.u.unpricedReason),
         ],
       );
-      await applyCells(client, cells);
+      await applyCells(client, cells, guard.known);
     }
     await client.query('COMMIT');
     return applied.length;
@@ -195,31 +200,33 @@ export async function applyReprice(pool: pg.Pool, updates: readonly RepriceUpdat
 
 /**
  * Deletes detail rows that started before `cutoff` (rollups and request_keys stay): whole months are
- * dropped as partitions, the month holding the cutoff is DELETEd from. Returns the rows removed.
+ * dropped as partitions, the month holding the cutoff is DELETEd from. Returns the rows removed. Each in a
+ * transaction the schema guard checks, as every write.
  */
-export async function deleteOlderThan(pool: pg.Pool, cutoff: number, known: Set<number>): Promise<number> {
+export async function deleteOlderThan(pool: pg.Pool, cutoff: number, known: Set<number>, guard: SchemaGuard = new SchemaGuard()): Promise<number> {
+  guard.check();
   let removed = 0;
   for (const [m, name] of [...(await listPartitions(pool)).entries()].sort((a, b) => a[0] - b[0])) {
     const b = monthBounds(m);
     if (b.from >= cutoff) break;
-    if (b.to <= cutoff) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+    const whole = b.to <= cutoff;
+    const client = await pool.connect();
+    try {
+      await guard.begin(client);
+      if (whole) {
         const { rows } = await client.query<{ n: number }>(`SELECT count(*) AS n FROM ${name}`);
         await client.query(`DROP TABLE ${name}`);
-        await client.query('COMMIT');
         removed += Number(rows[0]?.n ?? 0);
-        known.delete(m);
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
+      } else {
+        removed += (await client.query(`DELETE FROM ${name} WHERE started_at < $1`, [cutoff])).rowCount ?? 0;
       }
-    } else {
-      const res = await pool.query(`DELETE FROM ${name} WHERE started_at < $1`, [cutoff]);
-      removed += res.rowCount ?? 0;
+      await client.query('COMMIT');
+      if (whole) known.delete(m);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
     }
   }
   return removed;

@@ -11,6 +11,8 @@ import type pg from 'pg';
 import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import { ErrorAndSessionCells, HOUR_MS } from '../store/rows.ts';
 import { ensurePartitions } from './partitions.ts';
+import { PG_SCHEMA_VERSION } from './schema.ts';
+import { SchemaGuard } from './schema-guard.ts';
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -238,8 +240,16 @@ const SESSIONS_UPSERT = `INSERT INTO sessions (session, first_ms, last_ms, proje
     project = CASE WHEN excluded.project <> '' AND (sessions.project = '' OR excluded.last_ms >= sessions.last_ms)
       THEN excluded.project ELSE sessions.project END`;
 
-/** Adds a batch's failed requests into error_rollups (and their UTC days into error_day_rollups) and its sessions into `sessions` (caller owns the transaction). */
-export async function applyErrorsAndSessions(client: pg.PoolClient, records: readonly RequestRecord[], userOfRecord: (r: RequestRecord) => string | null): Promise<void> {
+/**
+ * Adds a batch's failed requests into error_rollups (and their UTC days into error_day_rollups) and its sessions
+ * into `sessions` (caller owns the transaction). `schema`: as applyCells.
+ */
+export async function applyErrorsAndSessions(
+  client: pg.PoolClient,
+  records: readonly RequestRecord[],
+  userOfRecord: (r: RequestRecord) => string | null,
+  schema = PG_SCHEMA_VERSION,
+): Promise<void> {
   // The embedded store's cells, with the user in the error cells' key.
   const cells = new ErrorAndSessionCells(userOfRecord);
   for (const r of records) cells.add(r);
@@ -256,7 +266,7 @@ export async function applyErrorsAndSessions(client: pg.PoolClient, records: rea
       else byDay.set(k, [day, kind, user, n]);
     }
     const days = [...byDay.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
-    await client.query({ name: 'cco_error_day_upsert', text: ERROR_DAY_UPSERT, values: [0, 1, 2, 3].map((i) => days.map((e) => e[i])) });
+    if (schema >= 5) await client.query({ name: 'cco_error_day_upsert', text: ERROR_DAY_UPSERT, values: [0, 1, 2, 3].map((i) => days.map((e) => e[i])) });
   }
   if (cells.sessions.size > 0) {
     const list = [...cells.sessions.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -269,9 +279,10 @@ export async function applyErrorsAndSessions(client: pg.PoolClient, records: rea
  * into the day layers, the 24-hour windows holding their hours into the local-day layers and their users' UTC
  * months into month_user_rollups (caller owns the transaction: the hours and the days move together, so every path that
  * writes cells — insert, bulk, federated shipping, reprice — keeps the days exact, and a batch counted once
- * is counted once in both).
+ * is counted once in both). `schema`: the version whose layers are written (the writer's own, which the schema
+ * guard checked the database has; 4 or more; tests give less than the latest to play an older CCO).
  */
-export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]): Promise<void> {
+export async function applyCells(client: pg.PoolClient, cells: readonly Cell[], schema = PG_SCHEMA_VERSION): Promise<void> {
   if (cells.length === 0) return;
   const byCell = merge(cells, (c) => ({ ...c, session: '' }));
   const cols = (list: Cell[], keys: (c: Cell) => unknown[]): unknown[][] => {
@@ -285,7 +296,7 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
   };
   await client.query({ name: 'cco_rollup_upsert', text: ROLLUP_UPSERT, values: cols(byCell, (c) => [c.hour, c.model, c.project, c.user]) });
   const byTeamHour = merge(byCell, (c) => ({ ...c, user: '' }));
-  await client.query({ name: 'cco_hour_team_upsert', text: HOUR_TEAM_UPSERT, values: cols(byTeamHour, (c) => [c.hour, c.model, c.project]) });
+  if (schema >= 6) await client.query({ name: 'cco_hour_team_upsert', text: HOUR_TEAM_UPSERT, values: cols(byTeamHour, (c) => [c.hour, c.model, c.project]) });
   const bySession = merge(cells, (c) => c);
   await client.query({
     name: 'cco_session_rollup_upsert',
@@ -293,30 +304,30 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
     values: cols(bySession, (c) => [c.hour, c.session, c.model, c.project, c.user]),
   });
   const byDay = merge(byCell, (c) => ({ ...c, hour: utcDayOf(c.hour) }));
-  await client.query({ name: 'cco_day_rollup_upsert', text: DAY_UPSERT, values: cols(byDay, (c) => [c.hour, c.model, c.project, c.user]) });
+  if (schema >= 5) await client.query({ name: 'cco_day_rollup_upsert', text: DAY_UPSERT, values: cols(byDay, (c) => [c.hour, c.model, c.project, c.user]) });
   const byTeamDay = merge(byDay, (c) => ({ ...c, user: '' }));
-  await client.query({ name: 'cco_day_team_upsert', text: DAY_TEAM_UPSERT, values: cols(byTeamDay, (c) => [c.hour, c.model, c.project]) });
+  if (schema >= 5) await client.query({ name: 'cco_day_team_upsert', text: DAY_TEAM_UPSERT, values: cols(byTeamDay, (c) => [c.hour, c.model, c.project]) });
   // requests and cost (the first two counters) per day × model and day × project; every counter per month
   const series = (list: Cell[], key: (c: Cell) => string): unknown[][] => [list.map((c) => c.hour), list.map(key), list.map((c) => c.counters[0]), list.map((c) => c.counters[1])];
   const byModelDay = merge(byTeamDay, (c) => ({ ...c, project: '' }));
-  await client.query({ name: 'cco_day_model_upsert', text: DAY_MODEL_UPSERT, values: series(byModelDay, (c) => c.model) });
+  if (schema >= 7) await client.query({ name: 'cco_day_model_upsert', text: DAY_MODEL_UPSERT, values: series(byModelDay, (c) => c.model) });
   const byProjectDay = merge(byTeamDay, (c) => ({ ...c, model: '' }));
-  await client.query({ name: 'cco_day_project_upsert', text: DAY_PROJECT_UPSERT, values: series(byProjectDay, (c) => c.project) });
+  if (schema >= 7) await client.query({ name: 'cco_day_project_upsert', text: DAY_PROJECT_UPSERT, values: series(byProjectDay, (c) => c.project) });
   // the same per 24-hour window from each whole UTC hour (a zone's local day): every hour is in 24 of them
   const windows = (list: Cell[]): Cell[] => merge(list.flatMap((c) => Array.from({ length: 24 }, (_, j) => ({ ...c, hour: c.hour - j * HOUR_MS }))), (c) => c);
   const local = (list: Cell[], key: (c: Cell) => string): unknown[][] => [list.map((c) => (c.hour / HOUR_MS) % 24), ...series(list, key)];
   const byModelHour = merge(byTeamHour, (c) => ({ ...c, project: '' }));
-  await client.query({ name: 'cco_local_day_model_upsert', text: LOCAL_DAY_MODEL_UPSERT, values: local(windows(byModelHour), (c) => c.model) });
+  if (schema >= 8) await client.query({ name: 'cco_local_day_model_upsert', text: LOCAL_DAY_MODEL_UPSERT, values: local(windows(byModelHour), (c) => c.model) });
   const byProjectHour = merge(byTeamHour, (c) => ({ ...c, model: '' }));
-  await client.query({ name: 'cco_local_day_project_upsert', text: LOCAL_DAY_PROJECT_UPSERT, values: local(windows(byProjectHour), (c) => c.project) });
+  if (schema >= 8) await client.query({ name: 'cco_local_day_project_upsert', text: LOCAL_DAY_PROJECT_UPSERT, values: local(windows(byProjectHour), (c) => c.project) });
   const byTeamMonth = merge(byTeamDay, (c) => ({ ...c, hour: utcMonthOf(c.hour) }));
-  await client.query({ name: 'cco_month_team_upsert', text: MONTH_TEAM_UPSERT, values: cols(byTeamMonth, (c) => [c.hour, c.model, c.project]) });
+  if (schema >= 7) await client.query({ name: 'cco_month_team_upsert', text: MONTH_TEAM_UPSERT, values: cols(byTeamMonth, (c) => [c.hour, c.model, c.project]) });
   const byUserDay = merge(byDay, (c) => ({ ...c, model: '', project: '' }));
-  await client.query({ name: 'cco_day_user_upsert', text: DAY_USER_UPSERT, values: cols(byUserDay, (c) => [c.hour, c.user]) });
+  if (schema >= 5) await client.query({ name: 'cco_day_user_upsert', text: DAY_USER_UPSERT, values: cols(byUserDay, (c) => [c.hour, c.user]) });
   const byUserMonth = merge(byUserDay, (c) => ({ ...c, hour: utcMonthOf(c.hour) }));
-  await client.query({ name: 'cco_month_user_upsert', text: MONTH_USER_UPSERT, values: cols(byUserMonth, (c) => [c.hour, c.user]) });
+  if (schema >= 6) await client.query({ name: 'cco_month_user_upsert', text: MONTH_USER_UPSERT, values: cols(byUserMonth, (c) => [c.hour, c.user]) });
   const bySessionDay = merge(bySession, (c) => ({ ...c, hour: utcDayOf(c.hour), model: '', project: '' }));
-  await client.query({
+  if (schema >= 5) await client.query({
     name: 'cco_session_day_rollup_upsert',
     text: SESSION_DAY_UPSERT,
     values: cols(bySessionDay, (c) => [c.hour, c.session, c.user]),
@@ -333,7 +344,7 @@ export async function applyCells(client: pg.PoolClient, cells: readonly Cell[]):
     }
   }
   const totals = [...spans.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  await client.query({
+  if (schema >= 5) await client.query({
     name: 'cco_session_totals_upsert',
     text: SESSION_TOTALS_UPSERT,
     values: [totals.map((t) => t[0]), totals.map((t) => t[1].first), totals.map((t) => t[1].last), ...COUNTER_NAMES.map((_, i) => totals.map((t) => t[1].counters[i]))],
@@ -347,19 +358,22 @@ const INSERT_SQL = `INSERT INTO requests (${SELECT_COLUMNS})
 
 /**
  * Inserts the records not stored yet (by id, and by upstream request-id) with their rollups, in one
- * transaction; returns the records inserted. Throws (and rolls back) on any error.
+ * transaction; returns the records inserted. Throws (and rolls back) on any error; throws SchemaNewerError,
+ * writing nothing, when the database's schema is newer than the guard's (schema-guard.ts), whose layers it writes.
  */
 export async function insertBatch(
   pool: pg.Pool,
   records: readonly RequestRecord[],
   defaultUser: string | null,
   knownMonths: Set<number>,
+  guard: SchemaGuard = new SchemaGuard(),
 ): Promise<RequestRecord[]> {
   if (records.length === 0) return [];
+  guard.check();
   await ensurePartitions(pool, records.map((r) => r.startedAt), knownMonths);
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await guard.begin(client);
     const claimed = await client.query<{ id: string }>({
       name: 'cco_claim',
       text: CLAIM_SQL,
@@ -377,8 +391,8 @@ export async function insertBatch(
         text: INSERT_SQL,
         values: COLUMNS.map(([, , get]) => fresh.map((r) => get(r, userOf(r, defaultUser)))),
       });
-      await applyCells(client, fresh.map((r) => recordCell(r, userOf(r, defaultUser))));
-      await applyErrorsAndSessions(client, fresh, (r) => userOf(r, defaultUser));
+      await applyCells(client, fresh.map((r) => recordCell(r, userOf(r, defaultUser))), guard.known);
+      await applyErrorsAndSessions(client, fresh, (r) => userOf(r, defaultUser), guard.known);
     }
     await client.query('COMMIT');
     return fresh;

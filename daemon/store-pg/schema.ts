@@ -31,6 +31,7 @@
  * Text keys that are sorted (id, session) use COLLATE "C" so orders match the embedded store's byte order.
  */
 import type pg from 'pg';
+import { SchemaNewerError } from './schema-newer.ts';
 
 const COUNTERS = `
   requests bigint NOT NULL DEFAULT 0,
@@ -358,10 +359,17 @@ export const PG_MIGRATIONS: readonly string[] = [
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
 
-/** Any number: the advisory lock key for migrations and partition creation (hashtext would also do). */
+/**
+ * Any number: the advisory lock key (hashtext would also do). Migrations and partition creation take it
+ * exclusively in their transactions; every write transaction takes it shared first and then reads the schema
+ * version (schema-guard.ts), so no write of an older CCO commits after a newer one's migration.
+ */
 export const MIGRATION_LOCK = 7_011_019;
 
-/** Brings the database to the latest schema; refuses one from a newer CCO. Returns versions before/after. */
+/**
+ * Brings the database to the latest schema; refuses one from a newer CCO (SchemaNewerError). Returns versions
+ * before/after. `migrations`: tests give a prefix of PG_MIGRATIONS to play an older CCO.
+ */
 export async function migratePg(
   pool: pg.Pool,
   version: string,
@@ -373,11 +381,11 @@ export async function migratePg(
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS cco_schema_version (
       version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), cco_version text NOT NULL)`);
-    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM cco_schema_version');
-    const from = Number(rows[0]?.v ?? 0);
-    if (from > migrations.length) {
-      throw new Error(`database schema version ${from} is newer than this CCO supports (${migrations.length})`);
-    }
+    const { rows } = await client.query<{ version: number; cco_version: string }>(
+      'SELECT version, cco_version FROM cco_schema_version ORDER BY version DESC LIMIT 1',
+    );
+    const from = Number(rows[0]?.version ?? 0);
+    if (from > migrations.length) throw new SchemaNewerError(from, migrations.length, rows[0]?.cco_version ?? null);
     await client.query('COMMIT');
     for (let v = from; v < migrations.length; v++) {
       await client.query('BEGIN');

@@ -3,6 +3,7 @@
  * /api/status adds the worker's counts). Kept by the store as things happen: disk errors, damaged files
  * moved aside, a journal that cannot be written, a worker that is down.
  */
+import type { NewerSchema } from '../../shared/contract.ts';
 
 /** A damaged file moved aside (cco.sqlite or a month file). */
 export interface DamagedFile {
@@ -32,6 +33,8 @@ export interface StoreHealth {
   /** Set while the store cannot be opened: requests are forwarded, not recorded (see standby.ts). */
   standby: { reason: string; since: number } | null;
   lastError: { message: string; at: number } | null;
+  /** The PostgreSQL store only: its database was migrated by a newer CCO, so it writes nothing there. */
+  newerSchema?: NewerSchema | null;
 }
 
 /** Disk-ish error codes (counted as disk errors; others are reported as errors only). */

@@ -20,6 +20,8 @@ import { spawnFakeUpstream } from '../../test/fake-upstream/process.ts';
 import { allRecords, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../../test/daemon-process.ts';
 import { pgSkipReason, startPgCluster, type PgCluster } from '../../test/pg/cluster.ts';
 import { dayLayerMismatches } from '../store-pg/test-backends.ts';
+import { PG_MIGRATIONS, migratePg } from '../store-pg/schema.ts';
+import { VERSION } from '../version.ts';
 
 process.env.CCO_CONFIG_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cco-config-'));
 
@@ -197,6 +199,49 @@ describe.skipIf(pgSkipReason() !== null)('federated team mode ([team] url): loca
       expect(l.rollups).toEqual({ dave: 5 });
     } finally {
       await again.close();
+    }
+  }, 60_000);
+
+  it('a newer CCO migrates the database while the daemon runs: nothing more is shipped, records wait on disk, status and log say so', async () => {
+    const db = await cluster.createDatabase();
+    const lines: string[] = [];
+    const d = await startDaemon({
+      port: 0, upstreamUrl: fake.url, dataDir: tmp(), log: createLogger({ level: 'info', write: (l) => lines.push(l) }), apiKey: '', pidDir: false, rateLimit: false,
+      team: { url: db, user: 'erin', retryMinMs: 50, retryMaxMs: 400 },
+    });
+    const pool = new pg.Pool({ connectionString: db });
+    try {
+      const s = sender(d.url);
+      await s.send(2);
+      await d.team!.drain();
+      // a newer CCO (one migration more) starts on the shared database
+      expect(await migratePg(pool, '2099.101.0', [...PG_MIGRATIONS, 'CREATE TABLE cco_next_layer (hour_start_ms bigint PRIMARY KEY)'])).toEqual({
+        from: PG_MIGRATIONS.length,
+        to: PG_MIGRATIONS.length + 1,
+      });
+      await s.send(3);
+      const t = await until('the newer schema seen', async () => {
+        const x = await api<TeamStatus>(d.url, d.token, '/api/team');
+        return x.newerSchema && x.lastError ? x : null;
+      });
+      expect(t).toMatchObject({ waiting: 3, shipped: 2, newerSchema: { database: PG_MIGRATIONS.length + 1, supported: PG_MIGRATIONS.length, migratedBy: '2099.101.0' } });
+      const st = await api<StatusResponse>(d.url, d.token, '/api/status');
+      expect(st.status).toBe('warning');
+      expect(st.problems).toEqual([
+        expect.objectContaining({
+          code: 'team-schema-newer',
+          severity: 'warning',
+          since: t.newerSchema!.since,
+          message: `The team database was upgraded to schema ${PG_MIGRATIONS.length + 1} by CCO 2099.101.0; this CCO (${VERSION}) knows schema ${PG_MIGRATIONS.length}, so it writes nothing there (3 record(s) wait on disk). Restart it with CCO 2099.101.0 or newer to write them.`,
+        }),
+      ]);
+      expect((await ledger(db)).rows).toBe(2);
+      expect((await allRecords(d.store)).length).toBe(5); // the local store records as usual
+      const errors = lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'error');
+      expect(errors.map((l) => l.msg)).toEqual([expect.stringMatching(/team: the PostgreSQL schema is now version \d+ \(migrated by CCO 2099\.101\.0\), newer than this CCO/)]);
+    } finally {
+      await d.close();
+      await pool.end();
     }
   }, 60_000);
 

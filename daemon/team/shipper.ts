@@ -12,6 +12,9 @@
  *   upstream request-id in `request_keys`), so a segment re-sent after a crash or a restart is skipped.
  * - A database that is down (or not there at start) never stops the daemon: it connects and migrates lazily,
  *   on the first shipping cycle that reaches it.
+ * - A database a newer CCO migrated (at connect, or while this daemon runs: each shipping transaction checks,
+ *   store-pg/schema-guard.ts) gets nothing more from this daemon: records wait in the outbox, `status()` says so
+ *   (`newerSchema`), until the daemon is restarted with a CCO that knows the schema.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -21,9 +24,10 @@ import type { LogLevel } from '../store/messages.ts';
 import { VERSION } from '../version.ts';
 import { Outbox } from '../store-pg/outbox.ts';
 import { listPartitions } from '../store-pg/partitions.ts';
-import { checkDatabaseUrl, createPool, describeUrl, isTransient } from '../store-pg/pool.ts';
+import { checkDatabaseUrl, createPool, describeUrl, mustWait } from '../store-pg/pool.ts';
 import { insertBatch } from '../store-pg/rows.ts';
-import { migratePg } from '../store-pg/schema.ts';
+import { PG_MIGRATIONS, migratePg } from '../store-pg/schema.ts';
+import { SchemaGuard, newerSchemaLine } from '../store-pg/schema-guard.ts';
 
 export interface TeamShipperOptions {
   /** postgres://user[:password]@host[:port]/database */
@@ -39,6 +43,8 @@ export interface TeamShipperOptions {
   fsyncIntervalMs?: number;
   /** How long `close()` keeps shipping before leaving the rest on disk for the next start (default 2 s). */
   closeTimeoutMs?: number;
+  /** The migrations this daemon knows (default PG_MIGRATIONS; tests give a prefix to play an older CCO). */
+  migrations?: readonly string[];
 }
 
 export interface TeamShipper {
@@ -74,26 +80,32 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
   let lastShippedAt: number | null = null;
   /** When the current run of failed shipments began (reset by the next commit). */
   let failingSince: string | null = null;
+  const migrations = o.migrations ?? PG_MIGRATIONS;
+  const guard = new SchemaGuard(migrations.length, (e) => o.log('error', `team: ${newerSchemaLine(e, VERSION)}`));
 
   /** Migrates once per run, on the first cycle that reaches the database (several daemons: advisory lock). */
   const ready = async (): Promise<Set<number>> => {
     if (months) return months;
-    await migratePg(pool, VERSION);
+    await migratePg(pool, VERSION, migrations).catch((err: unknown) => {
+      guard.note(err);
+      throw err;
+    });
     months = new Set((await listPartitions(pool)).keys());
     o.log('info', `team: shipping records to ${describeUrl(o.url)} as ${user}`);
     return months;
   };
 
   const ship = async (records: RequestRecord[]): Promise<void> => {
+    guard.check();
     const known = await ready();
     try {
-      const fresh = await insertBatch(pool, records, user, known);
+      const fresh = await insertBatch(pool, records, user, known, guard);
       shipped += fresh.length;
       duplicates += records.length - fresh.length;
       lastShippedAt = Date.now();
       failingSince = null;
     } catch (err) {
-      if (isTransient(err)) throw err;
+      if (mustWait(err)) throw err;
       // a record the database refuses (a data error) must not block the outbox: isolate it, log it, drop it
       if (records.length === 1) {
         refused++;
@@ -145,6 +157,7 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
       failures: outbox.failureCount,
       failingSince: outbox.error === null ? null : failingSince,
       refused,
+      newerSchema: guard.newer,
     }),
     async close() {
       if (closed) return;

@@ -14,4 +14,5 @@ export const TEAM_OFF: TeamStatus = {
   failures: 0,
   failingSince: null,
   refused: 0,
+  newerSchema: null,
 };
