@@ -9,7 +9,8 @@
  *    `npm run build:daemon`; give an older build too for an A/B in the same run), into a fresh data folder.
  * Prints MB/s, CPU time and peak RSS (VmHWM, all threads), the unchanged rescan (wall and CPU), ccusage's
  * time and RSS, both token totals (must be equal, and equal to the generator's ground truth) and the cost
- * difference explained by category. The corpus is cached in the temp dir (`cco-bench-import-<MB>-v2`).
+ * difference explained by category. The corpus is cached in the temp dir (`cco-bench-import-<MB>-v3`; v3: each
+ * file's mtime is its last line's time, as Claude Code leaves it).
  * Not a test: numbers against targets (≥ 2× ccusage's throughput, RSS ≤ 150 MB, rescan < 100 ms).
  */
 import { spawn } from 'node:child_process';
@@ -39,7 +40,7 @@ await build({
   banner: { js: "import { createRequire as __ccoRequire } from 'node:module'; const require = __ccoRequire(import.meta.url);" },
 });
 
-const corpusDir = path.join(os.tmpdir(), `cco-bench-import-${sizeMB}-v2`);
+const corpusDir = path.join(os.tmpdir(), `cco-bench-import-${sizeMB}-v3`);
 const root = path.join(corpusDir, 'projects');
 const truthFile = path.join(corpusDir, 'truth.json');
 let truth: { totals: TruthTotals; bytes: number; files: number };
@@ -51,7 +52,7 @@ if (fs.existsSync(truthFile)) {
   const t0 = performance.now();
   const t = writeCorpus({
     root, seed: 2026, projects: 12, sessionsPerProject: 40, requestsPerSession: 60, days: 120, start: Date.UTC(2026, 5, 1),
-    toolResultBytes: 2500, malformedPerFile: 1, keepRequests: false, targetBytes: sizeMB * MB, longContextShare: 0.02,
+    toolResultBytes: 2500, malformedPerFile: 1, keepRequests: false, targetBytes: sizeMB * MB, longContextShare: 0.02, fileTimes: true,
   });
   truth = { totals: t.totals, bytes: t.bytes, files: t.files.length };
   fs.writeFileSync(truthFile, JSON.stringify(truth));

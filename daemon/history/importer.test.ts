@@ -185,3 +185,30 @@ describe('HistoryImporter on a file still being written', () => {
     expect(r!.tokens.output).toBe(40);
   });
 });
+
+describe('HistoryImporter reading order', () => {
+  it('reads files oldest change first, so each store batch holds one or two months, not every month', async () => {
+    // 4 months of sessions whose paths (random session ids) are in no time order; each file's mtime is its
+    // last line's time, as Claude Code leaves it. One session per project: no resumed copies of other months.
+    const truth = writeCorpus({ root, seed: 5, projects: 24, sessionsPerProject: 1, requestsPerSession: 6, days: 120, start: Date.UTC(2026, 5, 1), malformedPerFile: 0, fileTimes: true });
+    const byPath = [...truth.files].sort();
+    const monthOf = (f: string): string => new Date(fs.statSync(f).mtimeMs).toISOString().slice(0, 7);
+    // the corpus can tell the orders apart: path order jumps between months
+    let jumps = 0;
+    for (let i = 1; i < byPath.length; i++) if (monthOf(byPath[i]!) !== monthOf(byPath[i - 1]!)) jumps++;
+    expect(jumps).toBeGreaterThan(8);
+
+    const monthsPerBatch: number[] = [];
+    const sink = {
+      addBulk: (rs: readonly RequestRecord[]) => {
+        monthsPerBatch.push(new Set(rs.map((r) => new Date(r.startedAt).toISOString().slice(0, 7))).size);
+        return store.addBulk(rs);
+      },
+      findByUpstreamRequestIds: store.findByUpstreamRequestIds.bind(store),
+    };
+    const report = await importer({ sink, batchSize: 20 }).run();
+    expect(report.imported).toBe(truth.requests.length);
+    expect(monthsPerBatch.length).toBeGreaterThan(4);
+    expect(Math.max(...monthsPerBatch)).toBeLessThanOrEqual(2);
+  });
+});

@@ -141,6 +141,10 @@ export class HistoryImporter {
       }
       work.push({ ...f, from });
     }
+    // Oldest change first (roughly time order: a transcript's mtime is its last line's time), so that a
+    // batch holds one or two months' requests, not every month's: a past month takes bulk rows straight into
+    // its own database, at most MAX_DIRECT_MONTHS at a time, and the rest wait in cco.sqlite for a fold.
+    work.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const progress: ImportProgress = {
       filesDone: report.files - work.length, filesTotal: report.files, bytesDone: 0,
       bytesTotal: work.reduce((s, w) => s + (w.size - w.from), 0), startedAt, imported: 0,

@@ -38,6 +38,12 @@ export interface CorpusOptions {
   models?: readonly string[];
   /** Share of requests with a prompt over 200k tokens (1M-context tier), e.g. 0.02; default 0. */
   longContextShare?: number;
+  /**
+   * Give each file the modification time Claude Code would leave: its last line's timestamp (default false:
+   * the time it was written here, in path order). A corpus in the past only: a future mtime holds a file's
+   * last response back as "still being written".
+   */
+  fileTimes?: boolean;
 }
 
 export interface TruthRequest {
@@ -128,6 +134,8 @@ export function writeCorpus(opts: CorpusOptions): CorpusTruth {
     private fd: number;
     private parts: string[] = [];
     private pending = 0;
+    /** The latest timestamp of a line written (the file's mtime with `fileTimes`). */
+    lastAt = 0;
     constructor(readonly file: string) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       this.fd = fs.openSync(file, 'w');
@@ -149,6 +157,7 @@ export function writeCorpus(opts: CorpusOptions): CorpusTruth {
     close(): void {
       this.flush();
       fs.closeSync(this.fd);
+      if (opts.fileTimes && this.lastAt > 0) fs.utimesSync(this.file, this.lastAt / 1000, this.lastAt / 1000);
     }
   }
 
@@ -220,6 +229,7 @@ export function writeCorpus(opts: CorpusOptions): CorpusTruth {
         truth.syntheticLines++;
       }
       at = respAt + repeats * 300;
+      w.lastAt = Math.max(w.lastAt, respAt + (repeats - 1) * 300);
     }
     return copied;
   };
