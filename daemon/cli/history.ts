@@ -7,6 +7,7 @@
 import type { ImportReport, ImportStatus, ReconcileReport, ReconcileRow } from '../../shared/contract.ts';
 import { platformDirs } from '../config/paths.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';
+import { keepHeapLean } from './lean-heap.ts';
 import { progressLine } from './progress.ts';
 import { loadPricer, withStore } from './store-lock.ts';
 import { parseSince } from './reprice.ts';
@@ -108,10 +109,17 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
     const { HistoryImporter } = await import('../history/importer.ts');
     const { defaultRoots } = await import('../history/sources.ts');
     const pricer = await loadPricer(platformDirs(io.env).configDir);
-    report = await withStore(io, 'cco import', async (store, dataDir) => {
-      const imp = new HistoryImporter({ dataDir, sink: store, pricer: () => pricer, roots: paths ?? defaultRoots(io.env) });
-      return imp.run({ ...(since !== undefined && { since }), progress: (p) => bar.update(p) });
-    });
+    let stopLean = (): void => undefined;
+    try {
+      report = await withStore(io, 'cco import', async (store, dataDir) => {
+        const imp = new HistoryImporter({ dataDir, sink: store, pricer: () => pricer, roots: paths ?? defaultRoots(io.env) });
+        // Once the store is open: its worker grew its young generation while loading (lean-heap.ts).
+        stopLean = keepHeapLean();
+        return imp.run({ ...(since !== undefined && { since }), progress: (p) => bar.update(p) });
+      });
+    } finally {
+      stopLean(); // after the store's closing snapshot
+    }
   }
   bar.done();
   if (!report) throw new CliError('import failed');
