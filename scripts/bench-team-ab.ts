@@ -19,7 +19,9 @@
  * `npm run bench:team-ab -- ingest [rows]` (default 200,000), with BENCH_OLD_SRC and BENCH_NEW_SRC: the write
  * side. The team's traffic (bench-team-traffic.ts, newest day first) in batches of 1,000 (the outbox's) through
  * each tree's `insertBatch` (claim, insert, every rollup layer) into its own database of one throwaway cluster
- * (bench:team's settings, each migrated by its own tree), alternating batch by batch: rows/s of each.
+ * (bench:team's settings, each migrated by its own tree), alternating batch by batch: rows/s of each. The
+ * database written second ran 3–7 % slower whatever the tree (three runs of 200,000 rows, load 5–8): run it
+ * again with the two trees swapped before reading a difference of that size.
  */
 import fs from 'node:fs';
 import os from 'node:os';
