@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreHealth, StoreStats } from '../store/index.ts';
+import { TEAM_OFF } from '../team/team-off.ts';
 import { buildStatus, readiness } from './status.ts';
 
 const AT = Date.UTC(2026, 11, 7, 4, 0);
@@ -56,6 +57,24 @@ describe('buildStatus / readiness', () => {
     expect(alice.problems).toEqual([{ code: 'month-damaged', severity: 'error', since: new Date(AT).toISOString(), message: 'The month file 2026-10 was damaged (malformed) and moved aside; its requests are no longer listed (its totals are kept).' }]);
     expect(alice.status).toBe('error');
     expect(JSON.stringify(alice)).not.toContain('/srv/cco');
+  });
+
+  it('a team database a newer CCO migrated: one team-schema-newer warning (not team-unreachable), from the shipper or the PostgreSQL store', () => {
+    const newerSchema = { database: 9, supported: 8, migratedBy: '2099.101.0', since: new Date(AT).toISOString() };
+    const team = { ...TEAM_OFF, enabled: true, waiting: 4, lastError: 'database schema version 9 is newer than this CCO supports (8)', failures: 3, failingSince: new Date(AT).toISOString(), newerSchema };
+    const want = {
+      code: 'team-schema-newer',
+      severity: 'warning',
+      since: newerSchema.since,
+      message: 'The team database was upgraded to schema 9 by CCO 2099.101.0; this CCO (1.2.3) knows schema 8, so it writes nothing there (4 record(s) wait on disk). Restart it with CCO 2099.101.0 or newer to write them.',
+    };
+    const federated = buildStatus({ ...input(health()), team });
+    expect(federated.status).toBe('warning');
+    expect(federated.problems).toEqual([want]);
+    const central = buildStatus(input(health({ kind: 'postgres', newerSchema, lastError: { message: team.lastError, at: AT } }), { ...stats(), outboxWaiting: 4 } as StoreStats));
+    expect(central.problems).toEqual([want]);
+    // an older store (no newer schema): no such problem
+    expect(buildStatus({ ...input(health()), team: { ...team, newerSchema: null } }).problems.map((p) => p.code)).toEqual(['team-unreachable']);
   });
 
   it('standby: not recording, and stats may be missing (the worker did not answer)', () => {
