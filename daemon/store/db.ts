@@ -159,11 +159,25 @@ export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'in
   try {
     const { from, to } = migrate(db);
     if (from !== to) log('info', `store: schema migrated ${from} → ${to}`);
+    // a migration that rebuilt a table (8 → 9: session_rollups) leaves its old pages free
+    if (from > 0 && from !== to && vacuumIfSparse(db)) log('info', 'store: cco.sqlite compacted after the migration');
     return { db, journalSeq: Number(getMeta(db, 'journal_seq') ?? '0'), schemaFrom: from, schemaTo: to, snapshot };
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/**
+ * Rebuilds `db` (VACUUM) when more than a quarter of its pages are free: an in-memory database's memory, and
+ * each snapshot's copy, is its file's size, free pages included. Returns whether it did. Outside a transaction.
+ */
+export function vacuumIfSparse(db: Database): boolean {
+  const pages = Number(db.exec('PRAGMA page_count')[0]?.values[0]?.[0] ?? 0);
+  const free = Number(db.exec('PRAGMA freelist_count')[0]?.values[0]?.[0] ?? 0);
+  if (pages === 0 || free / pages <= 0.25) return false;
+  db.run('VACUUM');
+  return true;
 }
 
 /** Bytes per write() call when writing a snapshot. */

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqlJsStatic } from 'sql.js';
-import { loadSqlJs } from './db.ts';
+import { loadSqlJs, openDatabase } from './db.ts';
 import { openStore } from './index.ts';
 import type { RequestRecord } from '../../shared/contract.ts';
-import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, tableColumns, type Migration } from './migrations.ts';
+import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, sessionRollupsByIds, tableColumns, type Migration } from './migrations.ts';
 import { Interner } from './interner.ts';
 import { listRequests } from './queries.ts';
 import { RowWriter } from './rows.ts';
 import { buildSummary } from './summary.ts';
-import { makeRecord, tempDir } from './test-fixtures.ts';
+import { makeRecord, SESSION_CELLS, tempDir } from './test-fixtures.ts';
 
 const tables = (db: { exec: (s: string) => { values: unknown[][] }[] }): unknown[] =>
   (db.exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")[0]?.values ?? []).map((r) => r[0]);
@@ -77,7 +77,7 @@ describe('migrations', () => {
 
   it('1 → 2 backfills session_rollups from the stored requests exactly as inserts maintain them', () => {
     const db = new SQL.Database();
-    migrate(db);
+    migrate(db, MIGRATIONS, 8); // TEXT keys until 8 → 9
     const writer = new RowWriter(db, new Interner(db));
     const t = Date.UTC(2026, 4, 1, 7, 10);
     const records = [
@@ -103,13 +103,13 @@ describe('migrations', () => {
     db.run('DROP TABLE session_rollups');
     db.run("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     expect(migrate(db)).toEqual({ from: 1, to: SCHEMA_VERSION });
-    expect(cells()).toEqual(maintained);
+    expect(db.exec(`SELECT * FROM ${SESSION_CELLS} ORDER BY 1, 2, 3, 4`)[0]?.values).toEqual(maintained);
     db.close();
   });
 
   it('6 → 7 backfills error_rollups and sessions from the stored requests exactly as inserts maintain them', () => {
     const db = new SQL.Database();
-    migrate(db);
+    migrate(db, MIGRATIONS, 8); // 6 → 7 reads session_rollups with the TEXT keys of its time
     const writer = new RowWriter(db, new Interner(db));
     const t = Date.UTC(2026, 4, 1, 7, 10);
     writer.insertMany(
@@ -179,12 +179,12 @@ describe('migrations', () => {
     });
     writer.free();
     const read = (db: typeof old, sql: string): unknown[][] => db.exec(sql)[0]?.values ?? [];
-    for (const table of ['rollups', 'session_rollups']) {
+    for (const table of ['rollups', SESSION_CELLS]) {
       const sql = `SELECT * FROM ${table} ORDER BY 1, 2, 3, 4`;
       expect(read(old, sql), table).toEqual(read(now, sql));
     }
     const h7 = Date.UTC(2026, 4, 1, 7);
-    expect(read(old, 'SELECT hour_start_ms, session, model, cache_hits, cache_hit_savings_nano_usd, cache_savings_nano_usd FROM session_rollups ORDER BY 1, 2, 3')).toEqual([
+    expect(read(old, `SELECT hour_start_ms, session, model, cache_hits, cache_hit_savings_nano_usd, cache_savings_nano_usd FROM ${SESSION_CELLS} ORDER BY 1, 2, 3`)).toEqual([
       [h7, 's1', 'm1', 2, 1000, 1005],
       [h7, 's2', 'm1', 1, 50, 50],
       [h7 + 3_600_000, '', 'm2', 1, 9, 9],
@@ -203,6 +203,98 @@ describe('migrations', () => {
     expect(listRequests(old, new Interner(old), {}).items.map((r) => [r.gitBranch, r.isSidechain])).toEqual(records.map(() => [null, null]));
     old.close();
     now.close();
+  });
+
+  it('8 → 9 keys session_rollups by ids into strings: the same cells, summaries and later writes, its space given back', () => {
+    const t = Date.UTC(2026, 4, 1, 7, 10);
+    // Sessions first seen in the reverse of their text order, a non-ASCII one, unknown session / model / project
+    // (the '' keys), a response-cache hit; then 1,200 cells of one request each over 50 days, with keys as long as
+    // Claude Code's (a UUID session, a project path).
+    const records = [
+      makeRecord({ startedAt: t, sessionId: 's-z', model: 'm2', costNanoUsd: 40 }),
+      makeRecord({ startedAt: t + 1, sessionId: 's-é', model: 'm1', project: '/p2', costNanoUsd: 40 }),
+      makeRecord({ startedAt: t + 2, sessionId: 's-a', model: 'm1', costNanoUsd: 40, cacheHit: true, cacheSavingsNanoUsd: 9 }),
+      makeRecord({ startedAt: t + 3, sessionId: null, model: null, modelRequested: null, project: null, costNanoUsd: null }),
+      makeRecord({ startedAt: t + 3_600_000, sessionId: 's-z', model: 'm1', costNanoUsd: 7 }),
+      ...Array.from({ length: 1200 }, (_, i) =>
+        makeRecord({
+          startedAt: t - (i + 1) * 3_600_000,
+          sessionId: `0b6f3c1e-6a1d-4b7e-9c3a-${String((i * 7919) % 300).padStart(12, '0')}`,
+          project: `/home/someone/src/github.com/acme/project-${i % 9}`,
+          costNanoUsd: i,
+        })),
+    ];
+    const write = (db: InstanceType<SqlJsStatic['Database']>): void => {
+      const w = new RowWriter(db, new Interner(db));
+      w.insertMany(records, (_r, e) => {
+        throw e;
+      });
+      w.free();
+    };
+    const read = (db: InstanceType<SqlJsStatic['Database']>, sql: string): unknown[][] => db.exec(sql)[0]?.values ?? [];
+    // A store written at schema 8 (the writer writes the TEXT keys it finds); its detail already folded into
+    // month files, as at 1 M rows where session_rollups was most of cco.sqlite.
+    const old = new SQL.Database();
+    migrate(old, MIGRATIONS, 8);
+    write(old);
+    expect(sessionRollupsByIds(old)).toBe(false);
+    const cells = read(old, 'SELECT * FROM session_rollups ORDER BY 1, 2, 3, 4');
+    expect(cells.length).toBeGreaterThan(1200);
+    expect(read(old, "SELECT COUNT(*) FROM strings WHERE value = ''")).toEqual([[0]]);
+    old.run('DELETE FROM requests');
+    old.run('VACUUM');
+    const pagesBefore = Number(read(old, 'PRAGMA page_count')[0]![0]);
+    const dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'cco.sqlite'), old.export());
+    old.close();
+
+    const messages: string[] = [];
+    const { db, schemaFrom, schemaTo } = openDatabase(SQL, dataDir, (_l, m) => messages.push(m));
+    expect([schemaFrom, schemaTo]).toEqual([8, SCHEMA_VERSION]);
+    expect(sessionRollupsByIds(db)).toBe(true);
+    expect(read(db, `SELECT * FROM ${SESSION_CELLS} ORDER BY 1, 2, 3, 4`)).toEqual(cells);
+    expect(read(db, "SELECT name FROM sqlite_master WHERE tbl_name = 'session_rollups' ORDER BY 1")).toEqual([
+      ['session_rollups'], ['session_rollups_session'],
+    ]);
+    expect(read(db, "SELECT name FROM pragma_index_info('session_rollups_session')")).toEqual([['session'], ['hour_start_ms']]);
+    // the old table's pages are given back (VACUUM), and the new one is a fraction of it
+    expect(messages).toContain('store: cco.sqlite compacted after the migration');
+    expect(read(db, 'PRAGMA freelist_count')).toEqual([[0]]);
+    expect(Number(read(db, 'PRAGMA page_count')[0]![0])).toBeLessThan(pagesBefore * 0.6);
+
+    // Summaries and later writes: the same as a store written at schema 9 throughout.
+    const ref = new SQL.Database();
+    migrate(ref);
+    write(ref);
+    const later = [
+      makeRecord({ startedAt: t + 5, sessionId: 's-a', model: 'm1', costNanoUsd: 1 }), // an existing cell
+      makeRecord({ startedAt: t + 6, sessionId: 's-new', model: 'm3', project: '/p3', costNanoUsd: 2 }),
+    ];
+    for (const target of [db, ref]) {
+      const w = new RowWriter(target, new Interner(target));
+      w.insertMany(later, (_r, e) => {
+        throw e;
+      });
+      w.free();
+    }
+    const all = `SELECT * FROM ${SESSION_CELLS} ORDER BY 1, 2, 3, 4`;
+    expect(read(db, all)).toEqual(read(ref, all));
+    expect(read(db, all)).toHaveLength(cells.length + 1);
+    const h7 = Date.UTC(2026, 4, 1, 7);
+    const now = h7 + 2 * 3_600_000;
+    for (const q of [
+      { range: 'custom' as const, from: h7, to: now, tz: 'UTC' },
+      { range: 'all' as const, tz: 'Asia/Kolkata', now },
+      { range: '30d' as const, tz: 'America/New_York', now },
+      ...['s-a', 's-z', 's-é', '(none)', '0b6f3c1e-6a1d-4b7e-9c3a-000000000017', 'unknown'].map((session) => ({ range: 'all' as const, tz: 'UTC', now, session })),
+    ]) {
+      expect(buildSummary(db, q)).toEqual(buildSummary(ref, q));
+      expect(JSON.stringify(buildSummary(db, q))).toBe(JSON.stringify(buildSummary(ref, q))); // key order too
+    }
+    const first = buildSummary(db, { range: 'custom', from: h7, to: now, tz: 'UTC' });
+    expect(first.bySession?.map((g) => [g.key, g.costNanoUsd])).toEqual([['s-a', 41], ['s-z', 47], ['s-new', 2], ['s-é', 40], ['(none)', 0]].sort((a, b) => Number(b[1]) - Number(a[1])));
+    db.close();
+    ref.close();
   });
 
   it('3 → 4 drops the sort indexes of 2 → 3; time pages still seek requests_started, other sorts scan', () => {

@@ -7,7 +7,8 @@
  * `requests` (method, path, state, models, tier, speed, geo, price version, reasons, session, agents,
  * project, client, credential id, source, error type) holds an INTEGER id into `strings`; only the
  * per-request unique strings (id, upstream_request_id, message_id) are TEXT. `rollups` keeps TEXT keys
- * (it is small: hours × models × projects).
+ * (it is small: hours × models × projects); `session_rollups` (hours × sessions × models × projects) holds ids
+ * into `strings` too (schema 9).
  */
 import type { Database } from 'sql.js';
 
@@ -233,7 +234,54 @@ export const MIGRATIONS: readonly Migration[] = [
     const sealed = db.exec('SELECT COUNT(*) FROM partitions')[0]?.values[0]?.[0];
     if (Number(sealed ?? 0) > 0) setMeta(db, 'backfill_cache_hits', '1');
   },
+  // 8 → 9: `session_rollups` keyed by ids into `strings` (S, interner.ts: the same dictionary as `requests`'
+  // columns, never pruned) instead of three TEXT columns. At 1 M rows it held 23 of cco.sqlite's ~42 MB (a
+  // session id, a model and a project path in every cell and again in the (session, hour) index), and
+  // cco.sqlite is in memory all the time and copied whole by each snapshot. '' (unknown) is a string like any
+  // other. Copied in primary-key order (full pages), the old table and its index dropped; the space they free
+  // is given back by the VACUUM after the migration (db.ts `vacuumIfSparse`).
+  (db) => {
+    if (sessionRollupsByIds(db)) return; // a test may run the step again over a current schema
+    db.run(`INSERT OR IGNORE INTO strings (value)
+      SELECT session FROM session_rollups UNION SELECT model FROM session_rollups UNION SELECT project FROM session_rollups`);
+    db.run(`CREATE TABLE session_rollups_by_id (
+      hour_start_ms INTEGER NOT NULL,
+      session INTEGER NOT NULL, -- S
+      model INTEGER NOT NULL, -- S
+      project INTEGER NOT NULL, -- S
+      requests INTEGER NOT NULL DEFAULT 0,
+      cost_nano_usd INTEGER NOT NULL DEFAULT 0,
+      unpriced_requests INTEGER NOT NULL DEFAULT 0,
+      cache_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+      ${TOKEN_COLUMNS},
+      cache_hits INTEGER NOT NULL DEFAULT 0,
+      cache_hit_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (hour_start_ms, session, model, project)
+    ) WITHOUT ROWID`);
+    const counters = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens, cache_write_5m_tokens,
+      cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hits, cache_hit_savings_nano_usd`;
+    db.run(`INSERT INTO session_rollups_by_id (hour_start_ms, session, model, project, ${counters})
+      SELECT r.hour_start_ms, s.id, m.id, p.id, ${counters.split(',').map((c) => `r.${c.trim()}`).join(', ')}
+      FROM session_rollups r
+        JOIN strings s ON s.value = r.session
+        JOIN strings m ON m.value = r.model
+        JOIN strings p ON p.value = r.project
+      ORDER BY 1, 2, 3, 4`);
+    db.run('DROP TABLE session_rollups'); // and its index
+    db.run('ALTER TABLE session_rollups_by_id RENAME TO session_rollups');
+    db.run('CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms)');
+  },
 ];
+
+/**
+ * Whether `session_rollups` is keyed by ids into `strings` (schema 9 on) rather than by TEXT: the writer and
+ * the cache-hit backfill serve stores of either (tests write stores of older schemas; the backfill also runs in
+ * the 7 → 8 step).
+ */
+export function sessionRollupsByIds(db: Database): boolean {
+  const type = db.exec("SELECT type FROM pragma_table_info('session_rollups') WHERE name = 'session'")[0]?.values[0]?.[0];
+  return type === 'INTEGER';
+}
 
 /**
  * Adds the response-cache hits of the detail rows in `rows` (cco.sqlite or a month file) into the rollup and
@@ -252,8 +300,11 @@ export function backfillCacheHitCells(cells: Database, rows: Database): void {
     GROUP BY 1, 2, 3, 4`)[0]?.values ?? [];
   const cell = cells.prepare(`UPDATE rollups SET cache_hits = cache_hits + ?, cache_hit_savings_nano_usd = cache_hit_savings_nano_usd + ?
     WHERE hour_start_ms = ? AND model = ? AND project = ?`);
+  // keyed by ids (schema 9 on): a string `cells` never stored has no cell (the subquery is NULL, matches nothing)
+  const byIds = sessionRollupsByIds(cells);
+  const id = (): string => (byIds ? '(SELECT id FROM strings WHERE value = ?)' : '?');
   const sessionCell = cells.prepare(`UPDATE session_rollups SET cache_hits = cache_hits + ?,
-      cache_hit_savings_nano_usd = cache_hit_savings_nano_usd + ? WHERE hour_start_ms = ? AND session = ? AND model = ? AND project = ?`);
+      cache_hit_savings_nano_usd = cache_hit_savings_nano_usd + ? WHERE hour_start_ms = ? AND session = ${id()} AND model = ${id()} AND project = ${id()}`);
   try {
     for (const [hour, session, model, project, n, saved] of agg) {
       cell.run([n!, saved!, hour!, model!, project!]);

@@ -25,7 +25,7 @@ import {
 } from './queries.ts';
 import { RowWriter } from './rows.ts';
 import { buildSummary } from './summary.ts';
-import { makeRecord, tempDir } from './test-fixtures.ts';
+import { makeRecord, sessionRollupsToText, tempDir } from './test-fixtures.ts';
 import { mulberry32 as rng } from '../../test/seeded-random.ts';
 
 let SQL: SqlJsStatic;
@@ -261,11 +261,13 @@ describe('partitioned store = single database', () => {
     insertBoth(a, b, late, T0);
     writeSnapshot(b.db, dataDir, 0);
     b.close();
-    // Back to schema 7: the columns of 7 → 8 dropped from cco.sqlite and every month file.
+    // Back to schema 7: session_rollups keyed by TEXT again (8 → 9), the columns of 7 → 8 dropped, in cco.sqlite
+    // and every month file.
     const files = [path.join(dataDir, 'cco.sqlite'), ...listPartitionFiles(dataDir).map((m) => path.join(monthsDir(dataDir), `${m}.sqlite`))];
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
       const db = new SQL.Database(fs.readFileSync(file));
+      sessionRollupsToText(db);
       for (const t of ['rollups', 'session_rollups']) for (const c of ['cache_hits', 'cache_hit_savings_nano_usd']) db.run(`ALTER TABLE ${t} DROP COLUMN ${c}`);
       for (const c of ['git_branch', 'is_sidechain']) db.run(`ALTER TABLE requests DROP COLUMN ${c}`);
       db.run("UPDATE meta SET value = '7' WHERE key = 'schema_version'");

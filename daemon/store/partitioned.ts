@@ -34,7 +34,7 @@ import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import type { RequestPage, RequestQuery, RequestRecord } from '../../shared/contract.ts';
 import { compareRecords } from '../../shared/record-values.ts';
 import { Bloom } from './bloom.ts';
-import { integrityProblem, moveAside, writeDatabaseFile } from './db.ts';
+import { integrityProblem, moveAside, vacuumIfSparse, writeDatabaseFile } from './db.ts';
 import { readDatabaseBytes } from './file-bytes.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
@@ -539,6 +539,7 @@ export class PartitionedStore {
       this.db.run('COMMIT');
     } catch (err) {
       this.db.run('ROLLBACK');
+      this.writer.strings.reload(); // applyDelta interns the session rollup keys
       throw err;
     }
     this.mainDirty = true;
@@ -943,12 +944,7 @@ export class PartitionedStore {
 
   /** Rebuilds cco.sqlite when a fold left much of it free (its memory is the file's size). */
   private compact(): void {
-    const pages = Number(this.db.exec('PRAGMA page_count')[0]?.values[0]?.[0] ?? 0);
-    const free = Number(this.db.exec('PRAGMA freelist_count')[0]?.values[0]?.[0] ?? 0);
-    if (pages > 0 && free / pages > 0.25) {
-      this.db.run('VACUUM');
-      this.onRelease();
-    }
+    if (vacuumIfSparse(this.db)) this.onRelease();
   }
 
   close(): void {

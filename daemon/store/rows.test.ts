@@ -5,7 +5,7 @@ import { migrate } from './migrations.ts';
 import { Interner } from './interner.ts';
 import { getRequest } from './queries.ts';
 import { HOUR_MS, isRequestRecord, recordDelta, RowWriter, rollupKey } from './rows.ts';
-import { makeRecord } from './test-fixtures.ts';
+import { makeRecord, SESSION_CELLS } from './test-fixtures.ts';
 
 describe('rows', () => {
   let db: Database;
@@ -76,7 +76,7 @@ describe('rows', () => {
       [hour, 3, 30, 1, out(batch.slice(0, 3))],
       [hour + HOUR_MS, 1, 5, 0, out(batch.slice(3))],
     ]);
-    const sessions = db.exec("SELECT COUNT(*), SUM(requests), SUM(cost_nano_usd) FROM session_rollups WHERE model = 'm-batch'")[0]?.values;
+    const sessions = db.exec(`SELECT COUNT(*), SUM(requests), SUM(cost_nano_usd) FROM ${SESSION_CELLS} WHERE model = 'm-batch'`)[0]?.values;
     expect(sessions).toEqual([[3, 4, 35]]);
   });
 

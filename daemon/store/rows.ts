@@ -5,7 +5,7 @@ import type { Database, ParamsObject, SqlValue, Statement } from 'sql.js';
 import type { RecordSource, RequestRecord, RequestState } from '../../shared/contract.ts';
 import type { Interner } from './interner.ts';
 import { errorKind } from '../api/outcome.ts';
-import { tableColumns } from './migrations.ts';
+import { sessionRollupsByIds, tableColumns } from './migrations.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -242,6 +242,8 @@ export class RowWriter {
   private readonly insertStmt: Statement;
   private readonly rollupStmt: Statement;
   private readonly sessionRollupStmt: Statement;
+  /** session_rollups keyed by ids into `strings` (schema 9 on), else by TEXT (tests write older schemas). */
+  private readonly sessionIds: boolean;
   // Prepared on first use (a batch with a failure or a session): tests write through older schemas too.
   private errorRollupStmt: Statement | null = null;
   private sessionStmt: Statement | null = null;
@@ -266,6 +268,7 @@ export class RowWriter {
     this.insertStmt = db.prepare(`INSERT OR IGNORE INTO requests (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     this.rollupStmt = db.prepare(rollupUpsert('rollups', ['hour_start_ms', 'model', 'project'], counters));
     this.sessionRollupStmt = db.prepare(rollupUpsert('session_rollups', ['hour_start_ms', 'session', 'model', 'project'], counters));
+    this.sessionIds = sessionRollupsByIds(db);
   }
 
   /**
@@ -367,7 +370,10 @@ export class RowWriter {
     this.touchedHours.add(d.key[0]);
     this.rollupStmt.run([...d.key, ...counters]);
     const [hour, model, project] = d.key;
-    this.sessionRollupStmt.run([hour, d.session, model, project, ...counters]);
+    const key = this.sessionIds
+      ? [hour, this.strings.intern(d.session), this.strings.intern(model), this.strings.intern(project)]
+      : [hour, d.session, model, project];
+    this.sessionRollupStmt.run([...key, ...counters]);
   }
 
   free(): void {

@@ -129,9 +129,11 @@ class Statements {
   constructor(db: Database) {
     this.cells = db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
       FROM rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? ORDER BY hour_start_ms`);
-    const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(${c.trim()})`).join(', ');
-    this.sessions = db.prepare(`SELECT session, ${sums} FROM session_rollups
-      WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY session`);
+    const sums = COUNTER_COLUMNS.split(',').map((c, i) => `SUM(${c.trim()}) AS c${i}`).join(', ');
+    // keys are ids into `strings`: summed per id, then the session's text
+    this.sessions = db.prepare(`SELECT k.value, ${Array.from({ length: COUNTERS }, (_, i) => `g.c${i}`).join(', ')}
+      FROM (SELECT session, ${sums} FROM session_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY session) g
+      JOIN strings k ON k.id = g.session`);
     this.errors = db.prepare('SELECT kind, SUM(requests) FROM error_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? GROUP BY kind');
     this.earliest = db.prepare('SELECT MIN(hour_start_ms) FROM rollups');
   }

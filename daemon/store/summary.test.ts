@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore, type Store } from './index.ts';
+import { TOP_SESSIONS } from './summary.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 const Z = (s: string): number => Date.parse(s);
@@ -181,5 +182,34 @@ describe('summary per session (session_rollups)', () => {
     expect(s.totals).toMatchObject({ requests: 3, costNanoUsd: 200, unpricedRequests: 0 });
     const whole = await store.summary({ range: 'today', tz: 'UTC', now: NOW2 });
     expect(whole.bySession?.find((g) => g.key === 's-a')?.costNanoUsd).toBe(200);
+  });
+});
+
+describe('top sessions: ties rank by the session text, not by the order sessions were first seen', () => {
+  let store: Store;
+  const NOW3 = Z('2026-06-10T18:00:00Z');
+  // TOP_SESSIONS + 1 sessions of equal cost and requests, first seen in the reverse of their text order (so their
+  // ids in `strings` run the other way): the text order keeps tie-00 … tie-49 and leaves tie-50 out.
+  const names = Array.from({ length: TOP_SESSIONS + 1 }, (_, i) => `tie-${String(i).padStart(2, '0')}`);
+
+  beforeAll(async () => {
+    store = await openStore({ dataDir: tempDir(), retentionDays: 36_500, log: () => undefined });
+    [...names].reverse().forEach((sessionId, i) => {
+      store.add(makeRecord({ startedAt: Z('2026-06-10T09:00:00Z') + i * 1000, sessionId, costNanoUsd: 25, cacheSavingsNanoUsd: 0 }));
+    });
+    // one more, costlier, first seen last
+    store.add(makeRecord({ startedAt: Z('2026-06-09T09:00:00Z'), sessionId: 'zz-costly', costNanoUsd: 99, cacheSavingsNanoUsd: 0 }));
+    await store.flush();
+  });
+  afterAll(() => store.close());
+
+  it('in the summary of one day (hour buckets) and of a week (the kept day folds)', async () => {
+    const want = ['zz-costly', ...names.slice(0, TOP_SESSIONS - 1)];
+    const today = await store.summary({ range: 'custom', from: Z('2026-06-09T00:00:00Z'), to: NOW3, tz: 'UTC' });
+    expect(today.bucket).toBe('hour');
+    expect(today.bySession?.map((g) => g.key)).toEqual(want);
+    const week = await store.summary({ range: '7d', tz: 'UTC', now: NOW3 });
+    expect(week.bucket).toBe('day');
+    expect(week.bySession?.map((g) => g.key)).toEqual(want);
   });
 });

@@ -7,7 +7,8 @@
  * Asia/Kolkata (+5:30) or Asia/Kathmandu (+5:45) an hour straddling local midnight is counted wholly in
  * one day (an accepted approximation, see docs/design.md).
  *
- * Per-session figures come from `session_rollups` (hour × session × model × project, same counters):
+ * Per-session figures come from `session_rollups` (hour × session × model × project, same counters; the keys
+ * are ids into `strings`, read back as text here):
  * `bySession` lists the top sessions of the range, and `session` narrows the whole summary (totals, groups,
  * series) to one session; with `range: 'all'` the range then starts at that session's first day.
  *
@@ -102,8 +103,16 @@ export function sessionParam(session: string): string {
   return session === NONE_KEY ? '' : session;
 }
 
+/**
+ * The id in `strings` of the session bound as `param` (session_rollups keys are ids, migration 8 → 9); NULL — no
+ * cell — for a session never stored.
+ */
+export function sessionIdSql(param = '?'): string {
+  return `(SELECT id FROM strings WHERE value = ${param})`;
+}
+
 function earliestSessionHour(db: Database, session: string): number | null {
-  const v = db.exec('SELECT MIN(hour_start_ms) FROM session_rollups WHERE session = ?', [session])[0]?.values[0]?.[0];
+  const v = db.exec(`SELECT MIN(hour_start_ms) FROM session_rollups WHERE session = ${sessionIdSql()}`, [session])[0]?.values[0]?.[0];
   return v === null || v === undefined ? null : Number(v);
 }
 
@@ -129,8 +138,11 @@ function foldCells(
     session === undefined
       ? db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
           FROM rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? ORDER BY hour_start_ms`)
-      : db.prepare(`SELECT hour_start_ms, model, project, ${COUNTER_COLUMNS}
-          FROM session_rollups WHERE hour_start_ms >= ? AND hour_start_ms < ? AND session = ? ORDER BY hour_start_ms`);
+      : // keys are ids: the cells of an hour in model, then project text order, as the rollups' TEXT keys give them
+        db.prepare(`SELECT r.hour_start_ms, m.value, p.value, ${COUNTER_COLUMNS}
+          FROM session_rollups r JOIN strings m ON m.id = r.model JOIN strings p ON p.id = r.project
+          WHERE r.hour_start_ms >= ? AND r.hour_start_ms < ? AND r.session = ${sessionIdSql()}
+          ORDER BY r.hour_start_ms, m.value, p.value`);
   const byModel = new Map<string, number[]>();
   const byProject = new Map<string, number[]>();
   const add = (m: Map<string, number[]>, key: string, v: readonly unknown[]): void => {
@@ -171,19 +183,22 @@ function foldCells(
  * The costliest sessions of [from, to) (same hour rule as the cells), '' shown as "(none)". Ranks on
  * cost and requests only, then sums every counter for the top `limit` through the (session, hour) index:
  * with one session_rollups row per request (sessions spread over the month) that is ~30% cheaper than
- * summing all eleven counters for every session.
+ * summing all eleven counters for every session. Ties rank by the session's text (its id in `strings` is
+ * only the order it was first seen in).
  */
 function readSessions(db: Database, from: number, to: number, session: string | undefined, limit: number): SessionGroup[] {
   const sums = COUNTER_COLUMNS.split(',').map((c) => `SUM(s.${c.trim()})`).join(', ');
-  const one = session === undefined ? '' : ' AND session = ?3';
-  const stmt = db.prepare(`WITH top AS (
-      SELECT session, SUM(cost_nano_usd) AS cost, SUM(requests) AS n FROM session_rollups
-      WHERE hour_start_ms >= ?1 AND hour_start_ms < ?2${one}
-      GROUP BY session ORDER BY cost DESC, n DESC, session ASC LIMIT ?4)
+  const one = session === undefined ? '' : ` AND session = ${sessionIdSql('?3')}`;
+  const stmt = db.prepare(`WITH g AS (
+      SELECT session AS sid, SUM(cost_nano_usd) AS cost, SUM(requests) AS n FROM session_rollups
+      WHERE hour_start_ms >= ?1 AND hour_start_ms < ?2${one} GROUP BY session),
+    top AS (
+      SELECT g.sid, k.value AS session, g.cost, g.n FROM g JOIN strings k ON k.id = g.sid
+      ORDER BY g.cost DESC, g.n DESC, k.value ASC LIMIT ?4)
     SELECT top.session, ${sums}, MAX(i.project), MAX(i.first_ms), MAX(i.last_ms) FROM top
-      JOIN session_rollups s ON s.session = top.session AND s.hour_start_ms >= ?1 AND s.hour_start_ms < ?2
+      JOIN session_rollups s ON s.session = top.sid AND s.hour_start_ms >= ?1 AND s.hour_start_ms < ?2
       LEFT JOIN sessions i ON i.session = top.session
-    GROUP BY top.session ORDER BY MAX(top.cost) DESC, MAX(top.n) DESC, top.session ASC`);
+    GROUP BY top.sid ORDER BY MAX(top.cost) DESC, MAX(top.n) DESC, top.session ASC`);
   const groups: SessionGroup[] = [];
   try {
     stmt.bind(session === undefined ? [from - HALF_HOUR, to, null, limit] : [from - HALF_HOUR, to, sessionParam(session), limit]);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ulid } from 'ulid';
+import type { Database } from 'sql.js';
 import type { RequestRecord } from '../../shared/contract.ts';
 import type { LogLevel } from './messages.ts';
 
@@ -62,4 +63,41 @@ export function tempDir(prefix = 'cco-store-'): string {
 export function memoryLog(): { log: (level: LogLevel, msg: string) => void; lines: { level: LogLevel; msg: string }[] } {
   const lines: { level: LogLevel; msg: string }[] = [];
   return { log: (level, msg) => lines.push({ level, msg }), lines };
+}
+
+const SESSION_COUNTERS = `requests, cost_nano_usd, unpriced_requests, cache_savings_nano_usd, input_tokens, cache_write_5m_tokens,
+  cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hits, cache_hit_savings_nano_usd`;
+
+/**
+ * `session_rollups` (schema 9: keys are ids into `strings`) read back with TEXT keys, in the columns and order of
+ * the table before schema 9: `SELECT * FROM ${SESSION_CELLS} ...`.
+ */
+export const SESSION_CELLS = `(SELECT r.hour_start_ms AS hour_start_ms, s.value AS session, m.value AS model, p.value AS project,
+    ${SESSION_COUNTERS.split(',').map((c) => `r.${c.trim()} AS ${c.trim()}`).join(', ')}
+  FROM session_rollups r JOIN strings s ON s.id = r.session JOIN strings m ON m.id = r.model JOIN strings p ON p.id = r.project)`;
+
+/** Turns a schema-9 `session_rollups` back into the TEXT-keyed table (and index) of schemas 2–8, same cells. */
+export function sessionRollupsToText(db: Database): void {
+  db.run(`CREATE TABLE session_rollups_text (
+    hour_start_ms INTEGER NOT NULL,
+    session TEXT NOT NULL,
+    model TEXT NOT NULL,
+    project TEXT NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0,
+    cost_nano_usd INTEGER NOT NULL DEFAULT 0,
+    unpriced_requests INTEGER NOT NULL DEFAULT 0,
+    cache_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_5m_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_hits INTEGER NOT NULL DEFAULT 0,
+    cache_hit_savings_nano_usd INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour_start_ms, session, model, project)
+  ) WITHOUT ROWID`);
+  db.run(`INSERT INTO session_rollups_text SELECT * FROM ${SESSION_CELLS}`);
+  db.run('DROP TABLE session_rollups');
+  db.run('ALTER TABLE session_rollups_text RENAME TO session_rollups');
+  db.run('CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms)');
 }
