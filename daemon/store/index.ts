@@ -120,6 +120,12 @@ export interface Store {
   flush(): Promise<void>;
   /** Holds every record add()ed before this call and none added after it (budgets read their spend by that). */
   summary(q: SummaryQuery): Promise<Summary>;
+  /**
+   * `summary(q)` as the UTF-8 bytes of its JSON text (what `JSON.stringify` writes). Optional: a store that has
+   * it answers GET /api/summary without building the summary's objects on the HTTP thread (the embedded
+   * store encodes in its worker and hands over the bytes).
+   */
+  summaryJson?(q: SummaryQuery): Promise<Uint8Array>;
   listRequests(q: RequestQuery): Promise<RequestPage>;
   /**
    * The page `listRequests(q)` would answer, encoded for an export (`first`: no row was written before it).
@@ -315,6 +321,10 @@ class DurableStore implements Store {
 
   summary(q: SummaryQuery): Promise<Summary> {
     return this.ask('summary', { query: q });
+  }
+
+  summaryJson(q: SummaryQuery): Promise<Uint8Array> {
+    return this.ask('summaryJson', { query: q });
   }
 
   listRequests(q: RequestQuery): Promise<RequestPage> {

@@ -40,6 +40,8 @@ export interface WorkerCalls {
   init: { args: { dataDir: string; sqlWasm?: SqlWasm; now?: number }; result: InitResult };
   flush: { args: Record<string, never>; result: null };
   summary: { args: { query: SummaryQuery }; result: Summary };
+  /** The same summary as UTF-8 JSON text (JSON.stringify's), its bytes transferred, not cloned. */
+  summaryJson: { args: { query: SummaryQuery }; result: Uint8Array };
   list: { args: { query: RequestQuery }; result: RequestPage };
   /** A list page encoded for an export (its bytes are transferred, not cloned); `stream` paging, see PartitionedStore.list. */
   exportPage: { args: { query: RequestQuery; format: ExportFormat; first: boolean }; result: ExportChunk };

@@ -134,6 +134,11 @@ class StandbyStore implements Store {
     return this.need().summary(q);
   }
 
+  async summaryJson(q: SummaryQuery): Promise<Uint8Array> {
+    const real = this.need();
+    return real.summaryJson ? real.summaryJson(q) : new TextEncoder().encode(JSON.stringify(await real.summary(q)));
+  }
+
   async listRequests(q: RequestQuery): Promise<RequestPage> {
     return this.need().listRequests(q);
   }
