@@ -123,13 +123,12 @@ export class HistoryImporter {
       bytesRead: 0, responses: 0, imported: 0, alreadyStored: 0, linked: 0, beforeSince: 0, unpriced: 0,
       syntheticLines: 0, malformedLines: 0, oversizedLines: 0, problems: [...walk.problems], durationMs: 0,
     };
-    const present = new Set(walk.files.map((f) => f.id));
-    if (saveState) this.state.retain(present, roots);
-
     // Work list: what to read of each file.
     const work: { path: string; dev: number; ino: number; size: number; mtimeMs: number; from: number }[] = [];
+    let known = 0; // files of this walk the state holds
     for (const f of walk.files) {
       const prev = this.state.byId(f.id);
+      if (prev) known++;
       let from = 0;
       const truncated = prev !== undefined && f.size < prev.offset;
       if (prev && !truncated) from = prev.offset;
@@ -141,6 +140,9 @@ export class HistoryImporter {
       }
       work.push({ ...f, from });
     }
+    // Files that vanished from these roots are forgotten; when the state holds no file but this walk's, there
+    // is none (an unchanged rescan skips the pass over every saved file).
+    if (saveState && known < this.state.size) this.state.retain(new Set(walk.files.map((f) => f.id)), roots);
     // Oldest change first (roughly time order: a transcript's mtime is its last line's time), so that a
     // batch holds one or two months' requests, not every month's: a past month takes bulk rows straight into
     // its own database, at most MAX_DIRECT_MONTHS at a time, and the rest wait in cco.sqlite for a fold.

@@ -121,6 +121,7 @@ export async function walkTranscripts(roots: readonly string[], listings: DirLis
   // unchanged rescan is all metadata), yielding to the event loop every few milliseconds so the proxy
   // sharing the thread is never held up longer than that.
   let slice = performance.now();
+  let folders = 0;
 
   /** Depth first, in the order the recursive walk had: a folder's real subfolders by path, then symlinked ones. */
   const walkTree = async (rootDir: string, rootStat: fs.Stats): Promise<void> => {
@@ -168,7 +169,8 @@ export async function walkTranscripts(roots: readonly string[], listings: DirLis
       }
       if (subdirs.length > 1) subdirs.sort((x, y) => (x.link !== y.link ? (x.link ? 1 : -1) : x.dir < y.dir ? -1 : 1));
       for (let k = subdirs.length - 1; k >= 0; k--) stack.push(subdirs[k]!); // the first is popped first
-      if (performance.now() - slice >= YIELD_EVERY_MS) {
+      // The clock is read every 16 folders (a folder is a few µs; the read was ~4 % of an unchanged rescan).
+      if ((++folders & 15) === 0 && performance.now() - slice >= YIELD_EVERY_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         slice = performance.now();
       }

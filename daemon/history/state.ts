@@ -62,6 +62,11 @@ export class HistoryState {
     return this.files.get(`${dev}:${ino}`);
   }
 
+  /** Files held. */
+  get size(): number {
+    return this.files.size;
+  }
+
   /** By the `dev:ino` key the walk made (sources.ts). */
   byId(id: string): FileState | undefined {
     return this.files.get(id);
