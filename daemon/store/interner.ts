@@ -1,6 +1,6 @@
 /**
  * Interned strings: repeated TEXT values (model, project, session, client, path, state, …) are stored once
- * in `strings` and referenced by integer id from `requests`. The whole dictionary is mirrored in memory
+ * in `strings` and referenced by integer id from `requests` (and, in cco.sqlite, from `session_rollups`' keys). The whole dictionary is mirrored in memory
  * (a heavy user has a few thousand distinct values), so encoding and decoding never query the database.
  *
  * Measured with scripts/bench-store.ts, 250 k rows: plain TEXT columns made a 180 MB database (≈720 B/row,
