@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from './api/app.ts';
+import { IdleCollector, watchIdle } from './idle-gc.ts';
 import { bindsBeyondLoopback, loopbackHosts, serverNameTrust, type TrustPolicy } from './api/auth.ts';
 import { createLiveFeed } from './api/live.ts';
 import { createDaemonServer } from './api/server.ts';
@@ -462,6 +463,8 @@ async function startLocked(
     gatewayHandler(req, res);
   };
   const server = createDaemonServer({ api: app, proxy: proxyHandler, live });
+  // After a burst of requests, one collection of this thread's heap once quiet (its young generation shrinks).
+  watchIdle(server, new IdleCollector());
 
   let port: number;
   try {
