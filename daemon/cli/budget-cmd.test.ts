@@ -75,7 +75,8 @@ describe('cco budget / cco limits', () => {
       expect(json.credentials[0]!.unified!.windows['5h']!.utilization).toBe(0);
       const text = (await cco(['limits'])).out;
       expect(text).toMatch(/credential [0-9a-f]{12} · allowed/);
-      expect(text).toMatch(/ {2}5h +░{20} +0% +resets \d\d:\d\d \(in 5 h\)/);
+      // When the 5 h reset falls on the next day, its clock is shown with the date (clockTime).
+      expect(text).toMatch(/ {2}5h +░{20} +0% +resets (?:\w{3} \d{1,2} \w{3} )?\d\d:\d\d \(in 5 h\)/);
       expect(text).toMatch(/ {2}7d Sonnet/);
     } finally {
       await daemon.close();
