@@ -50,9 +50,13 @@ async function waitReady(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
+/** Each daemon's throwaway HOME, removed with the data folders at the end. */
+const homes: string[] = [];
+
 async function startDaemon(dataDir: string): Promise<{ child: ChildProcess; port: number; readyMs: number; token: string }> {
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-scale-home-'));
+  homes.push(home);
   const t0 = performance.now();
   const child = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', dataDir, '--no-browser'], {
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), NO_BROWSER: '1', ANTHROPIC_API_KEY: '' },
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
   console.log(`data: cco.sqlite ${(fs.statSync(path.join(dataDir, 'cco.sqlite')).size / 1e6).toFixed(1)} MB, ${files.length} month files`);
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(emptyDir, { recursive: true, force: true });
+  for (const home of homes) fs.rmSync(home, { recursive: true, force: true });
 }
 
 await main();
