@@ -8,7 +8,7 @@
 import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'sql.js';
-import type { RequestRecord } from '../../shared/contract.ts';
+import type { RequestRecord, SeriesPoint, Summary } from '../../shared/contract.ts';
 import { defaultSqlWasm, openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { readSegment } from './replay.ts';
@@ -87,6 +87,29 @@ function collectAgainSoon(): void {
 }
 const utf8 = new TextDecoder();
 const utf8Out = new TextEncoder();
+
+/**
+ * The JSON text of kept days' series points: the summary cache shares a kept day's point object between
+ * answers and never changes it once made (summary-cache.ts), so its text is written once, not at every call
+ * (most of an `all` answer is its 365 points). Points of days no longer kept are collected with their text.
+ */
+const pointTexts = new WeakMap<SeriesPoint, string>();
+
+function pointText(p: SeriesPoint): string {
+  let t = pointTexts.get(p);
+  if (t === undefined) pointTexts.set(p, (t = JSON.stringify(p)));
+  return t;
+}
+
+/** `JSON.stringify(s)`, byte for byte (keys in order, undefined values left out), the series from pointText. */
+function summaryText(s: Summary): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(s)) {
+    if (value === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${key === 'series' ? `[${(value as SeriesPoint[]).map(pointText).join(',')}]` : JSON.stringify(value)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
 
 function insert(records: RequestRecord[]): number {
   if (!open) return 0;
@@ -183,8 +206,8 @@ const handlers: Handlers = {
   flush: () => (need(), null),
   summary: (m) => need().summaries.summary(m.query),
   // Encoded here, so the HTTP thread neither rebuilds the summary's objects (~380 kB of JSON for `all`) nor
-  // stringifies them: what survived its scavenges grew its young generation, which V8 never gives back.
-  summaryJson: (m) => utf8Out.encode(JSON.stringify(need().summaries.summary(m.query))),
+  // stringifies them (docs/design.md, h14-sumheap).
+  summaryJson: (m) => utf8Out.encode(summaryText(need().summaries.summary(m.query))),
   list: (m) => need().parts.list(m.query),
   exportPage: (m) => {
     const o = need();
