@@ -94,6 +94,8 @@ describe('a store that cannot be opened (standby)', () => {
       expect(st.store).toMatchObject({ kind: 'standby', ready: false, journal: { writable: false, pendingRecords: 3 } });
       const summary = await fetch(`${d.url}/api/summary?range=all`, { headers: { authorization: `Bearer ${d.token}` } });
       expect(summary.status).toBe(503);
+      expect((await fetch(`${d.url}/api/export.csv?range=all`, { headers: { authorization: `Bearer ${d.token}` } })).status).toBe(503);
+      expect(d.store.exportPage).toBeUndefined();
 
       fs.rmdirSync(bad);
       await until('recording', async () => (await ready(d.url)).status === 200);
@@ -102,6 +104,10 @@ describe('a store that cannot be opened (standby)', () => {
       const { missing, doubled } = compareWithCompleted(s.completed, await allRecords(d.store));
       expect(missing).toEqual([]); // the 3 held in memory were stored when the store opened
       expect(doubled).toEqual([]);
+      // Exports are encoded by the real store again (in its worker), not on the HTTP thread.
+      expect(d.store.exportPage).toBeTypeOf('function');
+      const csv = await (await fetch(`${d.url}/api/export.csv?range=all`, { headers: { authorization: `Bearer ${d.token}` } })).text();
+      expect(csv.trim().split('\n')).toHaveLength(1 + 5);
       expect((await status(d.url, d.token)).status).toBe('ok');
     } finally {
       await d.close();

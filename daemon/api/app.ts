@@ -16,7 +16,6 @@ import { mayUse, scopeOf } from './access.ts';
 import { loginRoutes, setTokenCookie } from './login.ts';
 import { parseInput } from './parse-query.ts';
 import { isTeamStore } from '../store-pg/brand.ts';
-import { SchemaNewerError } from '../store-pg/schema-newer.ts';
 import type { Store } from '../store/index.ts';
 import type { Pricer } from '../pricing/index.ts';
 import type { Logger } from '../log.ts';
@@ -25,7 +24,7 @@ import { exportHandler } from './export.ts';
 import { historyRoutes } from './history-routes.ts';
 import { blocksRoutes } from './blocks-routes.ts';
 import { buildStatus, readiness } from './status.ts';
-import { StoreUnavailableError } from '../store/standby.ts';
+import { isStoreUnavailable } from './unavailable.ts';
 import type { StoreStats } from '../store/index.ts';
 import type { HistoryService } from '../history/service.ts';
 import { TEAM_OFF } from '../team/team-off.ts';
@@ -304,7 +303,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // a PostgreSQL store whose database a newer CCO migrated: its reads would miss the records it cannot write
-    if (err instanceof StoreUnavailableError || err instanceof SchemaNewerError) {
+    if (isStoreUnavailable(err)) {
       if (!res.headersSent) apiError(res, 503, 'overloaded_error', err.message);
       return;
     }

@@ -14,6 +14,7 @@ import type { ApiError, RequestQuery } from '../../shared/contract.ts';
 import { ENCODERS, type ExportFormat } from './export-format.ts';
 import type { ExportQuery } from './query.ts';
 import { parseInput } from './parse-query.ts';
+import { isStoreUnavailable } from './unavailable.ts';
 import type { Store } from '../store/index.ts';
 import { localDate } from '../store/tz.ts';
 import type { Logger } from '../log.ts';
@@ -159,6 +160,7 @@ export function exportHandler(store: Store, format: ExportFormat, log: Logger, s
       await streamExport(res, store, { ...q.data, ...(self !== undefined && { user: self }) }, format, { head: req.method === 'HEAD', log });
     } catch (err) {
       if (res.headersSent) return;
+      if (isStoreUnavailable(err)) throw err; // 503 with its reason (app.ts), like every other read
       const bad = err instanceof RangeError;
       res.status(bad ? 400 : 500).json({
         error: bad ? { type: 'invalid_request_error', message: err.message } : { type: 'api_error', message: 'Export failed in the CCO daemon' },

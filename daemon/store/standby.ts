@@ -143,6 +143,15 @@ class StandbyStore implements Store {
     return this.need().listRequests(q);
   }
 
+  /**
+   * The real store's page encoder once it is open (the embedded store's, in its worker), so an export after a
+   * standby keeps its records off the HTTP thread; undefined before (the export then pages listRequests,
+   * which answers StoreUnavailableError) and for a store without one.
+   */
+  get exportPage(): Store['exportPage'] {
+    return this.real?.exportPage?.bind(this.real);
+  }
+
   async getRequest(id: string): Promise<RequestRecord | null> {
     return this.need().getRequest(id);
   }
