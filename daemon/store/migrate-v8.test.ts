@@ -3,11 +3,8 @@
  * cco.sqlite and sealed month files — with journal lines not yet in it, killed with SIGKILL at random points of
  * the start that migrates it: the next start finishes it, and no cell is lost or doubled.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadSqlJs, SNAPSHOT_FILE } from './db.ts';
 import { openStore } from './index.ts';
@@ -17,26 +14,7 @@ import { listPartitionFiles, monthsDir } from './months.ts';
 import { RowWriter } from './rows.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
-import { makeRecord, memoryLog, SESSION_CELLS, sessionRollupsToText, tempDir } from './test-fixtures.ts';
-
-const CHILD = fileURLToPath(new URL('./test-migrate-child.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-/** Starts the child and SIGKILLs it after `ms` (or lets it finish). Returns true if it was killed. */
-function runAndKill(dataDir: string, ms: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CHILD, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve(true);
-      else if (code === 0) resolve(false);
-      else reject(new Error(`child failed (${code}): ${stderr}`));
-    });
-  });
-}
+import { makeRecord, memoryLog, runMigrateChild, SESSION_CELLS, sessionRollupsToText, tempDir } from './test-fixtures.ts';
 
 describe('migration 8 → 9 (session_rollups by ids)', () => {
   it('is finished by the next start after kill -9 at any point, losing and doubling nothing', async () => {
@@ -82,7 +60,7 @@ describe('migration 8 → 9 (session_rollups by ids)', () => {
     refWriter.free();
 
     let kills = 0;
-    for (const ms of [300, 700, 1100, 1500, 1900, 2400, 3000]) if (await runAndKill(dataDir, ms)) kills++;
+    for (const ms of [300, 700, 1100, 1500, 1900, 2400, 3000]) if (await runMigrateChild(dataDir, ms)) kills++;
     expect(kills).toBeGreaterThan(0);
 
     const { log, lines } = memoryLog();

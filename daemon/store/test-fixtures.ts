@@ -1,9 +1,12 @@
 /**
  * Test helpers shared by the store's tests (not used by production code): records and temp data dirs.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ulid } from 'ulid';
 import type { Database } from 'sql.js';
 import type { RequestRecord } from '../../shared/contract.ts';
@@ -100,4 +103,25 @@ export function sessionRollupsToText(db: Database): void {
   db.run('DROP TABLE session_rollups');
   db.run('ALTER TABLE session_rollups_text RENAME TO session_rollups');
   db.run('CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms)');
+}
+
+/**
+ * Starts a store on `dataDir` in a child (test-migrate-child.ts: opens it, which migrates it, and closes it)
+ * and SIGKILLs it after `ms`, or lets it finish. Resolves true if it was killed.
+ */
+export function runMigrateChild(dataDir: string, ms: number): Promise<boolean> {
+  const script = fileURLToPath(new URL('./test-migrate-child.ts', import.meta.url));
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsx, script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve(true);
+      else if (code === 0) resolve(false);
+      else reject(new Error(`child failed (${code}): ${stderr}`));
+    });
+  });
 }

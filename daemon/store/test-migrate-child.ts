@@ -1,6 +1,7 @@
 /**
- * Child process for the migration kill -9 test (migrate-v4.test.ts): opens the store in argv[2] (which
- * migrates a single-file store at start), prints "ready" and closes.
+ * Child process for the migration kill -9 tests (migrate-v4.test.ts, migrate-v8.test.ts, through
+ * test-fixtures' runMigrateChild): opens the store in argv[2] (which migrates it at start), prints "ready"
+ * and closes.
  */
 import { openStore } from './index.ts';
 
