@@ -165,7 +165,8 @@ describe('dashboard and popover in Chromium', () => {
       await waitText(page, 'gauge-5h-pct', '63%', 10_000);
       await waitText(page, 'gauge-7d-pct', '20%');
       const detail = await text(page, 'gauge-5h-detail');
-      expect(detail).toMatch(new RegExp(`^resets in (4 h 5\\d min|5 h) · ${resetUtc}$`));
+      // After 19:00 UTC the reset is tomorrow and its clock carries the date ("Tue 8 Dec 00:34").
+      expect(detail).toMatch(new RegExp(`^resets in (4 h 5\\d min|5 h) · (?:\\w{3} \\d{1,2} \\w{3} )?${resetUtc}$`));
       expect(await page.getByRole('meter', { name: '5h' }).first().getAttribute('aria-valuenow')).toBe('63');
     }
     expect(await text(pop, 'limit-forecast')).toMatch(/5-hour/);
