@@ -5,6 +5,7 @@ export default defineConfig({
     clearMocks: true,
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    globalSetup: ['test/tmp-root.ts'],
     projects: [
       {
         extends: true,

@@ -111,10 +111,13 @@ function freePort(): Promise<number> {
 
 const SUPERUSER = 'cco';
 
-/** One initdb per machine, user and version; clusters copy it. Made in a temp dir and renamed into place. */
+/**
+ * One initdb per machine, user and version; clusters copy it. Made in a temp dir and renamed into place, in
+ * the temp folder outside the test run's own (test/tmp-root.ts) so that later runs reuse it.
+ */
 async function template(av: Extract<PgAvailability, { ok: true }>): Promise<string> {
   const version = path.basename(path.dirname(av.bin));
-  const dir = path.join(os.tmpdir(), `cco-pg-template-${av.user ?? process.getuid?.() ?? 'u'}-${version}`);
+  const dir = path.join(process.env.CCO_TEST_SHARED_TMP ?? os.tmpdir(), `cco-pg-template-${av.user ?? process.getuid?.() ?? 'u'}-${version}`);
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-pg-initdb-'));
   if (av.user) {
