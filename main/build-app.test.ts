@@ -56,6 +56,11 @@ describe('build-app', () => {
     for (const name of ['MeterProvider', 'PeriodicExportingMetricReader', 'OTLPMetricExporter', 'resourceFromAttributes', 'toScopeMetrics']) expect(typeof sdk[name], name).toBe('function');
   });
 
+  it("both store workers carry the schema's image for a new store's database (daemon/store/schema-image.ts)", () => {
+    const header = Buffer.from('SQLite format 3\0').toString('base64').slice(0, 20);
+    for (const dir of ['daemon', 'main']) expect(fs.readFileSync(path.join(out, dir, 'store-worker.js'), 'utf8'), dir).toContain(`runs: [[0, "${header}`);
+  });
+
   it('the bundled daemon entry reaches ready under the supervisor and shuts down', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-build-'));
     try {

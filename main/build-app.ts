@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { loadSqlJs } from '../daemon/store/db.ts';
+import { makeSchemaImage } from '../daemon/store/schema-image.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +41,7 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
     external: ['electron'],
     define: { __CCO_VERSION__: JSON.stringify(version) },
   };
+  const schemaImage = makeSchemaImage(await loadSqlJs('file'));
   await Promise.all([
     // main (for `--daemon`) and the utility-process entry both host the daemon, so both carry the OTLP chunk.
     ...[['main', 'index.ts'], ['daemon', 'entry-utility.ts']].map(([dir, file]) =>
@@ -56,9 +59,18 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
     ),
     build({ ...common, entryPoints: [path.join(base, 'preload', 'index.ts')], outfile: path.join(out, 'preload', 'index.cjs'), format: 'cjs', target: 'chrome140' }),
     // The store's worker thread is loaded from `store-worker.js` beside the bundle that opens the store
-    // (daemon/store/worker-url.ts): the utility-process entry, and main for `--daemon`.
+    // (daemon/store/worker-url.ts): the utility-process entry, and main for `--daemon`. It carries the schema's
+    // image for a new store's database (daemon/store/schema-image.ts).
     ...['daemon', 'main'].map((dir) =>
-      build({ ...common, entryPoints: [path.join(base, 'daemon', 'store', 'store-worker.ts')], outfile: path.join(out, dir, 'store-worker.js'), format: 'esm', target: 'node22', packages: 'external' }),
+      build({
+        ...common,
+        define: { ...common.define, __CCO_SCHEMA_IMAGE__: JSON.stringify(schemaImage) },
+        entryPoints: [path.join(base, 'daemon', 'store', 'store-worker.ts')],
+        outfile: path.join(out, dir, 'store-worker.js'),
+        format: 'esm',
+        target: 'node22',
+        packages: 'external',
+      }),
     ),
   ]);
   const renderer = path.join(base, 'daemon', 'public');

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asciiOnly, buildDaemon, STORE_WORKER_FILE } from './build-daemon.ts';
 import { metricsByName, startOtlpReceiver } from '../test/otlp-receiver.ts';
+import { loadSqlJs } from '../daemon/store/db.ts';
+import { migrate } from '../daemon/store/migrations.ts';
 
 const VERSION = '2026.1122.7';
 
@@ -104,6 +106,9 @@ describe('npm run build:daemon', () => {
     // and the bundle's own code has none of it (it carries it compressed, for running without the file)
     expect(worker).toContain('store not open');
     expect(readFileSync(bundle, 'utf8')).not.toContain('store not open');
+    // a new store's database comes from the schema's image (daemon/store/schema-image.ts), baked in as an object
+    // whose first run of bytes is a SQLite file's header (sql.js' inline wasm holds the header's text too)
+    expect(worker).toContain(`runs: [[0, "${Buffer.from('SQLite format 3\0').toString('base64').slice(0, 20)}`);
   });
 
   it('a rebuild replaces the worker file of the previous build (a changed worker gets a new name)', async () => {
@@ -199,6 +204,18 @@ describe('npm run build:daemon', () => {
     expect(await stop(first.child)).toBe(0);
     expect(existsSync(join(data, 'cco.sqlite'))).toBe(true);
     expect(unpacked()).toBe(0); // its unpacked dashboard was removed at exit
+    // the store it created (from the worker's schema image) has the schema the migrations build
+    const SQL = await loadSqlJs();
+    const schema = (db: InstanceType<typeof SQL.Database>): unknown => [
+      db.exec('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name')[0]?.values,
+      db.exec("SELECT value FROM meta WHERE key = 'schema_version'")[0]?.values,
+    ];
+    const written = new SQL.Database(readFileSync(join(data, 'cco.sqlite')));
+    const ref = new SQL.Database();
+    migrate(ref);
+    expect(schema(written)).toEqual(schema(ref));
+    written.close();
+    ref.close();
 
     const second = await start();
     const items = await list(`http://127.0.0.1:${second.port}`);

@@ -10,6 +10,9 @@
  *   (`__CCO_STORE_WORKER_GZ__`, ~0.5 MB base64) and runs it with `eval` when the file is not beside it, so
  *   the bundle alone still runs. The hash in the name keeps a bundle from starting another build's worker
  *   (daemon/store/worker-url.ts, `workerUrl()`);
+ * - a new store's database: the worker carries the schema's image (`__CCO_SCHEMA_IMAGE__`: an empty database
+ *   brought to the latest schema by the same migrations, exported, made here at build time) and opens a new
+ *   database from it instead of running every migration at a first start (daemon/store/schema-image.ts);
  * - sql.js: with `__CCO_SQL_WASM__ = 'inline'` the store loads `sql.js/dist/sql-wasm-inline.js` (the wasm
  *   embedded in the JS) instead of `sql-wasm.wasm` from node_modules (daemon/store/db.ts, `defaultSqlWasm()`);
  * - the dashboard (an esbuild plugin): `daemon/public` (the built renderer) is embedded as a function returning
@@ -29,6 +32,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { STORE_WORKER_FILE } from '../daemon/store/worker-url.ts';
+import { loadSqlJs } from '../daemon/store/db.ts';
+import { makeSchemaImage } from '../daemon/store/schema-image.ts';
 import { buildStatusline } from './build-statusline.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -207,7 +212,13 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltD
   };
   // The store worker first: the bundle is told its file name (with the content hash).
   const workerTmp = resolve(dirname(outfile), `.cco-store-worker-${process.pid}.cjs`);
-  const workerResult = await build({ ...common, entryPoints: [resolve(root, 'daemon', 'store', 'store-worker.ts')], outfile: workerTmp, define });
+  const schemaImage = makeSchemaImage(await loadSqlJs('file'));
+  const workerResult = await build({
+    ...common,
+    entryPoints: [resolve(root, 'daemon', 'store', 'store-worker.ts')],
+    outfile: workerTmp,
+    define: { ...define, __CCO_SCHEMA_IMAGE__: JSON.stringify(schemaImage) },
+  });
   asciiOnly(workerTmp);
   const workerFile = `cco-store-worker-${createHash('sha256').update(readFileSync(workerTmp)).digest('hex').slice(0, 12)}.cjs`;
   for (const name of readdirSync(dirname(outfile))) {

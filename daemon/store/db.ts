@@ -9,6 +9,7 @@ import type { Database, SqlJsConfig, SqlJsStatic } from 'sql.js';
 import { getMeta, migrate, setMeta } from './migrations.ts';
 import { fsyncDir } from './segments.ts';
 import { readDatabaseBytes } from './file-bytes.ts';
+import { builtSchemaImage, newDatabase, type SchemaImage } from './schema-image.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -121,9 +122,15 @@ export function unchangedSinceWritten(file: string): boolean {
  * Opens `<dataDir>/cco.sqlite`. A snapshot that is empty, not a readable SQLite database or fails
  * `PRAGMA quick_check` is moved aside (`cco.sqlite.corrupt-<ms>`) and a fresh database is started, so the
  * daemon still comes up; the journal is then replayed from the start (the caller reports what may be
- * missing). A database from a newer schema is an error (never downgraded).
+ * missing). A database from a newer schema is an error (never downgraded). A new database starts from the
+ * schema's image when the build carries one (schema-image.ts; `image`, for tests), else from its migrations.
  */
-export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'info' | 'warn' | 'error', msg: string) => void): OpenedDatabase {
+export function openDatabase(
+  SQL: SqlJsStatic,
+  dataDir: string,
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void,
+  image: SchemaImage | null = builtSchemaImage(),
+): OpenedDatabase {
   const file = path.join(dataDir, SNAPSHOT_FILE);
   fs.rmSync(`${file}.tmp`, { force: true }); // a snapshot cut short by a crash
   let db: Database | null = null;
@@ -149,7 +156,8 @@ export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'in
       log('error', `store: cco.sqlite is damaged (${reason}); moved to ${movedTo}, rebuilding from the journal`);
     }
   }
-  db ??= new SQL.Database();
+  const created = db === null;
+  db ??= newDatabase(SQL, image);
   // The database lives in memory (durability is the journal's and the snapshots' job), so SQLite's own
   // rollback journal may too: a MEMFS journal file per transaction cost ~30 % of each insert batch.
   db.run('PRAGMA journal_mode = MEMORY');
@@ -157,7 +165,10 @@ export function openDatabase(SQL: SqlJsStatic, dataDir: string, log: (level: 'in
   // copy into a JS buffer that grows by copying): summaries and sorted lists ~15 % less CPU at 1 M rows
   db.run('PRAGMA temp_store = MEMORY');
   try {
-    const { from, to } = migrate(db);
+    const migrated = migrate(db);
+    // a new database had no schema, whether it was built by the migrations or opened from their image
+    const from = created ? 0 : migrated.from;
+    const to = migrated.to;
     if (from !== to) log('info', `store: schema migrated ${from} → ${to}`);
     // a migration that rebuilt a table (8 → 9: session_rollups) leaves its old pages free
     if (from > 0 && from !== to && vacuumIfSparse(db)) log('info', 'store: cco.sqlite compacted after the migration');

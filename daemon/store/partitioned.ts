@@ -40,6 +40,7 @@ import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
 import { backfillCacheHitCells, getMeta, migrate, setMeta } from './migrations.ts';
 import { fsyncDir } from './segments.ts';
+import { newDatabase } from './schema-image.ts';
 import { listPartitionFiles, MAX_DIRECT_MONTHS, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
 import {
   applyReprice as applyRepriceOne,
@@ -250,7 +251,7 @@ export class PartitionedStore {
         }
         this.checked.add(version);
       }
-    } else if (create) db = new this.SQL.Database();
+    } else if (create) db = newDatabase(this.SQL); // the schema's image in a build (schema-image.ts)
     else throw new Error(`month file ${month} is missing`);
     try {
       db.run('PRAGMA journal_mode = MEMORY');
