@@ -12,7 +12,7 @@
  * Environment: NODE_FLAGS (node options before the bundle), CHILD_ENV (JSON, extra environment; PROBE_GC=main|all
  * makes the probe collect every second), RANGES (comma list), N (calls per range), WARM=1 (one call first, not
  * counted), EACH=1 (a report after each range), NOCOLD=1, EXPORT=1 (a CSV export's peak, then the final
- * snapshot's), DIFF=1 (mappings that grew), BIG=1 (mappings ≥ 1 MB), SETTLE (ms before each report; 1500).
+ * snapshot's), TRACE=1 (the export's RSS per second and a breakdown at its peak), DIFF=1 (mappings that grew), BIG=1 (mappings ≥ 1 MB), SETTLE (ms before each report; 1500).
  * Compare builds alternately in one run and print the load with every number (docs/design.md, h14-sumheap).
  */
 import { spawn } from 'node:child_process';
@@ -161,13 +161,33 @@ if (process.env.DIFF) {
   for (const r of rows) { const k = `${r[1]}kB`; buck[k] ??= [0, 0]; buck[k][0]++; buck[k][1] += r[2]; }
   console.log('  by size:', Object.entries(buck).sort((a, b) => b[1][1] - a[1][1]).slice(0, 12).map(([k, v]) => `${k} x${v[0]} ${(v[1] / 1024).toFixed(1)}MB`).join(', '));
 }
-function sampler(): { stop: () => number } {
+/**
+ * RSS max every 10 ms. With `trace`, also the RSS max of each second (printed as a timeline) and, at most every
+ * 300 ms when RSS passed the last breakdown's by 1 MB, the smaps breakdown and the heap probe at that moment:
+ * the last one taken is the breakdown at the peak (TRACE=1).
+ */
+function sampler(trace = false): { stop: () => number } {
   let max = statusKb(pid, 'VmRSS');
-  const t = setInterval(() => (max = Math.max(max, statusKb(pid, 'VmRSS'))), 10);
-  return { stop: () => (clearInterval(t), Math.max(max, statusKb(pid, 'VmRSS'))) };
+  const t0 = performance.now(); const perSec: number[] = []; let atPeak = ''; let peakKb = 0; let lastTake = 0;
+  const t = setInterval(() => {
+    const kb = statusKb(pid, 'VmRSS'); max = Math.max(max, kb);
+    if (!trace) return;
+    const sec = Math.floor((performance.now() - t0) / 1000); perSec[sec] = Math.max(perSec[sec] ?? 0, kb);
+    if (kb > peakKb + 1024 && performance.now() - lastTake > 300) {
+      lastTake = performance.now(); peakKb = kb;
+      atPeak = `  at ${(kb / 1024).toFixed(1)} MB (${sec} s): ${Object.entries(classify(smaps(pid))).map(([k, v]) => `${k} ${(v / 1024).toFixed(1)}`).join(', ')}\n${probe(probeDir, pid)}`;
+    }
+  }, 10);
+  return {
+    stop: () => {
+      clearInterval(t);
+      if (trace) console.log(`  RSS max per second (MB): ${perSec.map((v) => (v / 1024).toFixed(0)).join(' ')}\n${atPeak}`);
+      return Math.max(max, statusKb(pid, 'VmRSS'));
+    },
+  };
 }
 if (process.env.EXPORT) {
-  const s = sampler(); const t1 = performance.now(); const c0 = cpuMs(pid);
+  const s = sampler(!!process.env.TRACE); const t1 = performance.now(); const c0 = cpuMs(pid);
   const res = await fetch(`http://127.0.0.1:${port}/api/export.csv`, { headers: { authorization: `Bearer ${token}` } });
   let bytes = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;

@@ -106,3 +106,28 @@ describe('export encoded in the store worker', () => {
     }
   }
 });
+
+describe('export pages handed over by the store worker', () => {
+  it('are freed on the HTTP thread as the export goes, not when V8 next collects for external memory', async () => {
+    // A written page's buffer is memory of this thread's heap's (external, transferred) until its ArrayBuffer
+    // object is collected; a thread that only forwards pages allocates too little to be scavenged. Read
+    // ~50 MB of pages as streamExport does (each dropped once written) and watch this thread's external bytes.
+    const q: RequestQuery = { limit: 500 };
+    const start = process.memoryUsage().external;
+    let grown = 0;
+    let total = 0;
+    while (total < 50 * 1024 * 1024) {
+      let cursor: string | null = null;
+      let first = true;
+      do {
+        const c = await store.exportPage!({ ...q, ...(cursor !== null && { cursor }) }, 'json', first);
+        total += c.bytes.byteLength;
+        first = false;
+        cursor = c.nextCursor;
+        grown = Math.max(grown, process.memoryUsage().external - start);
+      } while (cursor !== null);
+    }
+    expect(total).toBeGreaterThanOrEqual(50 * 1024 * 1024);
+    expect(grown).toBeLessThan(16 * 1024 * 1024); // a scavenge every 4 MB received (gc.ts ArrivalCollector)
+  }, 120_000);
+});

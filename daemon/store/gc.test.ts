@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vm from 'node:vm';
-import { BufferWatch, collectGarbage } from './gc.ts';
+import { ArrivalCollector, BufferWatch, collectGarbage } from './gc.ts';
 
 /** ArrayBuffer bytes once V8's (concurrent) array-buffer sweeping has caught up, or after 1 s. */
 async function settledArrayBuffers(below: number): Promise<number> {
@@ -51,5 +51,23 @@ describe('BufferWatch', () => {
     expect(await settledArrayBuffers(before - 16 * 1024 * 1024)).toBeLessThan(before - 16 * 1024 * 1024);
     expect(watch.check(t + 1000)).toBe(false); // measured again after collecting
     expect(small.length + file.contents.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ArrivalCollector', () => {
+  it('collects once every `every` bytes received', () => {
+    let runs = 0;
+    const arrivals = new ArrivalCollector(1000, () => (runs++, true));
+    arrivals.add(400);
+    arrivals.add(400);
+    expect(runs).toBe(0);
+    arrivals.add(400); // 1200 since the start
+    expect(runs).toBe(1);
+    arrivals.add(999);
+    expect(runs).toBe(1);
+    arrivals.add(1);
+    arrivals.add(5000);
+    expect(runs).toBe(3);
+    expect(arrivals.collections).toBe(3);
   });
 });

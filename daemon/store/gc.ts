@@ -38,6 +38,44 @@ export function collectGarbage(): boolean {
   return true;
 }
 
+/** Runs a scavenge (V8's young-generation collection) of this thread's heap; false if not allowed. */
+export function collectYoung(): boolean {
+  if (gcFn === undefined) gcFn = resolveGc();
+  if (!gcFn) return false;
+  (gcFn as (options: { type: 'minor' }) => void)({ type: 'minor' });
+  return true;
+}
+
+/**
+ * A scavenge every `every` bytes of buffers this thread received from another thread (transferred, so their
+ * memory was allocated, and is counted, where they came from).
+ *
+ * Why: the HTTP thread receives an export's pages as transferred buffers (~230 kB a page at 1 M rows) and
+ * writes them to the socket, allocating next to nothing itself, so V8 scavenges it rarely; a written page's
+ * buffer is freed only when its (young) ArrayBuffer object is found dead. V8 collects for external memory
+ * only once it grew by 64 MB since the last collection: a 1 M-row export kept up to ~60 MB of written pages
+ * alive, and glibc kept the arena they had been malloc'ed in (docs/design.md, h14-export). A scavenge of a
+ * thread that allocates little costs well under a millisecond.
+ */
+export class ArrivalCollector {
+  private since = 0;
+  /** Scavenges run so far. */
+  collections = 0;
+
+  constructor(
+    readonly every = 4 * 1024 * 1024,
+    private readonly collect: () => boolean = collectYoung,
+  ) {}
+
+  /** `bytes` arrived; scavenges once `every` bytes arrived since the last one. */
+  add(bytes: number): void {
+    this.since += bytes;
+    if (this.since < this.every) return;
+    this.since = 0;
+    if (this.collect()) this.collections++;
+  }
+}
+
 /**
  * Watches this thread's ArrayBuffer bytes and collects when they jumped. sql.js' MEMFS grows the database
  * file by allocating a buffer 1.125× larger and copying; the old one (as large as the database) is then

@@ -21,6 +21,7 @@ import type { ExportChunk, ExportFormat } from '../api/export-format.ts';
 import { journalBytes, listSegments } from './segments.ts';
 import { isRequestRecord } from './rows.ts';
 import { WorkerClient } from './worker-client.ts';
+import { ArrivalCollector } from './gc.ts';
 import { takePrestartedWorker } from './prestart.ts';
 import { MAX_DIRECT_MONTHS } from './months.ts';
 import { HealthNotes, type StoreHealth } from './health.ts';
@@ -160,6 +161,8 @@ class DurableStore implements Store {
   private closing: Promise<void> | null = null;
   /** A journal write is failing (logged once per episode, not at every retry). */
   private writeFailing = false;
+  /** Scavenges this thread as export pages and JSON summaries arrive from the worker (gc.ts). */
+  private readonly arrivals = new ArrivalCollector();
 
   constructor(
     private readonly opts: Required<Omit<StoreOptions, 'workerLocation' | 'sqlWasm'>>,
@@ -323,16 +326,20 @@ class DurableStore implements Store {
     return this.ask('summary', { query: q });
   }
 
-  summaryJson(q: SummaryQuery): Promise<Uint8Array> {
-    return this.ask('summaryJson', { query: q });
+  async summaryJson(q: SummaryQuery): Promise<Uint8Array> {
+    const bytes = await this.ask('summaryJson', { query: q });
+    this.arrivals.add(bytes.byteLength);
+    return bytes;
   }
 
   listRequests(q: RequestQuery): Promise<RequestPage> {
     return this.ask('list', { query: q });
   }
 
-  exportPage(q: RequestQuery, format: ExportFormat, first: boolean): Promise<ExportChunk> {
-    return this.ask('exportPage', { query: q, format, first });
+  async exportPage(q: RequestQuery, format: ExportFormat, first: boolean): Promise<ExportChunk> {
+    const chunk = await this.ask('exportPage', { query: q, format, first });
+    this.arrivals.add(chunk.bytes.byteLength); // written pages' buffers freed as the export goes (gc.ts)
+    return chunk;
   }
 
   getRequest(id: string): Promise<RequestRecord | null> {
