@@ -25,7 +25,7 @@ import { buildRecord } from './proxy/record.ts';
 import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
 import { openStore, type Store } from './store/index.ts';
-import { openStoreOrStandby } from './store/standby.ts';
+import { openStoreInBackground, type BackgroundStore } from './store/standby.ts';
 import { dropPrestartedWorker } from './store/prestart.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { OtlpExport, OtlpOptions } from './metrics/otlp.ts';
@@ -47,6 +47,8 @@ export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '127.0.0.1';
 /** On shutdown, requests in flight get this long to finish before they are cut and recorded as aborted. */
 export const SHUTDOWN_GRACE_MS = 3000;
+/** startDaemon waits this long at most for the store to open (DaemonOptions.storeOpenWaitMs). */
+export const STORE_OPEN_WAIT_MS = 5000;
 
 export interface DaemonOptions {
   host?: string;
@@ -80,6 +82,12 @@ export interface DaemonOptions {
   shutdownGraceMs?: number;
   /** While the store cannot be opened (standby), try again this often; default 5 s. */
   storeRetryMs?: number;
+  /**
+   * The daemon listens (and forwards) at once; startDaemon resolves once the store is open too, or after this
+   * long while it still opens (a migration after an upgrade), so `cco run`'s banner and the app's ready
+   * handshake do not wait for it. Default STORE_OPEN_WAIT_MS; 0 = resolve once listening.
+   */
+  storeOpenWaitMs?: number;
   /** Start recording (default) or paused; see `setRecording`. */
   recording?: boolean;
   /** PostgreSQL team store (postgres://…); default: the embedded store in dataDir. */
@@ -125,8 +133,10 @@ export interface RunningDaemon {
   limits: LimitTracker;
   /** The response cache (GET /api/cache). */
   responseCache: ResponseCache;
-  /** Why the store could not be opened at start (the daemon forwards without recording and retries), else null. */
+  /** Why the store could not be opened at start (the daemon forwards, holding records, and retries), else null. */
   storeStandby: string | null;
+  /** True when startDaemon resolved while the store was still opening (it forwards and holds records meanwhile). */
+  storeOpening: boolean;
   /** Federated team mode's shipper (null when `team` was not given). */
   team: TeamShipper | null;
   /** The OTLP metrics export (null when `otlp` was not given). */
@@ -292,7 +302,8 @@ async function startLocked(
     }
   }
   let store: Store;
-  let storeStandby: string | null = null;
+  /** The embedded store, opened in the background (store/standby.ts); null for PostgreSQL. */
+  let background: BackgroundStore | null = null;
   try {
     if (team && !options.databaseUrl) {
       const offered = await (await import('./team/reoffer.ts')).reofferStoreJournal(dataDir, team, (m) => log.warn(m));
@@ -303,17 +314,18 @@ async function startLocked(
       dropPrestartedWorker(); // the sql.js worker `cco run` started ahead is not needed
       store = await (await import('./store-pg/index.ts')).openPgStore({ url: options.databaseUrl, dataDir, retentionDays: options.retentionDays, log: storeLog });
     } else {
-      // Forwarding never depends on the disk: a store that cannot be opened puts the daemon on standby.
-      const opened = await openStoreOrStandby({
-        open: async () => {
+      // Forwarding never waits for the store: it opens (loads, migrates) behind the proxy, which holds the
+      // records meanwhile in a held file; a store that cannot be opened puts the daemon on standby.
+      background = openStoreInBackground({
+        open: async (step) => {
           lock.ensure(); // the lock could not be written at start (full disk): take it before writing the store
-          return openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog });
+          return openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog, onStep: step });
         },
+        dataDir,
         log: storeLog,
         ...(options.storeRetryMs !== undefined && { retryMs: options.storeRetryMs }),
       });
-      store = opened.store;
-      storeStandby = opened.standby;
+      store = background;
     }
   } catch (err) {
     await team?.close();
@@ -341,7 +353,11 @@ async function startLocked(
     configDir,
     dataDir,
     log,
-    summary: (from, to, tz) => store.summary({ range: 'custom', from, to, tz, sessions: false }),
+    // While the store opens, answered by it as it opens, before the records held meanwhile (booked by the guards) reach it.
+    summary: (from, to, tz) => {
+      const q = { range: 'custom', from, to, tz, sessions: false } as const;
+      return background ? background.summaryAtOpen(q) : store.summary(q);
+    },
     broadcast: (msg) => live.broadcast(msg),
     // federated: every request of this daemon is its `[team] user`'s (per-user budgets)
     defaultUser: team?.user ?? null,
@@ -423,15 +439,18 @@ async function startLocked(
         ...options.history,
         dataDir,
         // federated: imported records are shipped too (the team ledger skips any it already has)
-        sink: team
-          ? {
-              addBulk: (records) => {
-                for (const r of records) team.add(r);
-                return store.addBulk(records);
-              },
-              findByUpstreamRequestIds: (ids, range) => store.findByUpstreamRequestIds(ids, range),
-            }
-          : store,
+        // While the store opens the import waits for it (on standby it fails, and the next run tries again).
+        sink: {
+          addBulk: async (records) => {
+            await background?.whenOpen();
+            if (team) for (const r of records) team.add(r);
+            return store.addBulk(records);
+          },
+          findByUpstreamRequestIds: async (ids, range) => {
+            await background?.whenOpen();
+            return store.findByUpstreamRequestIds(ids, range);
+          },
+        },
         pricer: () => pricer,
         publish: (status) => live.broadcast({ type: 'import', status }),
         log: (level, msg, fields) => log[level](msg, fields),
@@ -469,7 +488,9 @@ async function startLocked(
   let port: number;
   try {
     // Budgets read today's/this week's/this month's spend first: a request booked meanwhile would be counted twice.
-    await guards.ready;
+    // The embedded store answers that read as it opens, before the records held meanwhile reach it
+    // (summaryAtOpen), so the proxy need not wait for it; the PostgreSQL store is open by now.
+    if (!background) await guards.ready;
     port = await listen(server, requestedPort, host);
   } catch (err) {
     live.close();
@@ -535,6 +556,16 @@ async function startLocked(
     return closing;
   };
 
+  // Listening and forwarding already; a normal start also has its store open before it says it started.
+  const openWaitMs = options.storeOpenWaitMs ?? STORE_OPEN_WAIT_MS;
+  if (background?.state === 'opening' && openWaitMs > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([background.whenOpen().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, openWaitMs)))]);
+    clearTimeout(timer);
+  }
+  const storeStandby = background?.state === 'standby' ? (background.health().standby?.reason ?? 'unknown') : null;
+  const storeOpening = background?.state === 'opening' || background?.state === 'storing-held';
+  if (storeOpening) log.info('the request store is still opening: requests are forwarded and their records held until it is open (GET /api/status)');
   log.info('daemon started', { url, upstream: upstream.origin, dataDir, version: VERSION });
   if (exposed) log.warn(exposedWarning(host, port));
   return {
@@ -551,6 +582,7 @@ async function startLocked(
     limits,
     responseCache,
     storeStandby,
+    storeOpening,
     team,
     otlp,
     close,

@@ -256,6 +256,8 @@ export interface ReadyResponse {
 
 /**
  * What is wrong with the daemon's recording, one entry per problem (GET /api/status `problems`).
+ * - `store-opening`: the store is still opening (loading, migrating after an upgrade): requests are forwarded
+ *   and their records held on disk (the message says where), stored once it is open; queries answer 503 meanwhile.
  * - `store-standby`: the store cannot be opened or written (full disk, a file in the way): requests are
  *   forwarded but NOT recorded; the daemon keeps retrying and starts recording when it can.
  * - `journal-unwritable`: journal writes fail (records are kept in memory and retried).
@@ -270,6 +272,7 @@ export interface ReadyResponse {
  *   there (records are kept on disk) until it is restarted with a CCO that knows that schema.
  */
 export type StatusProblemCode =
+  | 'store-opening'
   | 'store-standby'
   | 'journal-unwritable'
   | 'records-dropped'

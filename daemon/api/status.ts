@@ -24,10 +24,23 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Whether the store can record now, and why not (GET /ready). */
 export function readiness(h: StoreHealth): { ready: boolean; reason?: string } {
+  if (h.opening) return { ready: false, reason: `the request store is opening (${h.opening.step}); requests are forwarded and recorded once it is open` };
   if (h.standby) return { ready: false, reason: `not recording: the request store cannot be opened (${h.standby.reason})` };
   if (!h.workerUp) return { ready: false, reason: 'the store worker is not running (restarting)' };
   if (!h.journalWritable) return { ready: false, reason: `the journal cannot be written${h.lastError ? ` (${h.lastError.message})` : ''}` };
   return { ready: true };
+}
+
+/** What is held while the store is not open, and where (a user token is not told the server's paths). */
+function heldText(h: StoreHealth, user: boolean): string {
+  const held = h.held;
+  if (!held) return `${h.pendingRecords} record(s) kept in memory`;
+  const parts: string[] = [];
+  const onDisk = held.records - held.inMemory;
+  if (onDisk > 0 || held.file) parts.push(`${onDisk} record(s) held on disk${held.file && !user ? ` in ${held.file}` : ''}`);
+  if (held.inMemory > 0 || !held.file) parts.push(`${held.inMemory} record(s) held in memory (lost if CCO stops first)`);
+  if (held.dropped > 0) parts.push(`${held.dropped} could not be held`);
+  return parts.join(', ');
 }
 
 export function buildStatus(i: StatusInput): StatusResponse {
@@ -35,11 +48,21 @@ export function buildStatus(i: StatusInput): StatusResponse {
   const s = i.stats;
   const problems: StatusProblem[] = [];
   const errAt = h.lastError ? iso(h.lastError.at) : iso(i.startedAt);
-  if (h.standby) {
+  // A user token (a developer's view of a central gateway) sees that something is wrong, not the server's paths.
+  const user = i.viewer?.kind === 'user';
+  if (h.opening) {
+    const secs = Math.max(0, Math.round((Date.now() - h.opening.since) / 1000));
+    problems.push({
+      code: 'store-opening',
+      severity: 'warning',
+      message: `The request store is opening (${h.opening.step}, ${secs} s so far). Requests are forwarded; ${heldText(h, user)}, stored once it is open.`,
+      since: iso(h.opening.since),
+    });
+  } else if (h.standby) {
     problems.push({
       code: 'store-standby',
       severity: 'error',
-      message: `Not recording: the request store cannot be opened (${h.standby.reason}). Requests are still forwarded; CCO keeps trying and starts recording when it can.`,
+      message: `Not recording: the request store cannot be opened (${h.standby.reason}). Requests are still forwarded (${heldText(h, user)}); CCO keeps trying and stores them when it can.`,
       since: iso(h.standby.since),
     });
   } else {
@@ -55,8 +78,6 @@ export function buildStatus(i: StatusInput): StatusResponse {
       problems.push({ code: 'worker-restarted', severity: 'warning', message: 'The store worker stopped and is being restarted; records wait in the journal.', since: errAt });
     }
   }
-  // A user token (a developer's view of a central gateway) sees that something is wrong, not the server's paths.
-  const user = i.viewer?.kind === 'user';
   for (const d of h.damaged) {
     const moved = user ? 'moved aside' : `moved to ${d.movedTo}`;
     problems.push({

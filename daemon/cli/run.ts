@@ -109,7 +109,10 @@ export async function runCommand(argv: string[], io: Io, hooks: RunHooks = {}): 
       ...(daemon.exposed ? ['', '!'.repeat(72), exposedWarning(config.server.host, daemon.port), '!'.repeat(72)] : []),
       ...(values.paused ? ['Recording: PAUSED (--paused): requests are forwarded, not stored'] : []),
       ...(daemon.storeStandby
-        ? ['', `Recording: NOT POSSIBLE: the request store cannot be opened (${daemon.storeStandby}).`, 'Requests are forwarded but not stored; CCO retries every few seconds and starts recording when it can (GET /api/status).']
+        ? ['', `Recording: NOT POSSIBLE: the request store cannot be opened (${daemon.storeStandby}).`, 'Requests are forwarded and their records held until it can be; CCO retries every few seconds (GET /api/status says where they are held).']
+        : []),
+      ...(daemon.storeOpening
+        ? ['', 'Recording: the request store is still opening (a migration after an upgrade takes a while).', 'Requests are forwarded; their records are held on disk and stored once it is open (GET /api/status).']
         : []),
       '',
       'Point Claude Code (or any Anthropic SDK) at it:',

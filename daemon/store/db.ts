@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Database, SqlJsConfig, SqlJsStatic } from 'sql.js';
-import { getMeta, migrate, setMeta } from './migrations.ts';
+import { getMeta, migrate, MIGRATIONS, setMeta } from './migrations.ts';
 import { fsyncDir } from './segments.ts';
 import { readDatabaseBytes } from './file-bytes.ts';
 import { builtSchemaImage, newDatabase, type SchemaImage } from './schema-image.ts';
@@ -130,6 +130,8 @@ export function openDatabase(
   dataDir: string,
   log: (level: 'info' | 'warn' | 'error', msg: string) => void,
   image: SchemaImage | null = builtSchemaImage(),
+  /** Told what it does now (GET /api/status while the store opens). */
+  step: (what: string) => void = () => undefined,
 ): OpenedDatabase {
   const file = path.join(dataDir, SNAPSHOT_FILE);
   fs.rmSync(`${file}.tmp`, { force: true }); // a snapshot cut short by a crash
@@ -139,6 +141,7 @@ export function openDatabase(
     let reason: string | null;
     let checked = true;
     try {
+      step(`reading cco.sqlite (${Math.round(fs.statSync(file).size / 1e6)} MB)`);
       const bytes = readDatabaseBytes(file);
       if (bytes.byteLength === 0) throw new Error('the file is empty (0 bytes)');
       checked = !unchangedSinceWritten(file);
@@ -165,12 +168,22 @@ export function openDatabase(
   // copy into a JS buffer that grows by copying): summaries and sorted lists ~15 % less CPU at 1 M rows
   db.run('PRAGMA temp_store = MEMORY');
   try {
+    if (snapshot.state === 'loaded') {
+      let at = 0;
+      try {
+        at = Number(getMeta(db, 'schema_version') ?? '0');
+      } catch {
+        // no meta table: migrate() says what is wrong
+      }
+      if (at > 0 && at < MIGRATIONS.length) step(`migrating cco.sqlite from schema ${at} to ${MIGRATIONS.length}`);
+    }
     const migrated = migrate(db);
     // a new database had no schema, whether it was built by the migrations or opened from their image
     const from = created ? 0 : migrated.from;
     const to = migrated.to;
     if (from !== to) log('info', `store: schema migrated ${from} → ${to}`);
     // a migration that rebuilt a table (8 → 9: session_rollups) leaves its old pages free
+    if (from > 0 && from !== to) step('compacting cco.sqlite after its migration');
     if (from > 0 && from !== to && vacuumIfSparse(db)) log('info', 'store: cco.sqlite compacted after the migration');
     return { db, journalSeq: Number(getMeta(db, 'journal_seq') ?? '0'), schemaFrom: from, schemaTo: to, snapshot };
   } catch (err) {

@@ -32,6 +32,17 @@ export interface StoreHealth {
   journalGap: string | null;
   /** Set while the store cannot be opened: requests are forwarded, not recorded (see standby.ts). */
   standby: { reason: string; since: number } | null;
+  /**
+   * Set while the store opens (loads, migrates, replays its journal): requests are forwarded and their records
+   * held (see standby.ts); `step` is what it is doing.
+   */
+  opening?: { since: number; step: string } | null;
+  /**
+   * Records held while the store is not open (opening or standby): how many, the held file they are in
+   * (fsynced as the journal; null: none could be created, so `inMemory` of them are in memory only), and
+   * how many could not be held at all.
+   */
+  held?: { records: number; file: string | null; inMemory: number; dropped: number } | null;
   lastError: { message: string; at: number } | null;
   /** The PostgreSQL store only: its database was migrated by a newer CCO, so it writes nothing there. */
   newerSchema?: NewerSchema | null;

@@ -50,6 +50,8 @@ export interface StoreOptions {
   sqlWasm?: SqlWasm;
   /** The clock that decides which months a snapshot folds (tests cross month boundaries); default Date.now. */
   now?: () => number;
+  /** Told what the open is doing (reading cco.sqlite, migrating it, replaying the journal, the first snapshot). */
+  onStep?: (what: string) => void;
 }
 
 export interface StoreStats {
@@ -165,7 +167,7 @@ class DurableStore implements Store {
   private readonly arrivals = new ArrivalCollector();
 
   constructor(
-    private readonly opts: Required<Omit<StoreOptions, 'workerLocation' | 'sqlWasm'>>,
+    private readonly opts: Required<Omit<StoreOptions, 'workerLocation' | 'sqlWasm' | 'onStep'>>,
     private readonly journal: Journal,
     private readonly worker: WorkerClient,
     readonly notes: HealthNotes,
@@ -455,6 +457,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       notes.noteDamaged(d);
       notes.error(`${d.kind === 'snapshot' ? 'cco.sqlite' : `month ${d.month}`} was damaged (${d.reason}); moved to ${d.movedTo}`);
     },
+    ...(options.onStep && { onStep: options.onStep }),
     // A worker `cco run` started ahead (store/prestart.ts) runs the default location's code: adopted only then.
     ...(options.workerLocation ? { location: options.workerLocation } : { prestarted: takePrestartedWorker }),
     now: opts.now,
@@ -492,6 +495,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     } else if (init.insertedOnReplay > 0 || init.schemaFrom !== init.schemaTo || pruned > 0 || init.needsFold || !written) {
       // Folds the replayed journal into cco.sqlite and deletes it. A failure (full disk) is not fatal: the
       // journal still holds every record, and the next snapshot tries again.
+      options.onStep?.(init.schemaFrom !== init.schemaTo ? `writing cco.sqlite at schema ${init.schemaTo}` : 'writing cco.sqlite');
       await store.snapshot().catch(() => undefined);
     } else {
       // Nothing new since the last snapshot (the segments held only records it already contains, or

@@ -83,6 +83,8 @@ export class Journal {
     private readonly dataDir: string,
     seq: number,
     opts: JournalOptions,
+    /** A journal of one fixed file (`openFile`: never rotated), else null (segments of dataDir). */
+    private readonly file: string | null = null,
   ) {
     this.fsyncIntervalMs = opts.fsyncIntervalMs;
     this.onSyncError = opts.onSyncError;
@@ -92,7 +94,7 @@ export class Journal {
     this.onDropped = opts.onDropped ?? (() => undefined);
     this.retryMs = opts.retryMs ?? RETRY_MS;
     this.seqNow = seq;
-    this.fd = Journal.openSegment(dataDir, seq);
+    this.fd = file === null ? Journal.openSegment(dataDir, seq) : fs.openSync(file, 'a+', 0o600);
     this.goodSize = fs.fstatSync(this.fd).size;
     this.needNewline = this.goodSize > 0 && !endsWithNewline(this.fd, this.goodSize);
   }
@@ -101,6 +103,14 @@ export class Journal {
   static open(dataDir: string, seq: number, opts: JournalOptions): Journal {
     fs.mkdirSync(journalDir(dataDir), { recursive: true, mode: 0o700 });
     return new Journal(dataDir, seq, opts);
+  }
+
+  /**
+   * A journal of one file that is never rotated (the records held while the store opens, store/standby.ts):
+   * the same grouped writes, whenWritten, grouped fdatasync and retries as the store's journal.
+   */
+  static openFile(file: string, opts: JournalOptions): Journal {
+    return new Journal(file, 0, opts, file);
   }
 
   private static openSegment(dataDir: string, seq: number): number {
@@ -247,6 +257,7 @@ export class Journal {
    */
   rotate(): { oldSeq: number; retired: Promise<void> } {
     if (this.closed) throw new Error('journal closed');
+    if (this.file !== null) throw new Error('a one-file journal is not rotated');
     this.writeQueued(); // queued lines belong to the segment the snapshot will cover
     const oldSeq = this.seqNow;
     const oldFd = this.fd;
@@ -281,6 +292,17 @@ export class Journal {
       }
     }
     return n;
+  }
+
+  /**
+   * Hands over the lines failed writes left for a retry (they are then the caller's: neither written again
+   * nor reported as dropped). Queued lines are written first.
+   */
+  drainPending(): string[] {
+    this.writeQueued();
+    const lines = this.retryLines;
+    this.retryLines = [];
+    return lines;
   }
 
   /** Lines written / lines known durable / bytes written since open (queued lines not yet counted). */

@@ -93,4 +93,6 @@ export type WorkerOutbound =
   | { type: 'reply'; id: number; ok: false; error: string; name: string }
   | { type: 'log'; level: LogLevel; msg: string }
   /** A damaged file was moved aside (at init, or when a month file is opened later). */
-  | { type: 'damaged'; damaged: DamagedFile };
+  | { type: 'damaged'; damaged: DamagedFile }
+  /** What init is doing now (reading cco.sqlite, migrating it, replaying the journal): GET /api/status shows it. */
+  | { type: 'step'; what: string };

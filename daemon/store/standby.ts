@@ -1,21 +1,60 @@
 /**
- * Forwarding never depends on the disk: `openStoreOrStandby()` returns a Store even when the real one
- * cannot be opened (a full disk, a journal segment that is a directory, a folder that is not writable).
- * Until it can, the daemon is on standby: requests are forwarded, their records are kept in memory (up to
- * MAX_HELD, then counted as dropped) and queries fail with StoreUnavailableError (the API answers 503);
- * the real store is tried again every `retryMs`, and once it opens the held records are added to it and
- * every call goes to it. `health()` says so all along (GET /ready answers 503, GET /api/status explains).
+ * Forwarding never waits for the store: `openStoreInBackground()` returns a Store at once and opens the real
+ * one behind it. Until it is open — while it loads and migrates (a first start after an upgrade can take
+ * seconds at a million rows: issue 14), or while it cannot be opened at all (a full disk, a journal segment
+ * that is a directory, a folder that is not writable: "standby", retried every `retryMs`) — requests are
+ * forwarded and their records are held:
+ *
+ * - in a held file, `<dataDir>/held/held-<ms>-<pid>.ndjson`, written exactly like the store's journal (the
+ *   same `Journal`: one grouped write per event-loop turn before the client's response ends, grouped
+ *   fdatasync ≤ 200 ms after it). So the durability promise holds while the store opens too. Once the real
+ *   store is open, every held file (this run's and any a killed run left) is added to it with `addBulk`
+ *   (idempotent by record id: a file read twice after a crash stores nothing twice), and deleted only once
+ *   that resolved (fsynced in the store's journal and committed in its worker);
+ * - in memory (up to MAX_HELD, then counted as dropped) only when no held file can be created; those are
+ *   lost if the process stops before the store opens, and `health()` says so.
+ *
+ * Queries fail with StoreUnavailableError (the API answers 503) until the held records are stored; GET /ready
+ * answers 503 and GET /api/status explains (`health().opening` / `standby`, `held`).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../shared/contract.ts';
 import type { BulkResult, RepriceUpdate, Store, StoreHealth, StoreStats, SummaryQuery } from './index.ts';
+import { Journal } from './journal.ts';
 import type { LogLevel } from './messages.ts';
+import { readSegment } from './replay.ts';
+import { fsyncDir } from './segments.ts';
 
-/** Records kept in memory while on standby. */
+/** Records kept in memory while no held file can be written. */
 export const MAX_HELD = 10_000;
-/** Default period between attempts to open the real store. */
+/** Default period between attempts to open the real store after a failed open. */
 export const STANDBY_RETRY_MS = 5_000;
+/** Held records are added to the opened store in batches of this many. */
+const STORE_BATCH = 5_000;
 
-/** A query while the store cannot be opened. */
+const HELD_RE = /^held-\d+-\d+\.ndjson$/;
+
+/** The folder of the held files. */
+export function heldDir(dataDir: string): string {
+  return path.join(dataDir, 'held');
+}
+
+/** Held files present (full paths), oldest first. */
+export function listHeldFiles(dataDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(heldDir(dataDir));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => HELD_RE.test(n))
+    .sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]) || a.localeCompare(b))
+    .map((n) => path.join(heldDir(dataDir), n));
+}
+
+/** A query while the store is not open. */
 export class StoreUnavailableError extends Error {
   readonly code = 'ESTORE_UNAVAILABLE';
   constructor(reason: string) {
@@ -24,32 +63,53 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-export interface StandbyOptions {
-  open: () => Promise<Store>;
+export interface BackgroundOptions {
+  /** Opens the real store; `step` tells what it is doing (shown by /api/status while it opens). */
+  open: (step: (what: string) => void) => Promise<Store>;
+  /** The data folder (held files go to `held/` in it); null: records are held in memory only. */
+  dataDir: string | null;
   log: (level: LogLevel, msg: string) => void;
   retryMs?: number;
-  /** Called once the real store is open after a standby (e.g. to say so on stdout). */
+  /** fdatasync of the held file at most this long after a write (default 200 ms, as the journal). */
+  fsyncIntervalMs?: number;
+  /** Called once the real store is open and the held records are stored in it. */
   onRecovered?: (held: number) => void;
 }
 
-class StandbyStore implements Store {
+type Phase = 'opening' | 'standby' | 'storing-held' | 'open';
+
+/** The Store a daemon uses: the real one once open, holding records until then (see the header). */
+export class BackgroundStore implements Store {
+  private phase: Phase = 'opening';
   private real: Store | null = null;
-  private held: RequestRecord[] = [];
-  private dropped = 0;
-  private reason: string;
   private readonly since = Date.now();
+  private step = 'starting';
+  private standbySince = 0;
+  private reason = '';
+  private lastError: { message: string; at: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private attempt: Promise<void> | null = null;
   private closed = false;
-  private lastError: { message: string; at: number };
+  /** Held in memory (no held file could be written). */
+  private memory: RequestRecord[] = [];
+  private heldCount = 0;
+  private dropped = 0;
+  private heldFile: string | null = null;
+  private held: Journal | null = null;
+  /** The held file could not be created: hold in memory from now on. */
+  private heldFileFailed = false;
+  private diskErrors = 0;
+  /** Callers waiting for the store to open (a summary asked before any held record is stored, see summaryAtOpen). */
+  private atOpen: { run: (s: Store) => Promise<void>; fail: (e: Error) => void }[] = [];
+  private openWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
-  constructor(
-    private readonly opts: StandbyOptions,
-    firstError: Error,
-  ) {
-    this.reason = firstError.message;
-    this.lastError = { message: firstError.message, at: this.since };
-    this.schedule();
+  constructor(private readonly opts: BackgroundOptions) {
+    this.attempt = this.tryOpen().finally(() => (this.attempt = null));
+  }
+
+  /** `opening` (first open in progress), `standby` (it failed; retrying), `storing-held`, or `open`. */
+  get state(): Phase {
+    return this.phase;
   }
 
   private schedule(): void {
@@ -64,10 +124,17 @@ class StandbyStore implements Store {
   private async tryOpen(): Promise<void> {
     let store: Store;
     try {
-      store = await this.opts.open();
+      store = await this.opts.open((what) => (this.step = what));
     } catch (err) {
-      const msg = (err as Error).message;
-      if (msg !== this.reason) this.opts.log('error', `store: still not recording: ${msg}`);
+      const msg = err instanceof Error ? err.message : String(err);
+      if (this.phase === 'opening') {
+        this.opts.log('error', `store: cannot open the request store (${msg}); forwarding, holding records ${this.heldWhere()}, retrying every ${Math.round((this.opts.retryMs ?? STANDBY_RETRY_MS) / 1000)} s`);
+        this.phase = 'standby';
+        this.standbySince = Date.now();
+        const e = new StoreUnavailableError(msg);
+        for (const w of this.atOpen.splice(0)) w.fail(e);
+        for (const w of this.openWaiters.splice(0)) w.reject(e);
+      } else if (msg !== this.reason) this.opts.log('error', `store: still not recording: ${msg}`);
       this.reason = msg;
       this.lastError = { message: msg, at: Date.now() };
       this.schedule();
@@ -77,22 +144,118 @@ class StandbyStore implements Store {
       await store.close().catch(() => undefined);
       return;
     }
+    // Summaries asked while it opened (budgets' start-up spend) are answered before any record reaches the store
+    // (records are still held until they are): they hold none of the records added meanwhile, which their
+    // callers count themselves.
+    while (this.atOpen.length > 0) await Promise.allSettled(this.atOpen.splice(0).map((w) => w.run(store)));
+    if (this.closed) {
+      await store.close().catch(() => undefined);
+      return;
+    }
     this.real = store;
-    const held = this.held;
-    this.held = [];
-    for (const r of held) store.add(r);
-    this.opts.log('info', `store: the request store is open again; recording resumed (${held.length} record(s) kept in memory stored${this.dropped ? `, ${this.dropped} dropped` : ''})`);
-    this.opts.onRecovered?.(held.length);
+    this.phase = 'storing-held';
+    this.step = 'storing the records held while it opened';
+    const stored = await this.storeHeld(store);
+    if (this.closed) return;
+    this.phase = 'open';
+    for (const w of this.openWaiters.splice(0)) w.resolve();
+    const was = this.standbySince > 0 ? 'open again; recording resumed' : 'open';
+    this.opts.log('info', `store: the request store is ${was} (${Math.round((Date.now() - this.since) / 100) / 10} s after start; ${stored} record(s) held meanwhile stored${this.dropped ? `, ${this.dropped} dropped` : ''})`);
+    this.opts.onRecovered?.(stored);
   }
 
-  private need(): Store {
-    if (!this.real) throw new StoreUnavailableError(this.reason);
-    return this.real;
+  /**
+   * Adds every held record (held files, this run's lines a failed write kept, records in memory) to the opened
+   * store, then deletes the held files. A failure leaves the files for the next start. Returns how many were new.
+   */
+  private async storeHeld(store: Store): Promise<number> {
+    const journal = this.held;
+    this.held = null;
+    let lines: string[] = [];
+    if (journal) {
+      lines = journal.drainPending();
+      await journal.close().catch(() => undefined);
+    }
+    const memory = this.memory;
+    this.memory = [];
+    const files = this.opts.dataDir ? listHeldFiles(this.opts.dataDir) : [];
+    let inserted = 0;
+    try {
+      let batch: RequestRecord[] = [];
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        const b = batch;
+        batch = [];
+        inserted += (await store.addBulk(b)).inserted;
+      };
+      for (const file of files) {
+        const pending: RequestRecord[] = [];
+        await readSegment(file, (r) => pending.push(r), (msg) => this.opts.log('warn', `store: ${msg}`));
+        for (const r of pending) {
+          batch.push(r);
+          if (batch.length >= STORE_BATCH) await flush();
+        }
+      }
+      for (const line of lines) {
+        try {
+          batch.push(JSON.parse(line) as RequestRecord);
+        } catch {
+          // a line this run wrote: it parses
+        }
+      }
+      batch.push(...memory);
+      await flush();
+    } catch (err) {
+      const msg = `the records held while the store opened could not all be stored (${(err as Error).message}); ${files.length} held file(s) kept for the next start`;
+      this.lastError = { message: msg, at: Date.now() };
+      this.opts.log('error', `store: ${msg}`);
+      return inserted;
+    }
+    for (const file of files) fs.rmSync(file, { force: true });
+    if (files.length > 0 && this.opts.dataDir) {
+      try {
+        fsyncDir(heldDir(this.opts.dataDir));
+      } catch {
+        // the records are in the store: a held file that comes back is stored again as nothing
+      }
+    }
+    this.heldCount = 0;
+    return inserted;
   }
 
-  /** True while the real store is not open. */
-  get onStandby(): boolean {
-    return this.real === null;
+  private heldWhere(): string {
+    if (this.heldFile) return `in ${this.heldFile}`;
+    return this.opts.dataDir && !this.heldFileFailed ? `in ${heldDir(this.opts.dataDir)}` : 'in memory';
+  }
+
+  /** The held file's journal, created at the first held record; null when it cannot be (then memory). */
+  private heldJournal(): Journal | null {
+    if (this.held || this.heldFileFailed || !this.opts.dataDir) return this.held;
+    const dir = heldDir(this.opts.dataDir);
+    const file = path.join(dir, `held-${this.since}-${process.pid}.ndjson`);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.held = Journal.openFile(file, {
+        fsyncIntervalMs: this.opts.fsyncIntervalMs ?? 200,
+        onSyncError: (err) => this.noteDiskError(`held file fsync failed: ${err.message}`),
+        onWriteError: (err, lines) => this.noteDiskError(`held file write failed (${err.message}); ${lines} record(s) wait in memory`),
+        onDropped: (lines) => (this.dropped += lines),
+      });
+      // the file's name must survive a power loss as its lines do
+      fsyncDir(dir);
+      fsyncDir(this.opts.dataDir);
+      this.heldFile = file;
+    } catch (err) {
+      this.heldFileFailed = true;
+      this.noteDiskError(`cannot create ${file} (${(err as Error).message}); records are held in memory`);
+      this.opts.log('error', `store: cannot create ${file} (${(err as Error).message}); holding records in memory until the store opens`);
+    }
+    return this.held;
+  }
+
+  private noteDiskError(message: string): void {
+    this.diskErrors++;
+    this.lastError = { message, at: Date.now() };
   }
 
   add(record: RequestRecord): string | null {
@@ -105,21 +268,62 @@ class StandbyStore implements Store {
       this.dropped++;
       return null;
     }
-    if (this.held.length >= MAX_HELD) {
+    const journal = this.heldJournal();
+    if (journal) {
+      journal.append(line);
+      this.heldCount++;
+      return line;
+    }
+    if (this.memory.length >= MAX_HELD) {
       this.dropped++;
       return line; // forwarded and shown live, but not kept
     }
-    this.held.push(record);
+    this.memory.push(record);
+    this.heldCount++;
     return line;
   }
 
   whenWritten(done: () => void): void {
-    if (this.real) this.real.whenWritten(done);
-    else done(); // never hold a client's response on a store that is not there
+    const held = this.held;
+    if (this.real) {
+      const real = this.real;
+      // a record held in this turn, just before the store opened, is written to the held file first
+      if (held) held.whenWritten(() => real.whenWritten(done));
+      else real.whenWritten(done);
+    } else if (held) held.whenWritten(done);
+    else done(); // held in memory: never hold a client's response on a disk that is not there
+  }
+
+  /** Resolves once the store is open and its held records are in it; rejects if it cannot be opened now. */
+  whenOpen(): Promise<void> {
+    if (this.phase === 'open') return Promise.resolve();
+    if (this.phase === 'standby' || this.closed) return Promise.reject(new StoreUnavailableError(this.unavailableReason()));
+    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * `summary(q)` of the store as it opens, before any record held meanwhile is added to it (budgets read their
+   * start-up spend by it, and count the records they see from now on themselves). Rejects on standby.
+   */
+  summaryAtOpen(q: SummaryQuery): Promise<Summary> {
+    if (this.real) return this.real.summary(q);
+    if (this.phase === 'standby' || this.closed) return Promise.reject(new StoreUnavailableError(this.unavailableReason()));
+    return new Promise((resolve, reject) => this.atOpen.push({ run: (s) => s.summary(q).then(resolve, reject), fail: reject }));
+  }
+
+  private unavailableReason(): string {
+    if (this.phase === 'standby') return this.reason;
+    if (this.phase === 'storing-held') return `it is storing the ${this.heldCount} record(s) held while it opened`;
+    return `it is opening (${this.step})`;
+  }
+
+  private need(): Store {
+    if (this.phase !== 'open' || !this.real) throw new StoreUnavailableError(this.unavailableReason());
+    return this.real;
   }
 
   addBulk(records: readonly RequestRecord[]): Promise<BulkResult> {
-    return this.real ? this.real.addBulk(records) : Promise.reject(new StoreUnavailableError(this.reason));
+    return this.phase === 'open' && this.real ? this.real.addBulk(records) : Promise.reject(new StoreUnavailableError(this.unavailableReason()));
   }
 
   async findByUpstreamRequestIds(ids: readonly string[], range?: { from?: number; to?: number }): Promise<RequestRecord[]> {
@@ -127,7 +331,8 @@ class StandbyStore implements Store {
   }
 
   async flush(): Promise<void> {
-    await this.real?.flush();
+    if (this.real) await this.real.flush();
+    else await this.held?.sync().catch(() => undefined);
   }
 
   async summary(q: SummaryQuery): Promise<Summary> {
@@ -144,12 +349,12 @@ class StandbyStore implements Store {
   }
 
   /**
-   * The real store's page encoder once it is open (the embedded store's, in its worker), so an export after a
-   * standby keeps its records off the HTTP thread; undefined before (the export then pages listRequests,
-   * which answers StoreUnavailableError) and for a store without one.
+   * The real store's page encoder once it is open (the embedded store's, in its worker), so an export keeps its
+   * records off the HTTP thread; undefined before (the export then pages listRequests, which answers
+   * StoreUnavailableError) and for a store without one.
    */
   get exportPage(): Store['exportPage'] {
-    return this.real?.exportPage?.bind(this.real);
+    return this.phase === 'open' ? this.real?.exportPage?.bind(this.real) : undefined;
   }
 
   async getRequest(id: string): Promise<RequestRecord | null> {
@@ -165,7 +370,7 @@ class StandbyStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    if (this.real) {
+    if (this.real && this.phase === 'open') {
       const s = await this.real.stats();
       return { ...s, droppedWrites: s.droppedWrites + this.dropped };
     }
@@ -180,48 +385,60 @@ class StandbyStore implements Store {
   }
 
   health(): StoreHealth {
-    if (this.real) return this.real.health();
+    if (this.real && this.phase === 'open') {
+      const h = this.real.health();
+      return this.dropped > 0 || this.diskErrors > 0 ? { ...h, diskErrors: h.diskErrors + this.diskErrors, lastError: h.lastError ?? this.lastError } : h;
+    }
+    const held = { records: this.heldCount, file: this.heldFile, inMemory: this.memory.length, dropped: this.dropped };
+    const standby = this.phase === 'standby';
     return {
-      kind: 'standby',
+      kind: standby ? 'standby' : 'sqlite',
       workerUp: false,
       journalWritable: false,
-      pendingRecords: this.held.length,
-      diskErrors: 0,
+      pendingRecords: this.heldCount,
+      diskErrors: this.diskErrors,
       damaged: [],
       journalGap: null,
-      standby: { reason: this.reason, since: this.since },
+      standby: standby ? { reason: this.reason, since: this.standbySince } : null,
+      opening: standby ? null : { since: this.since, step: this.step },
+      held,
       lastError: this.lastError,
     };
   }
 
   async snapshot(): Promise<void> {
-    await this.real?.snapshot();
+    if (this.phase === 'open') await this.real?.snapshot();
   }
 
   async pruneOld(now?: number): Promise<number> {
-    return this.real ? this.real.pruneOld(now) : 0;
+    return this.phase === 'open' && this.real ? this.real.pruneOld(now) : 0;
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const e = new StoreUnavailableError('the daemon is stopping');
+    for (const w of this.atOpen.splice(0)) w.fail(e);
+    for (const w of this.openWaiters.splice(0)) w.reject(e);
+    // Held records are on disk before waiting for an open that may take long (a migration): the next start stores them.
+    if (this.held) {
+      const lost = this.held.drainPending().length;
+      await this.held.close().catch(() => undefined);
+      this.held = null;
+      if (lost > 0) this.opts.log('error', `store: ${lost} record(s) held while the store opened could not be written to ${this.heldFile} and were never stored`);
+      else if (this.heldCount > 0) this.opts.log('info', `store: ${this.heldCount} record(s) held in ${this.heldFile}; the next start stores them`);
+    }
+    if (this.memory.length > 0) this.opts.log('error', `store: ${this.memory.length} record(s) kept in memory were never stored (the store did not open)`);
     await this.attempt;
-    if (!this.real && this.held.length > 0) this.opts.log('error', `store: ${this.held.length} record(s) kept in memory were never stored (the store did not open)`);
     await this.real?.close();
   }
 }
 
 /**
- * Opens the real store, or — when that fails — a standby store that forwards without recording and keeps
- * trying (see the header). Never throws. `standby` is the reason when it started on standby.
+ * Starts opening the real store in the background and returns at once (see the header). Never throws.
  */
-export async function openStoreOrStandby(opts: StandbyOptions): Promise<{ store: Store; standby: string | null }> {
-  try {
-    return { store: await opts.open(), standby: null };
-  } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    opts.log('error', `store: cannot open the request store (${e.message}); forwarding WITHOUT recording, retrying every ${Math.round((opts.retryMs ?? STANDBY_RETRY_MS) / 1000)} s`);
-    return { store: new StandbyStore(opts, e), standby: e.message };
-  }
+export function openStoreInBackground(opts: BackgroundOptions): BackgroundStore {
+  return new BackgroundStore(opts);
 }

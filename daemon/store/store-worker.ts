@@ -141,7 +141,8 @@ function need(): Open {
 
 async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   const SQL = await (preloaded && (sqlWasm === undefined || sqlWasm === defaultSqlWasm()) ? preloaded : loadSqlJs(sqlWasm));
-  const opened = openDatabase(SQL, dataDir, log);
+  const step = (what: string): void => post({ type: 'step', what });
+  const opened = openDatabase(SQL, dataDir, log, undefined, step);
   if (opened.snapshot.state === 'damaged') {
     const file = path.join(dataDir, SNAPSHOT_FILE);
     post({ type: 'damaged', damaged: { kind: 'snapshot', file, movedTo: opened.snapshot.movedTo!, reason: opened.snapshot.reason!, at: Date.now() } });
@@ -149,6 +150,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   const writer = new RowWriter(opened.db, new Interner(opened.db));
   const parts = new PartitionedStore(SQL, dataDir, opened.db, writer, log, () => buffers.collect(), (d) => post({ type: 'damaged', damaged: d }), clock);
   open = { db: opened.db, writer, dataDir, parts, summaries: new SummaryCache(opened.db, writer.touchedHours) };
+  step('loading the month files');
   parts.load();
   const deduped = parts.dropSealedDuplicates();
   if (deduped > 0) log('warn', `store: ${deduped} row(s) of an interrupted fold were already in their month files; kept there only`);
@@ -170,6 +172,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   let batch: RequestRecord[] = [];
   let firstReplayed = Number.POSITIVE_INFINITY;
   const segments = listSegments(dataDir).filter((s) => s > opened.journalSeq);
+  if (segments.length > 0) step(`replaying the journal (${segments.length} segment${segments.length === 1 ? '' : 's'})`);
   for (const seq of segments) {
     const r = await readSegment(segmentPath(dataDir, seq), (rec) => {
       if (rec.startedAt < firstReplayed) firstReplayed = rec.startedAt;

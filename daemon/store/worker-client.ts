@@ -25,6 +25,8 @@ export interface WorkerClientOptions {
   log: (level: LogLevel, msg: string) => void;
   /** A damaged file the worker moved aside. */
   onDamaged?: (d: DamagedFile) => void;
+  /** What the worker's init is doing now (StoreOptions.onStep). */
+  onStep?: (what: string) => void;
   location?: WorkerLocation;
   /** First restart delay; doubles per consecutive crash. Default 250 ms. */
   restartBaseMs?: number;
@@ -131,6 +133,10 @@ export class WorkerClient {
     }
     if (m.type === 'damaged') {
       this.opts.onDamaged?.(m.damaged);
+      return;
+    }
+    if (m.type === 'step') {
+      this.opts.onStep?.(m.what);
       return;
     }
     if (w !== this.worker) return;
