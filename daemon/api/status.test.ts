@@ -85,4 +85,25 @@ describe('buildStatus / readiness', () => {
     expect(readiness(h)).toEqual({ ready: false, reason: 'not recording: the request store cannot be opened (EISDIR: illegal operation on a directory)' });
     expect(st.store.requests).toBe(0);
   });
+
+  it('opening: a warning saying what the open does and where the records are held; a user is not told the path', () => {
+    const h = health({
+      workerUp: false,
+      journalWritable: false,
+      pendingRecords: 4,
+      opening: { since: AT, step: 'migrating cco.sqlite from schema 8 to 9' },
+      held: { records: 4, file: '/d/held/held-1-2.ndjson', inMemory: 0, dropped: 0 },
+    });
+    const st = buildStatus(input(h, null));
+    expect(st.status).toBe('warning');
+    expect(st.problems).toHaveLength(1);
+    expect(st.problems[0]).toMatchObject({ code: 'store-opening', severity: 'warning', since: new Date(AT).toISOString() });
+    expect(st.message).toMatch(/^The request store is opening \(migrating cco\.sqlite from schema 8 to 9, \d+ s so far\)\. Requests are forwarded; 4 record\(s\) held on disk in \/d\/held\/held-1-2\.ndjson, stored once it is open\.$/);
+    expect(readiness(h)).toEqual({ ready: false, reason: 'the request store is opening (migrating cco.sqlite from schema 8 to 9); requests are forwarded and recorded once it is open' });
+    const forUser = buildStatus({ ...input(h, null), viewer: { kind: 'user', user: 'ann' } });
+    expect(forUser.message).toContain('4 record(s) held on disk, stored once it is open');
+    // no held file could be created: memory, said plainly
+    const mem = buildStatus(input(health({ ...h, held: { records: 2, file: null, inMemory: 2, dropped: 0 } }), null));
+    expect(mem.message).toContain('2 record(s) held in memory (lost if CCO stops first)');
+  });
 });
