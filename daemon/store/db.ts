@@ -124,6 +124,8 @@ export function unchangedSinceWritten(file: string): boolean {
  * daemon still comes up; the journal is then replayed from the start (the caller reports what may be
  * missing). A database from a newer schema is an error (never downgraded). A new database starts from the
  * schema's image when the build carries one (schema-image.ts; `image`, for tests), else from its migrations.
+ * `spare`: a new database made ahead by `newDatabase(SQL)` (the prestarted worker, store-worker.ts), used as the
+ * new database when there is no cco.sqlite (or a damaged one), else closed.
  */
 export function openDatabase(
   SQL: SqlJsStatic,
@@ -132,6 +134,7 @@ export function openDatabase(
   image: SchemaImage | null = builtSchemaImage(),
   /** Told what it does now (GET /api/status while the store opens). */
   step: (what: string) => void = () => undefined,
+  spare: Database | null = null,
 ): OpenedDatabase {
   const file = path.join(dataDir, SNAPSHOT_FILE);
   fs.rmSync(`${file}.tmp`, { force: true }); // a snapshot cut short by a crash
@@ -160,13 +163,9 @@ export function openDatabase(
     }
   }
   const created = db === null;
-  db ??= newDatabase(SQL, image);
-  // The database lives in memory (durability is the journal's and the snapshots' job), so SQLite's own
-  // rollback journal may too: a MEMFS journal file per transaction cost ~30 % of each insert batch.
-  db.run('PRAGMA journal_mode = MEMORY');
-  // GROUP BY / ORDER BY scratch b-trees on the heap rather than in a MEMFS temp file (each write there is a
-  // copy into a JS buffer that grows by copying): summaries and sorted lists ~15 % less CPU at 1 M rows
-  db.run('PRAGMA temp_store = MEMORY');
+  if (!created) spare?.close();
+  db ??= spare ?? newDatabase(SQL, image);
+  setConnectionPragmas(db);
   try {
     if (snapshot.state === 'loaded') {
       let at = 0;
@@ -190,6 +189,28 @@ export function openDatabase(
     db.close();
     throw err;
   }
+}
+
+/** The connection settings of cco.sqlite's database (not stored in the file: set at every open). */
+function setConnectionPragmas(db: Database): void {
+  // The database lives in memory (durability is the journal's and the snapshots' job), so SQLite's own
+  // rollback journal may too: a MEMFS journal file per transaction cost ~30 % of each insert batch.
+  db.run('PRAGMA journal_mode = MEMORY');
+  // GROUP BY / ORDER BY scratch b-trees on the heap rather than in a MEMFS temp file (each write there is a
+  // copy into a JS buffer that grows by copying): summaries and sorted lists ~15 % less CPU at 1 M rows
+  db.run('PRAGMA temp_store = MEMORY');
+}
+
+/**
+ * A new database made ahead of `openDatabase` (its `spare`): from the schema's image when the build carries
+ * one, connection settings made and its schema read, which is most of what opening any database costs the first
+ * time (SQLite's code compiled lazily from sql.js' wasm as it is first called).
+ */
+export function spareDatabase(SQL: SqlJsStatic): Database {
+  const db = newDatabase(SQL);
+  setConnectionPragmas(db);
+  db.exec('SELECT COUNT(*) FROM sqlite_master');
+  return db;
 }
 
 /**

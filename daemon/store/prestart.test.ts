@@ -20,6 +20,19 @@ describe('the store worker started ahead (cco run)', () => {
     await exited;
   });
 
+  it("a store with a cco.sqlite opens that file, not the new database the prestarted worker made ahead", async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const first = await openStore({ dataDir, log: () => undefined });
+    const r = makeRecord({ costNanoUsd: 9_000 });
+    first.add(r);
+    await first.close(); // writes cco.sqlite
+    expect(prestartStoreWorker()).not.toBeNull();
+    const again = await openStore({ dataDir, log: () => undefined });
+    expect(takePrestartedWorker()).toBeNull(); // adopted
+    expect(await again.getRequest(r.id)).toEqual(r);
+    await again.close();
+  });
+
   it('one that died before the store opened is not adopted: the store starts its own', async () => {
     const w = prestartStoreWorker({ url: new URL('file:///prestart-test'), tsxApi: null, code: 'process.exit(7)' })!;
     const [code] = (await once(w, 'exit')) as [number];

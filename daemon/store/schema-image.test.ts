@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database, SqlJsStatic } from 'sql.js';
-import { loadSqlJs, openDatabase, writeSnapshot } from './db.ts';
-import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.ts';
+import { loadSqlJs, openDatabase, spareDatabase, writeSnapshot } from './db.ts';
+import { getMeta, migrate, MIGRATIONS, SCHEMA_VERSION, setMeta, type Migration } from './migrations.ts';
 import { builtSchemaImage, decodeImage, encodeImage, makeSchemaImage, newDatabase } from './schema-image.ts';
 import { Interner } from './interner.ts';
 import { RowWriter } from './rows.ts';
@@ -83,6 +83,26 @@ describe('the schema image (a new database without running the migrations)', () 
     expect(schemaOf(plain.db)).toEqual(schemaOf(ref));
     plain.db.close();
     ref.close();
+  });
+
+  it("openDatabase takes a spare made ahead (spareDatabase) as a new store's database, and closes it when cco.sqlite exists", () => {
+    const dataDir = tempDir();
+    const spare = spareDatabase(SQL);
+    const opened = openDatabase(SQL, dataDir, () => undefined, null, undefined, spare);
+    expect(opened.db).toBe(spare);
+    expect([opened.schemaFrom, opened.schemaTo]).toEqual([0, SCHEMA_VERSION]);
+    const ref = migratedFresh();
+    expect(schemaOf(opened.db)).toEqual(schemaOf(ref));
+    setMeta(opened.db, 'marker', 'from the file');
+    writeSnapshot(opened.db, dataDir, 1);
+    opened.db.close();
+    ref.close();
+    const unused = spareDatabase(SQL);
+    const reopened = openDatabase(SQL, dataDir, () => undefined, null, undefined, unused);
+    expect(reopened.db).not.toBe(unused);
+    expect(getMeta(reopened.db, 'marker')).toBe('from the file');
+    expect(() => unused.exec('SELECT 1')).toThrow(/closed/i);
+    reopened.db.close();
   });
 
   it('an image older than the migrations is brought up by the steps it lacks', () => {

@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import type { RequestRecord, SeriesPoint, Summary } from '../../shared/contract.ts';
-import { defaultSqlWasm, openDatabase, loadSqlJs, writeSnapshot, type SqlWasm } from './db.ts';
+import { defaultSqlWasm, openDatabase, loadSqlJs, spareDatabase, writeSnapshot, type SqlWasm } from './db.ts';
 import type { CallMessage, InitResult, LogLevel, WorkerCalls, WorkerInbound, WorkerOutbound } from './messages.ts';
 import { readSegment } from './replay.ts';
 import { Interner } from './interner.ts';
@@ -46,6 +46,24 @@ v8.setFlagsFromString(WASM_COMPILE_THREADS_FLAG);
  */
 const preloaded = (workerData as Partial<PrestartData> | null)?.preloadSqlJs ? loadSqlJs() : null;
 preloaded?.catch(() => undefined); // a failure is init's to report
+
+/**
+ * Then, still before `init`, it makes a new database (`spareDatabase`: from the schema's image, its schema read):
+ * a new store's database, which `init` takes when the data folder has no cco.sqlite; otherwise init closes it,
+ * and making it compiled the code that opening cco.sqlite runs too. Registered before init's `await` on the same
+ * promise, so it is made before init continues, even when init arrives first.
+ */
+let spare: Database | null = null;
+preloaded?.then(
+  (SQL) => {
+    try {
+      spare = spareDatabase(SQL);
+    } catch {
+      spare = null; // init makes its own
+    }
+  },
+  () => undefined,
+);
 
 const post = (m: WorkerOutbound): void => port.postMessage(m);
 /** Posts `m` handing over (not copying) the buffers in `transfer`. */
@@ -140,9 +158,13 @@ function need(): Open {
 }
 
 async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
-  const SQL = await (preloaded && (sqlWasm === undefined || sqlWasm === defaultSqlWasm()) ? preloaded : loadSqlJs(sqlWasm));
+  const usePreloaded = preloaded !== null && (sqlWasm === undefined || sqlWasm === defaultSqlWasm());
+  const SQL = await (usePreloaded ? preloaded : loadSqlJs(sqlWasm));
+  const made = spare;
+  spare = null;
+  if (!usePreloaded) made?.close(); // another sql.js than the one it was made with
   const step = (what: string): void => post({ type: 'step', what });
-  const opened = openDatabase(SQL, dataDir, log, undefined, step);
+  const opened = openDatabase(SQL, dataDir, log, undefined, step, usePreloaded ? made : null);
   if (opened.snapshot.state === 'damaged') {
     const file = path.join(dataDir, SNAPSHOT_FILE);
     post({ type: 'damaged', damaged: { kind: 'snapshot', file, movedTo: opened.snapshot.movedTo!, reason: opened.snapshot.reason!, at: Date.now() } });
