@@ -15,6 +15,11 @@ import { openCredentialStore } from '../daemon/credentials/store.ts';
 import { hostDaemon } from '../daemon/host.ts';
 import { hostTarget } from '../daemon/host-target.ts';
 import { askPort, defaultProbeDeps, probeDaemon } from './daemon-probe.ts';
+import { execFileSync } from 'node:child_process';
+import type { StatusResponse } from '../shared/contract.ts';
+import { openStore } from '../daemon/store/index.ts';
+import { listSegments, segmentPath } from '../daemon/store/segments.ts';
+import { makeRecord } from '../daemon/store/test-fixtures.ts';
 
 const entry = fileURLToPath(new URL('../daemon/entry-utility.ts', import.meta.url));
 
@@ -151,4 +156,57 @@ describe('supervisor + real daemon entry', () => {
       await svc.close();
     }
   });
+
+  it.runIf(process.platform !== 'win32')('is ready while its store still opens (a migration after an upgrade): not restarted, and forwarding', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-sup-open-'));
+    dirs.push(home);
+    const dataDir = path.join(home, 'data');
+    const up = await startFakeUpstream({ seed: 4 });
+    // A store whose open waits on its journal: a segment that is a FIFO, written by the test at the end.
+    const store = await openStore({ dataDir, log: () => undefined });
+    await store.addBulk([makeRecord()]);
+    await store.close();
+    for (const s of listSegments(dataDir)) fs.rmSync(segmentPath(dataDir, s));
+    const fifo = segmentPath(dataDir, 1000);
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    let released = false;
+    const release = () => ((released = true), fs.promises.writeFile(fifo, ''));
+    const lines: string[] = [];
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CCO_PORT: '0', CCO_DATA_DIR: dataDir, CCO_UPSTREAM_URL: up.url, CCO_HISTORY: 'off', ANTHROPIC_API_KEY: '' };
+    const sup = new DaemonSupervisor({ spawn: nodeForkSpawner({ entry, execArgv: ['--import', 'tsx'], env, onOutput: (_s, l) => lines.push(l) }) });
+    const states: string[] = [];
+    sup.onChange((s) => states.push(s.state));
+    try {
+      sup.start();
+      // the ready handshake comes within the supervisor's 10 s although the store is not open
+      const ready = await waitFor(sup, (s) => s.state === 'ready' || s.state === 'backoff' || s.state === 'failed', 20_000);
+      expect(ready.state, lines.join('\n')).toBe('ready');
+      const status = (await (await fetch(`${ready.url}/api/status`, { headers: { authorization: `Bearer ${ready.token}` } })).json()) as StatusResponse;
+      expect(status).toMatchObject({ status: 'warning', problems: [{ code: 'store-opening' }] });
+      const res = await fetch(`${ready.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'x-api-key': 'sk-ant-sup' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      expect((await fetch(`${ready.url}/ready`)).status).toBe(503);
+      await release();
+      await waitForOk(`${ready.url}/ready`);
+      expect(states.filter((s) => s === 'backoff' || s === 'failed')).toEqual([]);
+      await sup.stop();
+    } finally {
+      if (!released) void release();
+      await sup.stop();
+      await up.close();
+    }
+  }, 60_000);
 });
+
+async function waitForOk(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(url)).ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered 200`);
+}
