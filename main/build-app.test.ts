@@ -87,6 +87,9 @@ describe('build-app', () => {
       await ready;
       const health = (await (await fetch(`${sup.snapshot.url}/health`)).json()) as { version: string };
       expect(health.version).toBe((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+      // …and its store opens: the worker is found beside the chunk that holds daemon/store (it was looked for in
+      // chunks/, where the build had not put it, and the store stayed in standby, recording nothing)
+      await expect.poll(async () => (await fetch(`${sup.snapshot.url}/ready`)).status, { timeout: 15_000 }).toBe(200);
       await sup.stop();
       expect(sup.snapshot.state).toBe('stopped');
     } finally {

@@ -29,6 +29,21 @@ const externalsExceptBundled: Plugin = {
   },
 };
 
+/** daemon/store/worker-url.ts' function, as esbuild emits it. */
+const WORKER_URL_CODE = 'function workerUrl(';
+
+/** The folders under `dir` with a .js file containing `code`; fails when there is none (the code moved). */
+function foldersHolding(dir: string, code: string): string[] {
+  const found = new Set<string>();
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (fs.readFileSync(file, 'utf8').includes(code)) found.add(entry.parentPath);
+  }
+  if (found.size === 0) throw new Error(`build-app: no file under ${dir} holds ${code}; update main/build-app.ts`);
+  return [...found];
+}
+
 export async function buildApp(opts: { root?: string; outDir?: string } = {}): Promise<string[]> {
   const base = opts.root ?? root;
   const out = opts.outDir ?? path.join(base, 'out');
@@ -73,6 +88,14 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
       }),
     ),
   ]);
+  // workerUrl() finds the worker beside the file its own code is in (`import.meta.url`). With splitting, that
+  // is the chunk holding daemon/store (host.ts is imported lazily), not the entry: the worker goes there too.
+  for (const dir of ['daemon', 'main']) {
+    for (const folder of foldersHolding(path.join(out, dir), WORKER_URL_CODE)) {
+      if (folder === path.join(out, dir)) continue;
+      for (const file of ['store-worker.js', 'store-worker.js.map']) fs.copyFileSync(path.join(out, dir, file), path.join(folder, file));
+    }
+  }
   const renderer = path.join(base, 'daemon', 'public');
   if (fs.existsSync(path.join(renderer, 'index.html'))) {
     fs.rmSync(path.join(out, 'renderer'), { recursive: true, force: true });
