@@ -122,6 +122,32 @@ describe('BackgroundStore', () => {
     await store.close();
   }, 60_000);
 
+  it('storing the held records fails once open (e.g. ENOSPC): kept, reported as waiting, stored by the retry', async () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(heldDir(dataDir), 'no held file: the records are in memory only');
+    let failures = 1;
+    const { log } = memoryLog();
+    const store = openStoreInBackground({
+      open: async () => {
+        const real = await openStore({ dataDir, log: () => undefined });
+        const addBulk = real.addBulk.bind(real);
+        real.addBulk = (records) => (failures-- > 0 ? Promise.reject(new Error('ENOSPC: no space left on device')) : addBulk(records));
+        return real;
+      },
+      dataDir,
+      log,
+      retryMs: 50,
+    });
+    const records = [makeRecord(), makeRecord()];
+    for (const r of records) store.add(r);
+    await until(() => store.state === 'open');
+    // the first store failed: the records wait (not lost), and health says so until the retry stored them
+    await until(() => store.health().journalWritable);
+    expect(await count(store)).toBe(2);
+    expect(store.health().pendingRecords).toBe(0);
+    await store.close();
+  }, 60_000);
+
   it('a failed open is standby: whenOpen and summaryAtOpen reject, records still held, stored once it opens', async () => {
     const dataDir = tempDir();
     let fail = true;

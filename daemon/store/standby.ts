@@ -102,6 +102,9 @@ export class BackgroundStore implements Store {
   /** Callers waiting for the store to open (a summary asked before any held record is stored, see summaryAtOpen). */
   private atOpen: { run: (s: Store) => Promise<void>; fail: (e: Error) => void }[] = [];
   private openWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** A retry of storing the held records, after a failure once open. */
+  private heldRetry: NodeJS.Timeout | null = null;
+  private storing: Promise<unknown> | null = null;
 
   constructor(private readonly opts: BackgroundOptions) {
     this.attempt = this.tryOpen().finally(() => (this.attempt = null));
@@ -180,6 +183,16 @@ export class BackgroundStore implements Store {
     this.memory = [];
     const files = this.opts.dataDir ? listHeldFiles(this.opts.dataDir) : [];
     let inserted = 0;
+    // records that are in no held file: kept for the retry if storing fails
+    const unfiled: RequestRecord[] = [];
+    for (const line of lines) {
+      try {
+        unfiled.push(JSON.parse(line) as RequestRecord);
+      } catch {
+        // a line this run wrote: it parses
+      }
+    }
+    unfiled.push(...memory);
     try {
       let batch: RequestRecord[] = [];
       const flush = async (): Promise<void> => {
@@ -196,19 +209,23 @@ export class BackgroundStore implements Store {
           if (batch.length >= STORE_BATCH) await flush();
         }
       }
-      for (const line of lines) {
-        try {
-          batch.push(JSON.parse(line) as RequestRecord);
-        } catch {
-          // a line this run wrote: it parses
-        }
-      }
-      batch.push(...memory);
+      batch.push(...unfiled);
       await flush();
     } catch (err) {
-      const msg = `the records held while the store opened could not all be stored (${(err as Error).message}); ${files.length} held file(s) kept for the next start`;
+      // Stored again (by id: nothing twice) every retryMs, and at the next start from the held files.
+      this.memory = unfiled;
+      const msg = `the records held while the store opened could not all be stored yet (${(err as Error).message}); ${files.length} held file(s) and ${unfiled.length} record(s) in memory kept, retried every ${Math.round((this.opts.retryMs ?? STANDBY_RETRY_MS) / 1000)} s`;
       this.lastError = { message: msg, at: Date.now() };
       this.opts.log('error', `store: ${msg}`);
+      if (!this.closed) {
+        this.heldRetry = setTimeout(() => {
+          this.heldRetry = null;
+          this.storing = this.storeHeld(store)
+            .then((n) => n > 0 && this.opts.log('info', `store: ${n} held record(s) stored`))
+            .finally(() => (this.storing = null));
+        }, this.opts.retryMs ?? STANDBY_RETRY_MS);
+        this.heldRetry.unref();
+      }
       return inserted;
     }
     for (const file of files) fs.rmSync(file, { force: true });
@@ -221,6 +238,11 @@ export class BackgroundStore implements Store {
     }
     this.heldCount = 0;
     return inserted;
+  }
+
+  /** Held records wait for a retry of storeHeld (the store is open, storing them failed). */
+  private get heldWaiting(): boolean {
+    return this.heldRetry !== null || this.storing !== null;
   }
 
   private heldWhere(): string {
@@ -387,6 +409,10 @@ export class BackgroundStore implements Store {
   health(): StoreHealth {
     if (this.real && this.phase === 'open') {
       const h = this.real.health();
+      if (this.heldWaiting) {
+        // reported as records waiting for a write (journal-unwritable), with why
+        return { ...h, journalWritable: false, pendingRecords: h.pendingRecords + this.memory.length, diskErrors: h.diskErrors + this.diskErrors, lastError: this.lastError };
+      }
       return this.dropped > 0 || this.diskErrors > 0 ? { ...h, diskErrors: h.diskErrors + this.diskErrors, lastError: h.lastError ?? this.lastError } : h;
     }
     const held = { records: this.heldCount, file: this.heldFile, inMemory: this.memory.length, dropped: this.dropped };
@@ -419,6 +445,9 @@ export class BackgroundStore implements Store {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.heldRetry) clearTimeout(this.heldRetry);
+    this.heldRetry = null;
+    await this.storing;
     const e = new StoreUnavailableError('the daemon is stopping');
     for (const w of this.atOpen.splice(0)) w.fail(e);
     for (const w of this.openWaiters.splice(0)) w.reject(e);
@@ -430,7 +459,9 @@ export class BackgroundStore implements Store {
       if (lost > 0) this.opts.log('error', `store: ${lost} record(s) held while the store opened could not be written to ${this.heldFile} and were never stored`);
       else if (this.heldCount > 0) this.opts.log('info', `store: ${this.heldCount} record(s) held in ${this.heldFile}; the next start stores them`);
     }
-    if (this.memory.length > 0) this.opts.log('error', `store: ${this.memory.length} record(s) kept in memory were never stored (the store did not open)`);
+    // open, but storing the held records failed: one last try before they are given up
+    if (this.phase === 'open' && this.real && this.memory.length > 0) await this.storeHeld(this.real);
+    if (this.memory.length > 0) this.opts.log('error', `store: ${this.memory.length} record(s) kept in memory were never stored`);
     await this.attempt;
     await this.real?.close();
   }
