@@ -145,10 +145,14 @@ await sleep(Number(process.env.SETTLE ?? 1500));
 const s1 = report('after summaries+pages');
 if (!process.env.NOCOLD) {
   const now = Date.now();
+  const coldMs: string[] = [];
   for (const back of [4, 7, 10]) {
     const m = new Date(now - back * MONTH_MS);
+    const t = performance.now();
     await get(`/api/requests?limit=50&from=${Date.UTC(m.getUTCFullYear(), m.getUTCMonth(), 1)}&to=${Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1)}`);
+    coldMs.push((performance.now() - t).toFixed(0));
   }
+  console.log(`[${label}] pages in months not yet open: ${coldMs.join(' / ')} ms`);
   await sleep(Number(process.env.SETTLE ?? 1500));
   report('after cold pages');
 }

@@ -144,12 +144,16 @@ function compareSummaries(a: Single, b: PartitionedStore): void {
 }
 
 
-/** sql.js whose databases count themselves: made, alive now, and the most alive at once (`most` may be reset). */
-function countedSql(): { counted: SqlJsStatic; dbs: { made: number; live: number; most: number } } {
-  const dbs = { made: 0, live: 0, most: 0 };
+/**
+ * sql.js whose databases count themselves: made, alive now, the most alive at once (`most` may be reset), and
+ * how many were made from a file's whole bytes held in memory (`whole`; disk-file.ts hands over no bytes).
+ */
+function countedSql(): { counted: SqlJsStatic; dbs: { made: number; live: number; most: number; whole: number } } {
+  const dbs = { made: 0, live: 0, most: 0, whole: 0 };
   class Counted extends SQL.Database {
     constructor(data?: ArrayLike<number> | Buffer | null) {
       super(data);
+      if (ArrayBuffer.isView(data)) dbs.whole++;
       dbs.made++;
       dbs.most = Math.max(dbs.most, ++dbs.live);
     }
@@ -426,6 +430,8 @@ describe('partitioned store = single database', () => {
       expect([order, limit, dbs.most]).toEqual([order, limit, 1]); // LRU_MAX before streams closed months
       expect(b.openMonths()).toEqual([]); // at its end, nothing is left open
     }
+    // Its months were read from their files page by page, none loaded whole into memory.
+    expect(dbs.whole).toBe(0);
     // A month someone is looking at (opened by an ordinary list) is not the stream's to close, nor evicted.
     const viewed = b.months()[3]!;
     b.list({ from: monthRange(viewed).start, to: monthRange(viewed).end, limit: 1 });
@@ -434,6 +440,42 @@ describe('partitioned store = single database', () => {
     expect(walk('desc', 7)).toBe(400);
     expect(dbs.most).toBe(2);
     expect(b.openMonths()).toEqual([viewed]);
+    expect(dbs.whole).toBe(0); // the viewed month too: a list only reads
+    b.close();
+    expect(dbs.live).toBe(0);
+  });
+
+  it('a month read from its file (by a stream or a list) is loaded whole to be written, and written only so', () => {
+    const dataDir = tempDir('cco-part-');
+    const a = partitioned(dataDir);
+    const recs = randomRecords(rng(7), 300, 'g-');
+    a.insert(recs, () => undefined);
+    snapshot(a, dataDir);
+    a.close();
+    const { counted, dbs } = countedSql();
+    const opened = openDatabase(SQL, dataDir, () => undefined);
+    const b = new PartitionedStore(counted, dataDir, opened.db, new RowWriter(opened.db, new Interner(opened.db)), () => undefined, undefined, undefined, () => NOW);
+    b.load();
+    const month = b.months()[2]!;
+    const { start, end } = monthRange(month);
+    const files = () => fs.readdirSync(path.join(dataDir, 'months')).map((f) => [f, fs.readFileSync(path.join(dataDir, 'months', f)).toString('base64')]);
+    const before = files();
+    // A stream stops inside the month: its database stays open, read from the file.
+    const inMonth = recs.filter((x) => x.startedAt >= start && x.startedAt < end).length;
+    expect(inMonth).toBeGreaterThan(4);
+    const page = b.list({ from: start, to: end, limit: 2 }, { stream: true });
+    expect(page.items).toHaveLength(2);
+    expect(b.openMonths()).toEqual([month]);
+    expect(dbs.whole).toBe(0);
+    // A repricing of one of its rows (a write) gets the month loaded whole; the file is not written through.
+    const row = page.items[0]!;
+    expect(b.applyReprice([{ id: row.id, costNanoUsd: 4242, priceVersion: 'test-v', cacheSavingsNanoUsd: 0, unpricedReason: null }])).toBe(1);
+    expect(dbs.whole).toBeGreaterThanOrEqual(1);
+    expect(b.get(row.id)?.costNanoUsd).toBe(4242);
+    expect(files()).toEqual(before); // re-sealed only at the next snapshot
+    // The stream goes on from its cursor on the loaded month: the same rows as a plain list.
+    const rest = b.list({ from: start, to: end, limit: 500, cursor: page.nextCursor! }, { stream: true });
+    expect(rest.items.map((x) => x.id)).toEqual(b.list({ from: start, to: end, limit: 500, cursor: page.nextCursor! }).items.map((x) => x.id));
     b.close();
     expect(dbs.live).toBe(0);
   });

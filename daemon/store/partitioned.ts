@@ -36,9 +36,10 @@ import { compareRecords } from '../../shared/record-values.ts';
 import { Bloom } from './bloom.ts';
 import { integrityProblem, moveAside, vacuumIfSparse, writeDatabaseFile } from './db.ts';
 import { readDatabaseBytes } from './file-bytes.ts';
+import { DiskFile } from './disk-file.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
-import { backfillCacheHitCells, getMeta, migrate, setMeta } from './migrations.ts';
+import { backfillCacheHitCells, getMeta, migrate, SCHEMA_VERSION, setMeta } from './migrations.ts';
 import { fsyncDir } from './segments.ts';
 import { newDatabase } from './schema-image.ts';
 import { listPartitionFiles, MAX_DIRECT_MONTHS, monthOf, monthRange, monthsDir, partitionPath, removePartitionTemps, type MonthKey } from './months.ts';
@@ -124,7 +125,17 @@ interface OpenPart {
   direct: number;
   /** Row writer of direct inserts (prepared once per open month). */
   writer: RowWriter | null;
+  /** Read from its file page by page (disk-file.ts), not held in memory: read-only (see `Use`). */
+  disk: DiskFile | null;
 }
+
+/**
+ * What a month database is opened for. `read` and `stream` (an export's pages, see `list`) only read: the month
+ * is read from its file page by page (disk-file.ts: SQLite's page cache, ~2 MB, instead of the whole file, 26–34
+ * MB at 1 M rows a year). `write` (direct rows, repricing, a fold, and whatever may lead to one) needs it in
+ * memory: a month open from disk is then closed and loaded whole, so nothing ever writes through one.
+ */
+type Use = 'read' | 'stream' | 'write';
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
@@ -234,19 +245,35 @@ export class PartitionedStore {
     return [...this.info.keys()].sort();
   }
 
-  private loadPart(month: MonthKey, create: boolean): OpenPart {
+  /**
+   * The month's database, from its file or (`create`) new. `fromDisk`: read from the file page by page
+   * (disk-file.ts) instead of loaded whole — when the file is at the current schema and names its month, so
+   * that opening it writes nothing; otherwise it is loaded whole.
+   */
+  private loadPart(month: MonthKey, create: boolean, fromDisk = false): OpenPart {
     const file = partitionPath(this.dataDir, month);
     let db: Database;
+    let disk: DiskFile | null = null;
     if (fs.existsSync(file)) {
       const st = fs.statSync(file);
       const version = `${month} ${st.size} ${st.mtimeMs}`;
-      const bytes = readDatabaseBytes(file);
-      if (bytes.byteLength === 0) throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
-      db = new this.SQL.Database(bytes);
+      if (fromDisk) {
+        disk = new DiskFile(file);
+        if (disk.size === 0) {
+          disk.close();
+          throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
+        }
+        db = new this.SQL.Database(disk.data);
+      } else {
+        const bytes = readDatabaseBytes(file);
+        if (bytes.byteLength === 0) throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
+        db = new this.SQL.Database(bytes);
+      }
       if (!this.checked.has(version)) {
         const problem = integrityProblem(db);
         if (problem !== null) {
           db.close();
+          disk?.close();
           throw new DamagedMonthError(month, problem);
         }
         this.checked.add(version);
@@ -256,12 +283,19 @@ export class PartitionedStore {
     try {
       db.run('PRAGMA journal_mode = MEMORY');
       db.run('PRAGMA temp_store = MEMORY'); // see db.ts
-      migrate(db);
-      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false, direct: 0, writer: null };
-      setMeta(db, 'month', month);
+      if (disk && (getMeta(db, 'schema_version') !== String(SCHEMA_VERSION) || getMeta(db, 'month') !== month)) {
+        // An older file (or one without its month noted) is brought up to date in memory.
+        db.close();
+        disk.close();
+        return this.loadPart(month, create);
+      }
+      if (!disk) migrate(db);
+      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false, direct: 0, writer: null, disk };
+      if (!disk) setMeta(db, 'month', month);
       return part;
     } catch (err) {
       db.close();
+      disk?.close();
       throw err;
     }
   }
@@ -274,11 +308,16 @@ export class PartitionedStore {
    * collects garbage), not whenever the worker next allocates: an export walking every month otherwise
    * kept up to four months' worth of buffers alive at each month boundary.
    */
-  private openPart(month: MonthKey, create = false, stream = false): OpenPart {
+  private openPart(month: MonthKey, create = false, use: Use = 'write'): OpenPart {
     let part = this.open.get(month);
+    const stream = use === 'stream';
+    if (part?.disk && use === 'write') {
+      this.closePart(part);
+      part = undefined;
+    }
     if (!part) {
       this.evict(month);
-      part = this.loadPart(month, create);
+      part = this.loadPart(month, create, use !== 'write');
       part.stream = stream;
       this.open.set(month, part);
       const info = this.info.get(month);
@@ -294,9 +333,9 @@ export class PartitionedStore {
    * (`YYYY-MM.sqlite.corrupt-<ms>`), the month is forgotten (queries skip it; its rollups stay in
    * cco.sqlite, so totals still count it) and `onDamaged` reports it. Other months are not affected.
    */
-  private tryOpenPart(month: MonthKey, stream = false): OpenPart | null {
+  private tryOpenPart(month: MonthKey, use: Use = 'write'): OpenPart | null {
     try {
-      return this.openPart(month, false, stream);
+      return this.openPart(month, false, use);
     } catch (err) {
       if (!(err instanceof DamagedMonthError)) throw err;
       const file = partitionPath(this.dataDir, month);
@@ -328,6 +367,7 @@ export class PartitionedStore {
     p.writer?.free();
     p.strings.free();
     p.db.close();
+    p.disk?.close();
     this.open.delete(p.month);
     this.onRelease();
   }
@@ -693,7 +733,7 @@ export class PartitionedStore {
       // Reaching this month means every month before it in this page gave all its rows left after the
       // cursor to this page (each of them sorts before this month's rows): the stream is done with them.
       if (stream && !this.open.has(month)) this.closeStreamed(visited);
-      const part = this.tryOpenPart(month, stream);
+      const part = this.tryOpenPart(month, stream ? 'stream' : 'read');
       if (!part) continue;
       visited.push(part);
       merged = mergeFirst(merged, listRows(part.db, part.strings, pq, plan), cmp, n);
@@ -712,14 +752,14 @@ export class PartitionedStore {
   }
 
   get(id: string): RequestRecord | null {
-    return getRequestOne(this.db, this.writer.strings, id) ?? this.findSealed(id)?.old ?? null;
+    return getRequestOne(this.db, this.writer.strings, id) ?? this.findSealed(id, 'read')?.old ?? null;
   }
 
   /** A visible sealed row by id (newest month first, Bloom filters first). */
-  private findSealed(id: string): { part: OpenPart; old: RequestRecord } | null {
+  private findSealed(id: string, use: Use = 'write'): { part: OpenPart; old: RequestRecord } | null {
     for (const month of this.months().reverse()) {
       if (monthRange(month).end <= this.floor || !this.info.get(month)?.ids.has(id)) continue;
-      const part = this.tryOpenPart(month);
+      const part = this.tryOpenPart(month, use);
       if (!part) continue;
       const r = getRequestOne(part.db, part.strings, id);
       if (r && r.startedAt >= this.floor) return { part, old: r };
@@ -754,7 +794,7 @@ export class PartitionedStore {
       const info = this.info.get(month);
       const maybe = ids.filter((id) => info?.upstream.has(id));
       if (maybe.length === 0) continue;
-      const part = this.tryOpenPart(month);
+      const part = this.tryOpenPart(month, 'read');
       if (!part) continue;
       out.push(...findByUpstreamOne(part.db, part.strings, maybe, lo, to));
     }

@@ -1,0 +1,83 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlJsStatic } from 'sql.js';
+import { loadSqlJs } from './db.ts';
+import { DiskFile } from './disk-file.ts';
+import { tempDir } from './test-fixtures.ts';
+
+let SQL: SqlJsStatic;
+beforeAll(async () => {
+  SQL = await loadSqlJs();
+});
+
+const opened: DiskFile[] = [];
+afterEach(() => {
+  for (const d of opened.splice(0)) d.close();
+});
+
+/** A database file of `rows` rows with an index, ~2 MB at 20 k rows (several read windows and cache sizes). */
+function writeDatabase(rows: number): string {
+  const db = new SQL.Database();
+  db.run('CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, name TEXT NOT NULL, blob BLOB)');
+  db.run('CREATE INDEX t_at ON t (at DESC, id)');
+  db.run('BEGIN');
+  const stmt = db.prepare('INSERT INTO t (at, name, blob) VALUES (?, ?, ?)');
+  for (let i = 0; i < rows; i++) stmt.run([(i * 7919) % 100_003, `name ${i} ${'x'.repeat(i % 97)}`, i % 50 === 0 ? new Uint8Array(6000).fill(i % 251) : null]);
+  stmt.free();
+  db.run('COMMIT');
+  const file = path.join(tempDir('cco-disk-file-'), 'm.sqlite');
+  fs.writeFileSync(file, db.export());
+  db.close();
+  return file;
+}
+
+const sha = (file: string): string => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('DiskFile', () => {
+  it('gives sql.js the same answers as the file loaded whole, reading it from disk', () => {
+    const file = writeDatabase(20_000);
+    const whole = new SQL.Database(fs.readFileSync(file));
+    const disk = new DiskFile(file);
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    for (const q of [
+      'PRAGMA quick_check',
+      'SELECT count(*), sum(at), sum(length(name)), sum(length(blob)) FROM t',
+      'SELECT id, at, name, hex(blob) FROM t ORDER BY at DESC, id LIMIT 500 OFFSET 9000',
+      'SELECT id, name FROM t WHERE id IN (1, 777, 19999, 20000, 20001)',
+    ]) {
+      expect(db.exec(q)).toEqual(whole.exec(q));
+    }
+    expect(disk.contents.reads).toBeGreaterThan(10); // read from the file, not from a copy
+    db.close();
+    whole.close();
+  });
+
+  it('refuses writes: SQLite reports an error, the file is unchanged and still reads', () => {
+    const file = writeDatabase(3000);
+    const before = sha(file);
+    const disk = new DiskFile(file);
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    expect(() => db.run("INSERT INTO t (at, name) VALUES (1, 'new')")).toThrow();
+    expect(() => db.run('UPDATE t SET name = ? WHERE id < 100', ['changed'])).toThrow();
+    expect(db.exec('SELECT count(*) FROM t')[0]?.values).toEqual([[3000]]);
+    expect(db.exec("SELECT count(*) FROM t WHERE name = 'changed' OR name = 'new'")[0]?.values).toEqual([[0]]);
+    db.close();
+    disk.close();
+    expect(sha(file)).toBe(before);
+  });
+
+  it('keeps reading the file it opened when another is renamed over it (a re-sealed month)', () => {
+    const file = writeDatabase(3000);
+    const disk = new DiskFile(file);
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    const other = writeDatabase(10);
+    fs.renameSync(other, file);
+    expect(db.exec('SELECT count(*) FROM t')[0]?.values).toEqual([[3000]]);
+    db.close();
+  });
+});
