@@ -18,7 +18,11 @@
  */
 import fs from 'node:fs';
 
-/** Bytes read at once around a read (SQLite reads one 4 kB page at a time, mostly in file order). */
+/**
+ * Bytes read at once when SQLite reads on from where its last read ended (it reads one page, 4 kB, at a time).
+ * Only then: `quick_check` and index look-ups jump around the file, and reading ahead at every read copied
+ * 1.1 GB to check a 33 MB month (8,400 reads) against 65 MB so (measured in-process, load 12).
+ */
 const WINDOW = 128 * 1024;
 
 /** Emscripten's FS error shape (name + WASI errno): its system calls turn it into an error return. */
@@ -35,6 +39,8 @@ class FileContents {
   private readonly window = Buffer.allocUnsafeSlow(WINDOW);
   private winStart = 0;
   private winEnd = 0;
+  /** Where the last read asked for ended. */
+  private lastEnd = -1;
   /** Reads from the file so far (for tests). */
   reads = 0;
 
@@ -53,10 +59,12 @@ class FileContents {
   subarray(start: number, end: number): Uint8Array {
     end = Math.min(end, this.length);
     if (end <= start) return this.window.subarray(0, 0);
+    const onwards = start === this.lastEnd;
+    this.lastEnd = end;
     if (start >= this.winStart && end <= this.winEnd) return this.window.subarray(start - this.winStart, end - this.winStart);
     const n = end - start;
     if (n > WINDOW) return this.read(Buffer.allocUnsafe(n), start, n);
-    const got = this.read(this.window, start, Math.min(WINDOW, this.length - start));
+    const got = this.read(this.window, start, onwards ? Math.min(WINDOW, this.length - start) : n);
     this.winStart = start;
     this.winEnd = start + got.length;
     return this.window.subarray(0, Math.min(n, got.length));

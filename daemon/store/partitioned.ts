@@ -6,8 +6,10 @@
  * arrived late (month rollover, bulk import, replay) and did not go straight into their month database (see
  * `insert`) until the next snapshot folds them out. Each past month lives in `months/YYYY-MM.sqlite` (same
  * schema, rows only), written once (tmp → fsync → rename) and opened on demand, read-only, by the queries
- * that reach it: an LRU of at most LRU_MAX clean months, closed after IDLE_MS idle. A month file is
- * rewritten (a new file renamed over it, "re-sealed") only when rows or repricings for it arrive.
+ * that reach it: an LRU of at most LRU_MAX clean months, closed after IDLE_MS idle. A month opened to be read
+ * (lists, exports, gets) is read from its file page by page (disk-file.ts); one opened to be written is
+ * loaded whole (see `Use`). A month file is rewritten (a new file renamed over it, "re-sealed") only when
+ * rows or repricings for it arrive.
  *
  * Invariant: a record is counted in the rollups iff its row was new, and on disk cco.sqlite's rollups count
  * exactly the rows of cco.sqlite and of the month files its `partitions` describes. Rows of a late record
