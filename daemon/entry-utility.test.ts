@@ -1,9 +1,13 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { DaemonToHost } from '../shared/ipc-messages.ts';
 import type { DaemonHandleLike, HostChannel } from './entry-utility.ts';
-import { entryFlags, readEntryOptions, runHost } from './entry-utility.ts';
+import { entryFlags, readEntryOptions, runHost, startHosted } from './entry-utility.ts';
 
 function fakeChannel() {
   const posted: DaemonToHost[] = [];
@@ -93,6 +97,34 @@ describe('entry-utility', () => {
     expect(order).toEqual(['flush', 'close']);
     expect(posted.at(-1)).toEqual({ type: 'shutdown-complete' });
   });
+
+  it("startHosted: the store worker starts before the daemon's modules load, and the store adopts it", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-entry-'));
+    fs.mkdirSync(path.join(root, 'config'));
+    fs.writeFileSync(path.join(root, 'config', 'config.toml'), '[server]\nport = 0\nupstream_url = "http://127.0.0.1:9"\n');
+    const env = { HOME: root, CCO_DATA_DIR: path.join(root, 'data'), CCO_CONFIG_DIR: path.join(root, 'config'), CCO_CREDENTIALS_BACKEND: 'file', CCO_HISTORY: 'off' };
+    const workers: Worker[] = [];
+    const onWorker = (w: Worker): void => void workers.push(w);
+    process.on('worker', onWorker);
+    try {
+      let atLoad = -1;
+      const handle = await startHosted({}, env, async () => {
+        await new Promise((r) => setImmediate(r)); // process 'worker' is emitted on the next tick
+        atLoad = workers.length;
+        return import('./host.ts');
+      });
+      try {
+        expect(atLoad).toBe(1); // started before host.ts (and the daemon's modules) load
+        await expect.poll(async () => (await fetch(`${handle.url}/ready`)).status, { timeout: 15_000 }).toBe(200);
+        expect(workers).toHaveLength(1); // the store runs on it: it started no worker of its own
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      process.off('worker', onWorker);
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('maps its options to config flags for daemon/host.ts (flags beat config.toml and CCO_*)', () => {
     expect(entryFlags({ port: 0, host: '127.0.0.1', upstreamUrl: 'http://u', dataDir: '/d' })).toEqual({

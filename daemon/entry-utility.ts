@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { HostedDaemon } from './host.ts';
 import type { DaemonToHost } from '../shared/ipc-messages.ts';
 import { parseHostToDaemon } from '../shared/ipc-messages.ts';
+import { prestartStoreWorker } from './store/prestart.ts';
 
 export interface EntryOptions {
   host?: string;
@@ -183,23 +184,34 @@ export async function runHost(deps: RunHostDeps): Promise<void> {
   await deps.channel.post({ type: 'ready', port: handle.port, token: handle.token, url: handle.url, pid: process.pid });
 }
 
+/**
+ * The daemon, hosted: the store worker starts first (store/prestart.ts), on another core, while host.ts and the
+ * daemon's modules load — as `cco run` does — and the store adopts it. host.ts is imported lazily (`loadHost`),
+ * so a load failure is reported over the channel as a startup error.
+ */
+export async function startHosted(
+  options: EntryOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  loadHost: () => Promise<typeof import('./host.ts')> = () => import('./host.ts'),
+): Promise<DaemonHandleLike> {
+  prestartStoreWorker();
+  const { hostDaemon } = await loadHost();
+  return hostedHandle(
+    await hostDaemon({
+      env,
+      flags: entryFlags(options),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(env.CCO_STATIC_DIR ? { staticDir: env.CCO_STATIC_DIR } : {}),
+      warn: (line) => process.stderr.write(`cco-daemon: warning: ${line}\n`),
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   await runHost({
     channel: detectChannel(),
     options: readEntryOptions(process.argv.slice(2), process.env),
-    // Imported lazily so a load failure is reported over the channel as a startup error.
-    start: async (options) => {
-      const { hostDaemon } = await import('./host.ts');
-      return hostedHandle(
-        await hostDaemon({
-          env: process.env,
-          flags: entryFlags(options),
-          ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-          ...(process.env.CCO_STATIC_DIR ? { staticDir: process.env.CCO_STATIC_DIR } : {}),
-          warn: (line) => process.stderr.write(`cco-daemon: warning: ${line}\n`),
-        }),
-      );
-    },
+    start: (options) => startHosted(options),
     exit: (code) => process.exit(code),
     onSignal: (handler) => {
       process.once('SIGTERM', handler);
