@@ -211,4 +211,32 @@ describe('HistoryImporter reading order', () => {
     expect(monthsPerBatch.length).toBeGreaterThan(4);
     expect(Math.max(...monthsPerBatch)).toBeLessThanOrEqual(2);
   });
+
+  it('looks request ids up month by month: an id is searched only in the day before its own entry', async () => {
+    // Files in path order: every batch spans several months. Searched with the batch's whole span, each id
+    // was checked against every sealed month in between (a Bloom filter "maybe" loads a month file).
+    const truth = writeCorpus({ root, seed: 6, projects: 12, sessionsPerProject: 1, requestsPerSession: 6, days: 120, start: Date.UTC(2026, 5, 1), malformedPerFile: 0 });
+    const atOf = new Map(truth.requests.map((r) => [r.requestId, r.at]));
+    const calls: { ids: string[]; from: number; to: number }[] = [];
+    const sink = {
+      addBulk: store.addBulk.bind(store),
+      findByUpstreamRequestIds: (ids: readonly string[], range: { from?: number; to?: number } = {}) => {
+        calls.push({ ids: [...ids], from: range.from!, to: range.to! });
+        return store.findByUpstreamRequestIds(ids, range);
+      },
+    };
+    const report = await importer({ sink, batchSize: 20 }).run();
+    expect(report.imported).toBe(truth.requests.length);
+    expect(calls.length).toBeGreaterThan(4);
+    for (const c of calls) {
+      const months = new Set(c.ids.map((id) => new Date(atOf.get(id)!).toISOString().slice(0, 7)));
+      expect(months.size).toBe(1);
+      for (const id of c.ids) expect(atOf.get(id)!).toBeGreaterThanOrEqual(c.from + 86_400_000);
+      expect(c.to - c.from).toBeLessThanOrEqual(32 * 86_400_000);
+    }
+    // Searching narrower loses nothing: a second run finds every request already stored.
+    const again = await importer({ sink, dataDir: path.join(dir, 'data2'), batchSize: 20 }).run();
+    expect(again.alreadyStored).toBe(truth.requests.length);
+    expect(again.imported).toBe(0);
+  });
 });

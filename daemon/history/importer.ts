@@ -88,6 +88,29 @@ const SAVE_EVERY_MS = 1000;
 /** A transcript line is written after the response ended; its request started at most this much earlier. */
 const LOOKBACK_MS = 86_400_000;
 
+/**
+ * A batch's request-id lookups, one per UTC month of the entries' times: each id is searched only in the
+ * days before its own entry, not in the batch's whole span. A batch of a time-ordered import still holds a
+ * few stray entries of earlier months, and searched with them, every id of the batch was checked against
+ * every sealed month in between (a Bloom filter "maybe" opens a month file: docs/design.md, h15-importstore).
+ */
+export function lookups(entries: readonly TranscriptEntry[]): { ids: string[]; from: number; to: number }[] {
+  const byMonth = new Map<number, { ids: Set<string>; from: number; to: number }>();
+  for (const e of entries) {
+    if (!e.requestId) continue;
+    const d = new Date(e.at);
+    const key = d.getUTCFullYear() * 12 + d.getUTCMonth();
+    const g = byMonth.get(key);
+    if (!g) byMonth.set(key, { ids: new Set([e.requestId]), from: e.at, to: e.at });
+    else {
+      g.ids.add(e.requestId);
+      if (e.at < g.from) g.from = e.at;
+      if (e.at > g.to) g.to = e.at;
+    }
+  }
+  return [...byMonth.values()].map((g) => ({ ids: [...g.ids], from: g.from, to: g.to }));
+}
+
 export class HistoryImporter {
   readonly state: HistoryState;
   private running: Promise<ImportReport> | null = null;
@@ -294,15 +317,8 @@ export class HistoryImporter {
     const byKey = new Map<string, TranscriptEntry>();
     for (const e of entries) byKey.set(entryKey(e), e);
     const unique = [...byKey.values()];
-    const ids = [...new Set(unique.flatMap((e) => (e.requestId ? [e.requestId] : [])))];
     const stored = new Map<string, RequestRecord>();
-    if (ids.length) {
-      let from = Infinity;
-      let to = -Infinity;
-      for (const e of unique) {
-        from = Math.min(from, e.at);
-        to = Math.max(to, e.at);
-      }
+    for (const { ids, from, to } of lookups(unique)) {
       for (let i = 0; i < ids.length; i += 1000) {
         for (const r of await this.opts.sink.findByUpstreamRequestIds(ids.slice(i, i + 1000), { from: from - LOOKBACK_MS, to: to + 1 })) {
           // A proxy record wins over a history record with the same id.

@@ -17,8 +17,12 @@ function fnv1a(s: string, seed: number): number {
 export class Bloom {
   private constructor(readonly bits: Uint8Array) {}
 
-  static forCount(n: number): Bloom {
-    const bytes = Math.max(64, Math.ceil((Math.max(1, n) * 10) / 8));
+  /**
+   * A filter for `n` keys at `bitsPerKey` bits each (7 probes always: a filter read back from `partitions`
+   * is probed as it was built, whatever its size). 10 bits: ≈0.8 % false positives a key; 24 bits: ≈0.007 %.
+   */
+  static forCount(n: number, bitsPerKey = 10): Bloom {
+    const bytes = Math.max(64, Math.ceil((Math.max(1, n) * bitsPerKey) / 8));
     return new Bloom(new Uint8Array(bytes));
   }
 

@@ -323,6 +323,26 @@ describe('partitioned store = single database', () => {
     c.close();
   });
 
+  it('a batch of fresh upstream ids does not open the sealed month it searches (the import lookup)', () => {
+    const dataDir = tempDir('cco-part-');
+    const b = partitioned(dataDir);
+    const month = Date.UTC(2025, 5, 1);
+    const recs = randomRecords(rng(23), 3000, 'u-').map((x, i) => ({ ...x, startedAt: month + i * 60_000, endedAt: month + i * 60_000 + 500, upstreamRequestId: `req_u${i}` }));
+    b.insert(recs, () => undefined);
+    snapshot(b, dataDir);
+    b.closeClean();
+    const { start, end } = monthRange('2025-06');
+    // Found: the month is opened and the row returned.
+    expect(b.findByUpstream(['req_u7'], start, end).map((r) => r.id)).toEqual([recs[7]!.id]);
+    b.closeClean();
+    // 500 ids it never held (one import batch): the filter answers "no" for each, and nothing is read.
+    // At 10 bits a key (≈0.8 % false positives) some of them said "maybe" and the 2025-06 file was loaded.
+    const fresh = Array.from({ length: 500 }, (_, i) => `req_011CV${i.toString(36)}x${i}`);
+    expect(b.findByUpstream(fresh, start, end)).toEqual([]);
+    expect(b.openMonths()).toEqual([]);
+    b.close();
+  });
+
   for (const when of ['before', 'after'] as const) {
     it(`a snapshot killed ${when} cco.sqlite is written, its month files staged: nothing lost or doubled once the journal is replayed`, () => {
       const dataDir = tempDir('cco-part-');

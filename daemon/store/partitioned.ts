@@ -74,6 +74,15 @@ export const FOLD_GRACE_MS = 3_600_000;
 const FOLD_CHUNK = 5000;
 /** The Bloom filters of a month first written directly are sized for this many ids (rebuilt when staged). */
 const DIRECT_BLOOM_IDS = 100_000;
+/**
+ * Bits per key of a month's upstream-request-id filter. The import asks for a batch's hundreds of request
+ * ids at once (`findByUpstream`), so at the ids filter's 10 bits (≈0.8 % false positives a key) nearly every
+ * batch got a "maybe" from each sealed month in its range and opened it: on the 1 GB bench corpus 43 loads
+ * of month files of up to 22 MB, 8.4 s of the worker's 42 s (docs/design.md, h15-importstore). At 24 bits
+ * (≈0.007 % a key) a batch of 500 fresh ids opens a month about once in 30. 3 bytes a row in memory and in
+ * `partitions`; filters written before keep their size and are read as they are.
+ */
+export const UPSTREAM_BLOOM_BITS = 24;
 /** `meta` key in cco.sqlite: the staged month files (`YYYY-MM.sqlite.next-<token>`) this cco.sqlite commits. */
 const SEALING_KEY = 'sealing';
 const NEXT_RE = /^(\d{4}-\d{2})\.sqlite\.next-[0-9a-f-]+$/;
@@ -400,7 +409,7 @@ export class PartitionedStore {
   private describe(part: OpenPart, bytes: number, mtimeMs: number): void {
     const n = countRequests(part.db);
     const ids = Bloom.forCount(n);
-    const upstream = Bloom.forCount(n);
+    const upstream = Bloom.forCount(n, UPSTREAM_BLOOM_BITS);
     const stmt = part.db.prepare('SELECT id, upstream_request_id FROM requests');
     try {
       while (stmt.step()) {
@@ -509,7 +518,7 @@ export class PartitionedStore {
     const n = part.writer.insertMany(recs, onError, this.writer);
     if (n === 0) return 0;
     let info = this.info.get(month);
-    if (!info) this.info.set(month, (info = { rows: 0, bytes: 0, mtimeMs: 0, ids: Bloom.forCount(DIRECT_BLOOM_IDS), upstream: Bloom.forCount(DIRECT_BLOOM_IDS) }));
+    if (!info) this.info.set(month, (info = { rows: 0, bytes: 0, mtimeMs: 0, ids: Bloom.forCount(DIRECT_BLOOM_IDS), upstream: Bloom.forCount(DIRECT_BLOOM_IDS, UPSTREAM_BLOOM_BITS) }));
     info.rows += n;
     info.ends = endsOf(part.db); // a list's cursor test reads them
     // Every id of the batch (a superset of the new ones): a Bloom filter may answer "maybe", never a wrong "no".
