@@ -10,7 +10,7 @@
  * writes a store with bench:store-scale's record generator first.
  *
  * Environment: NODE_FLAGS (node options before the bundle), CHILD_ENV (JSON, extra environment; PROBE_GC=main|all
- * makes the probe collect every second), RANGES (comma list), N (calls per range), WARM=1 (one call first, not
+ * makes the probe collect every second), RANGES (comma list), N (calls per range), COLD (months back of the cold pages; 4,7,10), WARM=1 (one call first, not
  * counted), EACH=1 (a report after each range), NOCOLD=1, EXPORT=1 (a CSV export's peak, then the final
  * snapshot's), TRACE=1 (the export's RSS per second and a breakdown at its peak), DIFF=1 (mappings that grew), BIG=1 (mappings ≥ 1 MB), SETTLE (ms before each report; 1500).
  * Compare builds alternately in one run and print the load with every number (docs/design.md, h14-sumheap).
@@ -145,14 +145,16 @@ await sleep(Number(process.env.SETTLE ?? 1500));
 const s1 = report('after summaries+pages');
 if (!process.env.NOCOLD) {
   const now = Date.now();
-  const coldMs: string[] = [];
-  for (const back of [4, 7, 10]) {
+  const coldMs: number[] = [];
+  const c0 = cpuMs(pid);
+  for (const back of (process.env.COLD ?? '4,7,10').split(',').map(Number)) {
     const m = new Date(now - back * MONTH_MS);
     const t = performance.now();
     await get(`/api/requests?limit=50&from=${Date.UTC(m.getUTCFullYear(), m.getUTCMonth(), 1)}&to=${Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1)}`);
-    coldMs.push((performance.now() - t).toFixed(0));
+    coldMs.push(performance.now() - t);
   }
-  console.log(`[${label}] pages in months not yet open: ${coldMs.join(' / ')} ms`);
+  const sorted = [...coldMs].sort((a, b) => a - b);
+  console.log(`[${label}] pages in months not yet open: ${coldMs.map((x) => x.toFixed(0)).join(' / ')} ms (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)}), process CPU ${((cpuMs(pid) - c0) / coldMs.length).toFixed(0)} ms a page, load ${os.loadavg()[0]!.toFixed(1)}`);
   await sleep(Number(process.env.SETTLE ?? 1500));
   report('after cold pages');
 }
