@@ -185,6 +185,14 @@ export async function runHost(deps: RunHostDeps): Promise<void> {
 }
 
 /**
+ * How long the hosted daemon's start waits for its store once it listens (DaemonOptions.storeOpenWaitMs) before
+ * the ready handshake: the app's supervisor allows 10 s from the fork, and the process's own start took up to
+ * ~5 s at load 10 (bench:open-listen); a normal store opens well within 1 s, a migrating one is reported as
+ * opening (/api/status) while the daemon already forwards.
+ */
+export const HOSTED_STORE_OPEN_WAIT_MS = 1000;
+
+/**
  * The daemon, hosted: the store worker starts first (store/prestart.ts), on another core, while host.ts and the
  * daemon's modules load — as `cco run` does — and the store adopts it. host.ts is imported lazily (`loadHost`),
  * so a load failure is reported over the channel as a startup error.
@@ -203,6 +211,7 @@ export async function startHosted(
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(env.CCO_STATIC_DIR ? { staticDir: env.CCO_STATIC_DIR } : {}),
       warn: (line) => process.stderr.write(`cco-daemon: warning: ${line}\n`),
+      storeOpenWaitMs: HOSTED_STORE_OPEN_WAIT_MS,
     }),
   );
 }

@@ -42,6 +42,8 @@ export interface HostOptions {
   history?: boolean;
   /** One-line warnings meant for the user before the log file exists (e.g. the key store cannot be read). */
   warn?: (line: string) => void;
+  /** DaemonOptions.storeOpenWaitMs: how long the start waits for the store to open once listening (default 5 s). */
+  storeOpenWaitMs?: number;
 }
 
 export type ApiKeySource = 'env' | 'credential-store' | null;
@@ -122,6 +124,7 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
       recording: !opts.paused,
       ...(opts.staticDir ? { staticDir: opts.staticDir } : {}),
       ...(history && { history: { roots: defaultRoots(env) } }),
+      ...(opts.storeOpenWaitMs !== undefined && { storeOpenWaitMs: opts.storeOpenWaitMs }),
     });
   } catch (err) {
     log.error('daemon failed to start', { error: (err as Error).message });
