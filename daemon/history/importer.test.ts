@@ -165,25 +165,6 @@ describe('HistoryImporter', () => {
   });
 });
 
-describe('HistoryImporter and resumed sessions', () => {
-  it('does not ask the store again for a request it stored in this run (a resumed copy in a later file)', async () => {
-    const truth = writeCorpus({ root, seed: 8, projects: 4, sessionsPerProject: 4, requestsPerSession: 12, days: 90, start: Date.UTC(2026, 5, 1), malformedPerFile: 0, fileTimes: true });
-    const asked = new Map<string, number>();
-    const sink = {
-      addBulk: store.addBulk.bind(store),
-      findByUpstreamRequestIds: (ids: readonly string[], range: { from?: number; to?: number } = {}) => {
-        for (const id of ids) asked.set(id, (asked.get(id) ?? 0) + 1);
-        return store.findByUpstreamRequestIds(ids, range);
-      },
-    };
-    const report = await importer({ sink, batchSize: 10 }).run();
-    expect(report.imported).toBe(truth.requests.length);
-    expect(report.alreadyStored).toBeGreaterThan(0); // the corpus has resumed copies
-    expect([...asked.values()].filter((n) => n > 1)).toEqual([]);
-    expect(stored(await allRecords())).toEqual(expected(truth.requests));
-  });
-});
-
 describe('HistoryImporter on a file still being written', () => {
   it('holds the last response back until its last repeat is there', async () => {
     const file = path.join(root, 'p', 's.jsonl');

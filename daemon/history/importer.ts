@@ -187,15 +187,8 @@ export class HistoryImporter {
      * it is stored, and a batch's request-id lookup sees every earlier batch in the store.
      */
     let storing: Promise<void> | null = null;
-    /**
-     * Request ids stored as history records in this run (imported or found). A resumed session copies
-     * earlier lines, with their times, into a later file: without this, each copy's lookup went back to
-     * the store and loaded the copied line's (sealed, long closed) month file to find the record the first
-     * copy had just written (docs/design.md, h15-importstore). Per run: its memory goes with the run.
-     */
-    const stored = new Set<string>();
     const storeAndCommit = async (entries: TranscriptEntry[], done: typeof commits): Promise<void> => {
-      if (entries.length) await this.store(entries, pricer, report, stored);
+      if (entries.length) await this.store(entries, pricer, report);
       progress.imported = report.imported;
       if (saveState && done.length) {
         for (const c of done) this.state.set(c);
@@ -319,13 +312,13 @@ export class HistoryImporter {
   }
 
   /** Stores one batch: links for proxy records, nothing for what is stored already, addBulk for the rest. */
-  private async store(entries: TranscriptEntry[], pricer: Pricer, report: ImportReport, asHistory: Set<string>): Promise<void> {
+  private async store(entries: TranscriptEntry[], pricer: Pricer, report: ImportReport): Promise<void> {
     // One entry per response in the batch (a resumed session's copy of a response is the same response).
     const byKey = new Map<string, TranscriptEntry>();
     for (const e of entries) byKey.set(entryKey(e), e);
     const unique = [...byKey.values()];
     const stored = new Map<string, RequestRecord>();
-    for (const { ids, from, to } of lookups(unique.filter((e) => !(e.requestId && asHistory.has(e.requestId))))) {
+    for (const { ids, from, to } of lookups(unique)) {
       for (let i = 0; i < ids.length; i += 1000) {
         for (const r of await this.opts.sink.findByUpstreamRequestIds(ids.slice(i, i + 1000), { from: from - LOOKBACK_MS, to: to + 1 })) {
           // A proxy record wins over a history record with the same id.
@@ -344,17 +337,13 @@ export class HistoryImporter {
           proxyId: match.id, requestId: e.requestId!, at: e.at, model: e.model, sessionId: e.sessionId, project: e.project,
           agentId: e.agentId, tokens: [t.input, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, t.output],
         });
-      } else if (match || (e.requestId && asHistory.has(e.requestId))) {
-        report.alreadyStored++;
-        if (e.requestId) asHistory.add(e.requestId);
-      } else fresh.push(historyRecord(e, pricer));
+      } else if (match) report.alreadyStored++;
+      else fresh.push(historyRecord(e, pricer));
     }
     this.state.appendLinks(links);
     report.linked += links.length;
     if (fresh.length) {
       const res = await this.opts.sink.addBulk(fresh);
-      // Stored now or before (skipped: same id); an invalid record was not, so then none is remembered.
-      if (res.invalid === 0) for (const r of fresh) if (r.upstreamRequestId) asHistory.add(r.upstreamRequestId);
       report.imported += res.inserted;
       report.alreadyStored += res.skipped;
       report.unpriced += fresh.filter((r) => r.costNanoUsd === null).length;
