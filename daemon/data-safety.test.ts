@@ -12,12 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadyResponse, StatusResponse } from '../shared/contract.ts';
 import { startDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 import { allRecords, compareWithCompleted, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../test/daemon-process.ts';
 import { mountSmallFs, type SmallFs } from '../test/small-fs.ts';
+import { getReady, getStatus } from '../test/daemon-http.ts';
 
 type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
 let fake: Fake;
@@ -34,17 +34,6 @@ function smallFs(size: number): SmallFs | string {
   const m = mountSmallFs(size);
   if (typeof m !== 'string') mounts.push(m);
   return m;
-}
-
-async function ready(url: string): Promise<{ status: number; body: ReadyResponse }> {
-  const res = await fetch(`${url}/ready`);
-  return { status: res.status, body: (await res.json()) as ReadyResponse };
-}
-
-async function status(url: string, token: string): Promise<StatusResponse> {
-  const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${token}` } });
-  expect(res.status).toBe(200);
-  return (await res.json()) as StatusResponse;
 }
 
 
@@ -84,10 +73,10 @@ describe('a store that cannot be opened (standby)', () => {
       expect(d.storeStandby).toMatch(/EISDIR/);
       const s = sender(d.url);
       await s.send(3); // forwarded
-      const r = await ready(d.url);
+      const r = await getReady(d.url);
       expect(r.status).toBe(503);
       expect(r.body).toMatchObject({ ready: false, reason: expect.stringMatching(/not recording.*EISDIR/) });
-      const st = await status(d.url, d.token);
+      const st = await getStatus(d.url, d.token);
       expect(st.status).toBe('error');
       expect(st.problems[0]).toMatchObject({ code: 'store-standby', severity: 'error' });
       expect(st.message).toMatch(/Not recording: the request store cannot be opened .*EISDIR/);
@@ -98,7 +87,7 @@ describe('a store that cannot be opened (standby)', () => {
       expect(d.store.exportPage).toBeUndefined();
 
       fs.rmdirSync(bad);
-      await until('recording', async () => (await ready(d.url)).status === 200);
+      await until('recording', async () => (await getReady(d.url)).status === 200);
       await s.send(2);
       await d.store.flush();
       const { missing, doubled } = compareWithCompleted(s.completed, await allRecords(d.store));
@@ -108,7 +97,7 @@ describe('a store that cannot be opened (standby)', () => {
       expect(d.store.exportPage).toBeTypeOf('function');
       const csv = await (await fetch(`${d.url}/api/export.csv?range=all`, { headers: { authorization: `Bearer ${d.token}` } })).text();
       expect(csv.trim().split('\n')).toHaveLength(1 + 5);
-      expect((await status(d.url, d.token)).status).toBe('ok');
+      expect((await getStatus(d.url, d.token)).status).toBe('ok');
     } finally {
       await d.close();
     }
@@ -127,15 +116,15 @@ describe('a full disk (real size-limited tmpfs)', () => {
     await s.send(10);
     m.fill();
     await s.send(15); // forwarded; their journal writes fail part-way
-    const st = await status(url, token);
+    const st = await getStatus(url, token);
     expect(st.problems.map((x) => x.code)).toContain('journal-unwritable');
     expect(st.store.journal.pendingRecords).toBeGreaterThan(0);
     expect(st.store.diskErrors).toBeGreaterThan(0);
-    expect((await ready(url)).status).toBe(503);
+    expect((await getReady(url)).status).toBe(503);
     m.free();
-    await until('journal writable', async () => (await ready(url)).status === 200);
+    await until('journal writable', async () => (await getReady(url)).status === 200);
     await s.send(10);
-    expect((await status(url, token)).store.journal.pendingRecords).toBe(0);
+    expect((await getStatus(url, token)).store.journal.pendingRecords).toBe(0);
     p.child.kill('SIGKILL');
     await p.exited;
 
@@ -162,10 +151,10 @@ describe('a full disk (real size-limited tmpfs)', () => {
     const token = tokenOf(p);
     const s = sender(url);
     await s.send(3);
-    expect((await ready(url)).status).toBe(503);
-    expect((await status(url, token)).problems[0]?.code).toBe('store-standby');
+    expect((await getReady(url)).status).toBe(503);
+    expect((await getStatus(url, token)).problems[0]?.code).toBe('store-standby');
     m.free();
-    await until('recording', async () => (await ready(url)).status === 200, 40_000);
+    await until('recording', async () => (await getReady(url)).status === 200, 40_000);
     await s.send(2);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);

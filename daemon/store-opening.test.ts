@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadyResponse, RequestRecord, StatusResponse } from '../shared/contract.ts';
+import type { RequestRecord } from '../shared/contract.ts';
 import { startDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
 import { openStore } from './store/index.ts';
@@ -22,6 +22,7 @@ import { listSegments, segmentPath } from './store/segments.ts';
 import { makeRecord } from './store/test-fixtures.ts';
 import { startFakeUpstream, type FakeUpstream } from '../test/fake-upstream/server.ts';
 import { allRecords, killAllDaemons, runDaemon, tokenOf, until, waitForUrl } from '../test/daemon-process.ts';
+import { getReady, getStatus } from '../test/daemon-http.ts';
 
 let up: FakeUpstream;
 const dirs: string[] = [];
@@ -98,17 +99,6 @@ async function send(url: string, n: number, dataDir: string | null, from = 0): P
   return ids;
 }
 
-async function ready(url: string): Promise<{ status: number; body: ReadyResponse }> {
-  const res = await fetch(`${url}/ready`);
-  return { status: res.status, body: (await res.json()) as ReadyResponse };
-}
-
-async function status(url: string, token: string): Promise<StatusResponse> {
-  const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${token}` } });
-  expect(res.status).toBe(200);
-  return (await res.json()) as StatusResponse;
-}
-
 /** Every stored record, checked: no id twice, each of `ids` once, and one record per message id of `messageIds`. */
 function expectExactly(records: RequestRecord[], ids: string[], messageIds: string[]): void {
   const seen = new Map<string, number>();
@@ -134,12 +124,12 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
 
       // the worker reaches the replay (and waits on the FIFO) in its own time
       const r = await until('the replay', async () => {
-        const x = await ready(d.url);
+        const x = await getReady(d.url);
         return x.body.reason?.includes('replaying') ? x : null;
       });
       expect(r.status).toBe(503);
       expect(r.body.reason).toMatch(/the request store is opening \(replaying the journal \(1 segment\)\)/);
-      const st = await status(d.url, d.token);
+      const st = await getStatus(d.url, d.token);
       expect(st.status).toBe('warning');
       expect(st.problems[0]).toMatchObject({ code: 'store-opening', severity: 'warning' });
       expect(st.message).toContain(`6 record(s) held on disk in ${listHeldFiles(dataDir)[0]}`);
@@ -150,14 +140,14 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
 
       released = true;
       await release(fifo, journaled);
-      await until('the store open', async () => (await ready(d.url)).status === 200, 30_000);
+      await until('the store open', async () => (await getReady(d.url)).status === 200, 30_000);
       const after = await send(d.url, 2, null, 6);
       await d.store.flush();
       const records = await allRecords(d.store);
       expect(records).toHaveLength(stored.length + journaled.length + during.length + after.length);
       expectExactly(records, [...stored, ...journaled].map((r) => r.id), [...during, ...after]);
       expect(listHeldFiles(dataDir)).toEqual([]);
-      const ok = await status(d.url, d.token);
+      const ok = await getStatus(d.url, d.token);
       expect(ok.status).toBe('ok');
       const summary = await fetch(`${d.url}/api/summary?range=all`, { headers: { authorization: `Bearer ${d.token}` } });
       expect(summary.status).toBe(200);
@@ -181,7 +171,7 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
       const url = await waitForUrl(p);
       expect(p.stdout()).toMatch(/the request store is still opening/);
       ids.push(...(await send(url, 5, dataDir, round * 5)));
-      const st = await status(url, tokenOf(p));
+      const st = await getStatus(url, tokenOf(p));
       expect(st.problems[0]?.code).toBe('store-opening');
       p.child.kill('SIGKILL');
       await p.exited;
@@ -194,7 +184,7 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
     const d = await startDaemon({ port: 0, upstreamUrl: up.url, dataDir, log: silentLogger, apiKey: '', pidDir: false, rateLimit: false });
     try {
       expect(d.storeOpening).toBe(false);
-      expect((await ready(d.url)).status).toBe(200);
+      expect((await getReady(d.url)).status).toBe(200);
       const records = await allRecords(d.store);
       expect(records).toHaveLength(stored.length + journaled.length + ids.length);
       expectExactly(records, [...stored, ...journaled].map((r) => r.id), ids);

@@ -15,11 +15,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RequestRecord, StatusResponse } from '../shared/contract.ts';
-import { loadSqlJs, SNAPSHOT_FILE } from '../daemon/store/db.ts';
+import { loadSqlJs } from '../daemon/store/db.ts';
 import { openStore } from '../daemon/store/index.ts';
-import { setMeta } from '../daemon/store/migrations.ts';
-import { listPartitionFiles, monthsDir } from '../daemon/store/months.ts';
-import { sessionRollupsToText } from '../daemon/store/test-fixtures.ts';
+import { storeBackToSchema8 } from '../daemon/store/test-fixtures.ts';
 import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 import { buildDaemonBundle, freePort } from './bench-kit.ts';
 import { benchRecord } from './bench-records.ts';
@@ -45,14 +43,7 @@ async function main(): Promise<void> {
   await store.close();
   // Back to schema 8, as the release before migration 9 left it.
   const SQL = await loadSqlJs();
-  const files = [path.join(dataDir, SNAPSHOT_FILE), ...listPartitionFiles(dataDir).map((m) => path.join(monthsDir(dataDir), `${m}.sqlite`))];
-  for (const file of files) {
-    const db = new SQL.Database(fs.readFileSync(file));
-    sessionRollupsToText(db);
-    setMeta(db, 'schema_version', '8');
-    fs.writeFileSync(file, db.export());
-    db.close();
-  }
+  const files = storeBackToSchema8(SQL, dataDir);
   console.log(`store written at schema 8: ${files.length} files, cco.sqlite ${(fs.statSync(files[0]!).size / 1e6).toFixed(1)} MB (load ${load()})`);
 
   const up = await spawnFakeUpstream({ seed: 14 });

@@ -4,17 +4,15 @@
  * the start that migrates it: the next start finishes it, and no cell is lost or doubled.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSqlJs, SNAPSHOT_FILE } from './db.ts';
+import { loadSqlJs } from './db.ts';
 import { openStore } from './index.ts';
 import { Interner } from './interner.ts';
-import { getMeta, migrate, sessionRollupsByIds, setMeta } from './migrations.ts';
-import { listPartitionFiles, monthsDir } from './months.ts';
+import { getMeta, migrate, sessionRollupsByIds } from './migrations.ts';
 import { RowWriter } from './rows.ts';
 import { listSegments, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
-import { makeRecord, memoryLog, runMigrateChild, SESSION_CELLS, sessionRollupsToText, tempDir } from './test-fixtures.ts';
+import { makeRecord, memoryLog, runMigrateChild, SESSION_CELLS, storeBackToSchema8, tempDir } from './test-fixtures.ts';
 
 describe('migration 8 → 9 (session_rollups by ids)', () => {
   it('is finished by the next start after kill -9 at any point, losing and doubling nothing', async () => {
@@ -33,15 +31,8 @@ describe('migration 8 → 9 (session_rollups by ids)', () => {
     const first = await openStore({ dataDir, retentionDays: 36_500, log: () => undefined });
     await first.addBulk(stored);
     await first.close();
-    const files = [path.join(dataDir, SNAPSHOT_FILE), ...listPartitionFiles(dataDir).map((m) => path.join(monthsDir(dataDir), `${m}.sqlite`))];
+    const files = storeBackToSchema8(SQL, dataDir);
     expect(files.length).toBeGreaterThan(3);
-    for (const file of files) {
-      const db = new SQL.Database(fs.readFileSync(file));
-      sessionRollupsToText(db);
-      setMeta(db, 'schema_version', '8');
-      fs.writeFileSync(file, db.export());
-      db.close();
-    }
     const main = new SQL.Database(fs.readFileSync(files[0]!));
     const seq = Number(getMeta(main, 'journal_seq'));
     const textCells = main.exec(`SELECT COUNT(*) FROM session_rollups`)[0]?.values[0]?.[0];

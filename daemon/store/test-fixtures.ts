@@ -8,9 +8,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ulid } from 'ulid';
-import type { Database } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import type { RequestRecord } from '../../shared/contract.ts';
+import { SNAPSHOT_FILE } from './db.ts';
 import type { LogLevel } from './messages.ts';
+import { setMeta } from './migrations.ts';
+import { listPartitionFiles, monthsDir } from './months.ts';
 
 /** A complete, valid record with a fresh ULID. */
 export function makeRecord(over: Partial<RequestRecord> = {}): RequestRecord {
@@ -103,6 +106,22 @@ export function sessionRollupsToText(db: Database): void {
   db.run('DROP TABLE session_rollups');
   db.run('ALTER TABLE session_rollups_text RENAME TO session_rollups');
   db.run('CREATE INDEX session_rollups_session ON session_rollups (session, hour_start_ms)');
+}
+
+/**
+ * Takes a closed store's files (cco.sqlite and every month file) back to schema 8, as the release before
+ * migration 9 left them: TEXT-keyed session_rollups, schema_version 8. Returns the files, cco.sqlite first.
+ */
+export function storeBackToSchema8(SQL: SqlJsStatic, dataDir: string): string[] {
+  const files = [path.join(dataDir, SNAPSHOT_FILE), ...listPartitionFiles(dataDir).map((m) => path.join(monthsDir(dataDir), `${m}.sqlite`))];
+  for (const file of files) {
+    const db = new SQL.Database(fs.readFileSync(file));
+    sessionRollupsToText(db);
+    setMeta(db, 'schema_version', '8');
+    fs.writeFileSync(file, db.export());
+    db.close();
+  }
+  return files;
 }
 
 /**
