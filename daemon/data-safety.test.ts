@@ -18,6 +18,7 @@ import { spawnFakeUpstream } from '../test/fake-upstream/process.ts';
 import { allRecords, compareWithCompleted, killAllDaemons, runDaemon, tokenOf, waitForUrl, until } from '../test/daemon-process.ts';
 import { mountSmallFs, type SmallFs } from '../test/small-fs.ts';
 import { getReady, getStatus } from '../test/daemon-http.ts';
+import type { Summary } from '../shared/contract.ts';
 
 type Fake = Awaited<ReturnType<typeof spawnFakeUpstream>>;
 let fake: Fake;
@@ -85,6 +86,7 @@ describe('a store that cannot be opened (standby)', () => {
       expect(summary.status).toBe(503);
       expect((await fetch(`${d.url}/api/export.csv?range=all`, { headers: { authorization: `Bearer ${d.token}` } })).status).toBe(503);
       expect(d.store.exportPage).toBeUndefined();
+      expect(d.store.summaryJson).toBeUndefined();
 
       fs.rmdirSync(bad);
       await until('recording', async () => (await getReady(d.url)).status === 200);
@@ -95,6 +97,13 @@ describe('a store that cannot be opened (standby)', () => {
       expect(doubled).toEqual([]);
       // Exports are encoded by the real store again (in its worker), not on the HTTP thread.
       expect(d.store.exportPage).toBeTypeOf('function');
+      // So are JSON summaries: the same bytes as the summary, handed over by the worker.
+      expect(d.store.summaryJson).toBeTypeOf('function');
+      const sum = await fetch(`${d.url}/api/summary?range=all`, { headers: { authorization: `Bearer ${d.token}` } });
+      expect(sum.status).toBe(200);
+      const body = (await sum.json()) as Summary;
+      expect(body.totals).toEqual((await d.store.summary({ range: 'all', tz: body.tz })).totals);
+      expect(body.totals.requests).toBe(5);
       const csv = await (await fetch(`${d.url}/api/export.csv?range=all`, { headers: { authorization: `Bearer ${d.token}` } })).text();
       expect(csv.trim().split('\n')).toHaveLength(1 + 5);
       expect((await getStatus(d.url, d.token)).status).toBe('ok');

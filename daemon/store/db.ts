@@ -124,17 +124,23 @@ export function unchangedSinceWritten(file: string): boolean {
  * daemon still comes up; the journal is then replayed from the start (the caller reports what may be
  * missing). A database from a newer schema is an error (never downgraded). A new database starts from the
  * schema's image when the build carries one (schema-image.ts; `image`, for tests), else from its migrations.
- * `spare`: a new database made ahead by `newDatabase(SQL)` (the prestarted worker, store-worker.ts), used as the
- * new database when there is no cco.sqlite (or a damaged one), else closed.
+ * `spare`: a new database made ahead by `spareDatabase(SQL)` (the prestarted worker, store-worker.ts), used as
+ * the new database when there is no cco.sqlite (or a damaged one), else closed.
  */
+export interface OpenDatabaseOptions {
+  /** The schema's image a new database starts from; default the build's (null from the sources). */
+  image?: SchemaImage | null;
+  /** Told what it does now (GET /api/status while the store opens). */
+  step?: (what: string) => void;
+  /** A new database made ahead (`spareDatabase`), used when a new one is needed, else closed. */
+  spare?: Database | null;
+}
+
 export function openDatabase(
   SQL: SqlJsStatic,
   dataDir: string,
   log: (level: 'info' | 'warn' | 'error', msg: string) => void,
-  image: SchemaImage | null = builtSchemaImage(),
-  /** Told what it does now (GET /api/status while the store opens). */
-  step: (what: string) => void = () => undefined,
-  spare: Database | null = null,
+  { image = builtSchemaImage(), step = () => undefined, spare = null }: OpenDatabaseOptions = {},
 ): OpenedDatabase {
   const file = path.join(dataDir, SNAPSHOT_FILE);
   fs.rmSync(`${file}.tmp`, { force: true }); // a snapshot cut short by a crash

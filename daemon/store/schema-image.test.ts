@@ -72,13 +72,13 @@ describe('the schema image (a new database without running the migrations)', () 
     const image = encodeImage(marked.export());
     marked.close();
     const messages: string[] = [];
-    const opened = openDatabase(SQL, tempDir(), (_l, m) => messages.push(m), image);
+    const opened = openDatabase(SQL, tempDir(), (_l, m) => messages.push(m), { image });
     expect(read(opened.db, "SELECT name FROM sqlite_master WHERE name = 'image_marker'")).toEqual([['image_marker']]);
     expect([opened.schemaFrom, opened.schemaTo, opened.snapshot.state]).toEqual([0, SCHEMA_VERSION, 'missing']);
     expect(messages).toEqual([`store: schema migrated 0 → ${SCHEMA_VERSION}`]); // as a new store said before
     opened.db.close();
     // without one (run from the sources) the migrations build it, to the same schema
-    const plain = openDatabase(SQL, tempDir(), () => undefined, null);
+    const plain = openDatabase(SQL, tempDir(), () => undefined, { image: null });
     const ref = migratedFresh();
     expect(schemaOf(plain.db)).toEqual(schemaOf(ref));
     plain.db.close();
@@ -88,7 +88,7 @@ describe('the schema image (a new database without running the migrations)', () 
   it("openDatabase takes a spare made ahead (spareDatabase) as a new store's database, and closes it when cco.sqlite exists", () => {
     const dataDir = tempDir();
     const spare = spareDatabase(SQL);
-    const opened = openDatabase(SQL, dataDir, () => undefined, null, undefined, spare);
+    const opened = openDatabase(SQL, dataDir, () => undefined, { image: null, spare });
     expect(opened.db).toBe(spare);
     expect([opened.schemaFrom, opened.schemaTo]).toEqual([0, SCHEMA_VERSION]);
     const ref = migratedFresh();
@@ -98,7 +98,7 @@ describe('the schema image (a new database without running the migrations)', () 
     opened.db.close();
     ref.close();
     const unused = spareDatabase(SQL);
-    const reopened = openDatabase(SQL, dataDir, () => undefined, null, undefined, unused);
+    const reopened = openDatabase(SQL, dataDir, () => undefined, { image: null, spare: unused });
     expect(reopened.db).not.toBe(unused);
     expect(getMeta(reopened.db, 'marker')).toBe('from the file');
     expect(() => unused.exec('SELECT 1')).toThrow(/closed/i);
@@ -110,7 +110,7 @@ describe('the schema image (a new database without running the migrations)', () 
     migrate(eight, MIGRATIONS, 8);
     const image = encodeImage(eight.export());
     eight.close();
-    const opened = openDatabase(SQL, tempDir(), () => undefined, image);
+    const opened = openDatabase(SQL, tempDir(), () => undefined, { image });
     const ref = migratedFresh();
     expect(schemaOf(opened.db)).toEqual(schemaOf(ref));
     opened.db.close();
@@ -119,7 +119,7 @@ describe('the schema image (a new database without running the migrations)', () 
 
   it('a store created from the image, with rows, migrates like any other when migration 10 arrives', () => {
     const dataDir = tempDir();
-    const opened = openDatabase(SQL, dataDir, () => undefined, makeSchemaImage(SQL));
+    const opened = openDatabase(SQL, dataDir, () => undefined, { image: makeSchemaImage(SQL) });
     const records = [0, 1, 2].map((i) => makeRecord({ startedAt: Date.UTC(2026, 11, 1, 10, i), sessionId: 's1', costNanoUsd: 100 + i }));
     const writer = new RowWriter(opened.db, new Interner(opened.db));
     expect(writer.insertMany(records, (_r, err) => { throw err; })).toBe(3);

@@ -361,9 +361,12 @@ export class BackgroundStore implements Store {
     return this.need().summary(q);
   }
 
-  async summaryJson(q: SummaryQuery): Promise<Uint8Array> {
-    const real = this.need();
-    return real.summaryJson ? real.summaryJson(q) : new TextEncoder().encode(JSON.stringify(await real.summary(q)));
+  /**
+   * The real store's JSON summaries once it is open; undefined before (GET /api/summary then asks `summary`,
+   * which answers StoreUnavailableError) and for a store without them, as `exportPage`.
+   */
+  get summaryJson(): Store['summaryJson'] {
+    return this.phase === 'open' ? this.real?.summaryJson?.bind(this.real) : undefined;
   }
 
   async listRequests(q: RequestQuery): Promise<RequestPage> {

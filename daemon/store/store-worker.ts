@@ -164,7 +164,7 @@ async function init(dataDir: string, sqlWasm?: SqlWasm): Promise<InitResult> {
   spare = null;
   if (!usePreloaded) made?.close(); // another sql.js than the one it was made with
   const step = (what: string): void => post({ type: 'step', what });
-  const opened = openDatabase(SQL, dataDir, log, undefined, step, usePreloaded ? made : null);
+  const opened = openDatabase(SQL, dataDir, log, { step, spare: usePreloaded ? made : null });
   if (opened.snapshot.state === 'damaged') {
     const file = path.join(dataDir, SNAPSHOT_FILE);
     post({ type: 'damaged', damaged: { kind: 'snapshot', file, movedTo: opened.snapshot.movedTo!, reason: opened.snapshot.reason!, at: Date.now() } });
