@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { DaemonToHost } from '../shared/ipc-messages.ts';
 import type { DaemonHandleLike, HostChannel } from './entry-utility.ts';
-import { entryFlags, readEntryOptions, runHost, startHosted } from './entry-utility.ts';
+import { entryFlags, readEntryOptions, runHost, startHosted, storeWorkerBeside } from './entry-utility.ts';
 
 function fakeChannel() {
   const posted: DaemonToHost[] = [];
@@ -98,7 +98,7 @@ describe('entry-utility', () => {
     expect(posted.at(-1)).toEqual({ type: 'shutdown-complete' });
   });
 
-  it("startHosted: the store worker starts before the daemon's modules load, and the store adopts it", async () => {
+  it("startHosted: the store worker starts before the daemon's modules load (at the location the entry names), and the store adopts it", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-entry-'));
     fs.mkdirSync(path.join(root, 'config'));
     fs.writeFileSync(path.join(root, 'config', 'config.toml'), '[server]\nport = 0\nupstream_url = "http://127.0.0.1:9"\n');
@@ -112,11 +112,11 @@ describe('entry-utility', () => {
         await new Promise((r) => setImmediate(r)); // process 'worker' is emitted on the next tick
         atLoad = workers.length;
         return import('./host.ts');
-      });
+      }, storeWorkerBeside(new URL('./entry-utility.ts', import.meta.url).href));
       try {
         expect(atLoad).toBe(1); // started before host.ts (and the daemon's modules) load
         await expect.poll(async () => (await fetch(`${handle.url}/ready`)).status, { timeout: 15_000 }).toBe(200);
-        expect(workers).toHaveLength(1); // the store runs on it: it started no worker of its own
+        expect(workers).toHaveLength(1); // the store, given the same location, runs on it: it started no worker of its own
       } finally {
         await handle.close();
       }
@@ -125,6 +125,14 @@ describe('entry-utility', () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it("storeWorkerBeside: a built entry's worker is store-worker.js beside it; from sources, the sources' worker", () => {
+    expect(storeWorkerBeside('file:///app/out/daemon/entry-utility.js')).toEqual({ url: new URL('file:///app/out/daemon/store-worker.js'), tsxApi: null });
+    expect(storeWorkerBeside('file:///app/out/main/index.js').url.href).toBe('file:///app/out/main/store-worker.js');
+    const sources = storeWorkerBeside(new URL('./entry-utility.ts', import.meta.url).href);
+    expect(sources.url.href).toBe(new URL('./store/store-worker.ts', import.meta.url).href);
+    expect(sources.tsxApi).not.toBeNull();
+  });
 
   it('maps its options to config flags for daemon/host.ts (flags beat config.toml and CCO_*)', () => {
     expect(entryFlags({ port: 0, host: '127.0.0.1', upstreamUrl: 'http://u', dataDir: '/d' })).toEqual({

@@ -12,6 +12,7 @@ import type { HostedDaemon } from './host.ts';
 import type { DaemonToHost } from '../shared/ipc-messages.ts';
 import { parseHostToDaemon } from '../shared/ipc-messages.ts';
 import { prestartStoreWorker } from './store/prestart.ts';
+import { workerUrl, type WorkerLocation } from './store/worker-url.ts';
 
 export interface EntryOptions {
   host?: string;
@@ -201,8 +202,9 @@ export async function startHosted(
   options: EntryOptions,
   env: NodeJS.ProcessEnv = process.env,
   loadHost: () => Promise<typeof import('./host.ts')> = () => import('./host.ts'),
+  storeWorker?: WorkerLocation,
 ): Promise<DaemonHandleLike> {
-  prestartStoreWorker();
+  prestartStoreWorker(storeWorker);
   const { hostDaemon } = await loadHost();
   return hostedHandle(
     await hostDaemon({
@@ -212,15 +214,27 @@ export async function startHosted(
       ...(env.CCO_STATIC_DIR ? { staticDir: env.CCO_STATIC_DIR } : {}),
       warn: (line) => process.stderr.write(`cco-daemon: warning: ${line}\n`),
       storeOpenWaitMs: HOSTED_STORE_OPEN_WAIT_MS,
+      ...(storeWorker && { storeWorker }),
     }),
   );
+}
+
+/**
+ * The store worker of an app entry: `store-worker.js` beside the entry's built file (main/build-app.ts builds one
+ * beside each entry), or the sources' worker when the entry runs from TypeScript (tests, dev). The entry passes it
+ * to the store (HostOptions.storeWorker): the store's own default (`workerUrl()`) looks beside the file its code
+ * is in, which with the app's ESM splitting is a chunk in chunks/, where no worker is.
+ */
+export function storeWorkerBeside(entryUrl: string): WorkerLocation {
+  return new URL(entryUrl).pathname.endsWith('.ts') ? workerUrl() : workerUrl(entryUrl);
 }
 
 async function main(): Promise<void> {
   await runHost({
     channel: detectChannel(),
     options: readEntryOptions(process.argv.slice(2), process.env),
-    start: (options) => startHosted(options),
+    // This module is the utility process's entry: its URL is the entry file's, with the worker beside it.
+    start: (options) => startHosted(options, process.env, undefined, storeWorkerBeside(import.meta.url)),
     exit: (code) => process.exit(code),
     onSignal: (handler) => {
       process.once('SIGTERM', handler);

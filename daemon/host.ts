@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { DaemonStartError, startDaemon, type RunningDaemon } from './index.ts';
+import type { WorkerLocation } from './store/worker-url.ts';
 import { platformCacheDir } from './config/paths.ts';
 import { loadConfig, logFilePath, type LoadedConfig, type LoadOptions } from './config/load.ts';
 import { parseHeaderList } from './config/schema.ts';
@@ -44,6 +45,8 @@ export interface HostOptions {
   warn?: (line: string) => void;
   /** DaemonOptions.storeOpenWaitMs: how long the start waits for the store to open once listening (default 5 s). */
   storeOpenWaitMs?: number;
+  /** DaemonOptions.storeWorker: the store worker the app's entry knows is beside it (entry-utility.ts). */
+  storeWorker?: WorkerLocation;
 }
 
 export type ApiKeySource = 'env' | 'credential-store' | null;
@@ -125,6 +128,7 @@ export async function hostDaemon(opts: HostOptions = {}): Promise<HostedDaemon> 
       ...(opts.staticDir ? { staticDir: opts.staticDir } : {}),
       ...(history && { history: { roots: defaultRoots(env) } }),
       ...(opts.storeOpenWaitMs !== undefined && { storeOpenWaitMs: opts.storeOpenWaitMs }),
+      ...(opts.storeWorker && { storeWorker: opts.storeWorker }),
     });
   } catch (err) {
     log.error('daemon failed to start', { error: (err as Error).message });

@@ -24,7 +24,7 @@ import { createSessionProjects } from './proxy/session-projects.ts';
 import { buildRecord } from './proxy/record.ts';
 import { hasCredential } from './proxy/headers.ts';
 import { exposedWarning, mayInjectStoredKey, type StoredKeyContext } from './proxy/stored-key.ts';
-import { openStore, type Store } from './store/index.ts';
+import { openStore, type Store, type WorkerLocation } from './store/index.ts';
 import { openStoreInBackground, type BackgroundStore } from './store/standby.ts';
 import { dropPrestartedWorker } from './store/prestart.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
@@ -88,6 +88,12 @@ export interface DaemonOptions {
    * handshake do not wait for it. Default STORE_OPEN_WAIT_MS; 0 = resolve once listening.
    */
   storeOpenWaitMs?: number;
+  /**
+   * The store worker's code (StoreOptions.workerLocation). Default: the store's own `workerUrl()`, beside the file
+   * its code is in. The app's entries pass the worker their build put beside them (entry-utility.ts,
+   * `storeWorkerBeside`): with the app's ESM splitting the store's code is in a chunk, where no worker is.
+   */
+  storeWorker?: WorkerLocation;
   /** Start recording (default) or paused; see `setRecording`. */
   recording?: boolean;
   /** PostgreSQL team store (postgres://…); default: the embedded store in dataDir. */
@@ -319,7 +325,7 @@ async function startLocked(
       background = openStoreInBackground({
         open: async (step) => {
           lock.ensure(); // the lock could not be written at start (full disk): take it before writing the store
-          return openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog, onStep: step });
+          return openStore({ dataDir, retentionDays: options.retentionDays, log: storeLog, onStep: step, ...(options.storeWorker && { workerLocation: options.storeWorker }) });
         },
         dataDir,
         log: storeLog,

@@ -56,6 +56,14 @@ describe('build-app', () => {
     for (const name of ['MeterProvider', 'PeriodicExportingMetricReader', 'OTLPMetricExporter', 'resourceFromAttributes', 'toScopeMetrics']) expect(typeof sdk[name], name).toBe('function');
   });
 
+  it('the store worker is beside each entry only: the entries give the store its location, nothing looks for the chunk holding the store', () => {
+    for (const dir of ['daemon', 'main']) {
+      expect(fs.existsSync(path.join(out, dir, 'store-worker.js')), dir).toBe(true);
+      const copies = fs.readdirSync(path.join(out, dir), { recursive: true }).map(String).filter((f) => f.endsWith('store-worker.js') && f !== 'store-worker.js');
+      expect(copies, dir).toEqual([]);
+    }
+  });
+
   it("both store workers carry the schema's image for a new store's database (daemon/store/schema-image.ts)", () => {
     const header = Buffer.from('SQLite format 3\0').toString('base64').slice(0, 20);
     for (const dir of ['daemon', 'main']) expect(fs.readFileSync(path.join(out, dir, 'store-worker.js'), 'utf8'), dir).toContain(`runs: [[0, "${header}`);
@@ -87,8 +95,8 @@ describe('build-app', () => {
       await ready;
       const health = (await (await fetch(`${sup.snapshot.url}/health`)).json()) as { version: string };
       expect(health.version).toBe((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
-      // …and its store opens: the worker is found beside the chunk that holds daemon/store (it was looked for in
-      // chunks/, where the build had not put it, and the store stayed in standby, recording nothing)
+      // …and its store opens on the worker beside the entry, which the entry names (the store's own default looks
+      // in chunks/, beside the chunk holding daemon/store, where no worker is: the store would stay in standby)
       await expect.poll(async () => (await fetch(`${sup.snapshot.url}/ready`)).status, { timeout: 15_000 }).toBe(200);
       await sup.stop();
       expect(sup.snapshot.state).toBe('stopped');

@@ -29,21 +29,6 @@ const externalsExceptBundled: Plugin = {
   },
 };
 
-/** daemon/store/worker-url.ts' function, as esbuild emits it. */
-const WORKER_URL_CODE = 'function workerUrl(';
-
-/** The folders under `dir` with a .js file containing `code`; fails when there is none (the code moved). */
-function foldersHolding(dir: string, code: string): string[] {
-  const found = new Set<string>();
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    if (fs.readFileSync(file, 'utf8').includes(code)) found.add(entry.parentPath);
-  }
-  if (found.size === 0) throw new Error(`build-app: no file under ${dir} holds ${code}; update main/build-app.ts`);
-  return [...found];
-}
-
 export async function buildApp(opts: { root?: string; outDir?: string } = {}): Promise<string[]> {
   const base = opts.root ?? root;
   const out = opts.outDir ?? path.join(base, 'out');
@@ -73,9 +58,10 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
       }),
     ),
     build({ ...common, entryPoints: [path.join(base, 'preload', 'index.ts')], outfile: path.join(out, 'preload', 'index.cjs'), format: 'cjs', target: 'chrome140' }),
-    // The store's worker thread is loaded from `store-worker.js` beside the bundle that opens the store
-    // (daemon/store/worker-url.ts): the utility-process entry, and main for `--daemon`. It carries the schema's
-    // image for a new store's database (daemon/store/schema-image.ts).
+    // The store's worker thread: `store-worker.js` beside each entry that hosts the daemon (the utility process,
+    // and main for `--daemon`), which passes that location to the store (entry-utility.ts, storeWorkerBeside):
+    // the store's code is in a chunk (host.ts is imported lazily), so its own default would look in chunks/. It
+    // carries the schema's image for a new store's database (daemon/store/schema-image.ts).
     ...['daemon', 'main'].map((dir) =>
       build({
         ...common,
@@ -88,14 +74,6 @@ export async function buildApp(opts: { root?: string; outDir?: string } = {}): P
       }),
     ),
   ]);
-  // workerUrl() finds the worker beside the file its own code is in (`import.meta.url`). With splitting, that
-  // is the chunk holding daemon/store (host.ts is imported lazily), not the entry: the worker goes there too.
-  for (const dir of ['daemon', 'main']) {
-    for (const folder of foldersHolding(path.join(out, dir), WORKER_URL_CODE)) {
-      if (folder === path.join(out, dir)) continue;
-      for (const file of ['store-worker.js', 'store-worker.js.map']) fs.copyFileSync(path.join(out, dir, file), path.join(folder, file));
-    }
-  }
   const renderer = path.join(base, 'daemon', 'public');
   if (fs.existsSync(path.join(renderer, 'index.html'))) {
     fs.rmSync(path.join(out, 'renderer'), { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { BrowserWindow, Menu, Notification, Tray, app, ipcMain, nativeImage, protocol, screen, session, shell, utilityProcess } from 'electron';
 import electronUpdater from 'electron-updater';
-import { entryFlags, hostedHandle, readEntryOptions } from '../daemon/entry-utility.ts';
+import { entryFlags, hostedHandle, readEntryOptions, storeWorkerBeside } from '../daemon/entry-utility.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './app-protocol.ts';
 import { installDaemonCors } from './daemon-cors.ts';
 import { applyHeadlessSwitches, isDaemonMode, runHeadlessDaemon } from './daemon-mode.ts';
@@ -51,6 +51,8 @@ if (isDaemonMode(process.argv)) {
             ...(options.dataDir ? { dataDir: options.dataDir } : {}),
             staticDir: paths.rendererDir,
             warn: (line) => log(`cco: warning: ${line}`),
+            // the store worker build-app.ts puts beside this entry (out/main/store-worker.js)
+            storeWorker: storeWorkerBeside(import.meta.url),
           }),
         ),
       log,

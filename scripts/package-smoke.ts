@@ -30,11 +30,9 @@ export const MUST_HAVE = [
   '/package.json',
   '/out/main/index.js',
   '/out/main/store-worker.js',
-  '/out/main/chunks/store-worker.js', // beside the chunk holding daemon/store (main/build-app.ts)
   '/out/preload/index.cjs',
   '/out/daemon/entry-utility.js',
   '/out/daemon/store-worker.js',
-  '/out/daemon/chunks/store-worker.js',
   '/out/renderer/index.html',
   '/node_modules/sql.js/dist/sql-wasm.js',
   '/node_modules/sql.js/dist/sql-wasm.wasm',

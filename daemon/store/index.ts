@@ -458,8 +458,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       notes.error(`${d.kind === 'snapshot' ? 'cco.sqlite' : `month ${d.month}`} was damaged (${d.reason}); moved to ${d.movedTo}`);
     },
     ...(options.onStep && { onStep: options.onStep }),
-    // A worker `cco run` started ahead (store/prestart.ts) runs the default location's code: adopted only then.
-    ...(options.workerLocation ? { location: options.workerLocation } : { prestarted: takePrestartedWorker }),
+    // A worker started ahead (store/prestart.ts: `cco run`, the app's entry) is adopted when it runs this location's code.
+    ...(options.workerLocation && { location: options.workerLocation }),
+    prestarted: () => takePrestartedWorker(options.workerLocation),
     now: opts.now,
   });
   let journal: Journal | null = null;

@@ -17,7 +17,7 @@ export interface PrestartData {
   preloadSqlJs: true;
 }
 
-let early: { worker: Worker; gone: boolean } | null = null;
+let early: { worker: Worker; gone: boolean; location: WorkerLocation } | null = null;
 
 /**
  * Starts the store worker now (default location), once per process; returns it (tests), or null when one was
@@ -27,7 +27,7 @@ export function prestartStoreWorker(location: WorkerLocation = workerUrl()): Wor
   if (early) return null;
   try {
     const worker = startWorker({ ...location, workerData: { preloadSqlJs: true } satisfies PrestartData });
-    const entry = { worker, gone: false };
+    const entry = { worker, gone: false, location };
     // An error or exit before adoption: nobody listens yet, so it is noted and the store starts a new worker.
     worker.once('error', () => (entry.gone = true));
     worker.once('exit', () => (entry.gone = true));
@@ -40,9 +40,14 @@ export function prestartStoreWorker(location: WorkerLocation = workerUrl()): Wor
   }
 }
 
-/** The prestarted worker (ref'd again), or null when none was started, it was taken, or it died meanwhile. */
-export function takePrestartedWorker(): Worker | null {
+/**
+ * The prestarted worker (ref'd again), or null when none was started, it was taken, or it died meanwhile. With
+ * `location` (a store given its worker's location: the app's entries), only a worker started at that location
+ * is taken; another is left as it is.
+ */
+export function takePrestartedWorker(location?: WorkerLocation): Worker | null {
   const e = early;
+  if (e && location && (e.location.url.href !== location.url.href || e.location.code !== location.code)) return null;
   early = null;
   if (!e) return null;
   if (e.gone) return null;
