@@ -80,6 +80,13 @@ describe('HistoryImporter', () => {
   });
 
   it('an unchanged rescan reads nothing; appended lines, truncation and deletion are followed', async () => {
+    // Folders changed an hour ago: the rescans reuse their listings (sources.ts), as on a real machine.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const settle = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) settle(path.join(d, e.name));
+      fs.utimesSync(d, hourAgo, hourAgo);
+    };
+    settle(root);
     const imp = importer();
     await imp.run();
     const again = await imp.run();

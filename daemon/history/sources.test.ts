@@ -53,6 +53,72 @@ describe('walkTranscripts', () => {
     expect(listings.readdirs).toBe(1);
   });
 
+  it('a rescan with kept listings sees every change a fresh walk sees: growth, truncation, rotation, rename, deletion, new files and folders, links', async () => {
+    const root = path.join(dir, 'projects');
+    const p = path.join(root, '-home-u-p');
+    const s1 = touch(path.join(p, 's1.jsonl'), 'a\n');
+    const s2 = touch(path.join(p, 's2.jsonl'), 'bb\n');
+    const agent = touch(path.join(p, 's1', 'subagents', 'agent-1.jsonl'), 'ccc\n');
+    const other = touch(path.join(root, '-home-u-q', 's3.jsonl'), 'dddd\n');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    /** Every folder settled (changed an hour ago), so the kept listings are reused unless the change moves them. */
+    const settle = (): void => {
+      const walk = (d: string): void => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+        fs.utimesSync(d, hourAgo, hourAgo);
+      };
+      walk(root);
+    };
+    settle();
+    const listings = new DirListings();
+    const view = (r: Awaited<ReturnType<typeof walkTranscripts>>) => ({
+      files: r.files.map((f) => ({ path: f.path, id: f.id, size: f.size, mtimeMs: f.mtimeMs })),
+      problems: r.problems,
+    });
+    /** The kept-listings walk must equal a walk that keeps nothing, and hold each file once. */
+    const same = async (what = ''): Promise<void> => {
+      const kept = await walkTranscripts([root], listings);
+      expect(view(kept), what).toEqual(view(await walkTranscripts([root])));
+      expect(new Set(kept.files.map((f) => f.id)).size, what).toBe(kept.files.length);
+    };
+    await same();
+    await same();
+    expect(listings.readdirs).toBe(0);
+
+    const changes: [string, () => void][] = [
+      ['a file grows (its folder does not move)', () => fs.appendFileSync(agent, 'more\n')],
+      ['a file is truncated', () => fs.truncateSync(s2, 1)],
+      ['a file is rotated: replaced by another of the same size', () => {
+        const tmp = path.join(dir, 'rotated');
+        fs.writeFileSync(tmp, 'x\n');
+        fs.renameSync(tmp, s1);
+      }],
+      ['a file only touched', () => fs.utimesSync(other, new Date(), new Date(Date.now() - 60_000))],
+      ['a file is renamed', () => fs.renameSync(s2, path.join(p, 's2b.jsonl'))],
+      ['a file is deleted', () => fs.rmSync(other)],
+      ['a file is added to a settled folder', () => touch(path.join(p, 's1', 'subagents', 'agent-2.jsonl'))],
+      ['a folder with a file is added', () => touch(path.join(p, 's4', 'subagents', 'agent-3.jsonl'))],
+      ['a folder is renamed', () => fs.renameSync(path.join(p, 's4'), path.join(p, 's5'))],
+      ['a folder is replaced by another of the same name', () => {
+        fs.rmSync(path.join(p, 's1'), { recursive: true });
+        touch(path.join(p, 's1', 'subagents', 'agent-9.jsonl'), 'new\n');
+      }],
+      ['a symlink to a folder already walked', () => fs.symlinkSync(p, path.join(root, 'alias'))],
+      ['a symlink to a file already walked', () => fs.symlinkSync(s1, path.join(root, 'link.jsonl'))],
+      ['a hard link to a file', () => fs.linkSync(path.join(p, 's1', 'subagents', 'agent-9.jsonl'), path.join(p, 'hard.jsonl'))],
+      ['the links are removed', () => {
+        fs.rmSync(path.join(root, 'alias'));
+        fs.rmSync(path.join(root, 'link.jsonl'));
+      }],
+    ];
+    for (const [what, change] of changes) {
+      change();
+      await same(what);
+      settle(); // the next change starts from settled listings again
+      await same();
+    }
+  });
+
   it('finds session and subagent transcripts, only .jsonl, and reports missing roots', async () => {
     const root = path.join(dir, 'projects');
     const a = touch(path.join(root, '-home-u-p', 's1.jsonl'));
