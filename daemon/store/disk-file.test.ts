@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from './db.ts';
-import { DiskFile } from './disk-file.ts';
+import { DiskFile, DiskReadError } from './disk-file.ts';
 import { tempDir } from './test-fixtures.ts';
 
 let SQL: SqlJsStatic;
@@ -79,5 +79,20 @@ describe('DiskFile', () => {
     fs.renameSync(other, file);
     expect(db.exec('SELECT count(*) FROM t')[0]?.values).toEqual([[3000]]);
     db.close();
+  });
+
+  it('a file truncated under it: the read fails with a DiskReadError naming the file, and so does every read after it', () => {
+    const file = writeDatabase(20_000);
+    const size = fs.statSync(file).size;
+    const disk = new DiskFile(file, 'month 2026-03');
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    expect(db.exec('SELECT count(*) FROM t WHERE id < 10')[0]?.values).toEqual([[9]]);
+    fs.truncateSync(file, 100_000);
+    const message = `month 2026-03: cannot read ${file}: it is shorter than when it was opened (100000 of ${size} bytes`;
+    expect(() => db.exec('SELECT count(*), sum(length(name)) FROM t')).toThrow(message); // before: "database disk image is malformed"
+    expect(disk.failure).toBeInstanceOf(DiskReadError);
+    expect(() => db.exec('SELECT count(*) FROM t WHERE id < 10')).toThrow(message);
+    db.close(); // closes after the failure
   });
 });

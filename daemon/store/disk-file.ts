@@ -14,7 +14,14 @@
  * the same answers as the bytes loaded whole, a write refused, the file unchanged).
  *
  * The descriptor stays open until `close`: a month file re-sealed meanwhile is a new file renamed over the old
- * one, so this database keeps reading the one it opened.
+ * one, so this database keeps reading the one it opened (and one removed under it is still read on Linux and
+ * macOS).
+ *
+ * A read that fails (an fs error such as EIO, or the file is shorter than when it was opened: truncated under
+ * CCO) throws a DiskReadError naming the file and what happened, and so does every read after it: it goes up
+ * through sql.js to the query, so the API and the CLI say that instead of an fs error or, for a short read,
+ * "database disk image is malformed" over stale bytes. The database is then not to be used again (the
+ * exception left SQLite mid-call): the store closes it (partitioned.ts `closeUnreadable`).
  */
 import fs from 'node:fs';
 
@@ -34,6 +41,18 @@ class ReadOnlyError extends Error {
   }
 }
 
+/** A month file read page by page could not be read (see the header). */
+export class DiskReadError extends Error {
+  override name = 'DiskReadError';
+  constructor(
+    readonly file: string,
+    what: string,
+    label?: string,
+  ) {
+    super(`${label ? `${label}: ` : ''}cannot read ${file}: ${what}`);
+  }
+}
+
 /** What MEMFS takes as a file's contents: its length, `slice`, `subarray` and `set`. */
 class FileContents {
   private readonly window = Buffer.allocUnsafeSlow(WINDOW);
@@ -43,10 +62,14 @@ class FileContents {
   private lastEnd = -1;
   /** Reads from the file so far (for tests). */
   reads = 0;
+  /** The first read that failed; every read after it fails the same way. */
+  failure: DiskReadError | null = null;
 
   constructor(
     private readonly fd: number,
     readonly length: number,
+    private readonly file: string,
+    private readonly label: string | undefined,
   ) {}
 
   /** MEMFS's first write of the file keeps `slice(0, length)` as its contents: this object. */
@@ -57,6 +80,7 @@ class FileContents {
 
   /** Bytes [start, end) of the file; valid until the next call (MEMFS copies them at once). */
   subarray(start: number, end: number): Uint8Array {
+    if (this.failure) throw this.failure;
     end = Math.min(end, this.length);
     if (end <= start) return this.window.subarray(0, 0);
     const onwards = start === this.lastEnd;
@@ -73,12 +97,31 @@ class FileContents {
   private read(into: Buffer, at: number, n: number): Buffer {
     let off = 0;
     while (off < n) {
-      const r = fs.readSync(this.fd, into, off, n - off, at + off);
-      if (r === 0) break; // shorter than when opened: SQLite sees a short read
+      let r: number;
+      try {
+        r = fs.readSync(this.fd, into, off, n - off, at + off);
+      } catch (err) {
+        throw this.fail((err as Error).message);
+      }
+      if (r === 0) {
+        // MEMFS would hand SQLite the requested length, the rest of it stale bytes: never a short read
+        let now = '';
+        try {
+          now = `${fs.fstatSync(this.fd).size} of `;
+        } catch {
+          // the size is only for the message
+        }
+        throw this.fail(`it is shorter than when it was opened (${now}${this.length} bytes, reading at ${at + off}): truncated under CCO`);
+      }
       off += r;
     }
     this.reads++;
     return into.subarray(0, off);
+  }
+
+  private fail(what: string): DiskReadError {
+    this.failure = new DiskReadError(this.file, what, this.label);
+    return this.failure;
   }
 
   set(): never {
@@ -90,10 +133,11 @@ export class DiskFile {
   private fd: number | null;
   readonly contents: FileContents;
 
-  constructor(file: string) {
+  /** `label` begins the message of a read error (partitioned.ts: `month YYYY-MM`). */
+  constructor(file: string, label?: string) {
     const fd = fs.openSync(file, 'r');
     try {
-      this.contents = new FileContents(fd, fs.fstatSync(fd).size);
+      this.contents = new FileContents(fd, fs.fstatSync(fd).size, file, label);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -103,6 +147,11 @@ export class DiskFile {
 
   get size(): number {
     return this.contents.length;
+  }
+
+  /** The read error that made this database unusable, or null. */
+  get failure(): DiskReadError | null {
+    return this.contents.failure;
   }
 
   /** What to pass to `new SQL.Database(...)` (typed as the bytes sql.js expects; see the header). */

@@ -269,7 +269,7 @@ export class PartitionedStore {
       const st = fs.statSync(file);
       const version = `${month} ${st.size} ${st.mtimeMs}`;
       if (fromDisk) {
-        disk = new DiskFile(file);
+        disk = new DiskFile(file, `month ${month}`);
         if (disk.size === 0) {
           disk.close();
           throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
@@ -283,14 +283,16 @@ export class PartitionedStore {
       if (!this.checked.has(version)) {
         const problem = integrityProblem(db);
         if (problem !== null) {
+          const failure = disk?.failure;
           db.close();
           disk?.close();
+          if (failure) throw failure; // the file could not be read (disk-file.ts): not known to be damaged
           throw new DamagedMonthError(month, problem);
         }
         this.checked.add(version);
       }
     } else if (create) db = newDatabase(this.SQL); // the schema's image in a build (schema-image.ts)
-    else throw new Error(`month file ${month} is missing`);
+    else throw new Error(`month ${month}: ${file} is missing (removed under CCO?)`);
     try {
       db.run('PRAGMA journal_mode = MEMORY');
       db.run('PRAGMA temp_store = MEMORY'); // see db.ts
@@ -381,6 +383,22 @@ export class PartitionedStore {
     p.disk?.close();
     this.open.delete(p.month);
     this.onRelease();
+  }
+
+  /**
+   * Closes the months read from disk whose file failed a read (disk-file.ts: the query got a DiskReadError; the
+   * exception left that SQLite connection mid-call, so it is not used again). The next query opens the file again:
+   * a file truncated under CCO then fails its check and is moved aside as damaged (`tryOpenPart`). Returns how many.
+   */
+  closeUnreadable(): number {
+    let n = 0;
+    for (const p of [...this.open.values()]) {
+      if (p.disk?.failure) {
+        this.closePart(p);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Closes clean months idle for IDLE_MS; returns how many. */

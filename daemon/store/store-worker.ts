@@ -306,6 +306,8 @@ function call(m: CallMessage): void {
       postMoving({ type: 'reply', id: m.id, ok: true, result } satisfies WorkerOutbound, transfer);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
+      // a month read from disk whose file failed a read (disk-file.ts: DiskReadError) is closed; the next query opens it again
+      open?.parts.closeUnreadable();
       post({ type: 'reply', id: m.id, ok: false, error: e.message, name: e.name });
     }
   });
