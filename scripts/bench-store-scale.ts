@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestRecord } from '../shared/contract.ts';
 import { openStore } from '../daemon/store/index.ts';
-import { buildDaemonBundle, freePort, statusKb } from './bench-kit.ts';
+import { buildDaemonBundle, freePort, statusKb, untilReady } from './bench-kit.ts';
 import { benchRecord } from './bench-records.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
@@ -36,20 +36,6 @@ function sampleRss(pid: number): { stop: () => number } {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-
-async function waitReady(port: number, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('daemon exited before /ready');
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/ready`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(5);
-  }
-}
-
 /** Each daemon's throwaway HOME, removed with the data folders at the end. */
 const homes: string[] = [];
 
@@ -60,10 +46,10 @@ async function startDaemon(dataDir: string): Promise<{ child: ChildProcess; port
   const t0 = performance.now();
   const child = spawn(process.execPath, [bundle, 'run', '--port', String(port), '--data-dir', dataDir, '--no-browser'], {
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'), NO_BROWSER: '1', ANTHROPIC_API_KEY: '' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await waitReady(port, child);
-  const readyMs = performance.now() - t0;
+  // by its banner, not by asking /ready every few ms while it starts (bench-kit.ts, untilReady)
+  const { readyMs } = await untilReady(child, port, t0, 'cco-daemon.cjs');
   return { child, port, readyMs, token: fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim() };
 }
 
