@@ -364,6 +364,8 @@ async function startLocked(
       const q = { range: 'custom', from, to, tz, sessions: false } as const;
       return background ? background.summaryAtOpen(q) : store.summary(q);
     },
+    // …and the records held meanwhile (this run's, a killed run's held files) are booked beside those answers
+    ...(background && { held: () => background.heldRecords() }),
     broadcast: (msg) => live.broadcast(msg),
     // federated: every request of this daemon is its `[team] user`'s (per-user budgets)
     defaultUser: team?.user ?? null,

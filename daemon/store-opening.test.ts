@@ -8,7 +8,6 @@
  * record (stored before, replayed, held) is stored exactly once. kill -9 during the open loses and doubles nothing.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,10 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../shared/contract.ts';
 import { startDaemon } from './index.ts';
 import { silentLogger } from './log.ts';
-import { openStore } from './store/index.ts';
 import { heldDir, listHeldFiles } from './store/standby.ts';
-import { listSegments, segmentPath } from './store/segments.ts';
-import { makeRecord } from './store/test-fixtures.ts';
+import { makeRecord, releaseFifo, storeOpeningOnFifo } from './store/test-fixtures.ts';
 import { startFakeUpstream, type FakeUpstream } from '../test/fake-upstream/server.ts';
 import { allRecords, killAllDaemons, runDaemon, tokenOf, until, waitForUrl } from '../test/daemon-process.ts';
 import { getReady, getStatus } from '../test/daemon-http.ts';
@@ -42,25 +39,6 @@ function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cco-opening-'));
   dirs.push(d);
   return d;
-}
-
-/**
- * A store holding `stored` (cco.sqlite) whose next start must replay a journal segment that is a FIFO: the open
- * waits until `release()` writes `journaled` into it. Returns the FIFO's path.
- */
-async function slowStore(dataDir: string, stored: RequestRecord[]): Promise<string> {
-  const store = await openStore({ dataDir, log: () => undefined });
-  await store.addBulk(stored);
-  await store.close();
-  for (const s of listSegments(dataDir)) fs.rmSync(segmentPath(dataDir, s));
-  const fifo = segmentPath(dataDir, 1000);
-  execFileSync('mkfifo', ['-m', '600', fifo]);
-  return fifo;
-}
-
-/** Writes the segment's lines into the FIFO (async: the worker's replay opens it on the thread pool). */
-function release(fifo: string, journaled: RequestRecord[]): Promise<void> {
-  return fs.promises.writeFile(fifo, journaled.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 const BODY = (i: number, stream: boolean) =>
@@ -113,7 +91,7 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
     const dataDir = tmp();
     const stored = Array.from({ length: 50 }, (_, i) => makeRecord({ startedAt: Date.now() - 86_400_000 + i * 1000 }));
     const journaled = Array.from({ length: 20 }, (_, i) => makeRecord({ startedAt: Date.now() - 3_600_000 + i * 1000 }));
-    const fifo = await slowStore(dataDir, stored);
+    const fifo = await storeOpeningOnFifo(dataDir, stored);
 
     let released = false;
     const d = await startDaemon({ port: 0, upstreamUrl: up.url, dataDir, log: silentLogger, apiKey: '', pidDir: false, rateLimit: false, storeOpenWaitMs: 0 });
@@ -139,7 +117,7 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
       expect((await fetch(`${d.url}/api/requests?limit=5`, { headers: { authorization: `Bearer ${d.token}` } })).status).toBe(503);
 
       released = true;
-      await release(fifo, journaled);
+      await releaseFifo(fifo, journaled);
       await until('the store open', async () => (await getReady(d.url)).status === 200, 30_000);
       const after = await send(d.url, 2, null, 6);
       await d.store.flush();
@@ -153,7 +131,7 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
       expect(summary.status).toBe(200);
       expect(((await summary.json()) as { totals: { requests: number } }).totals.requests).toBe(records.length);
     } finally {
-      if (!released) void release(fifo, []); // close() waits for the open
+      if (!released) void releaseFifo(fifo, []); // close() waits for the open
       await d.close();
     }
   }, 60_000);
@@ -162,7 +140,7 @@ describe.runIf(canFifo)('the store opens behind the proxy', () => {
     const dataDir = tmp();
     const stored = Array.from({ length: 30 }, (_, i) => makeRecord({ startedAt: Date.now() - 86_400_000 + i * 1000 }));
     const journaled = Array.from({ length: 10 }, (_, i) => makeRecord({ startedAt: Date.now() - 3_600_000 + i * 1000 }));
-    const fifo = await slowStore(dataDir, stored);
+    const fifo = await storeOpeningOnFifo(dataDir, stored);
 
     const ids: string[] = [];
     for (const round of [0, 1]) {

@@ -14,6 +14,8 @@ export interface GuardsOptions {
   dataDir: string;
   log: { info(m: string): void; warn(m: string): void };
   summary: (from: number, to: number, tz: string) => Promise<Summary>;
+  /** BudgetsOptions.held. */
+  held?: () => RequestRecord[];
   broadcast: (msg: LiveMessage) => void;
   tz?: string;
   /** The user of requests that name none (federated `[team] user`). */
@@ -43,6 +45,7 @@ export function createGuards(opts: GuardsOptions): Guards {
     warn: (m) => opts.log.warn(m),
     info: (m) => opts.log.info(m),
     summary: opts.summary,
+    ...(opts.held && { held: opts.held }),
   });
   // Read for every booked record: parsed again only when the configuration was (re)loaded.
   let settingsOf: ReturnType<typeof budgets.alerts> | null = null;

@@ -50,6 +50,8 @@ export interface BudgetsOptions {
   info: (m: string) => void;
   now?: () => number;
   summary: (from: number, to: number, tz: string) => Promise<Summary>;
+  /** Records taken but not in a summary asked now (the embedded store's, held while it opens): BudgetTracker.init. */
+  held?: () => RequestRecord[];
   /**
    * Read the spend at start even with no rule. For a store whose summary may also hold records added after it
    * was asked (PostgreSQL's drains its outbox first), so that counting cannot start later without a record
@@ -90,7 +92,7 @@ export function createBudgets(opts: BudgetsOptions): Budgets {
    * summaries init asks; from this call on, each booked record is counted (tracker.init explains the cut).
    */
   let spend: Promise<void> | null = null;
-  const countSpend = (): Promise<void> => (spend ??= tracker.init(opts.summary));
+  const countSpend = (): Promise<void> => (spend ??= tracker.init(opts.summary, opts.held));
   const setRules = (next: BudgetConfig): void => {
     config = next;
     tracker.setRules(config.rules);

@@ -52,8 +52,10 @@ export interface BudgetTracker {
    * Reads the current periods' totals from the store, adding them to what is booked from now on: the three
    * summaries are asked at once, in this call, so a record the store took before it is in them and one booked
    * after it is not (the store answers a call after the records added before it). Book nothing before this.
+   * `held`: records the store has taken but the summaries asked now will not hold (held while the store opens,
+   * store/standby.ts `heldRecords`), asked in the same turn and booked once the summaries are read.
    */
-  init(summary: (from: number, to: number, tz: string) => Promise<Summary>): Promise<void>;
+  init(summary: (from: number, to: number, tz: string) => Promise<Summary>, held?: () => RequestRecord[]): Promise<void>;
   book(record: RequestRecord): void;
   status(now?: number): BudgetStatus[];
   response(now?: number): BudgetsResponse;
@@ -155,13 +157,25 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
       : `CCO: the ${s.period} budget${s.project ? ` for ${s.project}` : ''} of ${usdText(s.usd * 1e9)} is spent (${usdText(s.spentNanoUsd)}), so CCO refuses new requests until ${new Date(s.periodEnd).toISOString()}. ` +
         'To lift it, run `cco budget override --for 1h` (or use "Lift budget for 1 hour" in the CCO tray), or raise it with `cco budget set`.';
 
+  function book(record: RequestRecord): void {
+    if (!record.billable || !record.costNanoUsd || record.costNanoUsd <= 0) return;
+    for (const period of BUDGET_PERIODS) {
+      const c = counter(period, record.startedAt);
+      if (record.startedAt < c.start) continue;
+      c.total += record.costNanoUsd;
+      if (record.project) c.byProject.set(record.project, (c.byProject.get(record.project) ?? 0) + record.costNanoUsd);
+      const user = record.user ?? defaultUser;
+      if (user !== null) c.byUser.set(user, (c.byUser.get(user) ?? 0) + record.costNanoUsd);
+    }
+  }
+
   return {
     setRules(next) {
       rules = [...next];
       warnUsersUnknown();
     },
     rules: () => [...rules],
-    async init(summary) {
+    async init(summary, held) {
       const t = now();
       ready = false;
       try {
@@ -170,6 +184,7 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
           const p = periodContaining(period, t, tz());
           return summary(p.start, p.end, tz());
         });
+        const notInThem = held?.() ?? [];
         const answers = await Promise.allSettled(asked);
         for (const [i, period] of BUDGET_PERIODS.entries()) {
           const a = answers[i]!;
@@ -188,6 +203,7 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
           } else if (defaultUser !== null) addUser(defaultUser, s.totals.costNanoUsd);
           usersFromStore = !!s.byUser || defaultUser !== null;
         }
+        for (const r of notInThem) book(r);
         warnUsersUnknown();
         ready = true;
       } catch (err) {
@@ -195,17 +211,7 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
         ready = true;
       }
     },
-    book(record) {
-      if (!record.billable || !record.costNanoUsd || record.costNanoUsd <= 0) return;
-      for (const period of BUDGET_PERIODS) {
-        const c = counter(period, record.startedAt);
-        if (record.startedAt < c.start) continue;
-        c.total += record.costNanoUsd;
-        if (record.project) c.byProject.set(record.project, (c.byProject.get(record.project) ?? 0) + record.costNanoUsd);
-        const user = record.user ?? defaultUser;
-        if (user !== null) c.byUser.set(user, (c.byUser.get(user) ?? 0) + record.costNanoUsd);
-      }
-    },
+    book,
     status: (t = now()) => statuses(t),
     response(t = now()) {
       return {

@@ -294,6 +294,12 @@ export class Journal {
     return n;
   }
 
+  /** Writes the queued lines, then returns a copy of the lines failed writes left for a retry (still the journal's). */
+  unwrittenLines(): string[] {
+    this.writeQueued();
+    return [...this.retryLines];
+  }
+
   /**
    * Hands over the lines failed writes left for a retry (they are then the caller's: neither written again
    * nor reported as dropped). Queued lines are written first.

@@ -13,7 +13,8 @@ export interface SegmentReadResult {
   skipped: number;
 }
 
-function parse(line: string): RequestRecord | null {
+/** A journal (or held file) line's record, or null when it is not one (torn, invalid). */
+export function parseRecordLine(line: string): RequestRecord | null {
   try {
     const v: unknown = JSON.parse(line);
     return isRequestRecord(v) ? v : null;
@@ -34,7 +35,7 @@ export async function readSegment(
   let pending: { text: string; no: number } | null = null;
   const handle = (l: { text: string; no: number }, last: boolean): void => {
     if (l.text.trim() === '') return;
-    const r = parse(l.text);
+    const r = parseRecordLine(l.text);
     if (r) {
       res.records++;
       onRecord(r);

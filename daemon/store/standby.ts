@@ -23,7 +23,7 @@ import type { RequestPage, RequestQuery, RequestRecord, Summary } from '../../sh
 import type { BulkResult, RepriceUpdate, Store, StoreHealth, StoreStats, SummaryQuery } from './index.ts';
 import { Journal } from './journal.ts';
 import type { LogLevel } from './messages.ts';
-import { readSegment } from './replay.ts';
+import { parseRecordLine, readSegment } from './replay.ts';
 import { fsyncDir } from './segments.ts';
 
 /** Records kept in memory while no held file can be written. */
@@ -331,6 +331,40 @@ export class BackgroundStore implements Store {
     if (this.real) return this.real.summary(q);
     if (this.phase === 'standby' || this.closed) return Promise.reject(new StoreUnavailableError(this.unavailableReason()));
     return new Promise((resolve, reject) => this.atOpen.push({ run: (s) => s.summary(q).then(resolve, reject), fail: reject }));
+  }
+
+  /**
+   * The records held now (every held file: this run's and any a killed run left; this run's lines a failed write
+   * kept; records held in memory) while the store is not open yet: the ones a summary asked now by summaryAtOpen
+   * does not hold (it is answered before they are stored). Budgets book them beside the summaries their spend is
+   * read from, so a rule added while the store opens, or held files of a killed run, count them (they were booked
+   * by no one). [] once the store is open — and while it stores them (`storing-held`): a summary then holds some
+   * of them, which ones depending on how far the storing is; that window (the time addBulk takes for the held
+   * records, well under a second for an open's worth) is not covered. Read synchronously: call it in the turn the
+   * summaries are asked.
+   */
+  heldRecords(): RequestRecord[] {
+    if (this.real || this.closed) return [];
+    const lines = this.held?.unwrittenLines() ?? []; // this turn's lines are in the file after this
+    const records: RequestRecord[] = [];
+    for (const file of this.opts.dataDir ? listHeldFiles(this.opts.dataDir) : []) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue; // not readable now: stored (or not) when the store opens, as before
+      }
+      for (const line of text.split('\n')) {
+        const r = line === '' ? null : parseRecordLine(line);
+        if (r) records.push(r);
+      }
+    }
+    for (const line of lines) {
+      const r = parseRecordLine(line);
+      if (r) records.push(r);
+    }
+    records.push(...this.memory);
+    return records;
   }
 
   private unavailableReason(): string {

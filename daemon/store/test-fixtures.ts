@@ -1,7 +1,7 @@
 /**
  * Test helpers shared by the store's tests (not used by production code): records and temp data dirs.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -13,6 +13,7 @@ import type { RequestRecord } from '../../shared/contract.ts';
 import { SNAPSHOT_FILE } from './db.ts';
 import type { LogLevel } from './messages.ts';
 import { setMeta } from './migrations.ts';
+import { listSegments, segmentPath } from './segments.ts';
 import { listPartitionFiles, monthsDir } from './months.ts';
 
 /** A complete, valid record with a fresh ULID. */
@@ -143,4 +144,25 @@ export function runMigrateChild(dataDir: string, ms: number): Promise<boolean> {
       else reject(new Error(`child failed (${code}): ${stderr}`));
     });
   });
+}
+
+/**
+ * A store holding `stored` (cco.sqlite) whose next open must replay a journal segment that is a FIFO: a real slow
+ * file, so that open waits until `releaseFifo()` writes `journaled` into it (store-opening.test, the budgets'
+ * held-spend test). Returns the FIFO's path. Not on Windows (no mkfifo).
+ */
+export async function storeOpeningOnFifo(dataDir: string, stored: RequestRecord[]): Promise<string> {
+  const { openStore } = await import('./index.ts');
+  const store = await openStore({ dataDir, log: () => undefined });
+  await store.addBulk(stored);
+  await store.close();
+  for (const s of listSegments(dataDir)) fs.rmSync(segmentPath(dataDir, s));
+  const fifo = segmentPath(dataDir, 1000);
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  return fifo;
+}
+
+/** Writes the segment's lines into the FIFO (async: the worker's replay opens it on the thread pool). */
+export function releaseFifo(fifo: string, journaled: RequestRecord[]): Promise<void> {
+  return fs.promises.writeFile(fifo, journaled.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
