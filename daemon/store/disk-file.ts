@@ -41,9 +41,12 @@ class ReadOnlyError extends Error {
   }
 }
 
+/** DiskReadError's name, which it keeps across the worker boundary (worker-client.ts): the API answers it 503. */
+export const DISK_READ_ERROR = 'DiskReadError';
+
 /** A month file read page by page could not be read (see the header). */
 export class DiskReadError extends Error {
-  override name = 'DiskReadError';
+  override name = DISK_READ_ERROR;
   constructor(
     readonly file: string,
     what: string,

@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../shared/contract.ts';
+import type { RequestPage, RequestRecord } from '../../shared/contract.ts';
+import { startDaemon } from '../index.ts';
+import { silentLogger } from '../log.ts';
 import { openStore, type Store } from './index.ts';
 import { monthOf, partitionPath } from './months.ts';
 import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
@@ -83,6 +85,32 @@ describe('a month read from disk whose file changes under the store', () => {
       expect((await store.summary({ range: 'all', tz: 'UTC' })).totals.requests).toBe(10_000 + 200 + 1);
     } finally {
       await store.close();
+    }
+  }, 120_000);
+
+  it('through the API: 503 with the error (not 500 "Internal error"), the other months answered 200', async () => {
+    const { dataDir, store, current } = await storeWithColdMonths();
+    await store.close();
+    const d = await startDaemon({ port: 0, upstreamUrl: 'http://127.0.0.1:9', dataDir, configDir: path.join(dataDir, '..', 'config'), pidDir: false, rateLimit: false, log: silentLogger, apiKey: '' });
+    try {
+      const get = (q: string) => fetch(`${d.url}/api/requests?${q}`, { headers: { authorization: `Bearer ${d.token}` } });
+      const file = partitionPath(dataDir, monthOf(A));
+      const size = fs.statSync(file).size;
+      let res = await get(`from=${A}&to=${B}&limit=100`);
+      expect(res.status).toBe(200);
+      fs.truncateSync(file, Math.floor(size / 4));
+      for (let i = 0; i < 100 && res.status === 200; i++) {
+        const cursor = ((await res.json()) as RequestPage).nextCursor;
+        expect(cursor).not.toBeNull();
+        res = await get(`from=${A}&to=${B}&limit=100&cursor=${encodeURIComponent(cursor!)}`);
+      }
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(new RegExp(`^month ${monthOf(A)}: cannot read .*${monthOf(A)}\\.sqlite: it is shorter than when it was opened`));
+      res = await get(`from=${now - DAY}&limit=10`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as RequestPage).items.map((r) => r.id)).toEqual([current.id]);
+    } finally {
+      await d.close();
     }
   }, 120_000);
 
