@@ -122,6 +122,40 @@ describe('BackgroundStore', () => {
     await store.close();
   }, 60_000);
 
+  it('a summary asked while the held records are being stored holds every one of them (budgets book none: heldRecords is [])', async () => {
+    const dataDir = tempDir();
+    let letStore!: () => void;
+    const storing = new Promise<void>((r) => (letStore = r));
+    const store = openStoreInBackground({
+      open: async () => {
+        const real = await openStore({ dataDir, log: () => undefined });
+        const addBulk = real.addBulk.bind(real);
+        real.addBulk = async (records) => {
+          await storing; // the held records are being stored: slow
+          return addBulk(records);
+        };
+        return real;
+      },
+      dataDir,
+      log: memoryLog().log,
+    });
+    const held = [makeRecord({ costNanoUsd: 3_000 }), makeRecord({ costNanoUsd: 4_000 })];
+    for (const r of held) store.add(r);
+    await until(() => store.state === 'storing-held');
+    const live = makeRecord({ costNanoUsd: 5_000 }); // after the summary: not in it
+    const summary = store.summaryAtOpen({ range: 'all', tz: 'UTC' });
+    expect(store.heldRecords()).toEqual([]);
+    store.add(live);
+    expect((await summary).totals.costNanoUsd).toBe(7_000); // before: 0 (the held records were still in addBulk)
+    letStore();
+    await until(() => store.state === 'open');
+    await store.flush();
+    expect(await count(store)).toBe(3); // each once
+    expect((await store.summary({ range: 'all', tz: 'UTC' })).totals.costNanoUsd).toBe(12_000);
+    expect(listHeldFiles(dataDir)).toEqual([]);
+    await store.close();
+  }, 60_000);
+
   it('storing the held records fails once open (e.g. ENOSPC): kept, reported as waiting, stored by the retry', async () => {
     const dataDir = tempDir();
     fs.writeFileSync(heldDir(dataDir), 'no held file: the records are in memory only');

@@ -105,6 +105,10 @@ export class BackgroundStore implements Store {
   /** A retry of storing the held records, after a failure once open. */
   private heldRetry: NodeJS.Timeout | null = null;
   private storing: Promise<unknown> | null = null;
+  /** Held records in no held file that storeHeld is storing (this run's lines a failed write kept, memory). */
+  private storingUnfiled: RequestRecord[] = [];
+  /** The held records were add()ed to the open store ahead of a summary (see summaryAtOpen): once is enough. */
+  private heldPushed = false;
 
   constructor(private readonly opts: BackgroundOptions) {
     this.attempt = this.tryOpen().finally(() => (this.attempt = null));
@@ -193,6 +197,7 @@ export class BackgroundStore implements Store {
       }
     }
     unfiled.push(...memory);
+    this.storingUnfiled = unfiled;
     try {
       let batch: RequestRecord[] = [];
       const flush = async (): Promise<void> => {
@@ -228,6 +233,7 @@ export class BackgroundStore implements Store {
       }
       return inserted;
     }
+    this.storingUnfiled = [];
     for (const file of files) fs.rmSync(file, { force: true });
     if (files.length > 0 && this.opts.dataDir) {
       try {
@@ -325,10 +331,17 @@ export class BackgroundStore implements Store {
 
   /**
    * `summary(q)` of the store as it opens, before any record held meanwhile is added to it (budgets read their
-   * start-up spend by it, and count the records they see from now on themselves). Rejects on standby.
+   * start-up spend by it, and count the records they see from now on themselves; the held ones by heldRecords).
+   * Asked once the store is open but its held records are not all stored yet, it holds all of them. Rejects on
+   * standby.
    */
   summaryAtOpen(q: SummaryQuery): Promise<Summary> {
-    if (this.real) return this.real.summary(q);
+    if (this.real) {
+      // Open, but held records may not all be stored yet (storing-held, or a retry after a failure): they are
+      // add()ed now, ahead of the summary, so it holds them all (heldRecords is [] from now on).
+      if (this.phase === 'storing-held' || this.heldWaiting) this.pushHeld(this.real);
+      return this.real.summary(q);
+    }
     if (this.phase === 'standby' || this.closed) return Promise.reject(new StoreUnavailableError(this.unavailableReason()));
     return new Promise((resolve, reject) => this.atOpen.push({ run: (s) => s.summary(q).then(resolve, reject), fail: reject }));
   }
@@ -338,33 +351,54 @@ export class BackgroundStore implements Store {
    * kept; records held in memory) while the store is not open yet: the ones a summary asked now by summaryAtOpen
    * does not hold (it is answered before they are stored). Budgets book them beside the summaries their spend is
    * read from, so a rule added while the store opens, or held files of a killed run, count them (they were booked
-   * by no one). [] once the store is open — and while it stores them (`storing-held`): a summary then holds some
-   * of them, which ones depending on how far the storing is; that window (the time addBulk takes for the held
-   * records, well under a second for an open's worth) is not covered. Read synchronously: call it in the turn the
-   * summaries are asked.
+   * by no one). [] once the store is open, also while it stores them (`storing-held`, or a retry after a failure):
+   * summaryAtOpen then adds them all to the store ahead of the summary (`pushHeld`). Read synchronously: call it in
+   * the turn the summaries are asked.
    */
   heldRecords(): RequestRecord[] {
     if (this.real || this.closed) return [];
     const lines = this.held?.unwrittenLines() ?? []; // this turn's lines are in the file after this
-    const records: RequestRecord[] = [];
-    for (const file of this.opts.dataDir ? listHeldFiles(this.opts.dataDir) : []) {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        continue; // not readable now: stored (or not) when the store opens, as before
-      }
-      for (const line of text.split('\n')) {
-        const r = line === '' ? null : parseRecordLine(line);
-        if (r) records.push(r);
-      }
-    }
+    const records = this.readHeldFiles();
     for (const line of lines) {
       const r = parseRecordLine(line);
       if (r) records.push(r);
     }
     records.push(...this.memory);
     return records;
+  }
+
+  /** The records of every held file now (read synchronously; an unreadable file is left to storeHeld). */
+  private readHeldFiles(): RequestRecord[] {
+    const records: RequestRecord[] = [];
+    for (const file of this.opts.dataDir ? listHeldFiles(this.opts.dataDir) : []) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        const r = line === '' ? null : parseRecordLine(line);
+        if (r) records.push(r);
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Adds every held record not yet stored to the open store now, synchronously (`add`: journaled and handed to the
+   * worker in order, so a summary asked after it holds them; one storeHeld or its retry stored already, or stores
+   * after this, is skipped by id in the worker, as at replay). The held files are still deleted by storeHeld only.
+   */
+  private pushHeld(store: Store): void {
+    if (this.heldPushed) return;
+    this.heldPushed = true;
+    const seen = new Set<string>();
+    for (const r of [...this.readHeldFiles(), ...this.storingUnfiled, ...this.memory]) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      store.add(r);
+    }
   }
 
   private unavailableReason(): string {
