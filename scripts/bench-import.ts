@@ -129,8 +129,9 @@ const ccusage = async () => {
   return { ...r, totals: j.totals };
 };
 
-// Warm the page cache for everyone, then alternate: ccusage, CCO pipeline, each `cco import` bundle.
-await run('cat', [truthFile]);
+// Warm the page cache for everyone (every transcript read once, so ccusage, which runs first, does not pay the
+// disk alone), then alternate: ccusage, CCO pipeline, each `cco import` bundle.
+await run('sh', ['-c', 'find "$0" -type f -name "*.jsonl" -exec cat {} + > /dev/null', root]);
 const idle = JSON.parse((await run(process.execPath, [CHILD, 'idle', '', ''])).out) as { rssMB: number; hwmMB: number };
 const cc = [await ccusage()];
 const pipelines = [await child('pipeline')];
