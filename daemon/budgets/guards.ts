@@ -15,7 +15,7 @@ export interface GuardsOptions {
   log: { info(m: string): void; warn(m: string): void };
   summary: (from: number, to: number, tz: string) => Promise<Summary>;
   /** BudgetsOptions.held. */
-  held?: () => RequestRecord[];
+  held?: () => Promise<RequestRecord[]>;
   broadcast: (msg: LiveMessage) => void;
   tz?: string;
   /** The user of requests that name none (federated `[team] user`). */

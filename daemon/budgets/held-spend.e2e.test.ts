@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetsResponse, RequestPage } from '../../shared/contract.ts';
 import { startDaemon, type RunningDaemon } from '../index.ts';
 import { silentLogger } from '../log.ts';
+import { openStore } from '../store/index.ts';
 import { heldDir } from '../store/standby.ts';
 import { makeRecord, releaseFifo, storeOpeningOnFifo } from '../store/test-fixtures.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../test/fake-upstream/server.ts';
@@ -99,5 +100,24 @@ describe('budgets and the records held while the store opens', () => {
     const b = await readyBudgets(d);
     expect(b.budgets[0]!.spentNanoUsd).toBe(page.items.reduce((n, r) => n + r.costNanoUsd!, 0)); // before: without the held record's 7,000,000
     expect(b.budgets[0]!.spentNanoUsd).toBeGreaterThan(7_000_000);
+  }, 60_000);
+
+  it("a killed run's held file whose records that run had already stored (killed before deleting it) is not counted twice", async () => {
+    const dataDir = path.join(tmp('stored'), 'data');
+    const configDir = tmp('stored-config');
+    fs.writeFileSync(path.join(configDir, 'config.toml'), '[budgets]\ndaily_usd = 100\n');
+    const stored = makeRecord({ startedAt: Date.now() - 1000, costNanoUsd: 5_000_000, billable: true });
+    const notYet = makeRecord({ startedAt: Date.now() - 900, costNanoUsd: 2_000_000, billable: true });
+    const first = await openStore({ dataDir, log: () => undefined });
+    await first.addBulk([stored]);
+    await first.close();
+    fs.mkdirSync(heldDir(dataDir), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(heldDir(dataDir), `held-${Date.now() - 60_000}-4243.ndjson`), `${JSON.stringify(stored)}\n${JSON.stringify(notYet)}\n`, { mode: 0o600 });
+    const d = await startDaemon({ port: 0, upstreamUrl: up.url, dataDir, configDir, pidDir: false, rateLimit: false, log: silentLogger, apiKey: '' });
+    daemons.push(d);
+    await d.store.flush();
+    const page = await api<RequestPage>(d, '/api/requests?limit=10');
+    expect(page.items.map((r) => r.id).sort()).toEqual([stored.id, notYet.id].sort());
+    expect((await readyBudgets(d)).budgets[0]!.spentNanoUsd).toBe(7_000_000); // not 12,000,000
   }, 60_000);
 });

@@ -51,7 +51,7 @@ export interface BudgetsOptions {
   now?: () => number;
   summary: (from: number, to: number, tz: string) => Promise<Summary>;
   /** Records taken but not in a summary asked now (the embedded store's, held while it opens): BudgetTracker.init. */
-  held?: () => RequestRecord[];
+  held?: () => Promise<RequestRecord[]>;
   /**
    * Read the spend at start even with no rule. For a store whose summary may also hold records added after it
    * was asked (PostgreSQL's drains its outbox first), so that counting cannot start later without a record

@@ -55,7 +55,7 @@ export interface BudgetTracker {
    * `held`: records the store has taken but the summaries asked now will not hold (held while the store opens,
    * store/standby.ts `heldRecords`), asked in the same turn and booked once the summaries are read.
    */
-  init(summary: (from: number, to: number, tz: string) => Promise<Summary>, held?: () => RequestRecord[]): Promise<void>;
+  init(summary: (from: number, to: number, tz: string) => Promise<Summary>, held?: () => Promise<RequestRecord[]>): Promise<void>;
   book(record: RequestRecord): void;
   status(now?: number): BudgetStatus[];
   response(now?: number): BudgetsResponse;
@@ -184,7 +184,8 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
           const p = periodContaining(period, t, tz());
           return summary(p.start, p.end, tz());
         });
-        const notInThem = held?.() ?? [];
+        const notInThem = held?.() ?? Promise.resolve([]);
+        notInThem.catch(() => undefined); // awaited below, unless a summary failed first
         const answers = await Promise.allSettled(asked);
         for (const [i, period] of BUDGET_PERIODS.entries()) {
           const a = answers[i]!;
@@ -203,7 +204,7 @@ export function createBudgetTracker(opts: BudgetTrackerOptions): BudgetTracker {
           } else if (defaultUser !== null) addUser(defaultUser, s.totals.costNanoUsd);
           usersFromStore = !!s.byUser || defaultUser !== null;
         }
-        for (const r of notInThem) book(r);
+        for (const r of await notInThem) book(r);
         warnUsersUnknown();
         ready = true;
       } catch (err) {

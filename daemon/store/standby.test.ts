@@ -144,7 +144,7 @@ describe('BackgroundStore', () => {
     await until(() => store.state === 'storing-held');
     const live = makeRecord({ costNanoUsd: 5_000 }); // after the summary: not in it
     const summary = store.summaryAtOpen({ range: 'all', tz: 'UTC' });
-    expect(store.heldRecords()).toEqual([]);
+    expect(await store.heldRecords()).toEqual([]);
     store.add(live);
     expect((await summary).totals.costNanoUsd).toBe(7_000); // before: 0 (the held records were still in addBulk)
     letStore();

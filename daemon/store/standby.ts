@@ -352,25 +352,42 @@ export class BackgroundStore implements Store {
    * does not hold (it is answered before they are stored). Budgets book them beside the summaries their spend is
    * read from, so a rule added while the store opens, or held files of a killed run, count them (they were booked
    * by no one). [] once the store is open, also while it stores them (`storing-held`, or a retry after a failure):
-   * summaryAtOpen then adds them all to the store ahead of the summary (`pushHeld`). Read synchronously: call it in
-   * the turn the summaries are asked.
+   * summaryAtOpen then adds them all to the store ahead of the summary (`pushHeld`). Taken synchronously (call it
+   * in the turn the summaries are asked); resolves as the store opens, with the summaries: a killed run's held
+   * file may hold records that run stored before it was killed (between storing and deleting the file), which the
+   * summaries hold — those are left out (looked up by id in the opened store). Rejects as summaryAtOpen does.
    */
-  heldRecords(): RequestRecord[] {
-    if (this.real || this.closed) return [];
+  heldRecords(): Promise<RequestRecord[]> {
+    if (this.real || this.closed) return Promise.resolve([]);
     const lines = this.held?.unwrittenLines() ?? []; // this turn's lines are in the file after this
-    const records = this.readHeldFiles();
+    const own = this.heldFile ? this.readHeldFiles((f) => f === this.heldFile) : [];
     for (const line of lines) {
       const r = parseRecordLine(line);
-      if (r) records.push(r);
+      if (r) own.push(r);
     }
-    records.push(...this.memory);
-    return records;
+    own.push(...this.memory);
+    const others = this.readHeldFiles((f) => f !== this.heldFile);
+    if (others.length === 0) return Promise.resolve(own);
+    if (this.phase === 'standby') return Promise.reject(new StoreUnavailableError(this.unavailableReason()));
+    return new Promise((resolve, reject) =>
+      this.atOpen.push({
+        run: async (s) => {
+          try {
+            const stored = await Promise.all(others.map((r) => s.getRequest(r.id)));
+            resolve([...others.filter((_, i) => stored[i] === null), ...own]);
+          } catch (err) {
+            reject(err as Error);
+          }
+        },
+        fail: reject,
+      }),
+    );
   }
 
-  /** The records of every held file now (read synchronously; an unreadable file is left to storeHeld). */
-  private readHeldFiles(): RequestRecord[] {
+  /** The records of the held files now that `which` selects (read synchronously; an unreadable file is left to storeHeld). */
+  private readHeldFiles(which: (file: string) => boolean = () => true): RequestRecord[] {
     const records: RequestRecord[] = [];
-    for (const file of this.opts.dataDir ? listHeldFiles(this.opts.dataDir) : []) {
+    for (const file of this.opts.dataDir ? listHeldFiles(this.opts.dataDir).filter(which) : []) {
       let text: string;
       try {
         text = fs.readFileSync(file, 'utf8');
