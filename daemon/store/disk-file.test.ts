@@ -39,7 +39,7 @@ describe('DiskFile', () => {
   it('gives sql.js the same answers as the file loaded whole, reading it from disk', () => {
     const file = writeDatabase(20_000);
     const whole = new SQL.Database(fs.readFileSync(file));
-    const disk = new DiskFile(file);
+    const disk = DiskFile.read(file);
     opened.push(disk);
     const db = new SQL.Database(disk.data);
     for (const q of [
@@ -58,7 +58,7 @@ describe('DiskFile', () => {
   it('refuses writes: SQLite reports an error, the file is unchanged and still reads', () => {
     const file = writeDatabase(3000);
     const before = sha(file);
-    const disk = new DiskFile(file);
+    const disk = DiskFile.read(file);
     opened.push(disk);
     const db = new SQL.Database(disk.data);
     expect(() => db.run("INSERT INTO t (at, name) VALUES (1, 'new')")).toThrow();
@@ -72,7 +72,7 @@ describe('DiskFile', () => {
 
   it('keeps reading the file it opened when another is renamed over it (a re-sealed month)', () => {
     const file = writeDatabase(3000);
-    const disk = new DiskFile(file);
+    const disk = DiskFile.read(file);
     opened.push(disk);
     const db = new SQL.Database(disk.data);
     const other = writeDatabase(10);
@@ -84,7 +84,7 @@ describe('DiskFile', () => {
   it('a file truncated under it: the read fails with a DiskReadError naming the file, and so does every read after it', () => {
     const file = writeDatabase(20_000);
     const size = fs.statSync(file).size;
-    const disk = new DiskFile(file, 'month 2026-03');
+    const disk = DiskFile.read(file, 'month 2026-03');
     opened.push(disk);
     const db = new SQL.Database(disk.data);
     expect(db.exec('SELECT count(*) FROM t WHERE id < 10')[0]?.values).toEqual([[9]]);
@@ -94,5 +94,94 @@ describe('DiskFile', () => {
     expect(disk.failure).toBeInstanceOf(DiskReadError);
     expect(() => db.exec('SELECT count(*) FROM t WHERE id < 10')).toThrow(message);
     db.close(); // closes after the failure
+  });
+});
+
+describe('DiskFile written through a working copy', () => {
+  const pageBytes = (db: import('sql.js').Database): number =>
+    Number(db.exec('PRAGMA page_count')[0]!.values[0]![0]) * Number(db.exec('PRAGMA page_size')[0]!.values[0]![0]);
+  const writes = [
+    "INSERT INTO t (at, name, blob) SELECT at + 1, 'copy ' || name, blob FROM t WHERE id % 3 = 0",
+    "UPDATE t SET name = 'changed ' || id WHERE id % 7 = 0",
+    'DELETE FROM t WHERE id % 11 = 0',
+  ];
+  const queries = [
+    'PRAGMA quick_check',
+    'SELECT count(*), sum(at), sum(length(name)), sum(length(blob)) FROM t',
+    'SELECT id, at, name, hex(blob) FROM t ORDER BY at DESC, id LIMIT 300 OFFSET 5000',
+  ];
+
+  it('reads the file until the first write, then writes only a copy of it; copyTo seals what SQLite holds', () => {
+    const file = writeDatabase(20_000);
+    const before = sha(file);
+    const work = `${file}.work-1`;
+    const disk = DiskFile.copyOnWrite(file, work);
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    db.run('PRAGMA journal_mode = MEMORY');
+    db.exec('SELECT count(*) FROM t');
+    expect([disk.written, fs.existsSync(work)]).toEqual([false, false]); // reading makes no copy
+    const twin = new SQL.Database(fs.readFileSync(file));
+    db.run('PRAGMA cache_size = 20'); // pages spill to the file inside the transactions
+    for (const w of writes) {
+      db.run(w);
+      twin.run(w);
+    }
+    expect([disk.written, fs.existsSync(work), disk.detached]).toEqual([true, true, false]);
+    expect(disk.contents.writes).toBeGreaterThan(10);
+    expect(sha(file)).toBe(before); // the file read is never written
+    for (const q of queries) expect(db.exec(q)).toEqual(twin.exec(q));
+    const sealed = path.join(path.dirname(file), 'sealed.sqlite');
+    expect(disk.copyTo(sealed, pageBytes(db))).toBe(fs.statSync(sealed).size);
+    expect((fs.statSync(sealed).mode & 0o777).toString(8)).toBe('600');
+    const reopened = new SQL.Database(fs.readFileSync(sealed));
+    for (const q of queries) expect(reopened.exec(q)).toEqual(twin.exec(q));
+    expect(disk.copyTo(sealed, pageBytes(db) + 4096)).toBeNull(); // not the size SQLite says: refused
+    reopened.close();
+    twin.close();
+    db.close();
+    disk.close();
+    expect(fs.existsSync(work)).toBe(false); // the working copy goes with it
+    expect(sha(file)).toBe(before);
+  });
+
+  it('a rollback that shrinks the file (MEMFS copies it into memory) is noticed: copyTo refuses, answers stay right', () => {
+    const file = writeDatabase(3000);
+    const work = `${file}.work-2`;
+    fs.copyFileSync(file, work);
+    const disk = DiskFile.scratch(work);
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    db.run('PRAGMA journal_mode = MEMORY');
+    db.run('PRAGMA cache_size = 10');
+    const twin = new SQL.Database(fs.readFileSync(file));
+    const size = disk.size;
+    db.run('BEGIN');
+    db.run("INSERT INTO t (at, name, blob) SELECT at, name, zeroblob(3000) FROM t"); // spills past the old end
+    expect(disk.size).toBeGreaterThan(size);
+    db.run('ROLLBACK');
+    expect(disk.detached).toBe(true);
+    for (const q of queries) expect(db.exec(q)).toEqual(twin.exec(q));
+    db.run(writes[1]!); // goes on in memory
+    twin.run(writes[1]!);
+    for (const q of queries) expect(db.exec(q)).toEqual(twin.exec(q));
+    expect(disk.copyTo(path.join(path.dirname(file), 'sealed.sqlite'), pageBytes(db))).toBeNull();
+    twin.close();
+    db.close();
+  });
+
+  it('refuses to copy a file renamed over since it was opened: the write fails, no file is written', () => {
+    const file = writeDatabase(3000);
+    const work = `${file}.work-3`;
+    const disk = DiskFile.copyOnWrite(file, work);
+    opened.push(disk);
+    const db = new SQL.Database(disk.data);
+    fs.renameSync(writeDatabase(10), file);
+    const after = sha(file);
+    expect(() => db.run("INSERT INTO t (at, name) VALUES (1, 'new')")).toThrow();
+    expect(fs.existsSync(work)).toBe(false);
+    expect(sha(file)).toBe(after);
+    expect(db.exec('SELECT count(*) FROM t')[0]?.values).toEqual([[3000]]);
+    db.close();
   });
 });

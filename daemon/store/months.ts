@@ -55,7 +55,14 @@ export function listPartitionFiles(dataDir: string): MonthKey[] {
   return keys.sort();
 }
 
-/** Removes partition writes cut short by a crash (`*.tmp`). */
+/** A month database's working copy (disk-file.ts): what its writes go to until it is sealed. */
+export const WORK_RE = /^\d{4}-\d{2}\.sqlite\.work-[0-9a-f-]+$/;
+
+/**
+ * Removes partition writes cut short by a crash (`*.tmp`) and working copies of month databases (never named by
+ * cco.sqlite: what they held that was not staged is in the journal still). Only at load: this process alone
+ * writes the folder.
+ */
 export function removePartitionTemps(dataDir: string): void {
   let names: string[];
   try {
@@ -63,5 +70,5 @@ export function removePartitionTemps(dataDir: string): void {
   } catch {
     return;
   }
-  for (const n of names) if (n.endsWith('.tmp')) fs.rmSync(path.join(monthsDir(dataDir), n), { force: true });
+  for (const n of names) if (n.endsWith('.tmp') || WORK_RE.test(n)) fs.rmSync(path.join(monthsDir(dataDir), n), { force: true });
 }

@@ -11,7 +11,7 @@ import type { RequestQuery, RequestRecord, RequestSort, SortOrder } from '../../
 import { loadSqlJs, openDatabase, writeSnapshot } from './db.ts';
 import { Interner } from './interner.ts';
 import { migrate } from './migrations.ts';
-import { listPartitionFiles, monthRange, monthsDir } from './months.ts';
+import { listPartitionFiles, monthRange, monthsDir, WORK_RE } from './months.ts';
 import { LRU_MAX, MAX_DIRECT_MONTHS, PartitionedStore } from './partitioned.ts';
 import {
   applyReprice,
@@ -309,8 +309,10 @@ describe('partitioned store = single database', () => {
     compareSummaries(a, b);
     snapshot(b, dataDir);
     expect(b.pressure(NOW)).toMatchObject({ unfolded: 0, dirty: 0, direct: 0 });
-    expect(fs.readdirSync(monthsDir(dataDir))).toEqual(['2025-06.sqlite']);
+    // Beside the month file, the open month's working copy (disk-file.ts), removed when it is closed.
+    expect(fs.readdirSync(monthsDir(dataDir)).filter((f) => !WORK_RE.test(f))).toEqual(['2025-06.sqlite']);
     b.close();
+    expect(fs.readdirSync(monthsDir(dataDir))).toEqual(['2025-06.sqlite']);
     const c = partitioned(dataDir);
     expect(c.count()).toBe(300);
     for (let i = 0; i < 5; i++) comparePaging(a, c, randomQuery(rng(40 + i)));
@@ -465,7 +467,7 @@ describe('partitioned store = single database', () => {
     expect(dbs.live).toBe(0);
   });
 
-  it('a month read from its file (by a stream or a list) is loaded whole to be written, and written only so', () => {
+  it('a month read from its file (by a stream or a list) is written through a working copy, never in place', () => {
     const dataDir = tempDir('cco-part-');
     const a = partitioned(dataDir);
     const recs = randomRecords(rng(7), 300, 'g-');
@@ -478,7 +480,8 @@ describe('partitioned store = single database', () => {
     b.load();
     const month = b.months()[2]!;
     const { start, end } = monthRange(month);
-    const files = () => fs.readdirSync(path.join(dataDir, 'months')).map((f) => [f, fs.readFileSync(path.join(dataDir, 'months', f)).toString('base64')]);
+    const names = () => fs.readdirSync(path.join(dataDir, 'months'));
+    const files = () => names().filter((f) => !WORK_RE.test(f)).map((f) => [f, fs.readFileSync(path.join(dataDir, 'months', f)).toString('base64')]);
     const before = files();
     // A stream stops inside the month: its database stays open, read from the file.
     const inMonth = recs.filter((x) => x.startedAt >= start && x.startedAt < end).length;
@@ -487,16 +490,26 @@ describe('partitioned store = single database', () => {
     expect(page.items).toHaveLength(2);
     expect(b.openMonths()).toEqual([month]);
     expect(dbs.whole).toBe(0);
-    // A repricing of one of its rows (a write) gets the month loaded whole; the file is not written through.
+    expect(names().filter((f) => WORK_RE.test(f))).toEqual([]); // nothing written: no working copy
+    // A repricing of one of its rows (a write) copies the month's file to a working copy and writes there; the
+    // month is not loaded whole, and its file is not written.
     const row = page.items[0]!;
     expect(b.applyReprice([{ id: row.id, costNanoUsd: 4242, priceVersion: 'test-v', cacheSavingsNanoUsd: 0, unpricedReason: null }])).toBe(1);
-    expect(dbs.whole).toBeGreaterThanOrEqual(1);
+    expect(dbs.whole).toBe(0);
+    expect(names().filter((f) => WORK_RE.test(f))).toHaveLength(1);
     expect(b.get(row.id)?.costNanoUsd).toBe(4242);
     expect(files()).toEqual(before); // re-sealed only at the next snapshot
     // The stream goes on from its cursor on the loaded month: the same rows as a plain list.
     const rest = b.list({ from: start, to: end, limit: 500, cursor: page.nextCursor! }, { stream: true });
     expect(rest.items.map((x) => x.id)).toEqual(b.list({ from: start, to: end, limit: 500, cursor: page.nextCursor! }).items.map((x) => x.id));
+    // The next snapshot re-seals the month from its working copy: the file now holds the new price.
+    snapshot(b, dataDir);
+    expect(files()).not.toEqual(before);
     b.close();
     expect(dbs.live).toBe(0);
+    expect(names().filter((f) => WORK_RE.test(f))).toEqual([]);
+    const c = partitioned(dataDir);
+    expect(c.get(row.id)?.costNanoUsd).toBe(4242);
+    c.close();
   });
 });

@@ -6,10 +6,10 @@
  * arrived late (month rollover, bulk import, replay) and did not go straight into their month database (see
  * `insert`) until the next snapshot folds them out. Each past month lives in `months/YYYY-MM.sqlite` (same
  * schema, rows only), written once (tmp → fsync → rename) and opened on demand, read-only, by the queries
- * that reach it: an LRU of at most LRU_MAX clean months, closed after IDLE_MS idle. A month opened to be read
- * (lists, exports, gets) is read from its file page by page (disk-file.ts); one opened to be written is
- * loaded whole (see `Use`). A month file is rewritten (a new file renamed over it, "re-sealed") only when
- * rows or repricings for it arrive.
+ * that reach it: an LRU of at most LRU_MAX clean months, closed after IDLE_MS idle. A month database is read
+ * from its file page by page and written through a working copy on disk (disk-file.ts), never held whole in
+ * memory. A month file is rewritten (a new file renamed over it, "re-sealed") only when rows or repricings for
+ * it arrive.
  *
  * Invariant: a record is counted in the rollups iff its row was new, and on disk cco.sqlite's rollups count
  * exactly the rows of cco.sqlite and of the month files its `partitions` describes. Rows of a late record
@@ -37,7 +37,6 @@ import type { RequestPage, RequestQuery, RequestRecord } from '../../shared/cont
 import { compareRecords } from '../../shared/record-values.ts';
 import { Bloom } from './bloom.ts';
 import { integrityProblem, moveAside, vacuumIfSparse, writeDatabaseFile } from './db.ts';
-import { readDatabaseBytes } from './file-bytes.ts';
 import { DiskFile } from './disk-file.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
@@ -136,15 +135,14 @@ interface OpenPart {
   direct: number;
   /** Row writer of direct inserts (prepared once per open month). */
   writer: RowWriter | null;
-  /** Read from its file page by page (disk-file.ts), not held in memory: read-only (see `Use`). */
-  disk: DiskFile | null;
+  /** Read from its file page by page and written through a working copy (disk-file.ts), not held in memory. */
+  disk: DiskFile;
 }
 
 /**
- * What a month database is opened for. `read` and `stream` (an export's pages, see `list`) only read: the month
- * is read from its file page by page (disk-file.ts: SQLite's page cache, ~2 MB, instead of the whole file, 26–34
- * MB at 1 M rows a year). `write` (direct rows, repricing, a fold, and whatever may lead to one) needs it in
- * memory: a month open from disk is then closed and loaded whole, so nothing ever writes through one.
+ * What a month database is opened for: `stream` (an export's pages, see `list`) marks it to be closed once the
+ * stream passed it. `read` and `write` open it the same way since h15-diskmonth (read from its file page by page,
+ * written through a working copy made at the first write; disk-file.ts); they say what the caller means to do.
  */
 type Use = 'read' | 'stream' | 'write';
 
@@ -257,80 +255,74 @@ export class PartitionedStore {
   }
 
   /**
-   * The month's database, from its file or (`create`) new. `fromDisk`: read from the file page by page
-   * (disk-file.ts) instead of loaded whole — when the file is at the current schema and names its month, so
-   * that opening it writes nothing; otherwise it is loaded whole.
+   * The month's database, from its file or (`create`) new, read from disk page by page and written through a
+   * working copy (disk-file.ts: `YYYY-MM.sqlite.work-<token>`, made by the first write; a new month starts as
+   * one). The sealed file is never written: `seal` and `stageDirect` copy the working copy into place. An older
+   * file (or one without its month noted) is brought up to date in its working copy.
    */
-  private loadPart(month: MonthKey, create: boolean, fromDisk = false): OpenPart {
+  private loadPart(month: MonthKey, create: boolean): OpenPart {
     const file = partitionPath(this.dataDir, month);
-    let db: Database;
-    let disk: DiskFile | null = null;
+    const work = `${file}.work-${stageToken()}`;
+    let disk: DiskFile;
+    let version: string | null = null;
     if (fs.existsSync(file)) {
       const st = fs.statSync(file);
-      const version = `${month} ${st.size} ${st.mtimeMs}`;
-      if (fromDisk) {
-        disk = new DiskFile(file, `month ${month}`);
-        if (disk.size === 0) {
-          disk.close();
-          throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
-        }
-        db = new this.SQL.Database(disk.data);
-      } else {
-        const bytes = readDatabaseBytes(file);
-        if (bytes.byteLength === 0) throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
-        db = new this.SQL.Database(bytes);
+      version = `${month} ${st.size} ${st.mtimeMs}`;
+      disk = DiskFile.copyOnWrite(file, work, `month ${month}`);
+      if (disk.size === 0) {
+        disk.close();
+        throw new DamagedMonthError(month, 'the file is empty (0 bytes)');
       }
-      if (!this.checked.has(version)) {
+    } else if (create) {
+      fs.writeFileSync(work, this.newMonthBytes(month), { mode: 0o600, flag: 'wx' });
+      disk = DiskFile.scratch(work, `month ${month}`);
+    } else throw new Error(`month ${month}: ${file} is missing (removed under CCO?)`);
+    const db = new this.SQL.Database(disk.data);
+    try {
+      if (version !== null && !this.checked.has(version)) {
         const problem = integrityProblem(db);
         if (problem !== null) {
-          const failure = disk?.failure;
-          db.close();
-          disk?.close();
-          if (failure) throw failure; // the file could not be read (disk-file.ts): not known to be damaged
-          throw new DamagedMonthError(month, problem);
+          // The file could not be read (disk-file.ts): not known to be damaged.
+          throw disk.failure ?? new DamagedMonthError(month, problem);
         }
         this.checked.add(version);
       }
-    } else if (create) db = newDatabase(this.SQL); // the schema's image in a build (schema-image.ts)
-    else throw new Error(`month ${month}: ${file} is missing (removed under CCO?)`);
-    try {
       db.run('PRAGMA journal_mode = MEMORY');
       db.run('PRAGMA temp_store = MEMORY'); // see db.ts
-      if (disk && (getMeta(db, 'schema_version') !== String(SCHEMA_VERSION) || getMeta(db, 'month') !== month)) {
-        // An older file (or one without its month noted) is brought up to date in memory.
-        db.close();
-        disk.close();
-        return this.loadPart(month, create);
-      }
-      if (!disk) migrate(db);
-      const part: OpenPart = { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false, direct: 0, writer: null, disk };
-      if (!disk) setMeta(db, 'month', month);
-      return part;
+      if (getMeta(db, 'schema_version') !== String(SCHEMA_VERSION)) migrate(db);
+      if (getMeta(db, 'month') !== month) setMeta(db, 'month', month);
+      return { month, db, strings: new Interner(db), lastUsed: Date.now(), dirty: false, stream: false, direct: 0, writer: null, disk };
     } catch (err) {
       db.close();
-      disk?.close();
+      disk.close();
       throw err;
+    }
+  }
+
+  /** A new month database's bytes: the schema (its image in a build, schema-image.ts) and its month noted. */
+  private newMonthBytes(month: MonthKey): Uint8Array {
+    const db = newDatabase(this.SQL);
+    try {
+      migrate(db);
+      setMeta(db, 'month', month);
+      return db.export();
+    } finally {
+      db.close();
     }
   }
 
   /**
    * The month's database (opened from its file, or created empty with `create`). Room is made first: at
-   * most LRU_MAX clean month databases exist at any time, the one being loaded included (a month of 1 M
-   * rows/year is ~35 MB in MEMFS, and loading it holds the file's bytes twice: the read buffer and the
-   * MEMFS copy). Both the evicted month's memory and the read buffer are returned at once (`onRelease`
-   * collects garbage), not whenever the worker next allocates: an export walking every month otherwise
-   * kept up to four months' worth of buffers alive at each month boundary.
+   * most LRU_MAX clean month databases exist at any time, the one being loaded included (each holds SQLite's
+   * page cache and its statements' memory; a working copy on disk too). What the evicted month held is
+   * returned at once (`onRelease` collects garbage), not whenever the worker next allocates.
    */
   private openPart(month: MonthKey, create = false, use: Use = 'write'): OpenPart {
     let part = this.open.get(month);
     const stream = use === 'stream';
-    if (part?.disk && use === 'write') {
-      this.closePart(part);
-      part = undefined;
-    }
     if (!part) {
       this.evict(month);
-      part = this.loadPart(month, create, use !== 'write');
+      part = this.loadPart(month, create);
       part.stream = stream;
       this.open.set(month, part);
       const info = this.info.get(month);
@@ -380,7 +372,7 @@ export class PartitionedStore {
     p.writer?.free();
     p.strings.free();
     p.db.close();
-    p.disk?.close();
+    p.disk.close();
     this.open.delete(p.month);
     this.onRelease();
   }
@@ -389,11 +381,14 @@ export class PartitionedStore {
    * Closes the months read from disk whose file failed a read (disk-file.ts: the query got a DiskReadError; the
    * exception left that SQLite connection mid-call, so it is not used again). The next query opens the file again:
    * a file truncated under CCO then fails its check and is moved aside as damaged (`tryOpenPart`). Returns how many.
+   * A dirty month (changes in its working copy only, counted in cco.sqlite's rollups) stays open: closing it would
+   * drop them. Its writes and its staging then fail, the snapshot with them, and the journal (cut only after a
+   * snapshot) keeps its records for the next start.
    */
   closeUnreadable(): number {
     let n = 0;
     for (const p of [...this.open.values()]) {
-      if (p.disk?.failure) {
+      if (p.disk.failure && !p.dirty) {
         this.closePart(p);
         n++;
       }
@@ -451,9 +446,23 @@ export class PartitionedStore {
   /** Writes the month's file (a new file renamed over the old one) and records its description. */
   private seal(part: OpenPart): void {
     const file = partitionPath(this.dataDir, part.month);
-    const bytes = writeDatabaseFile(part.db, file);
+    const bytes = this.writePart(part, file);
     part.dirty = false;
     this.describe(part, bytes, Math.round(fs.statSync(file).mtimeMs));
+  }
+
+  /**
+   * Writes the month's database as `file` (tmp, fsync, rename): a kernel copy of its working copy, so a month
+   * being imported is neither held whole in memory nor exported whole at each snapshot (h15-diskmonth); an
+   * export (db.ts) when no working copy holds it (see disk-file.ts `copyTo`).
+   */
+  private writePart(part: OpenPart, file: string): number {
+    const pages = part.db.exec('PRAGMA page_count')[0]?.values[0]?.[0];
+    const size = part.db.exec('PRAGMA page_size')[0]?.values[0]?.[0];
+    const copied = part.disk.copyTo(file, Number(pages) * Number(size));
+    if (copied !== null) return copied;
+    if (part.disk.written) this.log('warn', `store: month ${part.month} is held in memory (its working copy was left); written from memory`);
+    return writeDatabaseFile(part.db, file);
   }
 
   /** Months whose files may hold rows started in [from, to), visible above the floor; ascending. */
@@ -893,7 +902,7 @@ export class PartitionedStore {
       for (const part of this.open.values()) {
         if (part.direct === 0) continue;
         const file = `${partitionPath(this.dataDir, part.month)}.next-${stageToken()}`;
-        const bytes = writeDatabaseFile(part.db, file);
+        const bytes = this.writePart(part, file);
         staged.push({ part, file });
         this.describe(part, bytes, Math.round(fs.statSync(file).mtimeMs));
       }
