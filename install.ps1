@@ -8,8 +8,8 @@
   .\install.ps1 [-Daemon] [-Version 2026.1122.1]
 
   Default: the per-user NSIS installer (CCO-Setup-<version>-win-x64.exe), run silently.
-  -Daemon: the standalone daemon cco-daemon.cjs (needs Node.js >= 20) into %LOCALAPPDATA%\cco, plus a
-  cco.cmd command in %LOCALAPPDATA%\cco\bin (added to the user PATH).
+  -Daemon: the standalone daemon cco-daemon.cjs with the program and store worker files beside it (needs
+  Node.js >= 20) into %LOCALAPPDATA%\cco, plus a cco.cmd command in %LOCALAPPDATA%\cco\bin (added to the user PATH).
 
   Environment: CCO_REPO (owner/repo), CCO_DOWNLOAD_BASE (default https://github.com/$CCO_REPO/releases),
   CCO_INSTALL_DIR (daemon folder).
@@ -65,6 +65,29 @@ try {
   if ($Actual -ne $Entry.Hash) { throw "checksum mismatch for $($Entry.Name) (expected $($Entry.Hash), got $Actual); nothing was installed" }
   Say "checksum verified (SHA-256 $Actual)"
 
+  # The files that go beside the daemon, when the release has them: its program (cco-program-<hash>.cjs, which
+  # cco-daemon.cjs loads) and its store worker (cco-store-worker-<hash>.cjs); older releases have neither or only the worker.
+  $Beside = @()
+  if ($Daemon) {
+    foreach ($Kind in @('program', 'store-worker')) {
+      foreach ($Line in Get-Content -LiteralPath $SumsFile) {
+        if ($Line -match '^([0-9a-fA-F]{64}) [ *](.+)$') {
+          $Name = $Matches[2].Trim()
+          $Hash = $Matches[1].ToLowerInvariant()
+          if ($Name -match "^cco-$Kind-[0-9a-f]+\.cjs$") {
+            $BFile = Join-Path $Tmp $Name
+            Say "downloading $Name"
+            Invoke-WebRequest -Uri (Get-AssetUrl $Name) -OutFile $BFile -UseBasicParsing
+            $BActual = (Get-FileHash -LiteralPath $BFile -Algorithm SHA256).Hash.ToLowerInvariant()
+            if ($BActual -ne $Hash) { throw "checksum mismatch for $Name (expected $Hash, got $BActual); nothing was installed" }
+            $Beside += $Name
+            break
+          }
+        }
+      }
+    }
+  }
+
   if ($Daemon) {
     $Node = Get-Command node -ErrorAction SilentlyContinue
     if (-not $Node) { throw 'the daemon needs Node.js >= 20 on PATH' }
@@ -73,7 +96,10 @@ try {
     $BinDir = Join-Path $InstallDir 'bin'
     New-Item -ItemType Directory -Force -Path $BinDir | Out-Null
     $Target = Join-Path $InstallDir 'cco-daemon.cjs'
+    foreach ($Name in $Beside) { Move-Item -LiteralPath (Join-Path $Tmp $Name) -Destination (Join-Path $InstallDir $Name) -Force }
     Move-Item -LiteralPath $File -Destination $Target -Force
+    # other builds' files, and the V8 code caches of other programs (cco-program-<hash>.cjs.<node>-<arch>.v8)
+    Get-ChildItem -LiteralPath $InstallDir -File | Where-Object { $_.Name -match '^(cco-(program|store-worker)-[0-9a-f]+\.cjs)(\..+\.v8)?$' -and $Beside -notcontains $Matches[1] } | Remove-Item -Force -ErrorAction SilentlyContinue
     Set-Content -LiteralPath (Join-Path $BinDir 'cco.cmd') -Encoding ASCII -Value "@echo off`r`nnode `"$Target`" %*"
     $UserPath = [Environment]::GetEnvironmentVariable('Path', 'User')
     if (-not (($UserPath -split ';') -contains $BinDir)) {

@@ -127,17 +127,20 @@ ACTUAL="$(sha256_of "$TMP/$FILE")"
 [ "$ACTUAL" = "$EXPECTED" ] || die "checksum mismatch for $FILE (expected $EXPECTED, got $ACTUAL); nothing was installed"
 say "checksum verified (SHA-256 $ACTUAL)"
 
-# the daemon's store worker (cco-store-worker-<hash>.cjs), when the release has one: it goes beside the bundle
-WORKER=''
+# the files that go beside the daemon, when the release has them: its program (cco-program-<hash>.cjs, which
+# cco-daemon.cjs loads) and its store worker (cco-store-worker-<hash>.cjs); older releases have neither or only the worker
+BESIDE=''
 if [ "$MODE" = daemon ]; then
-  WLINE="$(awk '{ n = $2; sub(/^\*/, "", n); if (n ~ /^cco-store-worker-[0-9a-f]+\.cjs$/) { print $1 " " n; exit } }' "$TMP/SHA256SUMS")"
-  if [ -n "$WLINE" ]; then
-    WORKER="${WLINE#* }"
-    say "downloading $WORKER"
-    fetch "$(asset_url "$WORKER")" "$TMP/$WORKER" || die "could not download $WORKER"
-    WACTUAL="$(sha256_of "$TMP/$WORKER")"
-    [ "$WACTUAL" = "${WLINE%% *}" ] || die "checksum mismatch for $WORKER (expected ${WLINE%% *}, got $WACTUAL); nothing was installed"
-  fi
+  for KIND in program store-worker; do
+    BLINE="$(awk -v k="$KIND" '{ n = $2; sub(/^\*/, "", n); if (n ~ ("^cco-" k "-[0-9a-f]+\\.cjs$")) { print $1 " " n; exit } }' "$TMP/SHA256SUMS")"
+    [ -n "$BLINE" ] || continue
+    BFILE="${BLINE#* }"
+    say "downloading $BFILE"
+    fetch "$(asset_url "$BFILE")" "$TMP/$BFILE" || die "could not download $BFILE"
+    BACTUAL="$(sha256_of "$TMP/$BFILE")"
+    [ "$BACTUAL" = "${BLINE%% *}" ] || die "checksum mismatch for $BFILE (expected ${BLINE%% *}, got $BACTUAL); nothing was installed"
+    BESIDE="$BESIDE $BFILE"
+  done
 fi
 
 case "$MODE:$OS" in
@@ -145,14 +148,18 @@ case "$MODE:$OS" in
     command -v node >/dev/null 2>&1 || die "the daemon needs Node.js >= 20 on PATH"
     node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "the daemon needs Node.js >= 20 (found $(node --version))"
     mkdir -p "$INSTALL_DIR" "$BIN_DIR"
-    if [ -n "$WORKER" ]; then
-      cp "$TMP/$WORKER" "$INSTALL_DIR/.$WORKER.new" && chmod 644 "$INSTALL_DIR/.$WORKER.new"
-      mv -f "$INSTALL_DIR/.$WORKER.new" "$INSTALL_DIR/$WORKER"
-    fi
+    for B in $BESIDE; do
+      cp "$TMP/$B" "$INSTALL_DIR/.$B.new" && chmod 644 "$INSTALL_DIR/.$B.new"
+      mv -f "$INSTALL_DIR/.$B.new" "$INSTALL_DIR/$B"
+    done
     cp "$TMP/$FILE" "$INSTALL_DIR/.cco-daemon.cjs.new"
     mv -f "$INSTALL_DIR/.cco-daemon.cjs.new" "$INSTALL_DIR/cco-daemon.cjs"
-    for f in "$INSTALL_DIR"/cco-store-worker-*.cjs; do
-      if [ -e "$f" ] && [ "${f##*/}" != "$WORKER" ]; then rm -f "$f"; fi
+    # other builds' files, and the V8 code caches of other programs (cco-program-<hash>.cjs.<node>-<arch>.v8)
+    for f in "$INSTALL_DIR"/cco-program-*.cjs "$INSTALL_DIR"/cco-store-worker-*.cjs "$INSTALL_DIR"/cco-program-*.v8; do
+      n="${f##*/}"
+      case "$n" in *.v8) n="${n%%.cjs.*}.cjs" ;; esac
+      case " $BESIDE " in *" $n "*) continue ;; esac
+      if [ -e "$f" ]; then rm -f "$f"; fi
     done
     cat > "$BIN_DIR/cco" <<EOF
 #!/bin/sh

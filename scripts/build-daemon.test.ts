@@ -1,8 +1,9 @@
 /**
- * The standalone bundle, built for real and run from a directory with no node_modules anywhere above it:
- * the CLI answers, the daemon proxies a request to a local fake upstream, the store worker (its own small
- * file beside the bundle, sql.js with inline wasm) records it, and the record survives a restart. The
- * bundle alone (no worker file beside it) still runs: it carries the worker's code compressed.
+ * The standalone daemon, built for real and run from a directory with no node_modules anywhere above it:
+ * the head `cco-daemon.cjs` starts the store worker (its own small file beside it, sql.js with inline wasm)
+ * and loads the program (`cco-program-<hash>.cjs` beside it); the CLI answers, the daemon proxies a request to
+ * a local fake upstream, the worker records it, and the record survives a restart. Without its worker file the
+ * program still runs: it carries the worker's code compressed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asciiOnly, buildDaemon, STORE_WORKER_FILE } from './build-daemon.ts';
+import { asciiOnly, buildDaemon, PROGRAM_FILE, STORE_WORKER_FILE } from './build-daemon.ts';
 import { metricsByName, startOtlpReceiver } from '../test/otlp-receiver.ts';
 import { loadSqlJs } from '../daemon/store/db.ts';
 import { migrate } from '../daemon/store/migrations.ts';
@@ -40,6 +41,8 @@ describe('npm run build:daemon', () => {
   let dir: string;
   let bundle: string;
   let single: string;
+  let program: string;
+  let programFile: string;
   let workerFile: string;
   let upstream: http.Server;
   let upstreamUrl: string;
@@ -52,19 +55,22 @@ describe('npm run build:daemon', () => {
     writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>CCO fixture dashboard</title>');
     writeFileSync(join(dashboardDir, 'assets', 'app-1.js'), 'console.log("fixture asset");');
     const built = await buildDaemon({ outfile: join(dir, 'build', 'cco-daemon.cjs'), version: VERSION, dashboardDir });
-    expect(built.bytes).toBeGreaterThan(500_000);
+    expect(built.bytes).toBeLessThan(20_000); // the head
+    expect(built.programBytes).toBeGreaterThan(500_000);
     expect(built.dashboardFiles).toBe(2);
     expect(built.warnings).toEqual([]);
     workerFile = built.workerFile;
+    programFile = built.programFile;
     expect(workerFile).toMatch(STORE_WORKER_FILE);
-    expect(readdirSync(join(dir, 'build')).sort()).toEqual(['cco-daemon.cjs', workerFile]);
+    expect(programFile).toMatch(PROGRAM_FILE);
+    expect(readdirSync(join(dir, 'build')).sort()).toEqual(['cco-daemon.cjs', programFile, workerFile]);
     mkdirSync(join(dir, 'alone'));
     bundle = join(dir, 'alone', 'cco-daemon.cjs');
-    copyFileSync(built.outfile, bundle);
-    copyFileSync(join(dir, 'build', workerFile), join(dir, 'alone', workerFile));
+    program = join(dir, 'alone', programFile);
+    for (const f of ['cco-daemon.cjs', programFile, workerFile]) copyFileSync(join(dir, 'build', f), join(dir, 'alone', f));
     mkdirSync(join(dir, 'single'));
-    single = join(dir, 'single', 'cco-daemon.cjs');
-    copyFileSync(built.outfile, single);
+    single = join(dir, 'single', 'cco-daemon.cjs'); // the head and its program, no worker file
+    for (const f of ['cco-daemon.cjs', programFile]) copyFileSync(join(dir, 'build', f), join(dir, 'single', f));
     upstream = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -85,7 +91,7 @@ describe('npm run build:daemon', () => {
 
   const env = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: join(dir, 'home'), NO_BROWSER: '1', XDG_CONFIG_HOME: join(dir, 'home', '.config') });
 
-  it('is one file that runs without node_modules and reports the baked-in version', async () => {
+  it('runs without node_modules and reports the baked-in version', async () => {
     expect(hasNodeModulesAbove(join(dir, 'alone'))).toBe(false);
     expect(readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const r = await runToEnd(bundle, ['version'], env());
@@ -94,36 +100,76 @@ describe('npm run build:daemon', () => {
   });
 
   it('is pure ASCII, so V8 holds its source as a one-byte string in each thread', () => {
-    for (const file of [bundle, join(dir, 'alone', workerFile)]) expect(readFileSync(file).findIndex((b) => b > 0x7f)).toBe(-1);
+    for (const file of [bundle, program, join(dir, 'alone', workerFile)]) expect(readFileSync(file).findIndex((b) => b > 0x7f)).toBe(-1);
   });
 
-  it('writes a store worker a fraction of the bundle: the store and sql.js, not the CLI, daemon and dashboard', () => {
+  it('writes a store worker a fraction of the program: the store and sql.js, not the CLI, daemon and dashboard', () => {
     const worker = readFileSync(join(dir, 'alone', workerFile), 'utf8');
-    expect(worker.length).toBeLessThan(readFileSync(bundle).length / 2);
+    expect(worker.length).toBeLessThan(readFileSync(program).length / 2);
     expect(worker).toContain('store worker');
     expect(worker).not.toContain('CCO fixture dashboard');
     expect(worker).not.toContain('runMain');
-    // and the bundle's own code has none of it (it carries it compressed, for running without the file)
+    // and the program's own code has none of it (it carries it compressed, for running without the file)
     expect(worker).toContain('store not open');
-    expect(readFileSync(bundle, 'utf8')).not.toContain('store not open');
+    expect(readFileSync(program, 'utf8')).not.toContain('store not open');
     // a new store's database comes from the schema's image (daemon/store/schema-image.ts), baked in as an object
     // whose first run of bytes is a SQLite file's header (sql.js' inline wasm holds the header's text too)
     expect(worker).toContain(`runs: [[0, "${Buffer.from('SQLite format 3\0').toString('base64').slice(0, 20)}`);
   });
 
-  it('a rebuild replaces the worker file of the previous build (a changed worker gets a new name)', async () => {
+  it('a rebuild replaces the program and worker files of the previous build (changed code gets a new name)', async () => {
     const out = join(dir, 'rebuild', 'cco-daemon.cjs');
     mkdirSync(join(dir, 'rebuild'));
     writeFileSync(join(dir, 'rebuild', 'cco-store-worker-000000000000.cjs'), '');
+    writeFileSync(join(dir, 'rebuild', 'cco-program-000000000000.cjs'), '');
     const again = await buildDaemon({ outfile: out, version: VERSION, dashboardDir: join(dir, 'dashboard') });
     expect(again.workerFile).toBe(workerFile);
-    expect(readdirSync(join(dir, 'rebuild')).sort()).toEqual(['cco-daemon.cjs', workerFile]);
+    expect(again.programFile).toBe(programFile);
+    expect(readdirSync(join(dir, 'rebuild')).sort()).toEqual(['cco-daemon.cjs', programFile, workerFile]);
   }, 60_000);
+
+  it('the head is not the program: it names its program and worker, and stops with a message without the program', async () => {
+    const head = readFileSync(bundle, 'utf8');
+    expect(head).toContain(programFile);
+    expect(head).toContain(workerFile);
+    expect(head).not.toContain('runMain');
+    const lonely = join(dir, 'lonely');
+    mkdirSync(lonely);
+    copyFileSync(bundle, join(lonely, 'cco-daemon.cjs'));
+    const r = await runToEnd(join(lonely, 'cco-daemon.cjs'), ['version'], env());
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`cco: ${join(lonely, programFile)} is missing`);
+  });
+
+  it('the head starts the store worker before it loads the program, and the program\'s store runs on it', async () => {
+    // The real program, with a first line that notes whether a store worker was already started (store/prestart.ts'
+    // slot on globalThis) and, at exit, whether the program's store took it from there.
+    const first = join(dir, 'first');
+    mkdirSync(first);
+    for (const f of ['cco-daemon.cjs', workerFile]) copyFileSync(join(dir, 'build', f), join(first, f));
+    const probe = `{ const e = globalThis[Symbol.for('cco.store.prestartedWorker')]; process.stderr.write('probe: prestarted=' + Boolean(e && e.worker) + '\\n'); process.on('exit', () => process.stderr.write('probe: left unadopted=' + Boolean(globalThis[Symbol.for('cco.store.prestartedWorker')]) + '\\n')); }\n`;
+    writeFileSync(join(first, programFile), readFileSync(program, 'utf8').replace('"use strict";\n', `"use strict";\n${probe}`));
+    const data = join(dir, 'first-data');
+    const child = spawn(process.execPath, [join(first, 'cco-daemon.cjs'), 'run', '--port', '0', '--no-browser', '--data-dir', data, '--upstream', upstreamUrl], { env: env(), cwd: first });
+    children.push(child);
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await expect.poll(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1], { timeout: 15_000 }).toBeTruthy();
+    const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1];
+    expect(out).toContain('probe: prestarted=true');
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).status, { timeout: 15_000 }).toBe(200);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    expect(out).toContain('probe: left unadopted=false');
+  }, 30_000);
 
   it('starts the worker file beside it, not itself', async () => {
     const sabotaged = join(dir, 'sabotaged');
     mkdirSync(sabotaged);
     copyFileSync(bundle, join(sabotaged, 'cco-daemon.cjs'));
+    copyFileSync(program, join(sabotaged, programFile));
     writeFileSync(join(sabotaged, workerFile), "throw new Error('the sibling store worker ran');\n");
     const data = join(dir, 'sabotaged-data');
     const child = spawn(process.execPath, [join(sabotaged, 'cco-daemon.cjs'), 'run', '--port', '0', '--no-browser', '--data-dir', data], { env: env(), cwd: sabotaged });
@@ -146,7 +192,7 @@ describe('npm run build:daemon', () => {
 
   it.each([
     ['with its worker file', () => bundle],
-    ['alone, with the worker inflated from the bundle', () => single],
+    ['without its worker file, with the worker inflated from the program', () => single],
   ])('runs the daemon %s: proxies, records through the store worker, keeps the record across a restart', async (name, file) => {
     const data = join(dir, `data-${name.length}`);
     const tmp = join(dir, `tmp-${name.length}`); // the daemon's own TMPDIR: where it unpacks the dashboard
@@ -227,7 +273,7 @@ describe('npm run build:daemon', () => {
     // the SDK's classes are not in the bundle's own code (only in the gzip+base64 chunk) …
     const sdkClass = 'PeriodicExportingMetricReader: metrics export failed'; // a message in the SDK's code
     expect(readFileSync(join(import.meta.dirname, '..', 'node_modules', '@opentelemetry', 'sdk-metrics', 'build', 'src', 'export', 'PeriodicExportingMetricReader.js'), 'utf8')).toContain(sdkClass);
-    expect(readFileSync(bundle, 'utf8')).not.toContain(sdkClass);
+    expect(readFileSync(program, 'utf8')).not.toContain(sdkClass);
     // … and the chunk runs: the bundle, alone, pushes its metrics to a real OTLP/HTTP receiver
     const receiver = await startOtlpReceiver();
     const data = join(dir, 'data-otlp');

@@ -1,6 +1,12 @@
 /**
- * `npm run build:daemon` → dist/cco-daemon.cjs: the whole `cco` program (same CLI) in one CommonJS file that
- * runs with plain `node` (≥ 20) and no node_modules.
+ * `npm run build:daemon` → dist/cco-daemon.cjs: the whole `cco` program (same CLI) that runs with plain `node`
+ * (≥ 20) and no node_modules, as three CommonJS files side by side:
+ * - `cco-daemon.cjs`, the head (daemon/cli/head.ts, ~5 KB): for `cco run` it starts the store worker, then it
+ *   loads the program. So the worker thread boots, compiles its file and instantiates sql.js while the main
+ *   thread reads and compiles the program, instead of after (issue 14, cold start; docs/design.md, sixth round);
+ * - `cco-program-<content hash>.cjs`, the program: the CLI, the daemon and the dashboard (~5 MB);
+ * - `cco-store-worker-<content hash>.cjs`, the store worker (below).
+ * The head names the other two (their hashes), so it never loads another build's files.
  *
  What differs from running the sources:
  * - the store worker: the build bundles `daemon/store/store-worker.ts` alone (the store modules and sql.js
@@ -32,14 +38,15 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { STORE_WORKER_FILE } from '../daemon/store/worker-url.ts';
+import { PROGRAM_FILE } from '../daemon/cli/program-file.ts';
 import { loadSqlJs } from '../daemon/store/db.ts';
 import { makeSchemaImage } from '../daemon/store/schema-image.ts';
 import { buildStatusline } from './build-statusline.ts';
 
 const root = resolve(import.meta.dirname, '..');
-export { STORE_WORKER_FILE };
+export { PROGRAM_FILE, STORE_WORKER_FILE };
 
-/** Entry: the CLI (the store worker is built apart, see above). */
+/** The program's entry: the CLI (the head and the store worker are built apart, see above). */
 const ENTRY = `import('./daemon/cli/main.ts').then((m) => m.runMain(process.argv.slice(2)));\n`;
 
 const STATIC_DIR_FN = /function defaultStaticDir\(\): string \{[\s\S]*?\n\}\n/;
@@ -170,8 +177,12 @@ export interface BuildDaemonOptions {
 }
 
 export interface BuiltDaemon {
+  /** The head (daemon/cli/head.ts): starts the store worker, then loads the program beside it. */
   outfile: string;
   bytes: number;
+  /** The program's file beside `outfile` (the CLI and the daemon). */
+  programFile: string;
+  programBytes: number;
   /** The store worker's file beside `outfile`. */
   workerFile: string;
   workerBytes: number;
@@ -226,30 +237,53 @@ export async function buildDaemon(opts: BuildDaemonOptions = {}): Promise<BuiltD
   }
   const workerPath = join(dirname(outfile), workerFile);
   renameSync(workerTmp, workerPath);
+  const programTmp = resolve(dirname(outfile), `.cco-program-${process.pid}.cjs`);
   const result = await build({
     ...common,
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'cco-daemon-entry.ts', loader: 'ts' },
-    outfile,
+    outfile: programTmp,
+    // no `#!`: the head compiles the program as a function body (daemon/cli/head.ts), where `#!` is a syntax error
+    banner: { js: common.banner!.js!.replace(/^#!.*\n/, '') },
+    // the head runs the program through vm with a code cache, and Node 20 loses a script's dynamic-import hook when
+    // it comes from a cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): its import() of built-ins become require()
+    supported: { 'dynamic-import': false },
     define: { ...define, __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile), __CCO_STORE_WORKER_GZ__: JSON.stringify(gzipSync(readFileSync(workerPath), { level: 9 }).toString('base64')), __CCO_STATUSLINE_JS__: JSON.stringify(statuslineJs), __CCO_OTLP_CHUNK__: JSON.stringify(otlp.base64) },
     plugins: [bundleOverrides(dashboard), otlpChunkLoader()],
+  });
+  asciiOnly(programTmp);
+  const programFile = `cco-program-${createHash('sha256').update(readFileSync(programTmp)).digest('hex').slice(0, 12)}.cjs`;
+  for (const name of readdirSync(dirname(outfile))) {
+    if (PROGRAM_FILE.test(name) && name !== programFile) rmSync(join(dirname(outfile), name), { force: true });
+  }
+  const programPath = join(dirname(outfile), programFile);
+  renameSync(programTmp, programPath);
+  // The head last: it names both files.
+  const headResult = await build({
+    ...common,
+    entryPoints: [resolve(root, 'daemon', 'cli', 'head.ts')],
+    outfile,
+    define: { 'import.meta.url': define['import.meta.url'], __CCO_PROGRAM_FILE__: JSON.stringify(programFile), __CCO_STORE_WORKER_FILE__: JSON.stringify(workerFile) },
   });
   asciiOnly(outfile);
   chmodSync(outfile, 0o755);
   return {
     outfile,
     bytes: statSync(outfile).size,
+    programFile,
+    programBytes: statSync(programPath).size,
     workerFile,
     workerBytes: statSync(workerPath).size,
-    warnings: [...warnings, ...[...workerResult.warnings, ...result.warnings].map((w) => w.text)],
+    warnings: [...warnings, ...[...workerResult.warnings, ...result.warnings, ...headResult.warnings].map((w) => w.text)],
     dashboardFiles: Object.keys(dashboard).length,
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   buildDaemon({ outfile: process.argv[2] }).then(
-    ({ outfile, bytes, workerFile, workerBytes, warnings, dashboardFiles }) => {
+    ({ outfile, bytes, programFile, programBytes, workerFile, workerBytes, warnings, dashboardFiles }) => {
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(`${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MB, dashboard: ${dashboardFiles} files)\n`);
+      process.stdout.write(`${outfile} (${(bytes / 1024).toFixed(1)} KB, the head)\n`);
+      process.stdout.write(`${join(dirname(outfile), programFile)} (${(programBytes / 1024 / 1024).toFixed(1)} MB, the program; dashboard: ${dashboardFiles} files)\n`);
       process.stdout.write(`${join(dirname(outfile), workerFile)} (${(workerBytes / 1024 / 1024).toFixed(1)} MB, the store worker)\n`);
     },
     (err: Error) => {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fillPackaging, fillTemplate } from './fill-packaging.ts';
 import { loadBuilderConfig, releaseAssetNames } from './release-assets.ts';
+import { BESIDE_DAEMON } from '../daemon/cli/update-feed.ts';
 
 const VERSION = '2026.1122.1';
 const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -35,6 +36,19 @@ describe('release asset names', () => {
     expect(names.appImage.endsWith('-linux-x86_64.AppImage')).toBe(true);
     expect(ps).toContain('-win-x64.exe');
     expect(names.winSetup.endsWith('-win-x64.exe')).toBe(true);
+  });
+
+  it('install.sh and install.ps1 both fetch the files the daemon needs beside it (program, store worker)', () => {
+    const sh = readFileSync(resolve(import.meta.dirname, '../install.sh'), 'utf8');
+    const ps = readFileSync(resolve(import.meta.dirname, '../install.ps1'), 'utf8');
+    // the kinds each looks for: `cco-<kind>-<hex>.cjs` names, the shapes of PROGRAM_FILE and STORE_WORKER_FILE
+    for (const kind of ['program', 'store-worker']) {
+      const name = `cco-${kind}-0123456789ab.cjs`;
+      expect(BESIDE_DAEMON.some((p) => p.test(name)), name).toBe(true);
+    }
+    expect(sh).toContain('for KIND in program store-worker; do');
+    expect(ps).toContain("foreach ($Kind in @('program', 'store-worker'))");
+    expect(BESIDE_DAEMON).toHaveLength(2);
   });
 });
 

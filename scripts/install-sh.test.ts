@@ -112,6 +112,33 @@ describe.runIf(process.platform === 'linux')('install.sh', () => {
     expect(existsSync(join(home, '.local'))).toBe(false);
   });
 
+  it('installs a head release: cco-daemon.cjs, the program it loads and the store worker, and drops the old build\'s files', async () => {
+    const program = 'cco-program-0123456789ab.cjs';
+    const worker = 'cco-store-worker-0123456789ab.cjs';
+    const head = `'use strict';\nrequire(require('node:path').join(__dirname, '${program}'));\n`;
+    srv = await serve({ latest: { files: { ...files, 'cco-daemon.cjs': head, [program]: DAEMON, [worker]: '// worker' } } });
+    const dir = join(home, '.local', 'share', 'cco');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'cco-program-aaaaaaaaaaaa.cjs'), '// old program');
+    writeFileSync(join(dir, 'cco-program-aaaaaaaaaaaa.cjs.v20.20.2-x64.v8'), 'its V8 code cache');
+    writeFileSync(join(dir, `${program}.v20.20.2-x64.v8`), 'the same build installed again: its cache stays');
+    writeFileSync(join(dir, 'cco-store-worker-aaaaaaaaaaaa.cjs'), '// old worker');
+    const r = await install(['--daemon']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', program, `${program}.v20.20.2-x64.v8`, worker]);
+    expect(statSync(join(dir, program)).mode & 0o777).toBe(0o644);
+    expect(spawnSync(join(home, '.local', 'bin', 'cco'), ['version'], { encoding: 'utf8' }).stdout.trim()).toBe('cco 2026.1122.1');
+  });
+
+  it('refuses a program whose checksum does not match and installs nothing', async () => {
+    const program = 'cco-program-0123456789ab.cjs';
+    srv = await serve({ latest: { files: { ...files, [program]: DAEMON }, sums: `${hex(DAEMON)}  cco-daemon.cjs\n${'0'.repeat(64)}  ${program}\n` } });
+    const r = await install(['--daemon']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`checksum mismatch for ${program}`);
+    expect(existsSync(join(home, '.local'))).toBe(false);
+  });
+
   it('installs a pinned version from its tag', async () => {
     srv = await serve({ 'v2026.1121.0': { files } });
     expect((await install(['--daemon', '--version', '2026.1121.0'])).status).toBe(0);

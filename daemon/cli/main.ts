@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../config/errors.ts';
 import { CliError, processIo, UsageError, type Io } from './common.ts';
-import { prestartStoreWorker } from '../store/prestart.ts';
+import { isDaemonRun, prestartStoreWorker } from '../store/prestart.ts';
 
 export const USAGE = `Usage: cco <command> [options]
 
@@ -114,8 +114,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 export function runMain(argv = process.argv.slice(2)): void {
   exitQuietlyOnClosedPipe(process.stdout);
   exitQuietlyOnClosedPipe(process.stderr);
-  // The daemon's store worker starts now, on another core, while the daemon's modules load (store/prestart.ts).
-  if (argv[0] === 'run' && !argv.includes('-h') && !argv.includes('--help')) prestartStoreWorker();
+  // The daemon's store worker starts now, on another core, while the daemon's modules load (store/prestart.ts);
+  // in the built daemon its head (cli/head.ts) has started it already, before this program was read.
+  if (isDaemonRun(argv)) prestartStoreWorker();
   main(argv).then(
     (code) => {
       process.exitCode = code;

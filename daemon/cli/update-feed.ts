@@ -1,13 +1,24 @@
 /**
  * The release feed for the standalone daemon (`cco update`): GitHub releases of DEFAULT_RELEASE_REPO, each
- * carrying `cco-daemon.cjs`, its store worker `cco-store-worker-<hash>.cjs` (optional: older releases have none)
- * and `SHA256SUMS` (see .github/workflows/release.yml).
+ * carrying `cco-daemon.cjs`, the files that go beside it — its program `cco-program-<hash>.cjs` (daemon/cli/head.ts)
+ * and its store worker `cco-store-worker-<hash>.cjs` (each optional: older releases have neither or only the worker,
+ * and their cco-daemon.cjs is the whole program) — and `SHA256SUMS` (see .github/workflows/release.yml).
  *
  * Stable = the newest published, non-prerelease release; beta = the newest published release of any kind
  * (GitHub prereleases carry `-beta.K` versions). Drafts are never considered.
  */
 import semver from 'semver';
 import { STORE_WORKER_FILE } from '../store/worker-url.ts';
+import { PROGRAM_FILE } from './program-file.ts';
+
+/** The files a release may carry beside cco-daemon.cjs, by name pattern: the program, then the store worker. */
+export const BESIDE_DAEMON = [PROGRAM_FILE, STORE_WORKER_FILE] as const;
+
+export interface ReleaseFile {
+  name: string;
+  url: string;
+  sha256: string;
+}
 
 /** owner/repo of the releases; must match `publish` in electron-builder.yml (a test checks it). */
 export const DEFAULT_RELEASE_REPO = 'cco-app/cco';
@@ -25,8 +36,8 @@ export interface DaemonRelease {
   url: string;
   /** Lower-case hex SHA-256 of cco-daemon.cjs, from the release's SHA256SUMS. */
   sha256: string;
-  /** The store worker that goes beside it, when the release has one (listed in SHA256SUMS). */
-  worker?: { name: string; url: string; sha256: string };
+  /** The files that go beside it (BESIDE_DAEMON: at most one per pattern, each listed in SHA256SUMS). */
+  beside: ReleaseFile[];
 }
 
 export interface FeedOptions {
@@ -96,13 +107,17 @@ export async function findLatestDaemonRelease(opts: FeedOptions): Promise<Daemon
   const sums = parseSha256Sums(sumsText);
   const sha256 = sums.get(DAEMON_ASSET);
   if (!sha256) throw new Error(`release ${best.release.tag_name}: ${SUMS_ASSET} has no line for ${DAEMON_ASSET}`);
-  const workerAsset = best.release.assets.find((a) => STORE_WORKER_FILE.test(a.name) && sums.has(a.name));
+  const beside: ReleaseFile[] = [];
+  for (const pattern of BESIDE_DAEMON) {
+    const found = best.release.assets.find((a) => pattern.test(a.name) && sums.has(a.name));
+    if (found) beside.push({ name: found.name, url: found.browser_download_url, sha256: sums.get(found.name)! });
+  }
   return {
     version: best.version,
     tag: best.release.tag_name,
     prerelease: best.release.prerelease,
     url: asset(DAEMON_ASSET).browser_download_url,
     sha256,
-    ...(workerAsset ? { worker: { name: workerAsset.name, url: workerAsset.browser_download_url, sha256: sums.get(workerAsset.name)! } } : {}),
+    beside,
   };
 }

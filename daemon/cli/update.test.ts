@@ -20,7 +20,8 @@ interface FakeRelease {
   draft?: boolean;
   body?: string; // cco-daemon.cjs
   sums?: string; // SHA256SUMS override
-  worker?: { name: string; body: string; sum?: string }; // cco-store-worker-<hash>.cjs
+  /** Files beside cco-daemon.cjs: cco-program-<hash>.cjs, cco-store-worker-<hash>.cjs. */
+  beside?: Array<{ name: string; body: string; sum?: string }>;
 }
 
 /** A local stand-in for the GitHub releases API and its asset downloads. */
@@ -35,7 +36,7 @@ async function startGithub(releases: FakeRelease[]): Promise<{ apiBase: string; 
         tag_name: r.tag,
         draft: r.draft ?? false,
         prerelease: r.prerelease ?? false,
-        assets: [DAEMON_ASSET, SUMS_ASSET, ...(r.worker ? [r.worker.name] : [])].map((name) => ({ name, browser_download_url: `${base}/dl/${r.tag}/${name}` })),
+        assets: [DAEMON_ASSET, SUMS_ASSET, ...(r.beside ?? []).map((f) => f.name)].map((name) => ({ name, browser_download_url: `${base}/dl/${r.tag}/${name}` })),
       }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
       return;
@@ -45,9 +46,10 @@ async function startGithub(releases: FakeRelease[]): Promise<{ apiBase: string; 
     if (rel && m) {
       const body = rel.body ?? daemonSource(rel.tag.slice(1));
       if (m[2] === DAEMON_ASSET) return void res.writeHead(200).end(body);
-      if (rel.worker && m[2] === rel.worker.name) return void res.writeHead(200).end(rel.worker.body);
-      const workerLine = rel.worker ? `${rel.worker.sum ?? sha256(rel.worker.body)}  ${rel.worker.name}\n` : '';
-      if (m[2] === SUMS_ASSET) return void res.writeHead(200).end(rel.sums ?? `${sha256(body)}  ${DAEMON_ASSET}\n${workerLine}${'0'.repeat(64)}  CCO-Setup.exe\n`);
+      const file = rel.beside?.find((f) => f.name === m[2]);
+      if (file) return void res.writeHead(200).end(file.body);
+      const besideLines = (rel.beside ?? []).map((f) => `${f.sum ?? sha256(f.body)}  ${f.name}\n`).join('');
+      if (m[2] === SUMS_ASSET) return void res.writeHead(200).end(rel.sums ?? `${sha256(body)}  ${DAEMON_ASSET}\n${besideLines}${'0'.repeat(64)}  CCO-Setup.exe\n`);
     }
     res.writeHead(404).end('not found');
   });
@@ -133,7 +135,7 @@ describe('cco update', () => {
     const oldWorker = join(dir, 'cco-store-worker-aaaaaaaaaaaa.cjs');
     writeFileSync(oldWorker, '// the running build\'s worker');
     const name = 'cco-store-worker-bbbbbbbbbbbb.cjs';
-    gh = await startGithub([{ tag: 'v2026.1122.1', worker: { name, body: '// the new worker' } }]);
+    gh = await startGithub([{ tag: 'v2026.1122.1', beside: [{ name, body: '// the new worker' }] }]);
     const result = await runUpdate(opts({ yes: true }));
     expect(result.status).toBe('updated');
     expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak', name]);
@@ -143,7 +145,7 @@ describe('cco update', () => {
 
   it('a worker file with a bad checksum changes nothing', async () => {
     const name = 'cco-store-worker-bbbbbbbbbbbb.cjs';
-    gh = await startGithub([{ tag: 'v2026.1122.1', worker: { name, body: '// the new worker', sum: 'cd'.repeat(32) } }]);
+    gh = await startGithub([{ tag: 'v2026.1122.1', beside: [{ name, body: '// the new worker', sum: 'cd'.repeat(32) }] }]);
     await expect(runUpdate(opts({ yes: true }))).rejects.toMatchObject({ code: 'checksum' });
     expect(readdirSync(dir)).toEqual(['cco-daemon.cjs']);
     expect(run(target)).toBe('cco 2026.1121.0');
@@ -152,9 +154,65 @@ describe('cco update', () => {
   it('a rollback takes the new worker file away again and keeps the old one', async () => {
     const oldWorker = 'cco-store-worker-aaaaaaaaaaaa.cjs';
     writeFileSync(join(dir, oldWorker), '// the running build\'s worker');
-    gh = await startGithub([{ tag: 'v2026.1122.1', body: BROKEN, worker: { name: 'cco-store-worker-bbbbbbbbbbbb.cjs', body: '// the new worker' } }]);
+    gh = await startGithub([{ tag: 'v2026.1122.1', body: BROKEN, beside: [{ name: 'cco-store-worker-bbbbbbbbbbbb.cjs', body: '// the new worker' }] }]);
     expect((await runUpdate(opts({ yes: true }))).status).toBe('rolled-back');
     expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak', oldWorker]);
+  });
+
+  // A head cco-daemon.cjs (daemon/cli/head.ts) that loads its program beside it, as the built daemon does.
+  const headSource = (program: string): string => `'use strict';\nrequire(require('node:path').join(__dirname, ${JSON.stringify(program)}));\n`;
+  const NEW_PROGRAM = 'cco-program-bbbbbbbbbbbb.cjs';
+  const NEW_WORKER = 'cco-store-worker-bbbbbbbbbbbb.cjs';
+  const headRelease = (extra: Partial<FakeRelease> = {}): FakeRelease => ({
+    tag: 'v2026.1122.1',
+    body: headSource(NEW_PROGRAM),
+    beside: [
+      { name: NEW_PROGRAM, body: daemonSource('2026.1122.1') },
+      { name: NEW_WORKER, body: '// the new worker' },
+    ],
+    ...extra,
+  });
+
+  it('installs a head release: its program and worker beside it before the start check, the old build\'s files gone after', async () => {
+    writeFileSync(join(dir, 'cco-program-aaaaaaaaaaaa.cjs'), '// the running build\'s program');
+    writeFileSync(join(dir, 'cco-program-aaaaaaaaaaaa.cjs.v20.20.2-x64.v8'), 'its V8 code cache (code-cache.ts)');
+    writeFileSync(join(dir, 'cco-store-worker-aaaaaaaaaaaa.cjs'), '// the running build\'s worker');
+    gh = await startGithub([headRelease()]);
+    const result = await runUpdate(opts({ yes: true }));
+    expect(result.status).toBe('updated'); // `node cco-daemon.cjs version` ran the new program through the head
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak', NEW_PROGRAM, NEW_WORKER]);
+    expect(run(target)).toBe('cco 2026.1122.1');
+    expect(statSync(join(dir, NEW_PROGRAM)).mode & 0o777).toBe(0o644);
+  });
+
+  it('a head release whose worker fails its checksum changes nothing: the program already written goes again', async () => {
+    gh = await startGithub([headRelease({ beside: [{ name: NEW_PROGRAM, body: daemonSource('2026.1122.1') }, { name: NEW_WORKER, body: '// the new worker', sum: 'cd'.repeat(32) }] })]);
+    await expect(runUpdate(opts({ yes: true }))).rejects.toMatchObject({ code: 'checksum' });
+    expect(readdirSync(dir)).toEqual(['cco-daemon.cjs']);
+    expect(run(target)).toBe('cco 2026.1121.0');
+  });
+
+  it('a head release whose program does not start is rolled back: the old head finds its own program again', async () => {
+    const oldProgram = 'cco-program-aaaaaaaaaaaa.cjs';
+    writeFileSync(join(dir, oldProgram), daemonSource('2026.1121.0'));
+    writeFileSync(join(dir, `${oldProgram}.v20.20.2-x64.v8`), 'its V8 code cache');
+    writeFileSync(target, headSource(oldProgram));
+    gh = await startGithub([headRelease({ beside: [{ name: NEW_PROGRAM, body: BROKEN }] })]);
+    const result = await runUpdate(opts({ yes: true }));
+    expect(result.status === 'rolled-back' && result.reason).toMatch(/this build is broken/);
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak', oldProgram, `${oldProgram}.v20.20.2-x64.v8`]);
+    expect(run(target)).toBe('cco 2026.1121.0');
+  });
+
+  it('from a head install to a release whose cco-daemon.cjs is the whole program: the head\'s files go', async () => {
+    const oldProgram = 'cco-program-aaaaaaaaaaaa.cjs';
+    writeFileSync(join(dir, oldProgram), daemonSource('2026.1121.0'));
+    writeFileSync(join(dir, 'cco-store-worker-aaaaaaaaaaaa.cjs'), '// the running build\'s worker');
+    writeFileSync(target, headSource(oldProgram));
+    gh = await startGithub([{ tag: 'v2026.1122.1' }]);
+    expect((await runUpdate(opts({ yes: true }))).status).toBe('updated');
+    expect(readdirSync(dir).sort()).toEqual(['cco-daemon.cjs', 'cco-daemon.cjs.bak']);
+    expect(run(target)).toBe('cco 2026.1122.1');
   });
 
   it('rejects a bad checksum and leaves the installed file untouched', async () => {

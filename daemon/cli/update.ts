@@ -4,9 +4,12 @@
  * Reads the release feed (update-feed.ts), downloads the new file next to the running one, verifies its
  * SHA-256 against the release's SHA256SUMS, keeps a backup (`<file>.bak`), swaps atomically (rename over the
  * target) and runs the new file once (`node <file> version`); if that fails, the backup is put back.
- * The release's store worker (`cco-store-worker-<hash>.cjs`, when it has one) is verified the same way and
- * put beside the bundle under its own name before the swap; worker files of other builds go after a good
- * start (a bundle without its own worker file starts itself as the worker, so none is ever required).
+ * The files the release puts beside it (update-feed.ts, BESIDE_DAEMON: the program `cco-program-<hash>.cjs` that
+ * the head cco-daemon.cjs loads, and the store worker `cco-store-worker-<hash>.cjs`) are verified the same way and
+ * put beside the bundle under their own names before the swap (new names: the running build's files are left
+ * alone); other builds' files of those kinds (and their programs' V8 code caches, code-cache.ts) go after a good
+ * start, and a rollback takes the new ones away again.
+ * An older release without them has a cco-daemon.cjs that is the whole program.
  * The CLI command wiring lives elsewhere: it calls runUpdate() and prints the result.
  */
 import { execFile } from 'node:child_process';
@@ -18,8 +21,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import semver from 'semver';
-import { STORE_WORKER_FILE } from '../store/worker-url.ts';
-import { findLatestDaemonRelease, type DaemonRelease, type FeedOptions, type UpdateChannel } from './update-feed.ts';
+import { CODE_CACHE_FILE, isCodeCacheOf } from './program-file.ts';
+import { BESIDE_DAEMON, findLatestDaemonRelease, type DaemonRelease, type FeedOptions, type UpdateChannel } from './update-feed.ts';
 
 export type { UpdateChannel } from './update-feed.ts';
 
@@ -101,9 +104,9 @@ export function checkStarts(nodePath: string, file: string, args: string[], expe
   });
 }
 
-/** Whether the bundle `bundle` names `worker` as its store worker (the restored one may be the same build). */
-async function isWorkerOf(bundle: string, worker: string): Promise<boolean> {
-  return (await readFile(bundle, 'latin1')).includes(basename(worker));
+/** Whether the bundle `bundle` names `file` as its program or store worker (the restored one may be the same build). */
+async function isFileOf(bundle: string, file: string): Promise<boolean> {
+  return (await readFile(bundle, 'latin1')).includes(basename(file));
 }
 
 async function install(opts: RunUpdateOptions, release: DaemonRelease, log: (line: string) => void): Promise<UpdateResult> {
@@ -129,18 +132,21 @@ async function install(opts: RunUpdateOptions, release: DaemonRelease, log: (lin
     }
   };
   await fetchVerified(release.url, temp, release.sha256);
-  const worker = release.worker ? join(dir, release.worker.name) : null;
-  if (release.worker && worker) {
-    const workerTemp = join(dir, `.${release.worker.name}.download-${process.pid}`);
+  const beside: string[] = []; // the release's files, in place beside the bundle
+  for (const file of release.beside) {
+    const dest = join(dir, file.name);
+    const fileTemp = join(dir, `.${file.name}.download-${process.pid}`);
     try {
-      await fetchVerified(release.worker.url, workerTemp, release.worker.sha256);
-      await chmod(workerTemp, 0o644);
-      await rename(workerTemp, worker); // a new name: the running daemon's worker file is left alone
+      await fetchVerified(file.url, fileTemp, file.sha256);
+      await chmod(fileTemp, 0o644);
+      await rename(fileTemp, dest); // a new name: the running daemon's file is left alone
+      beside.push(dest);
     } catch (err) {
       await rm(temp, { force: true });
-      await rm(workerTemp, { force: true });
+      await rm(fileTemp, { force: true });
+      for (const placed of beside) if (!(await isFileOf(target, placed))) await rm(placed, { force: true });
       if (err instanceof UpdateError) throw err;
-      throw new UpdateError('install', `could not write ${worker}: ${(err as Error).message}`);
+      throw new UpdateError('install', `could not write ${dest}: ${(err as Error).message}`);
     }
   }
   log('checksum verified (SHA-256)');
@@ -162,11 +168,14 @@ async function install(opts: RunUpdateOptions, release: DaemonRelease, log: (lin
     const restore = `${temp}.restore`;
     await copyFile(backupPath, restore);
     await rename(restore, target);
-    if (worker && !(await isWorkerOf(target, worker))) await rm(worker, { force: true });
+    for (const placed of beside) if (!(await isFileOf(target, placed))) await rm(placed, { force: true });
     return { status: 'rolled-back', from: opts.currentVersion, to: release.version, backupPath, reason };
   }
   for (const name of await readdir(dir)) {
-    if (STORE_WORKER_FILE.test(name) && join(dir, name) !== worker) await rm(join(dir, name), { force: true });
+    const stale = BESIDE_DAEMON.some((p) => p.test(name))
+      ? !beside.includes(join(dir, name))
+      : CODE_CACHE_FILE.test(name) && !beside.some((b) => isCodeCacheOf(name, basename(b))); // other programs' code caches
+    if (stale) await rm(join(dir, name), { force: true });
   }
   log(`updated ${opts.currentVersion} → ${release.version} (backup: ${backupPath}); restart the daemon to use it`);
   return { status: 'updated', from: opts.currentVersion, to: release.version, backupPath };

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from './index.ts';
-import { dropPrestartedWorker, prestartStoreWorker, takePrestartedWorker } from './prestart.ts';
+import { dropPrestartedWorker, isDaemonRun, prestartStoreWorker, takePrestartedWorker } from './prestart.ts';
 import { makeRecord, tempDir } from './test-fixtures.ts';
 
 describe('the store worker started ahead (cco run)', () => {
@@ -44,6 +44,34 @@ describe('the store worker started ahead (cco run)', () => {
     await s.flush();
     expect(await s.getRequest(r.id)).toEqual(r);
     await s.close();
+  });
+
+  it("adopts a worker started by another copy of this module (the built daemon's head, cli/head.ts)", async () => {
+    // a second instance of prestart.ts, as the head's bundle carries its own copy of it
+    const copy: string = './prestart.ts?the-head';
+    const head = (await import(copy)) as typeof import('./prestart.ts');
+    expect(head.prestartStoreWorker).not.toBe(prestartStoreWorker);
+    const w = head.prestartStoreWorker()!;
+    expect(w).not.toBeNull();
+    expect(prestartStoreWorker()).toBeNull(); // runMain's call in the program: one is running already
+    const s = await openStore({ dataDir: path.join(tempDir(), 'data'), log: () => undefined });
+    expect(head.takePrestartedWorker()).toBeNull(); // taken by the program's store
+    const r = makeRecord({ costNanoUsd: 5_000 });
+    s.add(r);
+    await s.flush();
+    expect(await s.getRequest(r.id)).toEqual(r);
+    const exited = once(w, 'exit');
+    await s.close(); // the store ran on the head's worker: closing it ends that thread
+    await exited;
+  });
+
+  it('isDaemonRun: `cco run` prestarts, its help and other commands do not', () => {
+    expect(isDaemonRun(['run'])).toBe(true);
+    expect(isDaemonRun(['run', '--port', '0'])).toBe(true);
+    expect(isDaemonRun(['run', '--help'])).toBe(false);
+    expect(isDaemonRun(['run', '-h'])).toBe(false);
+    expect(isDaemonRun(['version'])).toBe(false);
+    expect(isDaemonRun([])).toBe(false);
   });
 
   it('dropPrestartedWorker ends one nobody adopted (a PostgreSQL store)', async () => {

@@ -17,25 +17,41 @@ export interface PrestartData {
   preloadSqlJs: true;
 }
 
-let early: { worker: Worker; gone: boolean; location: WorkerLocation } | null = null;
+interface Early {
+  worker: Worker;
+  gone: boolean;
+  location: WorkerLocation;
+}
+
+/**
+ * The one slot, on `globalThis` rather than in this module: the built daemon's head (`cco-daemon.cjs`,
+ * daemon/cli/head.ts) carries its own copy of this module and starts the worker before it loads the program
+ * (`cco-program-<hash>.cjs`, which has another copy); the program's `takePrestartedWorker` must see that worker.
+ */
+const SLOT = Symbol.for('cco.store.prestartedWorker');
+const slot = globalThis as unknown as { [SLOT]?: Early | null };
+const getEarly = (): Early | null => slot[SLOT] ?? null;
+const setEarly = (e: Early | null): void => {
+  slot[SLOT] = e;
+};
 
 /**
  * Starts the store worker now (default location), once per process; returns it (tests), or null when one was
  * already started or it could not start (never throws: the store then starts its own).
  */
 export function prestartStoreWorker(location: WorkerLocation = workerUrl()): Worker | null {
-  if (early) return null;
+  if (getEarly()) return null;
   try {
     const worker = startWorker({ ...location, workerData: { preloadSqlJs: true } satisfies PrestartData });
-    const entry = { worker, gone: false, location };
+    const entry: Early = { worker, gone: false, location };
     // An error or exit before adoption: nobody listens yet, so it is noted and the store starts a new worker.
     worker.once('error', () => (entry.gone = true));
     worker.once('exit', () => (entry.gone = true));
     worker.unref();
-    early = entry;
+    setEarly(entry);
     return worker;
   } catch {
-    early = null;
+    setEarly(null);
     return null;
   }
 }
@@ -46,9 +62,9 @@ export function prestartStoreWorker(location: WorkerLocation = workerUrl()): Wor
  * is taken; another is left as it is.
  */
 export function takePrestartedWorker(location?: WorkerLocation): Worker | null {
-  const e = early;
+  const e = getEarly();
   if (e && location && (e.location.url.href !== location.url.href || e.location.code !== location.code)) return null;
-  early = null;
+  setEarly(null);
   if (!e) return null;
   if (e.gone) return null;
   e.worker.ref();
@@ -57,7 +73,12 @@ export function takePrestartedWorker(location?: WorkerLocation): Worker | null {
 
 /** Terminates a prestarted worker nobody adopted (a PostgreSQL store, or a store opened elsewhere). */
 export function dropPrestartedWorker(): void {
-  const e = early;
-  early = null;
+  const e = getEarly();
+  setEarly(null);
   if (e && !e.gone) void e.worker.terminate();
+}
+
+/** Whether `cco <argv>` runs the daemon (`cco run`, not its help): the commands that prestart the store worker. */
+export function isDaemonRun(argv: readonly string[]): boolean {
+  return argv[0] === 'run' && !argv.includes('-h') && !argv.includes('--help');
 }

@@ -5,7 +5,6 @@
  * Calls run one at a time, in arrival order, each after the pending batch is applied — so a reply
  * reflects every record posted before the call.
  */
-import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import type { RequestRecord, SeriesPoint, Summary } from '../../shared/contract.ts';
@@ -18,6 +17,7 @@ import { listSegments, segmentPath } from './segments.ts';
 import { SummaryCache } from './summary-cache.ts';
 import { BufferWatch } from './gc.ts';
 import { PartitionedStore } from './partitioned.ts';
+import { limitWasmCompileThreads } from './wasm-threads.ts';
 import { SNAPSHOT_FILE } from './db.ts';
 import { ENCODERS } from '../api/export-format.ts';
 import type { PrestartData } from './prestart.ts';
@@ -30,15 +30,8 @@ const BATCH_MAX = 500;
 const port = parentPort;
 if (!port) throw new Error('store-worker must run in a worker thread');
 
-/**
- * V8 compiles sql.js' wasm on up to 4 background threads by default; each keeps its own glibc malloc arena
- * after the compile, ~30 MB of the idle daemon's resident memory in all. One thread compiles it with no
- * measurable cost: idle RSS of the empty daemon 156 -> 125 MB, bulk ingest CPU unchanged (docs/design.md).
- * 0 (compile on this thread) saves the same but loses background tier-up: +20 % CPU on inserts. The flag is
- * process-wide and read when a compile starts, so it is set before sql.js loads.
- */
-const WASM_COMPILE_THREADS_FLAG = '--wasm-num-compilation-tasks=1';
-v8.setFlagsFromString(WASM_COMPILE_THREADS_FLAG);
+/** sql.js' wasm compiled on one background thread (wasm-threads.ts), set before sql.js loads. */
+limitWasmCompileThreads();
 
 /**
  * A worker started ahead of its `init` (store/prestart.ts: `cco run` starts it before loading the daemon)
