@@ -123,7 +123,9 @@ describe('a month read from disk whose file changes under the store', () => {
       expect(await pageThroughA(store)).toBeNull(); // every page of the removed file, read through its descriptor
       expect(await store.listRequests({ from: A, to: B, limit: 100 })).toEqual(before);
       await store.snapshot(); // closes the clean months
-      await expect(store.listRequests({ from: A, to: B, limit: 100 })).rejects.toThrow(`month ${monthOf(A)}: ${file} is missing (removed under CCO?)`);
+      const missing = store.listRequests({ from: A, to: B, limit: 100 });
+      await expect(missing).rejects.toThrow(`month ${monthOf(A)}: cannot read ${file}: it is missing (removed under CCO?)`);
+      await expect(missing).rejects.toMatchObject({ name: 'DiskReadError' }); // the API answers it 503 with its message
       expect((await store.listRequests({ from: B, to: startOfMonth(1), limit: 1000 })).items).toHaveLength(b.length);
     } finally {
       await store.close();

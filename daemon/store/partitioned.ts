@@ -37,7 +37,7 @@ import type { RequestPage, RequestQuery, RequestRecord } from '../../shared/cont
 import { compareRecords } from '../../shared/record-values.ts';
 import { Bloom } from './bloom.ts';
 import { integrityProblem, moveAside, vacuumIfSparse, writeDatabaseFile } from './db.ts';
-import { DiskFile } from './disk-file.ts';
+import { DiskFile, DiskReadError } from './disk-file.ts';
 import type { DamagedFile } from './health.ts';
 import { Interner } from './interner.ts';
 import { backfillCacheHitCells, getMeta, migrate, SCHEMA_VERSION, setMeta } from './migrations.ts';
@@ -276,7 +276,10 @@ export class PartitionedStore {
     } else if (create) {
       fs.writeFileSync(work, this.newMonthBytes(month), { mode: 0o600, flag: 'wx' });
       disk = DiskFile.scratch(work, `month ${month}`);
-    } else throw new Error(`month ${month}: ${file} is missing (removed under CCO?)`);
+    } else {
+      // a file removed under the store: read errors answer 503 (api/unavailable.ts); a restart forgets the month (load)
+      throw new DiskReadError(file, 'it is missing (removed under CCO?)', `month ${month}`);
+    }
     const db = new this.SQL.Database(disk.data);
     try {
       if (version !== null && !this.checked.has(version)) {
