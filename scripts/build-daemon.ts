@@ -1,7 +1,7 @@
 /**
  * `npm run build:daemon` → dist/cco-daemon.cjs: the whole `cco` program (same CLI) that runs with plain `node`
  * (≥ 20) and no node_modules, as three CommonJS files side by side:
- * - `cco-daemon.cjs`, the head (daemon/cli/head.ts, ~5 KB): for `cco run` it starts the store worker, then it
+ * - `cco-daemon.cjs`, the head (daemon/cli/head.ts, ~8 KB): for `cco run` it starts the store worker, then it
  *   loads the program. So the worker thread boots, compiles its file and instantiates sql.js while the main
  *   thread reads and compiles the program, instead of after (issue 14, cold start; docs/design.md, sixth round);
  * - `cco-program-<content hash>.cjs`, the program: the CLI, the daemon and the dashboard (~5 MB);
