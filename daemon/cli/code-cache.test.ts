@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { codeCacheFile } from './code-cache.ts';
+import { codeCacheFile, runProgram as runProgramHere } from './code-cache.ts';
 import { CODE_CACHE_FILE } from './program-file.ts';
 
 interface Ran {
@@ -61,6 +61,16 @@ describe('runProgram (the built daemon head loading its program with a V8 code c
     expect(statSync(cache).mode & 0o777).toBe(0o600);
     expect(readFileSync(cache).subarray(0, 15).toString()).toBe('cco-code-cache ');
     expect(runProgram(file)).toMatchObject({ cache: 'used', filename: file, exported: 'first', dynamic: '/' });
+  });
+
+  it('writes no cache where it cannot create its file, and leaves nothing behind', () => {
+    const file = join(dir, 'cco-program-cccccccccccc.cjs');
+    writeFileSync(file, program('nowhere'));
+    // the temporary name taken by a folder: the open fails as in a folder this user cannot write (root writes anywhere)
+    mkdirSync(`${codeCacheFile(file)}.${process.pid}.tmp`);
+    const ran = runProgramHere(file); // in this process: the temporary name carries its pid
+    expect(ran.writeCache()).toBe(false);
+    expect(existsSync(codeCacheFile(file))).toBe(false);
   });
 
   it('a program changed in place, same length, does not meet the older cache', () => {

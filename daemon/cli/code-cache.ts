@@ -15,7 +15,7 @@
  * A cache V8 rejects (another Node build, other flags) is rewritten; a folder the user cannot write (/opt/cco
  * run as another user) just has none. Nothing here is required: without a cache the program compiles as before.
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -65,11 +65,24 @@ export function runProgram(program: string): RanProgram {
     cache,
     writeCache: () => {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
+      let fd: number;
       try {
-        writeFileSync(tmp, Buffer.concat([head, script.createCachedData()]), { mode: 0o600 });
+        fd = openSync(tmp, 'wx', 0o600); // first: a folder it cannot write costs no serializing
+      } catch {
+        return false;
+      }
+      try {
+        writeSync(fd, head);
+        writeSync(fd, script.createCachedData());
+        closeSync(fd);
         renameSync(tmp, cacheFile);
         return true;
       } catch {
+        try {
+          closeSync(fd);
+        } catch {
+          // closed already
+        }
         rmSync(tmp, { force: true });
         return false;
       }
