@@ -7,7 +7,7 @@
 import type { ImportReport, ImportStatus, ReconcileReport, ReconcileRow } from '../../shared/contract.ts';
 import { platformDirs } from '../config/paths.ts';
 import { CliError, findDaemon, formatUsd, parse, parsePortArg, readToken, UsageError, type Io } from './common.ts';
-import { keepHeapLean, leanHeapFor } from './lean-heap.ts';
+import { keepHeapLean } from './lean-heap.ts';
 import { progressLine } from './progress.ts';
 import { loadPricer, withStore } from './store-lock.ts';
 import { parseSince } from './reprice.ts';
@@ -113,15 +113,15 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
     try {
       report = await withStore(io, 'cco import', async (store, dataDir) => {
         const imp = new HistoryImporter({ dataDir, sink: store, pricer: () => pricer, roots: paths ?? defaultRoots(io.env) });
-        // Decided at the first progress report (the walk is done: the bytes to read are known), once the store
-        // is open (its worker grew its young generation while loading; lean-heap.ts).
-        let decided = false;
+        // Held lean from the first progress report, once the store is open (its worker grew its young generation
+        // while loading; lean-heap.ts).
+        let started = false;
         return imp.run({
           ...(since !== undefined && { since }),
           progress: (p) => {
-            if (!decided) {
-              decided = true;
-              if (leanHeapFor(p.bytesTotal)) stopLean = keepHeapLean();
+            if (!started) {
+              started = true;
+              stopLean = keepHeapLean();
             }
             bar.update(p);
           },

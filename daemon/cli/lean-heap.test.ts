@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LEAN_HEAP_MAX_BYTES, leanHeapFor } from './lean-heap.ts';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const LEAN = pathToFileURL(new URL('./lean-heap.ts', import.meta.url).pathname).href;
@@ -48,12 +47,4 @@ describe('keepHeapLean', () => {
     expect(lean.oldSpace).toBeLessThan(plain.oldSpace); // collected, although more is promoted
     expect(lean.grownAfterStop).toBe(true);
   }, 60_000);
-});
-
-describe('leanHeapFor', () => {
-  it('holds imports up to LEAN_HEAP_MAX_BYTES lean, not larger ones (their peak is the store’s)', () => {
-    expect(leanHeapFor(100 * 1024 * 1024)).toBe(true);
-    expect(leanHeapFor(LEAN_HEAP_MAX_BYTES)).toBe(true);
-    expect(leanHeapFor(LEAN_HEAP_MAX_BYTES + 1)).toBe(false);
-  });
 });

@@ -17,22 +17,15 @@
  * - a full collection of this thread's heap every `everyMs` (store/gc.ts), so the old space holds what is
  *   alive, not every batch promoted since the last mark-compact V8 chose to run.
  * Measured with `cco import` of the 100 MB bench corpus, alternating with the build before, load 5.3–7.4:
- * peak 137–149 MB against 179–190 MB, CPU 6.3–7.7 s against 6.8–7.0 s (docs/design.md, h15-worker); see
- * LEAN_HEAP_MAX_BYTES for larger imports. The daemon does not use it: its heap serves the proxy.
+ * peak 137–149 MB against 179–190 MB, CPU 6.3–7.7 s against 6.8–7.0 s (docs/design.md, h15-worker). Every
+ * import is held lean since the store's month databases are written through the disk (h15-diskmonth): on the
+ * 1 GB bench corpus, four alternating pairs at load 2–10, peak 172–178 MB against 200–209 MB, CPU 28.7–33.2 s
+ * against 27.6–33.4 s (+4 % on average). Before, imports above 256 MB were not: it cost +25–36 % CPU there for
+ * 35–50 MB of a ~300 MB peak that the month databases held whole in memory set. The daemon does not use it: its
+ * heap serves the proxy.
  */
 import v8 from 'node:v8';
 import { collectGarbage } from '../store/gc.ts';
-
-/**
- * Imports reading more than this are not held lean. Its CPU grows with the import (more, smaller scavenges):
- * on 100 MB +0–10 % for a peak 35–45 MB lower (137–149 MB: the ≤ 150 MB target); on 1 GB +13 to +19 s of
- * 53–61 s (+25–36 %) for 35–50 MB of a ~300 MB peak that the store's month databases set (docs/design.md,
- * h15-worker). Where between the two it stops paying was not measured; 256 MB is a guess.
- */
-export const LEAN_HEAP_MAX_BYTES = 256 * 1024 * 1024;
-
-/** Whether an import that will read `bytes` should run under keepHeapLean. */
-export const leanHeapFor = (bytes: number): boolean => bytes <= LEAN_HEAP_MAX_BYTES;
 
 /** V8's default `--semi-space-growth-factor` (Node 20's V8 11.3 and later), restored afterwards. */
 const V8_GROWTH_FACTOR = 2;
