@@ -6,7 +6,7 @@
  * program still runs: it carries the worker's code compressed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -164,6 +164,36 @@ describe('npm run build:daemon', () => {
     await exited;
     expect(out).toContain('probe: left unadopted=false');
   }, 30_000);
+
+  it('a running daemon leaves the code cache of its program beside it, and the next start runs with it', async () => {
+    const cached = join(dir, 'cached');
+    mkdirSync(cached);
+    for (const f of ['cco-daemon.cjs', programFile, workerFile]) copyFileSync(join(dir, 'build', f), join(cached, f));
+    const cacheName = `${programFile}.${process.version}-${process.arch}.v8`;
+    const run = async (): Promise<void> => {
+      const data = join(dir, 'cached-data');
+      const child = spawn(process.execPath, [join(cached, 'cco-daemon.cjs'), 'run', '--port', '0', '--no-browser', '--data-dir', data], { env: env(), cwd: cached });
+      children.push(child);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await expect.poll(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1], { timeout: 15_000 }).toBeTruthy();
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1];
+      await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).status, { timeout: 15_000 }).toBe(200);
+      // written CODE_CACHE_AFTER_MS (10 s) after start, by `cco run` only
+      await expect.poll(() => existsSync(join(cached, cacheName)), { timeout: 20_000, interval: 500 }).toBe(true);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    };
+    expect((await runToEnd(join(cached, 'cco-daemon.cjs'), ['version'], env())).code).toBe(0);
+    expect(existsSync(join(cached, cacheName))).toBe(false); // other commands write none
+    await run();
+    expect(statSync(join(cached, cacheName)).mode & 0o777).toBe(0o600);
+    const written = statSync(join(cached, cacheName)).mtimeMs;
+    expect((await runToEnd(join(cached, 'cco-daemon.cjs'), ['version'], env())).out).toContain(VERSION); // runs with it
+    expect(statSync(join(cached, cacheName)).mtimeMs).toBe(written);
+  }, 60_000);
 
   it('starts the worker file beside it, not itself', async () => {
     const sabotaged = join(dir, 'sabotaged');

@@ -24,8 +24,8 @@ import { limitWasmCompileThreads } from '../store/wasm-threads.ts';
 import { runProgram } from './code-cache.ts';
 
 /**
- * When a start without a usable code cache saves one: by then the daemon has started, listened and answered its
- * first requests, so the cache holds their functions too; a command that ends sooner (`cco version`) saves none.
+ * When a daemon start (`cco run`) without a usable code cache saves one: by then it has started, listened and
+ * answered its first requests, so the cache holds their functions too. Other commands use the cache, never write it.
  */
 export const CODE_CACHE_AFTER_MS = 10_000;
 
@@ -46,7 +46,9 @@ export function runHead(dir: string, argv: readonly string[], programFile: strin
   }
   limitWasmCompileThreads(); // the flags a code cache is made under: the store worker sets this one
   const ran = runProgram(program);
-  if (ran.cache !== 'used') setTimeout(() => ran.writeCache(), CODE_CACHE_AFTER_MS).unref();
+  // Only the daemon writes it: a long `cco import` changes V8 flags as it runs (cli/lean-heap.ts), and a cache
+  // made under them would be rejected by the next `cco run` (and the two would rewrite it in turn).
+  if (ran.cache !== 'used' && isDaemonRun(argv)) setTimeout(() => ran.writeCache(), CODE_CACHE_AFTER_MS).unref();
 }
 
 runHead(__dirname, process.argv.slice(2), __CCO_PROGRAM_FILE__, __CCO_STORE_WORKER_FILE__);
