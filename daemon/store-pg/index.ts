@@ -26,7 +26,7 @@ import { isRequestRecord } from '../store/rows.ts';
 import { VERSION } from '../version.ts';
 import { Outbox } from './outbox.ts';
 import { listPartitions } from './partitions.ts';
-import { DatabaseError, checkConnection, createPool, describeUrl, mustWait } from './pool.ts';
+import { DatabaseError, checkConnection, createPool, describeUrl, isRefusal } from './pool.ts';
 import { applyReprice, deleteOlderThan, findByUpstreamRequestIds, getRequest, listRequests, scanForReprice } from './queries.ts';
 import { insertBatch } from './rows.ts';
 import { PG_MIGRATIONS, migratePg } from './schema.ts';
@@ -83,22 +83,21 @@ export class PgStore implements Store {
   ) {}
 
   /**
-   * Ships records, isolating one the database refuses (a data error) so it cannot block the outbox forever; a
-   * lost connection or a newer schema throws (the outbox keeps them).
+   * Ships records, isolating one the database refuses (a data error PostgreSQL sent: pool.ts isRefusal) so it
+   * cannot block the outbox forever; any other error (a lost connection, a newer schema, a pool already ended)
+   * throws, and the outbox keeps them.
    */
   async ship(records: RequestRecord[]): Promise<void> {
     try {
       await insertBatch(this.pool, records, this.opts.defaultUser, this.months, this.guard);
     } catch (err) {
-      if (mustWait(err) || records.length === 1) {
-        if (!mustWait(err)) {
-          this.dropped++;
-          this.opts.log('error', `store: PostgreSQL refused record ${records[0]?.id}: ${(err as Error).message}; dropped`);
-          return;
-        }
-        throw err;
+      if (!isRefusal(err)) throw err;
+      if (records.length > 1) {
+        for (const r of records) await this.ship([r]);
+        return;
       }
-      for (const r of records) await this.ship([r]);
+      this.dropped++;
+      this.opts.log('error', `store: PostgreSQL refused record ${records[0]?.id}: ${(err as Error).message}; dropped`);
     }
   }
 

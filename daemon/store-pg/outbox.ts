@@ -53,6 +53,9 @@ export class Outbox {
   private pendingCycle: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
+  /** close() has begun: no retry or kick arms a timer from then on (close's own drain still ships). */
+  private closing = false;
+  /** close() has given up: no cycle ships a segment from then on (the caller ends its pool next). */
   private closed = false;
   private lastError: string | null = null;
   /** Lines skipped because they were not records (a torn last line after a crash, say). */
@@ -143,7 +146,7 @@ export class Outbox {
   }
 
   private kick(delay = this.opts.delayMs): void {
-    if (this.closed || this.timer) return;
+    if (this.closing || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.runCycle().then(
@@ -178,7 +181,10 @@ export class Outbox {
   private async cycle(): Promise<void> {
     this.journal.writeQueued();
     // closed segments first (a failure throws here, so nothing rotates while segments wait) …
-    for (const seq of listSegments(this.opts.dir).filter((s) => s < this.journal.seq)) await this.shipSegment(seq);
+    for (const seq of listSegments(this.opts.dir).filter((s) => s < this.journal.seq)) {
+      if (this.closed) return;
+      await this.shipSegment(seq);
+    }
     if (this.closed) return;
     // … then what the open segment took meanwhile (after an outage: the records appended during it)
     if (this.journal.counters().appended === this.rotatedAt) return;
@@ -227,9 +233,15 @@ export class Outbox {
     this.shipped += lines;
   }
 
-  /** Ships what it can within `timeoutMs` (what is left stays on disk for the next start), then closes. */
+  /**
+   * Ships what it can within `timeoutMs` (what is left stays on disk for the next start), then closes. A cycle
+   * that fails meanwhile arms no retry (`closing`), and after the timeout no cycle starts another segment
+   * (`closed`): the caller ends its pool next, and a ship through an ended pool must never run (it once did,
+   * from a retry armed during this drain, and the segment was deleted as shipped: docs/design.md, Durability).
+   */
   async close(timeoutMs = 5000): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return;
+    this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     let timeout: NodeJS.Timeout | undefined;

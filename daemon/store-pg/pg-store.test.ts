@@ -262,6 +262,19 @@ describe.skipIf(pgSkipReason() !== null)('PostgreSQL store', () => {
     }
   });
 
+  it('drops no record for an error that is not the database refusing it (a pool already ended): the outbox keeps them', async () => {
+    const url = await cluster.createDatabase();
+    const s = await openPgStore({ url, dataDir: tempDir(), log: quiet });
+    const pool = s.pool;
+    try {
+      await pool.end();
+      // before: "Cannot use a pool after calling end" was not transient, so each record was "refused" and dropped
+      await expect(s.ship([rec({ startedAt: Date.UTC(2026, 6, 3) }), rec({ startedAt: Date.UTC(2026, 6, 3) + 1 })])).rejects.toThrow(/end/);
+    } finally {
+      await s.outbox.close(); // not s.close(): the pool is ended already
+    }
+  });
+
   it('ships by itself (no read needed) once the database is back, and drops only a record the database refuses', async () => {
     const own = await startPgCluster();
     const url = await own.createDatabase();

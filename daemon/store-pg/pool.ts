@@ -92,6 +92,16 @@ export function mustWait(err: unknown): boolean {
   return err instanceof SchemaNewerError || isTransient(err);
 }
 
+/**
+ * True only for an error PostgreSQL itself sent about the statement (a data error: bad value, constraint) that
+ * will not go away by waiting: the one case where a record is isolated and dropped so it cannot block the
+ * outbox. Anything else (connection lost, server down, a newer schema, an error of the client such as a pool
+ * already ended) keeps the records in the outbox: a ship after the pool ended once dropped a whole segment.
+ */
+export function isRefusal(err: unknown): boolean {
+  return err instanceof pg.DatabaseError && !mustWait(err);
+}
+
 /** True for errors after which the same statement may work later (connection lost, server down, deadlock). */
 export function isTransient(err: unknown): boolean {
   const e = err as { code?: string; message?: string };

@@ -24,7 +24,7 @@ import type { LogLevel } from '../store/messages.ts';
 import { VERSION } from '../version.ts';
 import { Outbox } from '../store-pg/outbox.ts';
 import { listPartitions } from '../store-pg/partitions.ts';
-import { checkDatabaseUrl, createPool, describeUrl, mustWait } from '../store-pg/pool.ts';
+import { checkDatabaseUrl, createPool, describeUrl, isRefusal } from '../store-pg/pool.ts';
 import { insertBatch } from '../store-pg/rows.ts';
 import { PG_MIGRATIONS, migratePg } from '../store-pg/schema.ts';
 import { SchemaGuard, newerSchemaLine } from '../store-pg/schema-guard.ts';
@@ -105,7 +105,7 @@ export async function openTeamShipper(o: TeamShipperOptions): Promise<TeamShippe
       lastShippedAt = Date.now();
       failingSince = null;
     } catch (err) {
-      if (mustWait(err)) throw err;
+      if (!isRefusal(err)) throw err; // connection, newer schema, pool ended: the outbox keeps them
       // a record the database refuses (a data error) must not block the outbox: isolate it, log it, drop it
       if (records.length === 1) {
         refused++;
