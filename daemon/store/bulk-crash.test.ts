@@ -12,10 +12,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../../test/fake-upstream/rng.ts';
-import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore } from './index.ts';
 import { monthsDir, WORK_RE } from './months.ts';
-import { memoryLog, tempDir } from './test-fixtures.ts';
+import { memoryLog, storedOnce, tempDir } from './test-fixtures.ts';
 
 const CHILD = fileURLToPath(new URL('./test-bulk-crash-child.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -104,16 +103,8 @@ describe('kill -9 during a bulk import of past months (month databases written t
     const store = await openStore({ dataDir, retentionDays: 36_500, log: mem.log });
     try {
       expect(fs.readdirSync(monthsDir(dataDir)).filter((f) => WORK_RE.test(f))).toEqual([]);
-      const stored = new Map<string, number>();
-      let cursor: string | null = null;
-      do {
-        const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
-        for (const rec of page.items) stored.set(rec.id, (stored.get(rec.id) ?? 0) + 1);
-        cursor = page.nextCursor;
-      } while (cursor);
-      const missing = [...printed].filter((id) => !stored.has(id));
-      const doubled = [...stored].filter(([, c]) => c > 1).map(([id]) => id);
-      expect({ missing: missing.slice(0, 10), missingCount: missing.length, doubled: doubled.slice(0, 10) }, log.join('\n')).toEqual({ missing: [], missingCount: 0, doubled: [] });
+      const { check, stored } = await storedOnce(store, printed);
+      expect(check, log.join('\n')).toEqual({ missing: [], missingCount: 0, doubled: [] });
       // Records added but not yet reported when the kill came may be stored too: only ids the rounds made.
       expect([...stored.keys()].filter((id) => !/^r\d+-\d+$/.test(id))).toEqual([]);
       expect([...stored.keys()].filter((id) => id.startsWith(`r${ROUNDS}-`))).toHaveLength(ROWS); // the last round ran to the end

@@ -10,9 +10,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeRng } from '../../test/fake-upstream/rng.ts';
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../shared/contract.ts';
 import { openStore } from './index.ts';
-import { memoryLog, tempDir } from './test-fixtures.ts';
+import { memoryLog, storedOnce, tempDir } from './test-fixtures.ts';
 
 const CHILD = fileURLToPath(new URL('./test-fault-child.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -105,16 +104,8 @@ describe('fault injection: kill -9 at start-up, snapshot, seal and shutdown', ()
     const mem = memoryLog();
     const store = await openStore({ dataDir, retentionDays: 36_500, log: mem.log });
     try {
-      const stored = new Map<string, number>();
-      let cursor: string | null = null;
-      do {
-        const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
-        for (const rec of page.items) stored.set(rec.id, (stored.get(rec.id) ?? 0) + 1);
-        cursor = page.nextCursor;
-      } while (cursor);
-      const missing = printed.filter((id) => !stored.has(id));
-      const doubled = [...stored].filter(([, c]) => c > 1).map(([id]) => id);
-      expect({ missing: missing.slice(0, 10), missingCount: missing.length, doubled: doubled.slice(0, 10) }, log.join('\n')).toEqual({ missing: [], missingCount: 0, doubled: [] });
+      const { check, stored } = await storedOnce(store, printed);
+      expect(check, log.join('\n')).toEqual({ missing: [], missingCount: 0, doubled: [] });
       expect((await store.stats()).months).toBeGreaterThan(2); // month files were sealed along the way
       const sum = await store.summary({ range: 'all', tz: 'UTC', now: Date.UTC(2030, 0, 1) });
       expect(sum.totals.requests).toBe(stored.size); // rollups counted each stored record once
