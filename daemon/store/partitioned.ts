@@ -139,13 +139,6 @@ interface OpenPart {
   disk: DiskFile;
 }
 
-/**
- * What a month database is opened for: `stream` (an export's pages, see `list`) marks it to be closed once the
- * stream passed it. `read` and `write` open it the same way since h15-diskmonth (read from its file page by page,
- * written through a working copy made at the first write; disk-file.ts); they say what the caller means to do.
- */
-type Use = 'read' | 'stream' | 'write';
-
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 const byTimeAsc = (a: RequestRecord, b: RequestRecord): number =>
@@ -318,11 +311,11 @@ export class PartitionedStore {
    * The month's database (opened from its file, or created empty with `create`). Room is made first: at
    * most LRU_MAX clean month databases exist at any time, the one being loaded included (each holds SQLite's
    * page cache and its statements' memory; a working copy on disk too). What the evicted month held is
-   * returned at once (`onRelease` collects garbage), not whenever the worker next allocates.
+   * returned at once (`onRelease` collects garbage), not whenever the worker next allocates. `stream`: for an
+   * export's pages (see `list`), which close the month once the stream passed it.
    */
-  private openPart(month: MonthKey, create = false, use: Use = 'write'): OpenPart {
+  private openPart(month: MonthKey, create = false, stream = false): OpenPart {
     let part = this.open.get(month);
-    const stream = use === 'stream';
     if (!part) {
       this.evict(month);
       part = this.loadPart(month, create);
@@ -341,9 +334,9 @@ export class PartitionedStore {
    * (`YYYY-MM.sqlite.corrupt-<ms>`), the month is forgotten (queries skip it; its rollups stay in
    * cco.sqlite, so totals still count it) and `onDamaged` reports it. Other months are not affected.
    */
-  private tryOpenPart(month: MonthKey, use: Use = 'write'): OpenPart | null {
+  private tryOpenPart(month: MonthKey, stream = false): OpenPart | null {
     try {
-      return this.openPart(month, false, use);
+      return this.openPart(month, false, stream);
     } catch (err) {
       if (!(err instanceof DamagedMonthError)) throw err;
       const file = partitionPath(this.dataDir, month);
@@ -774,7 +767,7 @@ export class PartitionedStore {
       // Reaching this month means every month before it in this page gave all its rows left after the
       // cursor to this page (each of them sorts before this month's rows): the stream is done with them.
       if (stream && !this.open.has(month)) this.closeStreamed(visited);
-      const part = this.tryOpenPart(month, stream ? 'stream' : 'read');
+      const part = this.tryOpenPart(month, stream);
       if (!part) continue;
       visited.push(part);
       merged = mergeFirst(merged, listRows(part.db, part.strings, pq, plan), cmp, n);
@@ -793,14 +786,14 @@ export class PartitionedStore {
   }
 
   get(id: string): RequestRecord | null {
-    return getRequestOne(this.db, this.writer.strings, id) ?? this.findSealed(id, 'read')?.old ?? null;
+    return getRequestOne(this.db, this.writer.strings, id) ?? this.findSealed(id)?.old ?? null;
   }
 
   /** A visible sealed row by id (newest month first, Bloom filters first). */
-  private findSealed(id: string, use: Use = 'write'): { part: OpenPart; old: RequestRecord } | null {
+  private findSealed(id: string): { part: OpenPart; old: RequestRecord } | null {
     for (const month of this.months().reverse()) {
       if (monthRange(month).end <= this.floor || !this.info.get(month)?.ids.has(id)) continue;
-      const part = this.tryOpenPart(month, use);
+      const part = this.tryOpenPart(month);
       if (!part) continue;
       const r = getRequestOne(part.db, part.strings, id);
       if (r && r.startedAt >= this.floor) return { part, old: r };
@@ -835,7 +828,7 @@ export class PartitionedStore {
       const info = this.info.get(month);
       const maybe = ids.filter((id) => info?.upstream.has(id));
       if (maybe.length === 0) continue;
-      const part = this.tryOpenPart(month, 'read');
+      const part = this.tryOpenPart(month);
       if (!part) continue;
       out.push(...findByUpstreamOne(part.db, part.strings, maybe, lo, to));
     }
