@@ -16,7 +16,7 @@ import { foldLimit } from './partitioned.ts';
 import { RowWriter } from './rows.ts';
 import { journalDir, segmentPath } from './segments.ts';
 import { buildSummary } from './summary.ts';
-import { makeRecord, memoryLog, runMigrateChild, tempDir } from './test-fixtures.ts';
+import { makeRecord, memoryLog, runMigrateChild, storedIdCounts, tempDir } from './test-fixtures.ts';
 
 describe('migration from the single-file store (v4)', () => {
   it('is finished by the next start after kill -9 at any point, losing and doubling nothing', async () => {
@@ -59,13 +59,7 @@ describe('migration from the single-file store (v4)', () => {
     const { log, lines } = memoryLog();
     const store = await openStore({ dataDir, retentionDays: 36_500, log });
     try {
-      const seen = new Map<string, number>();
-      let cursor: string | null = null;
-      do {
-        const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
-        for (const r of page.items) seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
-        cursor = page.nextCursor;
-      } while (cursor);
+      const seen = await storedIdCounts(store);
       const all = [...stored, ...journaled];
       expect(all.filter((r) => seen.get(r.id) !== 1).map((r) => r.id)).toEqual([]);
       expect(seen.size).toBe(all.length);

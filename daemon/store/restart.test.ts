@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../shared/contract.ts';
 import { crashStoreWorkerForTest, openStore, type Store } from './index.ts';
-import { makeRecord, memoryLog, tempDir } from './test-fixtures.ts';
+import { makeRecord, memoryLog, storedIdCounts, tempDir } from './test-fixtures.ts';
 import { WorkerClient } from './worker-client.ts';
 
 const opened: Store[] = [];
@@ -11,19 +11,8 @@ afterEach(async () => {
 
 const BASE = Date.UTC(2026, 0, 1);
 
-async function allIds(store: Store): Promise<Map<string, number>> {
-  const seen = new Map<string, number>();
-  let cursor: string | null = null;
-  do {
-    const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const r of page.items) seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return seen;
-}
-
 async function expectExactlyOnce(store: Store, records: RequestRecord[]): Promise<void> {
-  const seen = await allIds(store);
+  const seen = await storedIdCounts(store);
   expect(records.filter((r) => seen.get(r.id) !== 1).map((r) => r.id)).toEqual([]);
   expect(seen.size).toBe(records.length);
   // Rollups counted each record once, replays included.

@@ -167,6 +167,20 @@ export function releaseFifo(fifo: string, journaled: RequestRecord[]): Promise<v
   return fs.promises.writeFile(fifo, journaled.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
+/** Every stored id with how many times it is listed (paging through `listRequests`, 500 a page). */
+export async function storedIdCounts(store: {
+  listRequests(q: { limit: number; cursor?: string }): Promise<{ items: RequestRecord[]; nextCursor: string | null }>;
+}): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  let cursor: string | null = null;
+  do {
+    const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const r of page.items) seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return seen;
+}
+
 /** What a crash test checks after its kills: ids it was told were stored but are not, and ids stored twice. */
 export interface StoredOnce {
   missing: string[];
@@ -175,21 +189,15 @@ export interface StoredOnce {
 }
 
 /**
- * Pages through every stored record (500 a page) and compares with the ids a crash test was told were stored:
- * the first 10 missing and doubled ids, and how many are missing (`{ missing: [], missingCount: 0, doubled: [] }`
- * when each was stored exactly once). Also returns every stored id with its count.
+ * Compares the stored ids (storedIdCounts) with the ids a crash test was told were stored: the first 10 missing
+ * and doubled ids, and how many are missing (`{ missing: [], missingCount: 0, doubled: [] }` when each was stored
+ * exactly once). Also returns every stored id with its count.
  */
 export async function storedOnce(
-  store: { listRequests(q: { limit: number; cursor?: string }): Promise<{ items: RequestRecord[]; nextCursor: string | null }> },
+  store: Parameters<typeof storedIdCounts>[0],
   printed: Iterable<string>,
 ): Promise<{ check: StoredOnce; stored: Map<string, number> }> {
-  const stored = new Map<string, number>();
-  let cursor: string | null = null;
-  do {
-    const page: { items: RequestRecord[]; nextCursor: string | null } = await store.listRequests({ limit: 500, ...(cursor ? { cursor } : {}) });
-    for (const rec of page.items) stored.set(rec.id, (stored.get(rec.id) ?? 0) + 1);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const stored = await storedIdCounts(store);
   const missing = [...printed].filter((id) => !stored.has(id));
   const doubled = [...stored].filter(([, c]) => c > 1).map(([id]) => id);
   return { check: { missing: missing.slice(0, 10), missingCount: missing.length, doubled: doubled.slice(0, 10) }, stored };
