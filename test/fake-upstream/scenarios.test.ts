@@ -92,6 +92,9 @@ describe('broken streams', () => {
     expect(entry!.emittedOutputTokens).toBeGreaterThan(0);
     const sdkErr = await client.messages.stream(params, { headers: { 'x-mock-scenario': 'mid_error:3' } }).finalMessage().catch((e: unknown) => e);
     expect(sdkErr).toBeInstanceOf(Error);
+    // The SDK rejects at the error event, before the server has finished and ledgered that response: wait for it
+    // here, or its entry lands after the next test's reset and becomes that test's ledger()[0].
+    expect((await up.waitForLedger(2)).map((e) => e.status)).toEqual(['error_event', 'error_event']);
   });
 
   it('truncate: clean EOF without message_stop; truncate past the last delta keeps message_delta', async () => {
